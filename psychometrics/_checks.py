@@ -1,0 +1,152 @@
+"""Input checks shared by every module.
+
+Each check raises a :class:`~psychometrics.errors.DataError` that names the offending row, column and value and
+says how to fix it. No check modifies the caller's object: they work on copies.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError
+
+__all__ = [
+    "as_item_frame",
+    "as_correlation_matrix",
+    "looks_like_correlation_matrix",
+    "check_n_obs",
+    "check_choice",
+]
+
+
+def _first_non_numeric(frame: pd.DataFrame) -> tuple[object, object, object] | None:
+    """(row label, column, value) of the first cell that is not a number or missing, else None."""
+    for column in frame.columns:
+        series = frame[column]
+        if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
+            continue
+        coerced = pd.to_numeric(series, errors="coerce")
+        bad = coerced.isna() & series.notna()
+        if bad.any():
+            row = bad.idxmax()
+            return row, column, series.loc[row]
+    return None
+
+
+def as_item_frame(
+    data,
+    *,
+    min_items: int = 2,
+    min_obs: int = 3,
+    name: str = "data",
+    drop_empty_rows: bool = False,
+) -> pd.DataFrame:
+    """Return a float copy of ``data`` (respondents x items) after checking it.
+
+    Raises DataError for: not tabular, fewer than ``min_items`` columns, a non-numeric cell (naming row, column
+    and value), a constant or empty item, rows with every item missing (unless ``drop_empty_rows``), fewer than
+    ``min_obs`` usable rows.
+    """
+    if isinstance(data, pd.Series):
+        data = data.to_frame()
+    if not isinstance(data, pd.DataFrame):
+        try:
+            data = pd.DataFrame(np.asarray(data))
+        except Exception as exc:  # noqa: BLE001 - re-raised as a clear error
+            raise DataError(f"{name} must be a pandas DataFrame of respondents x items; got {type(data).__name__}") from exc
+    if data.shape[1] < min_items:
+        raise DataError(
+            f"{name} has {data.shape[1]} column(s); at least {min_items} items are needed. "
+            "Pass a DataFrame with one column per item."
+        )
+    bad = _first_non_numeric(data)
+    if bad is not None:
+        row, column, value = bad
+        raise DataError(
+            f"{name} has a non-numeric value {value!r} in column {column!r}, row {row!r}. "
+            "Recode it as a number or set it to NaN (missing) before the analysis."
+        )
+    frame = data.apply(pd.to_numeric, errors="coerce").astype(float)
+    empty_rows = frame.isna().all(axis=1)
+    if empty_rows.any():
+        if drop_empty_rows:
+            frame = frame.loc[~empty_rows]
+        else:
+            rows = list(frame.index[empty_rows][:10])
+            raise DataError(
+                f"{name} has {int(empty_rows.sum())} row(s) with every item missing (rows {rows}). "
+                "Drop them before the analysis."
+            )
+    for column in frame.columns:
+        values = frame[column].dropna()
+        if values.empty:
+            raise DataError(f"{name} column {column!r} has no observed values; drop the item.")
+        if values.nunique() < 2:
+            raise DataError(
+                f"{name} column {column!r} is constant (every answer is {values.iloc[0]!r}); "
+                "a constant item has no variance: drop it."
+            )
+    if len(frame) < min_obs:
+        raise DataError(f"{name} has {len(frame)} usable row(s); at least {min_obs} respondents are needed.")
+    return frame
+
+
+def looks_like_correlation_matrix(data) -> bool:
+    """True when ``data`` is a square, symmetric matrix with a unit diagonal (a correlation matrix)."""
+    values = np.asarray(data, dtype=float) if not isinstance(data, pd.DataFrame) else data.to_numpy(dtype=float, na_value=np.nan)
+    if values.ndim != 2 or values.shape[0] != values.shape[1] or values.shape[0] < 2:
+        return False
+    if np.isnan(values).any():
+        return False
+    return bool(np.allclose(values, values.T, atol=1e-8) and np.allclose(np.diag(values), 1.0, atol=1e-8))
+
+
+def as_correlation_matrix(corr, *, name: str = "correlation matrix", require_pd: bool = True) -> pd.DataFrame:
+    """Return a labelled float copy of a correlation matrix after checking symmetry, diagonal and definiteness."""
+    frame = corr.copy() if isinstance(corr, pd.DataFrame) else pd.DataFrame(np.asarray(corr, dtype=float))
+    values = frame.to_numpy(dtype=float)
+    if values.ndim != 2 or values.shape[0] != values.shape[1]:
+        raise DataError(f"{name} must be square; got shape {values.shape}.")
+    if np.isnan(values).any():
+        i, j = np.argwhere(np.isnan(values))[0]
+        raise DataError(f"{name} has a missing value at ({frame.index[i]!r}, {frame.columns[j]!r}).")
+    if not np.allclose(values, values.T, atol=1e-6):
+        i, j = np.unravel_index(np.argmax(np.abs(values - values.T)), values.shape)
+        raise DataError(
+            f"{name} is not symmetric: [{frame.index[i]!r}, {frame.columns[j]!r}] = {values[i, j]} but "
+            f"[{frame.index[j]!r}, {frame.columns[i]!r}] = {values[j, i]}."
+        )
+    if not np.allclose(np.diag(values), 1.0, atol=1e-6):
+        k = int(np.argmax(np.abs(np.diag(values) - 1)))
+        raise DataError(f"{name} has {values[k, k]} on the diagonal for {frame.index[k]!r}; a correlation matrix has 1.")
+    if require_pd:
+        smallest = float(np.linalg.eigvalsh(values).min())
+        if smallest <= 1e-10:
+            raise DataError(
+                f"{name} is not positive definite (smallest eigenvalue {smallest:.3g}); remove redundant "
+                "variables or smooth the matrix."
+            )
+    frame = pd.DataFrame(values, index=frame.index, columns=frame.columns)
+    if list(frame.index) != list(frame.columns):
+        frame.index = frame.columns
+    return frame
+
+
+def check_n_obs(n_obs, *, what: str) -> int:
+    """Check that ``n_obs`` is a positive whole number; ``what`` names the statistic that needs it."""
+    if n_obs is None:
+        raise DataError(f"{what} needs the number of observations: pass n_obs=... with a correlation matrix.")
+    if not float(n_obs).is_integer() or n_obs < 2:
+        raise DataError(f"n_obs must be a whole number of at least 2; got {n_obs!r}.")
+    return int(n_obs)
+
+
+def check_choice(value, choices: Iterable, *, name: str):
+    """Raise a DataError naming the allowed values unless ``value`` is one of ``choices``."""
+    choices = tuple(choices)
+    if value not in choices:
+        raise DataError(f"{name}={value!r} is not supported; choose one of {', '.join(map(repr, choices))}.")
+    return value

@@ -1,0 +1,91 @@
+"""Base class of the frozen result objects every public function returns.
+
+A result is a frozen dataclass with named fields. ``to_dict()`` gives a JSON-ready dict (numpy scalars become
+Python numbers, arrays lists, DataFrames ``{"columns", "index", "data"}`` records via :func:`to_jsonable`);
+tabular results also implement ``to_frame()``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Result", "to_jsonable"]
+
+
+def to_jsonable(value: Any) -> Any:
+    """Convert numpy/pandas values (recursively) into plain JSON-ready Python objects.
+
+    NaN and infinities become ``None`` so that the output is strict JSON.
+    """
+    if isinstance(value, Result):
+        return value.to_dict()
+    if isinstance(value, pd.DataFrame):
+        return {
+            "index": [to_jsonable(i) for i in value.index],
+            "columns": [to_jsonable(c) for c in value.columns],
+            "data": [[to_jsonable(v) for v in row] for row in value.itertuples(index=False, name=None)],
+        }
+    if isinstance(value, pd.Series):
+        return {str(to_jsonable(k)): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, dict):
+        return {str(to_jsonable(k)): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [to_jsonable(v) for v in value.tolist()]
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        return value if math.isfinite(value) else None
+    if value is None or isinstance(value, (int, str)):
+        return value
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return str(value)
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class Result:
+    """Frozen result with named fields, ``to_dict()`` and a readable ``repr``."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """All public fields as a JSON-ready dict."""
+        return {
+            f.name: to_jsonable(getattr(self, f.name))
+            for f in dataclasses.fields(self)
+            if not f.name.startswith("_")
+        }
+
+    def _repr_fields(self) -> list[str]:
+        lines = []
+        for f in dataclasses.fields(self):
+            if f.name.startswith("_"):
+                continue
+            value = getattr(self, f.name)
+            if isinstance(value, (pd.DataFrame, pd.Series)):
+                text = "\n    " + value.round(4).to_string().replace("\n", "\n    ")
+            elif isinstance(value, (float, np.floating)):
+                text = f"{value:.4f}"
+            elif isinstance(value, tuple) and all(isinstance(v, (float, np.floating)) for v in value):
+                text = "(" + ", ".join(f"{v:.4f}" for v in value) + ")"
+            else:
+                text = repr(value)
+                if len(text) > 200:
+                    text = text[:197] + "..."
+            lines.append(f"  {f.name}: {text}")
+        return lines
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(\n" + "\n".join(self._repr_fields()) + "\n)"
+
+    def summary(self) -> str:
+        """A readable multi-line summary (the ``repr``)."""
+        return repr(self)

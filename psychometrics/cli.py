@@ -1,0 +1,51 @@
+"""The ``psychometrics`` command line.
+
+Sub-commands: ``validate`` (psychometrics.validation), ``report`` and ``snapshot`` (psychometrics.report),
+``compare`` (psychometrics.compare). Each sub-command's module provides ``add_arguments(parser)`` and
+``run(args) -> int``. Errors of the toolkit are printed as one clear message (never a bare traceback) and
+give exit code 2; a sub-command returns 1 when it found problems (invalid data, differences beyond tolerance).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from .errors import PsychometricsError
+
+# sub-command -> (module that implements it, one-line help)
+COMMANDS = {
+    "validate": ("psychometrics.validation", "check a survey data file against its instrument"),
+    "report": ("psychometrics.report", "run an analysis specification and write its report"),
+    "snapshot": ("psychometrics.report", "run an analysis specification and write golden results.json files"),
+    "compare": ("psychometrics.compare", "compare two results.json statistic by statistic"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="psychometrics", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, (module_name, help_text) in COMMANDS.items():
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        module = importlib.import_module(module_name)
+        getattr(module, f"add_{name}_arguments")(command)
+        command.set_defaults(_run=getattr(module, f"run_{name}"))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args._run(args) or 0)
+    except PsychometricsError as exc:
+        print(f"psychometrics {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except (OSError, KeyboardInterrupt) as exc:
+        print(f"psychometrics {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
