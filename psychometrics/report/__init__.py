@@ -1,0 +1,1 @@
+"""Placeholder: reports (issue 8)."""
