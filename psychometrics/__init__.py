@@ -26,5 +26,6 @@ from .instrument import *  # noqa: F403
 from .survey_io import *  # noqa: F403
 from .validation import *  # noqa: F403
 from .scoring import *  # noqa: F403
+from .simulate import *  # noqa: F403
 
 __version__ = "0.1.0"

@@ -1,4 +1,4 @@
-"""Bundled public reference data sets (and, once generated, the simulated six-site survey).
+"""Bundled public reference data sets and the SIMULATED six-site peer-support survey (``peer_support_survey``).
 
 ``load(name)`` returns a fresh DataFrame (the caller may change it freely); ``describe(name)`` returns the source
 and provenance. The CSV files were exported from the R packages named in ``data/README.md`` (R 4.2.2, psych 2.2.9,
@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import resources
+from typing import Callable
 
 import pandas as pd
 
 from ..errors import DataError
+from ..simulate import peer_support_true_values, truth_summary
 
 __all__ = ["load", "describe", "names"]
 
@@ -25,6 +27,7 @@ class _Entry:
     index_col: int | None = None
     correlation: bool = False
     n_obs: int | None = None
+    true_values: Callable[[], dict] | None = None  # population values of a simulated data set
 
 
 _ENTRIES: dict[str, _Entry] = {
@@ -88,6 +91,13 @@ _ENTRIES: dict[str, _Entry] = {
         "5 binary LSAT section 6 items of 1000 examinees (Q1-Q5).",
         "psych::lsat6 (Bock & Lieberman 1970).",
     ),
+    "peer_support_survey": _Entry(
+        "peer_support_survey.csv",
+        truth_summary(),
+        "Simulated by psychometrics.simulate (committed, seeded generator; psychometrics.simulate."
+        "write_bundled_csv() rewrites the file byte-identically). Follows the instrument data_schema/peer_support_implementation.yaml.",
+        true_values=peer_support_true_values,
+    ),
 }
 
 
@@ -118,8 +128,10 @@ def load(name: str) -> pd.DataFrame:
 
 
 def describe(name: str) -> dict:
-    """Source, provenance and description of a bundled data set (``n_obs`` for correlation matrices)."""
+    """Source, provenance and description of a bundled data set (``n_obs`` for correlation matrices; the
+    population values ``true_values`` for a simulated data set)."""
     entry = _entry(name)
+    extra = {"true_values": entry.true_values()} if entry.true_values is not None else {}
     return {
         "name": name,
         "file": entry.file,
@@ -127,4 +139,5 @@ def describe(name: str) -> dict:
         "source": entry.source,
         "correlation_matrix": entry.correlation,
         "n_obs": entry.n_obs,
+        **extra,
     }
