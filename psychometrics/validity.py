@@ -361,7 +361,7 @@ def fornell_larcker(fit, group=None) -> pd.DataFrame:
     root_ave = np.sqrt(_ave_one_group(fit, group))
     factors = list(root_ave.index)
     table = _latent_correlation(fit, group).loc[factors, factors].copy()
-    off_diagonal = table.abs().to_numpy()
+    off_diagonal = table.abs().to_numpy(copy=True)
     np.fill_diagonal(off_diagonal, np.nan)
     for factor in factors:
         table.loc[factor, factor] = root_ave[factor]
