@@ -1,0 +1,141 @@
+"""Report figures as inline SVG text (matplotlib's SVG backend, deterministic output).
+
+Figures are made with ``matplotlib.figure.Figure`` (no pyplot, no global backend switch); ``svg.hashsalt`` is
+fixed and the date is left out of the metadata, so the same numbers give the same SVG bytes.
+"""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+__all__ = ["to_svg", "scree", "heatmap", "forest", "invariance_ladder", "response_distributions"]
+
+_RC = {"svg.hashsalt": "psychometrics", "svg.fonttype": "none", "font.size": 9, "axes.spines.top": False,
+       "axes.spines.right": False}
+_PALETTE = ["#2b6a99", "#d1803b", "#4f9a5d", "#b5474b", "#7a5ea8", "#8c6d46", "#c767a8", "#6b6b6b"]
+
+
+def _figure(width: float, height: float) -> Figure:
+    with matplotlib.rc_context(_RC):
+        return Figure(figsize=(width, height), layout="constrained")
+
+
+def to_svg(fig: Figure) -> str:
+    """The figure as an ``<svg>`` element (no XML prolog, no date)."""
+    buffer = io.StringIO()
+    with matplotlib.rc_context(_RC):
+        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": "psychometrics"})
+    text = buffer.getvalue()
+    return text[text.index("<svg"):]
+
+
+def scree(eigenvalues: pd.DataFrame, title: str) -> str:
+    """Eigenvalues (one line per column: observed, simulated, resampled ...) against their rank."""
+    fig = _figure(6, 3.4)
+    with matplotlib.rc_context(_RC):
+        ax = fig.add_subplot()
+        x = np.arange(1, len(eigenvalues) + 1)
+        for i, column in enumerate(eigenvalues.columns):
+            observed = "observed" in str(column) or "actual" in str(column)
+            ax.plot(x, eigenvalues[column].to_numpy(dtype=float), marker="o" if observed else None,
+                    linestyle="-" if observed else "--", color=_PALETTE[i % len(_PALETTE)], label=str(column))
+        ax.axhline(1.0, color="#999999", linewidth=0.6)
+        ax.set_xticks(x)
+        ax.set_xlabel("Factor / component number")
+        ax.set_ylabel("Eigenvalue")
+        ax.set_title(title)
+        ax.legend(frameon=False, fontsize=8)
+    return to_svg(fig)
+
+
+def heatmap(frame: pd.DataFrame, title: str, *, vmin: float = -1.0, vmax: float = 1.0, blocks=None) -> str:
+    """A labelled matrix with values written in the cells (loadings, correlations); ``blocks`` draws lines."""
+    rows, cols = frame.shape
+    fig = _figure(max(4.0, 0.55 * cols + 2.2), max(3.0, 0.3 * rows + 1.2))
+    with matplotlib.rc_context(_RC):
+        ax = fig.add_subplot()
+        values = frame.to_numpy(dtype=float)
+        image = ax.imshow(values, cmap="RdBu_r", vmin=vmin, vmax=vmax, aspect="auto")
+        ax.set_xticks(range(cols), [str(c) for c in frame.columns], rotation=45, ha="right")
+        ax.set_yticks(range(rows), [str(r) for r in frame.index])
+        for (i, j), value in np.ndenumerate(values):
+            if np.isfinite(value):
+                text = f"{value:.2f}".replace("0.", ".", 1)
+                ax.text(j, i, text, ha="center", va="center", fontsize=7,
+                        color="white" if abs(value) > 0.6 * max(abs(vmin), abs(vmax)) else "black")
+        for position in blocks or ():
+            ax.axhline(position - 0.5, color="black", linewidth=1)
+            ax.axvline(position - 0.5, color="black", linewidth=1)
+        ax.set_title(title)
+        fig.colorbar(image, ax=ax, shrink=0.8)
+    return to_svg(fig)
+
+
+def forest(estimates: pd.DataFrame, title: str, *, xlabel: str, panel: str = "scale", label: str = "unit") -> str:
+    """Point estimates with CIs (columns estimate, low, high), one panel per ``panel`` value, rows by ``label``."""
+    panels = list(dict.fromkeys(estimates[panel]))
+    fig = _figure(2.4 * min(len(panels), 3) + 1.2, 2.4 * int(np.ceil(len(panels) / 3)) + 0.4)
+    with matplotlib.rc_context(_RC):
+        axes = fig.subplots(int(np.ceil(len(panels) / 3)), min(len(panels), 3), squeeze=False, sharex=True)
+        for ax in axes.flat[len(panels):]:
+            ax.set_visible(False)
+        for ax, name in zip(axes.flat, panels):
+            part = estimates.loc[estimates[panel] == name]
+            y = np.arange(len(part))[::-1]
+            pooled = (part[label] == "pooled").to_numpy()
+            ax.errorbar(part["estimate"], y, xerr=[part["estimate"] - part["low"], part["high"] - part["estimate"]],
+                        fmt="none", ecolor="#555555", elinewidth=1, capsize=2)
+            ax.scatter(part["estimate"], y, c=np.where(pooled, _PALETTE[3], _PALETTE[0]), s=18, zorder=3)
+            ax.set_yticks(y, list(part[label]))
+            ax.axvline(0.7, color="#999999", linewidth=0.6, linestyle=":")
+            ax.set_title(str(name), fontsize=9)
+            ax.set_xlabel(xlabel)
+        fig.suptitle(title)
+    return to_svg(fig)
+
+
+def invariance_ladder(table: pd.DataFrame, title: str) -> str:
+    """CFI and RMSEA at each invariance level, with the change from the previous level."""
+    fig = _figure(6, 3.0)
+    with matplotlib.rc_context(_RC):
+        left, right = fig.subplots(1, 2)
+        x = np.arange(len(table))
+        for ax, column, cut, label in ((left, "cfi", 0.95, "CFI"), (right, "rmsea", 0.06, "RMSEA")):
+            values = table[column].to_numpy(dtype=float)
+            ax.plot(x, values, marker="o", color=_PALETTE[0])
+            ax.axhline(cut, color="#999999", linewidth=0.6, linestyle=":")
+            for xi, value in zip(x, values):
+                if np.isfinite(value):
+                    ax.annotate(f"{value:.3f}".replace("0.", ".", 1), (xi, value), textcoords="offset points",
+                                xytext=(0, 6), ha="center", fontsize=7)
+            ax.set_xticks(x, [str(i) for i in table.index], rotation=20)
+            ax.set_ylabel(label)
+        fig.suptitle(title)
+    return to_svg(fig)
+
+
+def response_distributions(shares: pd.DataFrame, title: str) -> str:
+    """Stacked horizontal bars: the share of each response category (columns) per item (rows)."""
+    fig = _figure(6.5, 0.28 * len(shares) + 1.4)
+    with matplotlib.rc_context(_RC):
+        ax = fig.add_subplot()
+        y = np.arange(len(shares))[::-1]
+        left = np.zeros(len(shares))
+        colours = matplotlib.colormaps["RdYlBu"](np.linspace(0.1, 0.9, max(len(shares.columns), 2)))
+        for colour, column in zip(colours, shares.columns):
+            width = shares[column].to_numpy(dtype=float)
+            ax.barh(y, width, left=left, color="#bbbbbb" if str(column) == "missing" else colour, label=str(column),
+                    height=0.8)
+            left = left + width
+        ax.set_yticks(y, [str(i) for i in shares.index])
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("Share of respondents")
+        ax.legend(ncols=min(len(shares.columns), 7), loc="upper center", bbox_to_anchor=(0.5, -0.12 - 1.0 / max(len(shares), 4)),
+                  frameon=False, fontsize=7)
+        ax.set_title(title)
+    return to_svg(fig)

@@ -1,0 +1,96 @@
+"""APA-style numbers and plain-word interpretations for report tables.
+
+APA (7th ed., 6.36): no leading zero for statistics that cannot exceed 1 (correlations, reliabilities, loadings,
+fit indices, p-values); two decimals for correlations and reliabilities, three for p-values ("< .001" below).
+"""
+
+from __future__ import annotations
+
+import math
+
+__all__ = [
+    "fmt",
+    "fmt_bounded",
+    "fmt_p",
+    "fmt_ci",
+    "interpret_alpha",
+    "interpret_kmo",
+    "interpret_fit",
+    "interpret_icc",
+]
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and not math.isfinite(value))
+
+
+def fmt(value, decimals: int = 2) -> str:
+    """A number with fixed decimals; an em dash when missing."""
+    if _missing(value):
+        return "\u2014"
+    if isinstance(value, (int,)) and not isinstance(value, bool):
+        return str(value)
+    text = f"{float(value):.{decimals}f}"
+    return "0" + text[2:] if text.startswith("-0") and float(text) == 0 else text
+
+
+def fmt_bounded(value, decimals: int = 2) -> str:
+    """A statistic bounded by 1 (r, alpha, loading, CFI): no leading zero, e.g. .82, -.05, 1.00."""
+    text = fmt(value, decimals)
+    if text.startswith("0."):
+        return text[1:]
+    if text.startswith("-0."):
+        return "-" + text[2:]
+    return text
+
+
+def fmt_p(p) -> str:
+    """p-value as APA: '< .001' or three decimals without the leading zero."""
+    if _missing(p):
+        return "\u2014"
+    return "< .001" if p < 0.001 else fmt_bounded(p, 3)
+
+
+def fmt_ci(low, high, decimals: int = 2, bounded: bool = True) -> str:
+    """A confidence interval in brackets, e.g. [.78, .85]."""
+    show = fmt_bounded if bounded else fmt
+    return f"[{show(low, decimals)}, {show(high, decimals)}]"
+
+
+def _label(value, cuts: list[tuple[float, str]], last: str) -> str:
+    if _missing(value):
+        return "not available"
+    for cut, word in cuts:
+        if value >= cut:
+            return word
+    return last
+
+
+def interpret_alpha(alpha) -> str:
+    """George & Mallery (2003) labels: excellent >= .9, good >= .8, acceptable >= .7, questionable >= .6,
+    poor >= .5, unacceptable below."""
+    return _label(alpha, [(0.9, "excellent"), (0.8, "good"), (0.7, "acceptable"), (0.6, "questionable"),
+                          (0.5, "poor")], "unacceptable")
+
+
+def interpret_icc(icc) -> str:
+    """Koo & Li (2016): excellent >= .9, good >= .75, moderate >= .5, poor below."""
+    return _label(icc, [(0.9, "excellent"), (0.75, "good"), (0.5, "moderate")], "poor")
+
+
+def interpret_kmo(kmo) -> str:
+    """Kaiser (1974): marvelous >= .9, meritorious >= .8, middling >= .7, mediocre >= .6, miserable >= .5."""
+    return _label(kmo, [(0.9, "marvelous"), (0.8, "meritorious"), (0.7, "middling"), (0.6, "mediocre"),
+                        (0.5, "miserable")], "unacceptable")
+
+
+def interpret_fit(cfi, rmsea, srmr) -> str:
+    """Hu & Bentler (1999): good when CFI >= .95, RMSEA <= .06 and SRMR <= .08; acceptable when CFI >= .90 and
+    RMSEA <= .08 (Browne & Cudeck 1993); poor otherwise."""
+    if any(_missing(v) for v in (cfi, rmsea)):
+        return "not available"
+    if cfi >= 0.95 and rmsea <= 0.06 and (_missing(srmr) or srmr <= 0.08):
+        return "good"
+    if cfi >= 0.90 and rmsea <= 0.08:
+        return "acceptable"
+    return "poor"

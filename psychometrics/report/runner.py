@@ -1,0 +1,220 @@
+"""Run specs: check every input first, then compute every (section, unit) on any concurrent.futures executor.
+
+The work of a spec is split into units: one per section, plus one per site where a section runs per site. Units
+are pure functions of the checked inputs and the spec's seed, so a serial run, a process pool (``jobs``) and a
+Dask cluster (``client.get_executor()``) give identical results. Several specs share one executor (batch runs).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import platform
+import time
+import warnings
+from importlib import metadata
+
+from ..errors import PsychometricsError
+from .canonical import canonical
+from .context import Context, prepare_context
+from .progress import Progress
+from .sections import SECTIONS, Rendered
+from .spec import load_spec
+
+__all__ = ["Report", "SectionReport", "UnitOutcome", "run_specs", "run_spec"]
+
+RESULTS_FORMAT = "psychometrics-results/1"
+_VERSIONED = ("numpy", "scipy", "pandas", "statsmodels", "pingouin")
+
+
+@dataclasses.dataclass(frozen=True)
+class UnitOutcome:
+    """One computed unit: ``status`` "ok" or "failed", its payload (results objects), error and warnings."""
+
+    status: str
+    payload: dict | None
+    error: str | None
+    warnings: tuple
+
+
+@dataclasses.dataclass(frozen=True)
+class SectionReport:
+    """A section of the report: its units' outcomes and what it shows."""
+
+    id: str
+    type: str
+    title: str
+    units: dict
+    rendered: Rendered
+    render_error: str | None
+
+    @property
+    def status(self) -> str:
+        failed = self.render_error or any(u.status != "ok" for u in self.units.values())
+        return "failed" if failed else "ok"
+
+    @property
+    def errors(self) -> list[str]:
+        found = [f"{unit}: {outcome.error}" for unit, outcome in self.units.items() if outcome.error]
+        return found + ([f"rendering: {self.render_error}"] if self.render_error else [])
+
+    def results(self) -> dict:
+        return {
+            "type": self.type,
+            "title": self.title,
+            "status": self.status,
+            "units": {
+                unit: {"status": o.status, "error": o.error, "warnings": list(o.warnings),
+                       "results": canonical(o.payload)}
+                for unit, o in self.units.items()
+            },
+        }
+
+
+def _versions() -> dict:
+    from .. import __version__
+
+    found = {"psychometrics": __version__, "python": platform.python_version()}
+    for name in _VERSIONED:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = None
+    return found
+
+
+@dataclasses.dataclass(frozen=True)
+class Report:
+    """A finished run of one spec."""
+
+    context: Context
+    sections: tuple
+    elapsed: float
+
+    @property
+    def ok(self) -> bool:
+        return all(s.status == "ok" for s in self.sections)
+
+    @property
+    def name(self) -> str:
+        return self.context.spec.name
+
+    def results(self) -> dict:
+        """Everything results.json holds: the spec, the input's SHA-256, versions, seed and every number."""
+        spec = self.context.spec
+        return {
+            "format": RESULTS_FORMAT,
+            "name": spec.name,
+            "title": spec.title,
+            "spec": spec.raw,
+            "input": self.context.input,
+            "instrument": self.context.instrument,
+            "seed": spec.seed,
+            "versions": _versions(),
+            "status": "ok" if self.ok else "failed",
+            "sections": {s.id: s.results() for s in self.sections},
+        }
+
+    def write(self, out_dir) -> None:
+        """Write results.json, report.html, report.md, tables/*.csv and figures/*.svg into ``out_dir``."""
+        from .writers import write_report
+
+        write_report(self, out_dir)
+
+
+def _error_text(exc: BaseException) -> str:
+    kind = "" if isinstance(exc, PsychometricsError) else f"{type(exc).__name__}: "
+    return f"{kind}{exc}"
+
+
+def run_unit(ctx: Context, analysis: dict, unit: str) -> UnitOutcome:
+    """Compute one unit; any exception becomes a failed outcome (the rest of the report still builds)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            payload = SECTIONS[analysis["type"]].compute(ctx, analysis, unit)
+        except Exception as exc:  # noqa: BLE001 - a failing analysis is reported in its own section
+            return UnitOutcome("failed", None, _error_text(exc), _warning_texts(caught))
+    errors = payload.get("errors") if isinstance(payload, dict) else None
+    error = "; ".join(f"{k}: {v}" for k, v in errors.items()) if errors else None
+    return UnitOutcome("failed" if errors else "ok", payload, error, _warning_texts(caught))
+
+
+def _warning_texts(caught) -> tuple:
+    return tuple(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
+
+
+def _tasks(contexts: list[Context]) -> list[tuple[int, dict, str]]:
+    return [
+        (index, analysis, unit)
+        for index, ctx in enumerate(contexts)
+        for analysis in ctx.spec.analyses
+        for unit in SECTIONS[analysis["type"]].units(ctx, analysis)
+    ]
+
+
+def _execute(contexts, tasks, executor, progress: Progress) -> list[UnitOutcome]:
+    """Outcomes in task order, computed serially or on ``executor``."""
+    if executor is None:
+        outcomes = []
+        for index, analysis, unit in tasks:
+            outcomes.append(run_unit(contexts[index], analysis, unit))
+            progress.advance(f"{analysis['id']} {unit}")
+        return outcomes
+    futures = {executor.submit(run_unit, contexts[i], analysis, unit): n for n, (i, analysis, unit) in enumerate(tasks)}
+    outcomes = [None] * len(tasks)
+    for future in concurrent.futures.as_completed(futures):
+        n = futures[future]
+        outcomes[n] = future.result()
+        progress.advance(f"{tasks[n][1]['id']} {tasks[n][2]}")
+    return outcomes
+
+
+def _render(ctx: Context, analysis: dict, units: dict) -> SectionReport:
+    section = SECTIONS[analysis["type"]]
+    succeeded = {u: o.payload for u, o in units.items() if o.payload is not None}
+    rendered, render_error = Rendered(), None
+    if succeeded:
+        try:
+            rendered = section.render(ctx, analysis, succeeded)
+        except Exception as exc:  # noqa: BLE001 - the section shows the error, the report still builds
+            render_error = _error_text(exc)
+    return SectionReport(analysis["id"], analysis["type"], analysis.get("title", section.title), units, rendered,
+                         render_error)
+
+
+def run_specs(specs, *, data=None, executor: concurrent.futures.Executor | None = None, jobs: int = 1,
+              progress: bool | None = None) -> list[Report]:
+    """Run several specs (paths, mappings or Specs) as one batch and return their reports.
+
+    Every spec is loaded, its data validated and its scales checked before the first analysis starts.
+    ``executor`` may be any concurrent.futures.Executor (e.g. ``dask.distributed.Client(...).get_executor()``);
+    without one, ``jobs > 1`` uses a process pool and ``jobs == 1`` runs serially. ``data`` replaces the data
+    file of every spec. ``progress`` shows a bar on stderr (default: when stderr is a terminal).
+    """
+    start = time.perf_counter()
+    contexts = [prepare_context(load_spec(spec), data) for spec in specs]
+    tasks = _tasks(contexts)
+    bar = Progress(len(tasks), enabled=progress)
+    try:
+        if executor is None and jobs > 1:
+            with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as pool:
+                outcomes = _execute(contexts, tasks, pool, bar)
+        else:
+            outcomes = _execute(contexts, tasks, executor, bar)
+    finally:
+        bar.close()
+    reports = []
+    for index, ctx in enumerate(contexts):
+        by_section: dict[str, dict] = {}
+        for (i, analysis, unit), outcome in zip(tasks, outcomes):
+            if i == index:
+                by_section.setdefault(analysis["id"], {})[unit] = outcome
+        sections = tuple(_render(ctx, a, by_section.get(a["id"], {})) for a in ctx.spec.analyses)
+        reports.append(Report(ctx, sections, time.perf_counter() - start))
+    return reports
+
+
+def run_spec(spec, *, data=None, executor=None, jobs: int = 1, progress: bool | None = None) -> Report:
+    """Run one spec (see :func:`run_specs`)."""
+    return run_specs([spec], data=data, executor=executor, jobs=jobs, progress=progress)[0]

@@ -1,0 +1,60 @@
+"""Report tables: the numbers (written to tables/*.csv) and their APA-formatted display (HTML, Markdown)."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import numpy as np
+import pandas as pd
+
+from .formatting import fmt, fmt_bounded, fmt_p
+
+__all__ = ["Table", "apa_frame", "make_table"]
+
+_P_COLUMN = re.compile(r"(^p$|pvalue|p_value|p_adjusted|^p_)", re.IGNORECASE)
+_COUNT_COLUMN = re.compile(r"(^n$|^n_|^df|_df$|df1|df2|npar|count|^k$|n_items|n_obs)", re.IGNORECASE)
+_UNBOUNDED = re.compile(r"(chisq|chi2|statistic|^f$|aic|bic|logl|mean|sd|^t$|^z$|se$|^est$|eigen)", re.IGNORECASE)
+
+
+@dataclasses.dataclass(frozen=True)
+class Table:
+    """One report table: ``numbers`` for the CSV file, ``display`` (strings) for the reader."""
+
+    name: str
+    title: str
+    numbers: pd.DataFrame
+    display: pd.DataFrame
+    note: str = ""
+
+
+def _format_column(name: str, values: pd.Series) -> pd.Series:
+    if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        return values.map(lambda v: "\u2014" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
+    numbers = values.astype(float)
+    if _P_COLUMN.search(name):
+        return numbers.map(fmt_p)
+    if _COUNT_COLUMN.search(name) and np.allclose(numbers.dropna() % 1, 0):
+        return numbers.map(lambda v: fmt(int(v), 0) if np.isfinite(v) else fmt(None))
+    if _UNBOUNDED.search(name) or (numbers.abs() > 1.000001).any():
+        return numbers.map(lambda v: fmt(v, 2))
+    return numbers.map(lambda v: fmt_bounded(v, 2))
+
+
+def apa_frame(frame: pd.DataFrame, formats: dict | None = None) -> pd.DataFrame:
+    """Format every column by its kind (p-values, counts, bounded statistics, others); ``formats`` overrides
+    a column with a function of the value."""
+    formats = formats or {}
+    shown = {}
+    for column in frame.columns:
+        if column in formats:
+            shown[column] = frame[column].map(formats[column])
+        else:
+            shown[column] = _format_column(str(column), frame[column])
+    return pd.DataFrame(shown, index=frame.index)
+
+
+def make_table(name: str, title: str, numbers: pd.DataFrame, *, display: pd.DataFrame | None = None,
+               formats: dict | None = None, note: str = "") -> Table:
+    """A Table whose display is ``display`` or the APA formatting of ``numbers``."""
+    return Table(name, title, numbers, display if display is not None else apa_frame(numbers, formats), note)
