@@ -226,7 +226,7 @@ def _squared_differences(categories: np.ndarray, marginals: np.ndarray, level: s
 
 def _unit_value_counts(frame: pd.DataFrame, level: str) -> tuple[np.ndarray, np.ndarray]:
     """(categories, units x categories counts) of the observed values."""
-    stacked = frame.stack()  # drops missing values
+    stacked = frame.stack().dropna()
     if level != "nominal":
         numeric = pd.to_numeric(stacked, errors="coerce")
         if numeric.isna().any():

@@ -84,6 +84,15 @@ def _prepare_items(data, keys, missing: str = "pairwise") -> tuple[pd.DataFrame,
     return _reverse_keyed(frame, keys)
 
 
+def _is_correlation_matrix(data) -> bool:
+    """True for a numeric, square, symmetric, unit-diagonal matrix with |r| <= 1 (not respondents x items)."""
+    try:
+        values = np.asarray(data, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return bool(np.all(np.abs(values) <= 1 + 1e-8)) and looks_like_correlation_matrix(values)
+
+
 def _covariance(frame: pd.DataFrame) -> np.ndarray:
     """Pairwise-complete covariance matrix (divisor n - 1), as R's ``cov(x, use = "pairwise")``."""
     return frame.cov().to_numpy()
@@ -268,7 +277,7 @@ def cronbach_alpha(
     """
     check_choice(ci, _CI_METHODS, name="ci")
     confidence = _check_confidence(confidence)
-    if looks_like_correlation_matrix(data):
+    if _is_correlation_matrix(data):
         return _alpha_from_correlation(data, ci, confidence, n_obs)
     frame, reversed_items = _prepare_items(data, keys, missing)
     cov = _covariance(frame)
@@ -400,7 +409,7 @@ class GuttmanResult(Result):
 
 def _as_correlation(data, *, from_covariance: bool) -> np.ndarray:
     """Correlation matrix of the items: given, cov2cor of pairwise covariances, or pairwise correlations."""
-    if looks_like_correlation_matrix(data):
+    if _is_correlation_matrix(data):
         cor = np.asarray(data, dtype=float)
         if cor.shape[0] < 2:
             raise DataError("at least two items are needed.")

@@ -1,3 +1,0 @@
-"""Placeholder: filled in by its issue."""
-
-__all__: list[str] = []

@@ -1,0 +1,285 @@
+"""Reliability (psychometrics.reliability) against published values and R psych 2.2.9.
+
+Published values: /work/shared/reference/PUBLISHED_VALUES.md copied below with their sources. R values:
+tests/reference/reliability.json, written by tests/reference/reliability.R (R 4.2.2, psych 2.2.9).
+"""
+
+import json
+import pathlib
+
+import numpy as np
+import pandas as pd
+import pingouin
+import pytest
+
+import psychometrics as pm
+from psychometrics.reliability import _bootstrap_counts, _bootstrap_pairwise_covariances
+
+REFERENCE = json.loads((pathlib.Path(__file__).parent / "reference" / "reliability.json").read_text())
+TOL = 1e-4
+
+
+@pytest.fixture(scope="module")
+def attitude():
+    return pm.datasets.load("attitude")
+
+
+@pytest.fixture(scope="module")
+def bfi():
+    return pm.datasets.load("bfi")
+
+
+# --------------------------------------------------------------------------------------------- published values
+def test_attitude_alpha_published(attitude):
+    # psychTools overview vignette, alpha(attitude); exact values recomputed with psych 2.2.9.
+    res = pm.cronbach_alpha(attitude)
+    assert res.alpha == pytest.approx(0.8431428, abs=TOL)
+    assert res.std_alpha == pytest.approx(0.839084, abs=TOL)
+    assert res.g6_smc == pytest.approx(0.875215, abs=TOL)
+    assert res.average_r == pytest.approx(0.426907, abs=TOL)
+    assert res.signal_noise == pytest.approx(5.2, abs=0.05)
+    assert res.ase == pytest.approx(0.0424357, abs=TOL)
+    assert res.ci == pytest.approx((0.7393757, 0.9157731), abs=TOL)  # Feldt
+    assert res.n_obs == 30 and res.n_items == 7
+    duhachek = pm.cronbach_alpha(attitude, ci="duhachek")
+    assert duhachek.ci == pytest.approx((0.75997, 0.92632), abs=TOL)
+
+
+def test_attitude_reverse_keyed_published(attitude):
+    # psychTools overview vignette: complaints and critical reverse-keyed: raw .18, std .27, Feldt [-.36, .56].
+    res = pm.cronbach_alpha(attitude, keys=["complaints", "critical"])
+    assert res.alpha == pytest.approx(0.18, abs=0.005)
+    assert res.std_alpha == pytest.approx(0.27, abs=0.005)
+    assert res.ci == pytest.approx((-0.36, 0.56), abs=0.005)
+    assert res.reversed_items == ("complaints", "critical")
+
+
+BFI_KEYS = {"A": ["A1"], "C": ["C4", "C5"], "E": ["E1", "E2"], "N": [], "O": ["O2", "O5"]}
+# psych scoreItems(bfi.keys, bfi): agree, conscientious, extraversion, neuroticism, openness.
+BFI_SCORE_ITEMS_ALPHA = {"A": 0.701237, "C": 0.724687, "E": 0.759695, "N": 0.811775, "O": 0.596772}
+
+
+@pytest.mark.parametrize("scale", list(BFI_KEYS))
+def test_bfi_scale_alphas_published(bfi, scale):
+    # scoreItems imputes each missing answer by the item median (its default impute = "median") before the
+    # alpha; the toolkit never imputes, so the caller does it explicitly here to reproduce the published value.
+    items = bfi[[f"{scale}{i}" for i in range(1, 6)]]
+    imputed = items.fillna(items.median())
+    assert pm.cronbach_alpha(imputed, keys=BFI_KEYS[scale]).alpha == pytest.approx(
+        BFI_SCORE_ITEMS_ALPHA[scale], abs=TOL
+    )
+
+
+def test_feldt_woodruff_salih_example():
+    # Feldt, Woodruff & Salih (1987): alpha .79, k = 26, N = 41, 90% two-sided CI [.7047, .8616]. A compound
+    # symmetric correlation matrix with that alpha stands in for the data (only alpha, k and N enter).
+    k, alpha = 26, 0.79
+    r = alpha / (k - (k - 1) * alpha)
+    corr = np.full((k, k), r)
+    np.fill_diagonal(corr, 1.0)
+    res = pm.cronbach_alpha(corr, n_obs=41, confidence=0.90)
+    assert res.alpha == pytest.approx(0.79, abs=1e-12)
+    assert res.ci == pytest.approx((0.7047, 0.8616), abs=1e-4)
+
+
+# --------------------------------------------------------------------------------------------- R psych cases
+ALPHA_CASES = REFERENCE["alpha"]
+
+
+def _case_data(bfi, attitude, name, case):
+    source = attitude if name.startswith("attitude") else bfi
+    data = source[case["items"]]
+    return data.dropna() if name.endswith("listwise") else data
+
+
+@pytest.mark.parametrize("name", list(ALPHA_CASES))
+def test_alpha_matches_psych(bfi, attitude, name):
+    case = ALPHA_CASES[name]  # R: case["call"]
+    data = _case_data(bfi, attitude, name, case)
+    res = pm.cronbach_alpha(data, keys=case["keys"] or None)
+    for field in ("alpha", "std_alpha", "g6_smc", "average_r", "signal_noise", "ase"):
+        assert getattr(res, field) == pytest.approx(case[field], abs=TOL), field
+    assert res.n_obs == case["n_obs"]
+    assert res.ci == pytest.approx(tuple(case["feldt"]), abs=TOL)
+    # psych prints the Duhachek interval with z = 1.96; the toolkit uses the exact normal quantile.
+    assert pm.cronbach_alpha(data, keys=case["keys"] or None, ci="duhachek").ci == pytest.approx(
+        tuple(case["duhachek"]), abs=TOL
+    )
+
+
+@pytest.mark.parametrize("name", list(ALPHA_CASES))
+def test_item_statistics_match_psych(bfi, attitude, name):
+    case = ALPHA_CASES[name]
+    table = pm.item_statistics(_case_data(bfi, attitude, name, case), keys=case["keys"] or None).to_frame()
+    assert list(table.columns) == [
+        "n", "mean", "sd", "r", "r_cor", "r_drop", "alpha_if_deleted", "std_alpha_if_deleted"
+    ]
+    np.testing.assert_array_equal(table["n"], case["item_n"])
+    for column, key in [("mean", "item_mean"), ("sd", "item_sd"), ("r", "item_r"), ("r_cor", "item_r_cor"),
+                        ("r_drop", "item_r_drop"), ("alpha_if_deleted", "alpha_if_deleted"),
+                        ("std_alpha_if_deleted", "std_alpha_if_deleted")]:
+        np.testing.assert_allclose(table[column], case[key], atol=TOL, err_msg=column)
+
+
+def test_listwise_differs_from_pairwise(bfi):
+    items = bfi[[f"A{i}" for i in range(1, 6)]]
+    listwise = pm.cronbach_alpha(items, keys=["A1"], missing="listwise")
+    expected = ALPHA_CASES["agreeableness_listwise"]
+    assert listwise.alpha == pytest.approx(expected["alpha"], abs=TOL)
+    assert listwise.n_obs == expected["n_obs"] < 2800
+
+
+@pytest.mark.parametrize("name", ["bfi_A_C", "bfi_16", "attitude_6", "attitude_7_all_splits"])
+def test_split_half_matches_psych(bfi, attitude, name):
+    case = REFERENCE["split_half"][name]  # R: case["call"]
+    source = attitude if name.startswith("attitude") else bfi
+    res = pm.split_half(source[case["items"]], keys=case["keys"] or None)
+    assert res.exhaustive
+    assert res.maximum == pytest.approx(case["maximum"], abs=TOL)
+    assert res.minimum == pytest.approx(case["minimum"], abs=TOL)
+    assert res.average == pytest.approx(case["average"], abs=TOL)
+
+
+def test_split_half_counts_and_sampling(bfi):
+    assert pm.split_half(bfi[[f"A{i}" for i in range(1, 5)]]).n_splits == 3  # {12|34, 13|24, 14|23}
+    items = bfi[[c for c in bfi.columns[:17]]]
+    first = pm.split_half(items, seed=3)
+    assert not first.exhaustive and first.n_splits == 10_000
+    assert first == pm.split_half(items, seed=3)
+    assert first.minimum <= first.average <= first.maximum
+
+
+@pytest.mark.parametrize("name", ["attitude", "neuroticism"])
+def test_guttman_matches_psych(bfi, attitude, name):
+    case = REFERENCE["guttman"][name]  # R: case["call"]
+    source = attitude if name == "attitude" else bfi
+    res = pm.guttman(source[case["items"]])
+    for i in range(1, 7):
+        assert getattr(res, f"lambda{i}") == pytest.approx(case[f"lambda{i}"], abs=TOL), i
+    assert res.lambda6 == pytest.approx(pm.cronbach_alpha(attitude).g6_smc if name == "attitude" else res.lambda6)
+
+
+def test_guttman_accepts_a_correlation_matrix():
+    thurstone = pm.datasets.load("thurstone")
+    res = pm.guttman(thurstone)
+    # psychTools omega vignette, omega(Thurstone): alpha .8914575 (lambda 3), G6 .9081762 (lambda 6).
+    assert res.lambda3 == pytest.approx(0.8914575, abs=TOL)
+    assert res.lambda6 == pytest.approx(0.9081762, abs=TOL)
+
+
+# --------------------------------------------------------------------------------------------- pingouin
+def test_alpha_agrees_with_pingouin(bfi, attitude):
+    for data in (attitude, bfi[["A2", "A3", "A4", "A5"]]):
+        alpha, ci = pingouin.cronbach_alpha(data)
+        res = pm.cronbach_alpha(data)
+        assert res.alpha == pytest.approx(alpha, abs=1e-10)
+        assert res.ci == pytest.approx(tuple(ci), abs=1e-3)  # pingouin rounds its interval to 3 decimals
+
+
+# --------------------------------------------------------------------------------------------- bootstrap
+def test_bootstrap_covariances_equal_pairwise_covariance_of_each_resample(bfi):
+    values = bfi[["A1", "A2", "A3"]].to_numpy(dtype=float)
+    covs = _bootstrap_pairwise_covariances(values, 3, np.random.default_rng(5))
+    counts = _bootstrap_counts(len(values), 3, np.random.default_rng(5))
+    for draw in range(3):
+        resample = pd.DataFrame(np.repeat(values, counts[draw].astype(int), axis=0))
+        np.testing.assert_allclose(covs[draw], resample.cov().to_numpy(), rtol=1e-10)
+
+
+def test_bootstrap_interval_is_seeded_and_sensible(bfi):
+    items = bfi[[f"A{i}" for i in range(1, 6)]]
+    res = pm.cronbach_alpha(items, keys=["A1"], ci="bootstrap", seed=11, n_boot=500)
+    assert res == pm.cronbach_alpha(items, keys=["A1"], ci="bootstrap", seed=11, n_boot=500)
+    low, high = res.ci
+    assert low < res.alpha < high
+    feldt_low, feldt_high = pm.cronbach_alpha(items, keys=["A1"]).ci
+    assert abs(low - feldt_low) < 0.01 and abs(high - feldt_high) < 0.01
+    assert res.ci_method == "bootstrap" and res.confidence == 0.95
+
+
+# --------------------------------------------------------------------------------------------- helpers
+def test_sem_and_spearman_brown():
+    assert pm.standard_error_of_measurement(10, 0.91) == pytest.approx(3.0)
+    np.testing.assert_allclose(pm.standard_error_of_measurement([10, 20], 0.75), [5.0, 10.0])
+    assert pm.spearman_brown(0.6, 2) == pytest.approx(0.75)  # 2 * .6 / 1.6
+    assert pm.spearman_brown(0.75, 0.5) == pytest.approx(0.6)
+    with pytest.raises(pm.DataError, match="reliability"):
+        pm.standard_error_of_measurement(10, 1.2)
+    with pytest.raises(pm.DataError, match="factor"):
+        pm.spearman_brown(0.5, 0)
+
+
+def test_test_retest_matches_psych(attitude):
+    case = REFERENCE["test_retest"]  # R: case["call"]
+    res = pm.test_retest(attitude["rating"], attitude["complaints"])
+    icc = dict(zip(case["forms"], zip(case["icc"], case["ci_low"], case["ci_high"])))
+    assert (res.icc2, *res.icc2_ci) == pytest.approx(icc["ICC2"], abs=TOL)
+    assert (res.icc3, *res.icc3_ci) == pytest.approx(icc["ICC3"], abs=TOL)
+    assert res.pearson_r == pytest.approx(case["pearson"], abs=1e-10)
+    assert res.pearson_ci == pytest.approx(tuple(case["pearson_ci"]), abs=1e-8)
+    assert res.n_obs == 30
+
+
+def test_test_retest_names_rows_without_both_scores():
+    first = pd.Series([1.0, 2, 3, 4, 5], index=list("abcde"))
+    second = pd.Series([1.0, 2, np.nan, 4, 6], index=list("abcde"))
+    with pytest.raises(pm.DataError, match=r"'c'"):
+        pm.test_retest(first, second)
+
+
+# --------------------------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize(
+    "frame, message",
+    [
+        (pd.DataFrame({"a": [1, 2, 3], "b": [1, "two", 3]}), r"'two'.*'b'.*row 1"),
+        (pd.DataFrame({"a": [1, 2, 3], "b": [4, 4, 4]}), r"'b' is constant"),
+        (pd.DataFrame({"a": [1, 2, 3]}), "at least 2 items"),
+        (pd.DataFrame({"a": [1, np.nan, 3, 4], "b": [2, np.nan, 1, 5]}), r"every item missing \(rows \[1\]"),
+        (pd.DataFrame({"a": [1, 2], "b": [2, 1]}), "at least 3 respondents"),
+    ],
+)
+@pytest.mark.parametrize(
+    "function", [pm.cronbach_alpha, pm.item_statistics, pm.guttman, pm.split_half], ids=lambda f: f.__name__
+)
+def test_bad_input_is_a_clear_error(function, frame, message):
+    if function is pm.guttman and "at least 2 items" in message:
+        message = "at least 2 items"
+    with pytest.raises(pm.PsychometricsError, match=message):
+        function(frame)
+
+
+def test_bad_options_are_clear_errors(attitude):
+    with pytest.raises(pm.DataError, match="keys names item"):
+        pm.cronbach_alpha(attitude, keys=["nope"])
+    with pytest.raises(pm.DataError, match="ci="):
+        pm.cronbach_alpha(attitude, ci="wald")
+    with pytest.raises(pm.DataError, match="missing="):
+        pm.cronbach_alpha(attitude, missing="mean")
+    with pytest.raises(pm.DataError, match="confidence"):
+        pm.cronbach_alpha(attitude, confidence=95)
+    with pytest.raises(pm.DataError, match="n_obs"):
+        pm.cronbach_alpha(pm.datasets.load("thurstone"))
+    with pytest.raises(pm.DataError, match="at least 3 items"):
+        pm.guttman(attitude[["rating", "complaints"]])
+    with pytest.raises(pm.DataError, match="listwise"):
+        pm.cronbach_alpha(pd.DataFrame({"a": [1, np.nan, 3, 4], "b": [2, 3, np.nan, 5]}), missing="listwise")
+
+
+def test_callers_frame_is_never_modified(bfi):
+    items = bfi[[f"A{i}" for i in range(1, 6)]].copy()
+    before = items.copy()
+    pm.cronbach_alpha(items, keys=["A1"], ci="bootstrap", seed=1, n_boot=50)
+    pm.cronbach_alpha(items, keys=["A1"], missing="listwise")
+    pm.item_statistics(items, keys=["A1"])
+    pm.guttman(items)
+    pm.split_half(items, keys=["A1"])
+    pd.testing.assert_frame_equal(items, before)
+
+
+def test_results_are_frozen_and_json_ready(attitude):
+    res = pm.cronbach_alpha(attitude)
+    json.dumps(res.to_dict())
+    json.dumps(pm.item_statistics(attitude).to_dict())
+    with pytest.raises(AttributeError):
+        res.alpha = 1.0
+    assert "alpha: 0.8431" in repr(res)
