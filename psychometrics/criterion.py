@@ -36,6 +36,13 @@ def _aligned(values, frame: pd.DataFrame, name: str) -> pd.Series:
     return pd.Series(values, index=frame.index, name=name)
 
 
+def _pingouin():
+    """pingouin, imported on first use: it pulls in matplotlib (about 2 s), too slow for ``import psychometrics``."""
+    import pingouin
+
+    return pingouin
+
+
 # --------------------------------------------------------------------------------------------------------------
 # Known groups
 # --------------------------------------------------------------------------------------------------------------
@@ -65,8 +72,7 @@ class KnownGroupsResult(Result):
 
 def _hedges_row(first: np.ndarray, second: np.ndarray, confidence: float) -> dict:
     """Hedges' g (pooled-SD d times 1 - 3 / (4 (n1 + n2) - 9)) with pingouin's CI, and Welch's t test."""
-    import pingouin  # imported here: it pulls in matplotlib (about 2 s), too slow for `import psychometrics`
-
+    pingouin = _pingouin()
     g = pingouin.compute_effsize(first, second, paired=False, eftype="hedges")
     # compute_esci rounds its output; 12 decimals keep it exact to well beyond 1e-4.
     ci_low, ci_high = pingouin.compute_esci(g, len(first), len(second), eftype="hedges", confidence=confidence, decimals=12)
@@ -84,8 +90,7 @@ def _hedges_row(first: np.ndarray, second: np.ndarray, confidence: float) -> dic
 
 def _welch_anova_row(values: pd.Series, labels: pd.Series) -> dict:
     """Welch (1951) one-way ANOVA (pingouin.welch_anova) and eta-squared SS_between / SS_total."""
-    import pingouin  # imported here: it pulls in matplotlib (about 2 s), too slow for `import psychometrics`
-
+    pingouin = _pingouin()
     frame = pd.DataFrame({"score": values.to_numpy(), "group": labels.astype(str).to_numpy()})
     try:
         aov = pingouin.welch_anova(data=frame, dv="score", between="group").iloc[0]
