@@ -516,15 +516,15 @@ class HTMTResult(Result):
 
 def _htmt_input(data, mapping_source) -> tuple[dict[str, list[str]], list[str], pd.DataFrame | None, np.ndarray]:
     """(mapping, items, listwise complete data or None, item correlation matrix)."""
-    is_corr = (
-        isinstance(data, pd.DataFrame) and list(data.index) == list(data.columns) and looks_like_correlation_matrix(data)
-    )
-    mapping = measurement_mapping(mapping_source, columns=list(data.columns) if hasattr(data, "columns") else None)
+    if not isinstance(data, pd.DataFrame):
+        raise DataError(f"data must be a DataFrame with named item columns; got {type(data).__name__}.")
+    is_corr = list(data.index) == list(data.columns) and looks_like_correlation_matrix(data)
+    mapping = measurement_mapping(mapping_source, columns=list(data.columns))
     items = list(dict.fromkeys(item for indicators in mapping.values() for item in indicators))
     if is_corr:
         corr = as_correlation_matrix(data.loc[items, items], require_pd=False)
         return mapping, items, None, corr.to_numpy()
-    frame = as_item_frame(data.loc[:, items] if isinstance(data, pd.DataFrame) else data, min_items=2)
+    frame = as_item_frame(data.loc[:, items], min_items=2)
     complete = frame.dropna()
     if len(complete) < 3:
         raise DataError(f"only {len(complete)} row(s) have every item of the model observed; HTMT needs at least 3.")

@@ -261,3 +261,17 @@ def test_disattenuated_matrix():
     assert (np.diag(result) == 1).all()
     with pytest.raises(pm.DataError, match="'c'"):
         pm.disattenuated_matrix(corr, {"a": 0.8, "b": 0.9})
+
+
+def test_correlations_leave_data_unchanged_and_count_pairs(hs):
+    data = hs[["x1", "x2", "x3"]].copy()
+    data.loc[:4, "x1"] = np.nan
+    before = data.copy()
+    table = pm.correlations(data).table.set_index(["x", "y"])
+    pd.testing.assert_frame_equal(data, before)
+    assert table.loc[("x1", "x2"), "n"] == 296 and table.loc[("x2", "x3"), "n"] == 301
+
+
+def test_htmt_needs_a_dataframe(hs):
+    with pytest.raises(pm.DataError, match="DataFrame"):
+        pm.htmt(HS_MODEL, hs[["x1", "x2"]].to_numpy())
