@@ -68,7 +68,7 @@ def _agreement_table(a, b) -> pd.DataFrame:
         raise DataError(f"the two raters have {len(first)} and {len(second)} ratings; they must rate the same subjects.")
     missing = first.isna() | second.isna()
     if missing.any():
-        rows = list(np.flatnonzero(missing.to_numpy())[:10])
+        rows = np.flatnonzero(missing.to_numpy())[:10].tolist()
         raise DataError(
             f"{int(missing.sum())} subject(s) lack a rating from one rater (positions {rows}); drop those "
             "subjects before computing kappa."
