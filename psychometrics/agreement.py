@@ -18,6 +18,7 @@ from statsmodels.stats import inter_rater
 from ._checks import check_choice
 from ._results import Result
 from .errors import DataError
+from .reliability import _check_confidence, _z_critical
 
 __all__ = [
     "KappaResult",
@@ -30,12 +31,6 @@ __all__ = [
 
 _WEIGHTS = (None, "linear", "quadratic")
 _LEVELS = ("nominal", "ordinal", "interval", "ratio")
-
-
-def _check_confidence(confidence: float) -> float:
-    if not 0 < confidence < 1:
-        raise DataError(f"confidence must be between 0 and 1 (e.g. 0.95); got {confidence!r}.")
-    return float(confidence)
 
 
 def _two_sided_p(z: float) -> float:
@@ -120,7 +115,7 @@ def cohen_kappa(a, b=None, weights: str | None = None, confidence: float = 0.95)
     if counts.sum() < 2:
         raise DataError("kappa needs at least 2 rated subjects.")
     res = inter_rater.cohens_kappa(counts, wt=weights)
-    z_crit = stats.norm.ppf(1 - (1 - confidence) / 2)
+    z_crit = _z_critical(confidence)
     return KappaResult(
         kappa=float(res.kappa),
         ase=float(res.std_kappa),

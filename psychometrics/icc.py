@@ -17,6 +17,7 @@ from scipy import stats
 from ._checks import _first_non_numeric
 from ._results import Result
 from .errors import DataError
+from .reliability import _check_confidence
 
 __all__ = ["ICCResult", "icc", "icc_long"]
 
@@ -175,8 +176,7 @@ def icc(ratings_wide, confidence: float = 0.95) -> ICCResult:
     R: ``psych::ICC(ratings_wide, lmer = FALSE, alpha = 1 - confidence)$results`` (with complete data
     lmer = TRUE gives the same mean squares unless a variance component is negative).
     """
-    if not 0 < confidence < 1:
-        raise DataError(f"confidence must be between 0 and 1 (e.g. 0.95); got {confidence!r}.")
+    confidence = _check_confidence(confidence)
     frame = _check_ratings(ratings_wide)
     n, k = frame.shape
     ms = _mean_squares(frame.to_numpy())

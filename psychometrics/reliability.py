@@ -95,7 +95,14 @@ def _is_correlation_matrix(data) -> bool:
 
 def _covariance(frame: pd.DataFrame) -> np.ndarray:
     """Pairwise-complete covariance matrix (divisor n - 1), as R's ``cov(x, use = "pairwise")``."""
-    return frame.cov().to_numpy()
+    cov = frame.cov().to_numpy()
+    if np.isnan(cov).any():
+        i, j = np.argwhere(np.isnan(cov))[0]
+        raise DataError(
+            f"items {frame.columns[i]!r} and {frame.columns[j]!r} are answered together by fewer than 2 "
+            "respondents, so their covariance is unknown; drop one of them."
+        )
+    return cov
 
 
 def _cov_to_cor(cov: np.ndarray) -> np.ndarray:
@@ -199,9 +206,15 @@ def _bootstrap_ci(values: np.ndarray, confidence: float, n_boot: int, seed) -> t
 
 
 def _check_confidence(confidence: float) -> float:
+    """The coverage of an interval, checked to lie strictly between 0 and 1 (shared by icc and agreement)."""
     if not 0 < confidence < 1:
         raise DataError(f"confidence must be between 0 and 1 (e.g. 0.95); got {confidence!r}.")
     return float(confidence)
+
+
+def _z_critical(confidence: float) -> float:
+    """Two-sided standard-normal critical value of an interval with coverage ``confidence``."""
+    return float(stats.norm.ppf(1 - (1 - confidence) / 2))
 
 
 # --------------------------------------------------------------------------------------------------- alpha
@@ -301,7 +314,7 @@ def _alpha_result(cov, cor, n_obs, values, ci, confidence, n_boot, seed, missing
     if ci == "feldt":
         interval = _feldt_ci(alpha, n_obs, k, confidence)
     elif ci == "duhachek":
-        z = stats.norm.ppf(1 - (1 - confidence) / 2)
+        z = _z_critical(confidence)
         interval = (alpha - z * ase, alpha + z * ase)
     elif ci == "bootstrap":
         interval = _bootstrap_ci(values, confidence, n_boot, seed)
@@ -604,13 +617,13 @@ def test_retest(time1, time2, confidence: float = 0.95) -> TestRetestResult:
     without both scores raises a DataError naming the rows.
     R: ``psych::ICC(cbind(time1, time2))``, ``cor.test(time1, time2)``.
     """
-    from .icc import icc  # icc does not import this module; local import keeps the modules independent
+    from .icc import icc  # icc imports helpers from this module: a local import avoids the cycle
 
     confidence = _check_confidence(confidence)
     pair = _paired_scores(time1, time2)
     table = icc(pair, confidence=confidence).to_frame()
     r = float(np.corrcoef(pair["time1"], pair["time2"])[0, 1])
-    half_width = stats.norm.ppf(1 - (1 - confidence) / 2) / math.sqrt(len(pair) - 3)
+    half_width = _z_critical(confidence) / math.sqrt(len(pair) - 3)
     return TestRetestResult(
         icc2=float(table.loc["ICC2", "icc"]),
         icc2_ci=(float(table.loc["ICC2", "ci_low"]), float(table.loc["ICC2", "ci_high"])),
