@@ -9,6 +9,7 @@ are unique, missing codes lie outside the response range, ...). Bundled instrume
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from importlib import resources
 from pathlib import Path
@@ -25,6 +26,7 @@ __all__ = ["load_instrument", "bundled_instruments", "Instrument", "Item", "Scal
 
 _SCHEMA_PACKAGE = "psychometrics.data_schema"
 _SCHEMA_FILE = "instrument.schema.json"
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser when libyaml is available
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -165,7 +167,7 @@ def load_instrument(path_or_name) -> Instrument:
         return _build(dict(path_or_name), source="<dict>")
     text, source = _read_definition(path_or_name)
     try:
-        document = yaml.safe_load(text)
+        document = yaml.load(text, Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
         raise SpecError(f"instrument {source} is not valid YAML: {exc}") from exc
     if not isinstance(document, dict):
@@ -187,15 +189,16 @@ def _read_definition(path_or_name) -> tuple[str, str]:
     )
 
 
-def _schema() -> dict:
-    return json.loads(resources.files(_SCHEMA_PACKAGE).joinpath(_SCHEMA_FILE).read_text(encoding="utf-8"))
+@functools.cache
+def _schema_validator():
+    import jsonschema
+
+    schema = json.loads(resources.files(_SCHEMA_PACKAGE).joinpath(_SCHEMA_FILE).read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)
 
 
 def _check_schema(document: dict, source: str) -> None:
-    import jsonschema
-
-    validator = jsonschema.Draft202012Validator(_schema())
-    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+    errors = sorted(_schema_validator().iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
         lines = [f"  at {'/'.join(map(str, e.absolute_path)) or '(top level)'}: {e.message}" for e in errors[:10]]
         raise SpecError(

@@ -225,10 +225,19 @@ def item_value_problems(data: pd.DataFrame, instrument: Instrument, columns, ids
     return found
 
 
+def show_value(value) -> str:
+    """A cell as written in messages: whole floats without ".0" (6.0 -> 6), text quoted."""
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    if isinstance(value, (np.integer, np.floating)):
+        return repr(value.item())
+    return repr(value)
+
+
 def _messages(column, values, ids, what: str, expected: str):
     def build(positions):
         cells = values.to_numpy(dtype=object)[positions]
-        return [f"{where}, column {column!r}: {v!r} {what}; expected {expected}." for where, v in zip(_row_text(positions, ids), cells)]
+        return [f"{where}, column {column!r}: {show_value(v)} {what}; expected {expected}." for where, v in zip(_row_text(positions, ids), cells)]
 
     return build
 
@@ -300,7 +309,9 @@ def add_validate_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _table_text(problems: pd.DataFrame) -> str:
     """The problems as a left-aligned text table."""
-    text = problems.astype(object).where(problems.notna(), "").astype(str)
+    text = problems.astype(object).where(problems.notna(), "")
+    text["value"] = [show_value(v).strip("'") if v != "" else "" for v in text["value"]]
+    text = text.astype(str)
     widths = {c: max(len(c), text[c].str.len().max()) for c in text.columns}
     lines = ["  ".join(c.ljust(widths[c]) for c in text.columns)]
     lines += ["  ".join(v.ljust(widths[c]) for c, v in zip(text.columns, row)) for row in text.itertuples(index=False)]
