@@ -60,7 +60,9 @@ def _agreement_table(a, b) -> pd.DataFrame:
     """Square table of two raters' ratings over the union of their categories (sorted)."""
     first, second = pd.Series(np.asarray(a, dtype=object)), pd.Series(np.asarray(b, dtype=object))
     if len(first) != len(second):
-        raise DataError(f"the two raters have {len(first)} and {len(second)} ratings; they must rate the same subjects.")
+        raise DataError(
+            f"the two raters have {len(first)} and {len(second)} ratings; they must rate the same subjects."
+        )
     missing = first.isna() | second.isna()
     if missing.any():
         rows = np.flatnonzero(missing.to_numpy())[:10].tolist()
@@ -81,7 +83,10 @@ def _as_square_table(a) -> pd.DataFrame:
     table = a.copy() if isinstance(a, pd.DataFrame) else pd.DataFrame(np.asarray(a))
     values = table.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
     if values.ndim != 2 or values.shape[0] != values.shape[1] or values.shape[0] < 2:
-        raise DataError(f"a kappa table must be square with at least 2 categories; got shape {values.shape}.")
+        raise DataError(
+            f"a kappa table must be square with at least 2 categories; got shape {values.shape}. To use two "
+            "columns of ratings, pass them as cohen_kappa(ratings_a, ratings_b)."
+        )
     if np.isnan(values).any() or (values < 0).any():
         raise DataError("a kappa table holds counts: every cell must be a non-negative number.")
     return pd.DataFrame(values, index=table.index, columns=table.columns)
@@ -159,7 +164,9 @@ def fleiss_kappa(counts) -> FleissKappaResult:
     if values.ndim != 2 or values.shape[1] < 2 or values.shape[0] < 2:
         raise DataError(f"counts must be a subjects x categories table (at least 2 x 2); got shape {values.shape}.")
     if np.isnan(values).any() or (values < 0).any() or not np.allclose(values, np.round(values)):
-        raise DataError("counts must hold non-negative whole numbers (raters per subject and category), no missing cells.")
+        raise DataError(
+            "counts must hold non-negative whole numbers (raters per subject and category), no missing cells."
+        )
     per_subject = values.sum(axis=1)
     unequal = per_subject != per_subject[0]
     if unequal.any():

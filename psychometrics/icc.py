@@ -2,8 +2,8 @@
 
 Mean squares from the two-way ANOVA of a complete targets x raters table; ICCs, F tests and intervals with the
 formulas of ``psych::ICC`` (psych 2.2.9, which follows Shrout & Fleiss 1979 and McGraw & Wong 1996). Written
-here rather than taken from pingouin because pingouin's ``intraclass_corr`` needs long data and gives no
-interval options beyond 95%; the tests cross-check both.
+here rather than taken from pingouin because pingouin's ``intraclass_corr`` needs long data, fixes the intervals
+at 95% and rounds them to two decimals; the tests cross-check both.
 """
 
 from __future__ import annotations

@@ -642,7 +642,9 @@ def _paired_scores(time1, time2) -> pd.DataFrame:
     else:
         first, second = np.asarray(time1, dtype=float).ravel(), np.asarray(time2, dtype=float).ravel()
         if len(first) != len(second):
-            raise DataError(f"time1 has {len(first)} scores and time2 {len(second)}; they must be the same respondents.")
+            raise DataError(
+                f"time1 has {len(first)} scores and time2 {len(second)}; they must be the same respondents."
+            )
         pair = pd.DataFrame({"time1": first, "time2": second})
     if len(pair) < 4:
         raise DataError(f"test-retest needs at least 4 respondents; got {len(pair)}.")

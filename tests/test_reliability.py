@@ -262,7 +262,9 @@ def test_bad_options_are_clear_errors(attitude):
     with pytest.raises(pm.DataError, match="at least 3 items"):
         pm.guttman(attitude[["rating", "complaints"]])
     with pytest.raises(pm.DataError, match="'a' and 'b' are answered together by fewer than 2"):
-        pm.cronbach_alpha(pd.DataFrame({"a": [1, 2, 3, np.nan, np.nan], "b": [np.nan, np.nan, 1, 2, 3], "c": [1, 2, 3, 4, 6]}))
+        pm.cronbach_alpha(
+            pd.DataFrame({"a": [1, 2, 3, np.nan, np.nan], "b": [np.nan, np.nan, 1, 2, 3], "c": [1, 2, 3, 4, 6]})
+        )
     with pytest.raises(pm.DataError, match="listwise"):
         pm.cronbach_alpha(pd.DataFrame({"a": [1, np.nan, 3, 4], "b": [2, 3, np.nan, 5]}), missing="listwise")
 
