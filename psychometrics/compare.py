@@ -132,9 +132,11 @@ def _join(path: str, key: Any) -> str:
 
 def _leaves(reference: Any, new: Any, path: str = "") -> Iterator[tuple[str, Any, Any]]:
     """Yield (path, reference value, new value) for every leaf in either document."""
-    if isinstance(reference, dict) and isinstance(new, dict):
-        for key in sorted(set(reference) | set(new), key=str):
-            yield from _leaves(reference.get(key, _MISSING), new.get(key, _MISSING), _join(path, key))
+    sides = (reference, new)
+    if all(isinstance(side, dict) or side is _MISSING for side in sides) and sides != (_MISSING, _MISSING):
+        old_map, new_map = (side if isinstance(side, dict) else {} for side in sides)
+        for key in sorted(set(old_map) | set(new_map), key=str):
+            yield from _leaves(old_map.get(key, _MISSING), new_map.get(key, _MISSING), _join(path, key))
     elif isinstance(reference, list) and isinstance(new, list) and len(reference) == len(new):
         for index, (old_item, new_item) in enumerate(zip(reference, new)):
             yield from _leaves(old_item, new_item, _join(path, index))

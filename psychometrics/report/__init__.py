@@ -69,8 +69,11 @@ def _summarise(report: Report, where: Path) -> None:
     failed = [s for s in report.sections if s.status != "ok"]
     print(f"{report.name}: {len(report.sections) - len(failed)} of {len(report.sections)} sections ok -> {where}")
     for section in failed:
-        for error in section.errors:
-            print(f"  {section.id} failed: {error}", file=sys.stderr)
+        errors = section.errors
+        for error in errors[:3]:
+            print(f"  {section.id} failed: {error[:300]}", file=sys.stderr)
+        if len(errors) > 3:
+            print(f"  {section.id}: {len(errors) - 3} more failure(s), see the report", file=sys.stderr)
 
 
 def run_report(args) -> int:

@@ -99,22 +99,22 @@ def forest(estimates: pd.DataFrame, title: str, *, xlabel: str, panel: str = "sc
     return to_svg(fig)
 
 
-def invariance_ladder(table: pd.DataFrame, title: str) -> str:
-    """CFI and RMSEA at each invariance level, with the change from the previous level."""
-    fig = _figure(6, 3.0)
+def invariance_ladder(tables: dict, title: str) -> str:
+    """CFI and RMSEA at each invariance level, one line per model (``tables``: name -> invariance table)."""
+    fig = _figure(6.5, 3.2)
     with matplotlib.rc_context(_RC):
         left, right = fig.subplots(1, 2)
-        x = np.arange(len(table))
+        levels = list(dict.fromkeys(level for table in tables.values() for level in table.index))
+        x = np.arange(len(levels))
         for ax, column, cut, label in ((left, "cfi", 0.95, "CFI"), (right, "rmsea", 0.06, "RMSEA")):
-            values = table[column].to_numpy(dtype=float)
-            ax.plot(x, values, marker="o", color=_PALETTE[0])
+            for i, (name, table) in enumerate(tables.items()):
+                values = table[column].reindex(levels).to_numpy(dtype=float)
+                ax.plot(x, values, marker="o", color=_PALETTE[i % len(_PALETTE)], label=str(name))
             ax.axhline(cut, color="#999999", linewidth=0.6, linestyle=":")
-            for xi, value in zip(x, values):
-                if np.isfinite(value):
-                    ax.annotate(f"{value:.3f}".replace("0.", ".", 1), (xi, value), textcoords="offset points",
-                                xytext=(0, 6), ha="center", fontsize=7)
-            ax.set_xticks(x, [str(i) for i in table.index], rotation=20)
+            ax.set_xticks(x, levels, rotation=20)
             ax.set_ylabel(label)
+        if len(tables) > 1:
+            right.legend(frameon=False, fontsize=7)
         fig.suptitle(title)
     return to_svg(fig)
 

@@ -58,8 +58,10 @@ def fmt_ci(low, high, decimals: int = 2, bounded: bool = True) -> str:
 
 
 def _label(value, cuts: list[tuple[float, str]], last: str) -> str:
+    """The word of the first cut the value (as shown, two decimals) reaches."""
     if _missing(value):
         return "not available"
+    value = round(float(value), 2)
     for cut, word in cuts:
         if value >= cut:
             return word

@@ -159,7 +159,7 @@ class ItemStatisticsSection(Section):
     def render(self, ctx, opts, results):
         out = Rendered()
         for unit, payload in results.items():
-            frame = pd.concat(payload["items"], names=["scale", "item"])
+            frame = pd.concat({s: _frame_of(r) for s, r in payload["items"].items()}, names=["scale", "item"])
             frame.index = [" | ".join(map(str, i)) for i in frame.index]
             suffix = "" if unit == "pooled" else f"_{unit}"
             out.tables.append(make_table(f"item_statistics{suffix}", f"Item statistics ({unit})", frame,
@@ -242,7 +242,7 @@ class IccSection(Section):
         return {"icc": api("icc")(ctx.scored[columns], confidence=opts.get("confidence", 0.95))}
 
     def render(self, ctx, opts, results):
-        table = results["pooled"]["icc"]
+        table = _frame_of(results["pooled"]["icc"])
         out = Rendered([make_table("icc", "Intraclass correlations (Shrout & Fleiss 1979)", table)])
         for form, row in table.iterrows():
             out.text.append(f"{form}: ICC {fmt_bounded(row['icc'])} {fmt_ci(row['ci_low'], row['ci_high'])}: "
@@ -397,10 +397,19 @@ class CfaSection(Section):
 
 
 class InvarianceSection(Section):
+    """The invariance ladder of the spec's model, or (``by_scale``) of each scale's one-factor model: scale by
+    scale, listwise deletion keeps far more respondents per site than for the whole instrument."""
+
     type, title = "invariance", "Measurement invariance"
 
+    def units(self, ctx, opts):
+        return list(ctx.scales) if opts.get("by_scale") else ["pooled"]
+
     def compute(self, ctx, opts, unit):
-        model = opts.get("model") or _model_from_scales(ctx.scales)
+        if unit == "pooled":
+            model = opts.get("model") or _model_from_scales(ctx.scales)
+        else:
+            model = _model_from_scales({unit: ctx.scales[unit]})
         group = opts.get("group") or ctx.group
         data = ctx.scored[_model_columns(model, ctx.scored) + [group]]
         levels = tuple(opts.get("levels", ("configural", "metric", "scalar", "strict")))
@@ -408,17 +417,23 @@ class InvarianceSection(Section):
         return {"table": result.table}
 
     def render(self, ctx, opts, results):
-        table = results["pooled"]["table"]
-        out = Rendered([make_table("invariance", "Measurement invariance", table,
-                                   note="holds: chi-square difference test at .05 and Chen (2007) cut-offs "
-                                        "(delta CFI >= -.010, delta RMSEA <= .015).")])
-        for level, row in table.iloc[1:].iterrows():
-            verdict = "holds" if bool(row.get("holds")) else "does not hold"
-            out.text.append(f"{level} invariance {verdict}: delta chi2({fmt(row['delta_df'], 0)}) = "
-                            f"{fmt(row['delta_chisq'])}, p {_p_phrase(row['delta_pvalue'])}, delta CFI "
-                            f"{fmt(row['delta_cfi'], 3)}, delta RMSEA {fmt(row['delta_rmsea'], 3)}.")
+        out = Rendered()
+        tables = {unit: payload["table"] for unit, payload in results.items()}
+        combined = pd.concat(tables, names=["model", "level"])
+        combined.index = [level if model == "pooled" else f"{model} | {level}" for model, level in combined.index]
+        out.tables.append(make_table("invariance", "Measurement invariance across " + str(opts.get("group") or
+                                     ctx.group), combined,
+                                     note="holds: chi-square difference test at .05 and Chen (2007) cut-offs "
+                                          "(delta CFI >= -.010, delta RMSEA <= .015)."))
+        for unit, table in tables.items():
+            where = "" if unit == "pooled" else f"{unit}: "
+            for level, row in table.iloc[1:].iterrows():
+                verdict = "holds" if bool(row.get("holds")) else "does not hold"
+                out.text.append(f"{where}{level} invariance {verdict}: delta chi2({fmt(row['delta_df'], 0)}) = "
+                                f"{fmt(row['delta_chisq'])}, p {_p_phrase(row['delta_pvalue'])}, delta CFI "
+                                f"{fmt(row['delta_cfi'], 3)}, delta RMSEA {fmt(row['delta_rmsea'], 3)}.")
         out.figures.append(("invariance_ladder", "Invariance ladder",
-                            figures.invariance_ladder(table, "Fit at each level of invariance")))
+                            figures.invariance_ladder(tables, "Fit at each level of invariance")))
         return out
 
 
@@ -475,15 +490,14 @@ class MtmmSection(Section):
         columns = scales + [ctx.global_items[s] for s in scales]
         traits = {**{s: s for s in scales}, **{ctx.global_items[s]: s for s in scales}}
         methods = {**{s: "multi_item" for s in scales}, **{ctx.global_items[s]: "global_rating" for s in scales}}
-        data = ctx.scored[columns]
-        return {"mtmm": api("mtmm")(data, traits, methods), "correlations": data.corr()}
+        return {"mtmm": api("mtmm")(ctx.scored[columns], traits, methods)}
 
     def render(self, ctx, opts, results):
         payload = results["pooled"]
         result = payload["mtmm"]
         out = Rendered(_generic_tables("mtmm", "MTMM", {k: getattr(result, k, None) for k in
                                                          ("validity_diagonal", "summary", "campbell_fiske")}))
-        corr = payload["correlations"]
+        corr = result.correlation
         half = len(corr) // 2
         out.figures.append(("mtmm", "MTMM correlation heatmap", figures.heatmap(corr, "MTMM correlations",
                                                                                blocks=[half])))
