@@ -10,6 +10,7 @@ from typing import Iterable
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from .errors import DataError
 
@@ -19,10 +20,13 @@ __all__ = [
     "looks_like_correlation_matrix",
     "check_n_obs",
     "check_choice",
+    "check_confidence",
+    "z_critical",
+    "first_non_numeric",
 ]
 
 
-def _first_non_numeric(frame: pd.DataFrame) -> tuple[object, object, object] | None:
+def first_non_numeric(frame: pd.DataFrame) -> tuple[object, object, object] | None:
     """(row label, column, value) of the first cell that is not a number or missing, else None."""
     for column in frame.columns:
         series = frame[column]
@@ -62,7 +66,7 @@ def as_item_frame(
             f"{name} has {data.shape[1]} column(s); at least {min_items} items are needed. "
             "Pass a DataFrame with one column per item."
         )
-    bad = _first_non_numeric(data)
+    bad = first_non_numeric(data)
     if bad is not None:
         row, column, value = bad
         raise DataError(
@@ -95,11 +99,18 @@ def as_item_frame(
 
 
 def looks_like_correlation_matrix(data) -> bool:
-    """True when ``data`` is a square, symmetric matrix with a unit diagonal (a correlation matrix)."""
-    values = np.asarray(data, dtype=float) if not isinstance(data, pd.DataFrame) else data.to_numpy(dtype=float, na_value=np.nan)
+    """True when ``data`` is a numeric, square, symmetric matrix with a unit diagonal and |r| <= 1.
+
+    Used by functions that take either respondents x items data or a correlation matrix; text cells or values
+    outside [-1, 1] mean data, never a correlation matrix.
+    """
+    try:
+        values = np.asarray(data.to_numpy() if isinstance(data, pd.DataFrame) else data, dtype=float)
+    except (TypeError, ValueError):
+        return False
     if values.ndim != 2 or values.shape[0] != values.shape[1] or values.shape[0] < 2:
         return False
-    if np.isnan(values).any():
+    if np.isnan(values).any() or np.any(np.abs(values) > 1 + 1e-8):
         return False
     return bool(np.allclose(values, values.T, atol=1e-8) and np.allclose(np.diag(values), 1.0, atol=1e-8))
 
@@ -150,3 +161,15 @@ def check_choice(value, choices: Iterable, *, name: str):
     if value not in choices:
         raise DataError(f"{name}={value!r} is not supported; choose one of {', '.join(map(repr, choices))}.")
     return value
+
+
+def check_confidence(confidence) -> float:
+    """The coverage of an interval, checked to lie strictly between 0 and 1."""
+    if not isinstance(confidence, (int, float, np.floating)) or not 0 < confidence < 1:
+        raise DataError(f"confidence={confidence!r} must lie strictly between 0 and 1, e.g. 0.95.")
+    return float(confidence)
+
+
+def z_critical(confidence: float) -> float:
+    """Two-sided standard-normal critical value of an interval with coverage ``confidence``."""
+    return float(stats.norm.ppf(1 - (1 - confidence) / 2))

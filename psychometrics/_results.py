@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["Result", "to_jsonable"]
+__all__ = ["Result", "TableResult", "to_jsonable"]
 
 
 def to_jsonable(value: Any) -> Any:
@@ -89,3 +89,45 @@ class Result:
     def summary(self) -> str:
         """A readable multi-line summary (the ``repr``)."""
         return repr(self)
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class TableResult(Result):
+    """A result whose main content is one table (field ``table``).
+
+    Besides the result-object interface (named fields, ``to_dict()``, ``to_frame()``), it answers the common
+    DataFrame look-ups on that table, so ``res.loc["ICC2", "icc"]``, ``res["r_drop"]``, ``res.index`` and
+    ``res.columns`` work as they would on the table the issue describes.
+    """
+
+    table: pd.DataFrame
+
+    def to_frame(self) -> pd.DataFrame:
+        """A copy of the table."""
+        return self.table.copy()
+
+    def __getitem__(self, key):
+        return self.table[key]
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    @property
+    def loc(self):
+        return self.table.loc
+
+    @property
+    def iloc(self):
+        return self.table.iloc
+
+    @property
+    def index(self) -> pd.Index:
+        return self.table.index
+
+    @property
+    def columns(self) -> pd.Index:
+        return self.table.columns
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.table.shape

@@ -15,10 +15,9 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats import inter_rater
 
-from ._checks import check_choice
+from ._checks import check_choice, check_confidence, z_critical
 from ._results import Result
 from .errors import DataError
-from .reliability import _check_confidence, _z_critical
 
 __all__ = [
     "KappaResult",
@@ -114,13 +113,13 @@ def cohen_kappa(a, b=None, weights: str | None = None, confidence: float = 0.95)
     SAS: ``PROC FREQ; TABLES a*b / AGREE``; R: ``irr::kappa2`` (z test), ``psych::cohen.kappa``.
     """
     check_choice(weights, _WEIGHTS, name="weights")
-    confidence = _check_confidence(confidence)
+    confidence = check_confidence(confidence)
     table = _as_square_table(a) if b is None else _agreement_table(a, b)
     counts = table.to_numpy(dtype=float)
     if counts.sum() < 2:
         raise DataError("kappa needs at least 2 rated subjects.")
     res = inter_rater.cohens_kappa(counts, wt=weights)
-    z_crit = _z_critical(confidence)
+    z_crit = z_critical(confidence)
     return KappaResult(
         kappa=float(res.kappa),
         ase=float(res.std_kappa),

@@ -16,7 +16,7 @@ BFI_SCALES = {
 
 def main() -> None:
     bfi = datasets.load("bfi")
-    print("Cronbach's alpha of the bfi scales (psych::scoreItems keys, pairwise, Feldt 95% CI)")
+    print("Cronbach's alpha of the bfi scales (psych::alpha with the psych bfi keys, pairwise, Feldt 95% CI)")
     for scale, (items, reverse) in BFI_SCALES.items():
         result = cronbach_alpha(bfi[items], keys=reverse or None)
         low, high = result.ci

@@ -14,10 +14,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._checks import _first_non_numeric
-from ._results import Result
+from ._checks import check_confidence, first_non_numeric
+from ._results import TableResult
 from .errors import DataError
-from .reliability import _check_confidence
 
 __all__ = ["ICCResult", "icc", "icc_long"]
 
@@ -33,20 +32,15 @@ _DESCRIPTIONS = {
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
-class ICCResult(Result):
+class ICCResult(TableResult):
     """Six intraclass correlations; ``table`` is indexed ICC1, ICC2, ICC3, ICC1k, ICC2k, ICC3k with columns
-    icc, f, df1, df2, pvalue, ci_low, ci_high, description. ``mean_squares`` holds the ANOVA mean squares
-    (between targets, within targets, raters, residual)."""
+    icc, f, df1, df2, pvalue, ci_low, ci_high, description (also reachable directly: ``res.loc["ICC2", "icc"]``).
+    ``mean_squares`` holds the ANOVA mean squares (between targets, within targets, raters, residual)."""
 
-    table: pd.DataFrame
     n_targets: int
     n_raters: int
     confidence: float
     mean_squares: dict
-
-    def to_frame(self) -> pd.DataFrame:
-        """The ICC table."""
-        return self.table.copy()
 
     def value(self, form: str) -> float:
         """The ICC of one form, e.g. ``value("ICC2")``."""
@@ -61,7 +55,7 @@ def _check_ratings(ratings_wide) -> pd.DataFrame:
         ratings_wide = pd.DataFrame(np.asarray(ratings_wide))
     if ratings_wide.shape[1] < 2:
         raise DataError(f"ratings_wide has {ratings_wide.shape[1]} rater column(s); an ICC needs at least 2 raters.")
-    bad = _first_non_numeric(ratings_wide)
+    bad = first_non_numeric(ratings_wide)
     if bad is not None:
         row, column, value = bad
         raise DataError(
@@ -176,7 +170,7 @@ def icc(ratings_wide, confidence: float = 0.95) -> ICCResult:
     R: ``psych::ICC(ratings_wide, lmer = FALSE, alpha = 1 - confidence)$results`` (with complete data
     lmer = TRUE gives the same mean squares unless a variance component is negative).
     """
-    confidence = _check_confidence(confidence)
+    confidence = check_confidence(confidence)
     frame = _check_ratings(ratings_wide)
     n, k = frame.shape
     ms = _mean_squares(frame.to_numpy())

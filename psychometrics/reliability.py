@@ -17,8 +17,15 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._checks import as_item_frame, check_choice, check_n_obs, looks_like_correlation_matrix
-from ._results import Result
+from ._checks import (
+    as_item_frame,
+    check_choice,
+    check_confidence,
+    check_n_obs,
+    looks_like_correlation_matrix,
+    z_critical,
+)
+from ._results import Result, TableResult
 from .errors import DataError
 
 __all__ = [
@@ -82,15 +89,6 @@ def _prepare_items(data, keys, missing: str = "pairwise") -> tuple[pd.DataFrame,
             )
         frame = complete
     return _reverse_keyed(frame, keys)
-
-
-def _is_correlation_matrix(data) -> bool:
-    """True for a numeric, square, symmetric, unit-diagonal matrix with |r| <= 1 (not respondents x items)."""
-    try:
-        values = np.asarray(data, dtype=float)
-    except (TypeError, ValueError):
-        return False
-    return bool(np.all(np.abs(values) <= 1 + 1e-8)) and looks_like_correlation_matrix(values)
 
 
 def _covariance(frame: pd.DataFrame) -> np.ndarray:
@@ -205,18 +203,6 @@ def _bootstrap_ci(values: np.ndarray, confidence: float, n_boot: int, seed) -> t
     return float(low), float(high)
 
 
-def _check_confidence(confidence: float) -> float:
-    """The coverage of an interval, checked to lie strictly between 0 and 1 (shared by icc and agreement)."""
-    if not 0 < confidence < 1:
-        raise DataError(f"confidence must be between 0 and 1 (e.g. 0.95); got {confidence!r}.")
-    return float(confidence)
-
-
-def _z_critical(confidence: float) -> float:
-    """Two-sided standard-normal critical value of an interval with coverage ``confidence``."""
-    return float(stats.norm.ppf(1 - (1 - confidence) / 2))
-
-
 # --------------------------------------------------------------------------------------------------- alpha
 @dataclasses.dataclass(frozen=True, repr=False)
 class AlphaResult(Result):
@@ -289,8 +275,8 @@ def cronbach_alpha(
     "Duhachek" row of the printout. n_obs is the number of rows, as psych uses for ase and Feldt's interval.
     """
     check_choice(ci, _CI_METHODS, name="ci")
-    confidence = _check_confidence(confidence)
-    if _is_correlation_matrix(data):
+    confidence = check_confidence(confidence)
+    if looks_like_correlation_matrix(data):
         return _alpha_from_correlation(data, ci, confidence, n_obs)
     frame, reversed_items = _prepare_items(data, keys, missing)
     cov = _covariance(frame)
@@ -314,7 +300,7 @@ def _alpha_result(cov, cor, n_obs, values, ci, confidence, n_boot, seed, missing
     if ci == "feldt":
         interval = _feldt_ci(alpha, n_obs, k, confidence)
     elif ci == "duhachek":
-        z = _z_critical(confidence)
+        z = z_critical(confidence)
         interval = (alpha - z * ase, alpha + z * ase)
     elif ci == "bootstrap":
         interval = _bootstrap_ci(values, confidence, n_boot, seed)
@@ -339,15 +325,12 @@ def _alpha_result(cov, cor, n_obs, values, ci, confidence, n_boot, seed, missing
 
 # --------------------------------------------------------------------------------------------------- items
 @dataclasses.dataclass(frozen=True, repr=False)
-class ItemStatisticsResult(Result):
-    """Item statistics (psych::alpha's ``item.stats`` and ``alpha.drop``); ``table`` is indexed by item."""
+class ItemStatisticsResult(TableResult):
+    """Item statistics (psych::alpha's ``item.stats`` and ``alpha.drop``); ``table`` is indexed by item with
+    columns n, mean, sd, r, r_cor, r_drop, alpha_if_deleted, std_alpha_if_deleted (also reachable directly:
+    ``res["r_drop"]``, ``res.loc["A1"]``)."""
 
-    table: pd.DataFrame
     reversed_items: tuple
-
-    def to_frame(self) -> pd.DataFrame:
-        """The item table: n, mean, sd, r, r_cor, r_drop, alpha_if_deleted, std_alpha_if_deleted."""
-        return self.table.copy()
 
 
 def item_statistics(data, keys=None) -> ItemStatisticsResult:
@@ -422,7 +405,7 @@ class GuttmanResult(Result):
 
 def _as_correlation(data, *, from_covariance: bool) -> np.ndarray:
     """Correlation matrix of the items: given, cov2cor of pairwise covariances, or pairwise correlations."""
-    if _is_correlation_matrix(data):
+    if looks_like_correlation_matrix(data):
         cor = np.asarray(data, dtype=float)
         if cor.shape[0] < 2:
             raise DataError("at least two items are needed.")
@@ -619,11 +602,11 @@ def test_retest(time1, time2, confidence: float = 0.95) -> TestRetestResult:
     """
     from .icc import icc  # icc imports helpers from this module: a local import avoids the cycle
 
-    confidence = _check_confidence(confidence)
+    confidence = check_confidence(confidence)
     pair = _paired_scores(time1, time2)
     table = icc(pair, confidence=confidence).to_frame()
     r = float(np.corrcoef(pair["time1"], pair["time2"])[0, 1])
-    half_width = _z_critical(confidence) / math.sqrt(len(pair) - 3)
+    half_width = z_critical(confidence) / math.sqrt(len(pair) - 3)
     return TestRetestResult(
         icc2=float(table.loc["ICC2", "icc"]),
         icc2_ci=(float(table.loc["ICC2", "ci_low"]), float(table.loc["ICC2", "ci_high"])),

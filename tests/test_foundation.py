@@ -68,3 +68,13 @@ def test_correlation_matrix_checks():
         as_correlation_matrix([[1, 0.5], [0.4, 1]])
     with pytest.raises(pm.DataError, match="positive definite"):
         as_correlation_matrix([[1, 1], [1, 1]])
+
+
+def test_table_result_answers_dataframe_lookups():
+    import psychometrics as pm
+
+    res = pm.icc(pm.datasets.load("shrout_fleiss"))
+    assert res.loc["ICC2", "icc"] == pytest.approx(0.289764, abs=1e-6)
+    assert list(res.index)[:3] == ["ICC1", "ICC2", "ICC3"]
+    assert "ci_low" in res.columns and res["icc"].shape == (6,)
+    pd.testing.assert_frame_equal(res.to_frame(), res.table)
