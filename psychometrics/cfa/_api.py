@@ -1,0 +1,335 @@
+"""cfa(): data handling, identification checks, estimation and assembly of the result."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from scipy import stats as st
+
+from .._checks import as_item_frame, check_choice
+from ..errors import ConvergenceError, DataError, IdentificationError, ModelError
+from ..model_syntax import ParsedModel, parse_model
+from ._estimation import MLDiscrepancy, Problem, minimize
+from ._fitmeasures import fit_measures
+from ._model import LisrelModel
+from ._partable import GROUP_EQUAL_CHOICES, build_partable, model_variables
+from ._result import CFAResult
+from ._samplestats import SampleStats
+from ._standardize import standardize
+from ._start import group_starts
+
+ESTIMATORS = ("ML",)
+MISSING = ("listwise",)
+_Z975 = st.norm.ppf(0.975)
+
+
+def _term_using(parsed: ParsedModel, name: str) -> str:
+    for t in parsed.terms:
+        if name in (t.lhs, t.rhs):
+            return f"'{t.lhs} {t.op} {t.rhs}' (line {t.line}, column {t.column})"
+    return repr(name)
+
+
+def _check_known(parsed: ParsedModel, observed, available, source: str) -> None:
+    for name in observed:
+        if name not in available:
+            raise ModelError(
+                f"unknown variable {name!r} in {_term_using(parsed, name)}: it is not a column of the {source} and "
+                "not a latent variable defined with =~. Check the spelling or define the latent variable."
+            )
+
+
+def _stats_from_data(data, parsed, observed, group) -> tuple[list, list[SampleStats]]:
+    if not isinstance(data, pd.DataFrame):
+        raise DataError(f"data must be a pandas DataFrame of respondents x variables; got {type(data).__name__}")
+    _check_known(parsed, observed, data.columns, "data")
+    if group is not None and group not in data.columns:
+        raise DataError(f"group column {group!r} is not in the data; available columns: {list(data.columns)}")
+    frame = as_item_frame(data[list(observed)], min_items=1, drop_empty_rows=True, name="data")
+    labels = data.loc[frame.index, group] if group is not None else pd.Series(1, index=frame.index)
+    complete = frame.notna().all(axis=1) & labels.notna()
+    frame, labels = frame[complete], labels[complete]
+    groups = [_plain_label(v) for v in pd.unique(labels)]
+    labels = labels.map(_plain_label)
+    stats = []
+    for label in groups:
+        values = frame[(labels == label).to_numpy()].to_numpy(float)
+        _check_group(values, observed, label, group)
+        stats.append(SampleStats.from_data(values))
+    return groups, stats
+
+
+def _plain_label(value):
+    """Group labels as plain Python values; whole-number floats (a column with NaN) become ints."""
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return int(value)
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _check_group(values: np.ndarray, observed, label, group) -> None:
+    where = f"group {label!r}" if group is not None else "the data"
+    if len(values) <= len(observed):
+        raise DataError(
+            f"{where} has {len(values)} complete case(s) for {len(observed)} observed variables; the sample "
+            "covariance matrix is singular. Use fewer variables or merge small groups."
+        )
+    constant = np.flatnonzero(values.std(axis=0) == 0)
+    if len(constant):
+        raise DataError(f"variable {observed[constant[0]]!r} is constant in {where}; drop it or the group.")
+
+
+def _as_group_dict(value, name: str) -> dict:
+    return value if isinstance(value, dict) else {1: value}
+
+
+def _stats_from_moments(parsed, observed, sample_cov, sample_mean, n_obs, need_means) -> tuple[list, list[SampleStats]]:
+    covs = _as_group_dict(sample_cov, "sample_cov")
+    if n_obs is None:
+        raise DataError("sample_cov needs the number of observations: pass n_obs=... (a dict group -> N for several groups)")
+    ns = n_obs if isinstance(n_obs, dict) else {label: n_obs for label in covs}
+    means = _as_group_dict(sample_mean, "sample_mean") if sample_mean is not None else {}
+    if need_means and not means:
+        raise DataError("this model has a mean structure (groups or intercepts): pass sample_mean=... as well")
+    groups, stats = list(covs), []
+    for label in groups:
+        cov = covs[label]
+        if not isinstance(cov, pd.DataFrame):
+            raise DataError("sample_cov must be a DataFrame labelled by variable (or a dict group -> DataFrame)")
+        _check_known(parsed, observed, cov.columns, "sample covariance matrix")
+        if label not in ns:
+            raise DataError(f"n_obs has no entry for group {label!r}")
+        matrix = cov.loc[list(observed), list(observed)].to_numpy(float)
+        mean = None
+        if need_means:
+            if label not in means:
+                raise DataError(f"sample_mean has no entry for group {label!r}")
+            mean = pd.Series(means[label]).loc[list(observed)].to_numpy(float)
+        n = int(ns[label])
+        if n <= len(observed):
+            raise DataError(f"group {label!r} has n_obs = {n} for {len(observed)} observed variables; more cases are needed.")
+        if np.linalg.eigvalsh(matrix).min() <= 0:
+            raise DataError(f"the sample covariance matrix of group {label!r} is not positive definite.")
+        stats.append(SampleStats.from_moments(matrix, mean, n))
+    return groups, stats
+
+
+def _start_vector(table: pd.DataFrame, stats, variables, std_lv: bool, n_free: int) -> np.ndarray:
+    ov = {n: i for i, n in enumerate(variables.observed)}
+    lv = {n: i for i, n in enumerate(variables.latent)}
+    starts = np.zeros(len(table))
+    for g, s in enumerate(stats):
+        rows = table["group"].to_numpy() == g
+        starts[rows] = group_starts(table[rows], s, ov, lv, std_lv)
+    x = np.zeros(n_free)
+    free = table[table["x"] >= 0].drop_duplicates("x")
+    x[free["x"].to_numpy(int)] = starts[free.index.to_numpy()]
+    return x
+
+
+def _param_names(table: pd.DataFrame, groups) -> list[str]:
+    first = table[table["x"] >= 0].drop_duplicates("x").sort_values("x")
+    suffix = (lambda g: f" in group {groups[g]!r}") if len(groups) > 1 else (lambda g: "")
+    return [f"'{r.lhs} {r.op} {r.rhs}'{suffix(r.group)}".replace(" ''", "") for r in first.itertuples(index=False)]
+
+
+def _singular_directions(info: np.ndarray) -> np.ndarray | None:
+    """Null-space direction of the (scaled) information matrix, or None when it has full rank."""
+    scale = 1 / np.sqrt(np.maximum(np.diag(info), 1e-300))
+    values, vectors = np.linalg.eigh(info * np.outer(scale, scale))
+    if values[0] > 1e-9 * max(values[-1], 1e-300):
+        return None
+    return vectors[:, 0]
+
+
+def _check_identified(problem: Problem, x: np.ndarray, names: list[str], df: int) -> None:
+    if df < 0:
+        raise IdentificationError(
+            f"the model is not identified: it has {problem.model.n_free} free parameters but only "
+            f"{problem.model.n_free + df} sample moments (df = {df}). Fix or constrain parameters."
+        )
+    direction = _singular_directions(problem.expected_information(x))
+    if direction is not None:
+        rng = np.random.default_rng(0)
+        jittered = x + rng.uniform(0.05, 0.15, len(x)) * np.sign(rng.standard_normal(len(x)))
+        if np.isfinite(problem.objective(jittered)):
+            direction = _singular_directions(problem.expected_information(jittered))
+    if direction is not None:
+        involved = [names[i] for i in np.flatnonzero(np.abs(direction) > 0.1)]
+        raise IdentificationError(
+            "the model is not identified: the information matrix is singular; these parameters cannot be told "
+            f"apart: {', '.join(involved)}. Fix a loading or the latent variance of each factor."
+        )
+
+
+def _estimates_frame(problem, x, vcov, groups, variables) -> pd.DataFrame:
+    table = problem.model.table
+    est = problem.model.values(x)
+    se_free = np.sqrt(np.clip(np.diag(vcov), 0, None))
+    has_x = table["x"].to_numpy() >= 0
+    se = np.where(has_x, se_free[np.maximum(table["x"].to_numpy(), 0)], 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(has_x, est / se, np.nan)
+    ov = {n: i for i, n in enumerate(variables.observed)}
+    lv = {n: i for i, n in enumerate(variables.latent)}
+    std_lv, std_all = standardize(table, est, problem.model, x, ov, lv)
+    return pd.DataFrame(
+        {
+            "lhs": table["lhs"].to_numpy(),
+            "op": table["op"].to_numpy(),
+            "rhs": table["rhs"].to_numpy(),
+            "group": [groups[g] for g in table["group"]],
+            "label": table["label"].to_numpy(),
+            "free": has_x,
+            "est": est,
+            "se": se,
+            "z": z,
+            "pvalue": np.where(has_x, 2 * st.norm.sf(np.abs(z)), np.nan),
+            "ci_lower": est - _Z975 * se,
+            "ci_upper": est + _Z975 * se,
+            "std_lv": std_lv,
+            "std_all": std_all,
+        }
+    )
+
+
+def _warn_improper(estimates: pd.DataFrame, problem, x, groups, latent) -> None:
+    variances = estimates[(estimates["op"] == "~~") & (estimates["lhs"] == estimates["rhs"]) & (estimates["est"] < 0)]
+    for row in variances.itertuples(index=False):
+        warnings.warn(
+            f"Heywood case: the variance of {row.lhs!r} (group {row.group!r}) is negative ({row.est:.4g}); the "
+            "model may be misspecified or the sample too small.",
+            stacklevel=3,
+        )
+    for g, label in enumerate(groups):
+        psi = problem.model.matrices(x, g).lv_cov()
+        if len(psi) and np.linalg.eigvalsh(psi).min() <= 0:
+            warnings.warn(
+                f"the covariance matrix of the latent variables {list(latent)} is not positive definite in group "
+                f"{label!r}; inspect model_matrices()['psi'].",
+                stacklevel=3,
+            )
+
+
+def _check_options(estimator, missing, group_equal, group, sample_cov) -> tuple[str, ...]:
+    check_choice(estimator, ESTIMATORS, name="estimator")
+    check_choice(missing, MISSING, name="missing")
+    group_equal = (group_equal,) if isinstance(group_equal, str) else tuple(group_equal)
+    for item in group_equal:
+        check_choice(item, GROUP_EQUAL_CHOICES, name="group_equal entry")
+    if group is not None and sample_cov is not None:
+        raise DataError("pass either group= with raw data or a dict of group covariance matrices as sample_cov, not both")
+    return group_equal
+
+
+def cfa(
+    model,
+    data=None,
+    *,
+    group=None,
+    group_equal=(),
+    group_partial=(),
+    std_lv=False,
+    estimator="ML",
+    missing="listwise",
+    sample_cov=None,
+    sample_mean=None,
+    n_obs=None,
+) -> CFAResult:
+    """Fit a confirmatory factor analysis / structural equation model by maximum likelihood, as lavaan.
+
+    Parameters
+    ----------
+    model : str or ParsedModel
+        lavaan model syntax (see :func:`psychometrics.parse_model`).
+    data : DataFrame, optional
+        Respondents x variables. Cases with a missing value on a model variable are dropped (listwise).
+    group : str, optional
+        Column holding the group; a multi-group model is fitted (groups in order of appearance, as lavaan).
+    group_equal : sequence of str
+        Parameter types constrained equal across groups: loadings, intercepts, means, residuals,
+        residual.covariances, lv.variances, lv.covariances, regressions.
+    group_partial : sequence of str
+        Parameters exempt from ``group_equal``, e.g. ``"visual =~ x3"``, ``"x3 ~1"``.
+    std_lv : bool
+        Identify factors by unit variances instead of marker variables.
+    estimator, missing : str
+        ``"ML"`` and ``"listwise"`` (complete-data normal-theory ML).
+    sample_cov, sample_mean, n_obs :
+        Fit from moments instead of data: an unbiased covariance DataFrame (or dict group -> DataFrame), means
+        (Series or dict) and N (int or dict). The covariance is rescaled by (N-1)/N as lavaan does.
+
+    Returns
+    -------
+    CFAResult
+        ``fit_measures``, ``estimates``, ``converged``, ``n_obs``, ``groups``, ``latent_variables``,
+        ``observed_variables``; methods ``implied_cov``, ``residuals``, ``sample_cov``,
+        ``modification_indices``, ``model_matrices``, ``vcov``.
+
+    Notes
+    -----
+    Equivalent R call (lavaan 0.6-14): ``cfa(model, data, group = group, group.equal = group_equal,
+    group.partial = group_partial, std.lv = std_lv)`` (or ``sem()``, whose defaults are the same). Standard
+    errors come from the expected information (lavaan's default for complete-data ML); ``fit_measures`` follows
+    fitMeasures() (see ``psychometrics.cfa._fitmeasures``). Reference: Rosseel (2012), J Stat Softw 48(2).
+    """
+    group_equal = _check_options(estimator, missing, group_equal, group, sample_cov)
+    parsed = model if isinstance(model, ParsedModel) else parse_model(model)
+    variables = model_variables(parsed)
+    has_intercepts = any(t.op == "~1" for t in parsed.terms)
+    if sample_cov is not None:
+        multi = isinstance(sample_cov, dict) and len(sample_cov) > 1
+        groups, stats = _stats_from_moments(
+            parsed, variables.observed, sample_cov, sample_mean, n_obs, multi or has_intercepts
+        )
+    elif data is not None:
+        groups, stats = _stats_from_data(data, parsed, variables.observed, group)
+    else:
+        raise DataError("pass data=... (a DataFrame) or sample_cov=... with n_obs=...")
+    meanstructure = len(groups) > 1 or has_intercepts
+    if len(groups) == 1 and group_equal:
+        raise ModelError("group_equal needs a multi-group model: pass group=... (a column with two or more groups)")
+    table = build_partable(
+        parsed, variables, len(groups), std_lv=std_lv, meanstructure=meanstructure,
+        group_equal=group_equal, group_partial=group_partial,
+    )
+    lisrel = LisrelModel(table, len(variables.observed), len(variables.latent), len(groups), meanstructure)
+    problem = Problem(lisrel, tuple(stats), MLDiscrepancy())
+    start = _start_vector(table, stats, variables, std_lv, lisrel.n_free)
+    names = _param_names(table, groups)
+    _check_identified(problem, start, names, len(groups) * lisrel.n_moments - lisrel.n_free)
+    solution = minimize(problem, start)
+    if not solution.converged:
+        raise ConvergenceError(
+            f"the ML optimiser did not converge after {solution.iterations} iterations; the model may be "
+            "misspecified or empirically under-identified.",
+            solution.iterations,
+        )
+    info = problem.n_total * problem.expected_information(solution.x)
+    if _singular_directions(info) is not None:
+        warnings.warn("the information matrix is singular at the solution: standard errors are unreliable (model "
+                      "may not be identified).", stacklevel=2)
+    vcov = np.linalg.pinv(info)
+    estimates = _estimates_frame(problem, solution.x, vcov, groups, variables)
+    _warn_improper(estimates, problem, solution.x, groups, variables.latent)
+    measures = fit_measures(problem, solution.x)
+    by_group = dict(zip(groups, (s.n_obs * f for s, f in zip(stats, problem.group_values(solution.x)))))
+    return CFAResult(
+        fit_measures=measures,
+        estimates=estimates,
+        converged=solution.converged,
+        iterations=solution.iterations,
+        n_obs=stats[0].n_obs if len(groups) == 1 else {g: s.n_obs for g, s in zip(groups, stats)},
+        groups=groups,
+        latent_variables=list(variables.latent),
+        observed_variables=list(variables.observed),
+        estimator=estimator,
+        chisq_by_group={g: float(v) for g, v in by_group.items()},
+        model=model if isinstance(model, str) else "",
+        _problem=problem,
+        _x=solution.x,
+        _vcov=vcov,
+        _options={"variables": variables, "std_lv": std_lv, "group_equal": group_equal,
+                  "group_partial": tuple(group_partial), "group": group},
+    )

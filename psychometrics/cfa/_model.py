@@ -1,0 +1,203 @@
+"""LISREL representation of a model (lavaan's "LISREL" representation, all-y form).
+
+Per group: ``Sigma = Lambda (I - B)^-1 Psi (I - B)^-T Lambda' + Theta`` and ``mu = nu + Lambda (I - B)^-1 alpha``.
+The moments of a group are ordered as lavaan's ``WLS.obs``: the means (with a mean structure) followed by
+``vech(Sigma)`` (lower triangle, column by column). ``delta`` is the analytic Jacobian of the moments with respect
+to the free parameters, used for the gradient, the expected information and the modification indices.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+
+MATRICES = ("lambda", "theta", "psi", "beta", "nu", "alpha")
+
+
+def vech_indices(p: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column indices of vech (lower triangle, column-major, lavaan's lav_matrix_vech)."""
+    cols, rows = np.triu_indices(p)
+    return rows, cols
+
+
+@dataclasses.dataclass(frozen=True)
+class Elements:
+    """Matrix positions (group, matrix, row, col) of a set of parameters, e.g. the free ones or candidates."""
+
+    group: np.ndarray
+    matrix: np.ndarray
+    row: np.ndarray
+    col: np.ndarray
+
+    @classmethod
+    def from_table(cls, table: pd.DataFrame) -> "Elements":
+        return cls(
+            table["group"].to_numpy(int),
+            table["matrix"].to_numpy(object),
+            table["row"].to_numpy(int),
+            table["col"].to_numpy(int),
+        )
+
+    def __len__(self) -> int:
+        return len(self.group)
+
+
+@dataclasses.dataclass(frozen=True)
+class GroupMatrices:
+    """The model matrices of one group and the products the derivatives reuse."""
+
+    lambda_: np.ndarray
+    theta: np.ndarray
+    psi: np.ndarray
+    beta: np.ndarray
+    nu: np.ndarray
+    alpha: np.ndarray
+
+    @property
+    def ib(self) -> np.ndarray:
+        """(I - B)^-1 (the identity when there are no regressions)."""
+        if not self.beta.any():
+            return np.eye(len(self.beta))
+        return np.linalg.inv(np.eye(len(self.beta)) - self.beta)
+
+    def lv_cov(self) -> np.ndarray:
+        ib = self.ib
+        return ib @ self.psi @ ib.T
+
+    def lv_mean(self) -> np.ndarray:
+        return self.ib @ self.alpha
+
+    def sigma(self) -> np.ndarray:
+        return self.lambda_ @ self.lv_cov() @ self.lambda_.T + self.theta
+
+    def mu(self) -> np.ndarray:
+        return self.nu + self.lambda_ @ self.lv_mean()
+
+
+class LisrelModel:
+    """Maps a free-parameter vector to group matrices, implied moments and their Jacobian."""
+
+    def __init__(self, table: pd.DataFrame, n_observed: int, n_latent: int, n_groups: int, meanstructure: bool):
+        self.table = table
+        self.p, self.m, self.n_groups = n_observed, n_latent, n_groups
+        self.meanstructure = meanstructure
+        self.n_free = int(table["x"].max()) + 1 if (table["x"] >= 0).any() else 0
+        free = table[table["x"] >= 0]
+        self.free_elements = Elements.from_table(free)
+        self.free_x = free["x"].to_numpy(int)
+        self._fixed = self._fixed_matrices(table[table["x"] < 0])
+        self.vech_rows, self.vech_cols = vech_indices(n_observed)
+        self._slots = self._free_slots()
+        self._eye_p = np.eye(n_observed)
+
+    @property
+    def n_moments(self) -> int:
+        """Sample moments per group: p(p+1)/2 covariances (+ p means)."""
+        return len(self.vech_rows) + (self.p if self.meanstructure else 0)
+
+    def _shapes(self) -> dict[str, tuple[int, int]]:
+        p, m = self.p, self.m
+        return {"lambda": (p, m), "theta": (p, p), "psi": (m, m), "beta": (m, m), "nu": (p, 1), "alpha": (m, 1)}
+
+    def _fixed_matrices(self, fixed: pd.DataFrame) -> list[dict[str, np.ndarray]]:
+        out = []
+        for g in range(self.n_groups):
+            mats = {name: np.zeros(shape) for name, shape in self._shapes().items()}
+            rows = fixed[fixed["group"] == g]
+            for name, r, c, value in zip(rows["matrix"], rows["row"], rows["col"], rows["ustart"]):
+                mats[name][r, c] = value
+                if name in ("theta", "psi"):
+                    mats[name][c, r] = value
+            out.append(mats)
+        return out
+
+    def values(self, x: np.ndarray) -> np.ndarray:
+        """Value of every parameter-table row for the free-parameter vector ``x``."""
+        rows = self.table["x"].to_numpy(int)
+        return np.where(rows >= 0, x[np.maximum(rows, 0)], self.table["ustart"].to_numpy(float))
+
+    def _free_slots(self) -> list[list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]]:
+        """Per group and matrix: the rows, columns and parameter indices of the free elements."""
+        e = self.free_elements
+        slots = []
+        for g in range(self.n_groups):
+            group_slots = []
+            for name in MATRICES:
+                pick = (e.group == g) & (e.matrix == name)
+                if pick.any():
+                    group_slots.append((name, e.row[pick], e.col[pick], self.free_x[pick]))
+            slots.append(group_slots)
+        return slots
+
+    def matrices(self, x: np.ndarray, group: int) -> GroupMatrices:
+        mats = {k: v.copy() for k, v in self._fixed[group].items()}
+        for name, rows, cols, index in self._slots[group]:
+            vals = x[index]
+            mats[name][rows, cols] = vals
+            if name in ("theta", "psi"):
+                mats[name][cols, rows] = vals
+        return GroupMatrices(
+            mats["lambda"], mats["theta"], mats["psi"], mats["beta"], mats["nu"][:, 0], mats["alpha"][:, 0]
+        )
+
+    def implied(self, x: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(Sigma, mu) per group."""
+        out = []
+        for g in range(self.n_groups):
+            mats = self.matrices(x, g)
+            out.append((mats.sigma(), mats.mu()))
+        return out
+
+    def element_jacobian(self, x: np.ndarray, group: int, elements: Elements) -> np.ndarray:
+        """d(moments of ``group``)/d(element) for each matrix element (columns; zero for other groups).
+
+        Every covariance derivative has the form ``u v' + v u'`` (Neudecker & Satorra 1991): lambda_ij:
+        ``u = e_i, v = (Lambda A)_j``; theta_ij: ``u = e_i, v = e_j``; psi_ij: ``u = G_i, v = G_j``; beta_ij:
+        ``u = G_i, v = (Lambda A)_j``, with ``G = Lambda (I-B)^-1`` and ``A = Cov(eta)`` (diagonal elements
+        halve ``v``).
+        """
+        mats = self.matrices(x, group)
+        ib = mats.ib
+        g_mat = mats.lambda_ @ ib
+        a_mat = ib @ mats.psi @ ib.T
+        m_mat = mats.lambda_ @ a_mat
+        eta_mean = ib @ mats.alpha
+        k = len(elements)
+        u = np.zeros((k, self.p))
+        v = np.zeros((k, self.p))
+        dmu = np.zeros((k, self.p))
+        eye = self._eye_p
+        sel = elements.group == group
+        for name in MATRICES:
+            pick = np.flatnonzero(sel & (elements.matrix == name))
+            if not len(pick):
+                continue
+            r, c = elements.row[pick], elements.col[pick]
+            half = np.where(r == c, 0.5, 1.0)[:, None]
+            if name == "lambda":
+                u[pick], v[pick] = eye[r], m_mat[:, c].T
+                dmu[pick] = eye[r] * eta_mean[c][:, None]
+            elif name == "theta":
+                u[pick], v[pick] = eye[r], eye[c] * half
+            elif name == "psi":
+                u[pick], v[pick] = g_mat[:, r].T, g_mat[:, c].T * half
+            elif name == "beta":
+                u[pick], v[pick] = g_mat[:, r].T, m_mat[:, c].T
+                dmu[pick] = g_mat[:, r].T * eta_mean[c][:, None]
+            elif name == "nu":
+                dmu[pick] = eye[r]
+            else:
+                dmu[pick] = g_mat[:, r].T
+        ri, ci = self.vech_rows, self.vech_cols
+        dsigma = u[:, ri] * v[:, ci] + v[:, ri] * u[:, ci]
+        if self.meanstructure:
+            return np.hstack([dmu, dsigma]).T
+        return dsigma.T
+
+    def delta(self, x: np.ndarray) -> list[np.ndarray]:
+        """Jacobian of each group's moments with respect to the free parameters (n_moments x n_free)."""
+        incidence = np.zeros((len(self.free_x), self.n_free))
+        incidence[np.arange(len(self.free_x)), self.free_x] = 1.0
+        return [self.element_jacobian(x, g, self.free_elements) @ incidence for g in range(self.n_groups)]

@@ -1,0 +1,261 @@
+"""The full parameter table of a model: the user's terms plus lavaan's defaults (lavaanify, lavaan 0.6-14).
+
+Defaults as ``lavaan::cfa()``/``sem()``: the first loading of each factor fixed to 1 (or every latent variance
+fixed to 1 with ``std_lv``), residual variances of observed variables and variances of latent variables free,
+covariances among exogenous latent variables free, covariances among purely dependent latent variables free, and
+with a mean structure free intercepts and latent means fixed to 0 (free in groups 2..G once intercepts are equal
+across groups). Equality constraints (shared labels, ``group_equal``) map several rows onto one free parameter
+(column ``x``), which is how ``npar`` and the degrees of freedom are counted.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ModelError
+from ..model_syntax import ModelTerm, ParsedModel
+
+GROUP_EQUAL_CHOICES = (
+    "loadings",
+    "intercepts",
+    "means",
+    "residuals",
+    "residual.covariances",
+    "lv.variances",
+    "lv.covariances",
+    "regressions",
+)
+
+COLUMNS = ["lhs", "op", "rhs", "group", "user", "free", "ustart", "label", "start", "x", "matrix", "row", "col", "line", "column"]
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelVariables:
+    """Observed and latent variable names in model order, and the roles lavaan's defaults depend on."""
+
+    observed: tuple[str, ...]
+    latent: tuple[str, ...]
+    indicators: dict[str, tuple[str, ...]]
+    lv_exogenous: tuple[str, ...]
+    lv_dependent: tuple[str, ...]
+
+
+def model_variables(parsed: ParsedModel) -> ModelVariables:
+    """Classify the model's names (lavaan's vnames: ov, lv, lv.x, lv.y)."""
+    latent = list(dict.fromkeys(t.lhs for t in parsed.terms if t.op == "=~"))
+    names = []
+    for t in parsed.terms:
+        names.extend([t.lhs] if t.op == "~1" else [t.lhs, t.rhs])
+    observed = [n for n in dict.fromkeys(names) if n not in latent]
+    indicators = {f: tuple(t.rhs for t in parsed.terms if t.op == "=~" and t.lhs == f) for f in latent}
+    regressions = [t for t in parsed.terms if t.op == "~"]
+    for term in regressions:
+        for name in (term.lhs, term.rhs):
+            if name not in latent:
+                raise ModelError(
+                    f"'{term.lhs} ~ {term.rhs}' (line {term.line}) regresses on or predicts the observed variable "
+                    f"{name!r}; regressions are supported among latent variables only. Define a single-indicator "
+                    f"latent variable ('f_{name} =~ {name}') and use it instead."
+                )
+    lhs_reg = {t.lhs for t in regressions}
+    rhs_reg = {t.rhs for t in regressions}
+    latent_indicators = {t.rhs for t in parsed.terms if t.op == "=~" and t.rhs in latent}
+    lv_exogenous = tuple(f for f in latent if f not in lhs_reg and f not in latent_indicators)
+    lv_dependent = tuple(f for f in latent if f in lhs_reg and f not in rhs_reg and f not in latent_indicators)
+    return ModelVariables(tuple(observed), tuple(latent), indicators, lv_exogenous, lv_dependent)
+
+
+def _check_terms(parsed: ParsedModel, variables: ModelVariables) -> None:
+    for term in parsed.terms:
+        where = f"'{term.lhs} {term.op} {term.rhs}' (line {term.line}, column {term.column})"
+        if term.op == "=~" and term.lhs == term.rhs:
+            raise ModelError(f"{where}: a latent variable cannot be its own indicator")
+        if term.op == "~~" and (term.lhs in variables.latent) != (term.rhs in variables.latent):
+            raise ModelError(
+                f"{where}: covariances between a latent and an observed variable are not supported; "
+                "model the relation with a loading or a regression"
+            )
+        if term.op == "~" and term.lhs == term.rhs:
+            raise ModelError(f"{where}: a variable cannot be regressed on itself")
+
+
+def _matrix_position(lhs: str, op: str, rhs: str, ov: dict, lv: dict) -> tuple[str, int, int]:
+    """Where a parameter lives in the LISREL matrices (lambda, theta, psi, beta, nu, alpha)."""
+    if op == "=~":
+        return ("lambda", ov[rhs], lv[lhs]) if rhs in ov else ("beta", lv[rhs], lv[lhs])
+    if op == "~":
+        return "beta", lv[lhs], lv[rhs]
+    if op == "~~":
+        if lhs in ov:
+            i, j = sorted((ov[lhs], ov[rhs]), reverse=True)
+            return "theta", i, j
+        i, j = sorted((lv[lhs], lv[rhs]), reverse=True)
+        return "psi", i, j
+    return ("nu", ov[lhs], 0) if lhs in ov else ("alpha", lv[lhs], 0)
+
+
+def parse_partial(specs, latent) -> set[tuple[str, str, str]]:
+    """group_partial strings such as 'visual =~ x3', 'x3 ~1', 'x1 ~~ x2' as (lhs, op, rhs) keys."""
+    keys = set()
+    for spec in specs:
+        match = re.fullmatch(r"\s*([A-Za-z_.][\w.]*)\s*(=~|~~|~)\s*([A-Za-z_.][\w.]*|1)\s*", str(spec))
+        if match is None:
+            raise ModelError(f"group_partial entry {spec!r} is not of the form 'lhs op rhs' (e.g. 'visual =~ x3' or 'x3 ~1')")
+        lhs, op, rhs = match.groups()
+        if op == "~" and rhs == "1":
+            op, rhs = "~1", ""
+        keys.add((lhs, op, rhs))
+        if op == "~~":
+            keys.add((rhs, op, lhs))
+    return keys
+
+
+def _equal_category(lhs: str, op: str, rhs: str, latent) -> str:
+    if op == "=~":
+        return "loadings"
+    if op == "~":
+        return "regressions"
+    if op == "~1":
+        return "means" if lhs in latent else "intercepts"
+    if lhs in latent:
+        return "lv.variances" if lhs == rhs else "lv.covariances"
+    return "residuals" if lhs == rhs else "residual.covariances"
+
+
+@dataclasses.dataclass
+class _Row:
+    lhs: str
+    op: str
+    rhs: str
+    group: int
+    user: bool
+    free: bool
+    ustart: float
+    label: str
+    start: float = np.nan
+    line: int = 0
+    column: int = 0
+
+
+def _user_rows(term: ModelTerm, group: int, n_groups: int, first_indicator: bool, std_lv: bool) -> _Row:
+    mod = term.modifier(group, n_groups)
+    if mod.fixed is not None:
+        free, ustart = False, mod.fixed
+    elif mod.free:
+        free, ustart = True, np.nan
+    elif term.op == "=~" and first_indicator and not std_lv:
+        free, ustart = False, 1.0  # marker variable (lavaan's auto.fix.first)
+    else:
+        free, ustart = True, np.nan
+    start = mod.start if mod.start is not None else np.nan
+    return _Row(term.lhs, term.op, term.rhs, group, True, free, ustart, mod.label or "", start, term.line, term.column)
+
+
+def _default_rows(group, variables, present, std_lv, meanstructure, free_means, free_lv_variances):
+    """lavaan's automatic parameters in lavaanify's order: variances, covariances, intercepts, means."""
+    rows = []
+
+    def add(lhs, op, rhs, free, ustart=np.nan):
+        if (lhs, op, rhs) not in present and (rhs, op, lhs) not in present:
+            rows.append(_Row(lhs, op, rhs, group, False, free, ustart, ""))
+
+    for name in variables.observed:
+        add(name, "~~", name, True)
+    for name in variables.latent:
+        fixed_one = std_lv and not free_lv_variances
+        add(name, "~~", name, not fixed_one, 1.0 if fixed_one else np.nan)
+    for block in (variables.lv_exogenous, variables.lv_dependent):
+        for i, a in enumerate(block):
+            for b in block[i + 1:]:
+                add(a, "~~", b, True)
+    if meanstructure:
+        for name in variables.observed:
+            add(name, "~1", "", True)
+        for name in variables.latent:
+            add(name, "~1", "", free_means, np.nan if free_means else 0.0)
+    return rows
+
+
+def _assign_free_indices(table: pd.DataFrame, group_equal, partial, latent) -> np.ndarray:
+    """Index (0-based) of the free parameter each row maps to; -1 for fixed rows."""
+    keys: dict[object, int] = {}
+    x = np.full(len(table), -1, dtype=int)
+    first_group = {}
+    for pos, row in enumerate(table.itertuples(index=False)):
+        if not row.free:
+            continue
+        ident = (row.lhs, row.op, row.rhs)
+        if row.label:
+            key = ("label", row.label)
+        elif (
+            row.group > 0
+            and _equal_category(row.lhs, row.op, row.rhs, latent) in group_equal
+            and ident not in partial
+            and ident in first_group
+        ):
+            key = first_group[ident]
+        else:
+            key = ("row", pos)
+        if row.group == 0:
+            first_group[ident] = key
+        x[pos] = keys.setdefault(key, len(keys))
+    return x
+
+
+def build_partable(
+    parsed: ParsedModel,
+    variables: ModelVariables,
+    n_groups: int,
+    *,
+    std_lv: bool,
+    meanstructure: bool,
+    group_equal=(),
+    group_partial=(),
+) -> pd.DataFrame:
+    """The full parameter table (one row per parameter and group) with the free-parameter index ``x``."""
+    _check_terms(parsed, variables)
+    partial = parse_partial(group_partial, variables.latent)
+    intercepts_equal = "intercepts" in group_equal and "means" not in group_equal
+    ov = {n: i for i, n in enumerate(variables.observed)}
+    lv = {n: i for i, n in enumerate(variables.latent)}
+    rows: list[_Row] = []
+    for g in range(n_groups):
+        seen_factors: set[str] = set()
+        present: set[tuple[str, str, str]] = set()
+        for term in parsed.terms:
+            first = term.op == "=~" and term.lhs not in seen_factors
+            if term.op == "=~":
+                seen_factors.add(term.lhs)
+            key = (term.lhs, term.op, term.rhs)
+            if key in present or (term.op == "~~" and (term.rhs, term.op, term.lhs) in present):
+                raise ModelError(f"'{term.lhs} {term.op} {term.rhs}' (line {term.line}) is specified twice; write it once")
+            present.add(key)
+            rows.append(_user_rows(term, g, n_groups, first, std_lv))
+        free_means = intercepts_equal and g > 0
+        free_lv_var = std_lv and "loadings" in group_equal and g > 0
+        rows.extend(_default_rows(g, variables, present, std_lv, meanstructure, free_means, free_lv_var))
+    table = pd.DataFrame([dataclasses.asdict(r) for r in rows])
+    positions = [_matrix_position(r.lhs, r.op, r.rhs, ov, lv) for r in rows]
+    table["matrix"] = [p[0] for p in positions]
+    table["row"] = [p[1] for p in positions]
+    table["col"] = [p[2] for p in positions]
+    table["x"] = _assign_free_indices(table, set(group_equal), partial, variables.latent)
+    _check_labels(table)
+    return table[COLUMNS]
+
+
+def _check_labels(table: pd.DataFrame) -> None:
+    labelled = table[(table["label"] != "") & ~table["free"]]
+    shared = set(table.loc[(table["label"] != "") & table["free"], "label"])
+    clash = labelled[labelled["label"].isin(shared)]
+    if len(clash):
+        row = clash.iloc[0]
+        raise ModelError(
+            f"label {row['label']!r} is used for the fixed parameter '{row['lhs']} {row['op']} {row['rhs']}' and for free "
+            "parameters; give the fixed parameter another label"
+        )
+

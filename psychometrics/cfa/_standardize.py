@@ -1,0 +1,53 @@
+"""Standardised solutions as lavaan's standardizedSolution(type = "std.lv" / "std.all", cov.std = TRUE).
+
+std.lv scales latent variables to unit (total) variance; std.all also scales observed variables by their
+model-implied standard deviations. With cov.std = TRUE a covariance is divided by the square roots of the two
+variances it is a residual of (Theta or Psi diagonal), so residual covariances become residual correlations.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def _group_scales(model, x, group):
+    mats = model.matrices(x, group)
+    sd_lv = np.sqrt(np.abs(np.diag(mats.lv_cov())))
+    sd_ov = np.sqrt(np.abs(np.diag(mats.sigma())))
+    return mats, sd_lv, sd_ov
+
+
+def standardize(rows: pd.DataFrame, est: np.ndarray, model, x: np.ndarray, ov: dict, lv: dict) -> tuple[np.ndarray, np.ndarray]:
+    """(std_lv, std_all) for parameter rows (lhs, op, rhs, group) with values ``est`` at the solution ``x``."""
+    std_lv = np.full(len(rows), np.nan)
+    std_all = np.full(len(rows), np.nan)
+    scales = {g: _group_scales(model, x, g) for g in set(rows["group"])}
+    for k, (lhs, op, rhs, g) in enumerate(zip(rows["lhs"], rows["op"], rows["rhs"], rows["group"])):
+        mats, sd_lv, sd_ov = scales[g]
+        lv_sd = lambda name: sd_lv[lv[name]]  # noqa: E731 - local shorthand
+        any_sd = lambda name: sd_lv[lv[name]] if name in lv else sd_ov[ov[name]]  # noqa: E731
+        value = est[k]
+        if op == "=~":
+            std_lv[k] = value * lv_sd(lhs) / (lv_sd(rhs) if rhs in lv else 1.0)
+            std_all[k] = value * lv_sd(lhs) / any_sd(rhs)
+        elif op == "~":
+            std_lv[k] = std_all[k] = value * lv_sd(rhs) / lv_sd(lhs)
+        elif op == "~1":
+            std_lv[k] = value / lv_sd(lhs) if lhs in lv else value
+            std_all[k] = value / any_sd(lhs)
+        elif lhs == rhs:
+            std_lv[k] = value / lv_sd(lhs) ** 2 if lhs in lv else value
+            std_all[k] = value / any_sd(lhs) ** 2
+        else:
+            std_lv[k], std_all[k] = _covariance(value, lhs, rhs, mats, ov, lv)
+    return std_lv, std_all
+
+
+def _covariance(value, lhs, rhs, mats, ov, lv) -> tuple[float, float]:
+    """cov.std = TRUE: divide by the square roots of the residual (Theta) or latent (Psi) variances."""
+    if lhs in lv:
+        scale = np.sqrt(abs(mats.psi[lv[lhs], lv[lhs]] * mats.psi[lv[rhs], lv[rhs]]))
+        return value / scale, value / scale
+    scale = np.sqrt(abs(mats.theta[ov[lhs], ov[lhs]] * mats.theta[ov[rhs], ov[rhs]]))
+    return value, value / scale
