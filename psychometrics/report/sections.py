@@ -139,7 +139,7 @@ def _response_shares(ctx, unit: str) -> pd.DataFrame | None:
     levels = sorted(pd.unique(answers.stack().dropna()))
     if not levels or len(levels) > 11:
         return None
-    shares = pd.DataFrame({str(level): (answers == level).mean() for level in levels})
+    shares = pd.DataFrame({f"{level:g}": (answers == level).mean() for level in levels})
     shares["missing"] = answers.isna().mean()
     return shares
 
@@ -521,8 +521,12 @@ class CriterionSection(Section):
 
     def render(self, ctx, opts, results):
         payload = results["pooled"]
-        return Rendered(_generic_tables("criterion", f"Correlation with {payload['criterion']}",
-                                        {"correlations": payload["result"]}))
+        table = _frame_of(payload["result"])
+        out = Rendered([make_table("criterion", f"Correlations with {payload['criterion']}", table)])
+        for scale, row in table.iterrows():
+            out.text.append(f"{scale}: r = {fmt_bounded(row['r'])} {fmt_ci(row['ci_low'], row['ci_high'])} with "
+                            f"{payload['criterion']}, p {_p_phrase(row['pvalue'])} (n = {fmt(row['n'], 0)}).")
+        return out
 
 
 class KnownGroupsSection(Section):
@@ -536,13 +540,23 @@ class KnownGroupsSection(Section):
         return {"by": by, "result": api("known_groups")(scores, ctx.scored[by])}
 
     def render(self, ctx, opts, results):
-        payload = results["pooled"]
-        result = payload["result"]
-        tables = _generic_tables("known_groups", f"Scores by {payload['by']}", {"comparison": result})
-        if not tables and dataclasses.is_dataclass(result):
-            tables = _generic_tables("known_groups", f"Scores by {payload['by']}",
-                                     {f.name: getattr(result, f.name) for f in dataclasses.fields(result)})
-        return Rendered(tables)
+        by, result = results["pooled"]["by"], results["pooled"]["result"]
+        table = _frame_of(result)
+        out = Rendered([make_table("known_groups", f"Scale scores by {by} ({result.test.replace('_', ' ')})",
+                                   table)])
+        descriptives = result.descriptives.pivot(index="scale", columns="group", values="mean")
+        out.tables.append(make_table("known_groups_means", f"Mean scale scores by {by}",
+                                     descriptives.loc[list(dict.fromkeys(result.descriptives["scale"])),
+                                                      list(result.groups)]))
+        differ = table.index[table["pvalue"] < 0.05].tolist()
+        effect = "eta_squared" if "eta_squared" in table else "hedges_g"
+        if differ:
+            out.text.extend(f"{scale} differs by {by}: p {_p_phrase(table.loc[scale, 'pvalue'])}, "
+                            f"{effect.replace('_', ' ')} {fmt_bounded(table.loc[scale, effect], 3)}."
+                            for scale in differ)
+        else:
+            out.text.append(f"No scale score differs by {by} at p < .05.")
+        return out
 
 
 SECTIONS: dict[str, Section] = {

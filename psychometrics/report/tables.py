@@ -13,8 +13,9 @@ from .formatting import fmt, fmt_bounded, fmt_p
 __all__ = ["Table", "apa_frame", "make_table"]
 
 _P_COLUMN = re.compile(r"(^p$|pvalue|p_value|p_adjusted|^p_)", re.IGNORECASE)
-_COUNT_COLUMN = re.compile(r"(^n$|^n_|^df|_df$|df1|df2|npar|count|^k$|n_items|n_obs)", re.IGNORECASE)
-_UNBOUNDED = re.compile(r"(chisq|chi2|statistic|^f$|aic|bic|logl|mean|sd|^t$|^z$|se$|^est$|eigen)", re.IGNORECASE)
+_COUNT_COLUMN = re.compile(r"(^n$|^n_|^df|_df$|df1|df2|npar|count|^k$|n_items|n_obs|satisfied|total)", re.IGNORECASE)
+_UNBOUNDED = re.compile(r"(chisq|chi2|statistic|^f$|aic|bic|logl|sd|^t$|^z$|se$|^est$|eigen)", re.IGNORECASE)
+_THREE_DECIMALS = re.compile(r"(eta|cfi|tli|rmsea|srmr)", re.IGNORECASE)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,9 +37,10 @@ def _format_column(name: str, values: pd.Series) -> pd.Series:
         return numbers.map(fmt_p)
     if _COUNT_COLUMN.search(name) and np.allclose(numbers.dropna() % 1, 0):
         return numbers.map(lambda v: fmt(int(v), 0) if np.isfinite(v) else fmt(None))
+    decimals = 3 if _THREE_DECIMALS.search(name) else 2
     if _UNBOUNDED.search(name) or (numbers.abs() > 1.000001).any():
-        return numbers.map(lambda v: fmt(v, 2))
-    return numbers.map(lambda v: fmt_bounded(v, 2))
+        return numbers.map(lambda v: fmt(v, decimals))
+    return numbers.map(lambda v: fmt_bounded(v, decimals))
 
 
 def apa_frame(frame: pd.DataFrame, formats: dict | None = None) -> pd.DataFrame:
@@ -46,6 +48,9 @@ def apa_frame(frame: pd.DataFrame, formats: dict | None = None) -> pd.DataFrame:
     a column with a function of the value."""
     formats = formats or {}
     shown = {}
+    frame = frame.copy()
+    if isinstance(frame.index, pd.MultiIndex) or any(isinstance(i, tuple) for i in frame.index):
+        frame.index = [" | ".join(map(str, i)) if isinstance(i, tuple) else str(i) for i in frame.index]
     for column in frame.columns:
         if column in formats:
             shown[column] = frame[column].map(formats[column])

@@ -7,6 +7,7 @@ from importlib import resources
 from pathlib import Path
 
 import jinja2
+import pandas as pd
 
 from .canonical import dumps
 
@@ -26,11 +27,13 @@ def _stem(section, name: str) -> str:
 
 def _table_view(table) -> dict:
     display = table.display
+    labelled = not isinstance(display.index, pd.RangeIndex)
     return {
         "title": table.title,
         "note": table.note,
-        "header": [display.index.name or ""] + [str(c) for c in display.columns],
-        "rows": [[str(label)] + [str(v) for v in row] for label, row in zip(display.index, display.to_numpy())],
+        "header": ([display.index.name or ""] if labelled else []) + [str(c) for c in display.columns],
+        "rows": [([str(label)] if labelled else []) + [str(v) for v in row]
+                 for label, row in zip(display.index, display.to_numpy())],
     }
 
 
