@@ -77,6 +77,33 @@ class MLDiscrepancy:
         return out
 
 
+    def element_gradient(self, stats: SampleStats, sigma: np.ndarray, mu: np.ndarray | None, deriv) -> np.ndarray:
+        """dF/d(element) = 2 u' C v - 2 dmu' W d with C = W - W (S + d d') W (= Delta' gradient, without Delta)."""
+        w = np.linalg.inv(sigma)
+        d = np.zeros(len(sigma)) if mu is None else stats.mean - mu
+        core = w - w @ (stats.cov + np.outer(d, d)) @ w
+        grad = 2 * np.einsum("ki,ij,kj->k", deriv.u, core, deriv.v)
+        if deriv.dmu is not None:
+            grad -= 2 * deriv.dmu @ (w @ d)
+        return grad
+
+    def element_information(self, sigma: np.ndarray, deriv) -> np.ndarray:
+        """Expected unit information of elements: tr(W dS_k W dS_l) / 2 + dmu_k' W dmu_l.
+
+        With ``L L' = W`` and ``u~ = L'u``: ``tr(W dS_k W dS_l) / 2 = (u~_k.u~_l)(v~_k.v~_l) + (u~_k.v~_l)(v~_k.u~_l)``,
+        O(K^2 p) instead of forming D'(W kron W)D.
+        """
+        w = np.linalg.inv(sigma)
+        chol = np.linalg.cholesky(w)
+        u, v = deriv.u @ chol, deriv.v @ chol
+        uv = u @ v.T
+        info = (u @ u.T) * (v @ v.T) + uv * uv.T
+        if deriv.dmu is not None:
+            m = deriv.dmu @ chol
+            info += m @ m.T
+        return info
+
+
 @dataclasses.dataclass(frozen=True)
 class Problem:
     """What is estimated: the model, the groups' statistics and the discrepancy function."""
@@ -108,18 +135,19 @@ class Problem:
 
     def gradient(self, x: np.ndarray) -> np.ndarray:
         """Analytic gradient of the objective: sum_g w_g Delta_g' dF_g/d(moments)."""
-        deltas = self.model.delta(x)
-        total = np.zeros(self.model.n_free)
-        for w, s, (sigma, mu), delta in zip(self.weights, self.stats, self.model.implied(x), deltas):
-            total += w * delta.T @ self.discrepancy.gradient(s, sigma, self._mu(mu))
+        model, total = self.model, np.zeros(self.model.n_free)
+        for g, (w, s, (sigma, mu)) in enumerate(zip(self.weights, self.stats, model.implied(x))):
+            deriv = model.element_derivatives(x, g, model.own_elements(g))
+            total += w * model.incidence(g).T @ self.discrepancy.element_gradient(s, sigma, self._mu(mu), deriv)
         return total
 
-    def expected_information(self, x: np.ndarray, deltas=None) -> np.ndarray:
+    def expected_information(self, x: np.ndarray) -> np.ndarray:
         """Unit expected information sum_g w_g Delta_g' I_g Delta_g (lavaan's information="expected")."""
-        deltas = self.model.delta(x) if deltas is None else deltas
-        total = np.zeros((self.model.n_free, self.model.n_free))
-        for w, (sigma, _), delta in zip(self.weights, self.model.implied(x), deltas):
-            total += w * delta.T @ self.discrepancy.information(sigma, self.model.meanstructure) @ delta
+        model, total = self.model, np.zeros((self.model.n_free, self.model.n_free))
+        for g, (w, (sigma, _)) in enumerate(zip(self.weights, model.implied(x))):
+            deriv = model.element_derivatives(x, g, model.own_elements(g))
+            incidence = model.incidence(g)
+            total += w * incidence.T @ self.discrepancy.element_information(sigma, deriv) @ incidence
         return total
 
     def observed_information(self, x: np.ndarray, step: float = 1e-6) -> np.ndarray:

@@ -90,6 +90,8 @@ class LisrelModel:
         self._fixed = self._fixed_matrices(table[table["x"] < 0])
         self.vech_rows, self.vech_cols = vech_indices(n_observed)
         self._slots = self._free_slots()
+        self._group_elements = [self._elements_of(g) for g in range(n_groups)]
+        self._incidence = [self._incidence_of(pick) for pick, _ in self._group_elements]
         self._eye_p = np.eye(n_observed)
 
     @property
@@ -117,6 +119,16 @@ class LisrelModel:
         """Value of every parameter-table row for the free-parameter vector ``x``."""
         rows = self.table["x"].to_numpy(int)
         return np.where(rows >= 0, x[np.maximum(rows, 0)], self.table["ustart"].to_numpy(float))
+
+    def _elements_of(self, group: int) -> tuple[np.ndarray, Elements]:
+        e = self.free_elements
+        pick = np.flatnonzero(e.group == group)
+        return pick, Elements(e.group[pick], e.matrix[pick], e.row[pick], e.col[pick])
+
+    def _incidence_of(self, pick: np.ndarray) -> np.ndarray:
+        out = np.zeros((len(pick), self.n_free))
+        np.add.at(out, (np.arange(len(pick)), self.free_x[pick]), 1.0)
+        return out
 
     def _free_slots(self) -> list[list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]]:
         """Per group and matrix: the rows, columns and parameter indices of the free elements."""
@@ -150,24 +162,21 @@ class LisrelModel:
             out.append((mats.sigma(), mats.mu()))
         return out
 
-    def element_jacobian(self, x: np.ndarray, group: int, elements: Elements) -> np.ndarray:
-        """d(moments of ``group``)/d(element) for each matrix element (columns; zero for other groups).
+    def element_derivatives(self, x: np.ndarray, group: int, elements: Elements) -> "ElementDerivatives":
+        """Derivatives of ``group``'s implied moments with respect to matrix elements, in factored form.
 
         Every covariance derivative has the form ``u v' + v u'`` (Neudecker & Satorra 1991): lambda_ij:
         ``u = e_i, v = (Lambda A)_j``; theta_ij: ``u = e_i, v = e_j``; psi_ij: ``u = G_i, v = G_j``; beta_ij:
         ``u = G_i, v = (Lambda A)_j``, with ``G = Lambda (I-B)^-1`` and ``A = Cov(eta)`` (diagonal elements
-        halve ``v``).
+        halve ``v``). Elements of other groups get zero derivatives.
         """
         mats = self.matrices(x, group)
         ib = mats.ib
         g_mat = mats.lambda_ @ ib
-        a_mat = ib @ mats.psi @ ib.T
-        m_mat = mats.lambda_ @ a_mat
+        m_mat = mats.lambda_ @ (ib @ mats.psi @ ib.T)
         eta_mean = ib @ mats.alpha
         k = len(elements)
-        u = np.zeros((k, self.p))
-        v = np.zeros((k, self.p))
-        dmu = np.zeros((k, self.p))
+        u, v, dmu = np.zeros((k, self.p)), np.zeros((k, self.p)), np.zeros((k, self.p))
         eye = self._eye_p
         sel = elements.group == group
         for name in MATRICES:
@@ -190,14 +199,34 @@ class LisrelModel:
                 dmu[pick] = eye[r]
             else:
                 dmu[pick] = g_mat[:, r].T
+        return ElementDerivatives(u, v, dmu if self.meanstructure else None)
+
+    def element_jacobian(self, x: np.ndarray, group: int, elements: Elements) -> np.ndarray:
+        """d(moments of ``group``)/d(element): one column per element, moments as (means, vech(Sigma))."""
+        deriv = self.element_derivatives(x, group, elements)
         ri, ci = self.vech_rows, self.vech_cols
-        dsigma = u[:, ri] * v[:, ci] + v[:, ri] * u[:, ci]
+        dsigma = deriv.u[:, ri] * deriv.v[:, ci] + deriv.v[:, ri] * deriv.u[:, ci]
         if self.meanstructure:
-            return np.hstack([dmu, dsigma]).T
+            return np.hstack([deriv.dmu, dsigma]).T
         return dsigma.T
+
+    def own_elements(self, group: int) -> Elements:
+        """The free elements of ``group``."""
+        return self._group_elements[group][1]
+
+    def incidence(self, group: int) -> np.ndarray:
+        """0/1 matrix mapping ``group``'s free elements to the free parameters (equal ones share a column)."""
+        return self._incidence[group]
 
     def delta(self, x: np.ndarray) -> list[np.ndarray]:
         """Jacobian of each group's moments with respect to the free parameters (n_moments x n_free)."""
-        incidence = np.zeros((len(self.free_x), self.n_free))
-        incidence[np.arange(len(self.free_x)), self.free_x] = 1.0
-        return [self.element_jacobian(x, g, self.free_elements) @ incidence for g in range(self.n_groups)]
+        return [self.element_jacobian(x, g, self.own_elements(g)) @ self.incidence(g) for g in range(self.n_groups)]
+
+
+@dataclasses.dataclass(frozen=True)
+class ElementDerivatives:
+    """dSigma_k = u_k v_k' + v_k u_k' and dmu_k (None without a mean structure) for elements k."""
+
+    u: np.ndarray
+    v: np.ndarray
+    dmu: np.ndarray | None

@@ -23,7 +23,7 @@ def score_tests(problem, x: np.ndarray, elements: Elements) -> tuple[np.ndarray,
     """(mi, epc) for adding each element as a free parameter to the model at the solution ``x``."""
     model = problem.model
     deltas = model.delta(x)
-    info_22 = problem.expected_information(x, deltas)
+    info_22 = problem.expected_information(x)
     n_cand = len(elements)
     info_11 = np.zeros(n_cand)
     info_12 = np.zeros((n_cand, model.n_free))
