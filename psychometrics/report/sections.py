@@ -422,19 +422,49 @@ class InvarianceSection(Section):
         combined = pd.concat(tables, names=["model", "level"])
         combined.index = [level if model == "pooled" else f"{model} | {level}" for model, level in combined.index]
         out.tables.append(make_table("invariance", "Measurement invariance across " + str(opts.get("group") or
-                                     ctx.group), combined,
-                                     note="holds: chi-square difference test at .05 and Chen (2007) cut-offs "
-                                          "(delta CFI >= -.010, delta RMSEA <= .015)."))
+                                     ctx.group), combined, display=_invariance_display(combined),
+                                     note="Each level is compared with the one before; holds: chi-square "
+                                          "difference test at .05 / Chen (2007) cut-offs (delta CFI >= -.010, "
+                                          "delta RMSEA <= .015)."))
         for unit, table in tables.items():
-            where = "" if unit == "pooled" else f"{unit}: "
-            for level, row in table.iloc[1:].iterrows():
-                verdict = "holds" if bool(row.get("holds")) else "does not hold"
-                out.text.append(f"{where}{level} invariance {verdict}: delta chi2({fmt(row['delta_df'], 0)}) = "
-                                f"{fmt(row['delta_chisq'])}, p {_p_phrase(row['delta_pvalue'])}, delta CFI "
-                                f"{fmt(row['delta_cfi'], 3)}, delta RMSEA {fmt(row['delta_rmsea'], 3)}.")
+            out.text.extend(_invariance_text("" if unit == "pooled" else f"{unit}: ", table))
         out.figures.append(("invariance_ladder", "Invariance ladder",
                             figures.invariance_ladder(tables, "Fit at each level of invariance")))
         return out
+
+
+def _holds(row, column: str) -> str:
+    value = row.get(column, row.get("holds"))
+    return "\u2014" if value is None or pd.isna(value) else ("yes" if bool(value) else "no")
+
+
+def _invariance_display(table: pd.DataFrame) -> pd.DataFrame:
+    """The ladder as APA: fit of each level and the change from the level before."""
+    return pd.DataFrame({
+        "chi2 (df)": [f"{fmt(c)} ({fmt(d, 0)})" for c, d in zip(table["chisq"], table["df"])],
+        "CFI": table["cfi"].map(lambda v: fmt_bounded(v, 3)),
+        "RMSEA": table["rmsea"].map(lambda v: fmt_bounded(v, 3)),
+        "SRMR": table["srmr"].map(lambda v: fmt_bounded(v, 3)),
+        "delta chi2 (df)": [fmt(None) if pd.isna(c) else f"{fmt(c)} ({fmt(d, 0)})"
+                            for c, d in zip(table["delta_chisq"], table["delta_df"])],
+        "p": table["delta_pvalue"].map(fmt_p),
+        "delta CFI": table["delta_cfi"].map(lambda v: fmt_bounded(v, 3)),
+        "delta RMSEA": table["delta_rmsea"].map(lambda v: fmt_bounded(v, 3)),
+        "holds (chi2 / Chen)": [f"{_holds(r, 'holds_chisq')} / {_holds(r, 'holds_chen')}"
+                                if pd.notna(r.get("delta_chisq")) else fmt(None) for _, r in table.iterrows()],
+    }, index=table.index)
+
+
+def _invariance_text(where: str, table: pd.DataFrame) -> list[str]:
+    lines, failed_before = [], False
+    for level, row in table.iloc[1:].iterrows():
+        caveat = " (compared with a level that did not hold)" if failed_before else ""
+        lines.append(f"{where}{level} invariance: delta chi2({fmt(row['delta_df'], 0)}) = {fmt(row['delta_chisq'])}, "
+                     f"p {_p_phrase(row['delta_pvalue'])}, delta CFI {fmt_bounded(row['delta_cfi'], 3)}, delta RMSEA "
+                     f"{fmt_bounded(row['delta_rmsea'], 3)}: holds by the chi-square test: "
+                     f"{_holds(row, 'holds_chisq')}, by Chen's cut-offs: {_holds(row, 'holds_chen')}{caveat}.")
+        failed_before = failed_before or not bool(row.get("holds"))
+    return lines
 
 
 def _generic_tables(prefix: str, title: str, payload: dict) -> list[Table]:
