@@ -143,7 +143,8 @@ def _singular_directions(info: np.ndarray) -> np.ndarray | None:
     return vectors[:, 0]
 
 
-def _check_identified(problem: Problem, x: np.ndarray, names: list[str], df: int) -> None:
+def _check_identified(problem: Problem, x: np.ndarray, names, df: int) -> None:
+    """Raise IdentificationError for df < 0 or a singular information matrix; ``names()`` lists the parameters."""
     if df < 0:
         raise IdentificationError(
             f"the model is not identified: it has {problem.model.n_free} free parameters but only "
@@ -156,7 +157,8 @@ def _check_identified(problem: Problem, x: np.ndarray, names: list[str], df: int
         if np.isfinite(problem.objective(jittered)):
             direction = _singular_directions(problem.expected_information(jittered))
     if direction is not None:
-        involved = [names[i] for i in np.flatnonzero(np.abs(direction) > 0.1)]
+        labels = names()
+        involved = [labels[i] for i in np.flatnonzero(np.abs(direction) > 0.1)]
         raise IdentificationError(
             "the model is not identified: the information matrix is singular; these parameters cannot be told "
             f"apart: {', '.join(involved)}. Fix a loading or the latent variance of each factor."
@@ -195,10 +197,11 @@ def _estimates_frame(problem, x, vcov, groups, variables) -> pd.DataFrame:
 
 
 def _warn_improper(estimates: pd.DataFrame, problem, x, groups, latent) -> None:
-    variances = estimates[(estimates["op"] == "~~") & (estimates["lhs"] == estimates["rhs"]) & (estimates["est"] < 0)]
-    for row in variances.itertuples(index=False):
+    negative = (estimates["op"] == "~~") & (estimates["lhs"] == estimates["rhs"]) & (estimates["est"] < 0)
+    for k in np.flatnonzero(negative.to_numpy()):
+        name, group, value = estimates["lhs"].iat[k], estimates["group"].iat[k], estimates["est"].iat[k]
         warnings.warn(
-            f"Heywood case: the variance of {row.lhs!r} (group {row.group!r}) is negative ({row.est:.4g}); the "
+            f"Heywood case: the variance of {name!r} (group {group!r}) is negative ({value:.4g}); the "
             "model may be misspecified or the sample too small.",
             stacklevel=3,
         )
@@ -297,8 +300,7 @@ def cfa(
     lisrel = LisrelModel(table, len(variables.observed), len(variables.latent), len(groups), meanstructure)
     problem = Problem(lisrel, tuple(stats), MLDiscrepancy())
     start = _start_vector(table, stats, variables, std_lv, lisrel.n_free)
-    names = _param_names(table, groups)
-    _check_identified(problem, start, names, len(groups) * lisrel.n_moments - lisrel.n_free)
+    _check_identified(problem, start, lambda: _param_names(table, groups), len(groups) * lisrel.n_moments - lisrel.n_free)
     solution = minimize(problem, start)
     if not solution.converged:
         raise ConvergenceError(

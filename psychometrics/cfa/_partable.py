@@ -238,7 +238,7 @@ def build_partable(
         free_means = intercepts_equal and g > 0
         free_lv_var = std_lv and "loadings" in group_equal and g > 0
         rows.extend(_default_rows(g, variables, present, std_lv, meanstructure, free_means, free_lv_var))
-    table = pd.DataFrame([dataclasses.asdict(r) for r in rows])
+    table = pd.DataFrame([vars(r) for r in rows])
     positions = [_matrix_position(r.lhs, r.op, r.rhs, ov, lv) for r in rows]
     table["matrix"] = [p[0] for p in positions]
     table["row"] = [p[1] for p in positions]
@@ -249,13 +249,11 @@ def build_partable(
 
 
 def _check_labels(table: pd.DataFrame) -> None:
-    labelled = table[(table["label"] != "") & ~table["free"]]
-    shared = set(table.loc[(table["label"] != "") & table["free"], "label"])
-    clash = labelled[labelled["label"].isin(shared)]
-    if len(clash):
-        row = clash.iloc[0]
-        raise ModelError(
-            f"label {row['label']!r} is used for the fixed parameter '{row['lhs']} {row['op']} {row['rhs']}' and for free "
-            "parameters; give the fixed parameter another label"
-        )
-
+    rows = list(zip(table["lhs"], table["op"], table["rhs"], table["label"], table["free"]))
+    shared = {label for *_, label, free in rows if label and free}
+    for lhs, op, rhs, label, free in rows:
+        if label in shared and not free:
+            raise ModelError(
+                f"label {label!r} is used for the fixed parameter '{lhs} {op} {rhs}' and for free parameters; give "
+                "the fixed parameter another label"
+            )

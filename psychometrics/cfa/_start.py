@@ -27,41 +27,44 @@ def _factor_loadings(cov: np.ndarray, idx: list[int]) -> np.ndarray:
 
 def group_starts(table: pd.DataFrame, stats: SampleStats, ov: dict, lv: dict, std_lv: bool) -> np.ndarray:
     """Start value for every row of one group's table (fixed rows get their fixed value)."""
-    start = np.where(table["free"], np.nan, table["ustart"].to_numpy(float))
+    lhs, op, rhs = table["lhs"].tolist(), table["op"].tolist(), table["rhs"].tolist()
+    free = table["free"].to_numpy(bool)
+    ustart = table["ustart"].to_numpy(float)
+    start = np.where(free, np.nan, ustart)
     var = np.diag(stats.cov)
     communality = np.zeros(len(ov))
-    loadings = table[(table["op"] == "=~") & table["rhs"].isin(list(ov))]
+    loading_rows: dict[str, list[int]] = {}
+    for k, (a, o, b) in enumerate(zip(lhs, op, rhs)):
+        if o == "=~" and b in ov:
+            loading_rows.setdefault(a, []).append(k)
     lv_var = {}
-    for factor, rows in loadings.groupby("lhs", sort=False):
-        idx = [ov[name] for name in rows["rhs"]]
+    for factor, rows in loading_rows.items():
+        idx = [ov[rhs[k]] for k in rows]
         std = _factor_loadings(stats.cov, idx)
         raw = std * np.sqrt(var[idx])
         communality[idx] = np.maximum(communality[idx], std**2)
-        marker = rows.index[~rows["free"].to_numpy()]
-        if std_lv or not len(marker):
-            scale = 1.0
-        else:
-            pos = list(rows.index).index(marker[0])
-            scale = raw[pos] / rows.loc[marker[0], "ustart"] if raw[pos] != 0 else 1.0
+        markers = [pos for pos, k in enumerate(rows) if not free[k]]
+        scale = 1.0
+        if not std_lv and markers and raw[markers[0]] != 0 and ustart[rows[markers[0]]] != 0:
+            scale = raw[markers[0]] / ustart[rows[markers[0]]]
         lv_var[factor] = scale**2
-        positions = table.index.get_indexer(rows.index)
-        free = rows["free"].to_numpy(bool)
-        start[positions[free]] = (raw / scale)[free]
-    for pos, row in enumerate(table.itertuples(index=False)):
-        if row.free and np.isnan(start[pos]):
-            start[pos] = _default_start(row, var, communality, ov, lv_var, stats)
+        for pos, k in enumerate(rows):
+            if free[k]:
+                start[k] = raw[pos] / scale
+    for k in np.flatnonzero(free & np.isnan(start)):
+        start[k] = _default_start(lhs[k], op[k], rhs[k], var, communality, ov, lv_var, stats)
     user = table["start"].to_numpy(float)
-    return np.where(np.isfinite(user) & table["free"].to_numpy(bool), user, start)
+    return np.where(np.isfinite(user) & free, user, start)
 
 
-def _default_start(row, var, communality, ov, lv_var, stats) -> float:
-    if row.op == "~~" and row.lhs == row.rhs:
-        if row.lhs in ov:
-            i = ov[row.lhs]
+def _default_start(lhs, op, rhs, var, communality, ov, lv_var, stats) -> float:
+    if op == "~~" and lhs == rhs:
+        if lhs in ov:
+            i = ov[lhs]
             return var[i] * max(1 - communality[i], 0.1) if communality[i] > 0 else var[i] / 2
-        return lv_var.get(row.lhs, 0.05)
-    if row.op == "~1" and row.lhs in ov:
-        return stats.mean[ov[row.lhs]] if stats.mean is not None else 0.0
-    if row.op == "=~":
+        return lv_var.get(lhs, 0.05)
+    if op == "~1" and lhs in ov:
+        return stats.mean[ov[lhs]] if stats.mean is not None else 0.0
+    if op == "=~":
         return 1.0
     return 0.0
