@@ -101,7 +101,7 @@ def forest(estimates: pd.DataFrame, title: str, *, xlabel: str, panel: str = "sc
 
 def invariance_ladder(tables: dict, title: str) -> str:
     """CFI and RMSEA at each invariance level, one line per model (``tables``: name -> invariance table)."""
-    fig = _figure(6.5, 3.2)
+    fig = _figure(6.5, 3.2 + 0.15 * len(tables))
     with matplotlib.rc_context(_RC):
         left, right = fig.subplots(1, 2)
         levels = list(dict.fromkeys(level for table in tables.values() for level in table.index))
@@ -114,7 +114,8 @@ def invariance_ladder(tables: dict, title: str) -> str:
             ax.set_xticks(x, levels, rotation=20)
             ax.set_ylabel(label)
         if len(tables) > 1:
-            right.legend(frameon=False, fontsize=7)
+            handles, labels = right.get_legend_handles_labels()
+            fig.legend(handles, labels, loc="outside lower center", ncols=3, frameon=False, fontsize=7)
         fig.suptitle(title)
     return to_svg(fig)
 

@@ -302,10 +302,30 @@ class EfaSection(Section):
                                      note="h2: communality."))
         if fit.phi is not None:
             out.tables.append(make_table("efa_factor_correlations", "Factor correlations", fit.phi))
-        fit_frame = pd.DataFrame({"value": pd.Series(fit.fit, dtype=float)})
-        out.tables.append(make_table("efa_fit", "EFA fit", fit_frame))
+        fit_frame = pd.DataFrame([pd.Series(fit.fit, dtype=float)], index=["fit"])
+        shown = [c for c in ("chisq", "dof", "pvalue", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "bic",
+                             "rms") if c in fit_frame]
+        out.tables.append(make_table("efa_fit", "EFA fit (as psych::fa)", fit_frame,
+                                     display=make_table("", "", fit_frame[shown]).display))
+        out.text.extend(_loading_pattern(loadings))
         out.figures.append(("loadings", "Loading heatmap", figures.heatmap(loadings, "Pattern loadings")))
         return out
+
+
+def _loading_pattern(loadings: pd.DataFrame, salient: float = 0.30, weak: float = 0.40) -> list[str]:
+    """Items without a clear primary loading or with cross-loadings (|loading| >= .30 on several factors)."""
+    lines = []
+    for item, row in loadings.iterrows():
+        high = row[row.abs() >= salient]
+        if len(high) > 1:
+            shown = ", ".join(f"{f} {fmt_bounded(v)}" for f, v in high.items())
+            lines.append(f"{item} cross-loads (|loading| >= .30 on {shown}).")
+        elif row.abs().max() < weak:
+            lines.append(f"{item} has no loading of .40 or more (largest {fmt_bounded(row.abs().max())}).")
+    if not lines:
+        lines.append(f"Every item loads .40 or more on one factor and below .30 on the others "
+                     f"({loadings.shape[1]} factors).")
+    return lines
 
 
 def _p_phrase(p) -> str:

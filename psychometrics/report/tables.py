@@ -13,7 +13,7 @@ from .formatting import fmt, fmt_bounded, fmt_p
 __all__ = ["Table", "apa_frame", "make_table"]
 
 _P_COLUMN = re.compile(r"(^p$|pvalue|p_value|p_adjusted|^p_)", re.IGNORECASE)
-_COUNT_COLUMN = re.compile(r"(^n$|^n_|^df|_df$|df1|df2|npar|count|^k$|n_items|n_obs|satisfied|total)", re.IGNORECASE)
+_COUNT_COLUMN = re.compile(r"(^n$|^n_|^df|^dof|_dof$|_df$|df1|df2|npar|count|^k$|n_items|n_obs|satisfied|total)", re.IGNORECASE)
 _UNBOUNDED = re.compile(r"(chisq|chi2|statistic|^f$|aic|bic|logl|sd|^t$|^z$|se$|^est$|eigen)", re.IGNORECASE)
 _THREE_DECIMALS = re.compile(r"(eta|cfi|tli|rmsea|srmr)", re.IGNORECASE)
 
