@@ -42,11 +42,12 @@ class Context:
     def is_correlation_matrix(self) -> bool:
         return self.n_obs is not None
 
-    def subset(self, unit: str) -> pd.DataFrame:
-        """The scored rows of one group ("pooled": every row)."""
+    def subset(self, unit: str, frame: pd.DataFrame | None = None) -> pd.DataFrame:
+        """The rows of one group ("pooled": every row) of the scored data (or of ``frame``)."""
+        frame = self.scored if frame is None else frame
         if unit == "pooled":
-            return self.scored
-        return self.scored.loc[self.scored[self.group].astype(str) == unit]
+            return frame
+        return frame.loc[frame[self.group].astype(str) == unit]
 
     @property
     def items(self) -> list[str]:

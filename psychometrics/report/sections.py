@@ -74,11 +74,6 @@ def _model_columns(model: str, data: pd.DataFrame) -> list[str]:
     return [c for c in data.columns if str(c) in tokens]
 
 
-def _units_with_groups(ctx, opts, default: bool) -> list[str]:
-    per_group = opts.get("per_group", default)
-    return ["pooled", *ctx.groups] if per_group and ctx.group else ["pooled"]
-
-
 class Section:
     """Base class: one unit ("pooled"), no output."""
 
@@ -93,6 +88,16 @@ class Section:
 
     def render(self, ctx, opts, results: dict) -> Rendered:
         return Rendered()
+
+
+class PerGroupSection(Section):
+    """A section computed pooled and, with ``per_group`` (default ``per_group_default``), for every group."""
+
+    per_group_default = False
+
+    def units(self, ctx, opts) -> list[str]:
+        per_group = opts.get("per_group", self.per_group_default)
+        return ["pooled", *ctx.groups] if per_group and ctx.group else ["pooled"]
 
 
 class SampleSection(Section):
@@ -133,7 +138,7 @@ class SampleSection(Section):
 
 def _response_shares(ctx, unit: str) -> pd.DataFrame | None:
     """Share of each answer per item (declared missing codes and blanks as 'missing'), Likert items only."""
-    raw = ctx.data if unit == "pooled" else ctx.data.loc[ctx.data[ctx.group].astype(str) == unit]
+    raw = ctx.subset(unit, ctx.data)
     items = ctx.items
     answers = raw[items].where(~raw[items].apply(lambda c: c.isin(ctx.missing_codes.get(c.name, []))))
     levels = sorted(pd.unique(answers.stack().dropna()))
@@ -144,11 +149,8 @@ def _response_shares(ctx, unit: str) -> pd.DataFrame | None:
     return shares
 
 
-class ItemStatisticsSection(Section):
+class ItemStatisticsSection(PerGroupSection):
     type, title = "item_statistics", "Item statistics"
-
-    def units(self, ctx, opts):
-        return _units_with_groups(ctx, opts, False)
 
     def compute(self, ctx, opts, unit):
         item_statistics = api("item_statistics")
@@ -175,11 +177,9 @@ class ItemStatisticsSection(Section):
         return out
 
 
-class ReliabilitySection(Section):
+class ReliabilitySection(PerGroupSection):
     type, title = "reliability", "Reliability by scale and site"
-
-    def units(self, ctx, opts):
-        return _units_with_groups(ctx, opts, True)
+    per_group_default = True
 
     def compute(self, ctx, opts, unit):
         cronbach_alpha = api("cronbach_alpha")
@@ -387,11 +387,8 @@ def _cfa(ctx, opts, data):
     return api("cfa")(model, data[_model_columns(model, data)], std_lv=opts.get("std_lv", False))
 
 
-class CfaSection(Section):
+class CfaSection(PerGroupSection):
     type, title = "cfa", "Confirmatory factor analysis"
-
-    def units(self, ctx, opts):
-        return _units_with_groups(ctx, opts, False)
 
     def compute(self, ctx, opts, unit):
         fit = _cfa(ctx, opts, ctx.subset(unit))
