@@ -197,6 +197,11 @@ def _row_text(positions, ids) -> list[str]:
     return [f"{r} (respondent {i!r})" for r, i in zip(rows, ids.to_numpy(dtype=object)[positions])]
 
 
+def _row_messages(ids, text: str):
+    """Messages "row N (respondent ID)<text>" for the rows at the given positions."""
+    return lambda positions: [f"{where}{text}" for where in _row_text(positions, ids)]
+
+
 def numeric_cells(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(values as floats with non-numbers as NaN, True where a cell is present but not a number)."""
     if pd.api.types.is_bool_dtype(values):
@@ -254,7 +259,7 @@ def _label_problems(data: pd.DataFrame, instrument: Instrument, ids) -> list[pd.
             continue
         values = data[column]
         labels = instrument.group_labels.get(role)
-        empty = lambda p, column=column, role=role: [f"{w}, column {column!r} is empty; enter the respondent's {role}." for w in _row_text(p, ids)]  # noqa: E731
+        empty = _row_messages(ids, f", column {column!r} is empty; enter the respondent's {role}.")
         found.append(_problems(values.isna(), column, values, "missing_label", empty, ids))
         if labels is not None:
             unknown = values.notna() & ~values.isin(list(labels))
@@ -267,7 +272,8 @@ def _id_problems(ids: pd.Series | None) -> list[pd.DataFrame]:
     if ids is None:
         return []
     column = ids.name
-    missing = _problems(ids.isna(), column, ids, "missing_id", lambda p: [f"row {i + 1}: the respondent id is empty; give every respondent a unique id." for i in p], None)
+    empty = _row_messages(None, ": the respondent id is empty; give every respondent a unique id.")
+    missing = _problems(ids.isna(), column, ids, "missing_id", empty, None)
     repeated = ids.notna() & ids.duplicated(keep=False)
     rows_of = pd.Series(np.arange(1, len(ids) + 1)[repeated.to_numpy()], index=ids[repeated].to_numpy()).groupby(level=0).agg(list)
 
@@ -278,7 +284,7 @@ def _id_problems(ids: pd.Series | None) -> list[pd.DataFrame]:
     return [missing, _problems(repeated, column, ids, "duplicate_id", messages, ids)]
 
 
-def answered_mask(data: pd.DataFrame, instrument: Instrument, items) -> pd.DataFrame:
+def _answered_mask(data: pd.DataFrame, instrument: Instrument, items) -> pd.DataFrame:
     """True where an item cell holds an answer (neither empty nor a declared missing code)."""
     answered = {}
     for name in items:
@@ -291,8 +297,8 @@ def _empty_row_problems(data: pd.DataFrame, instrument: Instrument, ids) -> list
     items = [c for c in instrument.items if c in data.columns]
     if not items:
         return []
-    empty = ~answered_mask(data, instrument, items).any(axis=1)
-    messages = lambda p: [f"{w}: every item is empty or a missing code; drop the respondent or enter the answers." for w in _row_text(p, ids)]  # noqa: E731
+    empty = ~_answered_mask(data, instrument, items).any(axis=1)
+    messages = _row_messages(ids, ": every item is empty or a missing code; drop the respondent or enter the answers.")
     return [_problems(empty, None, None, "all_items_missing", messages, ids)]
 
 
