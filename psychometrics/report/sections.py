@@ -131,8 +131,9 @@ class SampleSection(Section):
         missing = payload["missing"]
         out.tables.append(make_table("missing_by_item", "Share of missing answers by item", missing,
                                      formats={c: lambda v: fmt(100 * v, 1) + "%" for c in missing.columns}))
+        codes = " (declared missing codes such as not applicable included)" if ctx.missing_codes else ""
         out.text.append(f"Missing answers per item: {fmt(100 * missing['missing'].min(), 1)}% to "
-                        f"{fmt(100 * missing['missing'].max(), 1)}% (not-applicable and refused codes included).")
+                        f"{fmt(100 * missing['missing'].max(), 1)}%{codes}.")
         return out
 
 
