@@ -80,6 +80,14 @@ for (lev in names(levels)) {
             paste(sprintf("'%s'", levels[[lev]]), collapse = ", ")),
     mi = (lev == "scalar"))
 }
+# univariate score tests for releasing each equality constraint of the scalar model (partial_suggestions)
+fit_scalar <- cfa(HS.model, data = HS, group = "school", group.equal = c("loadings", "intercepts"))
+score <- lavTestScore(fit_scalar)$uni
+pt <- parTable(fit_scalar)
+released <- pt[match(score$rhs, pt$plabel), ]
+cases$hs_school_scalar$score_tests <- data.frame(lhs = released$lhs, op = released$op, rhs = released$rhs,
+                                                 group = lavInspect(fit_scalar, "group.label")[released$group],
+                                                 mi = score$X2, pvalue = score$p.value)
 cases$hs_school_partial <- describe(
   cfa(HS.model, data = HS, group = "school", group.equal = c("loadings", "intercepts"),
       group.partial = c("visual =~ x2", "x7 ~ 1")),
