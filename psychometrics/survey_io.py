@@ -16,7 +16,7 @@ from .instrument import Instrument, load_instrument
 
 __all__ = ["read_survey", "SURVEY_FORMATS"]
 
-SURVEY_FORMATS = {".csv": "CSV", ".xlsx": "Excel", ".xls": "Excel", ".sav": "SPSS", ".zsav": "SPSS", ".dta": "Stata", ".parquet": "Parquet", ".pq": "Parquet"}
+SURVEY_FORMATS = {".csv": "CSV", ".xlsx": "Excel", ".sav": "SPSS", ".zsav": "SPSS", ".dta": "Stata", ".parquet": "Parquet", ".pq": "Parquet"}
 
 
 def read_survey(path, instrument=None, *, sheet_name=0) -> pd.DataFrame:
@@ -25,7 +25,7 @@ def read_survey(path, instrument=None, *, sheet_name=0) -> pd.DataFrame:
     Parameters
     ----------
     path : str or pathlib.Path
-        A ``.csv``, ``.xlsx``/``.xls``, ``.sav``/``.zsav`` (SPSS), ``.dta`` (Stata) or ``.parquet`` file.
+        A ``.csv``, ``.xlsx``, ``.sav``/``.zsav`` (SPSS), ``.dta`` (Stata) or ``.parquet`` file.
     instrument : Instrument, path or bundled name, optional
         When given, the respondent id column (and group columns whose labels are text) are read as text, so that
         ids such as ``007`` keep their leading zeros, and SPSS/Stata value labels are applied to the group
@@ -56,17 +56,24 @@ def read_survey(path, instrument=None, *, sheet_name=0) -> pd.DataFrame:
             f"cannot read {path.name!r}: unknown file type {suffix!r}; use one of {', '.join(SURVEY_FORMATS)}."
         )
     instrument = load_instrument(instrument) if instrument is not None else None
-    text_columns = _text_columns(instrument)
-    if suffix == ".csv":
-        frame = pd.read_csv(path, dtype=text_columns)
-    elif suffix in (".xlsx", ".xls"):
-        frame = pd.read_excel(path, sheet_name=sheet_name, dtype=text_columns)
-    elif suffix in (".parquet", ".pq"):
-        frame = pd.read_parquet(path)
-    else:
+    if SURVEY_FORMATS[suffix] in ("SPSS", "Stata"):
         frame = _read_statistical(path, suffix, instrument)
+    else:
+        frame = _read_table(path, suffix, instrument, sheet_name)
     frame.attrs["source"] = str(path)
     return frame
+
+
+def _read_table(path: Path, suffix: str, instrument: Instrument | None, sheet_name) -> pd.DataFrame:
+    text_columns = _text_columns(instrument)
+    try:
+        if suffix == ".csv":
+            return pd.read_csv(path, dtype=text_columns)
+        if suffix == ".xlsx":
+            return pd.read_excel(path, sheet_name=sheet_name, dtype=text_columns)
+        return pd.read_parquet(path)
+    except (ValueError, UnicodeDecodeError, ImportError, KeyError) as exc:  # ParserError is a ValueError
+        raise DataError(f"cannot read {path.name!r} as a {SURVEY_FORMATS[suffix]} file: {exc}") from exc
 
 
 def _text_columns(instrument: Instrument | None) -> dict[str, type]:

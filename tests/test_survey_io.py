@@ -142,6 +142,10 @@ def test_unreadable_files(tmp_path):
     path.write_text("{}")
     with pytest.raises(DataError, match="unknown file type '.json'"):
         pm.read_survey(path)
+    path = tmp_path / "broken.csv"
+    path.write_text('a,b\n1,2,3\n"x\n')
+    with pytest.raises(DataError, match="cannot read 'broken.csv' as a CSV file"):
+        pm.read_survey(path)
     path = tmp_path / "broken.sav"
     path.write_text("not spss")
     with pytest.raises(DataError, match="cannot read 'broken.sav' as a SPSS file"):
