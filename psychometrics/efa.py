@@ -12,7 +12,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from ._checks import as_item_frame, check_choice
-from ._factor_input import correlation_input, smc
+from ._factor_input import correlation_input, smc, smooth_correlation
 from ._results import Result
 from .errors import ConvergenceError, DataError, IdentificationError
 from .rotation import ROTATIONS, rotate_array
@@ -225,18 +225,6 @@ def _orient(loadings: np.ndarray, phi: np.ndarray | None) -> tuple[np.ndarray, n
 
 
 # ------------------------------------------------------------------------------------------------- fit stats
-def _smooth(matrix: np.ndarray) -> np.ndarray:
-    """psych::cor.smooth: eigenvalues below 1e-12 raised, rescaled and back to a correlation matrix, if not PD."""
-    values, vectors = np.linalg.eigh(matrix)
-    if values.min() >= np.finfo(float).eps:
-        return matrix
-    values = np.where(values < 1e-12, 100 * 1e-12, values)
-    values = values * len(values) / values.sum()
-    smoothed = (vectors * values) @ vectors.T
-    scale = 1 / np.sqrt(np.diag(smoothed))
-    return smoothed * np.outer(scale, scale)
-
-
 def _rmsea_bounds(chisq: float, dof: float, n_obs: int) -> tuple[float, float]:
     """psych's 90% RMSEA interval: non-centrality parameters where P(chi2(dof, ncp) <= chisq) = .95 / .05."""
     tail = _RMSEA_ALPHA / 2
@@ -274,8 +262,8 @@ def fit_statistics(r: np.ndarray, loadings: np.ndarray, phi: np.ndarray | None, 
         crms = np.sqrt(off_ss / (2 * nh * dof)) if dof > 0 else np.nan
         empirical = off_ss
     np.fill_diagonal(model, np.diag(r))
-    r_smooth = _smooth(r)
-    m_inv_r = np.linalg.solve(_smooth(model), r_smooth)
+    r_smooth = smooth_correlation(r)
+    m_inv_r = np.linalg.solve(smooth_correlation(model), r_smooth)
     objective = float(np.trace(m_inv_r) - np.linalg.slogdet(m_inv_r)[1] - n)
     null_objective = float(np.trace(r_smooth) - np.linalg.slogdet(r_smooth)[1] - n)
     fit = {"chisq": np.nan, "dof": dof, "pvalue": np.nan, "rmsea": np.nan, "rmsea_ci_lower": np.nan,
