@@ -52,3 +52,12 @@ def test_dask_cluster_gives_the_serial_results(serial):
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
         with distributed.Client(cluster) as client:
             assert _texts(run_specs(SPECS, executor=client.get_executor(), progress=False)) == serial
+
+
+def test_cli_batch_writes_one_folder_per_spec(tmp_path):
+    from psychometrics.cli import main as cli
+
+    specs = [str(ANALYSES / "shrout_fleiss.yaml"), str(ANALYSES / "holzinger_swineford.yaml")]
+    assert cli(["report", *specs, "--out", str(tmp_path), "--jobs", "2", "--no-progress"]) == 0
+    for name in ("shrout_fleiss", "holzinger_swineford"):
+        assert (tmp_path / name / "results.json").is_file() and (tmp_path / name / "report.html").is_file()
