@@ -17,7 +17,7 @@ from statsmodels.stats.multitest import multipletests
 
 from ._checks import as_correlation_matrix, as_item_frame, check_choice, looks_like_correlation_matrix
 from ._results import Result
-from .errors import DataError, ModelError, ModelSyntaxError, PsychometricsError
+from .errors import DataError, ModelError, ModelSyntaxError
 
 __all__ = [
     "CorrelationsResult",
@@ -85,16 +85,9 @@ def _adjust_pvalues(pvalues: np.ndarray, adjust: str) -> np.ndarray:
 
 
 def _polychoric_matrix(frame: pd.DataFrame) -> pd.DataFrame:
-    from . import polychoric as polychoric_module
+    from .polychoric import polychoric
 
-    if not hasattr(polychoric_module, "polychoric"):
-        raise PsychometricsError(
-            "method='polychoric' needs psychometrics.polychoric.polychoric, which is not implemented yet; "
-            "use method='spearman' for ordinal items meanwhile."
-        )
-    result = polychoric_module.polychoric(frame)
-    matrix = getattr(result, "rho", getattr(result, "correlation", result))
-    return pd.DataFrame(matrix, index=frame.columns, columns=frame.columns)
+    return polychoric(frame).correlation
 
 
 def _correlation_matrix(frame: pd.DataFrame, method: str) -> pd.DataFrame:
