@@ -135,14 +135,14 @@ def test_mtmm_model_syntax_matches_the_lavaan_reference():
 
 def test_mtmm_cfa_option_matches_lavaan():
     # R: lavaan::cfa(mtmm model, simulated data) (validity.R): chisq 45.433 on 15 df.
-    from psychometrics import cfa as cfa_module
-
-    if not hasattr(cfa_module, "cfa"):
-        pytest.skip("psychometrics.cfa is not implemented yet")
     data = pd.read_csv(REFERENCE_DIR / "mtmm_simulated.csv")
     fit = pm.mtmm(data, {v: v[0] for v in NAMES}, {v: v[1] for v in NAMES}, fit_cfa=True).cfa
     assert fit.fit_measures["df"] == REF["cfa_fit"]["df"]
-    assert fit.fit_measures["chisq"] == pytest.approx(REF["cfa_fit"]["chisq"], abs=1e-3)
+    assert fit.fit_measures["chisq"] == pytest.approx(REF["cfa_fit"]["chisq"], abs=1e-4)
+    assert fit.fit_measures["npar"] == REF["cfa_fit"]["npar"]
+    estimates = fit.estimates.set_index(["lhs", "op", "rhs"])["est"]
+    for row in pd.DataFrame(REF["cfa_estimates"]).itertuples():
+        assert estimates[(row.lhs, row.op, row.rhs)] == pytest.approx(row.est, abs=1e-4)
 
 
 def test_mtmm_bad_input():

@@ -273,3 +273,38 @@ def test_correlations_leave_data_unchanged_and_count_pairs(hs):
 def test_htmt_needs_a_dataframe(hs):
     with pytest.raises(pm.DataError, match="DataFrame"):
         pm.htmt(HS_MODEL, hs[["x1", "x2"]].to_numpy())
+
+
+# ------------------------------------------------------------------------------- end to end with pm.cfa
+@pytest.mark.parametrize("dataset", ["holzinger_swineford", "hs_cross_loading", "bfi"])
+def test_ave_and_composite_reliability_with_cfa(dataset, hs, bfi):
+    # R: semTools::AVE / compRelSEM of lavaan::cfa(model, data) (validity.R); lavaan and psychometrics.cfa agree
+    # to their convergence tolerance, hence 1e-4.
+    ref = REF[dataset]
+    fit = pm.cfa(ref["model"], bfi.iloc[:, :25] if dataset == "bfi" else hs)
+    pd.testing.assert_series_equal(pm.ave(fit), pd.Series(ref["ave"], name="ave", dtype=float), atol=1e-4)
+    expected = pd.Series(ref["comp_rel"], name="composite_reliability")
+    pd.testing.assert_series_equal(pm.composite_reliability(fit), expected, atol=1e-4)
+    if "comp_rel_fitted" in ref:
+        fitted = pd.Series(ref["comp_rel_fitted"], name="composite_reliability")
+        pd.testing.assert_series_equal(pm.composite_reliability(fit, obs_var=False), fitted, atol=1e-4)
+
+
+def test_multigroup_with_cfa(hs):
+    ref = REF["hs_by_school"]
+    fit = pm.cfa(HS_MODEL, hs, group="school")
+    for factor in HS_FACTORS:
+        np.testing.assert_allclose(pm.ave(fit).loc[ref["groups"], factor], ref["ave"][factor], atol=1e-4)
+        np.testing.assert_allclose(pm.composite_reliability(fit).loc[ref["groups"], factor], ref["comp_rel"][factor], atol=1e-4)
+    with pytest.raises(pm.DataError, match="group="):
+        pm.fornell_larcker(fit)
+    assert pm.fornell_larcker(fit, group="Pasteur").loc["visual", "visual"] == pytest.approx(
+        np.sqrt(ref["ave"]["visual"][0]), abs=1e-4)
+
+
+def test_fornell_larcker_with_cfa(hs):
+    ref = REF["holzinger_swineford"]
+    table = pm.fornell_larcker(pm.cfa(HS_MODEL, hs))
+    np.testing.assert_allclose(table.loc[HS_FACTORS, HS_FACTORS].to_numpy()[np.triu_indices(3, 1)],
+                               frame(ref["cor_lv"]).to_numpy()[np.triu_indices(3, 1)], atol=1e-4)
+    assert table["pass"].all()
