@@ -12,8 +12,11 @@ population values (all kept in this module, see :func:`peer_support_true_values`
    with a rating-method factor ``M ~ N(0, 1)`` independent of the traits; rating = clip(round(5.5 + 2 g*), 0, 10);
 4. the criterion ``readiness* = beta' eta + sqrt(1 - beta' PHI beta) * e``; readiness = clip(round(55 + 15
    readiness*, 1), 0, 100);
-5. missing answers completely at random: Likert cells NaN with probability 3 %, else 9 (not applicable) with
-   probability 2 %; global ratings NaN 3 %, else 99 (don't know) 1 %; readiness NaN 2 %.
+5. missing answers completely at random (independent of every value) and clustered in respondents, as in real
+   surveys, so that most respondents answer every item: 10 % of respondents ("skippers") leave each Likert item
+   and global rating empty (NaN) with probability 0.30 (3 % of cells); 5 % of respondents answer each Likert item
+   9 = not applicable with probability 0.40 (2 % of cells); each global rating is 99 = don't know with
+   probability 0.005; readiness is missing for 2 % of respondents.
 
 Rewrite the bundled CSV (byte-identical for the default seed) with
 ``python -c "from psychometrics.simulate import write_bundled_csv; write_bundled_csv()"``.
@@ -90,11 +93,12 @@ SITE_LANGUAGES = {
 ROLE_PROBABILITIES = {"peer_support_worker": 0.30, "mental_health_staff": 0.50, "manager": 0.20}
 
 MISSING_RATES = {
-    "likert_nan": 0.03,
-    "likert_not_applicable_9": 0.02,
-    "global_nan": 0.03,
-    "global_dont_know_99": 0.01,
-    "readiness_nan": 0.02,
+    "skipping_respondents": 0.10,  # share of respondents who leave answers empty ...
+    "skip_probability": 0.30,  # ... each Likert item and global rating with this probability (NaN)
+    "not_applicable_respondents": 0.05,  # share of respondents who use 9 = not applicable ...
+    "not_applicable_probability": 0.40,  # ... for each Likert item with this probability
+    "global_dont_know_99": 0.005,  # each global rating, every respondent
+    "readiness_nan": 0.02,  # respondents without a readiness score
 }
 
 LIKERT_ITEMS = tuple(item for trait in TRAITS for item in LOADINGS[trait])
@@ -156,9 +160,13 @@ def truth_summary() -> str:
         "response (all other parameters equal across sites, trait means 0). Readiness (0-100) = "
         f"clip({READINESS_CENTRE:g} + {READINESS_SPREAD:g} r*), r* = beta'eta + e with beta = "
         + ", ".join(f"{w:.2f}" for w in READINESS_WEIGHTS)
-        + f" (true R^2 {READINESS_WEIGHTS @ PHI @ READINESS_WEIGHTS:.3f}). Missing completely at random: "
-        + ", ".join(f"{k} {v:.0%}" for k, v in MISSING_RATES.items())
-        + ". All values: psychometrics.datasets.describe('peer_support_survey')['true_values']."
+        + f" (true R^2 {READINESS_WEIGHTS @ PHI @ READINESS_WEIGHTS:.3f}). Missing completely at random, clustered in "
+        f"respondents: {MISSING_RATES['skipping_respondents']:.0%} of respondents leave each Likert item and global "
+        f"rating empty with probability {MISSING_RATES['skip_probability']:.2f} (3% of cells); "
+        f"{MISSING_RATES['not_applicable_respondents']:.0%} answer each Likert item 9 (not applicable) with "
+        f"probability {MISSING_RATES['not_applicable_probability']:.2f} (2% of cells); each global rating is 99 "
+        f"(don't know) with probability {MISSING_RATES['global_dont_know_99']}; readiness is missing for "
+        f"{MISSING_RATES['readiness_nan']:.0%} of respondents. All values: psychometrics.datasets.describe('peer_support_survey')['true_values']."
     )
 
 
@@ -181,13 +189,24 @@ def _standardised_responses(rng, eta, loadings, traits, method=0.0, method_loadi
     return eta[:, traits] * loadings + method_loading * method + np.sqrt(1.0 - loadings**2 - method_loading**2) * noise
 
 
-def _with_missing(rng, values: np.ndarray, nan_rate: float, code_rate: float, code: float) -> np.ndarray:
-    """MCAR: NaN with probability nan_rate, else the missing code with probability code_rate."""
-    u = rng.random(values.shape)
-    out = values.astype(float)
-    out[u < nan_rate + code_rate] = code
-    out[u < nan_rate] = np.nan
-    return out
+def _clustered(rng, respondents: np.ndarray, n_cells: int, probability: float) -> np.ndarray:
+    """MCAR cells clustered in respondents: True with ``probability`` in the rows of the chosen respondents."""
+    return respondents[:, None] & (rng.random((len(respondents), n_cells)) < probability)
+
+
+def _with_missing(rng, likert: np.ndarray, ratings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Likert items with 9 (not applicable) and NaN, global ratings with 99 (don't know) and NaN."""
+    rates = MISSING_RATES
+    n = likert.shape[0]
+    skippers = rng.random(n) < rates["skipping_respondents"]
+    not_applicable_users = rng.random(n) < rates["not_applicable_respondents"]
+    likert = likert.astype(float)
+    ratings = ratings.astype(float)
+    likert[_clustered(rng, not_applicable_users, likert.shape[1], rates["not_applicable_probability"])] = 9
+    likert[_clustered(rng, skippers, likert.shape[1], rates["skip_probability"])] = np.nan
+    ratings[rng.random(ratings.shape) < rates["global_dont_know_99"]] = 99
+    ratings[_clustered(rng, skippers, ratings.shape[1], rates["skip_probability"])] = np.nan
+    return likert, ratings
 
 
 def _simulate(seed: int, site_sizes: dict[str, int]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -214,8 +233,7 @@ def _simulate(seed: int, site_sizes: dict[str, int]) -> tuple[pd.DataFrame, pd.D
     r_star = eta @ READINESS_WEIGHTS + np.sqrt(1 - explained) * rng.standard_normal(n)
     readiness = np.clip(np.round(READINESS_CENTRE + READINESS_SPREAD * r_star, 1), 0, 100)
 
-    likert = _with_missing(rng, categories, MISSING_RATES["likert_nan"], MISSING_RATES["likert_not_applicable_9"], 9)
-    ratings = _with_missing(rng, ratings, MISSING_RATES["global_nan"], MISSING_RATES["global_dont_know_99"], 99)
+    likert, ratings = _with_missing(rng, categories, ratings)
     readiness[rng.random(n) < MISSING_RATES["readiness_nan"]] = np.nan
 
     items = pd.DataFrame(np.hstack([likert, ratings]), columns=[*LIKERT_ITEMS, *global_names]).astype("Int64")

@@ -43,7 +43,7 @@ def test_bundled_data_follow_the_instrument():
 def test_description_says_simulated_and_gives_the_truth():
     info = pm.datasets.describe("peer_support_survey")
     assert info["description"].startswith("SIMULATED")
-    for text in ("oc3(R) 0.65", "rs2 at TZ-DarEsSalaam", "likert_not_applicable_9 2%", "oc-tr 0.40"):
+    for text in ("oc3(R) 0.65", "rs2 at TZ-DarEsSalaam", "9 (not applicable) with probability 0.40", "oc-tr 0.40"):
         assert text in info["description"]
     truth = info["true_values"]
     assert truth["loadings"]["oc1"] == 0.75 and truth["noninvariant_intercept"]["site"] == "TZ-DarEsSalaam"
@@ -51,15 +51,20 @@ def test_description_says_simulated_and_gives_the_truth():
 
 
 def test_missing_answers_and_codes_at_stated_rates():
-    data = pm.datasets.load("peer_support_survey")
+    data = simulate_peer_support_survey(seed=5, site_sizes={s: 1000 for s in TRUTH["site_sizes"]})
     likert = data[list(simulate.LIKERT_ITEMS)]
     globals_ = data[list(simulate.GLOBAL_ITEMS.values())]
     rates = TRUTH["missing_rates"]
-    assert likert.isna().mean().mean() == pytest.approx(rates["likert_nan"], abs=0.01)
-    assert (likert == 9).mean().mean() == pytest.approx(rates["likert_not_applicable_9"] * (1 - rates["likert_nan"]), abs=0.01)
-    assert globals_.isna().mean().mean() == pytest.approx(rates["global_nan"], abs=0.015)
-    assert (globals_ == 99).to_numpy().sum() > 0
-    assert data["readiness"].isna().mean() == pytest.approx(rates["readiness_nan"], abs=0.015)
+    skipped = rates["skipping_respondents"] * rates["skip_probability"]
+    not_applicable = rates["not_applicable_respondents"] * rates["not_applicable_probability"]
+    assert likert.isna().mean().mean() == pytest.approx(skipped, abs=0.005)
+    assert (likert == 9).mean().mean() == pytest.approx(not_applicable * (1 - skipped), abs=0.005)
+    assert globals_.isna().mean().mean() == pytest.approx(skipped, abs=0.005)
+    assert (globals_ == 99).mean().mean() == pytest.approx(rates["global_dont_know_99"] * (1 - skipped), abs=0.002)
+    assert data["readiness"].isna().mean() == pytest.approx(rates["readiness_nan"], abs=0.005)
+    # clustered in respondents: most respondents answer every Likert item
+    complete = (likert.notna() & (likert != 9)).all(axis=1).mean()
+    assert complete == pytest.approx(1 - rates["skipping_respondents"] * (1 - 0.7**21) - 0.05 * (1 - 0.6**21), abs=0.02)
 
 
 def _one_factor_loadings(corr: np.ndarray, iterations: int = 200) -> np.ndarray:

@@ -105,6 +105,7 @@ def test_spss_without_instrument_keeps_codes(tmp_path, data):
 
 
 def test_stata_tagged_missing_becomes_the_instrument_code(tmp_path, instrument, data):
+    data.loc[data.index[:2], "oc1"] = 9
     frame = _spss_frame(data)
     oc1 = frame["oc1"].astype(object)
     oc1[oc1 == 9] = "a"
