@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import re
 from collections.abc import Mapping
 
 import numpy as np
@@ -18,10 +19,10 @@ import pandas as pd
 from ._checks import as_correlation_matrix, as_item_frame, looks_like_correlation_matrix
 from ._results import Result
 from .errors import DataError, SpecError
-from .validity import _IDENTIFIER
 
 __all__ = ["MTMMResult", "mtmm", "mtmm_model"]
 
+_IDENTIFIER = re.compile(r"^[A-Za-z_.][A-Za-z0-9_.]*$")  # a lavaan variable name
 _CRITERIA = ["validity_gt_heterotrait_heteromethod", "validity_gt_heterotrait_monomethod", "pattern_agreement"]
 
 

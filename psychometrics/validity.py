@@ -7,7 +7,6 @@ fitted CFA (:func:`psychometrics.cfa`) through its ``model_matrices()``, ``sampl
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Mapping
 
 import numpy as np
@@ -18,6 +17,7 @@ from statsmodels.stats.multitest import multipletests
 from ._checks import as_correlation_matrix, as_item_frame, check_choice, looks_like_correlation_matrix
 from ._results import Result
 from .errors import DataError, ModelError, ModelSyntaxError
+from .model_syntax import parse_model
 
 __all__ = [
     "CorrelationsResult",
@@ -368,35 +368,14 @@ def fornell_larcker(fit, group=None) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------------------------
 # HTMT (Henseler, Ringle & Sarstedt 2015; Roemer, Schuberth & Henseler 2021)
 # --------------------------------------------------------------------------------------------------------------
-_IDENTIFIER = re.compile(r"^[A-Za-z_.][A-Za-z0-9_.]*$")
-
-
-def _measurement_lines(model: str):
-    """(line number, left side, right side) of every ``=~`` statement of a lavaan model string."""
-    for number, raw in enumerate(model.splitlines(), start=1):
-        line = re.split(r"[#!]", raw, maxsplit=1)[0]
-        for statement in line.split(";"):
-            if "=~" in statement:
-                lhs, rhs = statement.split("=~", 1)
-                yield number, lhs.strip(), rhs.strip()
-
-
 def _parse_model(model: str) -> dict[str, list[str]]:
-    """Factor -> indicators from the ``=~`` lines of lavaan syntax (modifiers such as ``0.5*x1`` are dropped).
-
-    A tiny parser of its own: only the measurement part is needed here (as semTools::htmt uses it).
-    """
+    """Factor -> indicators from the ``=~`` terms of lavaan syntax (as semTools::htmt reads lavaanify(model))."""
     mapping: dict[str, list[str]] = {}
-    for number, lhs, rhs in _measurement_lines(model):
-        if not _IDENTIFIER.match(lhs):
-            raise ModelSyntaxError(f"'{lhs} =~ ...' does not start with a latent variable name", line=number)
-        for term in rhs.split("+"):
-            name = term.split("*")[-1].strip()
-            if not _IDENTIFIER.match(name):
-                raise ModelSyntaxError(f"cannot read indicator {term.strip()!r} of latent variable {lhs!r}", line=number)
-            mapping.setdefault(lhs, [])
-            if name not in mapping[lhs]:
-                mapping[lhs].append(name)
+    for term in parse_model(model).terms:
+        if term.op == "=~":
+            indicators = mapping.setdefault(term.lhs, [])
+            if term.rhs not in indicators:
+                indicators.append(term.rhs)
     if not mapping:
         raise ModelSyntaxError("the model has no measurement statement 'factor =~ item1 + item2 + ...'", line=1)
     return mapping
