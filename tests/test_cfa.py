@@ -114,6 +114,7 @@ SINGLE = {
     "hs_custom": dict(model="hs_custom"),
     "hs_second_order": dict(model="hs_second_order"),
     "poldem": dict(model="poldem", data="political_democracy"),
+    "hs_mimic": dict(model="hs_mimic"),  # observed covariates (fixed.x) and an observed outcome
 }
 
 
@@ -148,12 +149,14 @@ MULTI = {
     "hs_school_strict": dict(group_equal=("loadings", "intercepts", "residuals")),
     "hs_school_partial": dict(group_equal=("loadings", "intercepts"), group_partial=("visual =~ x2", "x7 ~ 1")),
     "hs_school_std_lv_metric": dict(group_equal="loadings", std_lv=True),
+    "hs_mimic_school": dict(model="hs_mimic", group_equal="loadings"),
 }
 
 
 @pytest.mark.parametrize("name", sorted(MULTI))
 def test_multi_group_against_lavaan(hs, name):
-    fit = pm.cfa(MODELS["hs"], hs, group="school", **MULTI[name])
+    options = dict(MULTI[name])
+    fit = pm.cfa(MODELS[options.pop("model", "hs")], hs, group="school", **options)
     case = REF["cases"][name]
     assert fit.groups == case["groups"]
     check_fit_measures(fit, case["fit"])

@@ -115,9 +115,18 @@ def _stats_from_moments(parsed, observed, sample_cov, sample_mean, n_obs, need_m
     return groups, stats
 
 
+def _fill_exogenous(table: pd.DataFrame, stats, observed) -> None:
+    """fixed.x: exogenous covariates' variances, covariances and means are fixed at their sample values."""
+    index = {n: i for i, n in enumerate(observed)}
+    for k in np.flatnonzero(table["exo"].to_numpy(bool)):
+        s, lhs, rhs = stats[table["group"].iat[k]], table["lhs"].iat[k], table["rhs"].iat[k]
+        value = s.mean[index[lhs]] if table["op"].iat[k] == "~1" else s.cov[index[lhs], index[rhs]]
+        table.iloc[k, table.columns.get_loc("ustart")] = value
+
+
 def _start_vector(table: pd.DataFrame, stats, variables, std_lv: bool, n_free: int) -> np.ndarray:
     ov = {n: i for i, n in enumerate(variables.observed)}
-    lv = {n: i for i, n in enumerate(variables.latent)}
+    lv = {n: i for i, n in enumerate(variables.structural)}
     starts = np.zeros(len(table))
     for g, s in enumerate(stats):
         rows = table["group"].to_numpy() == g
@@ -174,8 +183,8 @@ def _estimates_frame(problem, x, vcov, groups, variables) -> pd.DataFrame:
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(has_x, est / se, np.nan)
     ov = {n: i for i, n in enumerate(variables.observed)}
-    lv = {n: i for i, n in enumerate(variables.latent)}
-    std_lv, std_all = standardize(table, est, problem.model, x, ov, lv)
+    lv = {n: i for i, n in enumerate(variables.structural)}
+    std_lv, std_all = standardize(table, est, problem.model, x, ov, lv, set(variables.latent))
     return pd.DataFrame(
         {
             "lhs": table["lhs"].to_numpy(),
@@ -206,7 +215,7 @@ def _warn_improper(estimates: pd.DataFrame, problem, x, groups, latent) -> None:
             stacklevel=3,
         )
     for g, label in enumerate(groups):
-        psi = problem.model.matrices(x, g).lv_cov()
+        psi = problem.model.matrices(x, g).lv_cov()[: len(latent), : len(latent)]
         if len(psi) and np.linalg.eigvalsh(psi).min() <= 0:
             warnings.warn(
                 f"the covariance matrix of the latent variables {list(latent)} is not positive definite in group "
@@ -297,10 +306,15 @@ def cfa(
         parsed, variables, len(groups), std_lv=std_lv, meanstructure=meanstructure,
         group_equal=group_equal, group_partial=group_partial,
     )
-    lisrel = LisrelModel(table, len(variables.observed), len(variables.latent), len(groups), meanstructure)
+    _fill_exogenous(table, stats, variables.observed)
+    lisrel = LisrelModel(
+        table, len(variables.observed), len(variables.structural), len(groups), meanstructure,
+        dummies=[(variables.observed.index(d), variables.structural.index(d)) for d in variables.dummies],
+        n_exogenous=len(variables.ov_x),
+    )
     problem = Problem(lisrel, tuple(stats), MLDiscrepancy())
     start = _start_vector(table, stats, variables, std_lv, lisrel.n_free)
-    _check_identified(problem, start, lambda: _param_names(table, groups), len(groups) * lisrel.n_moments - lisrel.n_free)
+    _check_identified(problem, start, lambda: _param_names(table, groups), len(groups) * lisrel.n_data_moments - lisrel.n_free)
     solution = minimize(problem, start)
     if not solution.converged:
         raise ConvergenceError(

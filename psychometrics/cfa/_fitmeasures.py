@@ -61,10 +61,16 @@ def tli(x2, df, x2_null, df_null) -> float:
 
 
 def baseline_chisq(problem: Problem) -> tuple[float, int]:
-    """Independence model: N_g (sum log s_ii - log|S|) per group; df = G p(p-1)/2."""
-    chisq = sum(s.n_obs * (np.log(np.diag(s.cov)).sum() - s.log_det_cov) for s in problem.stats)
-    p = problem.model.p
-    return float(chisq), len(problem.stats) * p * (p - 1) // 2
+    """Independence model: N_g (sum log s_ii - log|S|) per group, the exogenous covariates' block kept at its
+    sample values (fixed.x); df = data moments - free variances (and means)."""
+    model = problem.model
+    nx, p = model.n_exogenous, model.p
+    chisq = 0.0
+    for s in problem.stats:
+        x_block = np.linalg.slogdet(s.cov[p - nx:, p - nx:])[1] if nx else 0.0
+        chisq += s.n_obs * (np.log(np.diag(s.cov)[: p - nx]).sum() + x_block - s.log_det_cov)
+    free = (p - nx) * (2 if model.meanstructure else 1)
+    return float(chisq), len(problem.stats) * (model.n_data_moments - free)
 
 
 def _loglik(n: int, p: int, discrepancy_core: float) -> float:
@@ -72,12 +78,17 @@ def _loglik(n: int, p: int, discrepancy_core: float) -> float:
 
 
 def logliks(problem: Problem, x: np.ndarray) -> tuple[float, float]:
-    """(logl, unrestricted logl) summed over groups."""
-    p = problem.model.p
+    """(logl, unrestricted logl) summed over groups; with exogenous covariates (fixed.x) their marginal
+    log-likelihood is subtracted, as lavaan does (the likelihood of the other variables given them)."""
+    p, nx = problem.model.p, problem.model.n_exogenous
     logl = unrestricted = 0.0
     for s, f in zip(problem.stats, problem.group_values(x)):
         unrestricted += _loglik(s.n_obs, p, s.log_det_cov + p)
         logl += _loglik(s.n_obs, p, f + s.log_det_cov + p)
+        if nx:
+            marginal = _loglik(s.n_obs, nx, np.linalg.slogdet(s.cov[p - nx:, p - nx:])[1] + nx)
+            unrestricted -= marginal
+            logl -= marginal
     return float(logl), float(unrestricted)
 
 
@@ -100,7 +111,7 @@ def fit_measures(problem: Problem, x: np.ndarray) -> dict[str, float]:
     npar = problem.model.n_free
     group_values = problem.group_values(x)
     chisq = max(float(sum(s.n_obs * f for s, f in zip(problem.stats, group_values))), 0.0)
-    df = groups * problem.model.n_moments - npar
+    df = groups * problem.model.n_data_moments - npar
     base_chisq, base_df = baseline_chisq(problem)
     logl, unrestricted = logliks(problem, x)
     lower, upper = rmsea_ci(chisq, df, n, groups)

@@ -79,8 +79,13 @@ class GroupMatrices:
 class LisrelModel:
     """Maps a free-parameter vector to group matrices, implied moments and their Jacobian."""
 
-    def __init__(self, table: pd.DataFrame, n_observed: int, n_latent: int, n_groups: int, meanstructure: bool):
+    def __init__(
+        self, table: pd.DataFrame, n_observed: int, n_latent: int, n_groups: int, meanstructure: bool,
+        dummies=(), n_exogenous: int = 0,
+    ):
         self.table = table
+        self.dummies = list(dummies)
+        self.n_exogenous = n_exogenous
         self.p, self.m, self.n_groups = n_observed, n_latent, n_groups
         self.meanstructure = meanstructure
         self.n_free = int(table["x"].max()) + 1 if (table["x"] >= 0).any() else 0
@@ -99,6 +104,13 @@ class LisrelModel:
         """Sample moments per group: p(p+1)/2 covariances (+ p means)."""
         return len(self.vech_rows) + (self.p if self.meanstructure else 0)
 
+    @property
+    def n_data_moments(self) -> int:
+        """Moments per group that count for the degrees of freedom: those of the exogenous covariates, fixed at
+        their sample values (fixed.x), do not (lavaan's lav_partable_ndat)."""
+        nx = self.n_exogenous
+        return self.n_moments - nx * (nx + 1) // 2 - (nx if self.meanstructure else 0)
+
     def _shapes(self) -> dict[str, tuple[int, int]]:
         p, m = self.p, self.m
         return {"lambda": (p, m), "theta": (p, p), "psi": (m, m), "beta": (m, m), "nu": (p, 1), "alpha": (m, 1)}
@@ -107,6 +119,8 @@ class LisrelModel:
         out = []
         for g in range(self.n_groups):
             mats = {name: np.zeros(shape) for name, shape in self._shapes().items()}
+            for i, j in self.dummies:
+                mats["lambda"][i, j] = 1.0  # observed variable carried by its phantom latent variable
             rows = fixed[fixed["group"] == g]
             for name, r, c, value in zip(rows["matrix"], rows["row"], rows["col"], rows["ustart"]):
                 mats[name][r, c] = value

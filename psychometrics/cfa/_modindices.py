@@ -30,7 +30,7 @@ def score_tests(problem, x: np.ndarray, elements: Elements) -> tuple[np.ndarray,
     score = np.zeros(n_cand)
     for g, (w, stats, (sigma, mu)) in enumerate(zip(problem.weights, problem.stats, model.implied(x))):
         cand = model.element_jacobian(x, g, elements)
-        weight = problem.discrepancy.information(sigma, model.meanstructure)
+        weight = _without_exogenous(problem.discrepancy.information(sigma, model.meanstructure), model)
         weighted = cand.T @ weight
         info_11 += w * np.einsum("ij,ji->i", weighted, cand)
         info_12 += w * weighted @ deltas[g]
@@ -43,21 +43,39 @@ def score_tests(problem, x: np.ndarray, elements: Elements) -> tuple[np.ndarray,
     return n * score**2 / v, score / v
 
 
+def _without_exogenous(weight: np.ndarray, model) -> np.ndarray:
+    """Zero the information of the exogenous covariates' moments (fixed.x), as lavaan's expected information."""
+    nx = model.n_exogenous
+    if not nx:
+        return weight
+    p = model.p
+    in_x = (model.vech_rows >= p - nx) & (model.vech_cols >= p - nx)
+    if model.meanstructure:
+        in_x = np.concatenate([np.arange(p) >= p - nx, in_x])
+    weight = weight.copy()
+    weight[in_x, :] = 0.0
+    weight[:, in_x] = 0.0
+    return weight
+
+
 def _candidates_for_group(table, variables, group: int) -> list[tuple[str, str, str]]:
     """lavaan's lav_partable_full rows of one group, minus those already in the table (fixed rows come first)."""
     rows = table[table["group"] == group]
     present = set(zip(rows["lhs"], rows["op"], rows["rhs"]))
     fixed = [(r.lhs, r.op, r.rhs) for r in rows.itertuples(index=False) if not r.free]
-    ov, lv = variables.observed, variables.latent
-    full = [(f, "=~", o) for f in lv for o in ov]
-    full += [(a, "~~", b) for i, a in enumerate(ov) for b in ov[i:]]
-    full += [(a, "~~", b) for i, a in enumerate(lv) for b in lv[i:]]
+    lv, structural = variables.latent, set(variables.structural)
+    nox = [o for o in variables.observed if o not in variables.ov_x]
+    indicators = {o for names in variables.indicators.values() for o in names}
+    ov_ind = [o for o in nox if o in indicators]
     regs = table[table["op"] == "~"]
     eqs = list(dict.fromkeys(list(regs["lhs"]) + list(regs["rhs"])))
-    full += [(a, "~", b) for a in eqs for b in eqs if a != b]
+    full = [(f, "=~", o) for f in lv for o in nox if o not in eqs]
+    full += [(a, "~~", b) for i, a in enumerate(ov_ind) for b in ov_ind[i:] if (a in structural) == (b in structural)]
+    full += [(a, "~~", b) for i, a in enumerate(lv) for b in lv[i:]]
+    full += [(a, "~", b) for a in eqs for b in eqs if a != b and not (a in indicators and b in lv)]
     if (table["op"] == "~1").any():
-        full += [(name, "~1", "") for name in list(ov) + list(lv)]
-    added = [k for k in full if k not in present and (k[2], k[1], k[0]) not in present]
+        full += [(name, "~1", "") for name in list(variables.observed) + list(lv)]
+    added = [k for k in full if k not in present and not (k[1] == "~~" and (k[2], k[1], k[0]) in present)]
     return fixed + added
 
 
@@ -67,7 +85,7 @@ def modification_indices(result) -> pd.DataFrame:
     table = problem.model.table
     variables = result._options["variables"]
     ov = {n: i for i, n in enumerate(variables.observed)}
-    lv = {n: i for i, n in enumerate(variables.latent)}
+    lv = {n: i for i, n in enumerate(variables.structural)}
     keys = [(g,) + k for g in range(len(result.groups)) for k in _candidates_for_group(table, variables, g)]
     cand = pd.DataFrame(keys, columns=["group", "lhs", "op", "rhs"])
     positions = [_matrix_position(lhs, op, rhs, ov, lv) for lhs, op, rhs in zip(cand["lhs"], cand["op"], cand["rhs"])]
@@ -76,10 +94,13 @@ def modification_indices(result) -> pd.DataFrame:
     cand["col"] = [p[2] for p in positions]
     mi, epc = score_tests(problem, x, Elements.from_table(cand))
     current = _current_values(problem, x, cand)
-    is_var = (cand["op"] == "~~") & (cand["lhs"] == cand["rhs"])
-    scaled = np.where(is_var, current, epc)
-    std_lv, std_all = standardize(cand, np.abs(scaled), problem.model, x, ov, lv)
+    is_var = ((cand["op"] == "~~") & (cand["lhs"] == cand["rhs"])).to_numpy()
+    exo = cand["lhs"].isin(variables.ov_x).to_numpy() & cand["op"].isin(["~~", "~1"]).to_numpy()
+    scaled = np.where(is_var & ~exo, current, epc)
+    std_lv, std_all = standardize(cand, np.abs(scaled), problem.model, x, ov, lv, set(variables.latent))
     tiny = is_var & (np.abs(scaled) < np.sqrt(np.finfo(float).eps))
+    # lavaan drops the tiny EPCs of exogenous variances, which leaves their covariances' sepc.all undefined
+    std_all = np.where(exo & ~is_var & (cand["op"] == "~~").to_numpy(), np.nan, std_all)
     sign = np.sign(epc)
     out = pd.DataFrame(
         {

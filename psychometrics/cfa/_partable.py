@@ -30,72 +30,83 @@ GROUP_EQUAL_CHOICES = (
     "regressions",
 )
 
-COLUMNS = ["lhs", "op", "rhs", "group", "user", "free", "ustart", "label", "start", "x", "matrix", "row", "col", "line", "column"]
+COLUMNS = ["lhs", "op", "rhs", "group", "user", "free", "ustart", "label", "start", "x", "matrix", "row", "col", "exo", "line", "column"]
 
 
 @dataclasses.dataclass(frozen=True)
 class ModelVariables:
-    """Observed and latent variable names in model order, and the roles lavaan's defaults depend on."""
+    """Observed and latent variable names in lavaan's order, and the roles lavaan's defaults depend on.
+
+    ``observed`` lists the endogenous/indicator variables in order of appearance, then the exogenous observed
+    covariates ``ov_x`` (lavaan's ov.nox, ov.x). Observed variables in regressions (``dummies``) are carried by a
+    phantom latent variable of the same name (loading 1, no residual), as in lavaan's LISREL representation.
+    """
 
     observed: tuple[str, ...]
     latent: tuple[str, ...]
     indicators: dict[str, tuple[str, ...]]
     lv_exogenous: tuple[str, ...]
-    lv_dependent: tuple[str, ...]
+    dependent: tuple[str, ...]
+    dummies: tuple[str, ...] = ()
+    ov_x: tuple[str, ...] = ()
+
+    @property
+    def structural(self) -> tuple[str, ...]:
+        """Names of the LISREL latent vector: latent variables, then phantoms of observed regression variables."""
+        return self.latent + self.dummies
 
 
 def model_variables(parsed: ParsedModel) -> ModelVariables:
-    """Classify the model's names (lavaan's vnames: ov, lv, lv.x, lv.y)."""
+    """Classify the model's names (lavaan's vnames: ov, ov.x, ov.y, lv, lv.x, lv.y)."""
     latent = list(dict.fromkeys(t.lhs for t in parsed.terms if t.op == "=~"))
     names = []
     for t in parsed.terms:
         names.extend([t.lhs] if t.op == "~1" else [t.lhs, t.rhs])
-    observed = [n for n in dict.fromkeys(names) if n not in latent]
-    indicators = {f: tuple(t.rhs for t in parsed.terms if t.op == "=~" and t.lhs == f) for f in latent}
     regressions = [t for t in parsed.terms if t.op == "~"]
-    for term in regressions:
-        for name in (term.lhs, term.rhs):
-            if name not in latent:
-                raise ModelError(
-                    f"'{term.lhs} ~ {term.rhs}' (line {term.line}) regresses on or predicts the observed variable "
-                    f"{name!r}; regressions are supported among latent variables only. Define a single-indicator "
-                    f"latent variable ('f_{name} =~ {name}') and use it instead."
-                )
     lhs_reg = {t.lhs for t in regressions}
     rhs_reg = {t.rhs for t in regressions}
-    latent_indicators = {t.rhs for t in parsed.terms if t.op == "=~" and t.rhs in latent}
-    lv_exogenous = tuple(f for f in latent if f not in lhs_reg and f not in latent_indicators)
-    lv_dependent = tuple(f for f in latent if f in lhs_reg and f not in rhs_reg and f not in latent_indicators)
-    return ModelVariables(tuple(observed), tuple(latent), indicators, lv_exogenous, lv_dependent)
+    indicator_names = {t.rhs for t in parsed.terms if t.op == "=~"}
+    observed = [n for n in dict.fromkeys(names) if n not in latent]
+    ov_x = [n for n in observed if n in rhs_reg and n not in lhs_reg and n not in indicator_names]
+    observed = [n for n in observed if n not in ov_x] + ov_x
+    dummies = tuple(n for n in observed if n in lhs_reg or n in rhs_reg)
+    indicators = {f: tuple(t.rhs for t in parsed.terms if t.op == "=~" and t.lhs == f) for f in latent}
+    lv_exogenous = tuple(f for f in latent if f not in lhs_reg and f not in indicator_names)
+    pure_dependent = lambda n: n in lhs_reg and n not in rhs_reg and n not in indicator_names  # noqa: E731
+    dependent = tuple(n for n in latent if pure_dependent(n)) + tuple(n for n in dummies if pure_dependent(n))
+    return ModelVariables(tuple(observed), tuple(latent), indicators, lv_exogenous, dependent, dummies, tuple(ov_x))
 
 
 def _check_terms(parsed: ParsedModel, variables: ModelVariables) -> None:
+    structural = set(variables.structural)
     for term in parsed.terms:
         where = f"'{term.lhs} {term.op} {term.rhs}' (line {term.line}, column {term.column})"
         if term.op == "=~" and term.lhs == term.rhs:
             raise ModelError(f"{where}: a latent variable cannot be its own indicator")
-        if term.op == "~~" and (term.lhs in variables.latent) != (term.rhs in variables.latent):
+        if term.op == "~~" and (term.lhs in structural) != (term.rhs in structural):
             raise ModelError(
-                f"{where}: covariances between a latent and an observed variable are not supported; "
-                "model the relation with a loading or a regression"
+                f"{where}: covariances between a latent (or regression) variable and a plain observed indicator are "
+                "not supported; model the relation with a loading or a regression"
             )
         if term.op == "~" and term.lhs == term.rhs:
             raise ModelError(f"{where}: a variable cannot be regressed on itself")
 
 
 def _matrix_position(lhs: str, op: str, rhs: str, ov: dict, lv: dict) -> tuple[str, int, int]:
-    """Where a parameter lives in the LISREL matrices (lambda, theta, psi, beta, nu, alpha)."""
+    """Where a parameter lives in the LISREL matrices; ``lv`` holds latent variables and regression phantoms."""
     if op == "=~":
-        return ("lambda", ov[rhs], lv[lhs]) if rhs in ov else ("beta", lv[rhs], lv[lhs])
+        return ("beta", lv[rhs], lv[lhs]) if rhs in lv else ("lambda", ov[rhs], lv[lhs])
     if op == "~":
         return "beta", lv[lhs], lv[rhs]
     if op == "~~":
-        if lhs in ov:
-            i, j = sorted((ov[lhs], ov[rhs]), reverse=True)
-            return "theta", i, j
-        i, j = sorted((lv[lhs], lv[rhs]), reverse=True)
-        return "psi", i, j
-    return ("nu", ov[lhs], 0) if lhs in ov else ("alpha", lv[lhs], 0)
+        if lhs in lv and rhs in lv:
+            i, j = sorted((lv[lhs], lv[rhs]), reverse=True)
+            return "psi", i, j
+        if lhs in lv or rhs in lv:
+            raise ModelError(f"'{lhs} ~~ {rhs}' mixes a latent (or regression) variable and an observed indicator")
+        i, j = sorted((ov[lhs], ov[rhs]), reverse=True)
+        return "theta", i, j
+    return ("alpha", lv[lhs], 0) if lhs in lv else ("nu", ov[lhs], 0)
 
 
 def parse_partial(specs, latent) -> set[tuple[str, str, str]]:
@@ -139,6 +150,7 @@ class _Row:
     start: float = np.nan
     line: int = 0
     column: int = 0
+    exo: bool = False
 
 
 def _user_rows(term: ModelTerm, group: int, n_groups: int, first_indicator: bool, std_lv: bool) -> _Row:
@@ -156,25 +168,35 @@ def _user_rows(term: ModelTerm, group: int, n_groups: int, first_indicator: bool
 
 
 def _default_rows(group, variables, present, std_lv, meanstructure, free_means, free_lv_variances):
-    """lavaan's automatic parameters in lavaanify's order: variances, covariances, intercepts, means."""
+    """lavaan's automatic parameters in lavaanify's order: variances, covariances, intercepts, means.
+
+    Exogenous observed covariates (fixed.x = TRUE) get their variances, covariances and means fixed at the
+    sample values (``exo``; filled in from the sample statistics).
+    """
     rows = []
 
-    def add(lhs, op, rhs, free, ustart=np.nan):
+    def add(lhs, op, rhs, free, ustart=np.nan, exo=False):
         if (lhs, op, rhs) not in present and (rhs, op, lhs) not in present:
-            rows.append(_Row(lhs, op, rhs, group, False, free, ustart, ""))
+            rows.append(_Row(lhs, op, rhs, group, False, free, ustart, "", exo=exo))
 
-    for name in variables.observed:
+    endogenous = [n for n in variables.observed if n not in variables.ov_x]
+    for name in endogenous:
         add(name, "~~", name, True)
     for name in variables.latent:
         fixed_one = std_lv and not free_lv_variances
         add(name, "~~", name, not fixed_one, 1.0 if fixed_one else np.nan)
-    for block in (variables.lv_exogenous, variables.lv_dependent):
+    for block in (variables.lv_exogenous, variables.dependent):
         for i, a in enumerate(block):
             for b in block[i + 1:]:
                 add(a, "~~", b, True)
+    for i, a in enumerate(variables.ov_x):
+        for b in variables.ov_x[i:]:
+            add(a, "~~", b, False, exo=True)
     if meanstructure:
-        for name in variables.observed:
+        for name in endogenous:
             add(name, "~1", "", True)
+        for name in variables.ov_x:
+            add(name, "~1", "", False, exo=True)
         for name in variables.latent:
             add(name, "~1", "", free_means, np.nan if free_means else 0.0)
     return rows
@@ -221,7 +243,7 @@ def build_partable(
     partial = parse_partial(group_partial, variables.latent)
     intercepts_equal = "intercepts" in group_equal and "means" not in group_equal
     ov = {n: i for i, n in enumerate(variables.observed)}
-    lv = {n: i for i, n in enumerate(variables.latent)}
+    lv = {n: i for i, n in enumerate(variables.structural)}
     rows: list[_Row] = []
     for g in range(n_groups):
         seen_factors: set[str] = set()

@@ -105,11 +105,14 @@ class CFAResult(Result):
         )
 
     def model_matrices(self, group=None):
-        """LISREL matrices lambda, theta, psi, beta, nu, alpha as labelled DataFrames (lavaan's inspect(fit, "est"))."""
+        """LISREL matrices lambda, theta, psi, beta, nu, alpha as labelled DataFrames (lavaan's inspect(fit, "est")).
+
+        Observed variables in regressions appear among the latent columns as their phantom latent variables.
+        """
 
         def build(g):
             mats = self._problem.model.matrices(self._x, g)
-            ov, lv = self.observed_variables, self.latent_variables
+            ov, lv = self.observed_variables, list(self._options["variables"].structural)
             return {
                 "lambda": pd.DataFrame(mats.lambda_, index=ov, columns=lv),
                 "theta": pd.DataFrame(mats.theta, index=ov, columns=ov),

@@ -18,36 +18,39 @@ def _group_scales(model, x, group):
     return mats, sd_lv, sd_ov
 
 
-def standardize(rows: pd.DataFrame, est: np.ndarray, model, x: np.ndarray, ov: dict, lv: dict) -> tuple[np.ndarray, np.ndarray]:
-    """(std_lv, std_all) for parameter rows (lhs, op, rhs, group) with values ``est`` at the solution ``x``."""
+def standardize(
+    rows: pd.DataFrame, est: np.ndarray, model, x: np.ndarray, ov: dict, lv: dict, latent: set
+) -> tuple[np.ndarray, np.ndarray]:
+    """(std_lv, std_all) for parameter rows (lhs, op, rhs, group) with values ``est`` at the solution ``x``.
+
+    ``lv`` indexes the LISREL latent vector (latent variables and regression phantoms); ``latent`` holds the
+    true latent variables: std.lv rescales only those, std.all also the observed variables.
+    """
     std_lv = np.full(len(rows), np.nan)
     std_all = np.full(len(rows), np.nan)
     scales = {g: _group_scales(model, x, g) for g in set(rows["group"])}
     for k, (lhs, op, rhs, g) in enumerate(zip(rows["lhs"], rows["op"], rows["rhs"], rows["group"])):
         mats, sd_lv, sd_ov = scales[g]
-        lv_sd = lambda name: sd_lv[lv[name]]  # noqa: E731 - local shorthand
-        any_sd = lambda name: sd_lv[lv[name]] if name in lv else sd_ov[ov[name]]  # noqa: E731
+        s_lv = lambda name: sd_lv[lv[name]] if name in latent else 1.0  # noqa: E731 - local shorthand
+        s_all = lambda name: sd_lv[lv[name]] if name in latent else sd_ov[ov[name]]  # noqa: E731
         value = est[k]
         if op == "=~":
-            std_lv[k] = value * lv_sd(lhs) / (lv_sd(rhs) if rhs in lv else 1.0)
-            std_all[k] = value * lv_sd(lhs) / any_sd(rhs)
+            std_lv[k], std_all[k] = value * s_lv(lhs) / s_lv(rhs), value * s_all(lhs) / s_all(rhs)
         elif op == "~":
-            std_lv[k] = std_all[k] = value * lv_sd(rhs) / lv_sd(lhs)
+            std_lv[k], std_all[k] = value * s_lv(rhs) / s_lv(lhs), value * s_all(rhs) / s_all(lhs)
         elif op == "~1":
-            std_lv[k] = value / lv_sd(lhs) if lhs in lv else value
-            std_all[k] = value / any_sd(lhs)
+            std_lv[k], std_all[k] = value / s_lv(lhs), value / s_all(lhs)
         elif lhs == rhs:
-            std_lv[k] = value / lv_sd(lhs) ** 2 if lhs in lv else value
-            std_all[k] = value / any_sd(lhs) ** 2
+            std_lv[k], std_all[k] = value / s_lv(lhs) ** 2, value / s_all(lhs) ** 2
         else:
-            std_lv[k], std_all[k] = _covariance(value, lhs, rhs, mats, ov, lv)
+            std_lv[k], std_all[k] = _covariance(value, lhs, rhs, mats, ov, lv, latent)
     return std_lv, std_all
 
 
-def _covariance(value, lhs, rhs, mats, ov, lv) -> tuple[float, float]:
+def _covariance(value, lhs, rhs, mats, ov, lv, latent) -> tuple[float, float]:
     """cov.std = TRUE: divide by the square roots of the residual (Theta) or latent (Psi) variances."""
     if lhs in lv:
         scale = np.sqrt(abs(mats.psi[lv[lhs], lv[lhs]] * mats.psi[lv[rhs], lv[rhs]]))
-        return value / scale, value / scale
+        return (value / scale if lhs in latent else value), value / scale
     scale = np.sqrt(abs(mats.theta[ov[lhs], ov[lhs]] * mats.theta[ov[rhs], ov[rhs]]))
     return value, value / scale

@@ -71,6 +71,15 @@ y4 ~~ y8
 y6 ~~ y8"
 cases$poldem <- describe(sem(PD.model, data = PD), "sem(PD.model, data = PoliticalDemocracy)", mi = TRUE)
 
+HS.mimic <- "visual =~ x1 + x2 + x3
+textual =~ x4 + x5 + x6
+visual ~ ageyr + sex
+textual ~ visual + x7
+x9 ~ textual"
+cases$hs_mimic <- describe(sem(HS.mimic, data = HS), "sem(HS.mimic, data = HS)", mi = TRUE)
+cases$hs_mimic_school <- describe(sem(HS.mimic, data = HS, group = "school", group.equal = "loadings"),
+                                  "sem(HS.mimic, data = HS, group = 'school', group.equal = 'loadings')")
+
 levels <- list(configural = "", metric = "loadings", scalar = c("loadings", "intercepts"),
                strict = c("loadings", "intercepts", "residuals"))
 for (lev in names(levels)) {
@@ -119,7 +128,7 @@ for (lev in names(levels)) {
     fit = as.list(fitMeasures(fit, FIT_NAMES)))
 }
 
-models <- list(hs = HS.model, hs_custom = HS.custom, hs_second_order = HS.second, poldem = PD.model,
+models <- list(hs = HS.model, hs_mimic = HS.mimic, hs_custom = HS.custom, hs_second_order = HS.second, poldem = PD.model,
                ac = AC.model, bfi = BFI.model)
 out <- list(
   generated_by = "tests/reference/cfa.R",
