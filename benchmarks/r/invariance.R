@@ -6,7 +6,7 @@ suppressPackageStartupMessages(library(lavaan))
 args <- bench_args()
 x <- read.csv(args$data)
 model <- bench_read_model(args$model)
-equal <- list(configural = character(0), metric = "loadings", scalar = c("loadings", "intercepts"),
+equal <- list(configural = "", metric = "loadings", scalar = c("loadings", "intercepts"),
               strict = c("loadings", "intercepts", "residuals"))
 ladder <- function() {
   fits <- lapply(equal, function(e) lavaan::cfa(model, data = x, group = args$group, group.equal = e))
