@@ -290,3 +290,33 @@ def test_heywood_case_warns():
         fit = pm.cfa("f =~ a + b + c", sample_cov=corr, n_obs=200)
     assert fit.fit_measures["df"] == 0
     assert fit.estimates.query("lhs == 'a' and op == '~~'")["est"].iloc[0] < 0
+
+
+def test_multi_group_from_moments_matches_raw_data(hs):
+    columns = [f"x{i}" for i in range(1, 10)]
+    groups = {label: frame[columns] for label, frame in hs.groupby("school", sort=False)}
+    raw = pm.cfa(MODELS["hs"], hs, group="school", group_equal=("loadings", "intercepts"))
+    moments = pm.cfa(
+        MODELS["hs"],
+        sample_cov={g: f.cov() for g, f in groups.items()},
+        sample_mean={g: f.mean() for g, f in groups.items()},
+        n_obs={g: len(f) for g, f in groups.items()},
+        group_equal=("loadings", "intercepts"),
+    )
+    assert moments.groups == raw.groups
+    for key in ("chisq", "logl", "cfi", "rmsea", "srmr"):
+        assert moments.fit_measures[key] == pytest.approx(raw.fit_measures[key], rel=1e-8)
+    np.testing.assert_allclose(moments.estimates["se"], raw.estimates["se"], atol=1e-8)
+    ladder = pm.measurement_invariance(
+        MODELS["hs"], sample_cov={g: f.cov() for g, f in groups.items()},
+        sample_mean={g: f.mean() for g, f in groups.items()}, n_obs={g: len(f) for g, f in groups.items()},
+        levels=("configural", "metric"),
+    )
+    assert ladder.table.loc["metric", "delta_chisq"] == pytest.approx(8.192, abs=5e-4)
+
+
+def test_moments_need_means_for_groups(hs):
+    columns = [f"x{i}" for i in range(1, 10)]
+    covs = {g: f[columns].cov() for g, f in hs.groupby("school")}
+    with pytest.raises(pm.DataError, match="sample_mean"):
+        pm.cfa(MODELS["hs"], sample_cov=covs, n_obs={g: 150 for g in covs})

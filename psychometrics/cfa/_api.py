@@ -14,7 +14,7 @@ from ..model_syntax import ParsedModel, parse_model
 from ._estimation import MLDiscrepancy, Problem, minimize
 from ._fitmeasures import fit_measures
 from ._model import LisrelModel
-from ._partable import GROUP_EQUAL_CHOICES, build_partable, model_variables
+from ._partable import GROUP_EQUAL_CHOICES, build_partable, model_variables, parameter_names
 from ._result import CFAResult
 from ._samplestats import SampleStats
 from ._standardize import standardize
@@ -80,16 +80,16 @@ def _check_group(values: np.ndarray, observed, label, group) -> None:
         raise DataError(f"variable {observed[constant[0]]!r} is constant in {where}; drop it or the group.")
 
 
-def _as_group_dict(value, name: str) -> dict:
+def _as_group_dict(value) -> dict:
     return value if isinstance(value, dict) else {1: value}
 
 
 def _stats_from_moments(parsed, observed, sample_cov, sample_mean, n_obs, need_means) -> tuple[list, list[SampleStats]]:
-    covs = _as_group_dict(sample_cov, "sample_cov")
+    covs = _as_group_dict(sample_cov)
     if n_obs is None:
         raise DataError("sample_cov needs the number of observations: pass n_obs=... (a dict group -> N for several groups)")
     ns = n_obs if isinstance(n_obs, dict) else {label: n_obs for label in covs}
-    means = _as_group_dict(sample_mean, "sample_mean") if sample_mean is not None else {}
+    means = _as_group_dict(sample_mean) if sample_mean is not None else {}
     if need_means and not means:
         raise DataError("this model has a mean structure (groups or intercepts): pass sample_mean=... as well")
     groups, stats = list(covs), []
@@ -135,12 +135,6 @@ def _start_vector(table: pd.DataFrame, stats, variables, std_lv: bool, n_free: i
     free = table[table["x"] >= 0].drop_duplicates("x")
     x[free["x"].to_numpy(int)] = starts[free.index.to_numpy()]
     return x
-
-
-def _param_names(table: pd.DataFrame, groups) -> list[str]:
-    first = table[table["x"] >= 0].drop_duplicates("x").sort_values("x")
-    suffix = (lambda g: f" in group {groups[g]!r}") if len(groups) > 1 else (lambda g: "")
-    return [f"'{r.lhs} {r.op} {r.rhs}'{suffix(r.group)}".replace(" ''", "") for r in first.itertuples(index=False)]
 
 
 def _singular_directions(info: np.ndarray) -> np.ndarray | None:
@@ -314,7 +308,7 @@ def cfa(
     )
     problem = Problem(lisrel, tuple(stats), MLDiscrepancy())
     start = _start_vector(table, stats, variables, std_lv, lisrel.n_free)
-    _check_identified(problem, start, lambda: _param_names(table, groups), len(groups) * lisrel.n_data_moments - lisrel.n_free)
+    _check_identified(problem, start, lambda: parameter_names(table, groups), len(groups) * lisrel.n_data_moments - lisrel.n_free)
     solution = minimize(problem, start)
     if not solution.converged:
         raise ConvergenceError(

@@ -2,13 +2,15 @@
 
 The objective is ``f(x) = sum_g (N_g / N) F_g(x)`` with the per-group discrepancy ``F_g`` of the estimator, so that
 the test statistic is ``N f`` (lavaan's likelihood="normal"). A discrepancy function works in *moment space*: it
-returns ``F_g``, its gradient with respect to the group's moments (means, vech(Sigma)) and the expected unit
-information of the moments; the model's Jacobian ``Delta_g`` (``LisrelModel.delta``) carries these to the
-parameters. Other estimators (robust ML, WLS) plug in by providing the same three methods.
+returns ``F_g`` (``value``), its gradient with respect to the group's moments (means, vech(Sigma)) (``gradient``)
+and the expected unit information of the moments (``information``); the model's Jacobian ``Delta_g``
+(``LisrelModel.delta``) carries these to the parameters. ML also provides the same quantities directly for the
+factored element derivatives (``element_gradient``, ``element_information``), which avoids forming Delta and
+the p^2 x p^2 weight matrix. Other estimators (robust ML, WLS, FIML) plug in with the same methods.
 
-The optimiser is Fisher scoring (Gauss-Newton on the expected information) with step halving: quadratic-like
-convergence from lavaan's simple starting values in a handful of iterations, written here because scipy's
-quasi-Newton methods need many more function evaluations and stop less precisely.
+The optimiser (``minimize``) takes Fisher-scoring steps (Gauss-Newton on the expected information) and then BFGS
+updates of that matrix, with step halving; written here because scipy's quasi-Newton methods start from a poor
+Hessian guess, need many more function evaluations and stop less precisely than lavaan's nlminb.
 """
 
 from __future__ import annotations

@@ -279,3 +279,13 @@ def _check_labels(table: pd.DataFrame) -> None:
                 f"label {label!r} is used for the fixed parameter '{lhs} {op} {rhs}' and for free parameters; give "
                 "the fixed parameter another label"
             )
+
+
+def parameter_names(table: pd.DataFrame, groups) -> list[str]:
+    """'lhs op rhs' of each free parameter (first row of each equality set), with the group for several groups."""
+    first = table[table["x"] >= 0].drop_duplicates("x").sort_values("x")
+    names = []
+    for lhs, op, rhs, g in zip(first["lhs"], first["op"], first["rhs"], first["group"]):
+        name = f"{lhs} {op} {rhs}".strip()
+        names.append(name if len(groups) == 1 else f"{name} [{groups[g]}]")
+    return names

@@ -12,6 +12,7 @@ from .._results import Result
 from ..errors import ModelError
 from ._estimation import Problem
 from ._modindices import modification_indices
+from ._partable import parameter_names
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -56,17 +57,8 @@ class CFAResult(Result):
 
     def vcov(self) -> pd.DataFrame:
         """Covariance matrix of the free parameters (inverse expected information), labelled by parameter."""
-        names = self._free_names()
+        names = parameter_names(self._problem.model.table, self.groups)
         return pd.DataFrame(self._vcov, index=names, columns=names)
-
-    def _free_names(self) -> list[str]:
-        table = self._problem.model.table
-        first = table[table["x"] >= 0].drop_duplicates("x").sort_values("x")
-        return [self._row_name(r) for r in first.itertuples(index=False)]
-
-    def _row_name(self, row) -> str:
-        name = f"{row.lhs} {row.op} {row.rhs}".strip()
-        return name if len(self.groups) == 1 else f"{name} [{self.groups[row.group]}]"
 
     def _group_index(self, group) -> int:
         if group is None:
