@@ -29,7 +29,6 @@ __all__ = [
     "composite_reliability",
     "fornell_larcker",
     "htmt",
-    "measurement_mapping",
 ]
 
 # Aliases of R's p.adjust names for statsmodels' multipletests methods.
@@ -381,7 +380,7 @@ def _parse_model(model: str) -> dict[str, list[str]]:
     return mapping
 
 
-def measurement_mapping(model_or_mapping, columns=None) -> dict[str, list[str]]:
+def _measurement_mapping(model_or_mapping, columns=None) -> dict[str, list[str]]:
     """Factor -> list of indicators from lavaan syntax or a mapping; checks the indicators exist in ``columns``."""
     if isinstance(model_or_mapping, str):
         mapping = _parse_model(model_or_mapping)
@@ -491,7 +490,7 @@ def _htmt_input(data, mapping_source) -> tuple[dict[str, list[str]], list[str], 
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"data must be a DataFrame with named item columns; got {type(data).__name__}.")
     is_corr = list(data.index) == list(data.columns) and looks_like_correlation_matrix(data)
-    mapping = measurement_mapping(mapping_source, columns=list(data.columns))
+    mapping = _measurement_mapping(mapping_source, columns=list(data.columns))
     items = list(dict.fromkeys(item for indicators in mapping.values() for item in indicators))
     if is_corr:
         corr = as_correlation_matrix(data.loc[items, items], require_pd=False)
