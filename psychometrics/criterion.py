@@ -75,7 +75,9 @@ def _hedges_row(first: np.ndarray, second: np.ndarray, confidence: float) -> dic
     pingouin = _pingouin()
     g = pingouin.compute_effsize(first, second, paired=False, eftype="hedges")
     # compute_esci rounds its output; 12 decimals keep it exact to well beyond 1e-4.
-    ci_low, ci_high = pingouin.compute_esci(g, len(first), len(second), eftype="hedges", confidence=confidence, decimals=12)
+    ci_low, ci_high = pingouin.compute_esci(
+        g, len(first), len(second), eftype="hedges", confidence=confidence, decimals=12
+    )
     welch = stats.ttest_ind(first, second, equal_var=False)
     return {
         "n": len(first) + len(second),

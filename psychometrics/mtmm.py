@@ -100,7 +100,8 @@ def _pairs_table(design: _Design, corr: pd.DataFrame) -> pd.DataFrame:
     """Every pair of distinct variables, block by block, labelled with traits, methods and the Campbell-Fiske kind."""
     rows = []
     for m1, m2 in itertools.combinations_with_replacement(design.methods, 2):
-        trait_pairs = itertools.combinations(design.traits, 2) if m1 == m2 else itertools.product(design.traits, repeat=2)
+        same = m1 == m2
+        trait_pairs = itertools.combinations(design.traits, 2) if same else itertools.product(design.traits, repeat=2)
         for t1, t2 in trait_pairs:
             kind = "validity" if t1 == t2 else ("heterotrait_monomethod" if m1 == m2 else "heterotrait_heteromethod")
             x, y = design.cell[(t1, m1)], design.cell[(t2, m2)]
@@ -220,7 +221,9 @@ class MTMMResult(Result):
         return self.campbell_fiske.copy()
 
 
-def mtmm(corr_or_data, traits: Mapping, methods: Mapping, reliabilities=None, fit_cfa: bool = False, **cfa_options) -> MTMMResult:
+def mtmm(
+    corr_or_data, traits: Mapping, methods: Mapping, reliabilities=None, fit_cfa: bool = False, **cfa_options
+) -> MTMMResult:
     """Multitrait-multimethod analysis of Campbell & Fiske (1959).
 
     Parameters

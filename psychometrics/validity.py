@@ -178,7 +178,9 @@ def _check_reliabilities(values, name: str) -> np.ndarray:
     values = np.asarray(values, dtype=float)
     bad = ~((values > 0) & (values <= 1))
     if bad.any():
-        raise DataError(f"{name} must lie in (0, 1]; got {values[bad].ravel()[0]!r}. Pass reliabilities such as alpha or omega.")
+        raise DataError(
+            f"{name} must lie in (0, 1]; got {values[bad].ravel()[0]!r}. Pass reliabilities such as alpha or omega."
+        )
     return values
 
 
@@ -206,7 +208,7 @@ def disattenuated_matrix(corr, reliabilities) -> pd.DataFrame:
     R equivalent: ``psych::correct.cor(R, rel)`` (upper triangle).
     """
     matrix = as_correlation_matrix(corr, require_pd=False)
-    rel = pd.Series(reliabilities, dtype=float) if not isinstance(reliabilities, pd.Series) else reliabilities.astype(float)
+    rel = pd.Series(reliabilities).astype(float)
     missing = [name for name in matrix.columns if name not in rel.index]
     if missing:
         raise DataError(
