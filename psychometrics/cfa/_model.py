@@ -116,17 +116,15 @@ class LisrelModel:
         return {"lambda": (p, m), "theta": (p, p), "psi": (m, m), "beta": (m, m), "nu": (p, 1), "alpha": (m, 1)}
 
     def _fixed_matrices(self, fixed: pd.DataFrame) -> list[dict[str, np.ndarray]]:
-        out = []
-        for g in range(self.n_groups):
-            mats = {name: np.zeros(shape) for name, shape in self._shapes().items()}
+        out = [{name: np.zeros(shape) for name, shape in self._shapes().items()} for _ in range(self.n_groups)]
+        for mats in out:
             for i, j in self.dummies:
                 mats["lambda"][i, j] = 1.0  # observed variable carried by its phantom latent variable
-            rows = fixed[fixed["group"] == g]
-            for name, r, c, value in zip(rows["matrix"], rows["row"], rows["col"], rows["ustart"]):
-                mats[name][r, c] = value
-                if name in ("theta", "psi"):
-                    mats[name][c, r] = value
-            out.append(mats)
+        columns = ("group", "matrix", "row", "col", "ustart")
+        for g, name, r, c, value in zip(*(fixed[col].tolist() for col in columns)):
+            out[g][name][r, c] = value
+            if name in ("theta", "psi"):
+                out[g][name][c, r] = value
         return out
 
     def values(self, x: np.ndarray) -> np.ndarray:

@@ -207,22 +207,18 @@ def _assign_free_indices(table: pd.DataFrame, group_equal, partial, latent) -> n
     keys: dict[object, int] = {}
     x = np.full(len(table), -1, dtype=int)
     first_group = {}
-    for pos, row in enumerate(table.itertuples(index=False)):
-        if not row.free:
+    columns = ("lhs", "op", "rhs", "group", "free", "label")
+    for pos, (lhs, op, rhs, group, free, label) in enumerate(zip(*(table[c].tolist() for c in columns))):
+        if not free:
             continue
-        ident = (row.lhs, row.op, row.rhs)
-        if row.label:
-            key = ("label", row.label)
-        elif (
-            row.group > 0
-            and _equal_category(row.lhs, row.op, row.rhs, latent) in group_equal
-            and ident not in partial
-            and ident in first_group
-        ):
+        ident = (lhs, op, rhs)
+        if label:
+            key = ("label", label)
+        elif group > 0 and _equal_category(lhs, op, rhs, latent) in group_equal and ident not in partial and ident in first_group:
             key = first_group[ident]
         else:
             key = ("row", pos)
-        if row.group == 0:
+        if group == 0:
             first_group[ident] = key
         x[pos] = keys.setdefault(key, len(keys))
     return x
