@@ -320,3 +320,20 @@ def test_moments_need_means_for_groups(hs):
     covs = {g: f[columns].cov() for g, f in hs.groupby("school")}
     with pytest.raises(pm.DataError, match="sample_mean"):
         pm.cfa(MODELS["hs"], sample_cov=covs, n_obs={g: 150 for g in covs})
+
+
+def test_information_matrices_agree_for_a_saturated_model():
+    # with Sigma-hat = S (df = 0) the observed information equals the expected one (issue 5 uses both)
+    corr = pd.DataFrame([[1, 0.5, 0.4], [0.5, 1, 0.3], [0.4, 0.3, 1]], index=list("abc"), columns=list("abc"))
+    fit = pm.cfa("f =~ a + b + c", sample_cov=corr, n_obs=200)
+    problem, x = fit._problem, fit._x
+    np.testing.assert_allclose(problem.observed_information(x), problem.expected_information(x), atol=1e-6)
+    np.testing.assert_allclose(np.linalg.inv(200 * problem.expected_information(x)), fit.vcov().to_numpy(), rtol=1e-10)
+
+
+def test_analytic_gradient_matches_finite_differences(hs):
+    fit = pm.cfa(MODELS["poldem"], pm.datasets.load("political_democracy"))
+    problem = fit._problem
+    x = fit._x + np.random.default_rng(3).normal(0, 0.02, len(fit._x))
+    numeric = np.array([(problem.objective(x + e) - problem.objective(x - e)) / 2e-6 for e in np.eye(len(x)) * 1e-6])
+    np.testing.assert_allclose(problem.gradient(x), numeric, atol=1e-6)
