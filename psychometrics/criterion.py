@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._checks import as_item_frame, check_choice
+from ._checks import as_item_frame, check_choice, check_confidence
 from ._results import Result
 from .errors import DataError
-from .validity import _check_confidence, correlation_pvalue, fisher_interval
+from .validity import correlation_pvalue, fisher_interval
 
 __all__ = ["KnownGroupsResult", "CriterionValidityResult", "known_groups", "criterion_validity"]
 
@@ -137,7 +137,7 @@ def known_groups(scores, groups, order=None, confidence: float = 0.95) -> KnownG
     ``oneway.test(score ~ group, var.equal = FALSE)``) and eta-squared = SS_between / SS_total. Rows with a missing
     score or group are left out scale by scale.
     """
-    confidence = _check_confidence(confidence)
+    confidence = check_confidence(confidence)
     frame = _score_frame(scores)
     labels = _aligned(groups, frame, "groups")
     chosen = _group_order(labels, order)
@@ -202,7 +202,7 @@ def criterion_validity(scores, criterion, method: str = "pearson", confidence: f
     R equivalent: ``cor.test(score, criterion)`` (the same interval and t-test p-value).
     """
     check_choice(method, ("pearson", "spearman"), name="method")
-    confidence = _check_confidence(confidence)
+    confidence = check_confidence(confidence)
     frame = _score_frame(scores)
     target = pd.to_numeric(_aligned(criterion, frame, "criterion"), errors="coerce").astype(float)
     if target.notna().sum() < 3 or target.nunique() < 2:

@@ -14,7 +14,13 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from ._checks import as_correlation_matrix, as_item_frame, check_choice, looks_like_correlation_matrix
+from ._checks import (
+    as_correlation_matrix,
+    as_item_frame,
+    check_choice,
+    check_confidence,
+    looks_like_correlation_matrix,
+)
 from ._results import Result
 from .errors import DataError, ModelError, ModelSyntaxError
 from .model_syntax import parse_model
@@ -63,12 +69,6 @@ def correlation_pvalue(r, n) -> np.ndarray:
         df = np.where(n > 2, n - 2, np.nan)
         t = r * np.sqrt(df / (1.0 - r**2))
     return 2.0 * stats.t.sf(np.abs(t), df)
-
-
-def _check_confidence(confidence: float) -> float:
-    if not 0 < confidence < 1:
-        raise DataError(f"confidence={confidence!r} must lie strictly between 0 and 1, e.g. 0.95.")
-    return float(confidence)
 
 
 def _adjust_pvalues(pvalues: np.ndarray, adjust: str) -> np.ndarray:
@@ -146,7 +146,7 @@ def correlations(data, method: str = "pearson", confidence: float = 0.95, adjust
     correlations the same large-sample formulas are applied to the polychoric estimate (an approximation).
     """
     check_choice(method, ("pearson", "spearman", "polychoric"), name="method")
-    confidence = _check_confidence(confidence)
+    confidence = check_confidence(confidence)
     frame = as_item_frame(data, min_items=2, drop_empty_rows=True)
     r = _correlation_matrix(frame, method).to_numpy()
     observed = frame.notna().to_numpy(dtype=float)
@@ -530,7 +530,7 @@ def htmt(
 
     R equivalent: ``semTools::htmt(model, data, htmt2 = TRUE)``.
     """
-    confidence = _check_confidence(confidence)
+    confidence = check_confidence(confidence)
     if not float(bootstrap).is_integer() or bootstrap < 0:
         raise DataError(f"bootstrap={bootstrap!r} must be a whole number of draws (0 for none).")
     mapping, items, complete, corr = _htmt_input(data, model_or_mapping)
