@@ -150,6 +150,12 @@ MULTI = {
     "hs_school_partial": dict(group_equal=("loadings", "intercepts"), group_partial=("visual =~ x2", "x7 ~ 1")),
     "hs_school_std_lv_metric": dict(group_equal="loadings", std_lv=True),
     "hs_mimic_school": dict(model="hs_mimic", group_equal="loadings"),
+    "hs_mimic_school_equal": dict(model="hs_mimic", group_equal=("loadings", "regressions", "lv.variances")),
+    "hs_custom_school": dict(
+        model="hs_custom",
+        group_equal=("loadings", "intercepts", "residual.covariances", "lv.covariances", "means"),
+    ),
+    "hs_school_means": dict(group_equal=("loadings", "intercepts", "residuals", "means")),
 }
 
 

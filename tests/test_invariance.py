@@ -112,3 +112,12 @@ def test_bad_input():
         pm.measurement_invariance(MODELS["hs"], hs, group="school", group_equal=("loadings",))
     with pytest.raises(pm.ModelError, match="single group"):
         pm.measurement_invariance(MODELS["hs"], hs.assign(one="a"), group="one")
+
+
+def test_means_level_matches_lavaan():
+    hs = pm.datasets.load("holzinger_swineford")
+    ladder = pm.measurement_invariance(MODELS["hs"], hs, group="school", levels=LEVELS + ("means",))
+    expected = REF["cases"]["hs_school_means"]["fit"]
+    assert ladder.constraints["means"] == ("loadings", "intercepts", "residuals", "means")
+    assert ladder.table.loc["means", "chisq"] == pytest.approx(expected["chisq"], rel=1e-5)
+    assert ladder.table.loc["means", "delta_df"] == 3

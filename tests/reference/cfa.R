@@ -79,6 +79,16 @@ x9 ~ textual"
 cases$hs_mimic <- describe(sem(HS.mimic, data = HS), "sem(HS.mimic, data = HS)", mi = TRUE)
 cases$hs_mimic_school <- describe(sem(HS.mimic, data = HS, group = "school", group.equal = "loadings"),
                                   "sem(HS.mimic, data = HS, group = 'school', group.equal = 'loadings')")
+cases$hs_mimic_school_equal <- describe(
+  sem(HS.mimic, data = HS, group = "school", group.equal = c("loadings", "regressions", "lv.variances")),
+  "sem(HS.mimic, data = HS, group = 'school', group.equal = c('loadings', 'regressions', 'lv.variances'))")
+cases$hs_custom_school <- describe(
+  cfa(HS.custom, data = HS, group = "school",
+      group.equal = c("loadings", "intercepts", "residual.covariances", "lv.covariances", "means")),
+  "cfa(HS.custom, data = HS, group = 'school', group.equal = c('loadings', 'intercepts', 'residual.covariances', 'lv.covariances', 'means'))")
+cases$hs_school_means <- describe(
+  cfa(HS.model, data = HS, group = "school", group.equal = c("loadings", "intercepts", "residuals", "means")),
+  "cfa(HS.model, data = HS, group = 'school', group.equal = c('loadings', 'intercepts', 'residuals', 'means'))")
 
 levels <- list(configural = "", metric = "loadings", scalar = c("loadings", "intercepts"),
                strict = c("loadings", "intercepts", "residuals"))
