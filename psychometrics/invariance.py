@@ -5,8 +5,9 @@ semTools::measurementInvariance): configural (same structure), metric (equal loa
 intercepts), strict (+ equal residual variances); optionally means (+ equal latent means), lv.variances and
 lv.covariances. Each level is compared with the previous one by the chi-square difference test (lavaan's
 anova()/lavTestLRT for ML) and by the changes in CFI, RMSEA and SRMR with Chen's (2007, Structural Equation
-Modeling 14:464-504) cut-offs: a drop in CFI of at most .010 together with an increase in RMSEA of at most .015
-or in SRMR of at most .030 (metric) / .010 (scalar and beyond).
+Modeling 14:464-504, abstract) cut-offs: "a change of >= -.010 in CFI, supplemented by a change of >= .015 in
+RMSEA or a change of >= .030 [loadings] / .010 [intercepts, residuals] in SRMR would indicate noninvariance", i.e.
+invariance fails when CFI drops by .010 or more *and* RMSEA rises by .015 or more or SRMR by the SRMR cut-off.
 """
 
 from __future__ import annotations
@@ -52,8 +53,10 @@ def _cumulative(levels) -> dict[str, tuple[str, ...]]:
 
 
 def _chen_holds(level: str, delta_cfi: float, delta_rmsea: float, delta_srmr: float) -> bool:
+    """Chen (2007): noninvariance when CFI drops by >= .010, supplemented by RMSEA or SRMR rising past its cut-off."""
     srmr_cut = CHEN_SRMR.get(level, CHEN_SRMR_DEFAULT)
-    return bool(delta_cfi >= CHEN_CFI and (delta_rmsea <= CHEN_RMSEA or delta_srmr <= srmr_cut))
+    noninvariant = delta_cfi <= CHEN_CFI and (delta_rmsea >= CHEN_RMSEA or delta_srmr >= srmr_cut)
+    return not noninvariant
 
 
 def _comparison_table(fits: dict[str, CFAResult]) -> pd.DataFrame:

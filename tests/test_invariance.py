@@ -58,10 +58,28 @@ def test_deltas_and_decisions(hs_ladder):
     assert metric["delta_rmsea"] == pytest.approx(metric["rmsea"] - table.loc["configural", "rmsea"])
     # metric: chi-square difference not significant, CFI drop .0025 -> holds by both criteria
     assert metric["holds_chisq"] is True and metric["holds_chen"] is True and metric["holds"] is True
-    # scalar: p < .001 and CFI drops by .039 (> .010) -> fails both
+    # scalar: p < .001; CFI drops by .039 (>= .010), supplemented by SRMR rising .0107 (>= .010) -> fails both
+    assert scalar["delta_srmr"] == pytest.approx(0.0107, abs=1e-4) and scalar["delta_rmsea"] < 0.015
     assert scalar["holds_chisq"] is False and scalar["holds_chen"] is False and scalar["holds"] is False
     assert set(hs_ladder.fits) == set(LEVELS)
     assert hs_ladder.constraints["strict"] == ("loadings", "intercepts", "residuals")
+
+
+@pytest.mark.parametrize(
+    "level, d_cfi, d_rmsea, d_srmr, holds",
+    [
+        ("metric", -0.011, 0.001, 0.001, True),  # CFI drop not supplemented by RMSEA or SRMR
+        ("metric", -0.011, 0.016, 0.001, False),
+        ("metric", -0.011, 0.001, 0.031, False),
+        ("metric", -0.011, 0.001, 0.020, True),  # SRMR cut-off .030 for loadings
+        ("scalar", -0.011, 0.001, 0.020, False),  # .010 for intercepts and residuals
+        ("scalar", -0.005, 0.050, 0.050, True),  # no CFI drop
+    ],
+)
+def test_chen_cutoffs(level, d_cfi, d_rmsea, d_srmr, holds):
+    from psychometrics.invariance import _chen_holds
+
+    assert _chen_holds(level, d_cfi, d_rmsea, d_srmr) is holds
 
 
 def test_partial_suggestions_match_lavtestscore(hs_ladder):
