@@ -137,6 +137,11 @@ class SampleSection(Section):
         return out
 
 
+def _answered(data: pd.DataFrame, items: list) -> pd.DataFrame:
+    """The items of one scale, without the respondents who answered none of them (they say nothing about it)."""
+    return data[items].dropna(how="all")
+
+
 def _response_shares(ctx, unit: str) -> pd.DataFrame | None:
     """Share of each answer per item (declared missing codes and blanks as 'missing'), Likert items only."""
     raw = ctx.subset(unit, ctx.data)
@@ -156,7 +161,7 @@ class ItemStatisticsSection(PerGroupSection):
     def compute(self, ctx, opts, unit):
         item_statistics = api("item_statistics")
         data = ctx.subset(unit)
-        stats = {scale: item_statistics(data[items]) for scale, items in ctx.scales.items()}
+        stats = {scale: item_statistics(_answered(data, items)) for scale, items in ctx.scales.items()}
         return {"items": stats, "response_shares": _response_shares(ctx, unit)}
 
     def render(self, ctx, opts, results):
@@ -178,6 +183,20 @@ class ItemStatisticsSection(PerGroupSection):
         return out
 
 
+def _omega_total_one_factor(items: pd.DataFrame) -> float:
+    """McDonald's omega total of one scale, as ``psych::omega(items, nfactors = 1)$omega.tot``.
+
+    psychometrics.omega needs two or more group factors (Schmid-Leiman), so the one-factor case is computed here
+    from the public efa: omega_t = (V - sum u2) / V with V the sum of the pairwise correlation matrix (items with
+    a negative loading reversed, psych's flip) and u2 the minres uniquenesses (McDonald 1999).
+    """
+    corr = items.corr()
+    fit = api("efa")(corr, 1, method="minres", rotation="none", n_obs=len(items))
+    keys = np.sign(fit.loadings.iloc[:, 0].to_numpy())
+    total = float((corr.to_numpy() * np.outer(keys, keys)).sum())
+    return (total - float(np.sum(1 - fit.communalities))) / total
+
+
 class ReliabilitySection(PerGroupSection):
     type, title = "reliability", "Reliability by scale and site"
     per_group_default = True
@@ -187,14 +206,14 @@ class ReliabilitySection(PerGroupSection):
         data = ctx.subset(unit)
         payload, errors = {}, {}
         for scale, items in ctx.scales.items():
-            payload[scale] = {"alpha": cronbach_alpha(data[items], ci=opts.get("ci", "feldt"),
+            payload[scale] = {"alpha": cronbach_alpha(_answered(data, items), ci=opts.get("ci", "feldt"),
                                                       confidence=opts.get("confidence", 0.95),
                                                       n_boot=opts.get("n_boot", 1000), seed=ctx.spec.seed)}
             if opts.get("omega", True):
                 try:
-                    payload[scale]["omega"] = api("omega")(data[items], n_factors=1)
+                    payload[scale]["omega_total"] = _omega_total_one_factor(_answered(data, items))
                 except Exception as exc:  # noqa: BLE001 - reported with the unit, alpha is kept
-                    errors[f"{scale}.omega"] = f"{type(exc).__name__}: {exc}"
+                    errors[f"{scale}.omega_total"] = f"{type(exc).__name__}: {exc}"
         return {"scales": payload, "errors": errors} if errors else {"scales": payload}
 
     def _long(self, results) -> pd.DataFrame:
@@ -203,7 +222,7 @@ class ReliabilitySection(PerGroupSection):
             for scale, entry in payload["scales"].items():
                 alpha = entry["alpha"]
                 low, high = alpha.ci if alpha.ci is not None else (np.nan, np.nan)
-                omega = _value(entry.get("omega"), "omega_total", np.nan)
+                omega = entry.get("omega_total", np.nan)
                 rows.append({"scale": scale, "unit": unit, "n_obs": alpha.n_obs, "n_items": alpha.n_items,
                              "alpha": alpha.alpha, "ci_low": low, "ci_high": high,
                              "std_alpha": alpha.std_alpha, "average_r": alpha.average_r, "omega_total": omega})
@@ -225,10 +244,14 @@ class ReliabilitySection(PerGroupSection):
             omega = f"; omega {fmt_bounded(row.omega_total)}" if np.isfinite(row.omega_total) else ""
             out.text.append(f"{row.scale}: alpha {fmt_bounded(row.alpha)} {fmt_ci(row.ci_low, row.ci_high)}: "
                             f"{interpret_alpha(row.alpha)}{omega} (n = {row.n_obs}).")
-        low = long.loc[(long["unit"] != "pooled") & (long["alpha"] < 0.7)]
+        low = long.loc[(long["unit"] != "pooled") & (long["alpha"].round(2) < 0.7)]
         for row in low.itertuples():
-            out.text.append(f"{row.scale} at {row.unit}: alpha {fmt_bounded(row.alpha)}: "
-                            f"{interpret_alpha(row.alpha)}.")
+            out.text.append(f"{row.scale} at {row.unit}: alpha {fmt_bounded(row.alpha)} "
+                            f"{fmt_ci(row.ci_low, row.ci_high)}: {interpret_alpha(row.alpha)}.")
+        if long["omega_total"].notna().any():
+            omega = long.pivot(index="scale", columns="unit", values="omega_total").loc[wide.index, order]
+            out.tables.append(make_table("omega_total", "McDonald's omega total (one factor) by scale and site",
+                                         omega, note="As psych::omega(items, nfactors = 1)$omega.tot."))
         forest = long.rename(columns={"alpha": "estimate", "ci_low": "low", "ci_high": "high"})
         out.figures.append(("reliability_by_site", "Cronbach's alpha by site with confidence intervals",
                             figures.forest(forest, "Cronbach's alpha by site", xlabel="alpha")))
@@ -432,7 +455,7 @@ class InvarianceSection(Section):
         data = ctx.scored[_model_columns(model, ctx.scored) + [group]]
         levels = tuple(opts.get("levels", ("configural", "metric", "scalar", "strict")))
         result = api("measurement_invariance")(model, data, group, levels=levels)
-        return {"table": result.table}
+        return {"table": result.table, "partial_suggestions": result.partial_suggestions(top=5)}
 
     def render(self, ctx, opts, results):
         out = Rendered()
@@ -446,6 +469,15 @@ class InvarianceSection(Section):
                                           "delta RMSEA <= .015)."))
         for unit, table in tables.items():
             out.text.extend(_invariance_text("" if unit == "pooled" else f"{unit}: ", table))
+            out.text.extend(_release_text("" if unit == "pooled" else f"{unit}: ", results[unit]))
+        suggestions = pd.concat({u: p["partial_suggestions"] for u, p in results.items()
+                                 if len(p["partial_suggestions"])}, names=["model", "rank"])
+        if len(suggestions):
+            suggestions.index = [str(r + 1) if m == "pooled" else f"{m} | {r + 1}" for m, r in suggestions.index]
+            out.tables.append(make_table("invariance_partial", "Constraints whose release would improve fit most "
+                                         "(score tests)", suggestions,
+                                         note="mi: univariate score test (chi-square, 1 df) of the equality "
+                                              "constraint at the first level that does not hold (lavTestScore)."))
         out.figures.append(("invariance_ladder", "Invariance ladder",
                             figures.invariance_ladder(tables, "Fit at each level of invariance")))
         return out
@@ -471,6 +503,19 @@ def _invariance_display(table: pd.DataFrame) -> pd.DataFrame:
         "holds (chi2 / Chen)": [f"{_holds(r, 'holds_chisq')} / {_holds(r, 'holds_chen')}"
                                 if pd.notna(r.get("delta_chisq")) else fmt(None) for _, r in table.iterrows()],
     }, index=table.index)
+
+
+def _release_text(where: str, payload: dict) -> list[str]:
+    """The constraint whose release helps most, when the ladder breaks."""
+    table, suggestions = payload["table"], payload["partial_suggestions"]
+    if table["holds"].iloc[1:].astype(bool).all() or not len(suggestions):
+        return []
+    top = suggestions.iloc[0]
+    what = {"~1": "intercept", "=~": "loading", "~~": "variance"}.get(top["op"], top["op"])
+    name = top["rhs"] if top["op"] == "=~" else top["lhs"]
+    return [f"{where}largest misfit: the {what} of {name} in group {top['group']} (score test chi2(1) = "
+            f"{fmt(top['mi'])}, p {_p_phrase(top['pvalue'])}, expected change {fmt(top['epc'])}); releasing it "
+            f"is the first step towards partial invariance."]
 
 
 def _invariance_text(where: str, table: pd.DataFrame) -> list[str]:
