@@ -349,8 +349,7 @@ def efa(data_or_corr, n_factors: int = 1, method: str = "minres", rotation: str 
                       HeywoodWarning, stacklevel=2)
     items = given.corr.columns
     columns = [f"{_COLUMN_PREFIX[method]}{k + 1}" for k in range(n_factors)]
-    pair_counts = given.pair_counts if cor == "pearson" else None
-    fit = fit_statistics(r, loadings, phi, given.n_obs, pair_counts)
+    fit = fit_statistics(r, loadings, phi, given.n_obs, given.pair_counts)
     return EFAResult(
         loadings=pd.DataFrame(loadings, index=items, columns=columns),
         phi=None if phi is None else pd.DataFrame(phi, index=columns, columns=columns),

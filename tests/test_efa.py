@@ -42,11 +42,12 @@ def _assert_fit(fit, ref, keys, tol):
 
 
 def _in_test_grid(case):
-    # the whole grid is in factor.json; to keep the suite fast the 25-item bfi cases are tested for 1, 2 and 5
-    # factors with every rotation and for 3-4 factors with the three most used rotations
-    if case["data"] == "holzinger_swineford" or case["nfactors"] in (1, 2, 5):
+    # factor.json holds the whole grid (2 data sets x 4 methods x 1-5 factors x 8 rotations); to keep the suite
+    # fast the tests take every method and rotation with 3 factors, the common rotations with 2 and 5 factors
+    # and every 1-factor solution
+    if case["nfactors"] in (1, 3):
         return True
-    return case["rotation"] in ("oblimin", "varimax", "promax")
+    return case["nfactors"] in (2, 5) and case["rotation"] in ("oblimin", "varimax", "promax")
 
 
 GRID = [case for case in REF["fa_grid"] if _in_test_grid(case)]
@@ -184,3 +185,38 @@ def test_pa_non_convergence_raises_with_iterations(datasets):
     with pytest.raises(pm.ConvergenceError) as info:
         pm.efa(datasets["bfi"].corr(), 5, method="pa", max_iter=2)
     assert info.value.iterations == 2
+
+
+def test_polychoric_factor_analysis_matches_psych(datasets):
+    """fa(bfi[, 1:10], 2, cor = "poly"). psych's polychoric stops its optimize() about 2e-5 short of the
+    likelihood maximum (our rho has the higher likelihood), which moves chi2 by about 1e-4 relative."""
+    case = REF["fa_extra"][0]
+    res = pm.efa(datasets["bfi"].iloc[:, :10], 2, cor="polychoric")
+    np.testing.assert_allclose(res.loadings.to_numpy(), case["loadings"], atol=1e-4)
+    np.testing.assert_allclose(res.phi.to_numpy(), case["phi"], atol=1e-4)
+    for key in FIT_KEYS:
+        assert res.fit[key] == pytest.approx(case["fit"][key], rel=2e-4, abs=1e-4), key
+
+
+def test_orthogonal_geomin_matches_psych(datasets):
+    case = REF["fa_extra"][1]
+    res = pm.efa(datasets["holzinger_swineford"], 3, rotation="geominT")
+    np.testing.assert_allclose(res.loadings.to_numpy(), case["loadings"], atol=1e-4)
+    assert res.phi is None
+
+
+def test_rotation_non_convergence_raises_with_iterations(monkeypatch, datasets):
+    import psychometrics.rotation as rotation
+
+    monkeypatch.setattr(rotation, "_GPA_MAX_ITER", 3)
+    with pytest.raises(pm.ConvergenceError) as info:
+        pm.efa(datasets["holzinger_swineford"], 3, rotation="geomin")
+    assert info.value.iterations == 4
+
+
+def test_rotate_loadings_public_helper(datasets):
+    res = pm.efa(datasets["holzinger_swineford"], 3, rotation="none")
+    rotated = pm.rotate_loadings(res.loadings, "varimax")
+    assert rotated.phi is None
+    # an orthogonal rotation keeps the communalities
+    np.testing.assert_allclose((rotated.loadings**2).sum(axis=1), res.communalities, atol=1e-12)

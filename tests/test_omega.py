@@ -22,11 +22,12 @@ def test_thurstone_published():
     np.testing.assert_allclose(res.g_loadings.round(2), [.71, .73, .68, .65, .62, .56, .59, .58, .54])
 
 
-@pytest.mark.parametrize("name", ["thurstone", "hs", "bfi"])
+@pytest.mark.parametrize("name", ["thurstone", "hs", "bfi", "hs2"])
 def test_matches_psych(name):
     data = {
         "thurstone": lambda: pm.datasets.load("thurstone"),
         "hs": lambda: pm.datasets.load("holzinger_swineford")[[f"x{i}" for i in range(1, 10)]],
+        "hs2": lambda: pm.datasets.load("holzinger_swineford")[[f"x{i}" for i in range(1, 10)]],
         "bfi": lambda: pm.datasets.load("bfi").iloc[:, :25],
     }[name]()
     ref = REF["omega"][name]

@@ -32,6 +32,17 @@ for (ds in c("bfi", "holzinger_swineford")) {
   }
 }
 
+# extra cases: polychoric correlations inside fa, orthogonal geomin
+extra <- list(fa_case(bfi[, 1:10], 2, "minres", "oblimin"), fa_case(hs, 3, "minres", "geominT"))
+extra[[1]]$data <- "bfi10"; extra[[2]]$data <- "holzinger_swineford"
+poly_case <- suppressWarnings(suppressMessages(fa(bfi[, 1:10], 2, cor = "poly")))
+extra[[1]] <- modifyList(extra[[1]], list(cor = "polychoric", loadings = mat(poly_case$loadings), phi = mat(poly_case$Phi),
+  communality = num(poly_case$communality), uniquenesses = num(poly_case$uniquenesses),
+  fit = list(chisq = num(poly_case$STATISTIC), dof = num(poly_case$dof), pvalue = num(poly_case$PVAL),
+             rmsea = num(poly_case$RMSEA[1]), rmsea_ci_lower = num(poly_case$RMSEA[2]),
+             rmsea_ci_upper = num(poly_case$RMSEA[3]), tli = num(poly_case$TLI), bic = num(poly_case$BIC),
+             rms = num(poly_case$rms), crms = num(poly_case$crms))))
+
 # Thurstone (psychTools overview vignette) and Harman.Burt
 thur <- fa_case(thurstone, 3, "minres", "oblimin")
 f_thur <- fa(thurstone, 3, n.obs = 213)
@@ -81,6 +92,7 @@ out <- list(
   versions = list(R = R.version.string, psych = as.character(packageVersion("psych")),
                   GPArotation = as.character(packageVersion("GPArotation"))),
   fa_grid = grid,
+  fa_extra = extra,
   thurstone_minres_oblimin = thur,
   thurstone_ml_varimax_chisq = thur_ml$STATISTIC,
   harman_burt_minres_none = list(loadings = mat(burt$loadings), communality = num(burt$communality)),
@@ -93,6 +105,7 @@ out <- list(
   tetrachoric_lsat6 = list(rho = mat(tet_lsat$rho), tau = num(tet_lsat$tau)),
   parallel_observed = list(bfi = par_obs(bfi), hs = par_obs(hs)),
   map = list(bfi = map_vals(bfi), hs = map_vals(hs)),
-  omega = list(thurstone = om_case(thurstone, 3, 213), hs = om_case(hs, 3), bfi = om_case(bfi, 5))
+  omega = list(thurstone = om_case(thurstone, 3, 213), hs = om_case(hs, 3), bfi = om_case(bfi, 5),
+               hs2 = om_case(hs, 2))
 )
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, na = "null", null = "null"), "tests/reference/factor.json")
