@@ -301,7 +301,7 @@ def _check_factors(n_factors, n_items: int) -> int:
     return n_factors
 
 
-def efa(data_or_corr, n_factors: int = 1, method: str = "minres", rotation: str = "oblimin", n_obs=None,
+def efa(data_or_corr, n_factors: int, method: str = "minres", rotation: str = "oblimin", n_obs=None,
         cor: str = "pearson", *, min_err: float = 0.001, max_iter: int = 50) -> EFAResult:
     """Exploratory factor analysis, equivalent to ``psych::fa(x, nfactors, fm = method, rotate = rotation)``.
 

@@ -100,3 +100,12 @@ def test_bad_input_is_a_clear_error(bfi):
 def test_polychoric_efa_input(bfi):
     res = pm.efa(bfi.iloc[:, :10], 2, cor="polychoric")
     assert res.loadings.shape == (10, 2) and res.fit["rms"] > 0
+
+
+def test_empty_category_with_global_thresholds(bfi):
+    data = bfi.iloc[:, :5].copy()
+    data.loc[data["A2"] == 3, "A2"] = 2  # A2 never answers 3: two equal thresholds, an empty row in every table
+    res = pm.polychoric(data)
+    ref = REF["polychoric_empty_category"]
+    np.testing.assert_allclose(res.correlation.to_numpy(), ref["rho"], atol=1e-4)
+    np.testing.assert_allclose(res.thresholds.to_numpy(), ref["tau"], atol=1e-10)

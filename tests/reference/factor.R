@@ -70,6 +70,8 @@ pc_bfi <- polychoric(bfi)
 unequal <- bfi[, 1:6]; unequal$A1 <- pmin(unequal$A1, 4)   # A1 now has 4 categories: psych sets global = FALSE
 pc_uneq0 <- suppressWarnings(polychoric(unequal, correct = 0))
 pc_uneq5 <- suppressWarnings(polychoric(unequal, correct = 0.5))
+empty_cat <- bfi[, 1:5]; empty_cat$A2[empty_cat$A2 == 3] <- 2   # A2 never answers 3: an empty category
+pc_empty <- polychoric(empty_cat)
 olsson <- polychoric(as.table(matrix(c(13, 69, 41, 6, 113, 132, 0, 22, 104), 3, 3)), correct = 0)
 lsat <- read.csv(file.path(ddir, "lsat6.csv"))
 tet_lsat <- tetrachoric(lsat, correct = 0)
@@ -101,6 +103,7 @@ out <- list(
   polychoric_bfi = list(rho = mat(pc_bfi$rho), tau = mat(pc_bfi$tau)),
   polychoric_unequal = list(correct0 = mat(pc_uneq0$rho), correct05 = mat(pc_uneq5$rho),
                             tau = mat(pc_uneq0$tau)),
+  polychoric_empty_category = list(rho = mat(pc_empty$rho), tau = mat(pc_empty$tau)),
   polychoric_olsson = list(rho = olsson$rho, tau_row = num(olsson$tau.row), tau_col = num(olsson$tau.col)),
   tetrachoric_lsat6 = list(rho = mat(tet_lsat$rho), tau = num(tet_lsat$tau)),
   parallel_observed = list(bfi = par_obs(bfi), hs = par_obs(hs)),
