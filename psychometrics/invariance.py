@@ -19,7 +19,8 @@ import pandas as pd
 from scipy import stats as st
 
 from ._results import Result
-from .cfa import CFAResult, cfa
+from .cfa import CFAResult
+from .cfa._api import fit_ladder
 from .cfa._model import Elements
 from .cfa._modindices import score_tests
 from .errors import ModelError
@@ -177,9 +178,5 @@ def measurement_invariance(
     if "group_equal" in cfa_options:
         raise ModelError("measurement_invariance sets group_equal itself from levels; pass levels=... instead")
     constraints = _cumulative(tuple(levels))
-    fits = {}
-    for level, group_equal in constraints.items():
-        fits[level] = cfa(model, data, group=group, group_equal=group_equal, **cfa_options)
-        if len(fits[level].groups) < 2:
-            raise ModelError(f"column {group!r} has a single group; invariance needs two or more groups")
+    fits = dict(zip(constraints, fit_ladder(model, data, group, list(constraints.values()), **cfa_options)))
     return InvarianceResult(_comparison_table(fits), fits, constraints, group)

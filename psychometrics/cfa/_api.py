@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 
 import numpy as np
@@ -14,7 +15,7 @@ from ..model_syntax import ParsedModel, parse_model
 from ._estimation import MLDiscrepancy, Problem, minimize
 from ._fitmeasures import fit_measures
 from ._model import LisrelModel
-from ._partable import GROUP_EQUAL_CHOICES, build_partable, model_variables, parameter_names
+from ._partable import GROUP_EQUAL_CHOICES, ModelVariables, build_partable, model_variables, parameter_names
 from ._result import CFAResult
 from ._samplestats import SampleStats
 from ._standardize import standardize
@@ -124,13 +125,17 @@ def _fill_exogenous(table: pd.DataFrame, stats, observed) -> None:
         table.iloc[k, table.columns.get_loc("ustart")] = value
 
 
-def _start_vector(table: pd.DataFrame, stats, variables, std_lv: bool, n_free: int) -> np.ndarray:
-    ov = {n: i for i, n in enumerate(variables.observed)}
-    lv = {n: i for i, n in enumerate(variables.structural)}
-    starts = np.zeros(len(table))
-    for g, s in enumerate(stats):
-        rows = table["group"].to_numpy() == g
-        starts[rows] = group_starts(table[rows], s, ov, lv, std_lv)
+def _start_vector(table: pd.DataFrame, stats, variables, std_lv: bool, n_free: int, start_from=None) -> np.ndarray:
+    """Starting values: lavaan-like simple starts, or the estimates of a fit of the same table's rows."""
+    if start_from is not None and len(start_from.estimates) == len(table):
+        starts = start_from.estimates["est"].to_numpy(float)
+    else:
+        ov = {n: i for i, n in enumerate(variables.observed)}
+        lv = {n: i for i, n in enumerate(variables.structural)}
+        starts = np.zeros(len(table))
+        for g, s in enumerate(stats):
+            rows = table["group"].to_numpy() == g
+            starts[rows] = group_starts(table[rows], s, ov, lv, std_lv)
     x = np.zeros(n_free)
     free = table[table["x"] >= 0].drop_duplicates("x")
     x[free["x"].to_numpy(int)] = starts[free.index.to_numpy()]
@@ -281,6 +286,41 @@ def cfa(
     fitMeasures() (see ``psychometrics.cfa._fitmeasures``). Reference: Rosseel (2012), J Stat Softw 48(2).
     """
     group_equal = _check_options(estimator, missing, group_equal, group, sample_cov)
+    prepared = _prepare(model, data, group, sample_cov, sample_mean, n_obs)
+    return _fit(prepared, group_equal=group_equal, group_partial=group_partial, std_lv=std_lv, estimator=estimator)
+
+
+def fit_ladder(model, data, group, constraint_sets, **options) -> list[CFAResult]:
+    """Fit one model under several group_equal sets, reading the data once and warm-starting each fit from the
+    previous solution (used by measurement_invariance)."""
+    unknown = set(options) - {"group_partial", "std_lv", "estimator", "missing", "sample_cov", "sample_mean", "n_obs"}
+    if unknown:
+        raise ModelError(f"unknown option(s) {sorted(unknown)}; see psychometrics.cfa for the options")
+    fit_options = {k: options[k] for k in ("group_partial", "std_lv", "estimator") if k in options}
+    group_equal = [_check_options(options.get("estimator", "ML"), options.get("missing", "listwise"), eq, group,
+                                  options.get("sample_cov")) for eq in constraint_sets]
+    prepared = _prepare(model, data, group, options.get("sample_cov"), options.get("sample_mean"), options.get("n_obs"))
+    if len(prepared.groups) < 2:
+        raise ModelError(f"group {group!r} has a single group ({prepared.groups}); comparing groups needs two or more")
+    fits, previous = [], None
+    for equal in group_equal:
+        previous = _fit(prepared, group_equal=equal, start_from=previous, **fit_options)
+        fits.append(previous)
+    return fits
+
+
+@dataclasses.dataclass(frozen=True)
+class _Prepared:
+    model_text: str
+    parsed: ParsedModel
+    variables: ModelVariables
+    groups: list
+    stats: list
+    meanstructure: bool
+
+
+def _prepare(model, data, group, sample_cov, sample_mean, n_obs) -> _Prepared:
+    """Parse the model and compute each group's sample statistics."""
     parsed = model if isinstance(model, ParsedModel) else parse_model(model)
     variables = model_variables(parsed)
     has_intercepts = any(t.op == "~1" for t in parsed.terms)
@@ -293,21 +333,29 @@ def cfa(
         groups, stats = _stats_from_data(data, parsed, variables.observed, group)
     else:
         raise DataError("pass data=... (a DataFrame) or sample_cov=... with n_obs=...")
-    meanstructure = len(groups) > 1 or has_intercepts
+    text = model if isinstance(model, str) else ""
+    return _Prepared(text, parsed, variables, groups, stats, len(groups) > 1 or has_intercepts)
+
+
+def _fit(prepared: _Prepared, *, group_equal=(), group_partial=(), std_lv=False, estimator="ML", start_from=None) -> CFAResult:
+    """Build the parameter table and model, check identification, estimate and assemble the result."""
+    variables, groups, stats = prepared.variables, prepared.groups, prepared.stats
     if len(groups) == 1 and group_equal:
         raise ModelError("group_equal needs a multi-group model: pass group=... (a column with two or more groups)")
     table = build_partable(
-        parsed, variables, len(groups), std_lv=std_lv, meanstructure=meanstructure,
+        prepared.parsed, variables, len(groups), std_lv=std_lv, meanstructure=prepared.meanstructure,
         group_equal=group_equal, group_partial=group_partial,
     )
     _fill_exogenous(table, stats, variables.observed)
     lisrel = LisrelModel(
-        table, len(variables.observed), len(variables.structural), len(groups), meanstructure,
+        table, len(variables.observed), len(variables.structural), len(groups), prepared.meanstructure,
         dummies=[(variables.observed.index(d), variables.structural.index(d)) for d in variables.dummies],
         n_exogenous=len(variables.ov_x),
     )
     problem = Problem(lisrel, tuple(stats), MLDiscrepancy())
-    start = _start_vector(table, stats, variables, std_lv, lisrel.n_free)
+    start = _start_vector(table, stats, variables, std_lv, lisrel.n_free, start_from)
+    if start_from is not None and not np.isfinite(problem.objective(start)):
+        start = _start_vector(table, stats, variables, std_lv, lisrel.n_free)
     _check_identified(problem, start, lambda: parameter_names(table, groups), len(groups) * lisrel.n_data_moments - lisrel.n_free)
     solution = minimize(problem, start)
     if not solution.converged:
@@ -319,7 +367,7 @@ def cfa(
     info = problem.n_total * problem.expected_information(solution.x)
     if _singular_directions(info) is not None:
         warnings.warn("the information matrix is singular at the solution: standard errors are unreliable (model "
-                      "may not be identified).", stacklevel=2)
+                      "may not be identified).", stacklevel=3)
     vcov = np.linalg.pinv(info)
     estimates = _estimates_frame(problem, solution.x, vcov, groups, variables)
     _warn_improper(estimates, problem, solution.x, groups, variables.latent)
@@ -336,10 +384,10 @@ def cfa(
         observed_variables=list(variables.observed),
         estimator=estimator,
         chisq_by_group={g: float(v) for g, v in by_group.items()},
-        model=model if isinstance(model, str) else "",
+        model=prepared.model_text,
         _problem=problem,
         _x=solution.x,
         _vcov=vcov,
         _options={"variables": variables, "std_lv": std_lv, "group_equal": group_equal,
-                  "group_partial": tuple(group_partial), "group": group},
+                  "group_partial": tuple(group_partial)},
     )

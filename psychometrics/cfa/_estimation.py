@@ -190,7 +190,7 @@ def _solve(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
         return np.linalg.lstsq(matrix, vector, rcond=None)[0]
 
 
-def minimize(problem: Problem, start: np.ndarray, *, max_iter: int = 500, fisher_steps: int = 4, tol: float = 1e-20) -> Solution:
+def minimize(problem: Problem, start: np.ndarray, *, max_iter: int = 500, fisher_steps: int = 4, tol: float = 1e-15) -> Solution:
     """Minimise the objective: Fisher scoring steps first, then BFGS updates of the expected-information Hessian.
 
     Fisher scoring alone converges only linearly (at a rate set by the misfit); the quasi-Newton updates started
