@@ -45,8 +45,11 @@ def _general_loadings(phi: np.ndarray, method: str) -> np.ndarray:
 def _schmid_leiman(r: np.ndarray, n_factors: int, method: str, n_obs) -> np.ndarray:
     """Schmid-Leiman matrix [g, F1*..Fk*, h2, u2, p2] of psych::schmid (varimax, then GPArotation oblimin)."""
     orthogonal = efa(r, n_factors, method=method, rotation="varimax", n_obs=n_obs).loadings.to_numpy()
-    oblique, phi = rotate_array(orthogonal, "oblimin")
-    g_of_factors = _general_loadings(phi, method)
+    if n_factors == 1:  # psych: the single factor is the general factor (omega_h is then not meaningful)
+        oblique, g_of_factors = orthogonal, np.ones(1)
+    else:
+        oblique, phi = rotate_array(orthogonal, "oblimin")
+        g_of_factors = _general_loadings(phi, method)
     general = oblique @ g_of_factors
     h2 = (orthogonal**2).sum(axis=1)
     group = np.sign(oblique) * np.sqrt(np.clip(oblique**2 * (1 - g_of_factors**2), 0, None))
@@ -81,8 +84,8 @@ def omega(data_or_corr, n_factors: int = 3, n_obs=None, method: str = "minres") 
     omega_asymptotic = (sum g)^2 / (V - sum u2) (McDonald 1999; Zinbarg et al. 2005), ECV = sum g^2 / sum of all
     squared Schmid-Leiman loadings; ``subscale_omega`` is psych's ``omega.group`` (rows g, F1*, ...).
     """
-    if not float(n_factors).is_integer() or n_factors < 2:
-        raise DataError(f"omega needs at least 2 group factors (n_factors >= 2); got {n_factors!r}.")
+    if not float(n_factors).is_integer() or n_factors < 1:
+        raise DataError(f"n_factors must be a whole number of at least 1; got {n_factors!r}.")
     n_factors = int(n_factors)
     given = correlation_input(data_or_corr, n_obs, require_pd=False, what="omega")
     r = given.corr.to_numpy()

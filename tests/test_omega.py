@@ -50,7 +50,17 @@ def test_reversed_items_are_flagged():
 
 
 def test_bad_input():
-    with pytest.raises(pm.DataError, match="at least 2"):
-        pm.omega(pm.datasets.load("thurstone"), 1)
+    with pytest.raises(pm.DataError, match="at least 1"):
+        pm.omega(pm.datasets.load("thurstone"), 0)
     with pytest.raises(pm.IdentificationError):
         pm.omega(pm.datasets.load("thurstone"), 7)
+
+
+def test_one_factor_omega_matches_psych():
+    # R: omega(HolzingerSwineford1939[, paste0("x", 1:9)], 1) (psych 2.2.9): omega_h 0.7437912050,
+    # omega.tot 0.7706982837, omega.lim 0.9650874028, ECV 1
+    res = pm.omega(pm.datasets.load("holzinger_swineford")[[f"x{i}" for i in range(1, 10)]], 1)
+    assert res.omega_hierarchical == pytest.approx(0.7437912050, abs=1e-4)
+    assert res.omega_total == pytest.approx(0.7706982837, abs=1e-4)
+    assert res.omega_asymptotic == pytest.approx(0.9650874028, abs=1e-4)
+    assert res.ecv == 1.0
