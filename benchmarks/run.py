@@ -13,6 +13,7 @@ Absent peers and functions not yet implemented are skipped with a note. See benc
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import datetime as dt
 import importlib.metadata
@@ -46,6 +47,7 @@ class Options:
     run_r: bool = True
     run_venv: bool = True
     run_python_peers: bool = True
+    blas_threads: int | None = None  # None: each library's default
 
 
 @dataclasses.dataclass
@@ -106,8 +108,9 @@ def _subprocess(impl: Impl, command: list[str], files: DataFiles, options: Optio
     args |= {key: str(value) for key, value in impl.params.items()}
     args |= {"budget": options.budget, "min_repeats": options.min_repeats, "max_repeats": options.max_repeats}
     command = command + [f"{key}={value}" for key, value in args.items()]
+    env = os.environ | _blas_environment(options.blas_threads)
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=options.timeout)
+        done = subprocess.run(command, capture_output=True, text=True, timeout=options.timeout, env=env)
     except subprocess.TimeoutExpired:
         return Measurement(impl.name, impl.kind, "error", note=f"timed out after {options.timeout:g} s")
     try:
@@ -160,10 +163,25 @@ def run_case(case: Case, files: DataFiles, options: Options) -> CaseResult:
     return CaseResult(case, ours, peers)
 
 
+def _blas_environment(threads: int | None) -> dict[str, str]:
+    if threads is None:
+        return {}
+    return {name: str(threads) for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+
+
+def _blas_limit(threads: int | None):
+    """Limit the BLAS threads of this process (threadpoolctl, which pingouin's scikit-learn brings)."""
+    if threads is None:
+        return contextlib.nullcontext()
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=threads, user_api="blas")
+
+
 def run(case_names: list[str] | None, options: Options, progress=print) -> list[CaseResult]:
     selected = [case for case in CASES if not case_names or case.name in case_names]
     results = []
-    with tempfile.TemporaryDirectory(prefix="psychometrics-bench-") as folder:
+    with tempfile.TemporaryDirectory(prefix="psychometrics-bench-") as folder, _blas_limit(options.blas_threads):
         files = DataFiles(Path(folder))
         for case in selected:
             progress(f"... {case.name}", flush=True)
@@ -192,10 +210,21 @@ def _git_commit() -> str:
         return "unknown"
 
 
+def _blas() -> str:
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "unknown"
+    return ", ".join(f"{i['internal_api']} {i.get('version') or ''} ({i['num_threads']} threads)"
+                     for i in threadpool_info() if i["user_api"] == "blas") or "unknown"
+
+
 def machine() -> dict:
+    """The machine now: date, CPU, cores, load average, and this process's BLAS with its thread count."""
     load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
     return {"date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "cpu": _cpu_model(),
-            "cores": os.cpu_count(), "platform": platform.platform(), "load_average": [round(x, 2) for x in load]}
+            "cores": os.cpu_count(), "platform": platform.platform(), "load_average": [round(x, 2) for x in load],
+            "blas": _blas()}
 
 
 def our_versions() -> dict[str, str]:
@@ -264,7 +293,8 @@ def format_markdown(results: list[CaseResult], before: dict, after: dict, versio
              "Medians of repeated runs (one untimed warm-up first); `peer/ours` > 1 means psychometrics is faster.",
              "", f"- Date: {before['date']} (finished {after['date']})",
              f"- Machine: {before['cpu']}, {before['cores']} cores, {before['platform']}",
-             f"- Load average (1, 5, 15 min) at start {before['load_average']}, at end {after['load_average']}"]
+             f"- Load average (1, 5, 15 min) at start {before['load_average']}, at end {after['load_average']}",
+             f"- BLAS of psychometrics and pingouin: {after['blas']}"]
     if note:
         lines.append(f"- Note: {note}")
     lines.append(f"- Ours: {', '.join(f'{k} {v}' for k, v in versions['ours'].items())}")
@@ -308,6 +338,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--min-repeats", type=int, default=Options.min_repeats)
     parser.add_argument("--max-repeats", type=int, default=Options.max_repeats)
     parser.add_argument("--timeout", type=float, default=Options.timeout, help="seconds for one peer process")
+    parser.add_argument("--blas-threads", type=int, metavar="N",
+                        help="limit BLAS threads of every implementation (default: each library's own)")
     parser.add_argument("--no-peers", action="store_true", help="time psychometrics only")
     parser.add_argument("--no-r", action="store_true", help="skip the R peers")
     parser.add_argument("--no-venv", action="store_true", help="skip factor_analyzer and semopy")
@@ -332,14 +364,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     options = Options(args.budget, args.min_repeats, args.max_repeats, args.timeout,
                       run_r=not (args.no_peers or args.no_r), run_venv=not (args.no_peers or args.no_venv),
-                      run_python_peers=not args.no_peers)
+                      run_python_peers=not args.no_peers, blas_threads=args.blas_threads)
     before = machine()
     results = run(args.cases, options)
     after = machine()
+    if args.blas_threads is not None:
+        after["blas"] += f"; --blas-threads {args.blas_threads}: every implementation limited to that"
     versions = {"ours": our_versions(), "peers": peer_versions(results)}
     print(format_text(results))
     print(f"\nload average at start {before['load_average']}, at end {after['load_average']}; "
-          f"{before['cores']} cores ({before['cpu']})")
+          f"{before['cores']} cores ({before['cpu']}); BLAS {after['blas']}")
     if args.markdown:
         args.markdown.write_text(format_markdown(results, before, after, versions, args.note))
     if args.json:
