@@ -241,6 +241,21 @@ def _rmsea_bounds(chisq: float, dof: float, n_obs: int) -> tuple[float, float]:
     return lower, upper
 
 
+def _residual_statistics(residual: np.ndarray, dof: float, n_obs, pair_counts) -> tuple[float, float, float]:
+    """rms, crms and the empirical chi-square of the off-diagonal residuals; with raw data psych weights each
+    squared residual by its pairwise n and divides by the harmonic mean of those n."""
+    n = residual.shape[0]
+    if pair_counts is None:
+        weighted, n_harmonic = float((residual**2).sum()), 1.0
+        empirical = weighted * n_obs if n_obs is not None else np.nan
+    else:
+        weighted, n_harmonic = float((residual**2 * pair_counts).sum()), float(stats.hmean(pair_counts.ravel()))
+        empirical = weighted
+    rms = np.sqrt(weighted / (n_harmonic * n * (n - 1)))
+    crms = np.sqrt(weighted / (2 * n_harmonic * dof)) if dof > 0 else np.nan
+    return rms, crms, empirical
+
+
 def fit_statistics(r: np.ndarray, loadings: np.ndarray, phi: np.ndarray | None, n_obs: int | None,
                    pair_counts: np.ndarray | None) -> dict:
     """psych::fa.stats: likelihood chi-square, RMSEA with 90% CI, TLI, BIC, rms and crms of a factor model."""
@@ -250,17 +265,7 @@ def fit_statistics(r: np.ndarray, loadings: np.ndarray, phi: np.ndarray | None, 
     residual = r - model
     np.fill_diagonal(residual, 0.0)
     dof = n * (n - 1) / 2 - n * n_factors + n_factors * (n_factors - 1) / 2
-    weights = np.ones_like(r) if pair_counts is None else pair_counts
-    nh = n_obs if pair_counts is None else stats.hmean(pair_counts.ravel())
-    off_ss = float((residual**2 * weights).sum()) / (1 if pair_counts is not None else 1)
-    if pair_counts is None:
-        rms = np.sqrt(off_ss / (n * (n - 1)))
-        crms = np.sqrt(off_ss / (2 * dof)) if dof > 0 else np.nan
-        empirical = off_ss * n_obs if n_obs is not None else np.nan
-    else:
-        rms = np.sqrt(off_ss / (nh * n * (n - 1)))
-        crms = np.sqrt(off_ss / (2 * nh * dof)) if dof > 0 else np.nan
-        empirical = off_ss
+    rms, crms, empirical = _residual_statistics(residual, dof, n_obs, pair_counts)
     np.fill_diagonal(model, np.diag(r))
     r_smooth = smooth_correlation(r)
     m_inv_r = np.linalg.solve(smooth_correlation(model), r_smooth)
@@ -271,7 +276,7 @@ def fit_statistics(r: np.ndarray, loadings: np.ndarray, phi: np.ndarray | None, 
            "objective": objective, "null_chisq": np.nan, "null_dof": n * (n - 1) / 2,
            "empirical_chisq": float(empirical)}
     if n_obs is None:
-        return fit
+        return {key: float(value) for key, value in fit.items()}
     multiplier = (n_obs - 1) - (2 * n + 5) / 6 - 2 * n_factors / 3
     chisq = max(objective * multiplier, 0.0)
     m0 = null_objective * 2 / (n * (n - 1))
