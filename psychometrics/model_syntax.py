@@ -37,9 +37,9 @@ _TOKEN = re.compile(
   | (?P<space>[ \t\r]+)
   | (?P<comment>[#!][^\n]*)
   | (?P<op>=~|~~|~\*~|<~|:=|==|~|<|>|\|)
-  | (?P<number>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?![A-Za-z_.]))
+  | (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?![A-Za-z_.]))
   | (?P<name>[A-Za-z_.][A-Za-z0-9_.]*)
-  | (?P<punct>[+*(),])
+  | (?P<punct>[-+*(),])
     """,
     re.VERBOSE,
 )
@@ -134,15 +134,21 @@ def _tokenize(text: str) -> list[_Token]:
 
 
 def _statements(tokens: list[_Token]) -> list[list[_Token]]:
-    """Split tokens at newlines/semicolons, except after an operator, '+', '*', ',' or inside parentheses."""
-    statements, current, depth = [], [], 0
+    """Split tokens at newlines/semicolons, except after an operator, '+', '*', ',' or inside parentheses, or
+    before a line that starts with '+' (a formula continued on the next line)."""
+    statements, current, depth, ended = [], [], 0, False
     for token in tokens:
         if token.kind == "newline":
             continues = current and (current[-1].kind == "op" or current[-1].text in "+*,(")
-            if depth == 0 and not continues and current:
+            ended = ended or (depth == 0 and not continues and bool(current))
+            if token.text == ";" and ended:
                 statements.append(current)
-                current = []
+                current, ended = [], False
             continue
+        if ended and token.text != "+":
+            statements.append(current)
+            current = []
+        ended = False
         depth += {"(": 1, ")": -1}.get(token.text, 0)
         current.append(token)
     if current:
@@ -174,8 +180,10 @@ class _Cursor:
 
 
 def _modifier_value(cursor: _Cursor) -> Modifier:
-    """One value: a number (fixed), NA (free) or a label."""
+    """One value: a number (fixed, optionally negative), NA (free) or a label."""
     token = cursor.take()
+    if token.text == "-":
+        return Modifier(fixed=-float(cursor.take(kind="number").text))
     if token.kind == "number":
         return Modifier(fixed=float(token.text))
     if token.kind == "name" and token.text == "NA":
@@ -239,7 +247,7 @@ def _rhs_term(cursor: _Cursor, op: str) -> tuple[str, tuple[Modifier, ...], _Tok
             if start.kind == "number" and op != "~":
                 raise ModelSyntaxError(f"expected a variable name but found {start.text!r}", start.line, start.column)
             return start.text, modifiers, start
-        if start.kind not in ("name", "number"):
+        if start.kind not in ("name", "number") and start.text != "-":
             raise ModelSyntaxError(f"expected a variable name but found {start.text!r}", start.line, start.column)
         modifiers = _combine(modifiers, _modifier(cursor), start)
         cursor.take("*")

@@ -87,3 +87,11 @@ def test_cfa_accepts_parsed_model():
     hs = pm.datasets.load("holzinger_swineford")
     parsed = pm.parse_model("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6")
     assert pm.cfa(parsed, hs).fit_measures["df"] == 8
+
+
+def test_continuation_lines_and_signed_values():
+    parsed = pm.parse_model("f =~ x1 +0.5*x2\n     + -1*x3\n  + x4\ng =~ y1 + y2; g ~~ -0.2*f")
+    assert [(t.lhs, t.rhs) for t in parsed.terms] == [("f", "x1"), ("f", "x2"), ("f", "x3"), ("f", "x4"),
+                                                      ("g", "y1"), ("g", "y2"), ("g", "f")]
+    mods = [t.modifiers for t in parsed.terms]
+    assert mods[1] == (Modifier(fixed=0.5),) and mods[2] == (Modifier(fixed=-1.0),) and mods[6] == (Modifier(fixed=-0.2),)
