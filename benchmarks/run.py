@@ -8,18 +8,22 @@ Absent peers and functions not yet implemented are skipped with a note. See benc
     python benchmarks/run.py --cases icc_2000 efa # some cases (--list names them)
     python benchmarks/run.py --markdown benchmarks/RESULTS.md --json results.json
     python benchmarks/run.py --setup-peers        # create benchmarks/.venv-peers (factor_analyzer, semopy)
+    python benchmarks/run.py --cases efa --no-peers --profile 25   # where our time goes
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import cProfile
 import dataclasses
 import datetime as dt
 import importlib.metadata
+import io
 import json
 import os
 import platform
+import pstats
 import shutil
 import subprocess
 import sys
@@ -157,6 +161,20 @@ def run_impl(impl: Impl, files: DataFiles, options: Options) -> Measurement:
         return Measurement(impl.name, impl.kind, "error", note=f"{type(exc).__name__}: {message}"[:200])
 
 
+def profile_ours(case: Case, files: DataFiles, top: int) -> str:
+    """cProfile of one run of our implementation (after a warm-up): the ``top`` functions by cumulative time."""
+    try:
+        fn = case.ours.setup(files)
+    except Unavailable as exc:
+        return f"{case.name}: not profiled ({exc})"
+    fn()
+    profiler = cProfile.Profile()
+    profiler.runcall(fn)
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(top)
+    return f"profile of {case.name} (ours):\n{out.getvalue()}"
+
+
 def run_case(case: Case, files: DataFiles, options: Options) -> CaseResult:
     ours = run_impl(case.ours, files, options)
     peers = [run_impl(peer, files, options) for peer in case.peers]
@@ -178,7 +196,8 @@ def _blas_limit(threads: int | None):
     return threadpool_limits(limits=threads, user_api="blas")
 
 
-def run(case_names: list[str] | None, options: Options, progress=print) -> list[CaseResult]:
+def run(case_names: list[str] | None, options: Options, progress=print, profile_top: int = 0) -> list[CaseResult]:
+    """Run the selected cases (all when None); with ``profile_top`` also print a profile of ours per case."""
     selected = [case for case in CASES if not case_names or case.name in case_names]
     results = []
     with tempfile.TemporaryDirectory(prefix="psychometrics-bench-") as folder, _blas_limit(options.blas_threads):
@@ -186,6 +205,8 @@ def run(case_names: list[str] | None, options: Options, progress=print) -> list[
         for case in selected:
             progress(f"... {case.name}", flush=True)
             results.append(run_case(case, files, options))
+            if profile_top:
+                progress(profile_ours(case, files, profile_top), flush=True)
     return results
 
 
@@ -343,6 +364,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-peers", action="store_true", help="time psychometrics only")
     parser.add_argument("--no-r", action="store_true", help="skip the R peers")
     parser.add_argument("--no-venv", action="store_true", help="skip factor_analyzer and semopy")
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="also print cProfile's top N functions of one run of ours per case")
     parser.add_argument("--markdown", type=Path, metavar="FILE", help="also write the results as Markdown")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write every timing as JSON")
     parser.add_argument("--note", default="", help="a note for the Markdown (machine load, ...)")
@@ -366,7 +389,7 @@ def main(argv: list[str] | None = None) -> int:
                       run_r=not (args.no_peers or args.no_r), run_venv=not (args.no_peers or args.no_venv),
                       run_python_peers=not args.no_peers, blas_threads=args.blas_threads)
     before = machine()
-    results = run(args.cases, options)
+    results = run(args.cases, options, profile_top=args.profile)
     after = machine()
     if args.blas_threads is not None:
         after["blas"] += f"; --blas-threads {args.blas_threads}: every implementation limited to that"
