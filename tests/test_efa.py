@@ -49,16 +49,7 @@ def _assert_fit(fit, ref, keys, tol):
             assert fit[key] == pytest.approx(ref[key], abs=tol * max(1.0, abs(ref[key]))), key
 
 
-def _in_test_grid(case):
-    # factor.json holds the whole grid (2 data sets x 4 methods x 1-5 factors x 8 rotations); to keep the suite
-    # fast the tests take every method and rotation with 3 factors, the common rotations with 2 and 5 factors
-    # and every 1-factor solution
-    if case["nfactors"] in (1, 3):
-        return True
-    return case["nfactors"] in (2, 5) and case["rotation"] in ("oblimin", "varimax", "promax")
-
-
-GRID = [case for case in REF["fa_grid"] if _in_test_grid(case)]
+GRID = REF["fa_grid"]
 
 
 @pytest.mark.parametrize(
