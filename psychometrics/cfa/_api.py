@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import warnings
 
@@ -21,9 +22,25 @@ from ._samplestats import SampleStats
 from ._standardize import standardize
 from ._start import group_starts
 
+try:  # threadpoolctl is installed with scikit-learn (a pingouin dependency); without it BLAS keeps its threads
+    from threadpoolctl import ThreadpoolController
+except ImportError:  # pragma: no cover - depends on the environment
+    ThreadpoolController = None
+_BLAS = {}
+
 ESTIMATORS = ("ML",)
 MISSING = ("listwise",)
 _Z975 = st.norm.ppf(0.975)
+
+
+def _single_threaded_blas():
+    """The matrices here are small (tens to a few hundred rows): multi-threaded BLAS only adds synchronisation,
+    which costs seconds on a busy machine, so estimation runs with one BLAS thread."""
+    if ThreadpoolController is None:
+        return contextlib.nullcontext()
+    if "controller" not in _BLAS:  # scanning the loaded libraries once; limiting is then cheap
+        _BLAS["controller"] = ThreadpoolController()
+    return _BLAS["controller"].limit(limits=1, user_api="blas")
 
 
 def _term_using(parsed: ParsedModel, name: str) -> str:
@@ -287,7 +304,8 @@ def cfa(
     """
     group_equal = _check_options(estimator, missing, group_equal, group, sample_cov)
     prepared = _prepare(model, data, group, sample_cov, sample_mean, n_obs)
-    return _fit(prepared, group_equal=group_equal, group_partial=group_partial, std_lv=std_lv, estimator=estimator)
+    with _single_threaded_blas():
+        return _fit(prepared, group_equal=group_equal, group_partial=group_partial, std_lv=std_lv, estimator=estimator)
 
 
 def fit_ladder(model, data, group, constraint_sets, **options) -> list[CFAResult]:
@@ -303,9 +321,10 @@ def fit_ladder(model, data, group, constraint_sets, **options) -> list[CFAResult
     if len(prepared.groups) < 2:
         raise ModelError(f"group {group!r} has a single group ({prepared.groups}); comparing groups needs two or more")
     fits, previous = [], None
-    for equal in group_equal:
-        previous = _fit(prepared, group_equal=equal, start_from=previous, **fit_options)
-        fits.append(previous)
+    with _single_threaded_blas():
+        for equal in group_equal:
+            previous = _fit(prepared, group_equal=equal, start_from=previous, **fit_options)
+            fits.append(previous)
     return fits
 
 
