@@ -153,21 +153,21 @@ def _tasks(contexts: list[Context]) -> list[tuple[int, dict, str]]:
     ]
 
 
-def _execute(contexts, tasks, executor, progress: Progress) -> list[UnitOutcome]:
-    """Outcomes in task order, computed serially or on ``executor``."""
+def _map(function, calls: list[tuple], executor, progress: Progress, labels: list[str]) -> list:
+    """``function(*call)`` for every call, in call order, serially or on ``executor``."""
     if executor is None:
-        outcomes = []
-        for index, analysis, unit in tasks:
-            outcomes.append(run_unit(contexts[index], analysis, unit))
-            progress.advance(f"{analysis['id']} {unit}")
-        return outcomes
-    futures = {executor.submit(run_unit, contexts[i], analysis, unit): n for n, (i, analysis, unit) in enumerate(tasks)}
-    outcomes = [None] * len(tasks)
+        results = []
+        for call, label in zip(calls, labels):
+            results.append(function(*call))
+            progress.advance(label)
+        return results
+    futures = {executor.submit(function, *call): n for n, call in enumerate(calls)}
+    results = [None] * len(calls)
     for future in concurrent.futures.as_completed(futures):
         n = futures[future]
-        outcomes[n] = future.result()
-        progress.advance(f"{tasks[n][1]['id']} {tasks[n][2]}")
-    return outcomes
+        results[n] = future.result()
+        progress.advance(labels[n])
+    return results
 
 
 def _render(ctx: Context, analysis: dict, units: dict) -> SectionReport:
@@ -195,24 +195,26 @@ def run_specs(specs, *, data=None, executor: concurrent.futures.Executor | None 
     start = time.perf_counter()
     contexts = [prepare_context(load_spec(spec), data) for spec in specs]
     tasks = _tasks(contexts)
-    bar = Progress(len(tasks), enabled=progress)
+    sections = [(index, analysis) for index, ctx in enumerate(contexts) for analysis in ctx.spec.analyses]
+    bar = Progress(len(tasks) + len(sections), enabled=progress)
+    pool = concurrent.futures.ProcessPoolExecutor(max_workers=jobs) if executor is None and jobs > 1 else None
     try:
-        if executor is None and jobs > 1:
-            with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as pool:
-                outcomes = _execute(contexts, tasks, pool, bar)
-        else:
-            outcomes = _execute(contexts, tasks, executor, bar)
+        outcomes = _map(run_unit, [(contexts[i], a, unit) for i, a, unit in tasks], executor or pool, bar,
+                        [f"{a['id']} {unit}" for _, a, unit in tasks])
+        by_section: dict[tuple, dict] = {}
+        for (index, analysis, unit), outcome in zip(tasks, outcomes):
+            by_section.setdefault((index, analysis["id"]), {})[unit] = outcome
+        rendered = _map(_render, [(contexts[i], a, by_section.get((i, a["id"]), {})) for i, a in sections],
+                        executor or pool, bar, [f"{a['id']} (report)" for _, a in sections])
     finally:
         bar.close()
-    reports = []
-    for index, ctx in enumerate(contexts):
-        by_section: dict[str, dict] = {}
-        for (i, analysis, unit), outcome in zip(tasks, outcomes):
-            if i == index:
-                by_section.setdefault(analysis["id"], {})[unit] = outcome
-        sections = tuple(_render(ctx, a, by_section.get(a["id"], {})) for a in ctx.spec.analyses)
-        reports.append(Report(ctx, sections, time.perf_counter() - start))
-    return reports
+        if pool is not None:
+            pool.shutdown()
+    elapsed = time.perf_counter() - start
+    return [
+        Report(ctx, tuple(r for (i, _), r in zip(sections, rendered) if i == index), elapsed)
+        for index, ctx in enumerate(contexts)
+    ]
 
 
 def run_spec(spec, *, data=None, executor=None, jobs: int = 1, progress: bool | None = None) -> Report:

@@ -183,20 +183,6 @@ class ItemStatisticsSection(PerGroupSection):
         return out
 
 
-def _omega_total_one_factor(items: pd.DataFrame) -> float:
-    """McDonald's omega total of one scale, as ``psych::omega(items, nfactors = 1)$omega.tot``.
-
-    psychometrics.omega needs two or more group factors (Schmid-Leiman), so the one-factor case is computed here
-    from the public efa: omega_t = (V - sum u2) / V with V the sum of the pairwise correlation matrix (items with
-    a negative loading reversed, psych's flip) and u2 the minres uniquenesses (McDonald 1999).
-    """
-    corr = items.corr()
-    fit = api("efa")(corr, 1, method="minres", rotation="none", n_obs=len(items))
-    keys = np.sign(fit.loadings.iloc[:, 0].to_numpy())
-    total = float((corr.to_numpy() * np.outer(keys, keys)).sum())
-    return (total - float(np.sum(1 - fit.communalities))) / total
-
-
 class ReliabilitySection(PerGroupSection):
     type, title = "reliability", "Reliability by scale and site"
     per_group_default = True
@@ -211,9 +197,9 @@ class ReliabilitySection(PerGroupSection):
                                                       n_boot=opts.get("n_boot", 1000), seed=ctx.spec.seed)}
             if opts.get("omega", True):
                 try:
-                    payload[scale]["omega_total"] = _omega_total_one_factor(_answered(data, items))
+                    payload[scale]["omega"] = api("omega")(_answered(data, items), n_factors=1)
                 except Exception as exc:  # noqa: BLE001 - reported with the unit, alpha is kept
-                    errors[f"{scale}.omega_total"] = f"{type(exc).__name__}: {exc}"
+                    errors[f"{scale}.omega"] = f"{type(exc).__name__}: {exc}"
         return {"scales": payload, "errors": errors} if errors else {"scales": payload}
 
     def _long(self, results) -> pd.DataFrame:
@@ -222,7 +208,7 @@ class ReliabilitySection(PerGroupSection):
             for scale, entry in payload["scales"].items():
                 alpha = entry["alpha"]
                 low, high = alpha.ci if alpha.ci is not None else (np.nan, np.nan)
-                omega = entry.get("omega_total", np.nan)
+                omega = _value(entry.get("omega"), "omega_total", np.nan)
                 rows.append({"scale": scale, "unit": unit, "n_obs": alpha.n_obs, "n_items": alpha.n_items,
                              "alpha": alpha.alpha, "ci_low": low, "ci_high": high,
                              "std_alpha": alpha.std_alpha, "average_r": alpha.average_r, "omega_total": omega})
