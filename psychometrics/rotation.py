@@ -30,7 +30,6 @@ from .errors import ConvergenceError
 __all__ = ["ROTATIONS", "RotationResult", "rotate_loadings"]
 
 ROTATIONS = ("none", "varimax", "quartimax", "promax", "oblimin", "quartimin", "geomin", "geominT", "bifactor")
-OBLIQUE = ("promax", "oblimin", "quartimin", "geomin")
 _GPA_TOL = 1e-5
 _GPA_MAX_ITER = 1000
 
@@ -112,7 +111,7 @@ def _gpa_rotate(loadings: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarr
     kind, criterion = _CRITERIA[method]
     with np.errstate(all="ignore"):
         rotated, phi, _, table = gpa.GPA(
-            loadings, vgQ=lambda L: criterion(L), rotation_method=kind, tol=_GPA_TOL, max_tries=_GPA_MAX_ITER + 1
+            loadings, vgQ=criterion, rotation_method=kind, tol=_GPA_TOL, max_tries=_GPA_MAX_ITER + 1
         )
     log_gradient = table[-1][2]
     if not np.all(np.isfinite(rotated)) or not np.isfinite(log_gradient):
