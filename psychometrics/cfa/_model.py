@@ -9,6 +9,7 @@ to the free parameters, used for the gradient, the expected information and the 
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import numpy as np
 import pandas as pd
@@ -55,22 +56,33 @@ class GroupMatrices:
     nu: np.ndarray
     alpha: np.ndarray
 
-    @property
+    # cached_property writes the instance __dict__ directly, so it works on this frozen dataclass; the matrices
+    # are never modified after construction
+    @functools.cached_property
     def ib(self) -> np.ndarray:
         """(I - B)^-1 (the identity when there are no regressions)."""
         if not self.beta.any():
             return np.eye(len(self.beta))
         return np.linalg.inv(np.eye(len(self.beta)) - self.beta)
 
+    @functools.cached_property
+    def _lv_cov(self) -> np.ndarray:
+        return self.ib @ self.psi @ self.ib.T
+
+    @functools.cached_property
+    def _sigma(self) -> np.ndarray:
+        return self.lambda_ @ self._lv_cov @ self.lambda_.T + self.theta
+
     def lv_cov(self) -> np.ndarray:
-        ib = self.ib
-        return ib @ self.psi @ ib.T
+        """Covariance matrix of the latent variables, (I - B)^-1 Psi (I - B)^-T."""
+        return self._lv_cov
 
     def lv_mean(self) -> np.ndarray:
         return self.ib @ self.alpha
 
     def sigma(self) -> np.ndarray:
-        return self.lambda_ @ self.lv_cov() @ self.lambda_.T + self.theta
+        """Model-implied covariance matrix."""
+        return self._sigma
 
     def mu(self) -> np.ndarray:
         return self.nu + self.lambda_ @ self.lv_mean()
@@ -97,6 +109,8 @@ class LisrelModel:
         self._slots = self._free_slots()
         self._group_elements = [self._elements_of(g) for g in range(n_groups)]
         self._incidence = [self._incidence_of(pick) for pick, _ in self._group_elements]
+        self._plans = [_plan(elements, g) for g, (_, elements) in enumerate(self._group_elements)]
+        self._cache: tuple[np.ndarray, dict] = (np.full(self.n_free, np.nan), {})
         self._eye_p = np.eye(n_observed)
 
     @property
@@ -156,6 +170,16 @@ class LisrelModel:
         return slots
 
     def matrices(self, x: np.ndarray, group: int) -> GroupMatrices:
+        """The group's matrices at ``x`` (the last point's matrices are cached: the optimiser asks repeatedly)."""
+        cached_x, cached = self._cache
+        if not np.array_equal(cached_x, x):
+            cached_x, cached = x.copy(), {}
+            self._cache = (cached_x, cached)
+        if group not in cached:
+            cached[group] = self._build_matrices(x, group)
+        return cached[group]
+
+    def _build_matrices(self, x: np.ndarray, group: int) -> GroupMatrices:
         mats = {k: v.copy() for k, v in self._fixed[group].items()}
         for name, rows, cols, index in self._slots[group]:
             vals = x[index]
@@ -190,13 +214,9 @@ class LisrelModel:
         k = len(elements)
         u, v, dmu = np.zeros((k, self.p)), np.zeros((k, self.p)), np.zeros((k, self.p))
         eye = self._eye_p
-        sel = elements.group == group
-        for name in MATRICES:
-            pick = np.flatnonzero(sel & (elements.matrix == name))
-            if not len(pick):
-                continue
-            r, c = elements.row[pick], elements.col[pick]
-            half = np.where(r == c, 0.5, 1.0)[:, None]
+        own = self._group_elements[group][1]
+        plan = self._plans[group] if elements is own else _plan(elements, group)
+        for name, pick, r, c, half in plan:
             if name == "lambda":
                 u[pick], v[pick] = eye[r], m_mat[:, c].T
                 dmu[pick] = eye[r] * eta_mean[c][:, None]
@@ -233,6 +253,18 @@ class LisrelModel:
     def delta(self, x: np.ndarray) -> list[np.ndarray]:
         """Jacobian of each group's moments with respect to the free parameters (n_moments x n_free)."""
         return [self.element_jacobian(x, g, self.own_elements(g)) @ self.incidence(g) for g in range(self.n_groups)]
+
+
+def _plan(elements: Elements, group: int) -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """Per matrix: positions, rows, columns and diagonal halving of ``group``'s elements (reused each iteration)."""
+    sel = elements.group == group
+    plan = []
+    for name in MATRICES:
+        pick = np.flatnonzero(sel & (elements.matrix == name))
+        if len(pick):
+            r, c = elements.row[pick], elements.col[pick]
+            plan.append((name, pick, r, c, np.where(r == c, 0.5, 1.0)[:, None]))
+    return plan
 
 
 @dataclasses.dataclass(frozen=True)

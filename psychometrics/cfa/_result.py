@@ -74,7 +74,7 @@ class CFAResult(Result):
 
     def _labelled(self, values: np.ndarray) -> pd.DataFrame:
         names = self.observed_variables
-        return pd.DataFrame(values, index=names, columns=names)
+        return pd.DataFrame(values, index=names, columns=names, copy=True)
 
     def implied_cov(self, group=None):
         """Model-implied covariance matrix (a dict group -> DataFrame for several groups and ``group=None``)."""
@@ -82,7 +82,7 @@ class CFAResult(Result):
 
     def implied_mean(self, group=None):
         """Model-implied means (Series), or a dict of them by group."""
-        build = lambda g: pd.Series(self._problem.model.matrices(self._x, g).mu(), index=self.observed_variables)  # noqa: E731
+        build = lambda g: pd.Series(self._problem.model.matrices(self._x, g).mu(), index=self.observed_variables, copy=True)  # noqa: E731
         return self._per_group(group, build)
 
     def sample_cov(self, group=None):
@@ -106,10 +106,10 @@ class CFAResult(Result):
             mats = self._problem.model.matrices(self._x, g)
             ov, lv = self.observed_variables, list(self._options["variables"].structural)
             return {
-                "lambda": pd.DataFrame(mats.lambda_, index=ov, columns=lv),
-                "theta": pd.DataFrame(mats.theta, index=ov, columns=ov),
-                "psi": pd.DataFrame(mats.psi, index=lv, columns=lv),
-                "beta": pd.DataFrame(mats.beta, index=lv, columns=lv),
+                "lambda": pd.DataFrame(mats.lambda_, index=ov, columns=lv, copy=True),
+                "theta": pd.DataFrame(mats.theta, index=ov, columns=ov, copy=True),
+                "psi": pd.DataFrame(mats.psi, index=lv, columns=lv, copy=True),
+                "beta": pd.DataFrame(mats.beta, index=lv, columns=lv, copy=True),
                 "nu": pd.DataFrame({"intercept": mats.nu}, index=ov),
                 "alpha": pd.DataFrame({"intercept": mats.alpha}, index=lv),
             }
