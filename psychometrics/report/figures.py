@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from .formatting import fmt_bounded
+
 __all__ = ["to_svg", "scree", "heatmap", "forest", "invariance_ladder", "response_distributions"]
 
 _RC = {"svg.hashsalt": "psychometrics", "svg.fonttype": "none", "font.size": 9, "axes.spines.top": False,
@@ -41,9 +43,13 @@ def scree(eigenvalues: pd.DataFrame, title: str) -> str:
         ax = fig.add_subplot()
         x = np.arange(1, len(eigenvalues) + 1)
         for i, column in enumerate(eigenvalues.columns):
-            observed = "observed" in str(column) or "actual" in str(column)
-            ax.plot(x, eigenvalues[column].to_numpy(dtype=float), marker="o" if observed else None,
-                    linestyle="-" if observed else "--", color=_PALETTE[i % len(_PALETTE)], label=str(column))
+            name = str(column)
+            observed = "observed" in name or "actual" in name
+            colour = _PALETTE[0] if "pc" in name else _PALETTE[1] if "fa" in name else _PALETTE[i % len(_PALETTE)]
+            style = "-" if observed else ":" if "resampled" in name else "--"
+            ax.plot(x, eigenvalues[column].to_numpy(dtype=float), marker="o" if observed else None, markersize=4,
+                    linestyle=style, color=colour, label=name.replace("_pc", " (components)")
+                    .replace("_fa", " (factors)"))
         ax.axhline(1.0, color="#999999", linewidth=0.6)
         ax.set_xticks(x)
         ax.set_xlabel("Factor / component number")
@@ -65,8 +71,7 @@ def heatmap(frame: pd.DataFrame, title: str, *, vmin: float = -1.0, vmax: float 
         ax.set_yticks(range(rows), [str(r) for r in frame.index])
         for (i, j), value in np.ndenumerate(values):
             if np.isfinite(value):
-                text = f"{value:.2f}".replace("0.", ".", 1)
-                ax.text(j, i, text, ha="center", va="center", fontsize=7,
+                ax.text(j, i, fmt_bounded(value), ha="center", va="center", fontsize=7,
                         color="white" if abs(value) > 0.6 * max(abs(vmin), abs(vmax)) else "black")
         for position in blocks or ():
             ax.axhline(position - 0.5, color="black", linewidth=1)

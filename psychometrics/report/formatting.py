@@ -31,7 +31,7 @@ def fmt(value, decimals: int = 2) -> str:
     if isinstance(value, (int,)) and not isinstance(value, bool):
         return str(value)
     text = f"{float(value):.{decimals}f}"
-    return "0" + text[2:] if text.startswith("-0") and float(text) == 0 else text
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
 
 
 def fmt_bounded(value, decimals: int = 2) -> str:
