@@ -112,9 +112,8 @@ def _subprocess(impl: Impl, command: list[str], files: DataFiles, options: Optio
     args |= {key: str(value) for key, value in impl.params.items()}
     args |= {"budget": options.budget, "min_repeats": options.min_repeats, "max_repeats": options.max_repeats}
     command = command + [f"{key}={value}" for key, value in args.items()]
-    env = os.environ | _blas_environment(options.blas_threads)
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=options.timeout, env=env)
+        done = subprocess.run(command, capture_output=True, text=True, timeout=options.timeout)
     except subprocess.TimeoutExpired:
         return Measurement(impl.name, impl.kind, "error", note=f"timed out after {options.timeout:g} s")
     try:
@@ -181,19 +180,27 @@ def run_case(case: Case, files: DataFiles, options: Options) -> CaseResult:
     return CaseResult(case, ours, peers)
 
 
-def _blas_environment(threads: int | None) -> dict[str, str]:
-    if threads is None:
-        return {}
-    return {name: str(threads) for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
-
-
+@contextlib.contextmanager
 def _blas_limit(threads: int | None):
-    """Limit the BLAS threads of this process (threadpoolctl, which pingouin's scikit-learn brings)."""
+    """Limit BLAS threads: in this process through threadpoolctl (which pingouin's scikit-learn brings), in every
+    child process (R, the peers' venv, `psychometrics report`) through the usual environment variables."""
     if threads is None:
-        return contextlib.nullcontext()
+        yield
+        return
     from threadpoolctl import threadpool_limits
 
-    return threadpool_limits(limits=threads, user_api="blas")
+    names = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+    saved = {name: os.environ.get(name) for name in names}
+    os.environ.update({name: str(threads) for name in names})
+    try:
+        with threadpool_limits(limits=threads, user_api="blas"):
+            yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def run(case_names: list[str] | None, options: Options, progress=print, profile_top: int = 0) -> list[CaseResult]:
