@@ -232,7 +232,7 @@ def _rmsea_bounds(chisq: float, dof: float, n_obs: int) -> tuple[float, float]:
 
     def bound(prob):
         ncp = optimize.brentq(lambda x: stats.ncx2.cdf(chisq, dof, max(x, 1e-300)) - prob, 0.0, upper_end,
-                              xtol=1e-12)
+                              xtol=1e-9)
         return np.sqrt(ncp / (n_obs - 1) / dof)
 
     central = stats.chi2.cdf(chisq, dof)
