@@ -65,17 +65,23 @@ def _stats_from_data(data, parsed, observed, group) -> tuple[list, list[SampleSt
     _check_known(parsed, observed, data.columns, "data")
     if group is not None and group not in data.columns:
         raise DataError(f"group column {group!r} is not in the data; available columns: {list(data.columns)}")
-    frame = as_item_frame(data[list(observed)], min_items=1, drop_empty_rows=True, name="data")
-    labels = data.loc[frame.index, group] if group is not None else pd.Series(1, index=frame.index)
-    complete = frame.notna().all(axis=1) & labels.notna()
-    frame, labels = frame[complete], labels[complete]
-    groups = [_plain_label(v) for v in pd.unique(labels)]
-    labels = labels.map(_plain_label)
+    frame = data[list(observed)]
+    if not all(pd.api.types.is_numeric_dtype(dtype) for dtype in frame.dtypes):
+        frame = as_item_frame(frame, min_items=1, drop_empty_rows=True, name="data")  # names the bad cell
+    values = frame.to_numpy(dtype=float, na_value=np.nan)
+    empty = np.flatnonzero(np.isnan(values).all(axis=0))
+    if len(empty):
+        raise DataError(f"data column {observed[empty[0]]!r} has no observed values; drop it from the model.")
+    labels = data[group].to_numpy() if group is not None else np.ones(len(values), dtype=int)
+    complete = ~np.isnan(values).any(axis=1) & pd.notna(labels)
+    values, labels = values[complete], labels[complete]
+    raw_groups = pd.unique(labels)  # lavaan's order: first appearance
+    groups = [_plain_label(v) for v in raw_groups]
     stats = []
-    for label in groups:
-        values = frame[(labels == label).to_numpy()].to_numpy(float)
-        _check_group(values, observed, label, group)
-        stats.append(SampleStats.from_data(values))
+    for raw, label in zip(raw_groups, groups):
+        rows = values[labels == raw]
+        _check_group(rows, observed, label, group)
+        stats.append(SampleStats.from_data(rows))
     return groups, stats
 
 
@@ -148,14 +154,16 @@ def _start_vector(table: pd.DataFrame, stats, variables, std_lv: bool, n_free: i
         starts = start_from.estimates["est"].to_numpy(float)
     else:
         ov = {n: i for i, n in enumerate(variables.observed)}
-        lv = {n: i for i, n in enumerate(variables.structural)}
         starts = np.zeros(len(table))
+        group = table["group"].to_numpy()
         for g, s in enumerate(stats):
-            rows = table["group"].to_numpy() == g
-            starts[rows] = group_starts(table[rows], s, ov, lv, std_lv)
+            rows = np.flatnonzero(group == g)
+            starts[rows] = group_starts(table.iloc[rows], s, ov, std_lv)
+    x_index = table["x"].to_numpy()
+    free = np.flatnonzero(x_index >= 0)
+    first = free[np.unique(x_index[free], return_index=True)[1]]
     x = np.zeros(n_free)
-    free = table[table["x"] >= 0].drop_duplicates("x")
-    x[free["x"].to_numpy(int)] = starts[free.index.to_numpy()]
+    x[x_index[first]] = starts[first]
     return x
 
 

@@ -100,11 +100,13 @@ class LisrelModel:
         self.n_exogenous = n_exogenous
         self.p, self.m, self.n_groups = n_observed, n_latent, n_groups
         self.meanstructure = meanstructure
-        self.n_free = int(table["x"].max()) + 1 if (table["x"] >= 0).any() else 0
-        free = table[table["x"] >= 0]
-        self.free_elements = Elements.from_table(free)
-        self.free_x = free["x"].to_numpy(int)
-        self._fixed = self._fixed_matrices(table[table["x"] < 0])
+        columns = {c: table[c].to_numpy() for c in ("group", "matrix", "row", "col", "x", "ustart")}
+        free = columns["x"] >= 0
+        self.n_free = int(columns["x"].max()) + 1 if free.any() else 0
+        self.free_elements = Elements(*(columns[c][free].astype(t) for c, t in
+                                        (("group", int), ("matrix", object), ("row", int), ("col", int))))
+        self.free_x = columns["x"][free].astype(int)
+        self._fixed = self._fixed_matrices({c: values[~free] for c, values in columns.items()})
         self.vech_rows, self.vech_cols = vech_indices(n_observed)
         self._slots = self._free_slots()
         self._group_elements = [self._elements_of(g) for g in range(n_groups)]
@@ -129,7 +131,7 @@ class LisrelModel:
         p, m = self.p, self.m
         return {"lambda": (p, m), "theta": (p, p), "psi": (m, m), "beta": (m, m), "nu": (p, 1), "alpha": (m, 1)}
 
-    def _fixed_matrices(self, fixed: pd.DataFrame) -> list[dict[str, np.ndarray]]:
+    def _fixed_matrices(self, fixed: dict[str, np.ndarray]) -> list[dict[str, np.ndarray]]:
         out = [{name: np.zeros(shape) for name, shape in self._shapes().items()} for _ in range(self.n_groups)]
         for mats in out:
             for i, j in self.dummies:

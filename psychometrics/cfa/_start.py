@@ -25,7 +25,7 @@ def _factor_loadings(cov: np.ndarray, idx: list[int]) -> np.ndarray:
     return np.clip(vec * np.sqrt(values[-1]), -0.95, 0.95)
 
 
-def group_starts(table: pd.DataFrame, stats: SampleStats, ov: dict, lv: dict, std_lv: bool) -> np.ndarray:
+def group_starts(table: pd.DataFrame, stats: SampleStats, ov: dict, std_lv: bool) -> np.ndarray:
     """Start value for every row of one group's table (fixed rows get their fixed value)."""
     lhs, op, rhs = table["lhs"].tolist(), table["op"].tolist(), table["rhs"].tolist()
     free = table["free"].to_numpy(bool)
