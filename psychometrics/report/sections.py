@@ -45,6 +45,11 @@ class Rendered:
     tables: list = dataclasses.field(default_factory=list)
     figures: list = dataclasses.field(default_factory=list)
     text: list = dataclasses.field(default_factory=list)
+    summary: str = ""  # one line for the report's key findings (default: the first text line)
+
+    @property
+    def headline(self) -> str:
+        return self.summary or (self.text[0] if self.text else "")
 
 
 def _value(obj, name, default=None):
@@ -238,6 +243,9 @@ class ReliabilitySection(PerGroupSection):
             omega = long.pivot(index="scale", columns="unit", values="omega_total").loc[wide.index, order]
             out.tables.append(make_table("omega_total", "McDonald's omega total (one factor) by scale and site",
                                          omega, note="As psych::omega(items, nfactors = 1)$omega.tot."))
+        pooled = long.loc[long["unit"] == "pooled", "alpha"]
+        out.summary = (f"pooled alpha {fmt_bounded(pooled.min())} to {fmt_bounded(pooled.max())} across "
+                       f"{len(pooled)} scales; {len(low)} scale-site alpha(s) below .70.")
         forest = long.rename(columns={"alpha": "estimate", "ci_low": "low", "ci_high": "high"})
         out.figures.append(("reliability_by_site", "Cronbach's alpha by site with confidence intervals",
                             figures.forest(forest, "Cronbach's alpha by site", xlabel="alpha")))
@@ -414,6 +422,9 @@ class CfaSection(PerGroupSection):
             out.text.append(f"{unit}: chi2({fmt(int(row['df']), 0)}) = {fmt(row['chisq'])}, CFI "
                             f"{fmt_bounded(row['cfi'], 3)}, RMSEA {fmt_bounded(row['rmsea'], 3)}: "
                             f"{interpret_fit(row['cfi'], row['rmsea'], row['srmr'])} fit.")
+        verdicts = [interpret_fit(r["cfi"], r["rmsea"], r["srmr"]) for _, r in frame.iterrows()]
+        out.summary = out.text[0] + (f" Per group: {', '.join(f'{v} {verdicts[1:].count(v)}' for v in dict.fromkeys(verdicts[1:]))}."
+                                     if len(verdicts) > 1 else "")
         if "pooled" in results:
             estimates = results["pooled"]["estimates"]
             loadings = estimates.loc[estimates["op"] == "=~",
@@ -451,8 +462,10 @@ class InvarianceSection(Section):
         out.tables.append(make_table("invariance", "Measurement invariance across " + str(opts.get("group") or
                                      ctx.group), combined, display=_invariance_display(combined),
                                      note="Each level is compared with the one before; holds: chi-square "
-                                          "difference test at .05 / Chen (2007) cut-offs (delta CFI >= -.010, "
-                                          "delta RMSEA <= .015)."))
+                                          "difference test at .05 / Chen (2007) cut-offs (a drop in CFI of .010 "
+                                          "or more together with a rise in RMSEA or SRMR past its cut-off)."))
+        out.summary = "; ".join(_highest_level("" if unit == "pooled" else f"{unit}: ", table)
+                                for unit, table in tables.items())
         for unit, table in tables.items():
             out.text.extend(_invariance_text("" if unit == "pooled" else f"{unit}: ", table))
             out.text.extend(_release_text("" if unit == "pooled" else f"{unit}: ", results[unit]))
@@ -489,6 +502,20 @@ def _invariance_display(table: pd.DataFrame) -> pd.DataFrame:
         "holds (chi2 / Chen)": [f"{_holds(r, 'holds_chisq')} / {_holds(r, 'holds_chen')}"
                                 if pd.notna(r.get("delta_chisq")) else fmt(None) for _, r in table.iterrows()],
     }, index=table.index)
+
+
+def _highest_level(where: str, table: pd.DataFrame) -> str:
+    """The last level reached without a failing step, by Chen's cut-offs and by the chi-square test."""
+    def reached(column: str) -> str:
+        level = table.index[0]
+        for name, row in table.iloc[1:].iterrows():
+            if not bool(row.get(column, row.get("holds"))):
+                break
+            level = name
+        return level
+
+    return (f"{where}invariance up to the {reached('holds_chen')} level by Chen's cut-offs, up to the "
+            f"{reached('holds_chisq')} level by the chi-square difference test")
 
 
 def _release_text(where: str, payload: dict) -> list[str]:

@@ -46,6 +46,7 @@ def _section_view(section) -> dict:
         "errors": section.errors,
         "warnings": warnings,
         "text": section.rendered.text,
+        "headline": section.rendered.headline,
         "tables": [_table_view(t) for t in section.rendered.tables],
         "figures": [{"title": title, "svg": svg, "file": f"figures/{_stem(section, name)}.svg"}
                     for name, title, svg in section.rendered.figures],
