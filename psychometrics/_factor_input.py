@@ -30,8 +30,8 @@ class CorrelationInput:
 
 def pairwise_counts(frame: pd.DataFrame) -> np.ndarray:
     """Number of respondents answering both items of each pair (psych::pairwiseCount)."""
-    observed = frame.notna().to_numpy(dtype=float)
-    return observed.T @ observed
+    observed = frame.notna().to_numpy(dtype=np.int64)  # integer product: exact, and no BLAS threads
+    return (observed.T @ observed).astype(float)
 
 
 def correlation_input(

@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from ._checks import as_item_frame, check_choice
+from ._checks import check_choice
 from ._factor_input import CORRELATIONS, correlation_input
 from ._results import Result
 from .errors import DataError
@@ -55,9 +55,19 @@ def _smc_reduced_eigenvalues(corr: np.ndarray) -> np.ndarray:
     return np.linalg.eigvalsh(reduced)[..., ::-1]
 
 
+def _complete_correlations(samples: np.ndarray) -> np.ndarray:
+    """Pearson correlations of stacked complete data sets (draws, rows, items)."""
+    centred = samples - samples.mean(axis=1, keepdims=True)
+    cov = np.einsum("bni,bnj->bij", centred, centred)
+    scale = 1 / np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
+    return cov * scale[:, :, None] * scale[:, None, :]
+
+
 def _pairwise_correlations(samples: np.ndarray) -> np.ndarray:
     """Pairwise-complete Pearson correlations of stacked data sets (draws, rows, items) with NaN for missing."""
     observed = ~np.isnan(samples)
+    if observed.all():
+        return _complete_correlations(samples)
     values = np.where(observed, samples, 0.0)
     m = observed.astype(float)
     count = np.einsum("bni,bnj->bij", m, m)
@@ -84,10 +94,7 @@ def _simulated(rng, n_obs: int, n_items: int, n_iter: int) -> tuple[np.ndarray, 
     chunks = []
     for start in range(0, n_iter, _CHUNK):
         draws = rng.standard_normal((min(_CHUNK, n_iter - start), n_obs, n_items))
-        draws -= draws.mean(axis=1, keepdims=True)
-        cov = np.einsum("bni,bnj->bij", draws, draws)
-        scale = 1 / np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
-        chunks.append(_eigen_pairs(cov * scale[:, :, None] * scale[:, None, :]))
+        chunks.append(_eigen_pairs(_complete_correlations(draws)))
     return np.concatenate([c[0] for c in chunks]), np.concatenate([c[1] for c in chunks])
 
 
@@ -132,8 +139,11 @@ def parallel_analysis(data, n_iter: int = 100, quantile: float | None = None, se
         raise DataError(f"quantile must lie strictly between 0 and 1 (or be None for the mean); got {quantile!r}.")
     if not float(n_iter).is_integer() or n_iter < 1:
         raise DataError(f"n_iter must be a positive whole number; got {n_iter!r}.")
-    frame = as_item_frame(data)
-    corr = correlation_input(frame, cor=cor, require_pd=False).corr.to_numpy()
+    given = correlation_input(data, cor=cor, require_pd=False, what="parallel analysis")
+    if given.data is None:
+        raise DataError("parallel analysis resamples the respondents: pass the raw data (respondents x items), "
+                        "not a correlation matrix.")
+    frame, corr = given.data, given.corr.to_numpy()
     rng = np.random.default_rng(seed)
     observed = _eigen_pairs(corr)
     simulated = _simulated(rng, len(frame), frame.shape[1], int(n_iter))

@@ -79,3 +79,8 @@ def test_velicer_map_matches_psych_vss(data, name, expected):
 def test_velicer_map_with_a_correlation_matrix():
     res = pm.velicer_map(pm.datasets.load("thurstone"))
     assert res.n_components == 3 and len(res.values) == 9
+
+
+def test_parallel_analysis_needs_raw_data():
+    with pytest.raises(pm.DataError, match="raw data"):
+        pm.parallel_analysis(pm.datasets.load("thurstone"))
