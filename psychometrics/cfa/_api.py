@@ -230,8 +230,9 @@ def _estimates_frame(problem, x, vcov, groups, variables) -> pd.DataFrame:
 
 
 def _warn_improper(estimates: pd.DataFrame, problem, x, groups, latent) -> None:
-    negative = (estimates["op"] == "~~") & (estimates["lhs"] == estimates["rhs"]) & (estimates["est"] < 0)
-    for k in np.flatnonzero(negative.to_numpy()):
+    lhs, op, rhs = (estimates[c].to_numpy(object) for c in ("lhs", "op", "rhs"))
+    negative = (op == "~~") & (lhs == rhs) & (estimates["est"].to_numpy() < 0)
+    for k in np.flatnonzero(negative):
         name, group, value = estimates["lhs"].iat[k], _plain_label(estimates["group"].iat[k]), estimates["est"].iat[k]
         warnings.warn(
             f"Heywood case: the variance of {name!r} (group {group!r}) is negative ({value:.4g}); the "

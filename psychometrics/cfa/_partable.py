@@ -153,6 +153,10 @@ class _Row:
     exo: bool = False
 
 
+_ROW_FIELDS = [f.name for f in dataclasses.fields(_Row)]
+_TEXT = {"lhs", "op", "rhs", "label", "matrix"}
+
+
 def _user_rows(term: ModelTerm, group: int, n_groups: int, first_indicator: bool, std_lv: bool) -> _Row:
     mod = term.modifier(group, n_groups)
     if mod.fixed is not None:
@@ -256,11 +260,12 @@ def build_partable(
         free_means = intercepts_equal and g > 0
         free_lv_var = std_lv and "loadings" in group_equal and g > 0
         rows.extend(_default_rows(g, variables, present, std_lv, meanstructure, free_means, free_lv_var))
-    table = pd.DataFrame([vars(r) for r in rows])
+    columns = {name: [getattr(r, name) for r in rows] for name in _ROW_FIELDS}
     positions = [_matrix_position(r.lhs, r.op, r.rhs, ov, lv) for r in rows]
-    table["matrix"] = [p[0] for p in positions]
-    table["row"] = [p[1] for p in positions]
-    table["col"] = [p[2] for p in positions]
+    for k, name in enumerate(("matrix", "row", "col")):
+        columns[name] = [p[k] for p in positions]
+    # object (not pandas 3's Arrow) strings: this table is read element-wise in many small loops
+    table = pd.DataFrame({name: np.array(columns[name], dtype=object if name in _TEXT else None) for name in columns})
     table["x"] = _assign_free_indices(table, set(group_equal), partial, variables.latent)
     _check_labels(table)
     return table[COLUMNS]
