@@ -29,7 +29,8 @@ from .errors import ConvergenceError
 
 __all__ = ["ROTATIONS", "RotationResult", "rotate_loadings"]
 
-ROTATIONS = ("none", "varimax", "quartimax", "promax", "oblimin", "quartimin", "geomin", "geominT", "bifactor")
+ROTATIONS = ("none", "varimax", "quartimax", "promax", "oblimin", "quartimin", "geomin", "geominQ", "geominT",
+             "bifactor")
 _GPA_TOL = 1e-5
 _GPA_MAX_ITER = 1000
 
@@ -114,6 +115,7 @@ _CRITERIA = {
     "oblimin": ("oblique", _vgq_quartimin),
     "quartimin": ("oblique", _vgq_quartimin),
     "geomin": ("oblique", _vgq_geomin),
+    "geominQ": ("oblique", _vgq_geomin),  # psych's name for the oblique geomin
     "geominT": ("orthogonal", _vgq_geomin),
     "bifactor": ("orthogonal", _vgq_bifactor),
 }

@@ -14,7 +14,7 @@ from conftest import load_reference
 REF = load_reference("factor.json")
 HS_ITEMS = [f"x{i}" for i in range(1, 10)]
 FIT_KEYS = ["chisq", "dof", "pvalue", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "tli", "bic", "rms", "crms"]
-ROTATION_NAMES = {"geominQ": "geomin"}  # psych's rotate = "geominQ" is our "geomin"
+ROTATION_NAMES = {"geominQ": "geomin"}  # psych's rotate = "geominQ" is our "geomin" (the alias is accepted too)
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -195,6 +195,12 @@ def test_polychoric_factor_analysis_matches_psych(datasets):
     np.testing.assert_allclose(res.phi.to_numpy(), case["phi"], atol=1e-4)
     for key in FIT_KEYS:
         assert res.fit[key] == pytest.approx(case["fit"][key], rel=2e-4, abs=1e-4), key
+
+
+def test_geominq_alias(datasets):
+    a = pm.efa(datasets["holzinger_swineford"], 3, rotation="geomin")
+    b = pm.efa(datasets["holzinger_swineford"], 3, rotation="geominQ")
+    pd.testing.assert_frame_equal(a.loadings, b.loadings)
 
 
 def test_orthogonal_geomin_matches_psych(datasets):
