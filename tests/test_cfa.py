@@ -343,3 +343,14 @@ def test_analytic_gradient_matches_finite_differences(hs):
     x = fit._x + np.random.default_rng(3).normal(0, 0.02, len(fit._x))
     numeric = np.array([(problem.objective(x + e) - problem.objective(x - e)) / 2e-6 for e in np.eye(len(x)) * 1e-6])
     np.testing.assert_allclose(problem.gradient(x), numeric, atol=1e-6)
+
+
+def test_single_indicator_factor_has_no_residual_variance(hs):
+    # lavaan 0.6-14 (auto.fix.single): cfa("visual =~ x1 + x2 + x3\nsingle =~ x4", HS) -> chisq 11.798 on 2 df,
+    # x4 ~~ x4 fixed at 0, single ~~ single 1.351
+    fit = pm.cfa("visual =~ x1 + x2 + x3\nsingle =~ x4", hs)
+    assert fit.fit_measures["df"] == 2
+    assert fit.fit_measures["chisq"] == pytest.approx(11.798, abs=5e-4)
+    est = fit.estimates.set_index(["lhs", "op", "rhs"])
+    assert not est.loc[("x4", "~~", "x4"), "free"] and est.loc[("x4", "~~", "x4"), "est"] == 0
+    assert est.loc[("single", "~~", "single"), "est"] == pytest.approx(1.351, abs=5e-4)

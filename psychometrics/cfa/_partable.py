@@ -1,7 +1,7 @@
 """The full parameter table of a model: the user's terms plus lavaan's defaults (lavaanify, lavaan 0.6-14).
 
 Defaults as ``lavaan::cfa()``/``sem()``: the first loading of each factor fixed to 1 (or every latent variance
-fixed to 1 with ``std_lv``), residual variances of observed variables and variances of latent variables free,
+fixed to 1 with ``std_lv``), the residual variance of a factor's single indicator fixed to 0, residual variances of observed variables and variances of latent variables free,
 covariances among exogenous latent variables free, covariances among purely dependent latent variables free, and
 with a mean structure free intercepts and latent means fixed to 0 (free in groups 2..G once intercepts are equal
 across groups). Equality constraints (shared labels, ``group_equal``) map several rows onto one free parameter
@@ -184,8 +184,9 @@ def _default_rows(group, variables, present, std_lv, meanstructure, free_means, 
             rows.append(_Row(lhs, op, rhs, group, False, free, ustart, "", exo=exo))
 
     endogenous = [n for n in variables.observed if n not in variables.ov_x]
-    for name in endogenous:
-        add(name, "~~", name, True)
+    single = {names[0] for names in variables.indicators.values() if len(names) == 1}
+    for name in endogenous:  # the sole indicator of a factor has no residual variance (auto.fix.single)
+        add(name, "~~", name, name not in single, 0.0 if name in single else np.nan)
     for name in variables.latent:
         fixed_one = std_lv and not free_lv_variances
         add(name, "~~", name, not fixed_one, 1.0 if fixed_one else np.nan)
