@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 import psychometrics as pm
 from psychometrics.cli import main as cli
@@ -146,8 +147,6 @@ def _write_spec(tmp_path, **changes):
     spec = load_spec(MAIN).raw
     spec.update(changes)
     path = tmp_path / "spec.yaml"
-    import yaml
-
     path.write_text(yaml.safe_dump(spec, sort_keys=False))
     return path
 
@@ -193,6 +192,9 @@ def test_failing_section_is_reported_and_the_rest_builds(tmp_path):
     assert results["status"] == "failed"
     assert results["sections"]["cfa"]["units"]["pooled"]["error"]
     assert "failed" in (tmp_path / "report.html").read_text()
+    (tmp_path / "spec.yaml").write_text(yaml.safe_dump(spec))
+    assert cli(["report", str(tmp_path / "spec.yaml"), "--out", str(tmp_path / "cli"), "--no-progress"]) == 1
+    assert (tmp_path / "cli" / "report.html").is_file()
 
 
 # ---------------------------------------------------------------------------------------------- building blocks

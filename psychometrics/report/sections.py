@@ -363,10 +363,11 @@ class OmegaSection(Section):
         names = ["omega_total", "omega_hierarchical", "omega_asymptotic", "alpha", "ecv"]
         summary = pd.DataFrame({"value": [_value(result, n, np.nan) for n in names]}, index=names)
         out = Rendered([make_table("omega", "Omega coefficients", summary)])
-        g = _value(result, "g_loadings")
-        if g is not None:
-            out.tables.append(make_table("omega_g_loadings", "General-factor loadings",
-                                         pd.DataFrame({"g": pd.Series(g, dtype=float)})))
+        loadings = _frame_of(result)
+        if loadings is not None:
+            out.tables.append(make_table("omega_schmid_leiman", "Schmid-Leiman loadings (g: general factor)",
+                                         loadings, note="h2: communality; u2: uniqueness; p2: share of h2 due "
+                                                        "to g."))
         out.text.append(f"omega total {fmt_bounded(result.omega_total)}, omega hierarchical "
                         f"{fmt_bounded(result.omega_hierarchical)}: {interpret_alpha(result.omega_total)} "
                         f"total reliability, the general factor explains "
