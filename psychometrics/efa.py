@@ -326,7 +326,8 @@ def efa(data_or_corr, n_factors: int, method: str = "minres", rotation: str = "o
         for chi2, RMSEA, TLI and BIC; without it those are NaN).
     n_factors : int
     method : {"minres", "ml", "pa", "uls"}
-    rotation : {"none", "varimax", "quartimax", "promax", "oblimin", "quartimin", "geomin", "geominT", "bifactor"}
+    rotation : {"none", "varimax", "quartimax", "promax", "oblimin", "quartimin", "geomin" (= "geominQ"), "geominT",
+                "bifactor"}
     n_obs : int, optional
     cor : {"pearson", "polychoric"}
 
