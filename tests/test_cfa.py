@@ -354,3 +354,19 @@ def test_single_indicator_factor_has_no_residual_variance(hs):
     est = fit.estimates.set_index(["lhs", "op", "rhs"])
     assert not est.loc[("x4", "~~", "x4"), "free"] and est.loc[("x4", "~~", "x4"), "est"] == 0
     assert est.loc[("single", "~~", "single"), "est"] == pytest.approx(1.351, abs=5e-4)
+
+
+@pytest.mark.parametrize(
+    "group_equal, npar, chisq, df",
+    [
+        (("loadings", "intercepts"), 48, 164.103, 60),
+        (("loadings", "intercepts", "residuals", "lv.variances"), 36, 184.238, 72),
+        (("intercepts",), 54, 155.846, 54),
+    ],
+)
+def test_std_lv_identification_across_groups(hs, group_equal, npar, chisq, df):
+    # lavaan 0.6-14: cfa(HS.model, HS, group = "school", group.equal = ..., std.lv = TRUE) (fitMeasures, 3 decimals):
+    # latent variances free in groups 2..G once loadings are equal, unless lv.variances are equal too
+    fit = pm.cfa(MODELS["hs"], hs, group="school", group_equal=group_equal, std_lv=True)
+    assert (fit.fit_measures["npar"], fit.fit_measures["df"]) == (npar, df)
+    assert fit.fit_measures["chisq"] == pytest.approx(chisq, abs=5e-4)

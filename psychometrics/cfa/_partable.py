@@ -259,7 +259,7 @@ def build_partable(
             present.add(key)
             rows.append(_user_rows(term, g, n_groups, first, std_lv))
         free_means = intercepts_equal and g > 0
-        free_lv_var = std_lv and "loadings" in group_equal and g > 0
+        free_lv_var = std_lv and "loadings" in group_equal and "lv.variances" not in group_equal and g > 0
         rows.extend(_default_rows(g, variables, present, std_lv, meanstructure, free_means, free_lv_var))
     columns = {name: [getattr(r, name) for r in rows] for name in _ROW_FIELDS}
     positions = [_matrix_position(r.lhs, r.op, r.rhs, ov, lv) for r in rows]
