@@ -10,6 +10,7 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import platform
+import threading
 import time
 import warnings
 from importlib import metadata
@@ -127,9 +128,15 @@ def _error_text(exc: BaseException) -> str:
     return f"{kind}{exc}"
 
 
+# warnings.catch_warnings and matplotlib's rc_context change process-wide state: units and sections running in
+# threads of one process (a thread pool, a Dask worker with several threads) take turns, so that each unit records
+# exactly its own warnings and each figure is drawn with the report's settings.
+_PROCESS_STATE_LOCK = threading.Lock()
+
+
 def run_unit(ctx: Context, analysis: dict, unit: str) -> UnitOutcome:
     """Compute one unit; any exception becomes a failed outcome (the rest of the report still builds)."""
-    with warnings.catch_warnings(record=True) as caught:
+    with _PROCESS_STATE_LOCK, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             payload = SECTIONS[analysis["type"]].compute(ctx, analysis, unit)
@@ -176,7 +183,8 @@ def _render(ctx: Context, analysis: dict, units: dict) -> SectionReport:
     rendered, render_error = Rendered(), None
     if succeeded:
         try:
-            rendered = section.render(ctx, analysis, succeeded)
+            with _PROCESS_STATE_LOCK:
+                rendered = section.render(ctx, analysis, succeeded)
         except Exception as exc:  # noqa: BLE001 - the section shows the error, the report still builds
             render_error = _error_text(exc)
     return SectionReport(analysis["id"], analysis["type"], analysis.get("title", section.title), units, rendered,
