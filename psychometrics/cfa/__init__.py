@@ -1,5 +1,11 @@
 """Confirmatory factor analysis and structural equation models estimated as lavaan 0.6-14 does.
 
+Complete-data normal-theory ML (lavaan's cfa()/sem() defaults: marker variables or std_lv, auto.fix.single,
+free exogenous latent covariances and covariances among pure dependents, fixed.x for observed covariates,
+mean structure with groups or intercepts), multi-group equality constraints (labels, group_equal,
+group_partial), lavaan's fit measures, expected-information standard errors, standardised solutions and
+modification indices.
+
 The engine: ``_partable`` (lavaan's parameter table and defaults), ``_model`` (LISREL matrices, implied moments
 and their analytic Jacobian), ``_samplestats`` (per-group moments), ``_estimation`` (discrepancy functions,
 Fisher scoring, information matrices), ``_fitmeasures``, ``_standardize``, ``_modindices``, ``_result`` and

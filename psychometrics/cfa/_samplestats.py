@@ -7,10 +7,10 @@ missing-data patterns) can read the complete ``data`` kept here.
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import numpy as np
 
-from ._model import vech_indices
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,12 +33,6 @@ class SampleStats:
         """From an unbiased covariance matrix (divisor N - 1), rescaled by (N - 1)/N as lavaan's sample.cov.rescale."""
         return cls(np.asarray(cov, float) * (n_obs - 1) / n_obs, None if mean is None else np.asarray(mean, float), n_obs)
 
-    @property
+    @functools.cached_property
     def log_det_cov(self) -> float:
         return float(np.linalg.slogdet(self.cov)[1])
-
-    def moments(self, meanstructure: bool) -> np.ndarray:
-        """(mean, vech(cov)) as lavaan's WLS.obs."""
-        rows, cols = vech_indices(len(self.cov))
-        vech = self.cov[rows, cols]
-        return np.concatenate([self.mean, vech]) if meanstructure else vech
