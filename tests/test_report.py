@@ -134,12 +134,14 @@ def test_thurstone_reproduces_psych_omega(reference_results):
 
 
 def test_results_json_is_byte_identical_across_runs(tmp_path):
-    spec = ANALYSES / "shrout_fleiss.yaml"
+    spec = ANALYSES / "holzinger_swineford.yaml"
     first, second = tmp_path / "a", tmp_path / "b"
     run_spec(spec, progress=False).write(first)
     run_spec(spec, progress=False).write(second)
     assert (first / "results.json").read_bytes() == (second / "results.json").read_bytes()
     assert (first / "report.md").read_bytes() == (second / "report.md").read_bytes()
+    html = [re.sub(r"Run time [0-9.]+ s", "", (folder / "report.html").read_text()) for folder in (first, second)]
+    assert html[0] == html[1]
 
 
 # ---------------------------------------------------------------------------------------------- bad input
