@@ -6,7 +6,6 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from threadpoolctl import threadpool_limits
 
 import psychometrics as pm
 from conftest import load_reference
@@ -15,13 +14,6 @@ REF = load_reference("factor.json")
 HS_ITEMS = [f"x{i}" for i in range(1, 10)]
 FIT_KEYS = ["chisq", "dof", "pvalue", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "tli", "bic", "rms", "crms"]
 ROTATION_NAMES = {"geominQ": "geomin"}  # psych's rotate = "geominQ" is our "geomin" (the alias is accepted too)
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _single_threaded_blas():
-    # hundreds of tiny eigen-decompositions: OpenBLAS threads only add overhead (up to 10x on a busy machine)
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
 
 
 @pytest.fixture(scope="module")
