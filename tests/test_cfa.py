@@ -60,7 +60,13 @@ def check_estimates(result, case: dict, tol: float = 1e-4) -> None:
 
 
 def check_modindices(result, case: dict) -> None:
-    table = merged(result.modification_indices(), case["modindices"], check="mi")
+    mine = result.modification_indices()
+    ref = pd.DataFrame(case["modindices"]).fillna({"rhs": ""})
+    # same rows in lavaan's order (fixed parameters first, then lav_partable_full's additions by group)
+    assert list(zip(mine["lhs"], mine["op"], mine["rhs"], mine["group"].astype(str))) == list(
+        zip(ref["lhs"], ref["op"], ref["rhs"], ref["group"].astype(str))
+    )
+    table = merged(mine, case["modindices"], check="mi")
     assert len(table) == len(case["modindices"]["mi"])
     # MI are sensitive to the optimiser's end point: lavaan's nlminb stops earlier than our optimiser, so compare
     # MI relatively and the EPCs absolutely

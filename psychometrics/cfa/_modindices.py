@@ -58,11 +58,10 @@ def _without_exogenous(weight: np.ndarray, model) -> np.ndarray:
     return weight
 
 
-def _candidates_for_group(table, variables, group: int) -> list[tuple[str, str, str]]:
-    """lavaan's lav_partable_full rows of one group, minus those already in the table (fixed rows come first)."""
+def _added_candidates(table, variables, group: int) -> list[tuple[str, str, str]]:
+    """lavaan's lav_partable_full rows of one group that are not in the parameter table."""
     rows = table[table["group"] == group]
     present = set(zip(rows["lhs"], rows["op"], rows["rhs"]))
-    fixed = [(r.lhs, r.op, r.rhs) for r in rows.itertuples(index=False) if not r.free]
     lv, structural = variables.latent, set(variables.structural)
     nox = [o for o in variables.observed if o not in variables.ov_x]
     indicators = {o for names in variables.indicators.values() for o in names}
@@ -75,8 +74,7 @@ def _candidates_for_group(table, variables, group: int) -> list[tuple[str, str, 
     full += [(a, "~", b) for a in eqs for b in eqs if a != b and not (a in indicators and b in lv)]
     if (table["op"] == "~1").any():
         full += [(name, "~1", "") for name in list(variables.observed) + list(lv)]
-    added = [k for k in full if k not in present and not (k[1] == "~~" and (k[2], k[1], k[0]) in present)]
-    return fixed + added
+    return [k for k in full if k not in present and not (k[1] == "~~" and (k[2], k[1], k[0]) in present)]
 
 
 def modification_indices(result) -> pd.DataFrame:
@@ -86,7 +84,10 @@ def modification_indices(result) -> pd.DataFrame:
     variables = result._options["variables"]
     ov = {n: i for i, n in enumerate(variables.observed)}
     lv = {n: i for i, n in enumerate(variables.structural)}
-    keys = [(g,) + k for g in range(len(result.groups)) for k in _candidates_for_group(table, variables, g)]
+    # lavaan's order: the model's fixed parameters (table order), then the added ones group by group
+    fixed = table[~table["free"].to_numpy(bool)]
+    keys = list(zip(fixed["group"], fixed["lhs"], fixed["op"], fixed["rhs"]))
+    keys += [(g,) + k for g in range(len(result.groups)) for k in _added_candidates(table, variables, g)]
     cand = pd.DataFrame(keys, columns=["group", "lhs", "op", "rhs"])
     positions = [_matrix_position(lhs, op, rhs, ov, lv) for lhs, op, rhs in zip(cand["lhs"], cand["op"], cand["rhs"])]
     cand["matrix"] = [p[0] for p in positions]
