@@ -96,3 +96,13 @@ def test_snapshot_writes_golden_files_that_compare_equal(tmp_path):
     assert cli(["report", str(spec), "--out", str(tmp_path / "out"), "--no-progress"]) == 0
     assert (tmp_path / "out" / "results.json").read_bytes() == golden.read_bytes()
     assert cli(["compare", str(tmp_path / "out"), str(golden)]) == 0
+
+
+def test_snapshot_refuses_to_write_a_failing_report(tmp_path):
+    import yaml
+
+    spec = yaml.safe_load((ANALYSES / "holzinger_swineford.yaml").read_text())
+    spec["analyses"] = [{"type": "cfa", "model": "visual =~ x1 + x2 + not_a_column"}]
+    (tmp_path / "spec.yaml").write_text(yaml.safe_dump(spec))
+    assert cli(["snapshot", str(tmp_path / "spec.yaml"), "--golden", str(tmp_path / "golden"), "--no-progress"]) == 1
+    assert not (tmp_path / "golden").exists()
