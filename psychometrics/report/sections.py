@@ -616,15 +616,21 @@ class MtmmSection(Section):
         return out
 
 
+def _scores_against(ctx, column, what: str) -> tuple[pd.DataFrame, pd.Series]:
+    """The scale scores and the column they are compared with (a criterion or a grouping)."""
+    if column is None or column not in ctx.scored.columns:
+        raise ValueError(f"{what}: the data have no column {column!r}; name one in the spec "
+                         "(criterion: / by:) or in the instrument.")
+    return ctx.scored[list(ctx.scales)], ctx.scored[column]
+
+
 class CriterionSection(Section):
     type, title = "criterion", "Criterion validity"
 
     def compute(self, ctx, opts, unit):
         criterion = opts.get("criterion") or (ctx.criteria[0] if ctx.criteria else None)
-        if criterion is None:
-            raise ValueError("no criterion: name one in the spec (criterion: column) or in the instrument.")
-        scores = ctx.scored[list(ctx.scales)]
-        return {"criterion": criterion, "result": api("criterion_validity")(scores, ctx.scored[criterion])}
+        scores, values = _scores_against(ctx, criterion, "criterion validity")
+        return {"criterion": criterion, "result": api("criterion_validity")(scores, values)}
 
     def render(self, ctx, opts, results):
         payload = results["pooled"]
@@ -640,11 +646,8 @@ class KnownGroupsSection(Section):
     type, title = "known_groups", "Known-groups validity"
 
     def compute(self, ctx, opts, unit):
-        by = opts["by"]
-        if by not in ctx.scored.columns:
-            raise ValueError(f"known-groups comparison by {by!r}: the data have no such column.")
-        scores = ctx.scored[list(ctx.scales)]
-        return {"by": by, "result": api("known_groups")(scores, ctx.scored[by])}
+        scores, groups = _scores_against(ctx, opts["by"], "known-groups comparison")
+        return {"by": opts["by"], "result": api("known_groups")(scores, groups)}
 
     def render(self, ctx, opts, results):
         by, result = results["pooled"]["by"], results["pooled"]["result"]
