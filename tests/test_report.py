@@ -235,3 +235,16 @@ def test_schema_file_in_analyses_is_the_packaged_one():
     assert json.loads((ANALYSES / "spec.schema.json").read_text()) == spec_schema()
     for path in ANALYSES.glob("*.yaml"):
         load_spec(path)
+
+
+def test_data_file_replaces_the_bundled_data_and_is_hashed(tmp_path):
+    import hashlib
+
+    data = pm.datasets.load("peer_support_survey")
+    data.to_csv(tmp_path / "survey.csv", index=False)
+    path = _write_spec(tmp_path, analyses=[{"type": "reliability", "per_group": False, "omega": False}])
+    bundled = run_spec(path, progress=False).results()
+    from_file = run_spec(path, data=tmp_path / "survey.csv", progress=False).results()
+    assert from_file["input"]["sha256"] == hashlib.sha256((tmp_path / "survey.csv").read_bytes()).hexdigest()
+    assert from_file["input"]["source"] == "file survey.csv"
+    assert canonical(from_file["sections"]) == canonical(bundled["sections"])
