@@ -376,3 +376,13 @@ def test_std_lv_identification_across_groups(hs, group_equal, npar, chisq, df):
     fit = pm.cfa(MODELS["hs"], hs, group="school", group_equal=group_equal, std_lv=True)
     assert (fit.fit_measures["npar"], fit.fit_measures["df"]) == (npar, df)
     assert fit.fit_measures["chisq"] == pytest.approx(chisq, abs=5e-4)
+
+
+@pytest.mark.parametrize("name, options", [("poldem", {}), ("hs_mimic", {"group": "school"}), ("hs_second_order", {})])
+def test_analytic_hessian_matches_finite_differences(name, options):
+    data = pm.datasets.load("political_democracy" if name == "poldem" else "holzinger_swineford")
+    fit = pm.cfa(MODELS[name], data, **options)
+    problem = fit._problem
+    x = fit._x + np.random.default_rng(1).normal(0, 0.03, len(fit._x))
+    numeric = np.array([(problem.gradient(x + e) - problem.gradient(x - e)) / 2e-6 for e in np.eye(len(x)) * 1e-6])
+    np.testing.assert_allclose(problem.hessian(x), numeric, atol=1e-6 * max(1.0, np.abs(numeric).max()))

@@ -8,9 +8,9 @@ and the expected unit information of the moments (``information``); the model's 
 factored element derivatives (``element_gradient``, ``element_information``), which avoids forming Delta and
 the p^2 x p^2 weight matrix. Other estimators (robust ML, WLS, FIML) plug in with the same methods.
 
-The optimiser (``minimize``) takes Fisher-scoring steps (Gauss-Newton on the expected information) and then BFGS
-updates of that matrix, with step halving; written here because scipy's quasi-Newton methods start from a poor
-Hessian guess, need many more function evaluations and stop less precisely than lavaan's nlminb.
+The optimiser (``minimize``) takes Fisher-scoring steps (Gauss-Newton on the expected information) and then Newton
+steps on the exact analytic Hessian, with step halving; written here because scipy's quasi-Newton methods start
+from a poor Hessian guess, need many more function evaluations and stop less precisely than lavaan's nlminb.
 """
 
 from __future__ import annotations
@@ -106,6 +106,29 @@ class MLDiscrepancy:
         return info
 
 
+    def element_hessian(self, stats: SampleStats, sigma: np.ndarray, mu: np.ndarray | None, deriv, curvature) -> np.ndarray:
+        """Exact Hessian of F with respect to elements (the observed information times 2).
+
+        ``H_ab = -tr(W S_a W S_b) + tr(W S_a W A W S_b) + tr(W S_b W A W S_a) + 2 d'W S_a W mu_b + 2 d'W S_b W mu_a
+        + 2 mu_a' W mu_b + curvature_ab`` with ``A = S + d d'``, ``S_a = u_a v_a' + v_a u_a'`` and ``curvature``
+        the second derivatives of ``tr(C Sigma) - 2 w' mu`` (``LisrelModel.element_curvature``).
+        """
+        w = np.linalg.inv(sigma)
+        d = np.zeros(len(sigma)) if mu is None else stats.mean - mu
+        q = w @ (stats.cov + np.outer(d, d)) @ w
+        u, v = deriv.u, deriv.v
+        wu, wv, qu, qv = u @ w, v @ w, u @ q, v @ q
+        uwu, vwv, uwv = wu @ u.T, wv @ v.T, wu @ v.T
+        expected = 2 * (uwu * vwv + uwv * uwv.T)
+        cross = (qu @ v.T) * uwv.T + (qv @ v.T) * uwu + (qu @ u.T) * vwv + (qv @ u.T) * uwv
+        hessian = -expected + cross + cross.T + curvature
+        if deriv.dmu is not None:
+            wd, dmu_w = w @ d, deriv.dmu @ w
+            mean_cross = (u @ wd)[:, None] * (v @ dmu_w.T) + (v @ wd)[:, None] * (u @ dmu_w.T)
+            hessian += 2 * (mean_cross + mean_cross.T) + 2 * dmu_w @ deriv.dmu.T
+        return hessian
+
+
 @dataclasses.dataclass(frozen=True)
 class Problem:
     """What is estimated: the model, the groups' statistics and the discrepancy function."""
@@ -152,15 +175,24 @@ class Problem:
             total += w * incidence.T @ self.discrepancy.element_information(sigma, deriv) @ incidence
         return total
 
-    def observed_information(self, x: np.ndarray, step: float = 1e-6) -> np.ndarray:
-        """Unit observed information: half the Hessian of the objective, by central differences of the gradient."""
-        n = len(x)
-        hessian = np.zeros((n, n))
-        for i in range(n):
-            e = np.zeros(n)
-            e[i] = step
-            hessian[:, i] = (self.gradient(x + e) - self.gradient(x - e)) / (2 * step)
-        return 0.25 * (hessian + hessian.T)
+    def hessian(self, x: np.ndarray) -> np.ndarray:
+        """Exact Hessian of the objective (analytic second derivatives)."""
+        model, total = self.model, np.zeros((self.model.n_free, self.model.n_free))
+        for g, (w, s, (sigma, mu)) in enumerate(zip(self.weights, self.stats, model.implied(x))):
+            elements = model.own_elements(g)
+            deriv = model.element_derivatives(x, g, elements)
+            mu = self._mu(mu)
+            weight = np.linalg.inv(sigma)
+            d = None if mu is None else s.mean - mu
+            c = weight - weight @ (s.cov + (np.outer(d, d) if d is not None else 0)) @ weight
+            curvature = model.element_curvature(x, g, elements, c, None if d is None else weight @ d)
+            incidence = model.incidence(g)
+            total += w * incidence.T @ self.discrepancy.element_hessian(s, sigma, mu, deriv, curvature) @ incidence
+        return total
+
+    def observed_information(self, x: np.ndarray) -> np.ndarray:
+        """Unit observed information: half the (analytic) Hessian of the objective."""
+        return self.hessian(x) / 2
 
 
 @dataclasses.dataclass(frozen=True)
@@ -191,39 +223,36 @@ def _solve(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
 
 
 def minimize(problem: Problem, start: np.ndarray, *, max_iter: int = 500, fisher_steps: int = 4, tol: float = 1e-15) -> Solution:
-    """Minimise the objective: Fisher scoring steps first, then BFGS updates of the expected-information Hessian.
+    """Minimise the objective: Fisher-scoring steps first, then Newton steps on the exact Hessian.
 
-    Fisher scoring alone converges only linearly (at a rate set by the misfit); the quasi-Newton updates started
-    from the expected information converge superlinearly. Converged when the Newton decrement ``g' H^-1 g``
-    falls below ``tol``.
+    Fisher scoring is robust far from the optimum but converges only linearly (at a rate set by the misfit);
+    Newton's method converges quadratically near it. When the exact Hessian is not positive definite (far from
+    the optimum, or a Heywood case) the step falls back to the expected information. Converged when the Newton
+    decrement ``g' H^-1 g`` falls below ``tol``.
     """
     x = start.copy()
     value = problem.objective(x)
     if not np.isfinite(value):
         raise ConvergenceError("the starting values give a model-implied covariance matrix that is not positive definite", 0)
-    grad = problem.gradient(x)
-    hessian = 2 * problem.expected_information(x)
     for iteration in range(1, max_iter + 1):
-        step = -_solve(hessian, grad)
+        grad = problem.gradient(x)
+        step = -_solve(_curvature(problem, x, iteration > fisher_steps), grad)
         if -(grad @ step) < tol:
             return Solution(x, value, iteration, True)
         found = _line_search(problem, x, value, step)
         if found is None:
             return Solution(x, value, iteration, bool(np.max(np.abs(grad)) < 1e-6))
-        new_x, value = found
-        new_grad = problem.gradient(new_x)
-        if iteration < fisher_steps:
-            hessian = 2 * problem.expected_information(new_x)
-        else:
-            hessian = _bfgs_update(hessian, new_x - x, new_grad - grad)
-        x, grad = new_x, new_grad
+        x, value = found
     return Solution(x, value, max_iter, False)
 
 
-def _bfgs_update(hessian: np.ndarray, s: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """BFGS update of a Hessian approximation (skipped when the curvature condition fails)."""
-    sy = s @ y
-    if sy <= 1e-16 * np.sqrt((s @ s) * (y @ y)):
-        return hessian
-    hs = hessian @ s
-    return hessian - np.outer(hs, hs) / (s @ hs) + np.outer(y, y) / sy
+def _curvature(problem: Problem, x: np.ndarray, exact: bool) -> np.ndarray:
+    """The exact Hessian when asked for and positive definite, else twice the expected information."""
+    if exact:
+        hessian = problem.hessian(x)
+        try:
+            np.linalg.cholesky(hessian)
+            return hessian
+        except np.linalg.LinAlgError:
+            pass
+    return 2 * problem.expected_information(x)

@@ -235,6 +235,75 @@ class LisrelModel:
                 dmu[pick] = g_mat[:, r].T
         return ElementDerivatives(u, v, dmu if self.meanstructure else None)
 
+    def element_curvature(self, x: np.ndarray, group: int, elements: Elements, c: np.ndarray, w: np.ndarray | None) -> np.ndarray:
+        """Second derivatives of ``tr(C Sigma) - 2 w' mu`` (C, w held fixed) with respect to pairs of elements.
+
+        Only loadings, latent (co)variances, regressions and latent means enter the moments non-linearly. With
+        IB = (I - B)^-1, G = Lambda IB, A = IB Psi IB', M = Lambda A, eta = IB alpha (matrix differentials,
+        Magnus & Neudecker 1999): lambda_ij lambda_kl: 2 C_ik A_jl; lambda_ij psi_kl: 2 (IB_jk (G'C)_li +
+        IB_jl (G'C)_ki); lambda_ij beta_kl: 2 (IB_jk (M'C)_li + A_jl (G'C)_ki); psi_ij beta_kl: 2 (IB_li Q_jk +
+        IB_lj Q_ik) with Q = G'CG; beta_ij beta_kl: 2 (IB_jk Z_li + IB_li Z_jk + A_jl Q_ki) with Z = M'CG; and
+        for the means lambda_ij alpha_k: -2 w_i IB_jk, lambda_ij beta_kl: -2 w_i IB_jk eta_l, beta_ij alpha_k:
+        -2 (G'w)_i IB_jk, beta_ij beta_kl: -2 ((G'w)_i IB_jk eta_l + (G'w)_k IB_li eta_j). Diagonal psi elements
+        count once.
+        """
+        mats = self.matrices(x, group)
+        ib, a_mat = mats.ib, mats.lv_cov()
+        g_mat, m_mat = mats.lambda_ @ ib, mats.lambda_ @ a_mat
+        gc, mc = g_mat.T @ c, m_mat.T @ c
+        q_mat, z_mat = gc @ g_mat, mc @ g_mat
+        out = np.zeros((len(elements), len(elements)))
+        kinds = {name: (pick, r[:, None], cc[:, None], r[None, :], cc[None, :], half[:, 0])
+                 for name, pick, r, cc, half in _plan(elements, group)}
+
+        def put(first, second, block):
+            (pa, *_), (pb, *_) = kinds[first], kinds[second]
+            out[np.ix_(pa, pb)] += block
+            if first != second:
+                out[np.ix_(pb, pa)] += block.T
+
+        has = kinds.keys()
+        if "lambda" in has:
+            _, i, j, k, l, _ = kinds["lambda"]
+            put("lambda", "lambda", 2 * c[i, k] * a_mat[j, l])
+        if "lambda" in has and "psi" in has:
+            _, i, j, _, _, _ = kinds["lambda"]
+            _, _, _, k, l, half = kinds["psi"]
+            put("lambda", "psi", 2 * half[None, :] * (ib[j, k] * gc[l, i] + ib[j, l] * gc[k, i]))
+        if "lambda" in has and "beta" in has:
+            _, i, j, _, _, _ = kinds["lambda"]
+            _, _, _, k, l, _ = kinds["beta"]
+            put("lambda", "beta", 2 * (ib[j, k] * mc[l, i] + a_mat[j, l] * gc[k, i]))
+        if "psi" in has and "beta" in has:
+            _, i, j, _, _, half = kinds["psi"]
+            _, _, _, k, l, _ = kinds["beta"]
+            put("psi", "beta", 2 * half[:, None] * (ib[l, i] * q_mat[j, k] + ib[l, j] * q_mat[i, k]))
+        if "beta" in has:
+            _, i, j, k, l, _ = kinds["beta"]
+            put("beta", "beta", 2 * (ib[j, k] * z_mat[l, i] + ib[l, i] * z_mat[j, k] + a_mat[j, l] * q_mat[k, i]))
+        if w is not None:
+            self._mean_curvature(put, kinds, ib, g_mat.T @ w, ib @ mats.alpha, w)
+        return out
+
+    @staticmethod
+    def _mean_curvature(put, kinds, ib, gw, eta, w) -> None:
+        has = kinds.keys()
+        if "lambda" in has and "alpha" in has:
+            _, i, j, _, _, _ = kinds["lambda"]
+            _, _, _, k, _, _ = kinds["alpha"]
+            put("lambda", "alpha", -2 * w[i] * ib[j, k])
+        if "lambda" in has and "beta" in has:
+            _, i, j, _, _, _ = kinds["lambda"]
+            _, _, _, k, l, _ = kinds["beta"]
+            put("lambda", "beta", -2 * w[i] * ib[j, k] * eta[l])
+        if "beta" in has and "alpha" in has:
+            _, i, j, _, _, _ = kinds["beta"]
+            _, _, _, k, _, _ = kinds["alpha"]
+            put("beta", "alpha", -2 * gw[i] * ib[j, k])
+        if "beta" in has:
+            _, i, j, k, l, _ = kinds["beta"]
+            put("beta", "beta", -2 * (gw[i] * ib[j, k] * eta[l] + gw[k] * ib[l, i] * eta[j]))
+
     def element_jacobian(self, x: np.ndarray, group: int, elements: Elements) -> np.ndarray:
         """d(moments of ``group``)/d(element): one column per element, moments as (means, vech(Sigma))."""
         deriv = self.element_derivatives(x, group, elements)
