@@ -49,9 +49,11 @@ def _print_validation(error: DataValidationError) -> None:
     report = error.report
     if report is not None:
         print(report.summary())
-        problems = getattr(report, "problems", None)
-        if problems is not None and len(problems):
-            print(problems.to_string(index=False, max_rows=200))
+        messages = list(report.problems["message"])
+        for message in messages[:200]:
+            print(f"  {message}")
+        if len(messages) > 200:
+            print(f"  ... {len(messages) - 200} more problem(s): run psychometrics validate for the full table")
 
 
 def _run(args) -> list[Report] | None:
