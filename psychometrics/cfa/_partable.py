@@ -207,15 +207,15 @@ def _default_rows(group, variables, present, std_lv, meanstructure, free_means, 
     return rows
 
 
-def _assign_free_indices(table: pd.DataFrame, group_equal, partial, latent) -> np.ndarray:
+def _assign_free_indices(rows: list[_Row], group_equal, partial, latent) -> list[int]:
     """Index (0-based) of the free parameter each row maps to; -1 for fixed rows."""
     keys: dict[object, int] = {}
-    x = np.full(len(table), -1, dtype=int)
+    x = [-1] * len(rows)
     first_group = {}
-    columns = ("lhs", "op", "rhs", "group", "free", "label")
-    for pos, (lhs, op, rhs, group, free, label) in enumerate(zip(*(table[c].tolist() for c in columns))):
-        if not free:
+    for pos, row in enumerate(rows):
+        if not row.free:
             continue
+        lhs, op, rhs, group, label = row.lhs, row.op, row.rhs, row.group, row.label
         ident = (lhs, op, rhs)
         if label:
             key = ("label", label)
@@ -266,20 +266,18 @@ def build_partable(
     for k, name in enumerate(("matrix", "row", "col")):
         columns[name] = [p[k] for p in positions]
     # object (not pandas 3's Arrow) strings: this table is read element-wise in many small loops
-    table = pd.DataFrame({name: np.array(columns[name], dtype=object if name in _TEXT else None) for name in columns})
-    table["x"] = _assign_free_indices(table, set(group_equal), partial, variables.latent)
-    _check_labels(table)
-    return table[COLUMNS]
+    columns["x"] = _assign_free_indices(rows, set(group_equal), partial, variables.latent)
+    _check_labels(rows)
+    return pd.DataFrame({name: np.array(columns[name], dtype=object if name in _TEXT else None) for name in COLUMNS})
 
 
-def _check_labels(table: pd.DataFrame) -> None:
-    rows = list(zip(table["lhs"], table["op"], table["rhs"], table["label"], table["free"]))
-    shared = {label for *_, label, free in rows if label and free}
-    for lhs, op, rhs, label, free in rows:
-        if label in shared and not free:
+def _check_labels(rows: list[_Row]) -> None:
+    shared = {row.label for row in rows if row.label and row.free}
+    for row in rows:
+        if row.label in shared and not row.free:
             raise ModelError(
-                f"label {label!r} is used for the fixed parameter '{lhs} {op} {rhs}' and for free parameters; give "
-                "the fixed parameter another label"
+                f"label {row.label!r} is used for the fixed parameter '{row.lhs} {row.op} {row.rhs}' and for free "
+                "parameters; give the fixed parameter another label"
             )
 
 
