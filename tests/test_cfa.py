@@ -386,3 +386,14 @@ def test_analytic_hessian_matches_finite_differences(name, options):
     x = fit._x + np.random.default_rng(1).normal(0, 0.03, len(fit._x))
     numeric = np.array([(problem.gradient(x + e) - problem.gradient(x - e)) / 2e-6 for e in np.eye(len(x)) * 1e-6])
     np.testing.assert_allclose(problem.hessian(x), numeric, atol=1e-6 * max(1.0, np.abs(numeric).max()))
+
+
+def test_optimiser_failure_is_a_convergence_error(hs, monkeypatch):
+    import importlib
+
+    api = importlib.import_module("psychometrics.cfa._api")
+    estimation = importlib.import_module("psychometrics.cfa._estimation")
+    monkeypatch.setattr(api, "minimize", lambda problem, start: estimation.Solution(start, np.inf, 500, False))
+    with pytest.raises(pm.ConvergenceError, match="500 iterations") as info:
+        pm.cfa(MODELS["hs"], hs)
+    assert info.value.iterations == 500
