@@ -14,10 +14,12 @@ from .._checks import as_item_frame, check_choice
 from ..errors import ConvergenceError, DataError, IdentificationError, ModelError
 from ..model_syntax import ParsedModel, parse_model
 from ._estimation import MLDiscrepancy, Problem, minimize
+from ._fiml import FIMLDiscrepancy, FIMLProblem, missing_stats
 from ._fitmeasures import fit_measures
 from ._model import LisrelModel
 from ._partable import GROUP_EQUAL_CHOICES, ModelVariables, build_partable, model_variables, parameter_names
 from ._result import CFAResult
+from ._robust import covariance, extra_fit_measures
 from ._samplestats import SampleStats
 from ._standardize import standardize
 from ._start import group_starts
@@ -28,8 +30,8 @@ except ImportError:  # pragma: no cover - depends on the environment
     ThreadpoolController = None
 _BLAS = {}
 
-ESTIMATORS = ("ML",)
-MISSING = ("listwise",)
+ESTIMATORS = ("ML", "MLR")
+MISSING = ("listwise", "fiml", "ml")
 _Z975 = st.norm.ppf(0.975)
 
 
@@ -59,7 +61,7 @@ def _check_known(parsed: ParsedModel, observed, available, source: str) -> None:
             )
 
 
-def _stats_from_data(data, parsed, observed, group) -> tuple[list, list[SampleStats]]:
+def _stats_from_data(data, parsed, observed, group, fiml=False) -> tuple[list, list[SampleStats]]:
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"data must be a pandas DataFrame of respondents x variables; got {type(data).__name__}")
     _check_known(parsed, observed, data.columns, "data")
@@ -73,13 +75,17 @@ def _stats_from_data(data, parsed, observed, group) -> tuple[list, list[SampleSt
     if len(empty):
         raise DataError(f"data column {observed[empty[0]]!r} has no observed values; drop it from the model.")
     labels = data[group].to_numpy() if group is not None else np.ones(len(values), dtype=int)
-    complete = ~np.isnan(values).any(axis=1) & pd.notna(labels)
+    usable = ~np.isnan(values).all(axis=1) if fiml else ~np.isnan(values).any(axis=1)  # FIML drops empty rows
+    complete = usable & pd.notna(labels)
     values, labels = values[complete], labels[complete]
     raw_groups = pd.unique(labels)  # lavaan's order: first appearance
     groups = [_plain_label(v) for v in raw_groups]
     stats = []
     for raw, label in zip(raw_groups, groups):
         rows = values[labels == raw]
+        if fiml:
+            stats.append(missing_stats(rows, observed, f"group {label!r}" if group is not None else "the data"))
+            continue
         _check_group(rows, observed, label, group)
         stats.append(SampleStats.from_data(rows))
     return groups, stats
@@ -252,6 +258,8 @@ def _warn_improper(estimates: pd.DataFrame, problem, x, groups, latent) -> None:
 def _check_options(estimator, missing, group_equal, group, sample_cov) -> tuple[str, ...]:
     check_choice(estimator, ESTIMATORS, name="estimator")
     check_choice(missing, MISSING, name="missing")
+    if sample_cov is not None and (estimator == "MLR" or missing != "listwise"):
+        raise DataError(f"estimator={estimator!r} with missing={missing!r} needs the raw data (data=...), not sample_cov")
     group_equal = (group_equal,) if isinstance(group_equal, str) else tuple(group_equal)
     for item in group_equal:
         check_choice(item, GROUP_EQUAL_CHOICES, name="group_equal entry")
@@ -312,7 +320,7 @@ def cfa(
     fitMeasures() (see ``psychometrics.cfa._fitmeasures``). Reference: Rosseel (2012), J Stat Softw 48(2).
     """
     group_equal = _check_options(estimator, missing, group_equal, group, sample_cov)
-    prepared = _prepare(model, data, group, sample_cov, sample_mean, n_obs)
+    prepared = _prepare(model, data, group, sample_cov, sample_mean, n_obs, missing)
     with _single_threaded_blas():
         return _fit(prepared, group_equal=group_equal, group_partial=group_partial, std_lv=std_lv, estimator=estimator)
 
@@ -326,7 +334,8 @@ def fit_ladder(model, data, group, constraint_sets, **options) -> list[CFAResult
     fit_options = {k: options[k] for k in ("group_partial", "std_lv", "estimator") if k in options}
     group_equal = [_check_options(options.get("estimator", "ML"), options.get("missing", "listwise"), eq, group,
                                   options.get("sample_cov")) for eq in constraint_sets]
-    prepared = _prepare(model, data, group, options.get("sample_cov"), options.get("sample_mean"), options.get("n_obs"))
+    prepared = _prepare(model, data, group, options.get("sample_cov"), options.get("sample_mean"), options.get("n_obs"),
+                        options.get("missing", "listwise"))
     if len(prepared.groups) < 2:
         raise ModelError(f"group {group!r} has a single group ({prepared.groups}); comparing groups needs two or more")
     fits, previous = [], None
@@ -345,9 +354,10 @@ class _Prepared:
     groups: list
     stats: list
     meanstructure: bool
+    fiml: bool = False
 
 
-def _prepare(model, data, group, sample_cov, sample_mean, n_obs) -> _Prepared:
+def _prepare(model, data, group, sample_cov, sample_mean, n_obs, missing="listwise") -> _Prepared:
     """Parse the model and compute each group's sample statistics."""
     parsed = model if isinstance(model, ParsedModel) else parse_model(model)
     variables = model_variables(parsed)
@@ -358,11 +368,12 @@ def _prepare(model, data, group, sample_cov, sample_mean, n_obs) -> _Prepared:
             parsed, variables.observed, sample_cov, sample_mean, n_obs, multi or has_intercepts
         )
     elif data is not None:
-        groups, stats = _stats_from_data(data, parsed, variables.observed, group)
+        groups, stats = _stats_from_data(data, parsed, variables.observed, group, fiml=missing != "listwise")
     else:
         raise DataError("pass data=... (a DataFrame) or sample_cov=... with n_obs=...")
     text = model if isinstance(model, str) else ""
-    return _Prepared(text, parsed, variables, groups, stats, len(groups) > 1 or has_intercepts)
+    fiml = missing != "listwise"  # FIML always has a mean structure, as lavaan's missing = "ml"
+    return _Prepared(text, parsed, variables, groups, stats, len(groups) > 1 or has_intercepts or fiml, fiml)
 
 
 def _fit(prepared: _Prepared, *, group_equal=(), group_partial=(), std_lv=False, estimator="ML", start_from=None) -> CFAResult:
@@ -380,7 +391,11 @@ def _fit(prepared: _Prepared, *, group_equal=(), group_partial=(), std_lv=False,
         dummies=[(variables.observed.index(d), variables.structural.index(d)) for d in variables.dummies],
         n_exogenous=len(variables.ov_x),
     )
-    problem = Problem(lisrel, tuple(stats), MLDiscrepancy())
+    if (estimator == "MLR" or prepared.fiml) and variables.ov_x:
+        raise ModelError(f"estimator={estimator!r} / missing='fiml' with exogenous observed covariates "
+                         f"{list(variables.ov_x)} is not supported; model them as indicators or use estimator='ML'")
+    problem = (FIMLProblem(lisrel, tuple(stats), FIMLDiscrepancy()) if prepared.fiml
+               else Problem(lisrel, tuple(stats), MLDiscrepancy()))
     start = _start_vector(table, stats, variables, std_lv, lisrel.n_free, start_from)
     if start_from is not None and not np.isfinite(problem.objective(start)):
         start = _start_vector(table, stats, variables, std_lv, lisrel.n_free)
@@ -392,14 +407,14 @@ def _fit(prepared: _Prepared, *, group_equal=(), group_partial=(), std_lv=False,
             "misspecified or empirically under-identified.",
             solution.iterations,
         )
-    info = problem.n_total * problem.expected_information(solution.x)
+    info, vcov, sandwich_parts = covariance(problem, solution.x, estimator)
     if _singular_directions(info) is not None:
         warnings.warn("the information matrix is singular at the solution: standard errors are unreliable (model "
                       "may not be identified).", stacklevel=3)
-    vcov = np.linalg.pinv(info)
     estimates = _estimates_frame(problem, solution.x, vcov, groups, variables)
     _warn_improper(estimates, problem, solution.x, groups, variables.latent)
     measures = fit_measures(problem, solution.x)
+    measures.update(extra_fit_measures(problem, solution.x, measures, sandwich_parts))
     by_group = dict(zip(groups, (s.n_obs * f for s, f in zip(stats, problem.group_values(solution.x)))))
     return CFAResult(
         fit_measures=measures,

@@ -113,8 +113,9 @@ def fit_measures(problem: Problem, x: np.ndarray) -> dict[str, float]:
     group_values = problem.group_values(x)
     chisq = max(float(sum(s.n_obs * f for s, f in zip(problem.stats, group_values))), 0.0)
     df = groups * problem.model.n_data_moments - npar
-    base_chisq, base_df = baseline_chisq(problem)
-    logl, unrestricted = logliks(problem, x)
+    # incomplete data (FIML): the problem computes its casewise log-likelihoods and baseline itself
+    base_chisq, base_df = problem.baseline_chisq() if hasattr(problem, "baseline_chisq") else baseline_chisq(problem)
+    logl, unrestricted = problem.logliks(x) if hasattr(problem, "logliks") else logliks(problem, x)
     lower, upper = rmsea_ci(chisq, df, n, groups)
     return {
         "npar": npar,
