@@ -23,6 +23,7 @@ from .cfa import CFAResult
 from .cfa._api import fit_ladder
 from .cfa._model import Elements
 from .cfa._modindices import score_tests
+from .cfa._robust import chisq_difference
 from .errors import ModelError
 
 __all__ = ["measurement_invariance", "InvarianceResult", "LEVEL_CONSTRAINTS"]
@@ -41,6 +42,7 @@ CHEN_RMSEA = 0.015
 CHEN_SRMR = {"metric": 0.030}
 CHEN_SRMR_DEFAULT = 0.010
 TABLE_FIT = ("npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr", "aic", "bic")
+ROBUST_FIT = ("chisq_scaled", "chisq_scaling_factor", "pvalue_scaled", "cfi_robust", "tli_robust", "rmsea_robust")
 
 
 def _cumulative(levels) -> dict[str, tuple[str, ...]]:
@@ -64,15 +66,16 @@ def _comparison_table(fits: dict[str, CFAResult]) -> pd.DataFrame:
     rows, previous = [], None
     for level, fit in fits.items():
         fm = fit.fit_measures
-        row = {key: fm[key] for key in TABLE_FIT}
+        scaled = "chisq_scaling_factor" in fm  # estimator="MLR": robust columns, scaled difference test
+        row = {key: fm[key] for key in TABLE_FIT + (ROBUST_FIT if scaled else ())}
         if previous is None:
             row.update(delta_chisq=np.nan, delta_df=np.nan, delta_pvalue=np.nan, delta_cfi=np.nan,
                        delta_rmsea=np.nan, delta_srmr=np.nan, holds_chisq=None, holds_chen=None, holds=None)
         else:
             before = previous.fit_measures
-            d_chisq, d_df = fm["chisq"] - before["chisq"], fm["df"] - before["df"]
-            d_p = float(st.chi2.sf(d_chisq, d_df)) if d_df > 0 else np.nan
-            d_cfi, d_rmsea, d_srmr = fm["cfi"] - before["cfi"], fm["rmsea"] - before["rmsea"], fm["srmr"] - before["srmr"]
+            d_chisq, d_df, d_p = chisq_difference(before, fm)
+            cfi, rmsea = ("cfi_robust", "rmsea_robust") if scaled else ("cfi", "rmsea")
+            d_cfi, d_rmsea, d_srmr = fm[cfi] - before[cfi], fm[rmsea] - before[rmsea], fm["srmr"] - before["srmr"]
             chen = _chen_holds(level, d_cfi, d_rmsea, d_srmr)
             row.update(delta_chisq=d_chisq, delta_df=d_df, delta_pvalue=d_p, delta_cfi=d_cfi, delta_rmsea=d_rmsea,
                        delta_srmr=d_srmr, holds_chisq=bool(d_p >= 0.05), holds_chen=chen, holds=chen)
@@ -89,6 +92,11 @@ class InvarianceResult(Result):
     previous level, delta_chisq, delta_df, delta_pvalue (chi-square difference test), delta_cfi, delta_rmsea,
     delta_srmr, holds_chisq (delta_pvalue >= .05), holds_chen (Chen 2007 cut-offs) and holds (= holds_chen, the
     decision: the chi-square test rejects trivial differences in large samples; both are shown).
+    With ``estimator="MLR"`` the table adds chisq_scaled, chisq_scaling_factor, pvalue_scaled, cfi_robust,
+    tli_robust and rmsea_robust; delta_chisq/delta_pvalue are then the Satorra-Bentler (2001) scaled difference
+    test (lavTestLRT's default for MLR: method = "satorra.bentler.2001", computed from the unscaled chi-squares
+    and the Yuan-Bentler scaling factors), and delta_cfi/delta_rmsea (and Chen's rule) use the robust CFI and
+    RMSEA of Brosseau-Liang & Savalei (2018, 2019).
     ``fits``: level -> CFAResult. ``constraints``: level -> group_equal used.
     """
 

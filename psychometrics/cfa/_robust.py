@@ -296,3 +296,17 @@ def extra_fit_measures(problem: Problem, x: np.ndarray, measures: dict, parts: t
     if fiml and df > 0:
         out.update(fiml_corrected(problem, x, df, base_df, scaled=parts is not None))
     return out
+
+
+def chisq_difference(free: dict, restricted: dict) -> tuple[float, float, float]:
+    """(delta chisq, delta df, p) between nested fits' fit measures, as lavaan's lavTestLRT: the plain
+    difference for ML, and for a scaled test (MLR) the scaled difference of Satorra & Bentler (2001)
+    (lav_test_diff_SatorraBentler2001, lavTestLRT's default for MLR): ``(T0 - T1) / cd`` with
+    ``cd = (df0 c0 - df1 c1) / (df0 - df1)`` from the unscaled statistics T and scaling factors c."""
+    d_df = restricted["df"] - free["df"]
+    d_chisq = restricted["chisq"] - free["chisq"]
+    if "chisq_scaling_factor" in restricted and d_df > 0:
+        c1 = free["chisq_scaling_factor"] if free["df"] > 0 else 1.0
+        cd = (restricted["df"] * restricted["chisq_scaling_factor"] - free["df"] * c1) / d_df
+        d_chisq = d_chisq / cd if cd > 0 else np.nan
+    return d_chisq, d_df, float(st.chi2.sf(d_chisq, d_df)) if d_df > 0 else np.nan
