@@ -132,6 +132,8 @@ def _equal_category(lhs: str, op: str, rhs: str, latent) -> str:
         return "regressions"
     if op == "~1":
         return "means" if lhs in latent else "intercepts"
+    if op in ("|", "~*~"):  # ordinal items' thresholds and scaling factors (psychometrics.cfa._ordinal)
+        return "thresholds" if op == "|" else "scaling"
     if lhs in latent:
         return "lv.variances" if lhs == rhs else "lv.covariances"
     return "residuals" if lhs == rhs else "residual.covariances"

@@ -1,0 +1,77 @@
+# Reference values for tests/test_cfa_ordinal.py: CFA of ordinal items (WLSMV) and the ordinal invariance ladder.
+# R 4.2.2, lavaan 0.6-14, semTools 0.5-6. Run from the repository root: Rscript tests/reference/cfa_ordinal.R
+# Reads the project's bundled bfi CSV so that R and Python see identical data; writes tests/reference/cfa_ordinal.json.
+suppressMessages({library(lavaan); library(semTools)})
+library(jsonlite)
+
+BFI <- read.csv("psychometrics/datasets/data/bfi.csv", row.names = 1)
+ITEMS <- c(paste0("A", 1:5), paste0("C", 1:5))
+FIT_NAMES <- c("npar", "chisq", "df", "pvalue", "chisq.scaled", "df.scaled", "pvalue.scaled", "chisq.scaling.factor",
+               "baseline.chisq", "baseline.df", "baseline.chisq.scaled", "cfi", "tli", "cfi.scaled", "tli.scaled",
+               "ntotal", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper", "rmsea.pvalue", "rmsea.scaled", "srmr")
+
+describe <- function(fit, call, estimates = TRUE) {
+  labels <- lavInspect(fit, "group.label")
+  if (length(labels) == 0) labels <- "1"
+  out <- list(call = call, groups = as.list(labels), fit = as.list(fitMeasures(fit, FIT_NAMES)),
+              options = lavInspect(fit, "options")[c("estimator", "test", "se", "parameterization", "missing")])
+  if (estimates) {
+    pe <- parameterEstimates(fit, remove.eq = TRUE, remove.system.eq = TRUE, remove.def = TRUE)
+    ss <- standardizedSolution(fit, type = "std.all", remove.eq = TRUE, remove.def = TRUE, se = FALSE)
+    sl <- standardizedSolution(fit, type = "std.lv", remove.eq = TRUE, remove.def = TRUE, se = FALSE)
+    grp <- if (is.null(pe$group)) rep(1L, nrow(pe)) else pe$group
+    out$estimates <- data.frame(lhs = pe$lhs, op = pe$op, rhs = pe$rhs, group = labels[grp], est = pe$est,
+                                se = pe$se, std_lv = sl$est.std, std_all = ss$est.std)
+  }
+  out
+}
+
+AC.model <- "agree =~ A1 + A2 + A3 + A4 + A5
+consc =~ C1 + C2 + C3 + C4 + C5"
+AC.corr <- paste(AC.model, "C4 ~~ C5", sep = "\n")
+cases <- list()
+cases$ac <- describe(cfa(AC.model, data = BFI, ordered = ITEMS), "cfa(AC.model, data = bfi, ordered = ITEMS)")
+cases$ac_corr_std_lv <- describe(cfa(AC.corr, data = BFI, ordered = ITEMS, std.lv = TRUE),
+                                 "cfa(AC.corr, data = bfi, ordered = ITEMS, std.lv = TRUE)")
+cases$gender_configural <- describe(cfa(AC.model, data = BFI, ordered = ITEMS, group = "gender"),
+                                    "cfa(AC.model, data = bfi, ordered = ITEMS, group = 'gender')")
+equal <- list(thresholds = "thresholds", thresholds_loadings = c("thresholds", "loadings"),
+              thresholds_loadings_intercepts = c("thresholds", "loadings", "intercepts"))
+for (name in names(equal)) {
+  cases[[paste0("gender_", name)]] <- describe(
+    cfa(AC.model, data = BFI, ordered = ITEMS, group = "gender", group.equal = equal[[name]]),
+    sprintf("cfa(AC.model, data = bfi, ordered = ITEMS, group = 'gender', group.equal = c(%s))",
+            paste(sprintf("'%s'", equal[[name]]), collapse = ", ")))
+}
+
+# Wu & Estabrook (2016) ladder as semTools builds it (ID.fac = "std.lv", ID.cat = "Wu.Estabrook.2016")
+ladder <- list(configural = "", thresholds = "thresholds", metric = c("thresholds", "loadings"),
+               scalar = c("thresholds", "loadings", "intercepts"))
+fits <- list()
+for (level in names(ladder)) {
+  syntax <- as.character(measEq.syntax(configural.model = AC.model, data = BFI, ordered = ITEMS,
+                                       parameterization = "delta", ID.fac = "std.lv",
+                                       ID.cat = "Wu.Estabrook.2016", group = "gender",
+                                       group.equal = ladder[[level]]))
+  fits[[level]] <- cfa(syntax, data = BFI, ordered = ITEMS, group = "gender")
+  cases[[paste0("ladder_", level)]] <- describe(
+    fits[[level]], sprintf("measEq.syntax(AC.model, ordered = ITEMS, ID.fac = 'std.lv', ID.cat = 'Wu.Estabrook.2016', group = 'gender', group.equal = '%s')", level),
+    estimates = (level == "thresholds"))
+}
+lrt <- lavTestLRT(fits$configural, fits$thresholds, fits$metric, fits$scalar)
+ladder_lrt <- data.frame(level = names(ladder), df = lrt$Df, chisq = lrt$Chisq, delta_chisq = lrt[["Chisq diff"]],
+                         delta_df = lrt[["Df diff"]], delta_pvalue = lrt[["Pr(>Chisq)"]])
+
+out <- list(
+  generated_by = "tests/reference/cfa_ordinal.R",
+  r_version = R.version.string,
+  lavaan_version = as.character(packageVersion("lavaan")),
+  semtools_version = as.character(packageVersion("semTools")),
+  items = ITEMS,
+  models = list(ac = AC.model, ac_corr = AC.corr),
+  cases = cases,
+  ladder_lrt = ladder_lrt,
+  lrt_method = attr(lrt, "heading")
+)
+writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, na = "null", dataframe = "columns", pretty = FALSE),
+           "tests/reference/cfa_ordinal.json")
