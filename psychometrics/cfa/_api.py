@@ -281,6 +281,7 @@ def cfa(
     sample_cov=None,
     sample_mean=None,
     n_obs=None,
+    ordered=None,
 ) -> CFAResult:
     """Fit a confirmatory factor analysis / structural equation model by maximum likelihood, as lavaan.
 
@@ -304,6 +305,11 @@ def cfa(
     sample_cov, sample_mean, n_obs :
         Fit from moments instead of data: an unbiased covariance DataFrame (or dict group -> DataFrame), means
         (Series or dict) and N (int or dict). The covariance is rescaled by (N-1)/N as lavaan does.
+    ordered : list of str or True, optional
+        Ordinal items (True: all observed variables; every indicator must be ordinal): lavaan's WLSMV (DWLS on
+        thresholds and polychoric correlations, robust standard errors, scaled-shifted chi-square, delta
+        parameterisation, complete cases); ``estimator`` "ML" (the default) or "WLSMV". ``group_equal`` may also
+        hold "thresholds". See ``psychometrics.cfa._ordinal``; R: ``cfa(model, data, ordered = ordered)``.
 
     Returns
     -------
@@ -319,6 +325,13 @@ def cfa(
     errors come from the expected information (lavaan's default for complete-data ML); ``fit_measures`` follows
     fitMeasures() (see ``psychometrics.cfa._fitmeasures``). Reference: Rosseel (2012), J Stat Softw 48(2).
     """
+    if ordered is not None and ordered is not False:
+        from ._ordinal import cfa_ordinal  # imports this module, hence imported here
+
+        if sample_cov is not None:
+            raise DataError("ordered items need the raw data (data=...), not sample_cov")
+        return cfa_ordinal(model, data, ordered=ordered, group=group, group_equal=group_equal,
+                           group_partial=group_partial, std_lv=std_lv, estimator=estimator, missing=missing)
     group_equal = _check_options(estimator, missing, group_equal, group, sample_cov)
     prepared = _prepare(model, data, group, sample_cov, sample_mean, n_obs, missing)
     with _single_threaded_blas():
@@ -328,9 +341,14 @@ def cfa(
 def fit_ladder(model, data, group, constraint_sets, **options) -> list[CFAResult]:
     """Fit one model under several group_equal sets, reading the data once and warm-starting each fit from the
     previous solution (used by measurement_invariance)."""
-    unknown = set(options) - {"group_partial", "std_lv", "estimator", "missing", "sample_cov", "sample_mean", "n_obs"}
+    unknown = set(options) - {"group_partial", "std_lv", "estimator", "missing", "sample_cov", "sample_mean", "n_obs",
+                              "ordered"}
     if unknown:
         raise ModelError(f"unknown option(s) {sorted(unknown)}; see psychometrics.cfa for the options")
+    if options.get("ordered") is not None and options.get("ordered") is not False:
+        from ._ordinal import ordinal_ladder  # imports this module, hence imported here
+
+        return ordinal_ladder(model, data, group, constraint_sets, **options)
     fit_options = {k: options[k] for k in ("group_partial", "std_lv", "estimator") if k in options}
     group_equal = [_check_options(options.get("estimator", "ML"), options.get("missing", "listwise"), eq, group,
                                   options.get("sample_cov")) for eq in constraint_sets]

@@ -55,6 +55,11 @@ class CategoricalStats:
         return np.concatenate([self.thresholds, self.correlation[rows, cols]])
 
     @property
+    def cov(self) -> np.ndarray:
+        """The polychoric correlations (lavaan's sampstat "cov" for ordinal items)."""
+        return self.correlation
+
+    @property
     def weights(self) -> np.ndarray:
         """The diagonal DWLS weights: 1 / diag(NACOV) (lavaan's WLS.VD)."""
         return 1.0 / np.diag(self.nacov)

@@ -244,6 +244,7 @@ def dwls_fit_measures(problem: DWLSProblem, x: np.ndarray) -> dict[str, float]:
         "df": df,
         "pvalue": float(st.chi2.sf(chisq, df)) if df > 0 else np.nan,
         "chisq_scaled": scaled,
+        "df_scaled": df,
         "pvalue_scaled": float(st.chi2.sf(scaled, df)) if df > 0 else np.nan,
         "chisq_scaling_factor": factor,
         "chisq_shift_parameter": shift,

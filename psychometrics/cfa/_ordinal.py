@@ -263,8 +263,10 @@ def cfa_ordinal(model, data, *, ordered, group=None, group_equal=(), group_parti
 
 
 def ordinal_ladder(model, data, group, constraint_sets, *, ordered, group_partial=(), std_lv=False,
-                   estimator="ML", missing="listwise") -> list[CFAResult]:
+                   estimator="ML", missing="listwise", sample_cov=None, sample_mean=None, n_obs=None) -> list[CFAResult]:
     """Fits of one model under several group_equal sets, warm-starting each from the previous one."""
+    if sample_cov is not None or sample_mean is not None or n_obs is not None:
+        raise DataError("ordered items need the raw data (data=...), not sample_cov/sample_mean/n_obs")
     sets = [check_ordinal_options(estimator, missing, eq) for eq in constraint_sets]
     prepared = prepare_ordinal(model, data, group, ordered)
     if len(prepared.groups) < 2:

@@ -40,8 +40,8 @@ def standardize(
             std_lv[k], std_all[k] = value * s_lv(rhs) / s_lv(lhs), value * s_all(rhs) / s_all(lhs)
         elif op == "~1":
             std_lv[k], std_all[k] = value / s_lv(lhs), value / s_all(lhs)
-        elif op in ("|", "~*~"):  # thresholds on the latent response's scale; scaling factors unchanged
-            std_lv[k], std_all[k] = value, value / s_all(lhs) if op == "|" else value
+        elif op in ("|", "~*~"):  # ordinal items' thresholds (divided by the latent response's SD), scaling factors
+            std_lv[k], std_all[k] = value, value / s_all(lhs) if op == "|" else value * s_all(lhs)
         elif lhs == rhs:
             std_lv[k], std_all[k] = value / s_lv(lhs) ** 2, value / s_all(lhs) ** 2
         else:
