@@ -169,11 +169,22 @@ class Problem:
     def expected_information(self, x: np.ndarray) -> np.ndarray:
         """Unit expected information sum_g w_g Delta_g' I_g Delta_g (lavaan's information="expected")."""
         model, total = self.model, np.zeros((self.model.n_free, self.model.n_free))
-        for g, (w, (sigma, _)) in enumerate(zip(self.weights, model.implied(x))):
+        for g, (w, s, (sigma, _)) in enumerate(zip(self.weights, self.stats, model.implied(x))):
             deriv = model.element_derivatives(x, g, model.own_elements(g))
             incidence = model.incidence(g)
-            total += w * incidence.T @ self.discrepancy.element_information(sigma, deriv) @ incidence
+            total += w * incidence.T @ self._element_information(s, sigma, deriv) @ incidence
         return total
+
+    def _element_information(self, stats: SampleStats, sigma: np.ndarray, deriv) -> np.ndarray:
+        """A group's unit expected information of the elements (incomplete data also need the statistics)."""
+        return self.discrepancy.element_information(sigma, deriv)
+
+    def _moment_gradient(self, stats: SampleStats, sigma: np.ndarray, mu: np.ndarray | None) -> tuple:
+        """(C, W d): dF/dSigma = C (symmetric-matrix derivative) and dF/dmu = -2 W d (None without means)."""
+        weight = np.linalg.inv(sigma)
+        d = None if mu is None else stats.mean - mu
+        c = weight - weight @ (stats.cov + (np.outer(d, d) if d is not None else 0)) @ weight
+        return c, None if d is None else weight @ d
 
     def hessian(self, x: np.ndarray) -> np.ndarray:
         """Exact Hessian of the objective (analytic second derivatives)."""
@@ -182,10 +193,7 @@ class Problem:
             elements = model.own_elements(g)
             deriv = model.element_derivatives(x, g, elements)
             mu = self._mu(mu)
-            weight = np.linalg.inv(sigma)
-            d = None if mu is None else s.mean - mu
-            c = weight - weight @ (s.cov + (np.outer(d, d) if d is not None else 0)) @ weight
-            curvature = model.element_curvature(x, g, elements, c, None if d is None else weight @ d)
+            curvature = model.element_curvature(x, g, elements, *self._moment_gradient(s, sigma, mu))
             incidence = model.incidence(g)
             total += w * incidence.T @ self.discrepancy.element_hessian(s, sigma, mu, deriv, curvature) @ incidence
         return total

@@ -215,26 +215,14 @@ class FIMLDiscrepancy:
 
 @dataclasses.dataclass(frozen=True)
 class FIMLProblem(Problem):
-    """A :class:`Problem` on incomplete data: the information and Hessian sum the missing-data patterns."""
+    """A :class:`Problem` on incomplete data: the information and the Hessian's curvature term sum the
+    missing-data patterns."""
 
-    def expected_information(self, x: np.ndarray) -> np.ndarray:
-        model, total = self.model, np.zeros((self.model.n_free, self.model.n_free))
-        for g, (w, s, (sigma, _)) in enumerate(zip(self.weights, self.stats, model.implied(x))):
-            deriv = model.element_derivatives(x, g, model.own_elements(g))
-            incidence = model.incidence(g)
-            total += w * incidence.T @ self.discrepancy.element_information(s, sigma, deriv) @ incidence
-        return total
+    def _element_information(self, stats, sigma, deriv) -> np.ndarray:
+        return self.discrepancy.element_information(stats, sigma, deriv)
 
-    def hessian(self, x: np.ndarray) -> np.ndarray:
-        model, total = self.model, np.zeros((self.model.n_free, self.model.n_free))
-        for g, (w, s, (sigma, mu)) in enumerate(zip(self.weights, self.stats, model.implied(x))):
-            elements = model.own_elements(g)
-            deriv = model.element_derivatives(x, g, elements)
-            c, wd = self.discrepancy.moment_gradient(s, sigma, mu)
-            curvature = model.element_curvature(x, g, elements, c, wd)
-            incidence = model.incidence(g)
-            total += w * incidence.T @ self.discrepancy.element_hessian(s, sigma, mu, deriv, curvature) @ incidence
-        return total
+    def _moment_gradient(self, stats, sigma, mu) -> tuple[np.ndarray, np.ndarray]:
+        return self.discrepancy.moment_gradient(stats, sigma, mu)
 
     def logliks(self, x: np.ndarray) -> tuple[float, float]:
         """(logl, unrestricted logl): the casewise log-likelihoods of the model and of the EM saturated model."""
