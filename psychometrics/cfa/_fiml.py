@@ -15,6 +15,7 @@ Mp$empty.idx) and ``n_obs`` counts the others.
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import numpy as np
 
@@ -50,6 +51,11 @@ class MissingStats(SampleStats):
     patterns: tuple = ()
     baseline_mean: np.ndarray | None = None
     baseline_var: np.ndarray | None = None
+
+    @functools.cached_property
+    def h1_minus_two_loglik(self) -> float:
+        """``-2 logl`` (without log 2 pi terms) of the saturated model at the EM moments."""
+        return minus_two_loglik(self.patterns, self.mean, self.cov)
 
 
 def _patterns(values: np.ndarray) -> tuple[Pattern, ...]:
@@ -168,7 +174,7 @@ class FIMLDiscrepancy:
 
     def value(self, stats: MissingStats, sigma: np.ndarray, mu: np.ndarray | None) -> float:
         h0 = minus_two_loglik(stats.patterns, mu, sigma)
-        return float((h0 - minus_two_loglik(stats.patterns, stats.mean, stats.cov)) / stats.n_obs)
+        return float((h0 - stats.h1_minus_two_loglik) / stats.n_obs)
 
     def element_gradient(self, stats: MissingStats, sigma, mu, deriv) -> np.ndarray:
         total = 0.0
@@ -230,14 +236,14 @@ class FIMLProblem(Problem):
         for s, (sigma, mu) in zip(self.stats, self.model.implied(x)):
             const = log_2pi_terms(s.patterns)
             logl -= 0.5 * (const + minus_two_loglik(s.patterns, mu, sigma))
-            unrestricted -= 0.5 * (const + minus_two_loglik(s.patterns, s.mean, s.cov))
+            unrestricted -= 0.5 * (const + s.h1_minus_two_loglik)
         return float(logl), float(unrestricted)
 
     def baseline_chisq(self) -> tuple[float, int]:
         """Independence model: 2 (logl_h1 - logl_baseline); df as for complete data with a mean structure."""
         chisq = 0.0
         for s in self.stats:
-            h1 = minus_two_loglik(s.patterns, s.mean, s.cov)
+            h1 = s.h1_minus_two_loglik
             chisq += minus_two_loglik(s.patterns, s.baseline_mean, np.diag(s.baseline_var)) - h1
         p = self.model.p
         return float(chisq), len(self.stats) * (self.model.n_data_moments - 2 * p)

@@ -138,12 +138,9 @@ def _h1_trace(stats, meanstructure: bool) -> float:
     return float(np.sum(np.linalg.inv(a1) * b1.T))
 
 
-def scaling_factor(problem: Problem, a_inv: np.ndarray, b0: list[np.ndarray], df: int) -> float:
-    """Yuan-Bentler (Mplus) scaling factor c = tr(U Gamma) / df."""
-    meanstructure = problem.model.meanstructure
-    trace = 0.0
-    for w, s, b in zip(problem.weights, problem.stats, b0):
-        trace += _h1_trace(s, meanstructure) - w * np.sum(b * a_inv.T)
+def scaling_factor(problem: Problem, a_inv: np.ndarray, b0: list[np.ndarray], h1_traces, df: int) -> float:
+    """Yuan-Bentler (Mplus) scaling factor c = tr(U Gamma) / df (``h1_traces``: each group's tr(A1^-1 B1))."""
+    trace = sum(h1 - w * np.sum(b * a_inv.T) for w, b, h1 in zip(problem.weights, b0, h1_traces))
     return trace / df if df > 0 else np.nan
 
 
@@ -159,17 +156,17 @@ def _baseline_selection(p: int, meanstructure: bool) -> np.ndarray:
     return np.concatenate([np.arange(p), diagonal]) if meanstructure else diagonal
 
 
-def baseline_scaling_factor(problem: Problem, df: int) -> float:
+def baseline_scaling_factor(problem: Problem, h1_traces, df: int) -> float:
     """The independence model's Yuan-Bentler factor: its parameters are separate per group, so each group adds
     tr(A1^-1 B1) - tr(Ab^-1 B0b) with Ab, B0b the rows/columns of the means and variances."""
     meanstructure = problem.model.meanstructure
     sel = _baseline_selection(problem.model.p, meanstructure)
     trace = 0.0
-    for s in problem.stats:
+    for s, h1 in zip(problem.stats, h1_traces):
         mu, sigma = _baseline_moments(s)
         ab = observed_information(s, mu, sigma, meanstructure)[np.ix_(sel, sel)]
         bb = first_order_information(s, mu, sigma, meanstructure)[np.ix_(sel, sel)]
-        trace += _h1_trace(s, meanstructure) - np.sum(np.linalg.inv(ab) * bb.T)
+        trace += h1 - np.sum(np.linalg.inv(ab) * bb.T)
     return trace / df
 
 
@@ -287,8 +284,9 @@ def extra_fit_measures(problem: Problem, x: np.ndarray, measures: dict, parts: t
     df, base_df = measures["df"], measures["baseline_df"]
     out = {}
     if parts is not None:
-        c = scaling_factor(problem, *parts, df)
-        c_base = baseline_scaling_factor(problem, base_df)
+        h1_traces = [_h1_trace(s, problem.model.meanstructure) for s in problem.stats]
+        c = scaling_factor(problem, *parts, h1_traces, df)
+        c_base = baseline_scaling_factor(problem, h1_traces, base_df)
         out.update(scaled_measures(measures, c, c_base, groups))
         if not fiml:
             out.update(robust_measures(measures["chisq"], df, measures["baseline_chisq"], base_df, c, c_base,
