@@ -290,7 +290,8 @@ def cfa(
     model : str or ParsedModel
         lavaan model syntax (see :func:`psychometrics.parse_model`).
     data : DataFrame, optional
-        Respondents x variables. Cases with a missing value on a model variable are dropped (listwise).
+        Respondents x variables. Cases with a missing value on a model variable are dropped (listwise) unless
+        ``missing="fiml"``.
     group : str, optional
         Column holding the group; a multi-group model is fitted (groups in order of appearance, as lavaan).
     group_equal : sequence of str
@@ -300,8 +301,17 @@ def cfa(
         Parameters exempt from ``group_equal``, e.g. ``"visual =~ x3"``, ``"x3 ~1"``.
     std_lv : bool
         Identify factors by unit variances instead of marker variables.
-    estimator, missing : str
-        ``"ML"`` and ``"listwise"`` (complete-data normal-theory ML).
+    estimator : str
+        ``"ML"`` (normal-theory ML) or ``"MLR"`` (ML estimates with Huber-White standard errors around the observed
+        information, the Yuan-Bentler (Mplus) scaled chi-square, and ``fit_measures`` adding chisq_scaled,
+        df_scaled, pvalue_scaled, chisq_scaling_factor, baseline_chisq_scaled (..._scaling_factor), cfi_scaled,
+        tli_scaled, rmsea_scaled (with CI and p), cfi_robust, tli_robust, rmsea_robust (with CI and p); see
+        ``psychometrics.cfa._robust``). R: ``cfa(..., estimator = "MLR")``.
+    missing : str
+        ``"listwise"``, or ``"fiml"`` (alias ``"ml"``): full-information ML on all cases with at least one answer
+        (casewise likelihood by missing-data pattern, EM saturated model for the chi-square, observed-information
+        standard errors, lavaan's FIML-corrected cfi_robust/rmsea_robust; see ``psychometrics.cfa._fiml``).
+        R: ``cfa(..., missing = "fiml")``. Raw data only; modification indices are not available with FIML.
     sample_cov, sample_mean, n_obs :
         Fit from moments instead of data: an unbiased covariance DataFrame (or dict group -> DataFrame), means
         (Series or dict) and N (int or dict). The covariance is rescaled by (N-1)/N as lavaan does.
@@ -322,7 +332,8 @@ def cfa(
     -----
     Equivalent R call (lavaan 0.6-14): ``cfa(model, data, group = group, group.equal = group_equal,
     group.partial = group_partial, std.lv = std_lv)`` (or ``sem()``, whose defaults are the same). Standard
-    errors come from the expected information (lavaan's default for complete-data ML); ``fit_measures`` follows
+    errors come from the expected information (lavaan's default for complete-data ML; the observed information
+    with FIML, the sandwich with MLR, as lavaan 0.6-14); ``fit_measures`` follows
     fitMeasures() (see ``psychometrics.cfa._fitmeasures``). Reference: Rosseel (2012), J Stat Softw 48(2).
     """
     if ordered is not None and ordered is not False:
