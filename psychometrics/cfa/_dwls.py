@@ -232,7 +232,8 @@ def _srmr(problem: DWLSProblem, x: np.ndarray) -> float:
 
 def dwls_fit_measures(problem: DWLSProblem, x: np.ndarray) -> dict[str, float]:
     """fitMeasures() of a WLSMV fit: standard and scaled-shifted chi-square, CFI, TLI, RMSEA, SRMR."""
-    n, groups, npar = problem.n_total, len(problem.stats), problem.model.n_free
+    groups, npar = len(problem.stats), problem.model.n_free
+    n = problem.n_total - groups  # lavaan's lav_utils_get_ntotal for estimators other than ML
     chisq = max(float(sum((s.n_obs - 1) * f for s, f in zip(problem.stats, problem.group_values(x)))), 0.0)
     df = groups * problem.model.n_data_moments - npar
     scaled, factor, shift = scaled_shifted(chisq, df, *problem.ugamma_traces(x)) if df > 0 else (chisq, np.nan, 0.0)
@@ -261,7 +262,7 @@ def dwls_fit_measures(problem: DWLSProblem, x: np.ndarray) -> dict[str, float]:
         "aic": np.nan,
         "bic": np.nan,
         "bic2": np.nan,
-        "ntotal": n,
+        "ntotal": problem.n_total,
         "rmsea": rmsea(chisq, df, n, groups),
         "rmsea_ci_lower": lower,
         "rmsea_ci_upper": upper,
@@ -269,3 +270,40 @@ def dwls_fit_measures(problem: DWLSProblem, x: np.ndarray) -> dict[str, float]:
         "rmsea_scaled": rmsea(scaled, df, n, groups),
         "srmr": _srmr(problem, x),
     }
+
+
+def _stacked_jacobian(problem: DWLSProblem, x: np.ndarray) -> np.ndarray:
+    return np.vstack([problem.model.jacobian(x, g) for g in range(len(problem.stats))])
+
+
+def satorra_2000(free: tuple[DWLSProblem, np.ndarray, float, int],
+                 restricted: tuple[DWLSProblem, np.ndarray, float, int]) -> tuple[float, int, float]:
+    """Scaled-shifted chi-square difference test of nested WLSMV fits (Satorra 2000; lavaan's lavTestLRT with
+    method "satorra.2000", lav_test_diff_Satorra2000 with A.method = "delta").
+
+    Each argument is (problem, solution, chisq, df). The restricted model's Jacobian ``Delta0`` is projected on
+    the free model's, ``H = Delta1^+ Delta0``, and the rows of ``A`` span the left null space of ``H`` (the
+    directions the restricted model cannot move in). With ``P`` the free model's information,
+    ``M = P^-1 A' (A P^-1 A')^+ A P^-1`` and ``U = V Delta1 M Delta1' V`` (``V = bdiag(W_g)``, ``Gamma =
+    bdiag(N_g/N Gamma_g)``): ``a = sqrt(m / tr((U Gamma)^2))``, ``T = a (T0 - T1) + m - a tr(U Gamma)`` with
+    ``m`` the difference in degrees of freedom. Returns (T, m, p-value).
+    """
+    (problem, x1, chisq1, df1), (problem0, x0, chisq0, df0) = free, restricted
+    m = df0 - df1
+    if m <= 0:
+        return chisq0 - chisq1, m, np.nan
+    delta1 = _stacked_jacobian(problem, x1)
+    h = np.linalg.pinv(delta1) @ _stacked_jacobian(problem0, x0)
+    left, values, _ = np.linalg.svd(h)
+    rank = int(np.sum(values > max(h.shape) * np.finfo(float).eps * values.max()))
+    a = left[:, rank:].T
+    p_inv = np.linalg.inv(problem.expected_information(x1, fractions=True))
+    apa = a @ p_inv @ a.T
+    middle = p_inv @ a.T @ np.linalg.pinv(apa) @ a @ p_inv
+    v = np.concatenate([s.weights for s in problem.stats])
+    vd = v[:, None] * delta1
+    u = vd @ middle @ vd.T
+    trace, trace2 = _traces(u, problem.stats, 1 / problem.fractions)
+    scale = np.sqrt(m / trace2)
+    statistic = float(scale * (chisq0 - chisq1) + m - scale * trace)
+    return statistic, m, float(st.chi2.sf(statistic, m))

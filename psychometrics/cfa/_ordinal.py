@@ -134,20 +134,25 @@ def prepare_ordinal(model, data, group, ordered) -> OrdinalData:
     return OrdinalData(model if isinstance(model, str) else "", parsed, variables, groups, stats, n_levels)
 
 
-def _group_rows(records: list[dict], g: int, variables, n_levels, group_equal) -> list[dict]:
-    """One group's rows in lavaan's order: user terms, thresholds, defaults, scaling factors, intercepts/means."""
+def _group_rows(records: list[dict], g: int, variables, n_levels, group_equal, wu_estabrook: bool) -> list[dict]:
+    """One group's rows in lavaan's order: user terms, thresholds, defaults, scaling factors, intercepts/means.
+
+    With equal thresholds the scaling factors are free in groups 2..G and so are the latent means (lavaan) or,
+    while the intercepts are not equal, the items' intercepts (``wu_estabrook``: Wu & Estabrook 2016, as
+    semTools::measEq.syntax(ID.cat = "Wu.Estabrook.2016"))."""
     ov = {name: i for i, name in enumerate(variables.observed)}
     thresholds_equal = "thresholds" in group_equal
+    free_intercepts = wu_estabrook and thresholds_equal and g > 0 and "intercepts" not in group_equal
     rows = [dict(r) for r in records if r["group"] == g]
     for r in rows:
         if r["user"]:
             continue
         if r["op"] == "~1" and r["lhs"] in ov:
-            r.update(free=False, ustart=0.0)
+            r.update(free=free_intercepts, ustart=np.nan if free_intercepts else 0.0)
         elif r["op"] == "~~" and r["lhs"] == r["rhs"] and r["lhs"] in ov:
             r.update(free=False, ustart=1.0)  # the residual variance follows from the scaling factor
         elif r["op"] == "~1" and thresholds_equal and g > 0 and "means" not in group_equal:
-            r.update(free=True, ustart=np.nan)
+            r.update(free=not free_intercepts, ustart=0.0 if free_intercepts else np.nan)
     extra = dict(user=False, ustart=np.nan, label="", start=np.nan, line=0, column=0, exo=False, col=0)
     starts = np.concatenate([[0], np.cumsum(np.asarray(n_levels) - 1)])
     thresholds = [dict(extra, lhs=name, op="|", rhs=f"t{k + 1}", group=g, free=True, matrix="tau", row=starts[j] + k)
@@ -176,12 +181,14 @@ def _free_indices(records: list[dict], group_equal, group_partial, latent) -> li
     return [renumber[v] if v >= 0 else -1 for v in x]
 
 
-def ordinal_partable(prepared: OrdinalData, *, std_lv: bool, group_equal, group_partial) -> pd.DataFrame:
+def ordinal_partable(prepared: OrdinalData, *, std_lv: bool, group_equal, group_partial,
+                     wu_estabrook: bool = False) -> pd.DataFrame:
     variables, n_groups = prepared.variables, len(prepared.groups)
     base = build_partable(prepared.parsed, variables, n_groups, std_lv=std_lv, meanstructure=True,
                           group_equal=[e for e in group_equal if e != "thresholds"], group_partial=group_partial)
     records = base.to_dict("records")
-    rows = [r for g in range(n_groups) for r in _group_rows(records, g, variables, prepared.n_levels, group_equal)]
+    rows = [r for g in range(n_groups) for r in _group_rows(records, g, variables, prepared.n_levels, group_equal,
+                                                                    wu_estabrook)]
     x = _free_indices(rows, group_equal, group_partial, variables.latent)
     columns = {name: [r.get(name) for r in rows] for name in COLUMNS}
     columns["x"] = x
@@ -200,12 +207,14 @@ def _start(table, prepared: OrdinalData, lisrel_free: int, n_free: int, std_lv: 
     return x
 
 
-def fit_ordinal(prepared: OrdinalData, *, group_equal=(), group_partial=(), std_lv=False, start_from=None) -> CFAResult:
+def fit_ordinal(prepared: OrdinalData, *, group_equal=(), group_partial=(), std_lv=False, start_from=None,
+                wu_estabrook=False) -> CFAResult:
     """Build the model, estimate by DWLS and assemble the WLSMV result."""
     variables, groups, stats = prepared.variables, prepared.groups, prepared.stats
     if len(groups) == 1 and group_equal:
         raise ModelError("group_equal needs a multi-group model: pass group=... (a column with two or more groups)")
-    table = ordinal_partable(prepared, std_lv=std_lv, group_equal=group_equal, group_partial=group_partial)
+    table = ordinal_partable(prepared, std_lv=std_lv, group_equal=group_equal, group_partial=group_partial,
+                             wu_estabrook=wu_estabrook)
     lisrel_table = table[table["matrix"].isin(MATRICES)].reset_index(drop=True)
     lisrel = LisrelModel(lisrel_table, len(variables.observed), len(variables.structural), len(groups), True)
     model = CategoricalModel(table, lisrel, [s.threshold_item for s in stats])
@@ -264,7 +273,8 @@ def cfa_ordinal(model, data, *, ordered, group=None, group_equal=(), group_parti
 
 def ordinal_ladder(model, data, group, constraint_sets, *, ordered, group_partial=(), std_lv=False,
                    estimator="ML", missing="listwise", sample_cov=None, sample_mean=None, n_obs=None) -> list[CFAResult]:
-    """Fits of one model under several group_equal sets, warm-starting each from the previous one."""
+    """Fits of one model under several group_equal sets (Wu & Estabrook's identification), warm-starting each
+    from the previous one (used by measurement_invariance)."""
     if sample_cov is not None or sample_mean is not None or n_obs is not None:
         raise DataError("ordered items need the raw data (data=...), not sample_cov/sample_mean/n_obs")
     sets = [check_ordinal_options(estimator, missing, eq) for eq in constraint_sets]
@@ -275,6 +285,6 @@ def ordinal_ladder(model, data, group, constraint_sets, *, ordered, group_partia
     with _single_threaded_blas():
         for equal in sets:
             previous = fit_ordinal(prepared, group_equal=equal, group_partial=group_partial, std_lv=std_lv,
-                                   start_from=previous)
+                                   start_from=previous, wu_estabrook=True)
             fits.append(previous)
     return fits
