@@ -231,11 +231,14 @@ def _cpu_model() -> str:
 
 
 def _git_commit() -> str:
+    """HEAD's short hash, marked when the package's files differ from it (engineers' uncommitted edits)."""
     try:
-        done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE)
-        return done.stdout.strip() or "unknown"
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "psychometrics"], capture_output=True,
+                               text=True, cwd=HERE.parent)
     except OSError:
         return "unknown"
+    return (head.stdout.strip() or "unknown") + (" + uncommitted changes" if dirty.stdout.strip() else "")
 
 
 def _blas() -> str:
