@@ -23,6 +23,7 @@ from .cfa import CFAResult
 from .cfa._api import fit_ladder
 from .cfa._model import Elements
 from .cfa._modindices import score_tests
+from .cfa._ordinal import ordinal_difference
 from .cfa._robust import chisq_difference
 from .errors import ModelError
 
@@ -30,6 +31,7 @@ __all__ = ["measurement_invariance", "InvarianceResult", "LEVEL_CONSTRAINTS"]
 
 LEVEL_CONSTRAINTS = {
     "configural": (),
+    "thresholds": ("thresholds",),
     "metric": ("loadings",),
     "scalar": ("intercepts",),
     "strict": ("residuals",),
@@ -43,6 +45,9 @@ CHEN_SRMR = {"metric": 0.030}
 CHEN_SRMR_DEFAULT = 0.010
 TABLE_FIT = ("npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr", "aic", "bic")
 ROBUST_FIT = ("chisq_scaled", "chisq_scaling_factor", "pvalue_scaled", "cfi_robust", "tli_robust", "rmsea_robust")
+SCALED_FIT = ("chisq_scaled", "chisq_scaling_factor", "pvalue_scaled", "cfi_scaled", "tli_scaled", "rmsea_scaled")
+DEFAULT_LEVELS = ("configural", "metric", "scalar", "strict")
+ORDINAL_LEVELS = ("configural", "thresholds", "metric", "scalar")  # Wu & Estabrook (2016)
 
 
 def _cumulative(levels) -> dict[str, tuple[str, ...]]:
@@ -66,15 +71,17 @@ def _comparison_table(fits: dict[str, CFAResult]) -> pd.DataFrame:
     rows, previous = [], None
     for level, fit in fits.items():
         fm = fit.fit_measures
-        scaled = "chisq_scaling_factor" in fm  # estimator="MLR": robust columns, scaled difference test
-        row = {key: fm[key] for key in TABLE_FIT + (ROBUST_FIT if scaled else ())}
+        ordinal = fit.estimator == "WLSMV"  # ordered items: scaled columns, Satorra (2000) difference test
+        scaled = "chisq_scaling_factor" in fm and not ordinal  # estimator="MLR": robust columns, scaled difference test
+        row = {key: fm[key] for key in TABLE_FIT + (ROBUST_FIT if scaled else SCALED_FIT if ordinal else ())}
         if previous is None:
             row.update(delta_chisq=np.nan, delta_df=np.nan, delta_pvalue=np.nan, delta_cfi=np.nan,
                        delta_rmsea=np.nan, delta_srmr=np.nan, holds_chisq=None, holds_chen=None, holds=None)
         else:
             before = previous.fit_measures
-            d_chisq, d_df, d_p = chisq_difference(before, fm)
+            d_chisq, d_df, d_p = ordinal_difference(previous, fit) if ordinal else chisq_difference(before, fm)
             cfi, rmsea = ("cfi_robust", "rmsea_robust") if scaled else ("cfi", "rmsea")
+            cfi, rmsea = ("cfi_scaled", "rmsea_scaled") if ordinal else (cfi, rmsea)
             d_cfi, d_rmsea, d_srmr = fm[cfi] - before[cfi], fm[rmsea] - before[rmsea], fm["srmr"] - before["srmr"]
             chen = _chen_holds(level, d_cfi, d_rmsea, d_srmr)
             row.update(delta_chisq=d_chisq, delta_df=d_df, delta_pvalue=d_p, delta_cfi=d_cfi, delta_rmsea=d_rmsea,
@@ -97,6 +104,9 @@ class InvarianceResult(Result):
     test (lavTestLRT's default for MLR: method = "satorra.bentler.2001", computed from the unscaled chi-squares
     and the Yuan-Bentler scaling factors), and delta_cfi/delta_rmsea (and Chen's rule) use the robust CFI and
     RMSEA of Brosseau-Liang & Savalei (2018, 2019).
+    With ordered items (WLSMV) the table adds chisq_scaled, chisq_scaling_factor, pvalue_scaled, cfi_scaled,
+    tli_scaled and rmsea_scaled; delta_chisq/delta_pvalue are lavTestLRT's scaled-shifted difference test
+    (method = "satorra.2000") and Chen's rule uses the scaled CFI and RMSEA.
     ``fits``: level -> CFAResult. ``constraints``: level -> group_equal used.
     """
 
@@ -125,6 +135,9 @@ class InvarianceResult(Result):
         if level not in self.fits:
             raise ModelError(f"level {level!r} was not fitted; fitted levels: {list(self.fits)}")
         fit = self.fits[level]
+        if fit.estimator == "WLSMV":
+            raise ModelError("partial_suggestions() needs ML fits; score tests for ordered items (WLSMV) are not "
+                             "available")
         table = fit._problem.model.table
         shared = table[(table["x"] >= 0) & table.duplicated("x", keep=False) & (table["group"] > 0)]
         columns = ["lhs", "op", "rhs", "group", "mi", "pvalue", "epc"]
@@ -153,7 +166,7 @@ def measurement_invariance(
     model,
     data=None,
     group=None,
-    levels=("configural", "metric", "scalar", "strict"),
+    levels=DEFAULT_LEVELS,
     **cfa_options,
 ) -> InvarianceResult:
     """Fit a ladder of increasingly constrained multi-group CFA models and compare neighbouring levels.
@@ -167,7 +180,11 @@ def measurement_invariance(
     group : str
         Column holding the group.
     levels : sequence of str
-        Cumulative levels, from configural, metric, scalar, strict, means, lv.variances, lv.covariances.
+        Cumulative levels, from configural, thresholds, metric, scalar, strict, means, lv.variances,
+        lv.covariances. With ordered items (``ordered=...``) the default ladder is Wu & Estabrook's (2016)
+        configural, thresholds, metric, scalar, identified as semTools::measEq.syntax(ID.fac = "std.lv",
+        ID.cat = "Wu.Estabrook.2016"): with equal thresholds the scaling factors and the items' intercepts are
+        free in groups 2..G, and the latent means instead once the intercepts are equal.
     **cfa_options
         Passed to :func:`psychometrics.cfa` (e.g. ``std_lv``, ``group_partial``, ``sample_cov`` with a dict).
 
@@ -185,6 +202,8 @@ def measurement_invariance(
         raise ModelError("measurement_invariance needs group= (a column of data with two or more groups)")
     if "group_equal" in cfa_options:
         raise ModelError("measurement_invariance sets group_equal itself from levels; pass levels=... instead")
+    if cfa_options.get("ordered") not in (None, False) and tuple(levels) == DEFAULT_LEVELS:
+        levels = ORDINAL_LEVELS
     constraints = _cumulative(tuple(levels))
     fits = dict(zip(constraints, fit_ladder(model, data, group, list(constraints.values()), **cfa_options)))
     return InvarianceResult(_comparison_table(fits), fits, constraints, group)

@@ -126,3 +126,33 @@ def test_non_numeric_items_and_other_estimators_are_rejected(bfi):
         pm.cfa(MODELS["ac"], bfi.assign(A2=bfi["A2"].astype(str)), ordered=ITEMS)
     with pytest.raises(ModelError, match="estimator 'MLR' is not available for ordered items"):
         pm.cfa(MODELS["ac"], bfi, ordered=ITEMS, estimator="MLR")
+
+
+@pytest.fixture(scope="module")
+def ladder(bfi):
+    return pm.measurement_invariance(MODELS["ac"], bfi, group="gender", ordered=ITEMS, std_lv=True)
+
+
+def test_invariance_ladder_follows_wu_estabrook(ladder):
+    assert list(ladder.table.index) == ["configural", "thresholds", "metric", "scalar"]
+    assert ladder.constraints["metric"] == ("thresholds", "loadings")
+    for level, fit in ladder.fits.items():
+        check_fit_measures(fit, CASES[f"ladder_{level}"]["fit"])
+    check_estimates(ladder.fits["thresholds"], CASES["ladder_thresholds"])
+
+
+def test_invariance_ladder_scaled_difference_tests(ladder):
+    """lavTestLRT(configural, thresholds, metric, scalar): method "satorra.2000", scaled and shifted."""
+    expected = pd.DataFrame(REF["ladder_lrt"]).set_index("level")
+    assert "satorra.2000" in REF["lrt_method"]
+    np.testing.assert_allclose(ladder.table["delta_chisq"][1:], expected["delta_chisq"][1:], rtol=1e-5)
+    np.testing.assert_allclose(ladder.table["delta_df"][1:], expected["delta_df"][1:])
+    np.testing.assert_allclose(ladder.table["delta_pvalue"][1:], expected["delta_pvalue"][1:], atol=1e-6)
+    assert ladder.table.loc["thresholds", "cfi_scaled"] == pytest.approx(CASES["ladder_thresholds"]["fit"]["cfi.scaled"],
+                                                                         abs=1e-4)
+
+
+def test_invariance_ladder_does_not_depend_on_the_identification(bfi, ladder):
+    marker = pm.measurement_invariance(MODELS["ac"], bfi, group="gender", ordered=True)
+    np.testing.assert_allclose(marker.table["chisq_scaled"], ladder.table["chisq_scaled"], rtol=1e-6)
+    np.testing.assert_allclose(marker.table["delta_chisq"][1:], ladder.table["delta_chisq"][1:], rtol=1e-6)

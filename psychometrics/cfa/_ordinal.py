@@ -26,7 +26,7 @@ from ._api import (
     _warn_improper,
 )
 from ._categorical import CategoricalStats, categorical_stats
-from ._dwls import CategoricalModel, DWLSProblem, dwls_fit_measures
+from ._dwls import CategoricalModel, DWLSProblem, dwls_fit_measures, satorra_2000
 from ._estimation import minimize
 from ._model import MATRICES, LisrelModel
 from ._partable import (
@@ -288,3 +288,8 @@ def ordinal_ladder(model, data, group, constraint_sets, *, ordered, group_partia
                                    start_from=previous, wu_estabrook=True)
             fits.append(previous)
     return fits
+
+
+def ordinal_difference(free: CFAResult, restricted: CFAResult) -> tuple[float, int, float]:
+    """(delta chisq, delta df, p) of nested WLSMV fits: lavTestLRT's scaled-shifted Satorra (2000) test."""
+    return satorra_2000(*((f._problem, f._x, f.fit_measures["chisq"], f.fit_measures["df"]) for f in (free, restricted)))
