@@ -156,3 +156,10 @@ def test_invariance_ladder_does_not_depend_on_the_identification(bfi, ladder):
     marker = pm.measurement_invariance(MODELS["ac"], bfi, group="gender", ordered=True)
     np.testing.assert_allclose(marker.table["chisq_scaled"], ladder.table["chisq_scaled"], rtol=1e-6)
     np.testing.assert_allclose(marker.table["delta_chisq"][1:], ladder.table["delta_chisq"][1:], rtol=1e-6)
+
+
+def test_modification_indices_are_refused_clearly(ac_fit, ladder):
+    with pytest.raises(ModelError, match="not available for ordered items"):
+        ac_fit.modification_indices()
+    with pytest.raises(ModelError, match="ordered items"):
+        ladder.partial_suggestions()

@@ -118,6 +118,8 @@ class CFAResult(Result):
 
     def modification_indices(self, *, sort: bool = False, minimum: float = 0.0) -> pd.DataFrame:
         """lavaan's modindices(): score tests for every fixed or absent parameter (mi, epc, sepc_lv, sepc_all)."""
+        if self.estimator == "WLSMV":
+            raise ModelError("modification indices are not available for ordered items (WLSMV fits)")
         table = modification_indices(self)
         if minimum > 0:
             table = table[table["mi"] > minimum]
