@@ -90,3 +90,22 @@ def test_fiml_leaves_the_data_alone(items):
     before = items.copy()
     pm.cfa(MODEL, items, missing="fiml", group="gender")
     pd.testing.assert_frame_equal(items, before)
+
+
+def test_fiml_modification_indices(items):
+    """modindices() with FIML: score tests on the expected information of the incomplete data."""
+    ref = pd.DataFrame(REF["modindices_fiml"]["table"])
+    mine = pm.cfa(MODEL, items[ITEMS], missing="fiml").modification_indices()
+    table = ref.merge(mine, on=["lhs", "op", "rhs"], suffixes=("_ref", ""), how="left", validate="one_to_one")
+    assert len(table) == len(mine)
+    np.testing.assert_allclose(table["mi"], table["mi_ref"], rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(table[["epc", "sepc_all"]], table[["epc_ref", "sepc_all_ref"]], atol=1e-4)
+
+
+def test_fiml_partial_suggestions(items):
+    """partial_suggestions() = lavTestScore()'s univariate tests of the equal loadings (FIML)."""
+    ref = pd.DataFrame(REF["modindices_fiml"]["score"])
+    result = pm.measurement_invariance(MODEL, items, "gender", levels=("configural", "metric"), missing="fiml")
+    mine = result.partial_suggestions("metric").merge(ref, on="rhs")
+    assert len(mine) == len(ref)
+    np.testing.assert_allclose(mine["mi"], mine["X2"], rtol=1e-4, atol=1e-5)

@@ -311,7 +311,8 @@ def cfa(
         ``"listwise"``, or ``"fiml"`` (alias ``"ml"``): full-information ML on all cases with at least one answer
         (casewise likelihood by missing-data pattern, EM saturated model for the chi-square, observed-information
         standard errors, lavaan's FIML-corrected cfi_robust/rmsea_robust; see ``psychometrics.cfa._fiml``).
-        R: ``cfa(..., missing = "fiml")``. Raw data only; modification indices are not available with FIML.
+        R: ``cfa(..., missing = "fiml")``. Raw data only; modification indices use the expected information of
+        the incomplete data (as lavaan's modindices()).
     sample_cov, sample_mean, n_obs :
         Fit from moments instead of data: an unbiased covariance DataFrame (or dict group -> DataFrame), means
         (Series or dict) and N (int or dict). The covariance is rescaled by (N-1)/N as lavaan does.

@@ -179,6 +179,10 @@ class Problem:
         """A group's unit expected information of the elements (incomplete data also need the statistics)."""
         return self.discrepancy.element_information(sigma, deriv)
 
+    def moment_information(self, stats: SampleStats, sigma: np.ndarray) -> np.ndarray:
+        """A group's unit expected information of its moments (means, vech(Sigma))."""
+        return self.discrepancy.information(sigma, self.model.meanstructure)
+
     def _moment_gradient(self, stats: SampleStats, sigma: np.ndarray, mu: np.ndarray | None) -> tuple:
         """(C, W d): dF/dSigma = C (symmetric-matrix derivative) and dF/dmu = -2 W d (None without means)."""
         weight = np.linalg.inv(sigma)

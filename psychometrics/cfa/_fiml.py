@@ -19,9 +19,10 @@ import functools
 
 import numpy as np
 
-from ..errors import DataError, ModelError
+from ..errors import DataError
 from ._estimation import MLDiscrepancy, Problem
-from ._model import ElementDerivatives
+from ._model import ElementDerivatives, vech_indices
+from ._mvnorm import h1_observed_information, pattern_sum
 from ._samplestats import SampleStats
 
 EM_TOL = 1e-5  # lavaan's em.h1.tol
@@ -213,10 +214,11 @@ class FIMLDiscrepancy:
             w[o] += pat.n * inv @ d
         return c / stats.n_obs, w / stats.n_obs
 
-    def information(self, sigma, meanstructure):
-        raise ModelError("modification indices and score tests are not available with missing='fiml' (yet)")
-
-    gradient = information
+    def gradient(self, stats: MissingStats, sigma, mu) -> np.ndarray:
+        """dF/d(means, vech(Sigma)): ``-2 w`` and ``(2 - delta_ij) C_ij`` (see ``moment_gradient``)."""
+        c, w = self.moment_gradient(stats, sigma, mu)
+        rows, cols = vech_indices(len(sigma))
+        return np.concatenate([-2 * w, c[rows, cols] * np.where(rows == cols, 1.0, 2.0)])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -229,6 +231,13 @@ class FIMLProblem(Problem):
 
     def _moment_gradient(self, stats, sigma, mu) -> tuple[np.ndarray, np.ndarray]:
         return self.discrepancy.moment_gradient(stats, sigma, mu)
+
+    def moment_information(self, stats: MissingStats, sigma: np.ndarray) -> np.ndarray:
+        """Expected information of the incomplete data in (means, vech(Sigma)): the patterns' complete-data
+        information ``W_o``, ``D'(W_o kron W_o)D / 2`` summed (lav_mvnorm_missing_information_expected)."""
+        zero = np.zeros(len(sigma))
+        return pattern_sum(stats, lambda pat, o: h1_observed_information(zero[o], sigma[np.ix_(o, o)], zero[o],
+                                                                         sigma[np.ix_(o, o)], True))
 
     def logliks(self, x: np.ndarray) -> tuple[float, float]:
         """(logl, unrestricted logl): the casewise log-likelihoods of the model and of the EM saturated model."""

@@ -30,7 +30,7 @@ def score_tests(problem, x: np.ndarray, elements: Elements) -> tuple[np.ndarray,
     score = np.zeros(n_cand)
     for g, (w, stats, (sigma, mu)) in enumerate(zip(problem.weights, problem.stats, model.implied(x))):
         cand = model.element_jacobian(x, g, elements)
-        weight = _without_exogenous(problem.discrepancy.information(sigma, model.meanstructure), model)
+        weight = _without_exogenous(problem.moment_information(stats, sigma), model)
         weighted = cand.T @ weight
         info_11 += w * np.einsum("ij,ji->i", weighted, cand)
         info_12 += w * weighted @ deltas[g]

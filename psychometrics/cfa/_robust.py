@@ -31,36 +31,8 @@ from ._estimation import MLDiscrepancy, Problem
 from ._fiml import FIMLProblem, MissingStats
 from ._fitmeasures import cfi, rmsea, rmsea_ci, rmsea_pvalue, tli
 from ._model import vech_indices
+from ._mvnorm import h1_observed_information, pattern_sum, vech_positions
 from ._samplestats import SampleStats
-
-
-def _vech_positions(p: int) -> np.ndarray:
-    """pos[i, j] = index of Sigma_ij in vech (both triangles)."""
-    rows, cols = vech_indices(p)
-    pos = np.zeros((p, p), dtype=int)
-    pos[rows, cols] = pos[cols, rows] = np.arange(len(rows))
-    return pos
-
-
-def duplication(p: int) -> np.ndarray:
-    """The duplication matrix D (vec(S) = D vech(S)) for lavaan's vech order."""
-    out = np.zeros((p * p, p * (p + 1) // 2))
-    out[np.arange(p * p), _vech_positions(p).T.ravel()] = 1.0
-    return out
-
-
-def h1_observed_information(mean, cov, mu, sigma, meanstructure: bool) -> np.ndarray:
-    """Unit observed information of the normal log-likelihood in (means, vech(Sigma)) at (mu, Sigma) for data with
-    moments (mean, cov) (lav_mvnorm_information_observed_samplestats): ``I11 = W``, ``I21 = D'(W d kron W)``,
-    ``I22 = D'(W kron W (2 (S + d d') - Sigma) W) D / 2`` with ``W = Sigma^-1``, ``d = mean - mu``."""
-    w = np.linalg.inv(sigma)
-    d = mean - mu
-    dup = duplication(len(sigma))
-    i22 = 0.5 * dup.T @ np.kron(w, w @ (2 * (cov + np.outer(d, d)) - sigma) @ w) @ dup
-    if not meanstructure:
-        return i22
-    i21 = dup.T @ np.kron((w @ d)[:, None], w)
-    return np.block([[w, i21.T], [i21, i22]])
 
 
 def _scores(centred: np.ndarray, w: np.ndarray, w_embedded: np.ndarray) -> np.ndarray:
@@ -102,16 +74,8 @@ def observed_information(stats, mu, sigma, meanstructure: bool) -> np.ndarray:
     complete-data information embedded in the full (means, vech) vector (lav_mvnorm_missing_information_observed_samplestats)."""
     if not isinstance(stats, MissingStats):
         return h1_observed_information(stats.mean, stats.cov, mu if meanstructure else stats.mean, sigma, meanstructure)
-    p = len(sigma)
-    pos = _vech_positions(p)
-    total = np.zeros((p + len(pos[np.tril_indices(p)]),) * 2)
-    for pat in stats.patterns:
-        o = pat.observed
-        sub_rows, sub_cols = vech_indices(len(o))
-        index = np.concatenate([o, p + pos[o[sub_rows], o[sub_cols]]])
-        info = h1_observed_information(pat.stats.mean, pat.stats.cov, mu[o], sigma[np.ix_(o, o)], True)
-        total[np.ix_(index, index)] += pat.n * info
-    return total / stats.n_obs
+    return pattern_sum(stats, lambda pat, o: h1_observed_information(pat.stats.mean, pat.stats.cov, mu[o],
+                                                                     sigma[np.ix_(o, o)], True))
 
 
 def _implied(problem: Problem, x: np.ndarray, g: int) -> tuple[np.ndarray, np.ndarray]:
@@ -152,7 +116,7 @@ def _baseline_moments(stats) -> tuple[np.ndarray, np.ndarray]:
 
 def _baseline_selection(p: int, meanstructure: bool) -> np.ndarray:
     """Positions of the independence model's parameters (means, variances) in (means, vech(Sigma))."""
-    diagonal = np.diag(_vech_positions(p)) + (p if meanstructure else 0)
+    diagonal = np.diag(vech_positions(p)) + (p if meanstructure else 0)
     return np.concatenate([np.arange(p), diagonal]) if meanstructure else diagonal
 
 

@@ -61,6 +61,18 @@ cases$bfi_fiml_mlr_gender <- describe(
   cfa(AC.model, data = AC, missing = "fiml", estimator = "MLR", group = "gender", group.equal = "loadings"),
   "cfa(AC.model, data = bfi[, A1..A5, C1..C5, gender], missing = 'fiml', estimator = 'MLR', group = 'gender', group.equal = 'loadings')")
 
+# modification indices and univariate score tests of equality constraints with FIML
+mi <- modindices(cfa(AC.model, data = AC, missing = "fiml"))
+score <- lavTestScore(cfa(AC.model, data = AC, missing = "fiml", group = "gender", group.equal = "loadings"))$uni
+pt <- parTable(cfa(AC.model, data = AC, missing = "fiml", group = "gender", group.equal = "loadings"))
+rhs_of <- function(plabel) pt$rhs[match(plabel, pt$plabel)]
+modindices_fiml <- list(
+  call = "modindices(cfa(AC.model, data = AC, missing = 'fiml'))",
+  table = data.frame(lhs = mi$lhs, op = mi$op, rhs = mi$rhs, mi = mi$mi, epc = mi$epc, sepc_all = mi$sepc.all),
+  score_call = "lavTestScore(cfa(AC.model, data = AC, missing = 'fiml', group = 'gender', group.equal = 'loadings'))$uni",
+  score = data.frame(rhs = rhs_of(score$rhs), X2 = score$X2, p = score$p.value)
+)
+
 # EM (h1) moments of the FIML fit
 h1 <- lavInspect(cfa(AC.model, data = AC, missing = "fiml"), "sampstat.h1")
 em <- list(cov = unclass(h1$cov), mean = as.numeric(h1$mean))
@@ -92,6 +104,7 @@ out <- list(
   models = list(hs = HS.model, ac = AC.model),
   cases = cases,
   em_bfi = em,
+  modindices_fiml = modindices_fiml,
   invariance = inv
 )
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, na = "null", dataframe = "columns", pretty = FALSE),
