@@ -163,3 +163,14 @@ def test_modification_indices_are_refused_clearly(ac_fit, ladder):
         ac_fit.modification_indices()
     with pytest.raises(ModelError, match="ordered items"):
         ladder.partial_suggestions()
+
+
+def test_binary_items_with_an_empty_cell(bfi):
+    """lavaan corrects a 2 x 2 table with one empty cell (zero.add = c(0.5, 0), margins kept)."""
+    binary = (bfi[ITEMS].dropna() >= 5).astype(int)
+    binary = binary[~((binary["A1"] == 1) & (binary["C2"] == 1))]
+    fit = pm.cfa(MODELS["ac"], binary, ordered=True)
+    check_fit_measures(fit, CASES["binary_zero_cell"]["fit"])
+    check_estimates(fit, CASES["binary_zero_cell"])
+    with pytest.raises(DataError, match="'A1' and 'C2' have two empty cells"):
+        pm.cfa(MODELS["ac"], binary[binary["A1"] + binary["C2"] > 0], ordered=True)

@@ -3,8 +3,8 @@ covariance matrix (NACOV), as lavaan 0.6-14 computes them (lav_samplestats_step1
 
 Step 1: each item's thresholds maximise its univariate probit likelihood, i.e. the normal quantiles of its
 cumulative category proportions. Step 2: each pair's polychoric correlation maximises the bivariate likelihood of
-its contingency table with the thresholds held fixed (Olsson 1979; no zero-cell correction for tables larger than
-2 x 2, as lavaan's zero.add = c(0.5, 0)). NACOV (Muthen 1984): the estimates solve the stacked estimating
+its contingency table with the thresholds held fixed (Olsson 1979; lavaan's zero.add = c(0.5, 0): a 2 x 2 table
+with one empty cell is corrected, larger tables are not). NACOV (Muthen 1984): the estimates solve the stacked estimating
 equations ``sum_i s_i = 0`` (univariate threshold scores, bivariate correlation scores), so
 ``Gamma = N B^-1 (sum_i s_i s_i') B^-T`` with the block lower-triangular Jacobian ``B`` estimated from outer
 products of the scores (A11: the items' threshold blocks; A21: correlation scores times the bivariate threshold
@@ -22,6 +22,7 @@ import numpy as np
 from scipy.special import ndtr, ndtri
 
 from .._bvn import bvn_cdf, bvn_density
+from ..errors import DataError
 from ..polychoric import _cells, _corner_grid, _estimate_rho, _pad, _pair_tables
 
 _SQRT_2PI = np.sqrt(2 * np.pi)
@@ -114,15 +115,33 @@ def _bivariate(codes, padded, first, second, rho, tables) -> tuple[np.ndarray, n
     return score, a21_row, a21_col
 
 
-def categorical_stats(codes: np.ndarray, n_levels: list[int]) -> CategoricalStats:
-    """Thresholds, polychoric correlations and NACOV of complete ordinal data ``codes`` (0-based categories)."""
+def _corrected_two_by_two(tables: np.ndarray, n_levels, rows, cols, names) -> np.ndarray:
+    """lavaan's zero.add = c(0.5, 0) with zero.keep.margins: in a 2 x 2 table with one empty cell, 0.5 is added
+    to that cell and its diagonal partner and taken from the other two (for the correlation estimate only;
+    larger tables are left alone). Two empty cells (a perfect association) are an error here."""
+    binary = (np.asarray(n_levels)[rows] == 2) & (np.asarray(n_levels)[cols] == 2)
+    empty = (tables[:, :2, :2] == 0).sum(axis=(1, 2))
+    for k in np.flatnonzero(binary & (empty == 2)):
+        raise DataError(f"binary items {names[cols[k]]!r} and {names[rows[k]]!r} have two empty cells in their "
+                        "2 x 2 table (a perfect association); their correlation cannot be estimated. Drop one.")
+    tables = tables.copy()
+    for k in np.flatnonzero(binary & (empty == 1)):
+        sign = 1.0 if tables[k, 0, 0] == 0 or tables[k, 1, 1] == 0 else -1.0
+        tables[k, :2, :2] += sign * np.array([[0.5, -0.5], [-0.5, 0.5]])
+    return tables
+
+
+def categorical_stats(codes: np.ndarray, n_levels: list[int], names) -> CategoricalStats:
+    """Thresholds, polychoric correlations and NACOV of complete ordinal data ``codes`` (0-based categories) of
+    the items ``names``."""
     n, p = codes.shape
     padded, sc_th = _univariate(codes, n_levels)
     th_item = np.repeat(np.arange(p), np.asarray(n_levels) - 1)
     th_start = np.concatenate([[0], np.cumsum(np.asarray(n_levels) - 1)])
     rows, cols = pair_indices(p)
     tables = _pair_tables(codes.astype(float), padded.shape[1] - 1, rows, cols)
-    rho = _estimate_rho(tables, padded[rows, 1:-1], padded[cols, 1:-1])
+    corrected = _corrected_two_by_two(tables, n_levels, rows, cols, names)
+    rho = _estimate_rho(corrected, padded[rows, 1:-1], padded[cols, 1:-1])
     sc_cor, a21_row, a21_col = _bivariate(codes, padded, rows, cols, rho, tables)
     scores = np.hstack([sc_th, sc_cor])
     inner = scores.T @ scores

@@ -130,7 +130,7 @@ def prepare_ordinal(model, data, group, ordered) -> OrdinalData:
         if len(rows) <= len(variables.observed):
             raise DataError(f"group {label!r} has {len(rows)} complete case(s) for {len(variables.observed)} items; "
                             "more cases are needed.")
-        stats.append(categorical_stats(rows, n_levels))
+        stats.append(categorical_stats(rows, n_levels, variables.observed))
     return OrdinalData(model if isinstance(model, str) else "", parsed, variables, groups, stats, n_levels)
 
 

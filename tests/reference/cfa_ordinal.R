@@ -35,6 +35,12 @@ cases$ac_corr_std_lv <- describe(cfa(AC.corr, data = BFI, ordered = ITEMS, std.l
                                  "cfa(AC.corr, data = bfi, ordered = ITEMS, std.lv = TRUE)")
 cases$gender_configural <- describe(cfa(AC.model, data = BFI, ordered = ITEMS, group = "gender"),
                                     "cfa(AC.model, data = bfi, ordered = ITEMS, group = 'gender')")
+# binary items (top two categories) without the cases answering both A1 and C2 in them: one empty 2 x 2 cell,
+# corrected by lavaan's zero.add = c(0.5, 0)
+BIN <- as.data.frame(lapply(BFI[complete.cases(BFI[, ITEMS]), ITEMS], function(x) as.integer(x >= 5)))
+BIN <- BIN[!(BIN$A1 == 1 & BIN$C2 == 1), ]
+cases$binary_zero_cell <- describe(cfa(AC.model, data = BIN, ordered = ITEMS),
+                                   "cfa(AC.model, data = BIN, ordered = ITEMS) (BIN: items >= 5, no A1 = C2 = 1)")
 equal <- list(thresholds = "thresholds", thresholds_loadings = c("thresholds", "loadings"),
               thresholds_loadings_intercepts = c("thresholds", "loadings", "intercepts"))
 for (name in names(equal)) {
