@@ -9,7 +9,9 @@ modification indices.
 The engine: ``_partable`` (lavaan's parameter table and defaults), ``_model`` (LISREL matrices, implied moments
 and their analytic Jacobian), ``_samplestats`` (per-group moments), ``_estimation`` (discrepancy functions,
 Fisher scoring, information matrices), ``_fitmeasures``, ``_standardize``, ``_modindices``, ``_result`` and
-``_api`` (:func:`cfa`).
+``_api`` (:func:`cfa`). Robust ML (estimator="MLR": sandwich SEs, Yuan-Bentler scaled test, scaled and robust
+indices) is in ``_robust``; full-information ML on incomplete data (missing="fiml": pattern-wise likelihood, EM
+saturated model) in ``_fiml``; both use the unrestricted normal model's moment-space information of ``_mvnorm``.
 """
 
 from ._api import cfa
