@@ -174,3 +174,10 @@ def test_binary_items_with_an_empty_cell(bfi):
     check_estimates(fit, CASES["binary_zero_cell"])
     with pytest.raises(DataError, match="'A1' and 'C2' have two empty cells"):
         pm.cfa(MODELS["ac"], binary[binary["A1"] + binary["C2"] > 0], ordered=True)
+
+
+def test_partial_threshold_invariance(bfi):
+    fit = pm.cfa(MODELS["ac"], bfi, ordered=ITEMS, group="gender", group_equal=["thresholds", "loadings"],
+                 group_partial=["A1 | t1", "C5|t5", "consc =~ C4"])
+    check_fit_measures(fit, CASES["gender_partial"]["fit"])
+    check_estimates(fit, CASES["gender_partial"])

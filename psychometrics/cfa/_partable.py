@@ -110,10 +110,10 @@ def _matrix_position(lhs: str, op: str, rhs: str, ov: dict, lv: dict) -> tuple[s
 
 
 def parse_partial(specs, latent) -> set[tuple[str, str, str]]:
-    """group_partial strings such as 'visual =~ x3', 'x3 ~1', 'x1 ~~ x2' as (lhs, op, rhs) keys."""
+    """group_partial strings such as 'visual =~ x3', 'x3 ~1', 'x1 ~~ x2', 'x1 | t2' as (lhs, op, rhs) keys."""
     keys = set()
     for spec in specs:
-        match = re.fullmatch(r"\s*([A-Za-z_.][\w.]*)\s*(=~|~~|~)\s*([A-Za-z_.][\w.]*|1)\s*", str(spec))
+        match = re.fullmatch(r"\s*([A-Za-z_.][\w.]*)\s*(=~|~~|~|\|)\s*([A-Za-z_.][\w.]*|1)\s*", str(spec))
         if match is None:
             raise ModelError(f"group_partial entry {spec!r} is not of the form 'lhs op rhs' (e.g. 'visual =~ x3' or 'x3 ~1')")
         lhs, op, rhs = match.groups()

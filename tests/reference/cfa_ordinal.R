@@ -49,6 +49,10 @@ for (name in names(equal)) {
     sprintf("cfa(AC.model, data = bfi, ordered = ITEMS, group = 'gender', group.equal = c(%s))",
             paste(sprintf("'%s'", equal[[name]]), collapse = ", ")))
 }
+cases$gender_partial <- describe(
+  cfa(AC.model, data = BFI, ordered = ITEMS, group = "gender", group.equal = c("thresholds", "loadings"),
+      group.partial = c("A1|t1", "C5|t5", "consc=~C4")),
+  "cfa(AC.model, data = bfi, ordered = ITEMS, group = 'gender', group.equal = c('thresholds', 'loadings'), group.partial = c('A1|t1', 'C5|t5', 'consc=~C4'))")
 
 # Wu & Estabrook (2016) ladder as semTools builds it (ID.fac = "std.lv", ID.cat = "Wu.Estabrook.2016")
 ladder <- list(configural = "", thresholds = "thresholds", metric = c("thresholds", "loadings"),
