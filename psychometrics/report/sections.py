@@ -379,10 +379,34 @@ _FIT_COLUMNS = ["npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_c
                 "aic", "bic"]
 
 
+# With estimator MLR the report shows the scaled chi-square and the robust indices (lavaan's "Robust" column).
+_ROBUST = {"chisq": "chisq_scaled", "pvalue": "pvalue_scaled", "cfi": "cfi_robust", "tli": "tli_robust",
+           "rmsea": "rmsea_robust", "rmsea_ci_lower": "rmsea_ci_lower_robust",
+           "rmsea_ci_upper": "rmsea_ci_upper_robust"}
+_ROBUST_NOTE = " With MLR: scaled chi-square, robust CFI, TLI and RMSEA (lavaan 0.6)."
+
+
+def _estimation(opts) -> dict:
+    """The cfa options a section passes on (lavaan's defaults, ML and listwise, when the spec names none)."""
+    return {k: opts[k] for k in ("estimator", "missing") if k in opts}
+
+
+def _robust(values) -> bool:
+    return "chisq_scaled" in values
+
+
 def _fit_row(fit_measures: dict, n_obs) -> dict:
+    shown = {k: _ROBUST.get(k, k) if _robust(fit_measures) else k for k in _FIT_COLUMNS}
     row = {"n_obs": sum(n_obs.values()) if isinstance(n_obs, dict) else n_obs}
-    row.update({k: fit_measures.get(k, np.nan) for k in _FIT_COLUMNS})
+    row.update({k: fit_measures.get(name, np.nan) for k, name in shown.items()})
     return row
+
+
+def _robust_table(table: pd.DataFrame) -> pd.DataFrame:
+    """An invariance table with the robust fit in the plain columns when it has them."""
+    if not _robust(table.columns):
+        return table
+    return table.assign(**{k: table[v] for k, v in _ROBUST.items() if v in table.columns})
 
 
 def _fit_display(frame: pd.DataFrame) -> pd.DataFrame:
@@ -403,7 +427,8 @@ def _fit_display(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _cfa(ctx, opts, data):
     model = opts.get("model") or _model_from_scales(ctx.scales)
-    return api("cfa")(model, data[_model_columns(model, data)], std_lv=opts.get("std_lv", False))
+    return api("cfa")(model, data[_model_columns(model, data)], std_lv=opts.get("std_lv", False),
+                      **_estimation(opts))
 
 
 class CfaSection(PerGroupSection):
@@ -418,7 +443,9 @@ class CfaSection(PerGroupSection):
         out = Rendered()
         frame = pd.DataFrame({unit: _fit_row(p["fit_measures"], p["n_obs"]) for unit, p in results.items()}).T
         out.tables.append(make_table("cfa_fit", "CFA fit", frame, display=_fit_display(frame),
-                                     note="Good fit: CFI >= .95, RMSEA <= .06, SRMR <= .08 (Hu & Bentler 1999)."))
+                                     note="Good fit: CFI >= .95, RMSEA <= .06, SRMR <= .08 (Hu & Bentler 1999)." +
+                                          (_ROBUST_NOTE if any(_robust(p["fit_measures"]) for p in results.values())
+                                           else "")))
         for unit, row in frame.iterrows():
             out.text.append(f"{unit}: chi2({fmt(int(row['df']), 0)}) = {fmt(row['chisq'])}, CFI "
                             f"{fmt_bounded(row['cfi'], 3)}, RMSEA {fmt_bounded(row['rmsea'], 3)}: "
@@ -452,27 +479,31 @@ class InvarianceSection(Section):
         group = opts.get("group") or ctx.group
         data = ctx.scored[_model_columns(model, ctx.scored) + [group]]
         levels = tuple(opts.get("levels", ("configural", "metric", "scalar", "strict")))
-        result = api("measurement_invariance")(model, data, group, levels=levels)
-        return {"table": result.table, "partial_suggestions": result.partial_suggestions(top=5)}
+        result = api("measurement_invariance")(model, data, group, levels=levels, **_estimation(opts))
+        return {"table": result.table, "partial_suggestions": _partial_suggestions(result)}
 
     def render(self, ctx, opts, results):
         out = Rendered()
-        tables = {unit: payload["table"] for unit, payload in results.items()}
+        tables = {unit: _robust_table(payload["table"]) for unit, payload in results.items()}
+        robust = _ROBUST_NOTE if any(_robust(p["table"].columns) for p in results.values()) else ""
         combined = pd.concat(tables, names=["model", "level"])
         combined.index = [level if model == "pooled" else f"{model} | {level}" for model, level in combined.index]
         out.tables.append(make_table("invariance", "Measurement invariance across " + str(opts.get("group") or
                                      ctx.group), combined, display=_invariance_display(combined),
                                      note="Each level is compared with the one before; holds: chi-square "
                                           "difference test at .05 / Chen (2007) cut-offs (a drop in CFI of .010 "
-                                          "or more together with a rise in RMSEA or SRMR past its cut-off)."))
+                                          "or more together with a rise in RMSEA or SRMR past its cut-off)." + robust))
         out.summary = "; ".join(_highest_level("" if unit == "pooled" else f"{unit}: ", table)
                                 for unit, table in tables.items())
         for unit, table in tables.items():
             out.text.extend(_invariance_text("" if unit == "pooled" else f"{unit}: ", table))
             out.text.extend(_release_text("" if unit == "pooled" else f"{unit}: ", results[unit]))
-        suggestions = pd.concat({u: p["partial_suggestions"] for u, p in results.items()
-                                 if len(p["partial_suggestions"])}, names=["model", "rank"])
-        if len(suggestions):
+        found = {u: p["partial_suggestions"] for u, p in results.items()
+                 if isinstance(p["partial_suggestions"], pd.DataFrame) and len(p["partial_suggestions"])}
+        out.text.extend(f"Score tests for partial invariance: {p['partial_suggestions']}" for p in results.values()
+                        if isinstance(p["partial_suggestions"], str))
+        if found:
+            suggestions = pd.concat(found, names=["model", "rank"])
             suggestions.index = [str(r + 1) if m == "pooled" else f"{m} | {r + 1}" for m, r in suggestions.index]
             out.tables.append(make_table("invariance_partial", "Constraints whose release would improve fit most "
                                          "(score tests)", suggestions,
@@ -505,6 +536,17 @@ def _invariance_display(table: pd.DataFrame) -> pd.DataFrame:
     }, index=table.index)
 
 
+def _partial_suggestions(result):
+    """The five constraints whose release helps most, or the reason why there are none (score tests are not
+    available for every estimator, e.g. with FIML)."""
+    from ..errors import PsychometricsError
+
+    try:
+        return result.partial_suggestions(top=5)
+    except PsychometricsError as exc:
+        return str(exc)
+
+
 def _highest_level(where: str, table: pd.DataFrame) -> str:
     """The last level reached without a failing step, by Chen's cut-offs and by the chi-square test."""
     def reached(column: str) -> str:
@@ -522,7 +564,7 @@ def _highest_level(where: str, table: pd.DataFrame) -> str:
 def _release_text(where: str, payload: dict) -> list[str]:
     """The constraint whose release helps most, when the ladder breaks."""
     table, suggestions = payload["table"], payload["partial_suggestions"]
-    if table["holds"].iloc[1:].astype(bool).all() or not len(suggestions):
+    if table["holds"].iloc[1:].astype(bool).all() or not isinstance(suggestions, pd.DataFrame) or suggestions.empty:
         return []
     top = suggestions.iloc[0]
     what = {"~1": "intercept", "=~": "loading", "~~": "variance"}.get(top["op"], top["op"])
@@ -564,7 +606,7 @@ class ValiditySection(Section):
     def compute(self, ctx, opts, unit):
         model = opts.get("model") or _model_from_scales(ctx.scales)
         data = ctx.scored[_model_columns(model, ctx.scored)]
-        fit = api("cfa")(model, data)
+        fit = api("cfa")(model, data, **_estimation(opts))
         return {
             "htmt": api("htmt")(model if opts.get("model") else ctx.scales, data, htmt2=opts.get("htmt2", True)),
             "ave": api("ave")(fit),
