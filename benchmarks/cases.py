@@ -24,6 +24,8 @@ REPORT_SPEC = ROOT / "analyses" / "peer_support_implementation.yaml"
 
 BFI_ITEMS = [f"{trait}{i}" for trait in "ACENO" for i in range(1, 6)]
 AGREEABLENESS = ["A1", "A2", "A3", "A4", "A5"]
+AC_ITEMS = AGREEABLENESS + ["C1", "C2", "C3", "C4", "C5"]
+AC_MODEL = "agree =~ A1 + A2 + A3 + A4 + A5\nconsc =~ C1 + C2 + C3 + C4 + C5\n"
 HS_MODEL = """visual =~ x1 + x2 + x3
 textual =~ x4 + x5 + x6
 speed =~ x7 + x8 + x9
@@ -81,6 +83,8 @@ DATA: dict[str, Callable[[], pd.DataFrame | str]] = {
     "icc_100000.csv": lambda: _ratings(100_000),
     "hs_model.lav": lambda: HS_MODEL,
     "bfi_model.lav": lambda: BFI_MODEL,
+    "bfi_ac.csv": lambda: _bfi_complete(AC_ITEMS),
+    "ac_model.lav": lambda: AC_MODEL,
 }
 
 
@@ -187,6 +191,11 @@ def _ours_cfa(files: DataFiles):
     return lambda: cfa(HS_MODEL, data)
 
 
+def _ours_cfa_ordinal(files: DataFiles):
+    cfa, data = _ours("cfa"), files.frame("bfi_ac.csv")
+    return lambda: cfa(AC_MODEL, data, ordered=True)
+
+
 def _ours_invariance(files: DataFiles):
     invariance, data = _ours("measurement_invariance"), files.frame("bfi25_gender.csv")
     return lambda: invariance(BFI_MODEL, data, group="gender")
@@ -277,6 +286,13 @@ CASES: tuple[Case, ...] = (
               files={"data": "holzinger_swineford.csv", "model": "hs_model.lav"},
               note="Model.fit() + calc_stats() + inspect(std_est=True)")),
         {"lavaan": 3, "semopy": 1}, 0.01, "issue 4: the Holzinger-Swineford model in a few milliseconds",
+    ),
+    Case(
+        "cfa_wlsmv_bfi", "CFA of ordinal items, WLSMV, 2-factor model (bfi A1-A5, C1-C5, 2632 x 10)",
+        Impl("psychometrics", "ours", _ours_cfa_ordinal),
+        (Impl("lavaan", "r", script="cfa_wlsmv.R", files={"data": "bfi_ac.csv", "model": "ac_model.lav"},
+              note="cfa(ordered = all items) + fitMeasures() + standardizedSolution()"),),
+        {"lavaan": 3}, 1.0, "issue 5: WLSMV for 10 ordinal items x 2,500 respondents in under a second",
     ),
     Case(
         "invariance_bfi_gender",
