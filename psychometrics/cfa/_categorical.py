@@ -4,13 +4,14 @@ covariance matrix (NACOV), as lavaan 0.6-14 computes them (lav_samplestats_step1
 Step 1: each item's thresholds maximise its univariate probit likelihood, i.e. the normal quantiles of its
 cumulative category proportions. Step 2: each pair's polychoric correlation maximises the bivariate likelihood of
 its contingency table with the thresholds held fixed (Olsson 1979; lavaan's zero.add = c(0.5, 0): a 2 x 2 table
-with one empty cell is corrected, larger tables are not). NACOV (Muthen 1984): the estimates solve the stacked estimating
-equations ``sum_i s_i = 0`` (univariate threshold scores, bivariate correlation scores), so
+with one empty cell is corrected, larger tables are not). NACOV (Muthen 1984): the estimates solve the stacked
+estimating equations ``sum_i s_i = 0`` (univariate threshold scores, bivariate correlation scores), so
 ``Gamma = N B^-1 (sum_i s_i s_i') B^-T`` with the block lower-triangular Jacobian ``B`` estimated from outer
 products of the scores (A11: the items' threshold blocks; A21: correlation scores times the bivariate threshold
 scores; A22: the correlation scores' sums of squares). All per-case scores are arrays (cases x statistics).
 
-Moments are ordered as lavaan's WLS.obs: the thresholds item by item, then the correlations below the diagonal,
+Written here because no Python library computes these (semopy has no WLSMV; psychometrics.polychoric is psych's
+estimator, whose pieces are reused). Moments are ordered as lavaan's WLS.obs: the thresholds item by item, then the correlations below the diagonal,
 column by column.
 """
 
@@ -23,7 +24,7 @@ from scipy.special import ndtr, ndtri
 
 from .._bvn import bvn_cdf, bvn_density
 from ..errors import DataError
-from ..polychoric import _cells, _corner_grid, _estimate_rho, _pad, _pair_tables
+from ..polychoric import _cells, _corner_grid, _estimate_rho, _pair_tables
 
 _SQRT_2PI = np.sqrt(2 * np.pi)
 

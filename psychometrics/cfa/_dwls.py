@@ -39,7 +39,7 @@ class CategoricalModel:
 
     def __init__(self, table, lisrel: LisrelModel, threshold_item: list[np.ndarray]):
         self.table, self.lisrel = table, lisrel
-        self.p, self.n_groups, self.meanstructure = lisrel.p, lisrel.n_groups, True
+        self.p, self.n_groups = lisrel.p, lisrel.n_groups
         self.n_free = int(table["x"].max()) + 1
         self.threshold_item = threshold_item
         self.pair_rows, self.pair_cols = pair_indices(lisrel.p)
@@ -75,9 +75,6 @@ class CategoricalModel:
         common = np.einsum("ij,jk,ik->i", mats.lambda_, mats.lv_cov(), mats.lambda_)
         np.fill_diagonal(theta, 1 / self._vector(x, group, "delta") ** 2 - common)
         return GroupMatrices(mats.lambda_, theta, mats.psi, mats.beta, mats.nu, mats.alpha)
-
-    def implied(self, x: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-        return [(m.sigma(), m.mu()) for m in (self.matrices(x, g) for g in range(self.n_groups))]
 
     def values(self, x: np.ndarray) -> np.ndarray:
         """Value of every table row; the (non-free) residual variances of the items as implied by the model."""

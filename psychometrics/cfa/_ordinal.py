@@ -3,8 +3,9 @@
 The parameter table is lavaan's for ordered indicators: thresholds ``item | t1, t2, ...`` (after the user's
 terms), the items' intercepts fixed to 0, their residual variances not free (reported as 1 - R^2), scaling
 factors ``item ~*~ item`` fixed to 1. With ``group_equal`` containing "thresholds" the scaling factors and the
-latent means are free in groups 2..G (lavaan's identification of equal thresholds). Complete cases only (lavaan's
-listwise default for categorical data).
+latent means are free in groups 2..G (lavaan's identification of equal thresholds); the invariance ladder uses
+Wu & Estabrook's (2016) identification instead (``wu_estabrook``). Complete cases only (lavaan's listwise default
+for categorical data).
 """
 
 from __future__ import annotations
@@ -271,8 +272,8 @@ def cfa_ordinal(model, data, *, ordered, group=None, group_equal=(), group_parti
         return fit_ordinal(prepared, group_equal=group_equal, group_partial=group_partial, std_lv=std_lv)
 
 
-def ordinal_ladder(model, data, group, constraint_sets, *, ordered, group_partial=(), std_lv=False,
-                   estimator="ML", missing="listwise", sample_cov=None, sample_mean=None, n_obs=None) -> list[CFAResult]:
+def ordinal_ladder(model, data, group, constraint_sets, *, ordered, group_partial=(), std_lv=False, estimator="ML",
+                   missing="listwise", sample_cov=None, sample_mean=None, n_obs=None) -> list[CFAResult]:
     """Fits of one model under several group_equal sets (Wu & Estabrook's identification), warm-starting each
     from the previous one (used by measurement_invariance)."""
     if sample_cov is not None or sample_mean is not None or n_obs is not None:
@@ -292,4 +293,5 @@ def ordinal_ladder(model, data, group, constraint_sets, *, ordered, group_partia
 
 def ordinal_difference(free: CFAResult, restricted: CFAResult) -> tuple[float, int, float]:
     """(delta chisq, delta df, p) of nested WLSMV fits: lavTestLRT's scaled-shifted Satorra (2000) test."""
-    return satorra_2000(*((f._problem, f._x, f.fit_measures["chisq"], f.fit_measures["df"]) for f in (free, restricted)))
+    fits = ((f._problem, f._x, f.fit_measures["chisq"], f.fit_measures["df"]) for f in (free, restricted))
+    return satorra_2000(*fits)
