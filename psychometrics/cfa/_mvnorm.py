@@ -16,11 +16,14 @@ def vech_positions(p: int) -> np.ndarray:
     return pos
 
 
-def duplication(p: int) -> np.ndarray:
-    """The duplication matrix D (vec(S) = D vech(S)) for lavaan's vech order."""
-    out = np.zeros((p * p, p * (p + 1) // 2))
-    out[np.arange(p * p), vech_positions(p).T.ravel()] = 1.0
-    return out
+def duplication_kron(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """D'(A kron B)D for symmetric A, B (D the duplication matrix) without forming the Kronecker product: element
+    ((i,j),(k,l)) = A_jl B_ik + A_jk B_il + A_il B_jk + A_ik B_jl, halved for each diagonal pair."""
+    rows, cols = vech_indices(len(a))
+    half = np.where(rows == cols, 0.5, 1.0)
+    out = (a[np.ix_(cols, cols)] * b[np.ix_(rows, rows)] + a[np.ix_(cols, rows)] * b[np.ix_(rows, cols)]
+           + a[np.ix_(rows, cols)] * b[np.ix_(cols, rows)] + a[np.ix_(rows, rows)] * b[np.ix_(cols, cols)])
+    return out * np.outer(half, half)
 
 
 def h1_observed_information(mean, cov, mu, sigma, meanstructure: bool) -> np.ndarray:
@@ -29,11 +32,12 @@ def h1_observed_information(mean, cov, mu, sigma, meanstructure: bool) -> np.nda
     ``I22 = D'(W kron W (2 (S + d d') - Sigma) W) D / 2`` with ``W = Sigma^-1``, ``d = mean - mu``."""
     w = np.linalg.inv(sigma)
     d = mean - mu
-    dup = duplication(len(sigma))
-    i22 = 0.5 * dup.T @ np.kron(w, w @ (2 * (cov + np.outer(d, d)) - sigma) @ w) @ dup
+    i22 = 0.5 * duplication_kron(w, w @ (2 * (cov + np.outer(d, d)) - sigma) @ w)
     if not meanstructure:
         return i22
-    i21 = dup.T @ np.kron((w @ d)[:, None], w)
+    rows, cols = vech_indices(len(w))
+    wd = w @ d
+    i21 = (wd[cols, None] * w[rows] + wd[rows, None] * w[cols]) * np.where(rows == cols, 0.5, 1.0)[:, None]
     return np.block([[w, i21.T], [i21, i22]])
 
 
