@@ -56,7 +56,8 @@ class CFAResult(Result):
         return self.estimates.copy()
 
     def vcov(self) -> pd.DataFrame:
-        """Covariance matrix of the free parameters (inverse expected information), labelled by parameter."""
+        """Covariance matrix of the free parameters, labelled by parameter: the inverse expected information (ML),
+        the inverse observed information (FIML) or the Huber-White sandwich (MLR)."""
         names = parameter_names(self._problem.model.table, self.groups)
         return pd.DataFrame(self._vcov, index=names, columns=names)
 
