@@ -109,3 +109,15 @@ def test_fiml_partial_suggestions(items):
     mine = result.partial_suggestions("metric").merge(ref, on="rhs")
     assert len(mine) == len(ref)
     np.testing.assert_allclose(mine["mi"], mine["X2"], rtol=1e-4, atol=1e-5)
+
+
+def test_fiml_bad_input(items):
+    cov = items[ITEMS].cov()
+    with pytest.raises(DataError, match="raw data"):
+        pm.cfa(MODEL, sample_cov=cov, n_obs=2800, missing="fiml")
+    with pytest.raises(DataError, match="missing"):
+        pm.cfa(MODEL, items, missing="pairwise")
+    one_answer = items[ITEMS].reset_index(drop=True)
+    one_answer.loc[1:, "A1"] = np.nan
+    with pytest.raises(DataError, match="'A1' has fewer than two observed values"):
+        pm.cfa(MODEL, one_answer, missing="fiml")
