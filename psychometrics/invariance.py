@@ -20,7 +20,7 @@ from scipy import stats as st
 
 from ._results import Result
 from .cfa import CFAResult
-from .cfa._api import fit_ladder
+from .cfa._api import fit_ladder, wants_ordinal
 from .cfa._model import Elements
 from .cfa._modindices import score_tests
 from .cfa._ordinal import ordinal_difference
@@ -202,7 +202,7 @@ def measurement_invariance(
         raise ModelError("measurement_invariance needs group= (a column of data with two or more groups)")
     if "group_equal" in cfa_options:
         raise ModelError("measurement_invariance sets group_equal itself from levels; pass levels=... instead")
-    if cfa_options.get("ordered") not in (None, False) and tuple(levels) == DEFAULT_LEVELS:
+    if wants_ordinal(cfa_options.get("ordered")) and tuple(levels) == DEFAULT_LEVELS:
         levels = ORDINAL_LEVELS
     constraints = _cumulative(tuple(levels))
     fits = dict(zip(constraints, fit_ladder(model, data, group, list(constraints.values()), **cfa_options)))

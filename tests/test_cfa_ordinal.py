@@ -181,3 +181,14 @@ def test_partial_threshold_invariance(bfi):
                  group_partial=["A1 | t1", "C5|t5", "consc =~ C4"])
     check_fit_measures(fit, CASES["gender_partial"]["fit"])
     check_estimates(fit, CASES["gender_partial"])
+
+
+def test_ordered_categoricals_and_an_empty_ordered_list(bfi, ac_fit):
+    labels = ["very inaccurate", "moderately inaccurate", "slightly inaccurate", "slightly accurate",
+              "moderately accurate", "very accurate"]
+    answers = bfi["A3"].map(dict(enumerate(labels, start=1)))
+    recoded = bfi.assign(A3=pd.Categorical(answers, categories=labels, ordered=True))
+    assert recoded["A3"].dtype.ordered
+    fit = pm.cfa(MODELS["ac"], recoded, ordered=ITEMS)
+    assert fit.fit_measures["chisq_scaled"] == pytest.approx(ac_fit.fit_measures["chisq_scaled"], rel=1e-10)
+    assert pm.cfa(MODELS["ac"], bfi, ordered=[]).estimator == "ML"

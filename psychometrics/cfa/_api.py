@@ -337,7 +337,7 @@ def cfa(
     with FIML, the sandwich with MLR, as lavaan 0.6-14); ``fit_measures`` follows
     fitMeasures() (see ``psychometrics.cfa._fitmeasures``). Reference: Rosseel (2012), J Stat Softw 48(2).
     """
-    if ordered is not None and ordered is not False:
+    if wants_ordinal(ordered):
         from ._ordinal import cfa_ordinal  # imports this module, hence imported here
 
         if sample_cov is not None:
@@ -350,6 +350,11 @@ def cfa(
         return _fit(prepared, group_equal=group_equal, group_partial=group_partial, std_lv=std_lv, estimator=estimator)
 
 
+def wants_ordinal(ordered) -> bool:
+    """Whether cfa's ``ordered`` asks for ordinal items: True or a non-empty name or list of names."""
+    return ordered is True or (ordered is not None and ordered is not False and len(ordered) > 0)
+
+
 def fit_ladder(model, data, group, constraint_sets, **options) -> list[CFAResult]:
     """Fit one model under several group_equal sets, reading the data once and warm-starting each fit from the
     previous solution (used by measurement_invariance)."""
@@ -357,7 +362,7 @@ def fit_ladder(model, data, group, constraint_sets, **options) -> list[CFAResult
                               "ordered"}
     if unknown:
         raise ModelError(f"unknown option(s) {sorted(unknown)}; see psychometrics.cfa for the options")
-    if options.get("ordered") is not None and options.get("ordered") is not False:
+    if wants_ordinal(options.get("ordered")):
         from ._ordinal import ordinal_ladder  # imports this module, hence imported here
 
         return ordinal_ladder(model, data, group, constraint_sets, **options)

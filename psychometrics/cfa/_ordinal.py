@@ -80,11 +80,16 @@ def _item_values(data, parsed, variables, group) -> tuple[np.ndarray, np.ndarray
     _check_known(parsed, observed, data.columns, "data")
     if group is not None and group not in data.columns:
         raise DataError(f"group column {group!r} is not in the data; available columns: {list(data.columns)}")
+    columns = {}
     for name in observed:
-        if not pd.api.types.is_numeric_dtype(data[name].dtype):
-            raise DataError(f"ordered item {name!r} must hold numeric category codes (dtype {data[name].dtype}); "
-                            "recode its answers as numbers ordered like the categories.")
-    values = data[observed].to_numpy(dtype=float, na_value=np.nan)
+        column = data[name]
+        if isinstance(column.dtype, pd.CategoricalDtype) and column.dtype.ordered:
+            column = column.cat.codes.where(column.notna())  # the categories' order (lavaan's ordered factors)
+        elif not pd.api.types.is_numeric_dtype(column.dtype):
+            raise DataError(f"ordered item {name!r} must hold numeric category codes or an ordered categorical "
+                            f"(dtype {column.dtype}); recode its answers as numbers ordered like the categories.")
+        columns[name] = column.to_numpy(dtype=float, na_value=np.nan)
+    values = np.column_stack([columns[name] for name in observed])
     labels = data[group].to_numpy() if group is not None else np.ones(len(values), dtype=int)
     complete = ~np.isnan(values).any(axis=1) & pd.notna(labels)
     return values[complete], labels[complete]
