@@ -12,6 +12,9 @@ Fisher scoring, information matrices), ``_fitmeasures``, ``_standardize``, ``_mo
 ``_api`` (:func:`cfa`). Robust ML (estimator="MLR": sandwich SEs, Yuan-Bentler scaled test, scaled and robust
 indices) is in ``_robust``; full-information ML on incomplete data (missing="fiml": pattern-wise likelihood, EM
 saturated model) in ``_fiml``; both use the unrestricted normal model's moment-space information of ``_mvnorm``.
+Ordinal items (ordered=..., lavaan's WLSMV): ``_categorical`` (thresholds, polychoric correlations and their
+asymptotic covariance), ``_dwls`` (delta parameterisation, DWLS, robust SEs, scaled-shifted and Satorra 2000
+difference tests) and ``_ordinal`` (parameter table with thresholds and scaling factors, the fit).
 """
 
 from ._api import cfa
