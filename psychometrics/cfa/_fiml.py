@@ -22,7 +22,7 @@ import numpy as np
 from ..errors import DataError
 from ._estimation import MLDiscrepancy, Problem
 from ._model import ElementDerivatives, vech_indices
-from ._mvnorm import h1_observed_information, pattern_sum
+from ._mvnorm import missing_information
 from ._samplestats import SampleStats
 
 EM_TOL = 1e-5  # lavaan's em.h1.tol
@@ -52,6 +52,12 @@ class MissingStats(SampleStats):
     patterns: tuple = ()
     baseline_mean: np.ndarray | None = None
     baseline_var: np.ndarray | None = None
+
+    @functools.cached_property
+    def saturated_information(self) -> np.ndarray:
+        """Unit observed information of the saturated model at the EM moments (summed over patterns; used by the
+        robust test and the FIML-corrected indices, hence kept)."""
+        return missing_information(self, self.mean, self.cov)
 
     @functools.cached_property
     def h1_minus_two_loglik(self) -> float:
@@ -94,8 +100,9 @@ def log_2pi_terms(patterns) -> float:
 
 def em_moments(values: np.ndarray, patterns) -> tuple[np.ndarray, np.ndarray]:
     """Saturated-model means and covariance by EM (Dempster, Laird & Rubin 1977), as lavaan's
-    lav_mvnorm_missing_h1_estimate_moments: the E step fills each pattern's missing block with its regression on
-    the observed block (plus the residual covariance), vectorised over the pattern's cases."""
+    lav_mvnorm_missing_h1_estimate_moments (same start and stopping rule): the E step replaces each pattern's
+    missing block by its regression on the observed block (plus the residual covariance), from the pattern's
+    sufficient statistics."""
     n, p = values.shape
     mu = np.nanmean(values, axis=0)
     var = np.nanmean((values - mu) ** 2, axis=0)
@@ -104,9 +111,9 @@ def em_moments(values: np.ndarray, patterns) -> tuple[np.ndarray, np.ndarray]:
     for _ in range(EM_MAX_ITER):
         t1, t2 = np.zeros(p), np.zeros((p, p))
         for pat in patterns:
-            filled, extra = _e_step(values[pat.rows], pat.observed, mu, sigma)
-            t1 += filled.sum(axis=0)
-            t2 += filled.T @ filled + extra
+            s1, s2 = _e_step(pat, mu, sigma)
+            t1 += s1
+            t2 += s2
         new_mu = t1 / n
         new_sigma = t2 / n - np.outer(new_mu, new_mu)
         if np.linalg.eigvalsh(new_sigma).min() < 1e-6:
@@ -118,17 +125,24 @@ def em_moments(values: np.ndarray, patterns) -> tuple[np.ndarray, np.ndarray]:
     return mu, sigma
 
 
-def _e_step(rows: np.ndarray, o: np.ndarray, mu: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rows with their missing values replaced by the conditional means, and n * the conditional covariance."""
-    p = len(mu)
+def _e_step(pat: Pattern, mu: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The pattern's expected sum and sum of cross-products of the completed cases: each case is
+    ``c + G' y_o`` (``G = [I | Sigma_oo^-1 Sigma_om]``, ``c_m = mu_m - B' mu_o``), plus n times the conditional
+    covariance of the missing block."""
+    p, o, n = len(mu), pat.observed, pat.n
     m = np.setdiff1d(np.arange(p), o)
-    filled = rows.copy()
+    sum_y = n * pat.stats.mean
+    cross_y = n * (pat.stats.cov + np.outer(pat.stats.mean, pat.stats.mean))
+    g, c = np.zeros((len(o), p)), np.zeros(p)
+    g[np.arange(len(o)), o] = 1.0
     extra = np.zeros((p, p))
     if len(m):
         coef = np.linalg.solve(sigma[np.ix_(o, o)], sigma[np.ix_(o, m)])  # Sigma_oo^-1 Sigma_om
-        filled[:, m] = mu[m] + (rows[:, o] - mu[o]) @ coef
-        extra[np.ix_(m, m)] = len(rows) * (sigma[np.ix_(m, m)] - sigma[np.ix_(m, o)] @ coef)
-    return filled, extra
+        g[:, m] = coef
+        c[m] = mu[m] - mu[o] @ coef
+        extra[np.ix_(m, m)] = n * (sigma[np.ix_(m, m)] - sigma[np.ix_(m, o)] @ coef)
+    gy = g.T @ sum_y
+    return n * c + gy, n * np.outer(c, c) + np.outer(c, gy) + np.outer(gy, c) + g.T @ cross_y @ g + extra
 
 
 def check_coverage(values: np.ndarray, observed_names, where: str) -> None:
@@ -235,9 +249,7 @@ class FIMLProblem(Problem):
     def moment_information(self, stats: MissingStats, sigma: np.ndarray) -> np.ndarray:
         """Expected information of the incomplete data in (means, vech(Sigma)): the patterns' complete-data
         information ``W_o``, ``D'(W_o kron W_o)D / 2`` summed (lav_mvnorm_missing_information_expected)."""
-        zero = np.zeros(len(sigma))
-        return pattern_sum(stats, lambda pat, o: h1_observed_information(zero[o], sigma[np.ix_(o, o)], zero[o],
-                                                                         sigma[np.ix_(o, o)], True))
+        return missing_information(stats, np.zeros(len(sigma)), sigma, expected=True)
 
     def logliks(self, x: np.ndarray) -> tuple[float, float]:
         """(logl, unrestricted logl): the casewise log-likelihoods of the model and of the EM saturated model."""

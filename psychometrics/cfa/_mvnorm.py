@@ -1,5 +1,13 @@
 """The unrestricted multivariate normal model in moment space, (means, vech(Sigma)) in lavaan's order
-(lavaan's lav_mvnorm_* functions): information matrices, summed over missing-data patterns when data are incomplete."""
+(lavaan's lav_mvnorm_* functions): the observed information, summed over missing-data patterns when data are
+incomplete.
+
+Per pattern (or for complete data) the unit observed information at (mu, Sigma) for data with moments (mean, cov)
+is (lav_mvnorm_information_observed_samplestats) ``I11 = W``, ``I21 = D'(W d kron W)``, ``I22 = D'(W kron M)D / 2``
+with ``W = Sigma^-1``, ``d = mean - mu`` and ``M = W (2 (cov + d d') - Sigma) W`` (``M = W`` for the expected
+information). All three are linear in ``W kron M`` and ``W d kron W``, so the patterns' terms (their ``W`` and
+``M`` embedded in p x p zeros) are summed first and ``D'(.)D`` is applied once.
+"""
 
 from __future__ import annotations
 
@@ -16,40 +24,51 @@ def vech_positions(p: int) -> np.ndarray:
     return pos
 
 
-def duplication_kron(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """D'(A kron B)D for symmetric A, B (D the duplication matrix) without forming the Kronecker product: element
-    ((i,j),(k,l)) = A_jl B_ik + A_jk B_il + A_il B_jk + A_ik B_jl, halved for each diagonal pair."""
-    rows, cols = vech_indices(len(a))
+def _information(w: np.ndarray, wm: np.ndarray, wdw: np.ndarray, meanstructure: bool) -> np.ndarray:
+    """Assemble I11, I21, I22 from ``w`` (W), ``wm[a, b, c, d] = W_ab M_cd`` and ``wdw[c, r, m] = (W d)_c W_rm``.
+
+    ``D'(A kron B)D`` has element ((i,j),(k,l)) = A_jl B_ik + A_jk B_il + A_il B_jk + A_ik B_jl, halved for each
+    diagonal pair; ``D'(W d kron W)`` has element ((i,j), m) = (W d)_j W_im + (W d)_i W_jm, halved on the diagonal.
+    """
+    rows, cols = vech_indices(len(w))
     half = np.where(rows == cols, 0.5, 1.0)
-    out = (a[np.ix_(cols, cols)] * b[np.ix_(rows, rows)] + a[np.ix_(cols, rows)] * b[np.ix_(rows, cols)]
-           + a[np.ix_(rows, cols)] * b[np.ix_(cols, rows)] + a[np.ix_(rows, rows)] * b[np.ix_(cols, cols)])
-    return out * np.outer(half, half)
-
-
-def h1_observed_information(mean, cov, mu, sigma, meanstructure: bool) -> np.ndarray:
-    """Unit observed information of the normal log-likelihood in (means, vech(Sigma)) at (mu, Sigma) for data with
-    moments (mean, cov) (lav_mvnorm_information_observed_samplestats): ``I11 = W``, ``I21 = D'(W d kron W)``,
-    ``I22 = D'(W kron W (2 (S + d d') - Sigma) W) D / 2`` with ``W = Sigma^-1``, ``d = mean - mu``."""
-    w = np.linalg.inv(sigma)
-    d = mean - mu
-    i22 = 0.5 * duplication_kron(w, w @ (2 * (cov + np.outer(d, d)) - sigma) @ w)
+    i, j, k, l = rows[:, None], cols[:, None], rows[None, :], cols[None, :]
+    dup = wm[j, l, i, k] + wm[j, k, i, l] + wm[i, l, j, k] + wm[i, k, j, l]
+    i22 = 0.5 * dup * np.outer(half, half)
     if not meanstructure:
         return i22
-    rows, cols = vech_indices(len(w))
-    wd = w @ d
-    i21 = (wd[cols, None] * w[rows] + wd[rows, None] * w[cols]) * np.where(rows == cols, 0.5, 1.0)[:, None]
+    i21 = (wdw[cols, rows] + wdw[rows, cols]) * half[:, None]
     return np.block([[w, i21.T], [i21, i22]])
 
 
-def pattern_sum(stats, info_of_pattern) -> np.ndarray:
-    """sum_o n_o I_o / N with ``I_o = info_of_pattern(pattern, o)`` in the pattern's (means_o, vech(Sigma_oo))
-    embedded in the full (means, vech(Sigma)) vector."""
-    p = len(stats.cov)
-    pos = vech_positions(p)
-    total = np.zeros((p + p * (p + 1) // 2,) * 2)
-    for pat in stats.patterns:
-        o = pat.observed
-        sub_rows, sub_cols = vech_indices(len(o))
-        index = np.concatenate([o, p + pos[o[sub_rows], o[sub_cols]]])
-        total[np.ix_(index, index)] += pat.n * info_of_pattern(pat, o)
-    return total / stats.n_obs
+def _m_matrix(w, mean, cov, mu, sigma) -> tuple[np.ndarray, np.ndarray]:
+    d = mean - mu
+    return w @ (2 * (cov + np.outer(d, d)) - sigma) @ w, w @ d
+
+
+def h1_observed_information(mean, cov, mu, sigma, meanstructure: bool) -> np.ndarray:
+    """Unit observed information at (mu, Sigma) for complete data with moments (mean, cov)."""
+    w = np.linalg.inv(sigma)
+    m, wd = _m_matrix(w, mean, cov, mu, sigma)
+    return _information(w, np.multiply.outer(w, m), np.multiply.outer(wd, w), meanstructure)
+
+
+def missing_information(stats, mu: np.ndarray, sigma: np.ndarray, expected: bool = False) -> np.ndarray:
+    """Unit observed (or expected) information of incomplete data at (mu, Sigma): ``sum_o n_o I_o / N`` over the
+    missing-data patterns (lav_mvnorm_missing_information_observed_samplestats / ..._expected)."""
+    p, k = len(sigma), len(stats.patterns)
+    w_all, m_all, wd_all = np.zeros((k, p, p)), np.zeros((k, p, p)), np.zeros((k, p))
+    weights = np.array([pat.n for pat in stats.patterns], float) / stats.n_obs
+    for pos, pat in enumerate(stats.patterns):
+        o = np.ix_(pat.observed, pat.observed)
+        w = np.linalg.inv(sigma[o])
+        w_all[pos][o] = w
+        if expected:
+            m_all[pos][o] = w
+        else:
+            m_all[pos][o], wd_all[pos][pat.observed] = _m_matrix(w, pat.stats.mean, pat.stats.cov,
+                                                                 mu[pat.observed], sigma[o])
+    weighted = w_all.reshape(k, -1) * weights[:, None]
+    wm = (weighted.T @ m_all.reshape(k, -1)).reshape(p, p, p, p)
+    wdw = ((wd_all * weights[:, None]).T @ w_all.reshape(k, -1)).reshape(p, p, p)
+    return _information(weighted.sum(axis=0).reshape(p, p), wm, wdw, True)

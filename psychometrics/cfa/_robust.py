@@ -31,7 +31,7 @@ from ._estimation import MLDiscrepancy, Problem
 from ._fiml import FIMLProblem, MissingStats
 from ._fitmeasures import cfi, rmsea, rmsea_ci, rmsea_pvalue, tli
 from ._model import vech_indices
-from ._mvnorm import h1_observed_information, pattern_sum, vech_positions
+from ._mvnorm import h1_observed_information, missing_information, vech_positions
 from ._samplestats import SampleStats
 
 
@@ -74,8 +74,14 @@ def observed_information(stats, mu, sigma, meanstructure: bool) -> np.ndarray:
     complete-data information embedded in the full (means, vech) vector (lav_mvnorm_missing_information_observed_samplestats)."""
     if not isinstance(stats, MissingStats):
         return h1_observed_information(stats.mean, stats.cov, mu if meanstructure else stats.mean, sigma, meanstructure)
-    return pattern_sum(stats, lambda pat, o: h1_observed_information(pat.stats.mean, pat.stats.cov, mu[o],
-                                                                     sigma[np.ix_(o, o)], True))
+    return missing_information(stats, mu, sigma)
+
+
+def saturated_information(stats, meanstructure: bool) -> np.ndarray:
+    """Observed information of the unrestricted model at its estimates (sample or EM moments)."""
+    if isinstance(stats, MissingStats):
+        return stats.saturated_information
+    return observed_information(stats, stats.mean, stats.cov, meanstructure)
 
 
 def _implied(problem: Problem, x: np.ndarray, g: int) -> tuple[np.ndarray, np.ndarray]:
@@ -97,7 +103,7 @@ def sandwich(problem: Problem, x: np.ndarray, a_inv: np.ndarray) -> tuple[np.nda
 
 def _h1_trace(stats, meanstructure: bool) -> float:
     """tr(A1^-1 B1) of the unrestricted model at its estimates (sample or EM moments)."""
-    a1 = observed_information(stats, stats.mean, stats.cov, meanstructure)
+    a1 = saturated_information(stats, meanstructure)
     b1 = first_order_information(stats, stats.mean, stats.cov, meanstructure)
     return float(np.sum(np.linalg.inv(a1) * b1.T))
 
@@ -209,7 +215,7 @@ def fiml_corrected(problem: Problem, x: np.ndarray, df: int, base_df: int, scale
     weights, p = problem.weights, problem.model.p
     wm, wmi, wc, gamma = [], [], [], []
     for w, s in zip(weights, problem.stats):
-        info = observed_information(s, s.mean, s.cov, True)
+        info = saturated_information(s, True)
         inv = np.linalg.inv(info)
         wm.append(w * info)
         wmi.append(inv / w)
