@@ -152,6 +152,17 @@ def test_invariance_ladder_scaled_difference_tests(ladder):
                                                                          abs=1e-4)
 
 
+def test_invariance_ladder_with_three_groups(bfi):
+    ages = bfi[(bfi["age"] >= 10) & (bfi["age"] < 40)]
+    ladder = pm.measurement_invariance(MODELS["ac"], ages.assign(agegrp=ages["age"] // 10), group="agegrp",
+                                       ordered=True)
+    assert [str(g) for g in ladder.fits["scalar"].groups] == CASES["age_ladder_scalar"]["groups"]
+    for level, fit in ladder.fits.items():
+        check_fit_measures(fit, CASES[f"age_ladder_{level}"]["fit"])
+    expected = pd.DataFrame(REF["age_ladder_lrt"]).set_index("level")
+    np.testing.assert_allclose(ladder.table["delta_chisq"][1:], expected["delta_chisq"][1:], rtol=1e-5)
+
+
 def test_invariance_ladder_does_not_depend_on_the_identification(bfi, ladder):
     marker = pm.measurement_invariance(MODELS["ac"], bfi, group="gender", ordered=True)
     np.testing.assert_allclose(marker.table["chisq_scaled"], ladder.table["chisq_scaled"], rtol=1e-6)

@@ -68,9 +68,27 @@ for (level in names(ladder)) {
     fits[[level]], sprintf("measEq.syntax(AC.model, ordered = ITEMS, ID.fac = 'std.lv', ID.cat = 'Wu.Estabrook.2016', group = 'gender', group.equal = '%s')", level),
     estimates = (level == "thresholds"))
 }
-lrt <- lavTestLRT(fits$configural, fits$thresholds, fits$metric, fits$scalar)
-ladder_lrt <- data.frame(level = names(ladder), df = lrt$Df, chisq = lrt$Chisq, delta_chisq = lrt[["Chisq diff"]],
-                         delta_df = lrt[["Df diff"]], delta_pvalue = lrt[["Pr(>Chisq)"]])
+lrt_table <- function(fits) {
+  lrt <- lavTestLRT(fits$configural, fits$thresholds, fits$metric, fits$scalar)
+  data.frame(level = names(ladder), df = lrt$Df, chisq = lrt$Chisq, delta_chisq = lrt[["Chisq diff"]],
+             delta_df = lrt[["Df diff"]], delta_pvalue = lrt[["Pr(>Chisq)"]])
+}
+ladder_lrt <- lrt_table(fits)
+
+# three groups: age 10-19, 20-29, 30-39
+AGE <- BFI[BFI$age >= 10 & BFI$age < 40, ]
+AGE$agegrp <- AGE$age %/% 10
+fits3 <- list()
+for (level in names(ladder)) {
+  syntax <- as.character(measEq.syntax(configural.model = AC.model, data = AGE, ordered = ITEMS,
+                                       parameterization = "delta", ID.fac = "std.lv",
+                                       ID.cat = "Wu.Estabrook.2016", group = "agegrp",
+                                       group.equal = ladder[[level]]))
+  fits3[[level]] <- cfa(syntax, data = AGE, ordered = ITEMS, group = "agegrp")
+  cases[[paste0("age_ladder_", level)]] <- describe(
+    fits3[[level]], sprintf("measEq.syntax(AC.model, data = bfi[10 <= age < 40], ordered = ITEMS, ID.fac = 'std.lv', ID.cat = 'Wu.Estabrook.2016', group = 'agegrp' (age %%/%% 10), group.equal = '%s')", level),
+    estimates = FALSE)
+}
 
 out <- list(
   generated_by = "tests/reference/cfa_ordinal.R",
@@ -81,7 +99,8 @@ out <- list(
   models = list(ac = AC.model, ac_corr = AC.corr),
   cases = cases,
   ladder_lrt = ladder_lrt,
-  lrt_method = attr(lrt, "heading")
+  age_ladder_lrt = lrt_table(fits3),
+  lrt_method = attr(lavTestLRT(fits$configural, fits$thresholds), "heading")
 )
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, na = "null", dataframe = "columns", pretty = FALSE),
            "tests/reference/cfa_ordinal.json")
