@@ -192,12 +192,9 @@ class FIMLDiscrepancy:
         return float((h0 - stats.h1_minus_two_loglik) / stats.n_obs)
 
     def element_gradient(self, stats: MissingStats, sigma, mu, deriv) -> np.ndarray:
-        total = 0.0
-        for pat in stats.patterns:
-            o = pat.observed
-            grad = self._ml.element_gradient(pat.stats, sigma[np.ix_(o, o)], mu[o], _restricted(deriv, o))
-            total = total + pat.n * grad
-        return total / stats.n_obs
+        """dF/d(element) = 2 u' C v - 2 dmu' w with the pattern-summed (C, w) of ``moment_gradient``."""
+        c, w = self.moment_gradient(stats, sigma, mu)
+        return 2 * np.einsum("ki,ij,kj->k", deriv.u, c, deriv.v) - 2 * deriv.dmu @ w
 
     def element_information(self, stats: MissingStats, sigma, deriv) -> np.ndarray:
         """Expected information of the incomplete data: the patterns' complete-data information, weighted."""
