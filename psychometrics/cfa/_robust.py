@@ -70,8 +70,8 @@ def first_order_information(stats, mu, sigma, meanstructure: bool) -> np.ndarray
 
 
 def observed_information(stats, mu, sigma, meanstructure: bool) -> np.ndarray:
-    """Unit observed information of the unrestricted model at (mu, Sigma): for incomplete data the patterns'
-    complete-data information embedded in the full (means, vech) vector (lav_mvnorm_missing_information_observed_samplestats)."""
+    """Unit observed information of the unrestricted model at (mu, Sigma), summed over the missing-data patterns
+    for incomplete data (lav_mvnorm_information_observed_samplestats and its missing-data version)."""
     if not isinstance(stats, MissingStats):
         return h1_observed_information(stats.mean, stats.cov, mu if meanstructure else stats.mean, sigma, meanstructure)
     return missing_information(stats, mu, sigma)
