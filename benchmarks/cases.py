@@ -85,6 +85,7 @@ DATA: dict[str, Callable[[], pd.DataFrame | str]] = {
     "bfi_model.lav": lambda: BFI_MODEL,
     "bfi_ac.csv": lambda: _bfi_complete(AC_ITEMS),
     "ac_model.lav": lambda: AC_MODEL,
+    "bfi_ac_missing.csv": lambda: _bfi()[AC_ITEMS],  # with the items' own missing answers (FIML)
 }
 
 
@@ -196,6 +197,11 @@ def _ours_cfa_ordinal(files: DataFiles):
     return lambda: cfa(AC_MODEL, data, ordered=True)
 
 
+def _ours_cfa_fiml_mlr(files: DataFiles):
+    cfa, data = _ours("cfa"), files.frame("bfi_ac_missing.csv")
+    return lambda: cfa(AC_MODEL, data, missing="fiml", estimator="MLR")
+
+
 def _ours_invariance(files: DataFiles):
     invariance, data = _ours("measurement_invariance"), files.frame("bfi25_gender.csv")
     return lambda: invariance(BFI_MODEL, data, group="gender")
@@ -293,6 +299,13 @@ CASES: tuple[Case, ...] = (
         (Impl("lavaan", "r", script="cfa_wlsmv.R", files={"data": "bfi_ac.csv", "model": "ac_model.lav"},
               note="cfa(ordered = all items) + fitMeasures() + standardizedSolution()"),),
         {"lavaan": 3}, 1.0, "issue 5: WLSMV for 10 ordinal items x 2,500 respondents in under a second",
+    ),
+    Case(
+        "cfa_fiml_mlr_bfi", "CFA with FIML and MLR on incomplete data, 2-factor model (bfi A1-A5, C1-C5, 2800 x 10)",
+        Impl("psychometrics", "ours", _ours_cfa_fiml_mlr),
+        (Impl("lavaan", "r", script="cfa_fiml_mlr.R", files={"data": "bfi_ac_missing.csv", "model": "ac_model.lav"},
+              note="cfa(missing = 'fiml', estimator = 'MLR') + fitMeasures() + standardizedSolution()"),),
+        {"lavaan": 1},  # issue 5 sets no speed target for FIML/MLR: at least as fast as lavaan
     ),
     Case(
         "invariance_bfi_gender",
