@@ -164,13 +164,14 @@ def missing_stats(values: np.ndarray, observed_names, where: str) -> MissingStat
     p = values.shape[1]
     if len(values) <= p:
         raise DataError(f"{where} has {len(values)} case(s) for {p} observed variables; more cases are needed.")
-    counts = (~np.isnan(values)).sum(axis=0)
-    for j in np.flatnonzero(counts < 2):
-        raise DataError(f"variable {observed_names[j]!r} has fewer than two observed values in {where}; drop it.")
+    rare = np.flatnonzero((~np.isnan(values)).sum(axis=0) < 2)
+    if len(rare):
+        raise DataError(f"variable {observed_names[rare[0]]!r} has fewer than two observed values in {where}; drop it.")
     base_mean = np.nanmean(values, axis=0)
     base_var = np.nanmean((values - base_mean) ** 2, axis=0)
-    for j in np.flatnonzero(base_var == 0):
-        raise DataError(f"variable {observed_names[j]!r} is constant in {where}; drop it or the group.")
+    constant = np.flatnonzero(base_var == 0)
+    if len(constant):
+        raise DataError(f"variable {observed_names[constant[0]]!r} is constant in {where}; drop it or the group.")
     check_coverage(values, observed_names, where)
     patterns = _patterns(values)
     mu, sigma = em_moments(values, patterns)
@@ -205,6 +206,7 @@ class FIMLDiscrepancy:
         return total / stats.n_obs
 
     def element_hessian(self, stats: MissingStats, sigma, mu, deriv, curvature) -> np.ndarray:
+        """The patterns' complete-data Hessians (without curvature) plus the pattern-summed ``curvature``."""
         total = curvature
         for pat in stats.patterns:
             o = pat.observed
