@@ -57,37 +57,31 @@ cases$gender_partial <- describe(
 # Wu & Estabrook (2016) ladder as semTools builds it (ID.fac = "std.lv", ID.cat = "Wu.Estabrook.2016")
 ladder <- list(configural = "", thresholds = "thresholds", metric = c("thresholds", "loadings"),
                scalar = c("thresholds", "loadings", "intercepts"))
-fits <- list()
-for (level in names(ladder)) {
-  syntax <- as.character(measEq.syntax(configural.model = AC.model, data = BFI, ordered = ITEMS,
-                                       parameterization = "delta", ID.fac = "std.lv",
-                                       ID.cat = "Wu.Estabrook.2016", group = "gender",
-                                       group.equal = ladder[[level]]))
-  fits[[level]] <- cfa(syntax, data = BFI, ordered = ITEMS, group = "gender")
-  cases[[paste0("ladder_", level)]] <- describe(
-    fits[[level]], sprintf("measEq.syntax(AC.model, ordered = ITEMS, ID.fac = 'std.lv', ID.cat = 'Wu.Estabrook.2016', group = 'gender', group.equal = '%s')", level),
-    estimates = (level == "thresholds"))
-}
-lrt_table <- function(fits) {
+wu_estabrook <- function(data, group, description) {
+  fits <- list()
+  for (level in names(ladder)) {
+    syntax <- as.character(measEq.syntax(configural.model = AC.model, data = data, ordered = ITEMS,
+                                         parameterization = "delta", ID.fac = "std.lv",
+                                         ID.cat = "Wu.Estabrook.2016", group = group,
+                                         group.equal = ladder[[level]]))
+    fits[[level]] <- cfa(syntax, data = data, ordered = ITEMS, group = group)
+  }
+  calls <- sprintf(paste("measEq.syntax(AC.model, data = %s, ordered = ITEMS, ID.fac = 'std.lv',",
+                         "ID.cat = 'Wu.Estabrook.2016', group = '%s', group.equal = '%s')"),
+                   description, group, names(ladder))
   lrt <- lavTestLRT(fits$configural, fits$thresholds, fits$metric, fits$scalar)
-  data.frame(level = names(ladder), df = lrt$Df, chisq = lrt$Chisq, delta_chisq = lrt[["Chisq diff"]],
-             delta_df = lrt[["Df diff"]], delta_pvalue = lrt[["Pr(>Chisq)"]])
+  list(fits = fits, calls = setNames(as.list(calls), names(ladder)), method = attr(lrt, "heading"),
+       lrt = data.frame(level = names(ladder), df = lrt$Df, chisq = lrt$Chisq, delta_chisq = lrt[["Chisq diff"]],
+                        delta_df = lrt[["Df diff"]], delta_pvalue = lrt[["Pr(>Chisq)"]]))
 }
-ladder_lrt <- lrt_table(fits)
-
-# three groups: age 10-19, 20-29, 30-39
+gender <- wu_estabrook(BFI, "gender", "bfi")
 AGE <- BFI[BFI$age >= 10 & BFI$age < 40, ]
-AGE$agegrp <- AGE$age %/% 10
-fits3 <- list()
+AGE$agegrp <- AGE$age %/% 10  # three groups: ages 10-19, 20-29, 30-39
+age <- wu_estabrook(AGE, "agegrp", "bfi[10 <= age < 40] with agegrp = age %/% 10")
 for (level in names(ladder)) {
-  syntax <- as.character(measEq.syntax(configural.model = AC.model, data = AGE, ordered = ITEMS,
-                                       parameterization = "delta", ID.fac = "std.lv",
-                                       ID.cat = "Wu.Estabrook.2016", group = "agegrp",
-                                       group.equal = ladder[[level]]))
-  fits3[[level]] <- cfa(syntax, data = AGE, ordered = ITEMS, group = "agegrp")
-  cases[[paste0("age_ladder_", level)]] <- describe(
-    fits3[[level]], sprintf("measEq.syntax(AC.model, data = bfi[10 <= age < 40], ordered = ITEMS, ID.fac = 'std.lv', ID.cat = 'Wu.Estabrook.2016', group = 'agegrp' (age %%/%% 10), group.equal = '%s')", level),
-    estimates = FALSE)
+  cases[[paste0("ladder_", level)]] <- describe(gender$fits[[level]], gender$calls[[level]],
+                                                estimates = (level == "thresholds"))
+  cases[[paste0("age_ladder_", level)]] <- describe(age$fits[[level]], age$calls[[level]], estimates = FALSE)
 }
 
 out <- list(
@@ -98,9 +92,9 @@ out <- list(
   items = ITEMS,
   models = list(ac = AC.model, ac_corr = AC.corr),
   cases = cases,
-  ladder_lrt = ladder_lrt,
-  age_ladder_lrt = lrt_table(fits3),
-  lrt_method = attr(lavTestLRT(fits$configural, fits$thresholds), "heading")
+  ladder_lrt = gender$lrt,
+  age_ladder_lrt = age$lrt,
+  lrt_method = gender$method
 )
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, na = "null", dataframe = "columns", pretty = FALSE),
            "tests/reference/cfa_ordinal.json")
