@@ -309,7 +309,8 @@ class EfaSection(Section):
             out.text.append(f"Parallel analysis suggests {parallel.n_factors} factor(s) and "
                             f"{parallel.n_components} component(s).")
             eigen = parallel.eigenvalues
-            out.tables.append(make_table("parallel_analysis", "Parallel analysis eigenvalues", eigen))
+            out.tables.append(make_table("parallel_analysis", "Parallel analysis eigenvalues", eigen,
+                                         formats={c: lambda v: fmt(v, 2) for c in eigen.columns}))
             out.figures.append(("scree", "Scree plot with parallel analysis",
                                 figures.scree(eigen.select_dtypes("number"), "Scree plot with parallel analysis")))
         fit = payload["efa"]
@@ -326,8 +327,26 @@ class EfaSection(Section):
         out.tables.append(make_table("efa_fit", "EFA fit (as psych::fa)", fit_frame,
                                      display=make_table("", "", fit_frame[shown]).display))
         out.text.extend(_loading_pattern(loadings))
+        if ctx.scales and set(ctx.items) <= set(loadings.index):
+            out.text.append(_factors_of_scales(loadings, ctx.scales))
         out.figures.append(("loadings", "Loading heatmap", figures.heatmap(loadings, "Pattern loadings")))
         return out
+
+
+def _factors_of_scales(loadings: pd.DataFrame, scales: dict) -> str:
+    """Which factor each scale's items load on most (their primary factor), and whether they all agree."""
+    primary = loadings.abs().idxmax(axis=1)
+    parts, split = [], []
+    for scale, items in scales.items():
+        factors = primary.loc[items]
+        parts.append(f"{scale} {factors.mode().iloc[0]}")
+        if factors.nunique() > 1:
+            split.append(scale)
+    verdict = ("each scale's items share one primary factor" if not split else
+               f"the items of {', '.join(split)} load primarily on different factors")
+    distinct = len({p.split()[-1] for p in parts}) == len(parts)
+    return (f"Factors and scales: {'; '.join(parts)}: {verdict}"
+            f"{' and every scale has its own factor' if distinct and not split else ''}.")
 
 
 def _loading_pattern(loadings: pd.DataFrame, salient: float = 0.30, weak: float = 0.40) -> list[str]:

@@ -27,7 +27,8 @@ def _stem(section, name: str) -> str:
 
 def _table_view(table) -> dict:
     display = table.display
-    labelled = not isinstance(display.index, pd.RangeIndex)
+    index = display.index
+    labelled = not (isinstance(index, pd.RangeIndex) and index.start == 0 and index.name is None)
     return {
         "title": table.title,
         "note": table.note,
