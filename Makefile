@@ -1,4 +1,4 @@
-# The two commands of the README. Each creates .venv (and installs the package into it) when missing.
+# The two commands of the README (demo: the six-site report; test: the test suite). Each creates .venv (and installs the package into it) when missing.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -11,7 +11,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: $(VENV)/.installed
-	$(PY) -m psychometrics.demo
+	$(PY) -m psychometrics report analyses/peer_support_implementation.yaml --out out/peer_support
 
 test: $(VENV)/.installed
 	$(PY) -m pytest -q
