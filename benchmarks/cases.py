@@ -296,14 +296,16 @@ CASES: tuple[Case, ...] = (
     Case(
         "cfa_wlsmv_bfi", "CFA of ordinal items, WLSMV, 2-factor model (bfi A1-A5, C1-C5, 2632 x 10)",
         Impl("psychometrics", "ours", _ours_cfa_ordinal),
-        (Impl("lavaan", "r", script="cfa_wlsmv.R", files={"data": "bfi_ac.csv", "model": "ac_model.lav"},
+        (Impl("lavaan", "r", script="cfa.R", files={"data": "bfi_ac.csv", "model": "ac_model.lav"},
+              params={"ordered": "all"},
               note="cfa(ordered = all items) + fitMeasures() + standardizedSolution()"),),
         {"lavaan": 3}, 1.0, "issue 5: WLSMV for 10 ordinal items x 2,500 respondents in under a second",
     ),
     Case(
         "cfa_fiml_mlr_bfi", "CFA with FIML and MLR on incomplete data, 2-factor model (bfi A1-A5, C1-C5, 2800 x 10)",
         Impl("psychometrics", "ours", _ours_cfa_fiml_mlr),
-        (Impl("lavaan", "r", script="cfa_fiml_mlr.R", files={"data": "bfi_ac_missing.csv", "model": "ac_model.lav"},
+        (Impl("lavaan", "r", script="cfa.R", files={"data": "bfi_ac_missing.csv", "model": "ac_model.lav"},
+              params={"missing": "fiml", "estimator": "MLR"},
               note="cfa(missing = 'fiml', estimator = 'MLR') + fitMeasures() + standardizedSolution()"),),
         {"lavaan": 1},  # issue 5 sets no speed target for FIML/MLR: at least as fast as lavaan
     ),
