@@ -47,6 +47,7 @@ _CI_METHODS = ("feldt", "duhachek", "bootstrap", None)
 _MISSING = ("pairwise", "listwise")
 # psych::splitHalf enumerates every split while there are at most this many (16 items: 6435 splits).
 _MAX_ENUMERATED_SPLITS = 10_000
+_COUNT_CHUNK = 64  # bootstrap resamples counted per bincount (see _bootstrap_counts)
 
 
 # --------------------------------------------------------------------------------------------------- helpers
@@ -161,11 +162,22 @@ def _feldt_ci(alpha: float, n_obs: int, n_items: int, confidence: float) -> tupl
 
 
 def _bootstrap_counts(n_obs: int, n_boot: int, rng: np.random.Generator) -> np.ndarray:
-    """How often each respondent is drawn in each of ``n_boot`` resamples with replacement, (n_boot, n_obs)."""
+    """How often each respondent is drawn in each of ``n_boot`` resamples with replacement, (n_boot, n_obs).
+
+    All draws come from one ``rng.integers`` call (the same draws, hence the same counts, for a seed as before the
+    chunking); they are counted _COUNT_CHUNK resamples per ``bincount``, whose output then fits in cache: one
+    bincount over every draw was twice as slow (33 -> 13 ms for 1000 x 2800). The loop is over chunks of draws.
+    """
     dtype = np.uint16 if n_obs <= np.iinfo(np.uint16).max else np.int64
     draws = rng.integers(0, n_obs, size=(n_boot, n_obs), dtype=dtype)
-    flat = (draws + (np.arange(n_boot, dtype=np.int64) * n_obs)[:, None]).ravel()
-    return np.bincount(flat, minlength=n_boot * n_obs).reshape(n_boot, n_obs).astype(float)
+    counts = np.empty((n_boot, n_obs))
+    offsets = np.arange(_COUNT_CHUNK, dtype=np.int64)[:, None] * n_obs
+    for start in range(0, n_boot, _COUNT_CHUNK):
+        chunk = draws[start:start + _COUNT_CHUNK]
+        size = len(chunk)
+        flat = (chunk + offsets[:size]).ravel()
+        counts[start:start + size] = np.bincount(flat, minlength=size * n_obs).reshape(size, n_obs)
+    return counts
 
 
 def _bootstrap_pairwise_covariances(values: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
