@@ -23,21 +23,56 @@ __all__ = [
     "check_confidence",
     "z_critical",
     "first_non_numeric",
+    "float_values",
 ]
+
+
+def _is_number_dtype(dtype) -> bool:
+    return pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype)
 
 
 def first_non_numeric(frame: pd.DataFrame) -> tuple[object, object, object] | None:
     """(row label, column, value) of the first cell that is not a number or missing, else None."""
-    for column in frame.columns:
-        series = frame[column]
-        if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
+    for position, (column, dtype) in enumerate(frame.dtypes.items()):
+        if _is_number_dtype(dtype):
             continue
+        series = frame.iloc[:, position]
         coerced = pd.to_numeric(series, errors="coerce")
         bad = coerced.isna() & series.notna()
         if bad.any():
             row = bad.idxmax()
             return row, column, series.loc[row]
     return None
+
+
+def float_values(frame: pd.DataFrame) -> np.ndarray:
+    """A new float64 array of ``frame``'s cells, NaN where missing (check :func:`first_non_numeric` first).
+
+    Numeric and boolean columns (nullable ones too) convert in one call; only other columns (text holding
+    numbers, ...) go through ``pd.to_numeric`` column by column, which is 100x slower.
+    """
+    if all(_is_number_dtype(dtype) for dtype in frame.dtypes):
+        return frame.to_numpy(dtype=float, na_value=np.nan, copy=True)
+    return frame.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float, na_value=np.nan, copy=True)
+
+
+def _check_items_vary(values: np.ndarray, columns: pd.Index, name: str) -> None:
+    """Raise a DataError for the first column with no observed value or only one distinct value."""
+    observed = ~np.isnan(values)
+    empty = ~observed.any(axis=0)
+    lowest = np.where(observed, values, np.inf).min(axis=0)
+    highest = np.where(observed, values, -np.inf).max(axis=0)
+    bad = np.flatnonzero(empty | (lowest == highest))
+    if not bad.size:
+        return
+    j = bad[0]
+    if empty[j]:
+        raise DataError(f"{name} column {columns[j]!r} has no observed values; drop the item.")
+    first = values[observed[:, j].argmax(), j]
+    raise DataError(
+        f"{name} column {columns[j]!r} is constant (every answer is {first!r}); "
+        "a constant item has no variance: drop it."
+    )
 
 
 def as_item_frame(
@@ -73,29 +108,20 @@ def as_item_frame(
             f"{name} has a non-numeric value {value!r} in column {column!r}, row {row!r}. "
             "Recode it as a number or set it to NaN (missing) before the analysis."
         )
-    frame = data.apply(pd.to_numeric, errors="coerce").astype(float)
-    empty_rows = frame.isna().all(axis=1)
+    values, index = float_values(data), data.index
+    empty_rows = np.isnan(values).all(axis=1)
     if empty_rows.any():
-        if drop_empty_rows:
-            frame = frame.loc[~empty_rows]
-        else:
-            rows = list(frame.index[empty_rows][:10])
+        if not drop_empty_rows:
+            rows = list(index[empty_rows][:10])
             raise DataError(
                 f"{name} has {int(empty_rows.sum())} row(s) with every item missing (rows {rows}). "
                 "Drop them before the analysis."
             )
-    for column in frame.columns:
-        values = frame[column].dropna()
-        if values.empty:
-            raise DataError(f"{name} column {column!r} has no observed values; drop the item.")
-        if values.nunique() < 2:
-            raise DataError(
-                f"{name} column {column!r} is constant (every answer is {values.iloc[0]!r}); "
-                "a constant item has no variance: drop it."
-            )
-    if len(frame) < min_obs:
-        raise DataError(f"{name} has {len(frame)} usable row(s); at least {min_obs} respondents are needed.")
-    return frame
+        values, index = values[~empty_rows], index[~empty_rows]
+    _check_items_vary(values, data.columns, name)
+    if len(values) < min_obs:
+        raise DataError(f"{name} has {len(values)} usable row(s); at least {min_obs} respondents are needed.")
+    return pd.DataFrame(values, index=index, columns=data.columns, copy=False)
 
 
 def looks_like_correlation_matrix(data) -> bool:
