@@ -8,6 +8,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from scipy import special
 from scipy import stats as st
 
 from .._checks import as_item_frame, check_choice
@@ -17,7 +18,7 @@ from ._estimation import MLDiscrepancy, Problem, minimize
 from ._fiml import FIMLDiscrepancy, FIMLProblem, missing_stats
 from ._fitmeasures import fit_measures
 from ._model import LisrelModel
-from ._partable import GROUP_EQUAL_CHOICES, ModelVariables, build_partable, model_variables, parameter_names
+from ._partable import GROUP_EQUAL_CHOICES, ModelVariables, model_variables, parameter_names, partable_columns
 from ._result import CFAResult
 from ._robust import covariance, extra_fit_measures
 from ._samplestats import SampleStats
@@ -145,27 +146,30 @@ def _stats_from_moments(parsed, observed, sample_cov, sample_mean, n_obs, need_m
     return groups, stats
 
 
-def _fill_exogenous(table: pd.DataFrame, stats, observed) -> None:
+def _fill_exogenous(columns: dict, stats, observed) -> None:
     """fixed.x: exogenous covariates' variances, covariances and means are fixed at their sample values."""
     index = {n: i for i, n in enumerate(observed)}
-    for k in np.flatnonzero(table["exo"].to_numpy(bool)):
-        s, lhs, rhs = stats[table["group"].iat[k]], table["lhs"].iat[k], table["rhs"].iat[k]
-        value = s.mean[index[lhs]] if table["op"].iat[k] == "~1" else s.cov[index[lhs], index[rhs]]
-        table.iloc[k, table.columns.get_loc("ustart")] = value
+    for k in np.flatnonzero(columns["exo"].astype(bool)):
+        s, lhs, rhs = stats[columns["group"][k]], columns["lhs"][k], columns["rhs"][k]
+        value = s.mean[index[lhs]] if columns["op"][k] == "~1" else s.cov[index[lhs], index[rhs]]
+        columns["ustart"][k] = value
 
 
-def _start_vector(table: pd.DataFrame, stats, variables, std_lv: bool, n_free: int, start_from=None) -> np.ndarray:
-    """Starting values: lavaan-like simple starts, or the estimates of a fit of the same table's rows."""
-    if start_from is not None and len(start_from.estimates) == len(table):
+def _start_vector(columns: dict, stats, variables, std_lv: bool, n_free: int, start_from=None) -> np.ndarray:
+    """Starting values: lavaan-like simple starts, or the estimates of a fit of the same table's rows.
+
+    ``columns``: the parameter table's columns (:func:`partable_columns`, :func:`table_columns`)."""
+    n_rows = len(columns["x"])
+    if start_from is not None and len(start_from.estimates) == n_rows:
         starts = start_from.estimates["est"].to_numpy(float)
     else:
         ov = {n: i for i, n in enumerate(variables.observed)}
-        starts = np.zeros(len(table))
-        group = table["group"].to_numpy()
+        starts = np.zeros(n_rows)
+        group = columns["group"]
         for g, s in enumerate(stats):
             rows = np.flatnonzero(group == g)
-            starts[rows] = group_starts(table.iloc[rows], s, ov, std_lv)
-    x_index = table["x"].to_numpy()
+            starts[rows] = group_starts({name: values[rows] for name, values in columns.items()}, s, ov, std_lv)
+    x_index = columns["x"]
     free = np.flatnonzero(x_index >= 0)
     first = free[np.unique(x_index[free], return_index=True)[1]]
     x = np.zeros(n_free)
@@ -205,11 +209,12 @@ def _check_identified(problem: Problem, x: np.ndarray, names, df: int) -> None:
 
 
 def _estimates_frame(problem, x, vcov, groups, variables) -> pd.DataFrame:
-    table = problem.model.table
+    table = problem.model.columns
     est = problem.model.values(x)
     se_free = np.sqrt(np.clip(np.diag(vcov), 0, None))
-    has_x = table["x"].to_numpy() >= 0
-    se = np.where(has_x, se_free[np.maximum(table["x"].to_numpy(), 0)], 0.0)
+    x_index = table["x"].astype(int)
+    has_x = x_index >= 0
+    se = np.where(has_x, se_free[np.maximum(x_index, 0)], 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(has_x, est / se, np.nan)
     ov = {n: i for i, n in enumerate(variables.observed)}
@@ -217,16 +222,16 @@ def _estimates_frame(problem, x, vcov, groups, variables) -> pd.DataFrame:
     std_lv, std_all = standardize(table, est, problem.model, x, ov, lv, set(variables.latent))
     return pd.DataFrame(
         {
-            "lhs": table["lhs"].to_numpy(),
-            "op": table["op"].to_numpy(),
-            "rhs": table["rhs"].to_numpy(),
+            "lhs": table["lhs"],
+            "op": table["op"],
+            "rhs": table["rhs"],
             "group": [groups[g] for g in table["group"]],
-            "label": table["label"].to_numpy(),
+            "label": table["label"],
             "free": has_x,
             "est": est,
             "se": se,
             "z": z,
-            "pvalue": np.where(has_x, 2 * st.norm.sf(np.abs(z)), np.nan),
+            "pvalue": np.where(has_x, 2 * special.ndtr(-np.abs(z)), np.nan),  # = 2 norm.sf(|z|), without its overhead
             "ci_lower": est - _Z975 * se,
             "ci_upper": est + _Z975 * se,
             "std_lv": std_lv,
@@ -235,11 +240,12 @@ def _estimates_frame(problem, x, vcov, groups, variables) -> pd.DataFrame:
     )
 
 
-def _warn_improper(estimates: pd.DataFrame, problem, x, groups, latent) -> None:
-    lhs, op, rhs = (estimates[c].to_numpy(object) for c in ("lhs", "op", "rhs"))
-    negative = (op == "~~") & (lhs == rhs) & (estimates["est"].to_numpy() < 0)
+def _warn_improper(problem, x, groups, latent) -> None:
+    table, est = problem.model.columns, problem.model.values(x)
+    lhs, op, rhs = table["lhs"], table["op"], table["rhs"]
+    negative = (op == "~~") & (lhs == rhs) & (est < 0)
     for k in np.flatnonzero(negative):
-        name, group, value = estimates["lhs"].iat[k], _plain_label(estimates["group"].iat[k]), estimates["est"].iat[k]
+        name, group, value = lhs[k], _plain_label(groups[table["group"][k]]), est[k]
         warnings.warn(
             f"Heywood case: the variance of {name!r} (group {group!r}) is negative ({value:.4g}); the "
             "model may be misspecified or the sample too small.",
@@ -416,7 +422,7 @@ def _fit(prepared: _Prepared, *, group_equal=(), group_partial=(), std_lv=False,
     variables, groups, stats = prepared.variables, prepared.groups, prepared.stats
     if len(groups) == 1 and group_equal:
         raise ModelError("group_equal needs a multi-group model: pass group=... (a column with two or more groups)")
-    table = build_partable(
+    table = partable_columns(
         prepared.parsed, variables, len(groups), std_lv=std_lv, meanstructure=prepared.meanstructure,
         group_equal=group_equal, group_partial=group_partial,
     )
@@ -434,7 +440,7 @@ def _fit(prepared: _Prepared, *, group_equal=(), group_partial=(), std_lv=False,
     start = _start_vector(table, stats, variables, std_lv, lisrel.n_free, start_from)
     if start_from is not None and not np.isfinite(problem.objective(start)):
         start = _start_vector(table, stats, variables, std_lv, lisrel.n_free)
-    _check_identified(problem, start, lambda: parameter_names(table, groups), len(groups) * lisrel.n_data_moments - lisrel.n_free)
+    _check_identified(problem, start, lambda: parameter_names(lisrel.table, groups), len(groups) * lisrel.n_data_moments - lisrel.n_free)
     solution = minimize(problem, start)
     if not solution.converged:
         raise ConvergenceError(
@@ -447,7 +453,7 @@ def _fit(prepared: _Prepared, *, group_equal=(), group_partial=(), std_lv=False,
         warnings.warn("the information matrix is singular at the solution: standard errors are unreliable (model "
                       "may not be identified).", stacklevel=3)
     estimates = _estimates_frame(problem, solution.x, vcov, groups, variables)
-    _warn_improper(estimates, problem, solution.x, groups, variables.latent)
+    _warn_improper(problem, solution.x, groups, variables.latent)
     measures = fit_measures(problem, solution.x)
     measures.update(extra_fit_measures(problem, solution.x, measures, sandwich_parts))
     by_group = dict(zip(groups, (s.n_obs * f for s, f in zip(stats, problem.group_values(solution.x)))))

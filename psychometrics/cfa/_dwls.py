@@ -27,6 +27,7 @@ from scipy import stats as st
 from ._categorical import CategoricalStats, pair_indices
 from ._fitmeasures import cfi, rmsea, rmsea_ci, rmsea_pvalue, tli
 from ._model import GroupMatrices, LisrelModel
+from ._partable import table_columns
 
 
 class CategoricalModel:
@@ -39,6 +40,7 @@ class CategoricalModel:
 
     def __init__(self, table, lisrel: LisrelModel, threshold_item: list[np.ndarray]):
         self.table, self.lisrel = table, lisrel
+        self.columns = table_columns(table)
         self.p, self.n_groups = lisrel.p, lisrel.n_groups
         self.n_free = int(table["x"].max()) + 1
         self.threshold_item = threshold_item

@@ -14,6 +14,8 @@ import functools
 import numpy as np
 import pandas as pd
 
+from ._partable import table_columns
+
 MATRICES = ("lambda", "theta", "psi", "beta", "nu", "alpha")
 
 
@@ -95,12 +97,15 @@ class LisrelModel:
         self, table: pd.DataFrame, n_observed: int, n_latent: int, n_groups: int, meanstructure: bool,
         dummies=(), n_exogenous: int = 0,
     ):
-        self.table = table
+        if isinstance(table, pd.DataFrame):
+            self._table, self._columns = table, None
+        else:  # the columns of a parameter table (partable_columns); the DataFrame is built on first use
+            self._table, self._columns = None, table
         self.dummies = list(dummies)
         self.n_exogenous = n_exogenous
         self.p, self.m, self.n_groups = n_observed, n_latent, n_groups
         self.meanstructure = meanstructure
-        columns = {c: table[c].to_numpy() for c in ("group", "matrix", "row", "col", "x", "ustart")}
+        columns = {c: self.columns[c] for c in ("group", "matrix", "row", "col", "x", "ustart")}
         free = columns["x"] >= 0
         self.n_free = int(columns["x"].max()) + 1 if free.any() else 0
         self.free_elements = Elements(*(columns[c][free].astype(t) for c, t in
@@ -114,6 +119,20 @@ class LisrelModel:
         self._plans = [_plan(elements, g) for g, (_, elements) in enumerate(self._group_elements)]
         self._cache: tuple[np.ndarray, dict] = (np.full(self.n_free, np.nan), {})
         self._eye_p = np.eye(n_observed)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The parameter table (lhs, op, rhs, group, ..., x, matrix, row, col)."""
+        if self._table is None:
+            self._table = pd.DataFrame(self._columns)
+        return self._table
+
+    @property
+    def columns(self) -> dict[str, np.ndarray]:
+        """The parameter table's columns as NumPy arrays."""
+        if self._columns is None:
+            self._columns = table_columns(self._table)
+        return self._columns
 
     @property
     def n_moments(self) -> int:
@@ -145,8 +164,8 @@ class LisrelModel:
 
     def values(self, x: np.ndarray) -> np.ndarray:
         """Value of every parameter-table row for the free-parameter vector ``x``."""
-        rows = self.table["x"].to_numpy(int)
-        return np.where(rows >= 0, x[np.maximum(rows, 0)], self.table["ustart"].to_numpy(float))
+        rows = self.columns["x"].astype(int)
+        return np.where(rows >= 0, x[np.maximum(rows, 0)], self.columns["ustart"].astype(float))
 
     def _elements_of(self, group: int) -> tuple[np.ndarray, Elements]:
         e = self.free_elements

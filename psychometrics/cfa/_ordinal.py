@@ -42,6 +42,7 @@ from ._partable import (
     model_variables,
     parameter_names,
     parse_partial,
+    table_columns,
 )
 from ._result import CFAResult
 from ._samplestats import SampleStats
@@ -204,7 +205,7 @@ def ordinal_partable(prepared: OrdinalData, *, std_lv: bool, group_equal, group_
 def _start(table, prepared: OrdinalData, lisrel_free: int, n_free: int, std_lv: bool, start_from) -> np.ndarray:
     """Simple starts from the polychoric correlations, thresholds at their sample values, scaling factors 1."""
     pseudo = [SampleStats(s.correlation, np.zeros(len(s.correlation)), s.n_obs) for s in prepared.stats]
-    x = _start_vector(table, pseudo, prepared.variables, std_lv, n_free, start_from)
+    x = _start_vector(table_columns(table), pseudo, prepared.variables, std_lv, n_free, start_from)
     if start_from is not None and len(start_from.estimates) == len(table):
         return x
     for matrix, group, row, index in zip(table["matrix"], table["group"], table["row"], table["x"]):
@@ -234,7 +235,7 @@ def fit_ordinal(prepared: OrdinalData, *, group_equal=(), group_partial=(), std_
                                "model may be misspecified or empirically under-identified.", solution.iterations)
     vcov = problem.robust_vcov(solution.x)
     estimates = _estimates_frame(problem, solution.x, vcov, groups, variables)
-    _warn_improper(estimates, problem, solution.x, groups, variables.latent)
+    _warn_improper(problem, solution.x, groups, variables.latent)
     by_group = {g: float((s.n_obs - 1) * f) for g, s, f in zip(groups, stats, problem.group_values(solution.x))}
     return CFAResult(
         fit_measures=dwls_fit_measures(problem, solution.x),

@@ -8,7 +8,6 @@ variances it is a residual of (Theta or Psi diagonal), so residual covariances b
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 
 def _group_scales(model, x, group):
@@ -19,15 +18,15 @@ def _group_scales(model, x, group):
 
 
 def standardize(
-    rows: pd.DataFrame, est: np.ndarray, model, x: np.ndarray, ov: dict, lv: dict, latent: set
+    rows, est: np.ndarray, model, x: np.ndarray, ov: dict, lv: dict, latent: set
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(std_lv, std_all) for parameter rows (lhs, op, rhs, group) with values ``est`` at the solution ``x``.
+    """(std_lv, std_all) for parameter rows (lhs, op, rhs, group: DataFrame or arrays) with values ``est`` at ``x``.
 
     ``lv`` indexes the LISREL latent vector (latent variables and regression phantoms); ``latent`` holds the
     true latent variables: std.lv rescales only those, std.all also the observed variables.
     """
-    std_lv = np.full(len(rows), np.nan)
-    std_all = np.full(len(rows), np.nan)
+    std_lv = np.full(len(est), np.nan)
+    std_all = np.full(len(est), np.nan)
     scales = {g: _group_scales(model, x, g) for g in set(rows["group"])}
     for k, (lhs, op, rhs, g) in enumerate(zip(rows["lhs"], rows["op"], rows["rhs"], rows["group"])):
         mats, sd_lv, sd_ov = scales[g]

@@ -9,7 +9,6 @@ optimum does not depend on these values; they only need to be close enough for F
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from ._samplestats import SampleStats
 
@@ -25,11 +24,11 @@ def _factor_loadings(cov: np.ndarray, idx: list[int]) -> np.ndarray:
     return np.clip(vec * np.sqrt(values[-1]), -0.95, 0.95)
 
 
-def group_starts(table: pd.DataFrame, stats: SampleStats, ov: dict, std_lv: bool) -> np.ndarray:
-    """Start value for every row of one group's table (fixed rows get their fixed value)."""
+def group_starts(table: dict, stats: SampleStats, ov: dict, std_lv: bool) -> np.ndarray:
+    """Start value for every row of one group's table (its columns as arrays; fixed rows get their fixed value)."""
     lhs, op, rhs = table["lhs"].tolist(), table["op"].tolist(), table["rhs"].tolist()
-    free = table["free"].to_numpy(bool)
-    ustart = table["ustart"].to_numpy(float)
+    free = table["free"].astype(bool)
+    ustart = table["ustart"].astype(float)
     start = np.where(free, np.nan, ustart)
     var = np.diag(stats.cov)
     communality = np.zeros(len(ov))
@@ -53,7 +52,7 @@ def group_starts(table: pd.DataFrame, stats: SampleStats, ov: dict, std_lv: bool
                 start[k] = raw[pos] / scale
     for k in np.flatnonzero(free & np.isnan(start)):
         start[k] = _default_start(lhs[k], op[k], rhs[k], var, communality, ov, lv_var, stats)
-    user = table["start"].to_numpy(float)
+    user = table["start"].astype(float)
     return np.where(np.isfinite(user) & free, user, start)
 
 
