@@ -12,9 +12,9 @@ import dataclasses
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
-from ._checks import check_confidence, first_non_numeric
+from ._checks import check_confidence, first_non_numeric, float_values
 from ._results import TableResult
 from .errors import DataError
 
@@ -49,8 +49,8 @@ class ICCResult(TableResult):
         return float(self.table.loc[form, "icc"])
 
 
-def _check_ratings(ratings_wide) -> pd.DataFrame:
-    """Float copy of a complete targets x raters table; errors name missing or non-numeric cells."""
+def _check_ratings(ratings_wide) -> np.ndarray:
+    """Float array of a complete targets x raters table; errors name missing or non-numeric cells."""
     if not isinstance(ratings_wide, pd.DataFrame):
         ratings_wide = pd.DataFrame(np.asarray(ratings_wide))
     if ratings_wide.shape[1] < 2:
@@ -61,19 +61,19 @@ def _check_ratings(ratings_wide) -> pd.DataFrame:
         raise DataError(
             f"ratings_wide has a non-numeric rating {value!r} in column {column!r}, row {row!r}; recode it as a number."
         )
-    frame = ratings_wide.apply(pd.to_numeric, errors="coerce").astype(float)
-    incomplete = frame.isna().any(axis=1)
+    values = float_values(ratings_wide)
+    incomplete = np.isnan(values).any(axis=1)
     if incomplete.any():
-        rows = list(frame.index[incomplete][:10])
+        rows = list(ratings_wide.index[incomplete][:10])
         raise DataError(
             f"ratings_wide has missing ratings in {int(incomplete.sum())} row(s) (targets {rows}); the ICC "
             "ANOVA needs every target rated by every rater. Drop those targets or collect the ratings."
         )
-    if len(frame) < 3:
-        raise DataError(f"ratings_wide has {len(frame)} target(s); an ICC needs at least 3 targets.")
-    if np.ptp(frame.to_numpy()) == 0:
+    if len(values) < 3:
+        raise DataError(f"ratings_wide has {len(values)} target(s); an ICC needs at least 3 targets.")
+    if np.ptp(values) == 0:
         raise DataError("every rating is the same value; the ICC is undefined without variance.")
-    return frame
+    return values
 
 
 def _mean_squares(x: np.ndarray) -> dict:
@@ -92,6 +92,11 @@ def _mean_squares(x: np.ndarray) -> dict:
     }
 
 
+def _f_quantile(p: float, df1: float, df2: float) -> float:
+    """F quantile; scipy.special.fdtri is what scipy.stats.f.ppf calls, without its 0.3 ms of argument handling."""
+    return special.fdtri(df1, df2, p)
+
+
 def _icc_table(ms: dict, n: int, k: int, confidence: float) -> pd.DataFrame:
     """ICCs, F tests and intervals as psych::ICC (Shrout & Fleiss 1979 eq. 2-4; McGraw & Wong 1996 Table 7)."""
     msb, msw, msj, mse = ms["between_targets"], ms["within_targets"], ms["raters"], ms["residual"]
@@ -102,13 +107,13 @@ def _icc_table(ms: dict, n: int, k: int, confidence: float) -> pd.DataFrame:
     f1, df1_one, df2_one = msb / msw, n - 1, n * (k - 1)
     f3, df1_two, df2_two = msb / mse, n - 1, (n - 1) * (k - 1)
     # one-way and consistency intervals: exact F bounds (Shrout & Fleiss eq. 6, 13)
-    f1_low = f1 / stats.f.ppf(1 - tail, df1_one, df2_one)
-    f1_high = f1 * stats.f.ppf(1 - tail, df2_one, df1_one)
-    f3_low = f3 / stats.f.ppf(1 - tail, df1_two, df2_two)
-    f3_high = f3 * stats.f.ppf(1 - tail, df2_two, df1_two)
+    f1_low = f1 / _f_quantile(1 - tail, df1_one, df2_one)
+    f1_high = f1 * _f_quantile(1 - tail, df2_one, df1_one)
+    f3_low = f3 / _f_quantile(1 - tail, df1_two, df2_two)
+    f3_high = f3 * _f_quantile(1 - tail, df2_two, df1_two)
     icc2_low, icc2_high = _icc2_interval(icc2, msb, msj, mse, n, k, tail)
-    p1 = stats.f.sf(f1, df1_one, df2_one)
-    p3 = stats.f.sf(f3, df1_two, df2_two)
+    p1 = special.fdtrc(df1_one, df2_one, f1)  # upper tail, as scipy.stats.f.sf
+    p3 = special.fdtrc(df1_two, df2_two, f3)
     rows = {
         "ICC1": (icc1, f1, df1_one, df2_one, p1, (f1_low - 1) / (f1_low + k - 1), (f1_high - 1) / (f1_high + k - 1)),
         "ICC2": (icc2, f3, df1_two, df2_two, p3, icc2_low, icc2_high),
@@ -120,11 +125,9 @@ def _icc_table(ms: dict, n: int, k: int, confidence: float) -> pd.DataFrame:
         ),
         "ICC3k": ((msb - mse) / msb, f3, df1_two, df2_two, p3, 1 - 1 / f3_low, 1 - 1 / f3_high),
     }
-    table = pd.DataFrame.from_dict(
-        rows, orient="index", columns=["icc", "f", "df1", "df2", "pvalue", "ci_low", "ci_high"]
-    ).astype(float)
-    table["description"] = pd.Series(_DESCRIPTIONS)
-    return table
+    numbers = np.array([rows[form] for form in _FORMS], dtype=float).T
+    columns = dict(zip(["icc", "f", "df1", "df2", "pvalue", "ci_low", "ci_high"], numbers))
+    return pd.DataFrame({**columns, "description": [_DESCRIPTIONS[form] for form in _FORMS]}, index=list(_FORMS))
 
 
 def _spearman_brown_k(rho: float, k: int) -> float:
@@ -136,8 +139,8 @@ def _icc2_interval(icc2, msb, msj, mse, n, k, tail) -> tuple[float, float]:
     fj = msj / mse
     a = n * (1 + (k - 1) * icc2) - k * icc2
     v = (k - 1) * (n - 1) * (k * icc2 * fj + a) ** 2 / ((n - 1) * k**2 * icc2**2 * fj**2 + a**2)
-    f_upper = stats.f.ppf(1 - tail, n - 1, v)
-    f_lower = stats.f.ppf(1 - tail, v, n - 1)
+    f_upper = _f_quantile(1 - tail, n - 1, v)
+    f_lower = _f_quantile(1 - tail, v, n - 1)
     base = k * msj + (k * n - k - n) * mse
     low = n * (msb - f_upper * mse) / (f_upper * base + n * msb)
     high = n * (f_lower * msb - mse) / (base + n * f_lower * msb)
@@ -171,9 +174,9 @@ def icc(ratings_wide, confidence: float = 0.95) -> ICCResult:
     lmer = TRUE gives the same mean squares unless a variance component is negative).
     """
     confidence = check_confidence(confidence)
-    frame = _check_ratings(ratings_wide)
-    n, k = frame.shape
-    ms = _mean_squares(frame.to_numpy())
+    values = _check_ratings(ratings_wide)
+    n, k = values.shape
+    ms = _mean_squares(values)
     return ICCResult(
         table=_icc_table(ms, n, k, confidence),
         n_targets=n,
