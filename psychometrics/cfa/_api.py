@@ -68,10 +68,7 @@ def _stats_from_data(data, parsed, observed, group, fiml=False) -> tuple[list, l
     _check_known(parsed, observed, data.columns, "data")
     if group is not None and group not in data.columns:
         raise DataError(f"group column {group!r} is not in the data; available columns: {list(data.columns)}")
-    frame = data[list(observed)]
-    if not all(pd.api.types.is_numeric_dtype(dtype) for dtype in frame.dtypes):
-        frame = as_item_frame(frame, min_items=1, drop_empty_rows=True, name="data")  # names the bad cell
-    values = frame.to_numpy(dtype=float, na_value=np.nan)
+    values = _numeric_values(data, observed)
     empty = np.flatnonzero(np.isnan(values).all(axis=0))
     if len(empty):
         raise DataError(f"data column {observed[empty[0]]!r} has no observed values; drop it from the model.")
@@ -90,6 +87,18 @@ def _stats_from_data(data, parsed, observed, group, fiml=False) -> tuple[list, l
         _check_group(rows, observed, label, group)
         stats.append(SampleStats.from_data(rows))
     return groups, stats
+
+
+def _numeric_values(data: pd.DataFrame, observed) -> np.ndarray:
+    """The observed columns as a float matrix (NaN where missing). Numeric columns are read one by one: selecting
+    a sub-frame first costs several times more in pandas 3 (about 1 ms for nine columns)."""
+    dtypes = dict(zip(data.columns.tolist(), data.dtypes.tolist())) if data.columns.is_unique else {}
+    if all(name in dtypes and pd.api.types.is_numeric_dtype(dtypes[name]) for name in observed):
+        return np.column_stack([data[name].to_numpy(dtype=float, na_value=np.nan) for name in observed])
+    frame = data[list(observed)]
+    if not all(pd.api.types.is_numeric_dtype(dtype) for dtype in frame.dtypes):
+        frame = as_item_frame(frame, min_items=1, drop_empty_rows=True, name="data")  # names the bad cell
+    return frame.to_numpy(dtype=float, na_value=np.nan)
 
 
 def _plain_label(value):

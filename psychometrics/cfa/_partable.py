@@ -231,19 +231,10 @@ def _assign_free_indices(rows: list[_Row], group_equal, partial, latent) -> list
     return x
 
 
-def build_partable(
-    parsed: ParsedModel,
-    variables: ModelVariables,
-    n_groups: int,
-    *,
-    std_lv: bool,
-    meanstructure: bool,
-    group_equal=(),
-    group_partial=(),
-) -> pd.DataFrame:
-    """The full parameter table (one row per parameter and group) with the free-parameter index ``x``."""
-    return pd.DataFrame(partable_columns(parsed, variables, n_groups, std_lv=std_lv, meanstructure=meanstructure,
-                                         group_equal=group_equal, group_partial=group_partial))
+def build_partable(parsed: ParsedModel, variables: ModelVariables, n_groups: int, **options) -> pd.DataFrame:
+    """The full parameter table (one row per parameter and group) with the free-parameter index ``x``; ``options``
+    as :func:`partable_columns` (std_lv, meanstructure, group_equal, group_partial)."""
+    return pd.DataFrame(partable_columns(parsed, variables, n_groups, **options))
 
 
 def partable_columns(
