@@ -272,8 +272,9 @@ class LisrelModel:
         gc, mc = g_mat.T @ c, m_mat.T @ c
         q_mat, z_mat = gc @ g_mat, mc @ g_mat
         out = np.zeros((len(elements), len(elements)))
+        plan = self._plans[group] if elements is self.own_elements(group) else _plan(elements, group)
         kinds = {name: (pick, r[:, None], cc[:, None], r[None, :], cc[None, :], half[:, 0])
-                 for name, pick, r, cc, half in _plan(elements, group)}
+                 for name, pick, r, cc, half in plan}
 
         def put(first, second, block):
             (pa, *_), (pb, *_) = kinds[first], kinds[second]
