@@ -190,12 +190,17 @@ class LisrelModel:
             slots.append(group_slots)
         return slots
 
-    def matrices(self, x: np.ndarray, group: int) -> GroupMatrices:
-        """The group's matrices at ``x`` (the last point's matrices are cached: the optimiser asks repeatedly)."""
+    def _at(self, x: np.ndarray) -> dict:
+        """What was computed at ``x`` (kept for the last point only: the optimiser asks for it repeatedly)."""
         cached_x, cached = self._cache
         if not np.array_equal(cached_x, x):
             cached_x, cached = x.copy(), {}
             self._cache = (cached_x, cached)
+        return cached
+
+    def matrices(self, x: np.ndarray, group: int) -> GroupMatrices:
+        """The group's matrices at ``x`` (cached for the last point)."""
+        cached = self._at(x)
         if group not in cached:
             cached[group] = self._build_matrices(x, group)
         return cached[group]
@@ -220,6 +225,17 @@ class LisrelModel:
         return out
 
     def element_derivatives(self, x: np.ndarray, group: int, elements: Elements) -> "ElementDerivatives":
+        """:meth:`_element_derivatives`; those of the group's own free elements are cached for the last point (the
+        gradient, the Hessian and the information at one point all need them)."""
+        if elements is not self.own_elements(group):
+            return self._element_derivatives(x, group, elements)
+        cached = self._at(x)
+        key = ("derivatives", group)
+        if key not in cached:
+            cached[key] = self._element_derivatives(x, group, elements)
+        return cached[key]
+
+    def _element_derivatives(self, x: np.ndarray, group: int, elements: Elements) -> "ElementDerivatives":
         """Derivatives of ``group``'s implied moments with respect to matrix elements, in factored form.
 
         Every covariance derivative has the form ``u v' + v u'`` (Neudecker & Satorra 1991): lambda_ij:
