@@ -16,6 +16,7 @@ from a poor Hessian guess, need many more function evaluations and stop less pre
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import numpy as np
 
@@ -141,10 +142,13 @@ class Problem:
     def n_total(self) -> int:
         return int(sum(s.n_obs for s in self.stats))
 
-    @property
+    @functools.cached_property  # writes the instance __dict__, so it works on this frozen dataclass
     def weights(self) -> np.ndarray:
+        """Each group's share of the cases (read-only: the objective asks for it at every evaluation)."""
         n = np.array([s.n_obs for s in self.stats], float)
-        return n / n.sum()
+        weights = n / n.sum()
+        weights.flags.writeable = False
+        return weights
 
     def _mu(self, mu):
         return mu if self.model.meanstructure else None

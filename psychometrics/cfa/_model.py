@@ -193,7 +193,7 @@ class LisrelModel:
     def _at(self, x: np.ndarray) -> dict:
         """What was computed at ``x`` (kept for the last point only: the optimiser asks for it repeatedly)."""
         cached_x, cached = self._cache
-        if not np.array_equal(cached_x, x):
+        if cached_x.shape != x.shape or not (cached_x == x).all():  # np.array_equal, without its overhead
             cached_x, cached = x.copy(), {}
             self._cache = (cached_x, cached)
         return cached
