@@ -44,6 +44,22 @@ class MLDiscrepancy:
 
     name = "ML"
 
+    def __init__(self):
+        self._inverses: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def _inverse(self, sigma: np.ndarray) -> np.ndarray:
+        """Sigma^-1, kept for the last few Sigma arrays (the model caches them per point, and the value, gradient,
+        information and Hessian at one point all invert the same one). Holding Sigma keeps its id unique."""
+        hit = self._inverses.get(id(sigma))
+        if hit is not None and hit[0] is sigma:
+            return hit[1]
+        if len(self._inverses) >= 16:
+            self._inverses.clear()
+        w = np.linalg.inv(sigma)
+        w.flags.writeable = False
+        self._inverses[id(sigma)] = (sigma, w)
+        return w
+
     def value(self, stats: SampleStats, sigma: np.ndarray, mu: np.ndarray | None) -> float:
         """F_g, or +inf when Sigma is not positive definite."""
         try:
@@ -51,7 +67,7 @@ class MLDiscrepancy:
         except np.linalg.LinAlgError:
             return np.inf
         log_det = 2 * np.log(np.diag(chol)).sum()
-        w = np.linalg.inv(sigma)
+        w = self._inverse(sigma)
         value = log_det + np.sum(stats.cov * w) - stats.log_det_cov - len(sigma)
         if mu is not None:
             d = stats.mean - mu
@@ -60,7 +76,7 @@ class MLDiscrepancy:
 
     def gradient(self, stats: SampleStats, sigma: np.ndarray, mu: np.ndarray | None) -> np.ndarray:
         """dF/d(moments): means ``-2 W d``; vech ``(2 - delta_ij) [W - W (S + d d') W]_ij``."""
-        w = np.linalg.inv(sigma)
+        w = self._inverse(sigma)
         d = np.zeros(len(sigma)) if mu is None else stats.mean - mu
         core = w - w @ (stats.cov + np.outer(d, d)) @ w
         rows, cols = vech_indices(len(sigma))
@@ -69,7 +85,7 @@ class MLDiscrepancy:
 
     def information(self, sigma: np.ndarray, meanstructure: bool) -> np.ndarray:
         """Expected unit information of the moments: ``Sigma^-1`` (means) and ``D'(W kron W)D / 2``."""
-        w = np.linalg.inv(sigma)
+        w = self._inverse(sigma)
         cov_part = duplication_quadratic(w)
         if not meanstructure:
             return cov_part
@@ -82,7 +98,7 @@ class MLDiscrepancy:
 
     def element_gradient(self, stats: SampleStats, sigma: np.ndarray, mu: np.ndarray | None, deriv) -> np.ndarray:
         """dF/d(element) = 2 u' C v - 2 dmu' W d with C = W - W (S + d d') W (= Delta' gradient, without Delta)."""
-        w = np.linalg.inv(sigma)
+        w = self._inverse(sigma)
         d = np.zeros(len(sigma)) if mu is None else stats.mean - mu
         core = w - w @ (stats.cov + np.outer(d, d)) @ w
         grad = 2 * np.einsum("ki,ij,kj->k", deriv.u, core, deriv.v)
@@ -96,7 +112,7 @@ class MLDiscrepancy:
         With ``L L' = W`` and ``u~ = L'u``: ``tr(W dS_k W dS_l) / 2 = (u~_k.u~_l)(v~_k.v~_l) + (u~_k.v~_l)(v~_k.u~_l)``,
         O(K^2 p) instead of forming D'(W kron W)D.
         """
-        w = np.linalg.inv(sigma)
+        w = self._inverse(sigma)
         chol = np.linalg.cholesky(w)
         u, v = deriv.u @ chol, deriv.v @ chol
         uv = u @ v.T
@@ -114,7 +130,7 @@ class MLDiscrepancy:
         + 2 mu_a' W mu_b + curvature_ab`` with ``A = S + d d'``, ``S_a = u_a v_a' + v_a u_a'`` and ``curvature``
         the second derivatives of ``tr(C Sigma) - 2 w' mu`` (``LisrelModel.element_curvature``).
         """
-        w = np.linalg.inv(sigma)
+        w = self._inverse(sigma)
         d = np.zeros(len(sigma)) if mu is None else stats.mean - mu
         q = w @ (stats.cov + np.outer(d, d)) @ w
         u, v = deriv.u, deriv.v
