@@ -177,7 +177,8 @@ def _start_vector(columns: dict, stats, variables, std_lv: bool, n_free: int, st
         group = columns["group"]
         for g, s in enumerate(stats):
             rows = np.flatnonzero(group == g)
-            starts[rows] = group_starts({name: values[rows] for name, values in columns.items()}, s, ov, std_lv)
+            group_rows = {name: columns[name][rows] for name in ("lhs", "op", "rhs", "free", "ustart", "start")}
+            starts[rows] = group_starts(group_rows, s, ov, std_lv)
     x_index = columns["x"]
     free = np.flatnonzero(x_index >= 0)
     first = free[np.unique(x_index[free], return_index=True)[1]]

@@ -86,8 +86,15 @@ class GroupMatrices:
         """Model-implied covariance matrix."""
         return self._sigma
 
+    @functools.cached_property
+    def _mu(self) -> np.ndarray:
+        mu = self.nu + self.lambda_ @ self.lv_mean()
+        mu.flags.writeable = False
+        return mu
+
     def mu(self) -> np.ndarray:
-        return self.nu + self.lambda_ @ self.lv_mean()
+        """Model-implied means (read-only; computed once: the optimiser asks at every evaluation)."""
+        return self._mu
 
 
 class LisrelModel:
