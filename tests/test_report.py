@@ -103,7 +103,7 @@ def test_reference_specs_match_golden(reference_results, name):
 
 
 def test_holzinger_swineford_reproduces_lavaan(reference_results):
-    # Rosseel (2012) lavaan tutorial; ../shared/reference PUBLISHED_VALUES.md (lavaan 0.6-14)
+    # Rosseel (2012) lavaan tutorial, as listed in the team's PUBLISHED_VALUES.md (lavaan 0.6-14)
     results = reference_results["holzinger_swineford"]
     fit = _section(results, "cfa")["fit_measures"]
     assert fit["chisq"] == pytest.approx(85.306, abs=1e-3)
