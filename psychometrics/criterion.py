@@ -9,7 +9,7 @@ import pandas as pd
 from scipy import stats
 
 from ._checks import as_item_frame, check_choice, check_confidence
-from ._results import Result
+from ._results import TableResult
 from .errors import DataError
 from .validity import correlation_pvalue, fisher_interval
 
@@ -47,7 +47,7 @@ def _pingouin():
 # Known groups
 # --------------------------------------------------------------------------------------------------------------
 @dataclasses.dataclass(frozen=True, repr=False)
-class KnownGroupsResult(Result):
+class KnownGroupsResult(TableResult):
     """Score differences between groups expected to differ.
 
     Attributes
@@ -60,14 +60,10 @@ class KnownGroupsResult(Result):
     confidence : level of the Hedges' g interval.
     """
 
-    table: pd.DataFrame
     descriptives: pd.DataFrame
     groups: list
     test: str
     confidence: float
-
-    def to_frame(self) -> pd.DataFrame:
-        return self.table.copy()
 
 
 def _hedges_row(first: np.ndarray, second: np.ndarray, confidence: float) -> dict:
@@ -172,7 +168,7 @@ def known_groups(scores, groups, order=None, confidence: float = 0.95) -> KnownG
 # Criterion validity
 # --------------------------------------------------------------------------------------------------------------
 @dataclasses.dataclass(frozen=True, repr=False)
-class CriterionValidityResult(Result):
+class CriterionValidityResult(TableResult):
     """Correlation of every scale score with a criterion.
 
     Attributes
@@ -181,13 +177,9 @@ class CriterionValidityResult(Result):
     criterion : the criterion's name; method : "pearson" or "spearman"; confidence : interval level.
     """
 
-    table: pd.DataFrame
     criterion: str
     method: str
     confidence: float
-
-    def to_frame(self) -> pd.DataFrame:
-        return self.table.copy()
 
 
 def criterion_validity(scores, criterion, method: str = "pearson", confidence: float = 0.95) -> CriterionValidityResult:

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as st
 
-from ._results import Result
+from ._results import TableResult
 from .cfa import CFAResult
 from .cfa._api import fit_ladder, wants_ordinal
 from .cfa._model import Elements
@@ -92,7 +92,7 @@ def _comparison_table(fits: dict[str, CFAResult]) -> pd.DataFrame:
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
-class InvarianceResult(Result):
+class InvarianceResult(TableResult):
     """The invariance ladder.
 
     ``table`` (indexed by level): npar, chisq, df, pvalue, cfi, tli, rmsea, srmr, aic, bic and, against the
@@ -110,13 +110,9 @@ class InvarianceResult(Result):
     ``fits``: level -> CFAResult. ``constraints``: level -> group_equal used.
     """
 
-    table: pd.DataFrame
     fits: dict
     constraints: dict
     group: str
-
-    def to_frame(self) -> pd.DataFrame:
-        return self.table.copy()
 
     def _repr_fields(self) -> list[str]:
         shown = self.table[["npar", "chisq", "df", "cfi", "rmsea", "srmr", "delta_chisq", "delta_df",

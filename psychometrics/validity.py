@@ -21,7 +21,7 @@ from ._checks import (
     check_confidence,
     looks_like_correlation_matrix,
 )
-from ._results import Result
+from ._results import Result, TableResult
 from .errors import DataError, ModelError, ModelSyntaxError
 from .model_syntax import parse_model
 
@@ -97,7 +97,7 @@ def _correlation_matrix(frame: pd.DataFrame, method: str) -> pd.DataFrame:
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
-class CorrelationsResult(Result):
+class CorrelationsResult(TableResult):
     """Pairwise correlations as a long table (one row per pair of variables).
 
     Attributes
@@ -106,13 +106,9 @@ class CorrelationsResult(Result):
     method, confidence, adjust : the options used.
     """
 
-    table: pd.DataFrame
     method: str
     confidence: float
     adjust: str
-
-    def to_frame(self) -> pd.DataFrame:
-        return self.table.copy()
 
     def matrix(self, value: str = "r") -> pd.DataFrame:
         """The ``value`` column (r, pvalue, p_adjusted, n, ...) as a symmetric variable x variable matrix."""
