@@ -1,6 +1,6 @@
 """The ``psychometrics`` command line.
 
-Sub-commands: ``validate`` (psychometrics.validation), ``report`` and ``snapshot`` (psychometrics.report),
+Sub-commands: ``validate`` (psychometrics.survey.validation), ``report`` and ``snapshot`` (psychometrics.report),
 ``compare`` (psychometrics.compare). Each sub-command's module provides ``add_arguments(parser)`` and
 ``run(args) -> int``. Errors of the toolkit are printed as one clear message (never a bare traceback) and
 give exit code 2; a sub-command returns 1 when it found problems (invalid data, differences beyond tolerance).
@@ -17,7 +17,7 @@ from .errors import PsychometricsError
 
 # sub-command -> (module that implements it, one-line help)
 COMMANDS = {
-    "validate": ("psychometrics.validation", "check a survey data file against its instrument"),
+    "validate": ("psychometrics.survey.validation", "check a survey data file against its instrument"),
     "report": ("psychometrics.report", "run an analysis specification and write its report"),
     "snapshot": ("psychometrics.report", "run an analysis specification and write golden results.json files"),
     "compare": ("psychometrics.compare", "compare two results.json statistic by statistic"),

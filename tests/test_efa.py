@@ -203,7 +203,7 @@ def test_orthogonal_geomin_matches_psych(datasets):
 
 
 def test_rotation_non_convergence_raises_with_iterations(monkeypatch, datasets):
-    import psychometrics.rotation as rotation
+    import psychometrics.factor.rotation as rotation
 
     monkeypatch.setattr(rotation, "_GPA_MAX_ITER", 3)
     with pytest.raises(pm.ConvergenceError) as info:

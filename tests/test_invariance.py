@@ -77,7 +77,7 @@ def test_deltas_and_decisions(hs_ladder):
     ],
 )
 def test_chen_cutoffs(level, d_cfi, d_rmsea, d_srmr, holds):
-    from psychometrics.invariance import _chen_holds
+    from psychometrics.sem.invariance import _chen_holds
 
     assert _chen_holds(level, d_cfi, d_rmsea, d_srmr) is holds
 

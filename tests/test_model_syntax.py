@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import psychometrics as pm
-from psychometrics.model_syntax import Modifier
+from psychometrics.sem.model_syntax import Modifier
 
 
 def terms(text):

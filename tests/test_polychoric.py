@@ -10,8 +10,8 @@ import pytest
 from scipy.stats import multivariate_normal
 
 import psychometrics as pm
-from psychometrics._bvn import bvn_cdf
-from psychometrics.polychoric import _table_rho
+from psychometrics.factor._bvn import bvn_cdf
+from psychometrics.factor.polychoric import _table_rho
 from conftest import load_reference
 
 REF = load_reference("factor.json")

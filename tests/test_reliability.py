@@ -13,7 +13,7 @@ import pingouin
 import pytest
 
 import psychometrics as pm
-from psychometrics.reliability import _bootstrap_counts, _bootstrap_pairwise_covariances
+from psychometrics.reliability.classical import _bootstrap_counts, _bootstrap_pairwise_covariances
 
 REFERENCE = json.loads((pathlib.Path(__file__).parent / "reference" / "reliability.json").read_text())
 TOL = 1e-4

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 import psychometrics as pm
-from psychometrics.retention import _pairwise_correlations
+from psychometrics.factor.retention import _pairwise_correlations
 from conftest import load_reference
 
 REF = load_reference("factor.json")

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 import psychometrics as pm
-from psychometrics import simulate
-from psychometrics.simulate import simulate_peer_support_survey
+from psychometrics.survey import simulate
+from psychometrics.survey.simulate import simulate_peer_support_survey
 
 INSTRUMENT = pm.load_instrument("peer_support_implementation")
 TRUTH = pm.peer_support_true_values()

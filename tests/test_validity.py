@@ -114,7 +114,7 @@ def test_htmt_bootstrap_is_seeded_and_brackets_estimate(hs):
 
 def test_bootstrap_weights_equal_resampled_rows(hs):
     # The vectorised bootstrap weights rows by their resampling counts; that equals correlating the resample.
-    from psychometrics.validity import _weighted_correlations
+    from psychometrics.validity.construct import _weighted_correlations
 
     x = hs[["x1", "x2", "x4", "x7"]].to_numpy()
     rng = np.random.default_rng(3)

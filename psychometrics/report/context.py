@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import datasets
+from ..survey import datasets
 from ..errors import DataValidationError, SpecError
 from .spec import Spec
 
@@ -63,10 +63,10 @@ def _load_instrument(spec: Spec):
     name = spec.raw.get("instrument")
     if name is None:
         return None
-    from .. import instrument as instrument_module
+    from ..survey import instrument as instrument_module
 
     if not hasattr(instrument_module, "load_instrument"):
-        raise SpecError("the spec names an instrument but psychometrics.instrument.load_instrument is not available yet.")
+        raise SpecError("the spec names an instrument but psychometrics.survey.instrument.load_instrument is not available yet.")
     local = spec.resolve(name)
     return instrument_module.load_instrument(str(local) if local.suffix in {".yaml", ".yml"} else name)
 
@@ -75,7 +75,7 @@ def _read_file(path: Path, instrument) -> pd.DataFrame:
     if not path.is_file():
         raise SpecError(f"the data file {path} does not exist; fix data.file in the spec or pass --data FILE.")
     if instrument is not None:
-        from .. import survey_io
+        from ..survey import io as survey_io
 
         if hasattr(survey_io, "read_survey"):
             return survey_io.read_survey(path, instrument)
@@ -127,7 +127,7 @@ def _resolve_scales(spec: Spec, instrument, data: pd.DataFrame) -> dict:
 
 
 def _validate(data: pd.DataFrame, instrument) -> None:
-    from .. import validation
+    from ..survey import validation
 
     report = validation.validate(data, instrument)
     if not report.ok:
@@ -138,7 +138,7 @@ def _validate(data: pd.DataFrame, instrument) -> None:
 def _score(data: pd.DataFrame, instrument) -> pd.DataFrame:
     if instrument is None:
         return data.copy()
-    from .. import scoring
+    from ..survey import scoring
 
     return scoring.score(data, instrument)
 

@@ -1,0 +1,78 @@
+"""Turn the ``data_or_corr`` argument of the factor-structure functions into a checked correlation matrix.
+
+Shared by suitability, retention, efa and omega. Raw data give pairwise-complete Pearson (or polychoric)
+correlations as R's ``cor(x, use = "pairwise")``; a square matrix with a unit diagonal is taken as a correlation
+matrix and then needs ``n_obs`` for test statistics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .._checks import as_correlation_matrix, as_item_frame, check_choice, check_n_obs, looks_like_correlation_matrix
+from ..errors import DataError
+
+CORRELATIONS = ("pearson", "polychoric")
+
+
+@dataclass(frozen=True)
+class CorrelationInput:
+    """A checked correlation matrix with its sample size (None when unknown) and the raw items, if given."""
+
+    corr: pd.DataFrame
+    n_obs: int | None
+    data: pd.DataFrame | None
+    pair_counts: np.ndarray | None
+
+
+def pairwise_counts(frame: pd.DataFrame) -> np.ndarray:
+    """Number of respondents answering both items of each pair (psych::pairwiseCount)."""
+    observed = frame.notna().to_numpy(dtype=np.int64)  # integer product: exact, and no BLAS threads
+    return (observed.T @ observed).astype(float)
+
+
+def correlation_input(
+    data_or_corr, n_obs=None, *, cor: str = "pearson", require_pd: bool = True, what: str = "the analysis"
+) -> CorrelationInput:
+    """Check ``data_or_corr`` and return its correlation matrix (see the module docstring)."""
+    check_choice(cor, CORRELATIONS, name="cor")
+    if looks_like_correlation_matrix(data_or_corr):
+        corr = as_correlation_matrix(data_or_corr, require_pd=require_pd)
+        n = None if n_obs is None else check_n_obs(n_obs, what=what)
+        return CorrelationInput(corr, n, None, None)
+    frame = as_item_frame(data_or_corr)
+    if cor == "polychoric":
+        from .polychoric import polychoric  # local import: polychoric imports nothing from here at load time
+
+        corr = polychoric(frame).correlation
+    else:
+        corr = frame.corr(method="pearson", min_periods=2)
+    if corr.isna().to_numpy().any():
+        i, j = np.argwhere(corr.isna().to_numpy())[0]
+        raise DataError(
+            f"items {corr.index[i]!r} and {corr.columns[j]!r} are never answered together, so their correlation "
+            "is undefined; drop one of them."
+        )
+    corr = as_correlation_matrix(corr, require_pd=require_pd)
+    return CorrelationInput(corr, len(frame), frame, pairwise_counts(frame))
+
+
+def smc(corr: np.ndarray) -> np.ndarray:
+    """Squared multiple correlations 1 - 1/diag(R^-1), clipped to [0, 1] (psych::smc)."""
+    values = 1.0 - 1.0 / np.diag(np.linalg.pinv(corr, hermitian=True))
+    return np.clip(values, 0.0, 1.0)
+
+
+def smooth_correlation(matrix: np.ndarray) -> np.ndarray:
+    """psych::cor.smooth: eigenvalues below 1e-12 raised, rescaled and back to a correlation matrix, if not PD."""
+    values, vectors = np.linalg.eigh(matrix)
+    if values.min() >= np.finfo(float).eps:
+        return matrix
+    values = np.where(values < 1e-12, 100 * 1e-12, values)
+    values = values * len(values) / values.sum()
+    smoothed = (vectors * values) @ vectors.T
+    scale = 1 / np.sqrt(np.diag(smoothed))
+    return smoothed * np.outer(scale, scale)

@@ -1,0 +1,366 @@
+"""Exploratory factor analysis as psych::fa (psych 2.2.9): minres, uls, ml and principal-axis extraction,
+GPArotation / psych rotations, psych's column order and signs, and psych's fit statistics (fa.stats).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+from .._checks import as_item_frame, check_choice
+from ._factor_input import correlation_input, smc, smooth_correlation
+from .._results import Result
+from ..errors import ConvergenceError, DataError, IdentificationError
+from .rotation import ROTATIONS, rotate_array
+
+__all__ = ["EFAResult", "HeywoodWarning", "efa", "EFA_METHODS"]
+
+EFA_METHODS = ("minres", "ml", "pa", "uls")
+SCORE_METHODS = ("regression", "bartlett", "tenberge")
+_COLUMN_PREFIX = {"minres": "MR", "ml": "ML", "pa": "PA", "uls": "ULS"}
+_LOWER_BOUND = 0.005  # psych's lower bound for the uniquenesses in optim()
+_RMSEA_ALPHA = 0.1  # psych::fa passes alpha = .1: a 90% RMSEA interval
+
+
+class HeywoodWarning(UserWarning):
+    """A uniqueness reached its lower bound (communality of about 1 or more): a Heywood case."""
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class EFAResult(Result):
+    """Exploratory factor analysis (psych::fa). ``fit`` holds psych's fit statistics (NaN when undefined)."""
+
+    loadings: pd.DataFrame
+    phi: pd.DataFrame | None
+    communalities: pd.Series
+    uniquenesses: pd.Series
+    fit: dict
+    n_factors: int
+    method: str
+    rotation: str
+    n_obs: int | None
+    correlation: pd.DataFrame
+    iterations: int
+
+    def to_frame(self) -> pd.DataFrame:
+        """Loadings with h2 (communality) and u2 (uniqueness) columns, as psych prints them."""
+        return self.loadings.assign(h2=self.communalities, u2=self.uniquenesses)
+
+    def factor_scores(self, data, method: str = "regression") -> pd.DataFrame:
+        """Factor scores of ``data`` (respondents x the analysed items) as ``psych::factor.scores``.
+
+        ``regression`` (Thurstone): W = R^-1 L Phi; ``bartlett``: W = U^-2 L (L' U^-2 L)^-1 with
+        U^2 = 1 - diag(L Phi L'); ``tenberge`` (ten Berge et al. 1999): correlation-preserving weights.
+        Scores are ``scale(data) W`` (items standardised with their own mean and SD; a respondent with a
+        missing answer gets a missing score, as psych with ``impute = "none"``).
+        """
+        check_choice(method, SCORE_METHODS, name="method")
+        frame = as_item_frame(data)
+        missing = [c for c in self.loadings.index if c not in frame.columns]
+        if missing:
+            raise DataError(f"data lacks the analysed item(s) {missing}; pass the same items as to efa().")
+        frame = frame[list(self.loadings.index)]
+        weights = _score_weights(self.correlation.to_numpy(), self.loadings.to_numpy(), self._phi_array(), method)
+        standardised = (frame - frame.mean()) / frame.std(ddof=1)
+        return pd.DataFrame(standardised.to_numpy() @ weights, index=frame.index, columns=self.loadings.columns)
+
+    def _phi_array(self) -> np.ndarray:
+        return np.eye(self.n_factors) if self.phi is None else self.phi.to_numpy()
+
+
+def _sqrtm(matrix: np.ndarray, power: float) -> np.ndarray:
+    """Symmetric matrix power via the eigen-decomposition (psych's matSqrt / invMatSqrt)."""
+    values, vectors = np.linalg.eigh(matrix)
+    return (vectors * np.clip(values, 0, None) ** power) @ vectors.T
+
+
+def _score_weights(r: np.ndarray, loadings: np.ndarray, phi: np.ndarray, method: str) -> np.ndarray:
+    """Factor-score weights of psych::factor.scores."""
+    if method == "regression":
+        return np.linalg.solve(r, loadings @ phi)
+    if method == "bartlett":
+        inv_u2 = 1.0 / (1.0 - np.einsum("ij,jk,ik->i", loadings, phi, loadings))
+        weighted = loadings * inv_u2[:, None]
+        return weighted @ np.linalg.inv(loadings.T @ weighted)
+    root_phi = _sqrtm(phi, 0.5)
+    lam = loadings @ root_phi
+    r_half_inv = _sqrtm(r, -0.5)
+    c = r_half_inv @ lam @ _sqrtm(lam.T @ np.linalg.solve(r, lam), -0.5)
+    return r_half_inv @ c @ root_phi
+
+
+# ----------------------------------------------------------------------------------------------- extraction
+def _principal_loadings(matrix: np.ndarray, n_factors: int, shift: float = 0.0) -> np.ndarray:
+    """First eigenvectors scaled by sqrt(max(eigenvalue - shift, 0))."""
+    values, vectors = np.linalg.eigh(matrix)
+    values, vectors = values[::-1][:n_factors], vectors[:, ::-1][:, :n_factors]
+    return vectors * np.sqrt(np.clip(values - shift, 0, None))
+
+
+def _uls_objective(psi: np.ndarray, r: np.ndarray, n_factors: int) -> tuple[float, np.ndarray]:
+    """Concentrated ULS criterion ||R - Psi - LL'||^2 and its gradient 2 diag(LL' + Psi - R) (psych FAgr.minres)."""
+    reduced = r - np.diag(psi)
+    loadings = _principal_loadings(reduced, n_factors)
+    residual = reduced - loadings @ loadings.T
+    return float((residual**2).sum()), -2.0 * np.diag(residual)
+
+
+def _minres_objective(psi: np.ndarray, r: np.ndarray, n_factors: int) -> tuple[float, np.ndarray]:
+    """psych's minres criterion: sum of squared off-diagonal residuals of R - Psi after its rank-f eigen
+    approximation, with the exact gradient (first-order eigen-perturbation: d lambda_k = v_k v_k', and
+    d v_k = sum_l v_l (v_l' dS v_k) / (lambda_k - lambda_l)).
+
+    psych hands optim() the ULS gradient instead; the two criteria agree except at Heywood cases, where this
+    criterion is the one psych's minres minimises.
+    """
+    reduced = r - np.diag(psi)
+    values, vectors = np.linalg.eigh(reduced)
+    values, vectors = values[::-1], vectors[:, ::-1]
+    top = np.clip(values[:n_factors], 0, None)
+    residual = reduced - (vectors[:, :n_factors] * top) @ vectors[:, :n_factors].T
+    np.fill_diagonal(residual, 0.0)
+    in_basis = vectors.T @ residual @ vectors
+    weights = np.zeros_like(in_basis)
+    weights[:n_factors, :n_factors] = 1.0
+    weights[:n_factors, n_factors:] = 2 * top[:, None] / (values[:n_factors, None] - values[None, n_factors:])
+    gradient = np.einsum("mk,kl,ml->m", vectors, weights * in_basis, vectors)
+    return 0.5 * float((residual**2).sum()), gradient
+
+
+def _ml_objective(psi: np.ndarray, r: np.ndarray, n_factors: int) -> tuple[float, np.ndarray]:
+    """ML discrepancy in the uniquenesses (psych FAfn) and its gradient (psych FAgr)."""
+    scale = 1.0 / np.sqrt(psi)
+    values, vectors = np.linalg.eigh(r * np.outer(scale, scale))
+    values, vectors = values[::-1], vectors[:, ::-1]
+    rest = values[n_factors:]
+    value = -(np.sum(np.log(rest) - rest) - n_factors + r.shape[0])
+    loadings = np.sqrt(psi)[:, None] * vectors[:, :n_factors] * np.sqrt(np.clip(values[:n_factors] - 1, 0, None))
+    gradient = (np.diag(loadings @ loadings.T) + psi - np.diag(r)) / psi**2
+    return float(value), gradient
+
+
+def _fit_uniquenesses(r: np.ndarray, n_factors: int, method: str) -> tuple[np.ndarray, int]:
+    """Minimise the minres/uls or ML criterion over the uniquenesses (L-BFGS-B, bounds [0.005, 1] as psych)."""
+    start = 1.0 - smc(r)
+    objective = {"ml": _ml_objective, "minres": _minres_objective, "uls": _uls_objective}[method]
+    upper = max(float(smc(r).max()), 1.0)
+    result = optimize.minimize(
+        objective, start, args=(r, n_factors), jac=True, method="L-BFGS-B",
+        bounds=[(_LOWER_BOUND, upper)] * len(start),
+        options={"maxiter": 10000, "ftol": 1e-15, "gtol": 1e-10, "maxcor": 20},
+    )
+    if not result.success and result.nit >= 10000:
+        raise ConvergenceError(
+            f"{method} estimation did not converge in {result.nit} iterations ({result.message}).", result.nit
+        )
+    return result.x, int(result.nit)
+
+
+def _principal_axis(r: np.ndarray, n_factors: int, min_err: float, max_iter: int) -> tuple[np.ndarray, int]:
+    """Iterated principal axes from SMC communalities until the communality sum changes < min_err (psych)."""
+    reduced = r.copy()
+    np.fill_diagonal(reduced, smc(r))
+    total = np.trace(reduced)
+    for iteration in range(1, max_iter + 1):
+        values, vectors = np.linalg.eigh(reduced)
+        values, vectors = values[::-1][:n_factors], vectors[:, ::-1][:, :n_factors]
+        if np.any(values < 0):
+            raise ConvergenceError(
+                f"principal axis factoring met a negative eigenvalue at iteration {iteration}; use method='minres'.",
+                iteration,
+            )
+        loadings = vectors * np.sqrt(values)
+        communalities = (loadings**2).sum(axis=1)
+        np.fill_diagonal(reduced, communalities)
+        change, total = abs(total - communalities.sum()), communalities.sum()
+        if change <= min_err:
+            return loadings, iteration
+    raise ConvergenceError(
+        f"principal axis factoring did not converge in {max_iter} iterations (communality change {change:.3g} > "
+        f"{min_err}); raise max_iter or use method='minres'.",
+        max_iter,
+    )
+
+
+def _extract(r: np.ndarray, n_factors: int, method: str, min_err: float, max_iter: int) -> tuple[np.ndarray, int]:
+    """Unrotated loadings (and the iteration count) of psych::fa's extraction methods."""
+    if method == "pa":
+        return _principal_axis(r, n_factors, min_err, max_iter)
+    psi, iterations = _fit_uniquenesses(r, n_factors, method)
+    if np.any(psi <= _LOWER_BOUND * (1 + 1e-6)):
+        items = list(np.flatnonzero(psi <= _LOWER_BOUND * (1 + 1e-6)))
+        warnings.warn(
+            f"Heywood case: the uniqueness of item(s) at positions {items} reached the lower bound {_LOWER_BOUND}; "
+            "the solution is improper (too many factors or too few items per factor).",
+            HeywoodWarning,
+            stacklevel=3,
+        )
+    if method == "ml":
+        scale = np.sqrt(psi)
+        return scale[:, None] * _principal_loadings(r / np.outer(scale, scale), n_factors, shift=1.0), iterations
+    return _principal_loadings(r - np.diag(psi), n_factors), iterations
+
+
+def _positive_columns(loadings: np.ndarray) -> np.ndarray:
+    """Sign of each column's sum (0 counts as +), psych's sign convention."""
+    signs = np.sign(loadings.sum(axis=0))
+    signs[signs == 0] = 1
+    return signs
+
+
+def _orient(loadings: np.ndarray, phi: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Make column sums positive, then order columns by variance accounted for (diag(Phi L'L)), as psych."""
+    signs = _positive_columns(loadings)
+    loadings = loadings * signs
+    if phi is not None:
+        phi = phi * np.outer(signs, signs)
+    explained = (loadings**2).sum(axis=0) if phi is None else np.diag(phi @ loadings.T @ loadings)
+    order = np.argsort(-explained, kind="stable")
+    loadings = loadings[:, order]
+    return loadings, None if phi is None else phi[np.ix_(order, order)]
+
+
+# ------------------------------------------------------------------------------------------------- fit stats
+def _rmsea_bounds(chisq: float, dof: float, n_obs: int) -> tuple[float, float]:
+    """psych's 90% RMSEA interval: non-centrality parameters where P(chi2(dof, ncp) <= chisq) = .95 / .05."""
+    tail = _RMSEA_ALPHA / 2
+    upper_end = max(n_obs, chisq) + 2 * n_obs
+
+    def bound(prob):
+        ncp = optimize.brentq(lambda x: stats.ncx2.cdf(chisq, dof, max(x, 1e-300)) - prob, 0.0, upper_end,
+                              xtol=1e-9)
+        return np.sqrt(ncp / (n_obs - 1) / dof)
+
+    central = stats.chi2.cdf(chisq, dof)
+    upper = bound(tail) if central > tail else 0.0
+    lower = bound(1 - tail) if central > 1 - tail else 0.0
+    return lower, upper
+
+
+def _residual_statistics(residual: np.ndarray, dof: float, n_obs, pair_counts) -> tuple[float, float, float]:
+    """rms, crms and the empirical chi-square of the off-diagonal residuals; with raw data psych weights each
+    squared residual by its pairwise n and divides by the harmonic mean of those n."""
+    n = residual.shape[0]
+    if pair_counts is None:
+        weighted, n_harmonic = float((residual**2).sum()), 1.0
+        empirical = weighted * n_obs if n_obs is not None else np.nan
+    else:
+        weighted, n_harmonic = float((residual**2 * pair_counts).sum()), float(stats.hmean(pair_counts.ravel()))
+        empirical = weighted
+    rms = np.sqrt(weighted / (n_harmonic * n * (n - 1)))
+    crms = np.sqrt(weighted / (2 * n_harmonic * dof)) if dof > 0 else np.nan
+    return rms, crms, empirical
+
+
+def fit_statistics(r: np.ndarray, loadings: np.ndarray, phi: np.ndarray | None, n_obs: int | None,
+                   pair_counts: np.ndarray | None) -> dict:
+    """psych::fa.stats: likelihood chi-square, RMSEA with 90% CI, TLI, BIC, rms and crms of a factor model."""
+    n, n_factors = loadings.shape
+    phi = np.eye(n_factors) if phi is None else phi
+    model = loadings @ phi @ loadings.T
+    residual = r - model
+    np.fill_diagonal(residual, 0.0)
+    dof = n * (n - 1) / 2 - n * n_factors + n_factors * (n_factors - 1) / 2
+    rms, crms, empirical = _residual_statistics(residual, dof, n_obs, pair_counts)
+    np.fill_diagonal(model, np.diag(r))
+    r_smooth = smooth_correlation(r)
+    m_inv_r = np.linalg.solve(smooth_correlation(model), r_smooth)
+    objective = float(np.trace(m_inv_r) - np.linalg.slogdet(m_inv_r)[1] - n)
+    null_objective = float(np.trace(r_smooth) - np.linalg.slogdet(r_smooth)[1] - n)
+    fit = {"chisq": np.nan, "dof": dof, "pvalue": np.nan, "rmsea": np.nan, "rmsea_ci_lower": np.nan,
+           "rmsea_ci_upper": np.nan, "tli": np.nan, "bic": np.nan, "rms": float(rms), "crms": float(crms),
+           "objective": objective, "null_chisq": np.nan, "null_dof": n * (n - 1) / 2,
+           "empirical_chisq": float(empirical)}
+    if n_obs is None:
+        return {key: float(value) for key, value in fit.items()}
+    multiplier = (n_obs - 1) - (2 * n + 5) / 6 - 2 * n_factors / 3
+    chisq = max(objective * multiplier, 0.0)
+    m0 = null_objective * 2 / (n * (n - 1))
+    fit.update(chisq=chisq, null_chisq=null_objective * ((n_obs - 1) - (2 * n + 5) / 6),
+               tli=((m0 - objective / dof) / (m0 - 1 / multiplier)) if dof > 0 else np.nan)
+    if dof > 0:
+        rmsea = np.sqrt(max(chisq / (dof * n_obs) - 1 / (n_obs - 1), 0.0))
+        lower, upper = _rmsea_bounds(chisq, dof, n_obs)
+        fit.update(pvalue=float(stats.chi2.sf(chisq, dof)), rmsea=rmsea,
+                   rmsea_ci_lower=lower if lower <= rmsea else np.nan,
+                   rmsea_ci_upper=upper if upper >= rmsea else np.nan,
+                   bic=chisq - dof * np.log(n_obs))
+    return {key: float(value) for key, value in fit.items()}
+
+
+# ---------------------------------------------------------------------------------------------------- efa()
+def _check_factors(n_factors, n_items: int) -> int:
+    if not float(n_factors).is_integer() or n_factors < 1:
+        raise DataError(f"n_factors must be a whole number of at least 1; got {n_factors!r}.")
+    n_factors = int(n_factors)
+    dof = n_items * (n_items - 1) / 2 - n_items * n_factors + n_factors * (n_factors - 1) / 2
+    if n_factors >= n_items or dof < 0:
+        raise IdentificationError(
+            f"{n_factors} factors are too many for {n_items} items: the model has {dof:g} degrees of freedom. "
+            "Extract fewer factors or add items."
+        )
+    return n_factors
+
+
+def efa(data_or_corr, n_factors: int, method: str = "minres", rotation: str = "oblimin", n_obs=None,
+        cor: str = "pearson", *, min_err: float = 0.001, max_iter: int = 50) -> EFAResult:
+    """Exploratory factor analysis, equivalent to ``psych::fa(x, nfactors, fm = method, rotate = rotation)``.
+
+    Extraction (psych 2.2.9 ``fac``): ``minres``/``uls`` minimise the residual correlations (unweighted least
+    squares, Harman 1976) and ``ml`` the ML discrepancy (Joreskog 1967) over the uniquenesses, starting from
+    1 - SMC with bounds [0.005, 1]; ``pa`` iterates principal axes from SMC communalities until the
+    communality sum changes by less than ``min_err`` (at most ``max_iter`` iterations). Columns are signed so
+    their sums are positive, rotated (see :mod:`psychometrics.factor.rotation`), re-signed and ordered by the variance
+    they account for. Fit statistics follow ``psych::fa.stats``: chi2 = F (n - 1 - (2p + 5)/6 - 2f/3) with F
+    the ML discrepancy of the model; RMSEA with a 90% interval, Tucker-Lewis index, BIC = chi2 - df ln n,
+    rms (root mean squared off-diagonal residual) and crms (corrected for df).
+
+    Parameters
+    ----------
+    data_or_corr : DataFrame
+        Respondents x items (pairwise-complete correlations) or a correlation matrix (then ``n_obs`` is needed
+        for chi2, RMSEA, TLI and BIC; without it those are NaN).
+    n_factors : int
+    method : {"minres", "ml", "pa", "uls"}
+    rotation : {"none", "varimax", "quartimax", "promax", "oblimin", "quartimin", "geomin" (= "geominQ"), "geominT",
+                "bifactor"}
+    n_obs : int, optional
+    cor : {"pearson", "polychoric"}
+
+    Warns with :class:`HeywoodWarning` when a uniqueness reaches its bound; raises ConvergenceError when the
+    estimation or rotation does not converge.
+    """
+    check_choice(method, EFA_METHODS, name="method")
+    check_choice(rotation, ROTATIONS, name="rotation")
+    # least-squares extraction works on indefinite matrices (psych smooths them for the fit statistics); ML does not
+    given = correlation_input(data_or_corr, n_obs, cor=cor, require_pd=method == "ml", what="the factor analysis")
+    r = given.corr.to_numpy()
+    smallest = float(np.linalg.eigvalsh(r).min())
+    if smallest <= 1e-10:
+        warnings.warn(f"the correlation matrix is not positive definite (smallest eigenvalue {smallest:.3g}); "
+                      "it is smoothed for the fit statistics (psych::cor.smooth).", stacklevel=2)
+    n_factors = _check_factors(n_factors, r.shape[0])
+    unrotated, iterations = _extract(r, n_factors, method, min_err, max_iter)
+    unrotated = unrotated * _positive_columns(unrotated)
+    unrotated[unrotated == 0] = 1e-15
+    rotated, phi = rotate_array(unrotated, rotation)
+    loadings, phi = _orient(rotated, phi)
+    communalities = (unrotated**2).sum(axis=1)
+    if np.any(communalities > 1):
+        warnings.warn("An ultra-Heywood case was detected (a communality above 1); examine the results carefully.",
+                      HeywoodWarning, stacklevel=2)
+    items = given.corr.columns
+    columns = [f"{_COLUMN_PREFIX[method]}{k + 1}" for k in range(n_factors)]
+    fit = fit_statistics(r, loadings, phi, given.n_obs, given.pair_counts)
+    return EFAResult(
+        loadings=pd.DataFrame(loadings, index=items, columns=columns),
+        phi=None if phi is None else pd.DataFrame(phi, index=columns, columns=columns),
+        communalities=pd.Series(communalities, index=items, name="h2"),
+        uniquenesses=pd.Series(np.diag(r) - communalities, index=items, name="u2"),
+        fit=fit, n_factors=n_factors, method=method, rotation=rotation, n_obs=given.n_obs,
+        correlation=given.corr, iterations=iterations,
+    )

@@ -1,0 +1,646 @@
+"""Internal-consistency reliability: Cronbach's alpha, item statistics, Guttman's lambdas, split-half reliability.
+
+Every statistic follows the definitions of R psych 2.2.9 (``psych::alpha``, ``psych::guttman``,
+``psych::splitHalf``) so that the numbers agree with psych to 1e-4; the docstrings give the formula's source and
+the equivalent R call. ``standard_error_of_measurement``, ``spearman_brown`` and ``test_retest`` complete the
+classical-test-theory toolbox.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .._checks import (
+    as_item_frame,
+    check_choice,
+    check_confidence,
+    check_n_obs,
+    looks_like_correlation_matrix,
+    z_critical,
+)
+from .._results import Result, TableResult
+from ..errors import DataError
+
+__all__ = [
+    "AlphaResult",
+    "ItemStatisticsResult",
+    "GuttmanResult",
+    "SplitHalfResult",
+    "TestRetestResult",
+    "cronbach_alpha",
+    "item_statistics",
+    "guttman",
+    "split_half",
+    "standard_error_of_measurement",
+    "spearman_brown",
+    "test_retest",
+]
+
+_CI_METHODS = ("feldt", "duhachek", "bootstrap", None)
+_MISSING = ("pairwise", "listwise")
+# psych::splitHalf enumerates every split while there are at most this many (16 items: 6435 splits).
+_MAX_ENUMERATED_SPLITS = 10_000
+_COUNT_CHUNK = 64  # bootstrap resamples counted per bincount (see _bootstrap_counts)
+
+
+# --------------------------------------------------------------------------------------------------- helpers
+def _checked_keys(keys: Iterable | None, items: list) -> list:
+    """The reverse-keyed item names, checked to be among ``items``."""
+    if keys is None:
+        return []
+    keys = [keys] if isinstance(keys, str) else list(keys)
+    unknown = [k for k in keys if k not in items]
+    if unknown:
+        raise DataError(f"keys names item(s) {unknown} that are not columns of the data; the items are {items}.")
+    return keys
+
+
+def _reverse_keyed(frame: pd.DataFrame, keys: Iterable | None) -> tuple[pd.DataFrame, tuple]:
+    """Reverse-score the items named in ``keys`` as (max + min - x), min and max over all items (psych's keys).
+
+    Returns the new frame and the reversed item names.
+    """
+    keys = _checked_keys(keys, list(frame.columns))
+    if not keys:
+        return frame, ()
+    values = frame.to_numpy()
+    adjust = np.nanmax(values) + np.nanmin(values)
+    reversed_frame = frame.copy()
+    reversed_frame[keys] = adjust - frame[keys]
+    return reversed_frame, tuple(keys)
+
+
+def _prepare_items(data, keys, missing: str = "pairwise") -> tuple[pd.DataFrame, tuple]:
+    """Checked float copy of the items (listwise-deleted if asked) with reverse-keyed items reversed."""
+    check_choice(missing, _MISSING, name="missing")
+    frame = as_item_frame(data)
+    if missing == "listwise":
+        complete = frame.dropna()
+        if len(complete) < 3:
+            raise DataError(
+                f"only {len(complete)} row(s) have every item answered; listwise deletion needs at least 3. "
+                "Use missing='pairwise'."
+            )
+        frame = complete
+    return _reverse_keyed(frame, keys)
+
+
+def _covariance(frame: pd.DataFrame) -> np.ndarray:
+    """Pairwise-complete covariance matrix (divisor n - 1), as R's ``cov(x, use = "pairwise")``."""
+    cov = frame.cov().to_numpy()
+    if np.isnan(cov).any():
+        i, j = np.argwhere(np.isnan(cov))[0]
+        raise DataError(
+            f"items {frame.columns[i]!r} and {frame.columns[j]!r} are answered together by fewer than 2 "
+            "respondents, so their covariance is unknown; drop one of them."
+        )
+    return cov
+
+
+def _cov_to_cor(cov: np.ndarray) -> np.ndarray:
+    """R's ``cov2cor``."""
+    sd = np.sqrt(np.diag(cov))
+    return cov / np.outer(sd, sd)
+
+
+def _smc(cor: np.ndarray) -> np.ndarray:
+    """Squared multiple correlation of each variable with the others: 1 - 1 / diag(R^-1) (psych::smc)."""
+    try:
+        inverse = np.linalg.inv(cor)
+    except np.linalg.LinAlgError:
+        inverse = np.linalg.pinv(cor)
+    return 1.0 - 1.0 / np.diag(inverse)
+
+
+def _raw_alpha(cov: np.ndarray) -> np.ndarray:
+    """Cronbach's alpha (1 - tr(C) / sum(C)) k / (k - 1); ``cov`` may be a stack (..., k, k) of matrices."""
+    k = cov.shape[-1]
+    trace = np.trace(cov, axis1=-2, axis2=-1)
+    total = cov.sum(axis=(-2, -1))
+    return (1.0 - trace / total) * k / (k - 1)
+
+
+def _std_alpha(cor: np.ndarray) -> float:
+    """Standardised alpha from the correlation matrix: (1 - k / sum(R)) k / (k - 1) (psych::alpha's std.alpha)."""
+    k = cor.shape[0]
+    return (1.0 - k / cor.sum()) * k / (k - 1)
+
+
+def _average_r(cor: np.ndarray) -> float:
+    """Mean off-diagonal correlation (sum(R) - k) / (k (k - 1))."""
+    k = cor.shape[0]
+    return (cor.sum() - k) / (k * (k - 1))
+
+
+def _alpha_ase(cov: np.ndarray, n_obs: int) -> float:
+    """Asymptotic standard error of alpha, sqrt(Q / n) (Duhachek & Iacobucci 2004, eq. as in psych::alpha).
+
+    Q = 2 k^2 / ((k - 1)^2 S^3) [S (tr(C^2) + tr(C)^2) - 2 tr(C) 1'C^2 1], S = 1'C1.
+    """
+    k = cov.shape[0]
+    total = cov.sum()
+    trace = np.trace(cov)
+    cov2 = cov @ cov
+    q = 2 * k**2 / ((k - 1) ** 2 * total**3) * (total * (np.trace(cov2) + trace**2) - 2 * trace * cov2.sum())
+    return math.sqrt(q / n_obs)
+
+
+def _feldt_ci(alpha: float, n_obs: int, n_items: int, confidence: float) -> tuple[float, float]:
+    """Feldt, Woodruff & Salih (1987) interval: 1 - (1 - alpha) F quantiles on (n - 1, (n - 1)(k - 1)) df."""
+    tail = (1 - confidence) / 2
+    df1, df2 = n_obs - 1, (n_obs - 1) * (n_items - 1)
+    low = 1 - (1 - alpha) * stats.f.ppf(1 - tail, df1, df2)
+    high = 1 - (1 - alpha) * stats.f.ppf(tail, df1, df2)
+    return float(low), float(high)
+
+
+def _bootstrap_counts(n_obs: int, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """How often each respondent is drawn in each of ``n_boot`` resamples with replacement, (n_boot, n_obs).
+
+    All draws come from one ``rng.integers`` call (the same draws, hence the same counts, for a seed as before the
+    chunking); they are counted _COUNT_CHUNK resamples per ``bincount``, whose output then fits in cache: one
+    bincount over every draw was twice as slow (33 -> 13 ms for 1000 x 2800). The loop is over chunks of draws.
+    """
+    dtype = np.uint16 if n_obs <= np.iinfo(np.uint16).max else np.int64
+    draws = rng.integers(0, n_obs, size=(n_boot, n_obs), dtype=dtype)
+    counts = np.empty((n_boot, n_obs))
+    offsets = np.arange(_COUNT_CHUNK, dtype=np.int64)[:, None] * n_obs
+    for start in range(0, n_boot, _COUNT_CHUNK):
+        chunk = draws[start:start + _COUNT_CHUNK]
+        size = len(chunk)
+        flat = (chunk + offsets[:size]).ravel()
+        counts[start:start + size] = np.bincount(flat, minlength=size * n_obs).reshape(size, n_obs)
+    return counts
+
+
+def _bootstrap_pairwise_covariances(values: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """Pairwise-complete covariance matrices of ``n_boot`` bootstrap resamples, shape (n_boot, k, k).
+
+    A resample is a vector w of row counts; for each item pair (j <= k) the weighted sums over the rows where both
+    are observed (m_j m_k) give every draw at once with one matrix product (no loop over draws):
+    cov_jk = (S_jk - S_j S_k / W) / (W - 1), W = sum w m_j m_k, S_j = sum w m_j m_k x_j, S_jk = sum w x_j x_k.
+    """
+    n_obs, k = values.shape
+    rows, cols = np.triu_indices(k)
+    observed = ~np.isnan(values)
+    x = np.where(observed, values, 0.0)
+    both = (observed[:, rows] & observed[:, cols]).astype(float)
+    features = np.hstack([both, both * x[:, rows], both * x[:, cols], x[:, rows] * x[:, cols]])
+    sums = _bootstrap_counts(n_obs, n_boot, rng) @ features
+    weight, sum_first, sum_second, sum_products = np.split(sums, 4, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        upper = (sum_products - sum_first * sum_second / weight) / (weight - 1)
+    covs = np.empty((n_boot, k, k))
+    covs[:, rows, cols] = upper
+    covs[:, cols, rows] = upper
+    return covs
+
+
+def _bootstrap_ci(values: np.ndarray, confidence: float, n_boot: int, seed) -> tuple[float, float]:
+    """Percentile interval of alpha over bootstrap resamples of the respondents (psych::alpha(n.iter=...))."""
+    if not float(n_boot).is_integer() or n_boot < 2:
+        raise DataError(f"n_boot must be a whole number of at least 2; got {n_boot!r}.")
+    covs = _bootstrap_pairwise_covariances(values, int(n_boot), np.random.default_rng(seed))
+    alphas = _raw_alpha(covs)
+    alphas = alphas[np.isfinite(alphas)]
+    tail = (1 - confidence) / 2
+    low, high = np.quantile(alphas, [tail, 1 - tail])
+    return float(low), float(high)
+
+
+# --------------------------------------------------------------------------------------------------- alpha
+@dataclasses.dataclass(frozen=True, repr=False)
+class AlphaResult(Result):
+    """Cronbach's alpha with its confidence interval (fields as psych::alpha's ``total`` and ``feldt``).
+
+    ``alpha`` raw (covariance) alpha, ``std_alpha`` standardised alpha, ``g6_smc`` Guttman's lambda 6,
+    ``average_r`` mean inter-item correlation, ``signal_noise`` k r / (1 - r), ``ase`` asymptotic standard error,
+    ``ci`` the (low, high) interval by ``ci_method`` at ``confidence``, ``reversed_items`` the reverse-keyed items.
+    """
+
+    alpha: float
+    std_alpha: float
+    g6_smc: float
+    average_r: float
+    signal_noise: float
+    ase: float
+    ci: tuple[float, float]
+    ci_method: str | None
+    confidence: float
+    n_obs: int
+    n_items: int
+    missing: str
+    reversed_items: tuple
+
+
+def cronbach_alpha(
+    data,
+    *,
+    ci: str | None = "feldt",
+    confidence: float = 0.95,
+    n_boot: int = 1000,
+    seed=None,
+    missing: str = "pairwise",
+    keys=None,
+    n_obs: int | None = None,
+) -> AlphaResult:
+    """Cronbach's alpha of a set of items, as ``psych::alpha``.
+
+    alpha = k / (k - 1) (1 - tr(C) / 1'C1) from the item covariance matrix C (Cronbach 1951); the standardised
+    alpha, G6(smc) and average r use R = cov2cor(C), exactly as psych::alpha does.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Respondents x items (numbers; NaN for missing answers). A correlation matrix is accepted with
+        ``n_obs`` (then alpha equals the standardised alpha and only the Feldt and Duhachek intervals exist).
+    ci : {"feldt", "duhachek", "bootstrap", None}
+        Feldt, Woodruff & Salih (1987) F-based interval (psych::alpha.ci); Duhachek & Iacobucci (2004)
+        alpha +/- z ase (psych prints it with z = 1.96); percentile bootstrap over ``n_boot`` resamples of the
+        respondents with pairwise covariances (psych's ``n.iter``); None for no interval.
+    confidence : float
+        Coverage of the interval.
+    n_boot, seed : int
+        Bootstrap resamples and the seed of ``numpy.random.default_rng``.
+    missing : {"pairwise", "listwise"}
+        "pairwise" uses every pair of answers (R ``cov(x, use = "pairwise")``, psych's default, n_obs counts
+        every respondent); "listwise" first drops respondents with any missing item.
+    keys : list of str, optional
+        Items to reverse-score as (max + min - x), max and min over all items (psych's ``keys``).
+    n_obs : int, optional
+        Number of respondents, needed only with a correlation matrix.
+
+    Returns
+    -------
+    AlphaResult
+
+    Notes
+    -----
+    R: ``psych::alpha(data, keys = keys)`` (``use = "pairwise"``); the interval is ``alpha$feldt`` or the
+    "Duhachek" row of the printout. n_obs is the number of rows, as psych uses for ase and Feldt's interval.
+    """
+    check_choice(ci, _CI_METHODS, name="ci")
+    confidence = check_confidence(confidence)
+    if looks_like_correlation_matrix(data):
+        return _alpha_from_correlation(data, ci, confidence, n_obs)
+    frame, reversed_items = _prepare_items(data, keys, missing)
+    cov = _covariance(frame)
+    cor = _cov_to_cor(cov)
+    return _alpha_result(cov, cor, len(frame), frame.to_numpy(), ci, confidence, n_boot, seed, missing, reversed_items)
+
+
+def _alpha_from_correlation(corr, ci, confidence, n_obs) -> AlphaResult:
+    if ci == "bootstrap":
+        raise DataError("a bootstrap interval needs the raw data; pass respondents x items, not a correlation matrix.")
+    n_obs = check_n_obs(n_obs, what="Cronbach's alpha of a correlation matrix")
+    cor = np.asarray(corr, dtype=float)
+    return _alpha_result(cor, cor, n_obs, None, ci, confidence, 0, None, "correlation matrix", ())
+
+
+def _alpha_result(cov, cor, n_obs, values, ci, confidence, n_boot, seed, missing, reversed_items) -> AlphaResult:
+    k = cov.shape[0]
+    alpha = float(_raw_alpha(cov))
+    average_r = _average_r(cor)
+    ase = _alpha_ase(cov, n_obs)
+    if ci == "feldt":
+        interval = _feldt_ci(alpha, n_obs, k, confidence)
+    elif ci == "duhachek":
+        z = z_critical(confidence)
+        interval = (alpha - z * ase, alpha + z * ase)
+    elif ci == "bootstrap":
+        interval = _bootstrap_ci(values, confidence, n_boot, seed)
+    else:
+        interval = (math.nan, math.nan)
+    return AlphaResult(
+        alpha=alpha,
+        std_alpha=float(_std_alpha(cor)),
+        g6_smc=float(_lambda6(cor)),
+        average_r=float(average_r),
+        signal_noise=float(k * average_r / (1 - average_r)),
+        ase=ase,
+        ci=(float(interval[0]), float(interval[1])),
+        ci_method=ci,
+        confidence=confidence,
+        n_obs=int(n_obs),
+        n_items=k,
+        missing=missing,
+        reversed_items=reversed_items,
+    )
+
+
+# --------------------------------------------------------------------------------------------------- items
+@dataclasses.dataclass(frozen=True, repr=False)
+class ItemStatisticsResult(TableResult):
+    """Item statistics (psych::alpha's ``item.stats`` and ``alpha.drop``); ``table`` is indexed by item with
+    columns n, mean, sd, r, r_cor, r_drop, alpha_if_deleted, std_alpha_if_deleted (also reachable directly:
+    ``res["r_drop"]``, ``res.loc["A1"]``)."""
+
+    reversed_items: tuple
+
+
+def item_statistics(data, keys=None) -> ItemStatisticsResult:
+    """Item-level statistics of a scale, as ``psych::alpha(data, keys)$item.stats`` and ``$alpha.drop``.
+
+    Columns: ``n`` answers, ``mean`` and ``sd`` (after reverse keying), ``r`` the correlation of the item with
+    the mean score (psych's raw.r, pairwise), ``r_cor`` the item-total correlation corrected for overlap and
+    reliability (psych's r.cor: colSums(R*) / sqrt(sum(R*)) with SMCs on the diagonal of R*), ``r_drop`` the
+    correlation with the sum of the other items (from the covariance matrix), ``alpha_if_deleted`` and
+    ``std_alpha_if_deleted`` the raw and standardised alpha without the item (psych's alpha.drop; undefined,
+    NaN, for a two-item scale). Pairwise covariances as psych; ``keys`` reverse-scores items (max + min - x).
+    """
+    frame, reversed_items = _prepare_items(data, keys)
+    cov = _covariance(frame)
+    cor = _cov_to_cor(cov)
+    mean_score = frame.mean(axis=1)
+    drop_alpha, drop_std = _alpha_if_deleted(cov, cor)
+    table = pd.DataFrame(
+        {
+            "n": frame.notna().sum().astype(int),
+            "mean": frame.mean(),
+            "sd": frame.std(),
+            "r": frame.corrwith(mean_score),
+            "r_cor": _corrected_item_total(cor),
+            "r_drop": _item_rest_correlation(cov),
+            "alpha_if_deleted": drop_alpha,
+            "std_alpha_if_deleted": drop_std,
+        },
+        index=frame.columns,
+    )
+    return ItemStatisticsResult(table=table, reversed_items=reversed_items)
+
+
+def _corrected_item_total(cor: np.ndarray) -> np.ndarray:
+    """psych's r.cor: item-whole correlation with SMCs replacing the unit diagonal."""
+    reduced = cor.copy()
+    np.fill_diagonal(reduced, _smc(cor))
+    return reduced.sum(axis=0) / math.sqrt(reduced.sum())
+
+
+def _item_rest_correlation(cov: np.ndarray) -> np.ndarray:
+    """Correlation of each item with the sum of the others: (1'C_i - C_ii) / sqrt(C_ii var(rest))."""
+    item_var = np.diag(cov)
+    with_rest = cov.sum(axis=0) - item_var
+    rest_var = cov.sum() - 2 * cov.sum(axis=0) + item_var
+    return with_rest / np.sqrt(item_var * rest_var)
+
+
+def _alpha_if_deleted(cov: np.ndarray, cor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    k = cov.shape[0]
+    if k < 3:
+        return np.full(k, np.nan), np.full(k, np.nan)
+    keep = [np.delete(np.arange(k), i) for i in range(k)]
+    raw = np.array([_raw_alpha(cov[np.ix_(idx, idx)]) for idx in keep])
+    std = np.array([_std_alpha(cor[np.ix_(idx, idx)]) for idx in keep])
+    return raw, std
+
+
+# --------------------------------------------------------------------------------------------------- Guttman
+@dataclasses.dataclass(frozen=True, repr=False)
+class GuttmanResult(Result):
+    """Guttman's (1945) lower bounds lambda 1-6 of the correlation matrix (psych::guttman)."""
+
+    lambda1: float
+    lambda2: float
+    lambda3: float
+    lambda4: float
+    lambda5: float
+    lambda6: float
+    n_items: int
+
+
+def _as_correlation(data, *, from_covariance: bool) -> np.ndarray:
+    """Correlation matrix of the items: given, cov2cor of pairwise covariances, or pairwise correlations."""
+    if looks_like_correlation_matrix(data):
+        cor = np.asarray(data, dtype=float)
+        if cor.shape[0] < 2:
+            raise DataError("at least two items are needed.")
+        return cor
+    frame = as_item_frame(data)
+    return _cov_to_cor(_covariance(frame)) if from_covariance else frame.corr().to_numpy()
+
+
+def _lambda6(cor: np.ndarray) -> float:
+    """Guttman's lambda 6 with SMCs as the items' explained variance: 1 - sum(1 - smc) / sum(R)."""
+    return 1.0 - (cor.shape[0] - _smc(cor).sum()) / cor.sum()
+
+
+def guttman(data) -> GuttmanResult:
+    """Guttman's six lower bounds of reliability, as ``psych::guttman`` (psych 2.2.9).
+
+    From the (pairwise) correlation matrix R with total V = 1'R1 (Guttman 1945; Revelle & Zinbarg 2009):
+    lambda1 = 1 - tr(R)/V; lambda2 = (V - tr(R) + sqrt(k/(k-1) sum_{i!=j} r_ij^2)) / V; lambda3 = k/(k-1) lambda1
+    (standardised alpha); lambda4 = the largest split-half reliability (``split_half(...).maximum``);
+    lambda5 = lambda1 + 2 sqrt(max_j sum_{i!=j} r_ij^2) / V; lambda6 = G6(smc) = 1 - sum(1 - smc_i) / V.
+
+    ``data`` is respondents x items (pairwise correlations, as psych's ``cor(x, use = "pairwise")``) or a
+    correlation matrix. Items are not reversed automatically: reverse negatively keyed items first.
+    R: ``psych::guttman(data)`` (lambda.1 .. lambda.6).
+    """
+    cor = _as_correlation(data, from_covariance=False)
+    k = cor.shape[0]
+    if k < 3:
+        raise DataError(f"Guttman's bounds need at least 3 items; got {k}. Use cronbach_alpha for two items.")
+    total = cor.sum()
+    lambda1 = 1 - np.trace(cor) / total
+    off = cor - np.diag(np.diag(cor))
+    squares = off**2
+    return GuttmanResult(
+        lambda1=float(lambda1),
+        lambda2=float((off.sum() + math.sqrt(squares.sum() * k / (k - 1))) / total),
+        lambda3=float(k / (k - 1) * lambda1),
+        lambda4=float(_split_half_values(cor, None)[0].max()),
+        lambda5=float(lambda1 + 2 * math.sqrt(squares.sum(axis=0).max()) / total),
+        lambda6=float(_lambda6(cor)),
+        n_items=k,
+    )
+
+
+# --------------------------------------------------------------------------------------------------- split half
+@dataclasses.dataclass(frozen=True, repr=False)
+class SplitHalfResult(Result):
+    """Split-half reliabilities over the splits of the items into two halves (psych::splitHalf).
+
+    ``maximum`` (Guttman's lambda 4), ``minimum`` and ``average`` over ``n_splits`` splits, every split when
+    ``exhaustive`` else a seeded random sample; ``best_split`` / ``worst_split`` are the items of one half.
+    """
+
+    maximum: float
+    minimum: float
+    average: float
+    n_splits: int
+    exhaustive: bool
+    best_split: tuple
+    worst_split: tuple
+    n_items: int
+
+
+def _split_indicators(k: int, rng) -> tuple[np.ndarray, bool]:
+    """0/1 matrix (splits x items) of the first half of each split and whether every split is there.
+
+    Halves have trunc(k/2) items. Every split is listed once (for even k the halves holding item 0) while there
+    are at most 10,000 (psych's n.sample; 16 items); beyond that 10,000 random splits are drawn.
+    """
+    half = k // 2
+    if k % 2 == 0:
+        combos = itertools.combinations(range(1, k), half - 1)
+        n_splits = math.comb(k - 1, half - 1)
+        prefix = (0,)
+    else:
+        combos = itertools.combinations(range(k), half)
+        n_splits = math.comb(k, half)
+        prefix = ()
+    if n_splits <= _MAX_ENUMERATED_SPLITS:
+        members = np.array([prefix + c for c in combos], dtype=int).reshape(n_splits, -1)
+        indicators = np.zeros((n_splits, k))
+        np.put_along_axis(indicators, members, 1.0, axis=1)
+        return indicators, True
+    members = rng.random((_MAX_ENUMERATED_SPLITS, k)).argsort(axis=1)[:, :half]
+    indicators = np.zeros((_MAX_ENUMERATED_SPLITS, k))
+    np.put_along_axis(indicators, members, 1.0, axis=1)
+    return indicators, False
+
+
+def _split_half_values(cor: np.ndarray, seed) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Split-half reliability of each split, 4 c_AB / 1'R1 (psych::splitHalf), with the split indicators.
+
+    c_AB = a'R(1 - a) is the covariance of the two standardised half scores; 4 c_AB / V equals the
+    Spearman-Brown corrected half correlation 2 r / (1 + r) when both halves have equal variance
+    (Flanagan-Rulon form, Guttman's lambda 4).
+    """
+    indicators, exhaustive = _split_indicators(cor.shape[0], np.random.default_rng(seed))
+    a_r = indicators @ cor
+    between = a_r.sum(axis=1) - (a_r * indicators).sum(axis=1)
+    return 4 * between / cor.sum(), indicators, exhaustive
+
+
+def split_half(data, seed=None, *, keys=None) -> SplitHalfResult:
+    """Maximum, minimum and average split-half reliability, as ``psych::splitHalf``.
+
+    Each split of the k items into halves of trunc(k/2) and k - trunc(k/2) items gives the reliability
+    4 c_AB / V of the total (standardised items, R = cov2cor of the pairwise covariances; Spearman-Brown
+    corrected in its Flanagan-Rulon form). Every split is evaluated up to 16 items; beyond, 10,000 random splits
+    drawn with ``numpy.random.default_rng(seed)``.
+
+    ``keys`` reverses named items (their correlations change sign); unlike psych (``check.keys = TRUE``) items
+    are never reversed automatically. For an odd number of items every split is evaluated, whereas
+    psych 2.2.9 evaluates only the first half of them (in lexical order), so its values can differ there.
+    R: ``psych::splitHalf(data, check.keys = FALSE)`` (maxrb, minrb, meanr).
+    """
+    cor = _as_correlation(data, from_covariance=True)
+    names = list(data.columns) if isinstance(data, pd.DataFrame) else list(range(cor.shape[0]))
+    signs = np.where(np.isin(names, _checked_keys(keys, names)), -1.0, 1.0)
+    cor = cor * np.outer(signs, signs)
+    values, indicators, exhaustive = _split_half_values(cor, seed)
+    best, worst = int(values.argmax()), int(values.argmin())
+    return SplitHalfResult(
+        maximum=float(values[best]),
+        minimum=float(values[worst]),
+        average=float(values.mean()),
+        n_splits=len(values),
+        exhaustive=exhaustive,
+        best_split=tuple(n for n, x in zip(names, indicators[best]) if x),
+        worst_split=tuple(n for n, x in zip(names, indicators[worst]) if x),
+        n_items=cor.shape[0],
+    )
+
+
+# --------------------------------------------------------------------------------------------------- CTT helpers
+def _check_reliability(reliability, *, low: float = 0.0) -> np.ndarray:
+    values = np.asarray(reliability, dtype=float)
+    if np.isnan(values).any() or (values < low).any() or (values > 1).any():
+        raise DataError(f"reliability must lie between {low:g} and 1; got {reliability!r}.")
+    return values
+
+
+def _scalar_or_array(values: np.ndarray):
+    return float(values) if values.ndim == 0 else values
+
+
+def standard_error_of_measurement(sd, reliability):
+    """Standard error of measurement SEM = sd sqrt(1 - reliability) (Lord & Novick 1968, eq. 3.8.4).
+
+    ``sd`` is the standard deviation of the observed scores, ``reliability`` e.g. alpha or a test-retest ICC;
+    both may be arrays. R: ``psychometric::SE.Meas(sd, rel)``.
+    """
+    sd = np.asarray(sd, dtype=float)
+    if np.isnan(sd).any() or (sd < 0).any():
+        raise DataError(f"sd must be a non-negative number; got {sd!r}.")
+    return _scalar_or_array(sd * np.sqrt(1 - _check_reliability(reliability)))
+
+
+def spearman_brown(reliability, factor):
+    """Spearman-Brown prophecy: reliability of a test ``factor`` times as long, f r / (1 + (f - 1) r).
+
+    ``factor`` 2 gives the full-test reliability from a half-test correlation; 0.5 a test half as long.
+    Both arguments may be arrays. R: ``psychometric::SBrel(factor, reliability)``.
+    """
+    factor = np.asarray(factor, dtype=float)
+    if np.isnan(factor).any() or (factor <= 0).any():
+        raise DataError(f"factor must be positive (the ratio of new to old test length); got {factor!r}.")
+    rel = _check_reliability(reliability, low=-1.0)
+    return _scalar_or_array(factor * rel / (1 + (factor - 1) * rel))
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class TestRetestResult(Result):
+    """Test-retest reliability: ICC(2,1) (absolute agreement), ICC(3,1) (consistency) and Pearson's r, each with
+    its interval at ``confidence``."""
+
+    icc2: float
+    icc2_ci: tuple[float, float]
+    icc3: float
+    icc3_ci: tuple[float, float]
+    pearson_r: float
+    pearson_ci: tuple[float, float]
+    n_obs: int
+    confidence: float
+
+
+def test_retest(time1, time2, confidence: float = 0.95) -> TestRetestResult:
+    """Test-retest reliability of scores measured twice on the same respondents.
+
+    ICC(2,1) and ICC(3,1) of the respondents x occasions table (:func:`psychometrics.icc`, Shrout & Fleiss 1979;
+    Koo & Li 2016 recommend ICC(2,1) for test-retest) and Pearson's r with the Fisher z interval
+    tanh(atanh(r) +/- z / sqrt(n - 3)). Series are aligned on their index, arrays by position; a respondent
+    without both scores raises a DataError naming the rows.
+    R: ``psych::ICC(cbind(time1, time2))``, ``cor.test(time1, time2)``.
+    """
+    from .icc import icc  # icc imports helpers from this module: a local import avoids the cycle
+
+    confidence = check_confidence(confidence)
+    pair = _paired_scores(time1, time2)
+    table = icc(pair, confidence=confidence).to_frame()
+    r = float(np.corrcoef(pair["time1"], pair["time2"])[0, 1])
+    half_width = z_critical(confidence) / math.sqrt(len(pair) - 3)
+    return TestRetestResult(
+        icc2=float(table.loc["ICC2", "icc"]),
+        icc2_ci=(float(table.loc["ICC2", "ci_low"]), float(table.loc["ICC2", "ci_high"])),
+        icc3=float(table.loc["ICC3", "icc"]),
+        icc3_ci=(float(table.loc["ICC3", "ci_low"]), float(table.loc["ICC3", "ci_high"])),
+        pearson_r=r,
+        pearson_ci=(math.tanh(math.atanh(r) - half_width), math.tanh(math.atanh(r) + half_width)),
+        n_obs=len(pair),
+        confidence=confidence,
+    )
+
+
+def _paired_scores(time1, time2) -> pd.DataFrame:
+    if isinstance(time1, pd.Series) and isinstance(time2, pd.Series):
+        pair = pd.concat({"time1": time1, "time2": time2}, axis=1)
+    else:
+        first, second = np.asarray(time1, dtype=float).ravel(), np.asarray(time2, dtype=float).ravel()
+        if len(first) != len(second):
+            raise DataError(
+                f"time1 has {len(first)} scores and time2 {len(second)}; they must be the same respondents."
+            )
+        pair = pd.DataFrame({"time1": first, "time2": second})
+    if len(pair) < 4:
+        raise DataError(f"test-retest needs at least 4 respondents; got {len(pair)}.")
+    return pair

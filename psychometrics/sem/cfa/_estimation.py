@@ -1,0 +1,290 @@
+"""Discrepancy functions, the optimiser and the information matrices.
+
+The objective is ``f(x) = sum_g (N_g / N) F_g(x)`` with the per-group discrepancy ``F_g`` of the estimator, so that
+the test statistic is ``N f`` (lavaan's likelihood="normal"). A discrepancy function works in *moment space*: it
+returns ``F_g`` (``value``), its gradient with respect to the group's moments (means, vech(Sigma)) (``gradient``)
+and the expected unit information of the moments (``information``); the model's Jacobian ``Delta_g``
+(``LisrelModel.delta``) carries these to the parameters. ML also provides the same quantities directly for the
+factored element derivatives (``element_gradient``, ``element_information``), which avoids forming Delta and
+the p^2 x p^2 weight matrix. Other estimators (robust ML, WLS, FIML) plug in with the same methods.
+
+The optimiser (``minimize``) takes Fisher-scoring steps (Gauss-Newton on the expected information) and then Newton
+steps on the exact analytic Hessian, with step halving; written here because scipy's quasi-Newton methods start
+from a poor Hessian guess, need many more function evaluations and stop less precisely than lavaan's nlminb.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+import numpy as np
+
+from ...errors import ConvergenceError
+from ._model import LisrelModel, vech_indices
+from ._samplestats import SampleStats
+
+
+def vech_pair_weights(p: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """vech row/col indices and scaling c (sqrt 2 off the diagonal, 1/sqrt 2 on it) for D'(W kron W)D."""
+    rows, cols = vech_indices(p)
+    scale = np.where(rows == cols, 1 / np.sqrt(2), np.sqrt(2))
+    return rows, cols, scale
+
+
+def duplication_quadratic(w: np.ndarray) -> np.ndarray:
+    """D'(W kron W)D for symmetric W (D the duplication matrix), without forming the Kronecker product."""
+    rows, cols, scale = vech_pair_weights(len(w))
+    core = w[np.ix_(rows, rows)] * w[np.ix_(cols, cols)] + w[np.ix_(rows, cols)] * w[np.ix_(cols, rows)]
+    return 0.5 * core * np.outer(scale, scale)
+
+
+class MLDiscrepancy:
+    """Normal-theory ML: ``F = log|Sigma| + tr(S Sigma^-1) - log|S| - p + (m - mu)' Sigma^-1 (m - mu)``."""
+
+    name = "ML"
+
+    def __init__(self):
+        self._inverses: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def _inverse(self, sigma: np.ndarray) -> np.ndarray:
+        """Sigma^-1, kept for the last few Sigma arrays (the model caches them per point, and the value, gradient,
+        information and Hessian at one point all invert the same one). Holding Sigma keeps its id unique."""
+        hit = self._inverses.get(id(sigma))
+        if hit is not None and hit[0] is sigma:
+            return hit[1]
+        if len(self._inverses) >= 16:
+            self._inverses.clear()
+        w = np.linalg.inv(sigma)
+        w.flags.writeable = False
+        self._inverses[id(sigma)] = (sigma, w)
+        return w
+
+    def value(self, stats: SampleStats, sigma: np.ndarray, mu: np.ndarray | None) -> float:
+        """F_g, or +inf when Sigma is not positive definite."""
+        try:
+            chol = np.linalg.cholesky(sigma)
+        except np.linalg.LinAlgError:
+            return np.inf
+        log_det = 2 * np.log(np.diag(chol)).sum()
+        w = self._inverse(sigma)
+        value = log_det + np.sum(stats.cov * w) - stats.log_det_cov - len(sigma)
+        if mu is not None:
+            d = stats.mean - mu
+            value += d @ w @ d
+        return float(value)
+
+    def gradient(self, stats: SampleStats, sigma: np.ndarray, mu: np.ndarray | None) -> np.ndarray:
+        """dF/d(moments): means ``-2 W d``; vech ``(2 - delta_ij) [W - W (S + d d') W]_ij``."""
+        w = self._inverse(sigma)
+        d = np.zeros(len(sigma)) if mu is None else stats.mean - mu
+        core = w - w @ (stats.cov + np.outer(d, d)) @ w
+        rows, cols = vech_indices(len(sigma))
+        vech = core[rows, cols] * np.where(rows == cols, 1.0, 2.0)
+        return vech if mu is None else np.concatenate([-2 * w @ d, vech])
+
+    def information(self, sigma: np.ndarray, meanstructure: bool) -> np.ndarray:
+        """Expected unit information of the moments: ``Sigma^-1`` (means) and ``D'(W kron W)D / 2``."""
+        w = self._inverse(sigma)
+        cov_part = duplication_quadratic(w)
+        if not meanstructure:
+            return cov_part
+        p, q = len(w), len(cov_part)
+        out = np.zeros((p + q, p + q))
+        out[:p, :p] = w
+        out[p:, p:] = cov_part
+        return out
+
+
+    def element_gradient(self, stats: SampleStats, sigma: np.ndarray, mu: np.ndarray | None, deriv) -> np.ndarray:
+        """dF/d(element) = 2 u' C v - 2 dmu' W d with C = W - W (S + d d') W (= Delta' gradient, without Delta)."""
+        w = self._inverse(sigma)
+        d = np.zeros(len(sigma)) if mu is None else stats.mean - mu
+        core = w - w @ (stats.cov + np.outer(d, d)) @ w
+        grad = 2 * np.einsum("ki,ij,kj->k", deriv.u, core, deriv.v)
+        if deriv.dmu is not None:
+            grad -= 2 * deriv.dmu @ (w @ d)
+        return grad
+
+    def element_information(self, sigma: np.ndarray, deriv) -> np.ndarray:
+        """Expected unit information of elements: tr(W dS_k W dS_l) / 2 + dmu_k' W dmu_l.
+
+        With ``L L' = W`` and ``u~ = L'u``: ``tr(W dS_k W dS_l) / 2 = (u~_k.u~_l)(v~_k.v~_l) + (u~_k.v~_l)(v~_k.u~_l)``,
+        O(K^2 p) instead of forming D'(W kron W)D.
+        """
+        w = self._inverse(sigma)
+        chol = np.linalg.cholesky(w)
+        u, v = deriv.u @ chol, deriv.v @ chol
+        uv = u @ v.T
+        info = (u @ u.T) * (v @ v.T) + uv * uv.T
+        if deriv.dmu is not None:
+            m = deriv.dmu @ chol
+            info += m @ m.T
+        return info
+
+
+    def element_hessian(self, stats: SampleStats, sigma: np.ndarray, mu: np.ndarray | None, deriv, curvature) -> np.ndarray:
+        """Exact Hessian of F with respect to elements (the observed information times 2).
+
+        ``H_ab = -tr(W S_a W S_b) + tr(W S_a W A W S_b) + tr(W S_b W A W S_a) + 2 d'W S_a W mu_b + 2 d'W S_b W mu_a
+        + 2 mu_a' W mu_b + curvature_ab`` with ``A = S + d d'``, ``S_a = u_a v_a' + v_a u_a'`` and ``curvature``
+        the second derivatives of ``tr(C Sigma) - 2 w' mu`` (``LisrelModel.element_curvature``).
+        """
+        w = self._inverse(sigma)
+        d = np.zeros(len(sigma)) if mu is None else stats.mean - mu
+        q = w @ (stats.cov + np.outer(d, d)) @ w
+        u, v = deriv.u, deriv.v
+        wu, wv, qu, qv = u @ w, v @ w, u @ q, v @ q
+        uwu, vwv, uwv = wu @ u.T, wv @ v.T, wu @ v.T
+        expected = 2 * (uwu * vwv + uwv * uwv.T)
+        cross = (qu @ v.T) * uwv.T + (qv @ v.T) * uwu + (qu @ u.T) * vwv + (qv @ u.T) * uwv
+        hessian = -expected + cross + cross.T + curvature
+        if deriv.dmu is not None:
+            wd, dmu_w = w @ d, deriv.dmu @ w
+            mean_cross = (u @ wd)[:, None] * (v @ dmu_w.T) + (v @ wd)[:, None] * (u @ dmu_w.T)
+            hessian += 2 * (mean_cross + mean_cross.T) + 2 * dmu_w @ deriv.dmu.T
+        return hessian
+
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    """What is estimated: the model, the groups' statistics and the discrepancy function."""
+
+    model: LisrelModel
+    stats: tuple[SampleStats, ...]
+    discrepancy: MLDiscrepancy
+
+    @property
+    def n_total(self) -> int:
+        return int(sum(s.n_obs for s in self.stats))
+
+    @functools.cached_property  # writes the instance __dict__, so it works on this frozen dataclass
+    def weights(self) -> np.ndarray:
+        """Each group's share of the cases (read-only: the objective asks for it at every evaluation)."""
+        n = np.array([s.n_obs for s in self.stats], float)
+        weights = n / n.sum()
+        weights.flags.writeable = False
+        return weights
+
+    def _mu(self, mu):
+        return mu if self.model.meanstructure else None
+
+    def group_values(self, x: np.ndarray) -> np.ndarray:
+        """F_g per group."""
+        return np.array(
+            [self.discrepancy.value(s, sigma, self._mu(mu)) for s, (sigma, mu) in zip(self.stats, self.model.implied(x))]
+        )
+
+    def objective(self, x: np.ndarray) -> float:
+        return float(self.weights @ self.group_values(x))
+
+    def gradient(self, x: np.ndarray) -> np.ndarray:
+        """Analytic gradient of the objective: sum_g w_g Delta_g' dF_g/d(moments)."""
+        model, total = self.model, np.zeros(self.model.n_free)
+        for g, (w, s, (sigma, mu)) in enumerate(zip(self.weights, self.stats, model.implied(x))):
+            deriv = model.element_derivatives(x, g, model.own_elements(g))
+            total += w * model.incidence(g).T @ self.discrepancy.element_gradient(s, sigma, self._mu(mu), deriv)
+        return total
+
+    def expected_information(self, x: np.ndarray) -> np.ndarray:
+        """Unit expected information sum_g w_g Delta_g' I_g Delta_g (lavaan's information="expected")."""
+        model, total = self.model, np.zeros((self.model.n_free, self.model.n_free))
+        for g, (w, s, (sigma, _)) in enumerate(zip(self.weights, self.stats, model.implied(x))):
+            deriv = model.element_derivatives(x, g, model.own_elements(g))
+            incidence = model.incidence(g)
+            total += w * incidence.T @ self._element_information(s, sigma, deriv) @ incidence
+        return total
+
+    def _element_information(self, stats: SampleStats, sigma: np.ndarray, deriv) -> np.ndarray:
+        """A group's unit expected information of the elements (incomplete data also need the statistics)."""
+        return self.discrepancy.element_information(sigma, deriv)
+
+    def moment_information(self, stats: SampleStats, sigma: np.ndarray) -> np.ndarray:
+        """A group's unit expected information of its moments (means, vech(Sigma))."""
+        return self.discrepancy.information(sigma, self.model.meanstructure)
+
+    def _moment_gradient(self, stats: SampleStats, sigma: np.ndarray, mu: np.ndarray | None) -> tuple:
+        """(C, W d): dF/dSigma = C (symmetric-matrix derivative) and dF/dmu = -2 W d (None without means)."""
+        weight = np.linalg.inv(sigma)
+        d = None if mu is None else stats.mean - mu
+        c = weight - weight @ (stats.cov + (np.outer(d, d) if d is not None else 0)) @ weight
+        return c, None if d is None else weight @ d
+
+    def hessian(self, x: np.ndarray) -> np.ndarray:
+        """Exact Hessian of the objective (analytic second derivatives)."""
+        model, total = self.model, np.zeros((self.model.n_free, self.model.n_free))
+        for g, (w, s, (sigma, mu)) in enumerate(zip(self.weights, self.stats, model.implied(x))):
+            elements = model.own_elements(g)
+            deriv = model.element_derivatives(x, g, elements)
+            mu = self._mu(mu)
+            curvature = model.element_curvature(x, g, elements, *self._moment_gradient(s, sigma, mu))
+            incidence = model.incidence(g)
+            total += w * incidence.T @ self.discrepancy.element_hessian(s, sigma, mu, deriv, curvature) @ incidence
+        return total
+
+    def observed_information(self, x: np.ndarray) -> np.ndarray:
+        """Unit observed information: half the (analytic) Hessian of the objective."""
+        return self.hessian(x) / 2
+
+
+@dataclasses.dataclass(frozen=True)
+class Solution:
+    x: np.ndarray
+    objective: float
+    iterations: int
+    converged: bool
+
+
+def _line_search(problem: Problem, x: np.ndarray, value: float, step: np.ndarray) -> tuple[np.ndarray, float] | None:
+    """Largest step 1, 1/2, 1/4, ... that does not increase the objective (None when none does)."""
+    factor = 1.0
+    while factor > 1e-10:
+        trial = x + factor * step
+        trial_value = problem.objective(trial)
+        if np.isfinite(trial_value) and trial_value <= value + 1e-13 * max(1.0, abs(value)):
+            return trial, trial_value
+        factor /= 2
+    return None
+
+
+def _solve(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    try:
+        return np.linalg.solve(matrix, vector)
+    except np.linalg.LinAlgError:
+        return np.linalg.lstsq(matrix, vector, rcond=None)[0]
+
+
+def minimize(problem: Problem, start: np.ndarray, *, max_iter: int = 500, fisher_steps: int = 4, tol: float = 1e-15) -> Solution:
+    """Minimise the objective: Fisher-scoring steps first, then Newton steps on the exact Hessian.
+
+    Fisher scoring is robust far from the optimum but converges only linearly (at a rate set by the misfit);
+    Newton's method converges quadratically near it. When the exact Hessian is not positive definite (far from
+    the optimum, or a Heywood case) the step falls back to the expected information. Converged when the Newton
+    decrement ``g' H^-1 g`` falls below ``tol``.
+    """
+    x = start.copy()
+    value = problem.objective(x)
+    if not np.isfinite(value):
+        raise ConvergenceError("the starting values give a model-implied covariance matrix that is not positive definite", 0)
+    for iteration in range(1, max_iter + 1):
+        grad = problem.gradient(x)
+        step = -_solve(_curvature(problem, x, iteration > fisher_steps), grad)
+        if -(grad @ step) < tol:
+            return Solution(x, value, iteration, True)
+        found = _line_search(problem, x, value, step)
+        if found is None:
+            return Solution(x, value, iteration, bool(np.max(np.abs(grad)) < 1e-6))
+        x, value = found
+    return Solution(x, value, max_iter, False)
+
+
+def _curvature(problem: Problem, x: np.ndarray, exact: bool) -> np.ndarray:
+    """The exact Hessian when asked for and positive definite, else twice the expected information."""
+    if exact:
+        hessian = problem.hessian(x)
+        try:
+            np.linalg.cholesky(hessian)
+            return hessian
+        except np.linalg.LinAlgError:
+            pass
+    return 2 * problem.expected_information(x)

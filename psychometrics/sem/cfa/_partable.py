@@ -1,0 +1,304 @@
+"""The full parameter table of a model: the user's terms plus lavaan's defaults (lavaanify, lavaan 0.6-14).
+
+Defaults as ``lavaan::cfa()``/``sem()``: the first loading of each factor fixed to 1 (or every latent variance
+fixed to 1 with ``std_lv``), the residual variance of a factor's single indicator fixed to 0, residual variances of observed variables and variances of latent variables free,
+covariances among exogenous latent variables free, covariances among purely dependent latent variables free, and
+with a mean structure free intercepts and latent means fixed to 0 (free in groups 2..G once intercepts are equal
+across groups). Equality constraints (shared labels, ``group_equal``) map several rows onto one free parameter
+(column ``x``), which is how ``npar`` and the degrees of freedom are counted.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import numpy as np
+import pandas as pd
+
+from ...errors import ModelError
+from ..model_syntax import ModelTerm, ParsedModel
+
+GROUP_EQUAL_CHOICES = (
+    "loadings",
+    "intercepts",
+    "means",
+    "residuals",
+    "residual.covariances",
+    "lv.variances",
+    "lv.covariances",
+    "regressions",
+)
+
+COLUMNS = ["lhs", "op", "rhs", "group", "user", "free", "ustart", "label", "start", "x", "matrix", "row", "col", "exo", "line", "column"]
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelVariables:
+    """Observed and latent variable names in lavaan's order, and the roles lavaan's defaults depend on.
+
+    ``observed`` lists the endogenous/indicator variables in order of appearance, then the exogenous observed
+    covariates ``ov_x`` (lavaan's ov.nox, ov.x). Observed variables in regressions (``dummies``) are carried by a
+    phantom latent variable of the same name (loading 1, no residual), as in lavaan's LISREL representation.
+    """
+
+    observed: tuple[str, ...]
+    latent: tuple[str, ...]
+    indicators: dict[str, tuple[str, ...]]
+    lv_exogenous: tuple[str, ...]
+    dependent: tuple[str, ...]
+    dummies: tuple[str, ...] = ()
+    ov_x: tuple[str, ...] = ()
+
+    @property
+    def structural(self) -> tuple[str, ...]:
+        """Names of the LISREL latent vector: latent variables, then phantoms of observed regression variables."""
+        return self.latent + self.dummies
+
+
+def model_variables(parsed: ParsedModel) -> ModelVariables:
+    """Classify the model's names (lavaan's vnames: ov, ov.x, ov.y, lv, lv.x, lv.y)."""
+    latent = list(dict.fromkeys(t.lhs for t in parsed.terms if t.op == "=~"))
+    names = []
+    for t in parsed.terms:
+        names.extend([t.lhs] if t.op == "~1" else [t.lhs, t.rhs])
+    regressions = [t for t in parsed.terms if t.op == "~"]
+    lhs_reg = {t.lhs for t in regressions}
+    rhs_reg = {t.rhs for t in regressions}
+    indicator_names = {t.rhs for t in parsed.terms if t.op == "=~"}
+    observed = [n for n in dict.fromkeys(names) if n not in latent]
+    ov_x = [n for n in observed if n in rhs_reg and n not in lhs_reg and n not in indicator_names]
+    observed = [n for n in observed if n not in ov_x] + ov_x
+    dummies = tuple(n for n in observed if n in lhs_reg or n in rhs_reg)
+    indicators = {f: tuple(t.rhs for t in parsed.terms if t.op == "=~" and t.lhs == f) for f in latent}
+    lv_exogenous = tuple(f for f in latent if f not in lhs_reg and f not in indicator_names)
+    pure_dependent = lambda n: n in lhs_reg and n not in rhs_reg and n not in indicator_names  # noqa: E731
+    dependent = tuple(n for n in latent if pure_dependent(n)) + tuple(n for n in dummies if pure_dependent(n))
+    return ModelVariables(tuple(observed), tuple(latent), indicators, lv_exogenous, dependent, dummies, tuple(ov_x))
+
+
+def _check_terms(parsed: ParsedModel, variables: ModelVariables) -> None:
+    structural = set(variables.structural)
+    for term in parsed.terms:
+        where = f"'{term.lhs} {term.op} {term.rhs}' (line {term.line}, column {term.column})"
+        if term.op == "=~" and term.lhs == term.rhs:
+            raise ModelError(f"{where}: a latent variable cannot be its own indicator")
+        if term.op == "~~" and (term.lhs in structural) != (term.rhs in structural):
+            raise ModelError(
+                f"{where}: covariances between a latent (or regression) variable and a plain observed indicator are "
+                "not supported; model the relation with a loading or a regression"
+            )
+        if term.op == "~" and term.lhs == term.rhs:
+            raise ModelError(f"{where}: a variable cannot be regressed on itself")
+
+
+def _matrix_position(lhs: str, op: str, rhs: str, ov: dict, lv: dict) -> tuple[str, int, int]:
+    """Where a parameter lives in the LISREL matrices; ``lv`` holds latent variables and regression phantoms."""
+    if op == "=~":
+        return ("beta", lv[rhs], lv[lhs]) if rhs in lv else ("lambda", ov[rhs], lv[lhs])
+    if op == "~":
+        return "beta", lv[lhs], lv[rhs]
+    if op == "~~":
+        if lhs in lv and rhs in lv:
+            i, j = sorted((lv[lhs], lv[rhs]), reverse=True)
+            return "psi", i, j
+        if lhs in lv or rhs in lv:
+            raise ModelError(f"'{lhs} ~~ {rhs}' mixes a latent (or regression) variable and an observed indicator")
+        i, j = sorted((ov[lhs], ov[rhs]), reverse=True)
+        return "theta", i, j
+    return ("alpha", lv[lhs], 0) if lhs in lv else ("nu", ov[lhs], 0)
+
+
+def parse_partial(specs, latent) -> set[tuple[str, str, str]]:
+    """group_partial strings such as 'visual =~ x3', 'x3 ~1', 'x1 ~~ x2', 'x1 | t2' as (lhs, op, rhs) keys."""
+    keys = set()
+    for spec in specs:
+        match = re.fullmatch(r"\s*([A-Za-z_.][\w.]*)\s*(=~|~~|~|\|)\s*([A-Za-z_.][\w.]*|1)\s*", str(spec))
+        if match is None:
+            raise ModelError(f"group_partial entry {spec!r} is not of the form 'lhs op rhs' (e.g. 'visual =~ x3' or 'x3 ~1')")
+        lhs, op, rhs = match.groups()
+        if op == "~" and rhs == "1":
+            op, rhs = "~1", ""
+        keys.add((lhs, op, rhs))
+        if op == "~~":
+            keys.add((rhs, op, lhs))
+    return keys
+
+
+def _equal_category(lhs: str, op: str, rhs: str, latent) -> str:
+    if op == "=~":
+        return "loadings"
+    if op == "~":
+        return "regressions"
+    if op == "~1":
+        return "means" if lhs in latent else "intercepts"
+    if op in ("|", "~*~"):  # ordinal items' thresholds and scaling factors (psychometrics.sem.cfa._ordinal)
+        return "thresholds" if op == "|" else "scaling"
+    if lhs in latent:
+        return "lv.variances" if lhs == rhs else "lv.covariances"
+    return "residuals" if lhs == rhs else "residual.covariances"
+
+
+@dataclasses.dataclass
+class _Row:
+    lhs: str
+    op: str
+    rhs: str
+    group: int
+    user: bool
+    free: bool
+    ustart: float
+    label: str
+    start: float = np.nan
+    line: int = 0
+    column: int = 0
+    exo: bool = False
+
+
+_ROW_FIELDS = [f.name for f in dataclasses.fields(_Row)]
+_TEXT = {"lhs", "op", "rhs", "label", "matrix"}
+
+
+def _user_rows(term: ModelTerm, group: int, n_groups: int, first_indicator: bool, std_lv: bool) -> _Row:
+    mod = term.modifier(group, n_groups)
+    if mod.fixed is not None:
+        free, ustart = False, mod.fixed
+    elif mod.free:
+        free, ustart = True, np.nan
+    elif term.op == "=~" and first_indicator and not std_lv:
+        free, ustart = False, 1.0  # marker variable (lavaan's auto.fix.first)
+    else:
+        free, ustart = True, np.nan
+    start = mod.start if mod.start is not None else np.nan
+    return _Row(term.lhs, term.op, term.rhs, group, True, free, ustart, mod.label or "", start, term.line, term.column)
+
+
+def _default_rows(group, variables, present, std_lv, meanstructure, free_means, free_lv_variances):
+    """lavaan's automatic parameters in lavaanify's order: variances, covariances, intercepts, means.
+
+    Exogenous observed covariates (fixed.x = TRUE) get their variances, covariances and means fixed at the
+    sample values (``exo``; filled in from the sample statistics).
+    """
+    rows = []
+
+    def add(lhs, op, rhs, free, ustart=np.nan, exo=False):
+        if (lhs, op, rhs) not in present and (rhs, op, lhs) not in present:
+            rows.append(_Row(lhs, op, rhs, group, False, free, ustart, "", exo=exo))
+
+    endogenous = [n for n in variables.observed if n not in variables.ov_x]
+    single = {names[0] for names in variables.indicators.values() if len(names) == 1}
+    for name in endogenous:  # the sole indicator of a factor has no residual variance (auto.fix.single)
+        add(name, "~~", name, name not in single, 0.0 if name in single else np.nan)
+    for name in variables.latent:
+        fixed_one = std_lv and not free_lv_variances
+        add(name, "~~", name, not fixed_one, 1.0 if fixed_one else np.nan)
+    for block in (variables.lv_exogenous, variables.dependent):
+        for i, a in enumerate(block):
+            for b in block[i + 1:]:
+                add(a, "~~", b, True)
+    for i, a in enumerate(variables.ov_x):
+        for b in variables.ov_x[i:]:
+            add(a, "~~", b, False, exo=True)
+    if meanstructure:
+        for name in endogenous:
+            add(name, "~1", "", True)
+        for name in variables.ov_x:
+            add(name, "~1", "", False, exo=True)
+        for name in variables.latent:
+            add(name, "~1", "", free_means, np.nan if free_means else 0.0)
+    return rows
+
+
+def _assign_free_indices(rows: list[_Row], group_equal, partial, latent) -> list[int]:
+    """Index (0-based) of the free parameter each row maps to; -1 for fixed rows."""
+    keys: dict[object, int] = {}
+    x = [-1] * len(rows)
+    first_group = {}
+    for pos, row in enumerate(rows):
+        if not row.free:
+            continue
+        lhs, op, rhs, group, label = row.lhs, row.op, row.rhs, row.group, row.label
+        ident = (lhs, op, rhs)
+        if label:
+            key = ("label", label)
+        elif group > 0 and _equal_category(lhs, op, rhs, latent) in group_equal and ident not in partial and ident in first_group:
+            key = first_group[ident]
+        else:
+            key = ("row", pos)
+        if group == 0:
+            first_group[ident] = key
+        x[pos] = keys.setdefault(key, len(keys))
+    return x
+
+
+def build_partable(parsed: ParsedModel, variables: ModelVariables, n_groups: int, **options) -> pd.DataFrame:
+    """The full parameter table (one row per parameter and group) with the free-parameter index ``x``; ``options``
+    as :func:`partable_columns` (std_lv, meanstructure, group_equal, group_partial)."""
+    return pd.DataFrame(partable_columns(parsed, variables, n_groups, **options))
+
+
+def partable_columns(
+    parsed: ParsedModel,
+    variables: ModelVariables,
+    n_groups: int,
+    *,
+    std_lv: bool,
+    meanstructure: bool,
+    group_equal=(),
+    group_partial=(),
+) -> dict[str, np.ndarray]:
+    """The columns of :func:`build_partable`'s table as NumPy arrays (text as object arrays): the fit reads them
+    element-wise, which is many times faster than through pandas 3's (Arrow-backed) columns."""
+    _check_terms(parsed, variables)
+    partial = parse_partial(group_partial, variables.latent)
+    intercepts_equal = "intercepts" in group_equal and "means" not in group_equal
+    ov = {n: i for i, n in enumerate(variables.observed)}
+    lv = {n: i for i, n in enumerate(variables.structural)}
+    rows: list[_Row] = []
+    for g in range(n_groups):
+        seen_factors: set[str] = set()
+        present: set[tuple[str, str, str]] = set()
+        for term in parsed.terms:
+            first = term.op == "=~" and term.lhs not in seen_factors
+            if term.op == "=~":
+                seen_factors.add(term.lhs)
+            key = (term.lhs, term.op, term.rhs)
+            if key in present or (term.op == "~~" and (term.rhs, term.op, term.lhs) in present):
+                raise ModelError(f"'{term.lhs} {term.op} {term.rhs}' (line {term.line}) is specified twice; write it once")
+            present.add(key)
+            rows.append(_user_rows(term, g, n_groups, first, std_lv))
+        free_means = intercepts_equal and g > 0
+        free_lv_var = std_lv and "loadings" in group_equal and "lv.variances" not in group_equal and g > 0
+        rows.extend(_default_rows(g, variables, present, std_lv, meanstructure, free_means, free_lv_var))
+    columns = {name: [getattr(r, name) for r in rows] for name in _ROW_FIELDS}
+    positions = [_matrix_position(r.lhs, r.op, r.rhs, ov, lv) for r in rows]
+    for k, name in enumerate(("matrix", "row", "col")):
+        columns[name] = [p[k] for p in positions]
+    columns["x"] = _assign_free_indices(rows, set(group_equal), partial, variables.latent)
+    _check_labels(rows)
+    return {name: np.array(columns[name], dtype=object if name in _TEXT else None) for name in COLUMNS}
+
+
+def table_columns(table: pd.DataFrame) -> dict[str, np.ndarray]:
+    """A parameter table's columns as NumPy arrays (the inverse of ``pd.DataFrame(columns)``)."""
+    return {name: table[name].to_numpy() for name in table.columns}
+
+
+def _check_labels(rows: list[_Row]) -> None:
+    shared = {row.label for row in rows if row.label and row.free}
+    for row in rows:
+        if row.label in shared and not row.free:
+            raise ModelError(
+                f"label {row.label!r} is used for the fixed parameter '{row.lhs} {row.op} {row.rhs}' and for free "
+                "parameters; give the fixed parameter another label"
+            )
+
+
+def parameter_names(table: pd.DataFrame, groups) -> list[str]:
+    """'lhs op rhs' of each free parameter (first row of each equality set), with the group for several groups."""
+    first = table[table["x"] >= 0].drop_duplicates("x").sort_values("x")
+    names = []
+    for lhs, op, rhs, g in zip(first["lhs"], first["op"], first["rhs"], first["group"]):
+        name = f"{lhs} {op} {rhs}".strip()
+        names.append(name if len(groups) == 1 else f"{name} [{groups[g]}]")
+    return names

@@ -1,0 +1,129 @@
+"""The frozen result of :func:`psychometrics.cfa`."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..._results import Result
+from ...errors import ModelError
+from ._estimation import Problem
+from ._modindices import modification_indices
+from ._partable import parameter_names
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class CFAResult(Result):
+    """A fitted confirmatory factor / structural equation model (lavaan's fitted object).
+
+    Fields: ``fit_measures`` (lavaan's fitMeasures), ``estimates`` (parameterEstimates joined with
+    standardizedSolution std.lv and std.all), ``converged``, ``iterations``, ``n_obs`` (int, or dict group ->
+    N), ``groups`` (labels; ``[1]`` for one group as lavaan), ``latent_variables``, ``observed_variables``,
+    ``estimator``, ``chisq_by_group`` (each group's contribution to the chi-square), ``model`` (the syntax).
+    """
+
+    fit_measures: dict[str, float]
+    estimates: pd.DataFrame
+    converged: bool
+    iterations: int
+    n_obs: Any
+    groups: list
+    latent_variables: list[str]
+    observed_variables: list[str]
+    estimator: str
+    chisq_by_group: dict
+    model: str
+    _problem: Problem = dataclasses.field(compare=False)
+    _x: np.ndarray = dataclasses.field(compare=False)
+    _vcov: np.ndarray = dataclasses.field(compare=False)
+    _options: dict = dataclasses.field(compare=False)
+
+    def _repr_fields(self) -> list[str]:
+        keys = ("npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr")
+        fits = ", ".join(f"{k}={self.fit_measures[k]:.4g}" for k in keys)
+        shown = self.estimates[["lhs", "op", "rhs", "group", "est", "se", "std_all"]].round(3).to_string(max_rows=40)
+        return [
+            f"  converged: {self.converged} ({self.iterations} iterations), n_obs: {self.n_obs}",
+            f"  fit: {fits}",
+            "  estimates:\n    " + shown.replace("\n", "\n    "),
+        ]
+
+    def to_frame(self) -> pd.DataFrame:
+        """The parameter estimates (same as ``estimates``)."""
+        return self.estimates.copy()
+
+    def vcov(self) -> pd.DataFrame:
+        """Covariance matrix of the free parameters, labelled by parameter: the inverse expected information (ML),
+        the inverse observed information (FIML) or the Huber-White sandwich (MLR)."""
+        names = parameter_names(self._problem.model.table, self.groups)
+        return pd.DataFrame(self._vcov, index=names, columns=names)
+
+    def _group_index(self, group) -> int:
+        if group is None:
+            return 0
+        if group in self.groups:
+            return self.groups.index(group)
+        raise ModelError(f"group {group!r} is not one of the fitted groups {self.groups}")
+
+    def _per_group(self, group, build):
+        if group is None and len(self.groups) > 1:
+            return {label: build(i) for i, label in enumerate(self.groups)}
+        return build(self._group_index(group))
+
+    def _labelled(self, values: np.ndarray) -> pd.DataFrame:
+        names = self.observed_variables
+        return pd.DataFrame(values, index=names, columns=names, copy=True)
+
+    def implied_cov(self, group=None):
+        """Model-implied covariance matrix (a dict group -> DataFrame for several groups and ``group=None``)."""
+        return self._per_group(group, lambda g: self._labelled(self._problem.model.matrices(self._x, g).sigma()))
+
+    def implied_mean(self, group=None):
+        """Model-implied means (Series), or a dict of them by group."""
+        build = lambda g: pd.Series(self._problem.model.matrices(self._x, g).mu(), index=self.observed_variables, copy=True)  # noqa: E731
+        return self._per_group(group, build)
+
+    def sample_cov(self, group=None):
+        """The ML sample covariance (divisor N, as lavaan's sampstat) of each group."""
+        return self._per_group(group, lambda g: self._labelled(self._problem.stats[g].cov))
+
+    def residuals(self, group=None):
+        """Raw residuals ``S - Sigma`` (lavaan's residuals(fit, type = "raw")$cov)."""
+        return self._per_group(
+            group,
+            lambda g: self._labelled(self._problem.stats[g].cov - self._problem.model.matrices(self._x, g).sigma()),
+        )
+
+    def model_matrices(self, group=None):
+        """LISREL matrices lambda, theta, psi, beta, nu, alpha as labelled DataFrames (lavaan's inspect(fit, "est")).
+
+        Observed variables in regressions appear among the latent columns as their phantom latent variables.
+        """
+
+        def build(g):
+            mats = self._problem.model.matrices(self._x, g)
+            ov, lv = self.observed_variables, list(self._options["variables"].structural)
+            return {
+                "lambda": pd.DataFrame(mats.lambda_, index=ov, columns=lv, copy=True),
+                "theta": pd.DataFrame(mats.theta, index=ov, columns=ov, copy=True),
+                "psi": pd.DataFrame(mats.psi, index=lv, columns=lv, copy=True),
+                "beta": pd.DataFrame(mats.beta, index=lv, columns=lv, copy=True),
+                "nu": pd.DataFrame({"intercept": mats.nu}, index=ov),
+                "alpha": pd.DataFrame({"intercept": mats.alpha}, index=lv),
+            }
+
+        return self._per_group(group, build)
+
+    def modification_indices(self, *, sort: bool = False, minimum: float = 0.0) -> pd.DataFrame:
+        """lavaan's modindices(): score tests for every fixed or absent parameter (mi, epc, sepc_lv, sepc_all)."""
+        if self.estimator == "WLSMV":
+            raise ModelError("modification indices are not available for ordered items (WLSMV fits)")
+        table = modification_indices(self)
+        if minimum > 0:
+            table = table[table["mi"] > minimum]
+        if sort:
+            table = table.sort_values("mi", ascending=False, kind="stable")
+        return table.reset_index(drop=True)
