@@ -42,7 +42,7 @@ class PolychoricResult(Result):
     n_obs: int
 
     def to_frame(self) -> pd.DataFrame:
-        return self.correlation
+        return self.correlation.copy()
 
 
 def _integer_codes(frame: pd.DataFrame) -> None:

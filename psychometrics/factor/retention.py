@@ -30,7 +30,7 @@ class ParallelAnalysisResult(Result):
     quantile: float | None
 
     def to_frame(self) -> pd.DataFrame:
-        return self.eigenvalues
+        return self.eigenvalues.copy()
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -43,7 +43,7 @@ class MAPResult(Result):
     values: pd.DataFrame
 
     def to_frame(self) -> pd.DataFrame:
-        return self.values
+        return self.values.copy()
 
 
 def _smc_reduced_eigenvalues(corr: np.ndarray) -> np.ndarray:

@@ -23,7 +23,7 @@ class KMOResult(Result):
     per_item: pd.Series
 
     def to_frame(self) -> pd.DataFrame:
-        return self.per_item.to_frame("msa")
+        return self.per_item.to_frame("msa").copy()
 
 
 @dataclasses.dataclass(frozen=True, repr=False)

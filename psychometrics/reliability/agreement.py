@@ -91,12 +91,29 @@ def _as_square_table(a) -> pd.DataFrame:
     return pd.DataFrame(values, index=table.index, columns=table.columns)
 
 
-def cohen_kappa(a, b=None, weights: str | None = None, confidence: float = 0.95) -> KappaResult:
-    """Cohen's kappa for two raters, unweighted or with linear / quadratic weights.
+def _custom_weights(weights, n_categories: int) -> np.ndarray:
+    """A checked agreement-weight matrix: c x c, entries in [0, 1], ones on the diagonal (as psych's ``w``)."""
+    matrix = np.asarray(weights, dtype=float)
+    if matrix.shape != (n_categories, n_categories):
+        raise DataError(
+            f"the weight matrix has shape {matrix.shape}, but the ratings have {n_categories} categories; pass a "
+            f"{n_categories} x {n_categories} matrix of agreement weights."
+        )
+    if not np.all((matrix >= 0) & (matrix <= 1)) or not np.all(np.diag(matrix) == 1):
+        raise DataError(
+            "agreement weights must lie in [0, 1] with ones on the diagonal (full credit for exact agreement); "
+            "for disagreement weights d pass 1 - d / max(d)."
+        )
+    return matrix
+
+
+def cohen_kappa(a, b=None, weights=None, confidence: float = 0.95) -> KappaResult:
+    """Cohen's kappa for two raters, unweighted, with linear / quadratic weights or a custom weight matrix.
 
     kappa = (p_o - p_e) / (1 - p_e) with weighted agreement proportions (Cohen 1960, 1968); weights use the
     rank distance of the categories, 1 - |i - j| / (c - 1) (linear, Cicchetti-Allison) or 1 - (i - j)^2 / (c - 1)^2
-    (quadratic, Fleiss-Cohen). ASE by Fleiss, Cohen & Everitt (1969), computed by statsmodels' ``cohens_kappa``.
+    (quadratic, Fleiss-Cohen), or are given as a matrix of agreement weights. ASE by Fleiss, Cohen & Everitt
+    (1969), computed by statsmodels' ``cohens_kappa`` (which takes disagreement weights 1 - w).
 
     Parameters
     ----------
@@ -104,7 +121,9 @@ def cohen_kappa(a, b=None, weights: str | None = None, confidence: float = 0.95)
         A square table of counts (rater A in rows, rater B in columns), or the first rater's ratings.
     b : array-like, optional
         The second rater's ratings, same subjects in the same order as ``a``.
-    weights : {None, "linear", "quadratic"}
+    weights : {None, "linear", "quadratic"} or array
+        A c x c matrix is taken as agreement weights (entries in [0, 1], ones on the diagonal), as
+        ``psych::cohen.kappa(x, w = weights)``; the result's ``weights`` is then ``"custom"``.
     confidence : float
         Coverage of the interval kappa +/- z ase.
 
@@ -112,13 +131,19 @@ def cohen_kappa(a, b=None, weights: str | None = None, confidence: float = 0.95)
     -----
     SAS: ``PROC FREQ; TABLES a*b / AGREE``; R: ``irr::kappa2`` (z test), ``psych::cohen.kappa``.
     """
-    check_choice(weights, _WEIGHTS, name="weights")
+    custom = weights is not None and not isinstance(weights, str)
+    if not custom:
+        check_choice(weights, _WEIGHTS, name="weights")
     confidence = check_confidence(confidence)
     table = _as_square_table(a) if b is None else _agreement_table(a, b)
     counts = table.to_numpy(dtype=float)
     if counts.sum() < 2:
         raise DataError("kappa needs at least 2 rated subjects.")
-    res = inter_rater.cohens_kappa(counts, wt=weights)
+    if custom:
+        res = inter_rater.cohens_kappa(counts, weights=1 - _custom_weights(weights, len(counts)))
+        weights = "custom"
+    else:
+        res = inter_rater.cohens_kappa(counts, wt=weights)
     z_crit = z_critical(confidence)
     return KappaResult(
         kappa=float(res.kappa),

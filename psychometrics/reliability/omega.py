@@ -31,7 +31,7 @@ class OmegaResult(Result):
     n_factors: int
 
     def to_frame(self) -> pd.DataFrame:
-        return self.schmid_leiman
+        return self.schmid_leiman.copy()
 
 
 def _general_loadings(phi: np.ndarray, method: str) -> np.ndarray:

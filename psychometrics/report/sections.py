@@ -322,7 +322,7 @@ class EfaSection(Section):
         if fit.phi is not None:
             out.tables.append(make_table("efa_factor_correlations", "Factor correlations", fit.phi))
         fit_frame = pd.DataFrame([pd.Series(fit.fit, dtype=float)], index=["fit"])
-        shown = [c for c in ("chisq", "dof", "pvalue", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "bic",
+        shown = [c for c in ("chisq", "df", "pvalue", "tli", "rmsea", "rmsea_ci_low", "rmsea_ci_high", "bic",
                              "rms") if c in fit_frame]
         out.tables.append(make_table("efa_fit", "EFA fit (as psych::fa)", fit_frame,
                                      display=make_table("", "", fit_frame[shown]).display))

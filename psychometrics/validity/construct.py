@@ -126,7 +126,7 @@ def correlations(data, method: str = "pearson", confidence: float = 0.95, adjust
     Parameters
     ----------
     data : DataFrame, respondents x variables; missing values are handled pairwise (``n`` per pair).
-    method : "pearson", "spearman" or "polychoric" (through :func:`psychometrics.polychoric`).
+    method : "pearson", "spearman", "kendall" (tau-b) or "polychoric" (through :func:`psychometrics.polychoric`).
     confidence : level of the Fisher-z interval tanh(atanh(r) -/+ z / sqrt(n - 3)).
     adjust : multiplicity correction of the p-values ("holm", "bonferroni", "BH"/"fdr_bh", ..., "none";
         statsmodels ``multipletests``), over all pairs.
@@ -140,8 +140,10 @@ def correlations(data, method: str = "pearson", confidence: float = 0.95, adjust
     R equivalent per pair: ``cor.test(x, y, method = method, exact = FALSE)`` (p-value from t on n - 2 df; the CI
     is cor.test's Fisher-z interval, applied to Spearman's rho as well); ``p.adjust(p, "holm")``. For polychoric
     correlations the same large-sample formulas are applied to the polychoric estimate (an approximation).
+    For Kendall's tau-b the table equals ``psych::corr.test(x, method = "kendall")`` (Fisher-z interval and p from
+    t, as psych; ``cor.test``'s Kendall z test differs).
     """
-    check_choice(method, ("pearson", "spearman", "polychoric"), name="method")
+    check_choice(method, ("pearson", "spearman", "kendall", "polychoric"), name="method")
     confidence = check_confidence(confidence)
     frame = as_item_frame(data, min_items=2, drop_empty_rows=True)
     r = _correlation_matrix(frame, method).to_numpy()
