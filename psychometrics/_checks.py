@@ -6,7 +6,7 @@ says how to fix it. No check modifies the caller's object: they work on copies.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd

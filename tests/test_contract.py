@@ -3,7 +3,6 @@ tabular, an HTML form for notebooks, and one naming convention (df, ci_low / ci_
 
 import json
 
-import numpy as np
 import pandas as pd
 import pytest
 

@@ -1,5 +1,6 @@
 """Exploratory factor analysis against psych 2.2.9 / GPArotation 2022.10.2 (tests/reference/factor.R)."""
 
+import dataclasses
 import json
 import warnings
 
@@ -141,7 +142,7 @@ def test_result_is_frozen_and_serialisable(datasets):
     res = pm.efa(datasets["holzinger_swineford"], 3, rotation="promax")
     json.dumps(res.to_dict())
     assert res.to_frame().shape == (9, 5)
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         res.method = "ml"
 
 

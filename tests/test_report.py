@@ -5,7 +5,6 @@ The main job runs once per module (module-scoped fixture); the reference specs a
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pandas as pd

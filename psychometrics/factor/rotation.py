@@ -193,7 +193,8 @@ def _gpa_rotate(loadings: np.ndarray, method: str, gamma: float = 0.0) -> tuple[
     log_gradient = table[-1][2]
     if not np.all(np.isfinite(rotated)) or not np.isfinite(log_gradient):
         # psych::fa falls back to (unnormalised) Promax when the GPArotation call fails
-        warnings.warn(f"the {method} rotation failed (numerical breakdown); Promax was used instead, as psych::fa does")
+        warnings.warn(f"the {method} rotation failed (numerical breakdown); Promax was used instead, as psych::fa does",
+                      stacklevel=4)
         return _promax(loadings)
     if log_gradient >= np.log10(_GPA_TOL):
         raise ConvergenceError(

@@ -111,7 +111,7 @@ def cohen_kappa(a, b=None, weights=None, confidence: float = 0.95) -> KappaResul
     """Cohen's kappa for two raters, unweighted, with linear / quadratic weights or a custom weight matrix.
 
     kappa = (p_o - p_e) / (1 - p_e) with weighted agreement proportions (Cohen 1960, 1968); weights use the
-    rank distance of the categories, 1 - |i - j| / (c - 1) (linear, Cicchetti-Allison) or 1 - (i - j)^2 / (c - 1)^2
+    rank distance of the categories, ``1 - |i - j| / (c - 1)`` (linear, Cicchetti-Allison) or 1 - (i - j)^2 / (c - 1)^2
     (quadratic, Fleiss-Cohen), or are given as a matrix of agreement weights. ASE by Fleiss, Cohen & Everitt
     (1969), computed by statsmodels' ``cohens_kappa`` (which takes disagreement weights 1 - w).
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -491,7 +491,7 @@ def _split_indicators(k: int, rng) -> tuple[np.ndarray, bool]:
     if k % 2 == 0:
         combos = itertools.combinations(range(1, k), half - 1)
         n_splits = math.comb(k - 1, half - 1)
-        prefix = (0,)
+        prefix: tuple[int, ...] = (0,)
     else:
         combos = itertools.combinations(range(k), half)
         n_splits = math.comb(k, half)

@@ -49,6 +49,7 @@ def _schmid_leiman(r: np.ndarray, n_factors: int, method: str, n_obs) -> np.ndar
         oblique, g_of_factors = orthogonal, np.ones(1)
     else:
         oblique, phi = rotate_array(orthogonal, "oblimin")
+        assert phi is not None  # oblimin is oblique: it always returns factor correlations
         g_of_factors = _general_loadings(phi, method)
     general = oblique @ g_of_factors
     h2 = (orthogonal**2).sum(axis=1)

@@ -13,7 +13,7 @@ import functools
 import json
 from importlib import resources
 from pathlib import Path
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd

@@ -80,7 +80,7 @@ def _text_columns(instrument: Instrument | None) -> dict[str, type]:
     """Columns to read as text: the id column and group columns whose labels are all text."""
     if instrument is None:
         return {}
-    columns = {instrument.id_column: str}
+    columns: dict[str, type] = {instrument.id_column: str}
     for role, column in instrument.group_columns.items():
         labels = instrument.group_labels.get(role)
         if labels is None or all(isinstance(label, str) for label in labels):

@@ -513,7 +513,7 @@ def htmt(
 ) -> HTMTResult:
     """Heterotrait-monotrait ratio of correlations between every pair of factors, as ``semTools::htmt``.
 
-    HTMT_fg = mean(|r_ij|, i in f, j in g) / sqrt(mean(|r_ii'|, within f) mean(|r_jj'|, within g)) with
+    ``HTMT_fg = mean(|r_ij|, i in f, j in g) / sqrt(mean(|r_ii'|, within f) mean(|r_jj'|, within g))`` with
     arithmetic means (Henseler, Ringle & Sarstedt 2015; ``htmt2=False``) or geometric means (HTMT2, Roemer,
     Schuberth & Henseler 2021; ``htmt2=True``, the default as semTools 0.5-6).
 

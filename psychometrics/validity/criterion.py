@@ -149,7 +149,8 @@ def known_groups(scores, groups, order=None, confidence: float = 0.95) -> KnownG
             raise DataError(f"scale {scale!r}: group(s) {list(small)} have fewer than two scores; drop or merge them.")
         descriptives.append(stats_by_group.rename(columns={"count": "n", "std": "sd"}).assign(scale=scale))
         if len(chosen) == 2:
-            rows[scale] = _hedges_row(*(values[kept_labels == g].to_numpy() for g in chosen), confidence)
+            first, second = (values[kept_labels == g].to_numpy() for g in chosen)
+            rows[scale] = _hedges_row(first, second, confidence)
         else:
             rows[scale] = _welch_anova_row(values, kept_labels)
     table = pd.DataFrame.from_dict(rows, orient="index").rename_axis("scale")

@@ -213,7 +213,7 @@ class MTMMResult(Result):
     campbell_fiske: pd.DataFrame
     # The issue names this field ``summary``: it shadows Result.summary() (the repr) on instances, and needs a
     # default because the inherited method would otherwise count as one.
-    summary: pd.DataFrame | None = None
+    summary: pd.DataFrame | None = None  # type: ignore[assignment]
     reliability_diagonal: pd.Series | None = None
     cfa: object | None = None
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import resources
-from typing import Callable
+from collections.abc import Callable
 
 import pandas as pd
 
