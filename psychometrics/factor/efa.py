@@ -354,6 +354,24 @@ def efa(data_or_corr, n_factors: int, method: str = "minres", rotation: str = "o
 
     Warns with :class:`HeywoodWarning` when a uniqueness reaches its bound; raises ConvergenceError when the
     estimation or rotation does not converge.
+
+    References
+    ----------
+    Harman, H. H. (1976). Modern factor analysis (3rd ed.). University of Chicago Press.
+    Joreskog, K. G. (1967). Some contributions to maximum likelihood factor analysis. Psychometrika, 32, 443-482.
+    Revelle, W. (2022). psych: Procedures for psychological, psychometric, and personality research (2.2.9), ``fa``.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> hs = pm.datasets.load("holzinger_swineford")[[f"x{i}" for i in range(1, 10)]]
+    >>> res = pm.efa(hs, 3, rotation="oblimin")
+    >>> res.loadings.round(2).loc["x4"].tolist()
+    [0.85, 0.02, 0.01]
+    >>> round(res.fit["rmsea"], 3), res.fit["df"]
+    (0.054, 12.0)
+    >>> res.eigenvalues.round(3).head(3).tolist()
+    [3.216, 1.639, 1.365]
     """
     check_choice(method, EFA_METHODS, name="method")
     check_choice(rotation, ROTATIONS, name="rotation")

@@ -186,6 +186,17 @@ def polychoric(data, correct: float = 0) -> PolychoricResult:
     correct : float
         Continuity correction for empty cells, used (as in psych) only when the items differ in their highest
         category, i.e. when thresholds are taken pairwise. psych's default is 0.5; 0 leaves the table alone.
+
+    References
+    ----------
+    Olsson, U. (1979). Maximum likelihood estimation of the polychoric correlation coefficient. Psychometrika, 44, 443-460.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> res = pm.polychoric(pm.datasets.load("bfi")[["A1", "A2", "A3"]])
+    >>> round(float(res.correlation.loc["A2", "A3"]), 4)
+    0.5555
     """
     frame = as_item_frame(data)
     _integer_codes(frame)
@@ -203,6 +214,17 @@ def tetrachoric(data, correct: float = 0) -> PolychoricResult:
 
     Each item's two values are coded 0/1 from its own minimum; thresholds are global (-qnorm of the item's
     mean). psych's default ``correct = 0.5`` replaces an empty cell of a 2 x 2 table by 0.5 counts.
+
+    References
+    ----------
+    Olsson, U. (1979). Maximum likelihood estimation of the polychoric correlation coefficient. Psychometrika, 44, 443-460.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> res = pm.tetrachoric(pm.datasets.load("lsat6"))
+    >>> round(float(res.correlation.loc["Q1", "Q2"]), 4)
+    0.1703
     """
     frame = as_item_frame(data)
     codes = frame.to_numpy() - np.nanmin(frame.to_numpy(), axis=0)

@@ -138,6 +138,18 @@ def parallel_analysis(data, n_iter: int = 100, quantile: float | None = None, se
     Eigenvalues of data whose columns are resampled independently (psych's ``resample``) are reported too.
     ``cor = "polychoric"`` uses polychoric correlations for the observed and resampled data (simulated data
     stay normal with Pearson correlations, as psych).
+
+    References
+    ----------
+    Horn, J. L. (1965). A rationale and test for the number of factors in factor analysis. Psychometrika, 30, 179-185.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> hs = pm.datasets.load("holzinger_swineford")[[f"x{i}" for i in range(1, 10)]]
+    >>> res = pm.parallel_analysis(hs, n_iter=20, seed=1)
+    >>> res.n_factors, res.n_components
+    (3, 3)
     """
     check_choice(kind, _KINDS, name="kind")
     check_choice(cor, CORRELATIONS, name="cor")
@@ -175,6 +187,17 @@ def velicer_map(data_or_corr, max_components: int = 8) -> MAPResult:
     After partialling out the first m principal components, the average squared (fourth-power) off-diagonal
     partial correlation is computed for m = 0 .. min(max_components, p - 1); the suggested number of components
     minimises it. The values for m >= 1 equal ``psych::VSS(x, n = 8)$map``.
+
+    References
+    ----------
+    Velicer, W. F. (1976). Determining the number of components from the matrix of partial correlations. Psychometrika, 41, 321-327.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> hs = pm.datasets.load("holzinger_swineford")[[f"x{i}" for i in range(1, 10)]]
+    >>> pm.velicer_map(hs).n_components
+    2
     """
     corr = correlation_input(data_or_corr, require_pd=False, what="the MAP test").corr.to_numpy()
     p = corr.shape[0]

@@ -47,6 +47,18 @@ def kmo(data_or_corr) -> KMOResult:
     ----------
     data_or_corr : DataFrame
         Respondents x items (pairwise-complete Pearson correlations are used) or a correlation matrix.
+
+    References
+    ----------
+    Kaiser, H. F. (1970). A second generation little jiffy. Psychometrika, 35, 401-415.
+    Kaiser, H. F., & Rice, J. (1974). Little jiffy, mark IV. Educational and Psychological Measurement, 34, 111-117.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> hs = pm.datasets.load("holzinger_swineford")[[f"x{i}" for i in range(1, 10)]]
+    >>> round(pm.kmo(hs).overall, 4)
+    0.7522
     """
     corr = correlation_input(data_or_corr, what="KMO").corr
     r = corr.to_numpy()
@@ -66,6 +78,18 @@ def bartlett_sphericity(data_or_corr, n_obs=None) -> BartlettResult:
 
     Equivalent to ``psych::cortest.bartlett(R, n)`` (psych 2.2.9). With raw data ``n`` is the number of rows
     (as psych); with a correlation matrix ``n_obs`` is required.
+
+    References
+    ----------
+    Bartlett, M. S. (1951). The effect of standardization on a chi square approximation in factor analysis. Biometrika, 38, 337-344.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> hs = pm.datasets.load("holzinger_swineford")[[f"x{i}" for i in range(1, 10)]]
+    >>> res = pm.bartlett_sphericity(hs)
+    >>> round(res.statistic, 1), res.df
+    (904.1, 36)
     """
     given = correlation_input(data_or_corr, n_obs, what="Bartlett's test")
     n = given.n_obs if given.n_obs is not None else check_n_obs(n_obs, what="Bartlett's test")

@@ -130,6 +130,19 @@ def cohen_kappa(a, b=None, weights=None, confidence: float = 0.95) -> KappaResul
     Notes
     -----
     SAS: ``PROC FREQ; TABLES a*b / AGREE``; R: ``irr::kappa2`` (z test), ``psych::cohen.kappa``.
+
+    References
+    ----------
+    Cohen, J. (1960). A coefficient of agreement for nominal scales. Educational and Psychological Measurement, 20, 37-46.
+    Cohen, J. (1968). Weighted kappa. Psychological Bulletin, 70, 213-220.
+    Fleiss, J. L., Cohen, J., & Everitt, B. S. (1969). Large sample standard errors of kappa and weighted kappa. Psychological Bulletin, 72, 323-327.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> res = pm.cohen_kappa([[0, 4, 1], [0, 8, 0], [0, 1, 5]])
+    >>> round(res.kappa, 4), round(res.ase, 4)
+    (0.4842, 0.138)
     """
     custom = weights is not None and not isinstance(weights, str)
     if not custom:
@@ -182,6 +195,17 @@ def fleiss_kappa(counts) -> FleissKappaResult:
     Every subject must have the same number of ratings. Raw ratings (subjects x raters) become counts with
     ``statsmodels.stats.inter_rater.aggregate_raters``.
     R: ``irr::kappam.fleiss(ratings)``.
+
+    References
+    ----------
+    Fleiss, J. L. (1971). Measuring nominal scale agreement among many raters. Psychological Bulletin, 76, 378-382.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> counts = [[3, 0, 0], [0, 3, 0], [1, 1, 1], [0, 0, 3], [2, 1, 0]]
+    >>> round(pm.fleiss_kappa(counts).kappa, 4)
+    0.4932
     """
     table = counts.copy() if isinstance(counts, pd.DataFrame) else pd.DataFrame(np.asarray(counts))
     values = table.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
@@ -284,6 +308,19 @@ def krippendorff_alpha(reliability_data, level: str = "nominal") -> Krippendorff
         prints the transpose, coders x units.)
     level : {"nominal", "ordinal", "interval", "ratio"}
         The difference function delta^2 (nominal values may be text).
+
+    References
+    ----------
+    Krippendorff, K. (2011). Computing Krippendorff's alpha-reliability. Annenberg School for Communication, University of Pennsylvania.
+    Hayes, A. F., & Krippendorff, K. (2007). Answering the call for a standard reliability measure for coding data. Communication Methods and Measures, 1, 77-89.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> import pandas as pd
+    >>> units = pd.DataFrame([[1, 1, None], [2, 2, 2], [3, 3, 3], [3, 3, 3], [2, 2, 2], [1, 2, 1]])
+    >>> round(pm.krippendorff_alpha(units, level="nominal").alpha, 4)
+    0.8298
     """
     check_choice(level, _LEVELS, name="level")
     frame = reliability_data.copy() if isinstance(reliability_data, pd.DataFrame) else pd.DataFrame(

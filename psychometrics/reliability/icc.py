@@ -172,6 +172,18 @@ def icc(ratings_wide, confidence: float = 0.95) -> ICCResult:
     -----
     R: ``psych::ICC(ratings_wide, lmer = FALSE, alpha = 1 - confidence)$results`` (with complete data
     lmer = TRUE gives the same mean squares unless a variance component is negative).
+
+    References
+    ----------
+    Shrout, P. E., & Fleiss, J. L. (1979). Intraclass correlations: uses in assessing rater reliability. Psychological Bulletin, 86, 420-428.
+    McGraw, K. O., & Wong, S. P. (1996). Forming inferences about some intraclass correlation coefficients. Psychological Methods, 1, 30-46.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> res = pm.icc(pm.datasets.load("shrout_fleiss"))
+    >>> res.loc["ICC2", ["icc", "ci_low", "ci_high"]].round(4).tolist()
+    [0.2898, 0.0188, 0.7611]
     """
     confidence = check_confidence(confidence)
     values = _check_ratings(ratings_wide)
@@ -192,6 +204,18 @@ def icc_long(data: pd.DataFrame, targets: str, raters: str, ratings: str, confid
     The data are pivoted to targets x raters and passed to :func:`icc`; a target rated twice by a rater or a
     missing target x rater combination raises a DataError naming them.
     R: ``psych::ICC(tidyr::pivot_wider(...))``; Python: ``pingouin.intraclass_corr(data, targets, raters, ratings)``.
+
+    References
+    ----------
+    Shrout, P. E., & Fleiss, J. L. (1979). Intraclass correlations: uses in assessing rater reliability. Psychological Bulletin, 86, 420-428.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> wide = pm.datasets.load("shrout_fleiss")
+    >>> long = wide.rename_axis("target").reset_index().melt("target", var_name="rater", value_name="rating")
+    >>> round(float(pm.icc_long(long, "target", "rater", "rating").loc["ICC2", "icc"]), 4)
+    0.2898
     """
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"icc_long needs a pandas DataFrame; got {type(data).__name__}.")

@@ -84,6 +84,19 @@ def omega(data_or_corr, n_factors: int = 3, n_obs=None, method: str = "minres") 
     g the general loadings and u2 the uniquenesses: omega_h = (sum g)^2 / V, omega_total = (V - sum u2) / V,
     omega_asymptotic = (sum g)^2 / (V - sum u2) (McDonald 1999; Zinbarg et al. 2005), ECV = sum g^2 / sum of all
     squared Schmid-Leiman loadings; ``subscale_omega`` is psych's ``omega.group`` (rows g, F1*, ...).
+
+    References
+    ----------
+    McDonald, R. P. (1999). Test theory: A unified treatment. Erlbaum.
+    Schmid, J., & Leiman, J. M. (1957). The development of hierarchical factor solutions. Psychometrika, 22, 53-61.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> hs = pm.datasets.load("holzinger_swineford")[[f"x{i}" for i in range(1, 10)]]
+    >>> res = pm.omega(hs, n_factors=3)
+    >>> round(res.omega_total, 4), round(res.omega_hierarchical, 4)
+    (0.8508, 0.4492)
     """
     if not float(n_factors).is_integer() or n_factors < 1:
         raise DataError(f"n_factors must be a whole number of at least 1; got {n_factors!r}.")

@@ -142,6 +142,18 @@ def correlations(data, method: str = "pearson", confidence: float = 0.95, adjust
     correlations the same large-sample formulas are applied to the polychoric estimate (an approximation).
     For Kendall's tau-b the table equals ``psych::corr.test(x, method = "kendall")`` (Fisher-z interval and p from
     t, as psych; ``cor.test``'s Kendall z test differs).
+
+    References
+    ----------
+    Fisher, R. A. (1921). On the probable error of a coefficient of correlation deduced from a small sample. Metron, 1, 3-32.
+    Holm, S. (1979). A simple sequentially rejective multiple test procedure. Scandinavian Journal of Statistics, 6, 65-70.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> res = pm.correlations(pm.datasets.load("bfi")[["A1", "A2", "A3"]], method="kendall")
+    >>> res.table[["r", "ci_low", "ci_high"]].round(4).iloc[2].tolist()
+    [0.4353, 0.4045, 0.4651]
     """
     check_choice(method, ("pearson", "spearman", "kendall", "polychoric"), name="method")
     confidence = check_confidence(confidence)
@@ -187,6 +199,16 @@ def disattenuated_correlation(r_xy, rel_x, rel_y):
 
     Works element-wise on arrays. Values above 1 are returned as they are (they signal that the two measures
     are indistinguishable up to error, or that the reliabilities are underestimated). R: ``psych::correct.cor``.
+
+    References
+    ----------
+    Spearman, C. (1904). The proof and measurement of association between two things. American Journal of Psychology, 15, 72-101.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> round(pm.disattenuated_correlation(0.42, 0.8, 0.7), 4)
+    0.5612
     """
     r = np.asarray(r_xy, dtype=float)
     if (np.abs(r) > 1).any():
@@ -204,6 +226,16 @@ def disattenuated_matrix(corr, reliabilities) -> pd.DataFrame:
     reliabilities : mapping or Series scale -> reliability (alpha, omega, ...), one per scale of ``corr``.
 
     R equivalent: ``psych::correct.cor(R, rel)`` (upper triangle).
+
+    References
+    ----------
+    Spearman, C. (1904). The proof and measurement of association between two things. American Journal of Psychology, 15, 72-101.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> pm.disattenuated_matrix([[1, 0.5], [0.5, 1]], [0.8, 0.7]).round(4).to_numpy().tolist()
+    [[1.0, 0.6682], [0.6682, 1.0]]
     """
     matrix = as_correlation_matrix(corr, require_pd=False)
     rel = pd.Series(reliabilities).astype(float)
@@ -287,6 +319,19 @@ def ave(fit, group=None) -> pd.Series | pd.DataFrame:
     Returns
     -------
     Series indexed by factor (single group), or DataFrame group x factor.
+
+    References
+    ----------
+    Fornell, C., & Larcker, D. F. (1981). Evaluating structural equation models with unobservable variables and measurement error. Journal of Marketing Research, 18, 39-50.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> data = pm.datasets.load("holzinger_swineford")
+    >>> model = "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9"
+    >>> fit = pm.cfa(model, data)
+    >>> pm.ave(fit).round(4).tolist()
+    [0.3706, 0.721, 0.4245]
     """
     return _by_group(fit, group, lambda g: _ave_one_group(fit, g))
 
@@ -330,6 +375,19 @@ def composite_reliability(fit, obs_var: bool = True, tau_eq: bool = False, group
     Returns
     -------
     Series indexed by factor (single group), or DataFrame group x factor.
+
+    References
+    ----------
+    Raykov, T. (1997). Estimation of composite reliability for congeneric measures. Applied Psychological Measurement, 21, 173-184.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> data = pm.datasets.load("holzinger_swineford")
+    >>> model = "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9"
+    >>> fit = pm.cfa(model, data)
+    >>> pm.composite_reliability(fit).round(4).tolist()
+    [0.612, 0.8851, 0.6858]
     """
     return _by_group(fit, group, lambda g: _composite_reliability_one_group(fit, g, obs_var, tau_eq))
 
@@ -347,6 +405,19 @@ def fornell_larcker(fit, group=None) -> pd.DataFrame:
     off the diagonal, plus ``max_abs_correlation`` (largest absolute correlation with another factor) and
     ``pass`` (sqrt(AVE) > max_abs_correlation; <NA> when the AVE is undefined). Only the factors that have an
     AVE (two or more indicators) are shown. For a multi-group fit pass ``group``.
+
+    References
+    ----------
+    Fornell, C., & Larcker, D. F. (1981). Evaluating structural equation models with unobservable variables and measurement error. Journal of Marketing Research, 18, 39-50.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> data = pm.datasets.load("holzinger_swineford")
+    >>> model = "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9"
+    >>> fit = pm.cfa(model, data)
+    >>> pm.fornell_larcker(fit)["pass"].tolist()
+    [True, True, True]
     """
     if group is None and _fit_groups(fit) != [None]:
         raise DataError(f"fit has groups {list(fit.groups)}; pass group=... to fornell_larcker.")
@@ -527,6 +598,20 @@ def htmt(
     absolute : use absolute correlations for the arithmetic HTMT (semTools' default; HTMT2 always does).
 
     R equivalent: ``semTools::htmt(model, data, htmt2 = TRUE)``.
+
+    References
+    ----------
+    Henseler, J., Ringle, C. M., & Sarstedt, M. (2015). A new criterion for assessing discriminant validity in variance-based structural equation modeling. Journal of the Academy of Marketing Science, 43, 115-135.
+    Roemer, E., Schuberth, F., & Henseler, J. (2021). HTMT2 - an improved criterion for assessing discriminant validity in structural equation modeling. Industrial Management & Data Systems, 121, 2637-2650.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> data = pm.datasets.load("holzinger_swineford")
+    >>> model = "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9"
+    >>> res = pm.htmt(model, data)
+    >>> round(float(res.matrix.loc["visual", "textual"]), 4)
+    0.3841
     """
     confidence = check_confidence(confidence)
     if not float(bootstrap).is_integer() or bootstrap < 0:

@@ -352,6 +352,20 @@ def cfa(
     errors come from the expected information (lavaan's default for complete-data ML; the observed information
     with FIML, the sandwich with MLR, as lavaan 0.6-14); ``fit_measures`` follows
     fitMeasures() (see ``psychometrics.sem.cfa._fitmeasures``). Reference: Rosseel (2012), J Stat Softw 48(2).
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of Statistical Software, 48(2), 1-36.
+    Joreskog, K. G. (1969). A general approach to confirmatory maximum likelihood factor analysis. Psychometrika, 34, 183-202.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> data = pm.datasets.load("holzinger_swineford")
+    >>> model = "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9"
+    >>> fit = pm.cfa(model, data)
+    >>> round(fit.fit_measures["chisq"], 3), fit.fit_measures["df"], round(fit.fit_measures["cfi"], 4)
+    (85.306, 24, 0.9306)
     """
     if wants_ordinal(ordered):
         from ._ordinal import cfa_ordinal  # imports this module, hence imported here
