@@ -303,6 +303,17 @@ def parse_model(model: str) -> ParsedModel:
     Notes
     -----
     Equivalent R call: ``lavaan::lavParseModelString(model)`` (lavaan 0.6-14).
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of Statistical Software, 48(2), 1-36.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> terms = pm.parse_model("visual =~ x1 + a*x2 + x3").to_frame()
+    >>> terms[["lhs", "op", "rhs"]].iloc[1].tolist()
+    ['visual', '=~', 'x2']
     """
     if not isinstance(model, str):
         raise ModelSyntaxError(f"the model must be a string of lavaan syntax; got {type(model).__name__}")

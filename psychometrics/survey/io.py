@@ -46,6 +46,15 @@ def read_survey(path, instrument=None, *, sheet_name=0) -> pd.DataFrame:
     instrument's missing codes apply. Stata's tagged missing values (``.a`` ... ``.z``) are turned into the
     instrument's missing code whose label equals the value label of the tag (``.a`` labelled "not applicable"
     -> 9); a tag without such a match stays as its letter and :func:`psychometrics.validate` reports it.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import psychometrics as pm
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "attitude.csv"
+    >>> pm.datasets.load("attitude").to_csv(path, index=False)
+    >>> pm.read_survey(path).shape
+    (30, 7)
     """
     path = Path(path)
     if not path.is_file():

@@ -114,6 +114,13 @@ def peer_support_true_values() -> dict:
     the latent response), ``readiness_weights``, ``readiness_trait_correlations`` (PHI @ beta),
     ``readiness_r_squared``, ``missing_rates``, ``site_sizes``, ``site_languages``, ``role_probabilities``,
     ``seed``.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> truth = pm.peer_support_true_values()
+    >>> "loadings" in truth and "factor_correlations" in truth
+    True
     """
     return {
         "loadings": {item: value for trait in TRAITS for item, value in LOADINGS[trait].items()},
@@ -264,6 +271,13 @@ def simulate_peer_support_survey(seed: int = DEFAULT_SEED, site_sizes: dict[str,
     pandas.DataFrame, or (DataFrame, DataFrame) with ``return_latent=True``
         Columns respondent_id, site, language, role, the 21 Likert items (1-5, 9 = not applicable, NaN =
         missing; reverse-keyed items as answered), the six global ratings (0-10, 99 = don't know) and readiness.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> data = pm.simulate_peer_support_survey(site_sizes={"DE-Ulm": 40})
+    >>> data.shape
+    (40, 32)
     """
     sizes = dict(SITE_SIZES if site_sizes is None else site_sizes)
     unknown = sorted(set(sizes) - set(SITE_SIZES))

@@ -132,6 +132,20 @@ def known_groups(scores, groups, order=None, confidence: float = 0.95) -> KnownG
     ``compute_esci``), and Welch's t test (R ``t.test(x, y)``). More groups: Welch's ANOVA (R
     ``oneway.test(score ~ group, var.equal = FALSE)``) and eta-squared = SS_between / SS_total. Rows with a missing
     score or group are left out scale by scale.
+
+    References
+    ----------
+    Hedges, L. V., & Olkin, I. (1985). Statistical methods for meta-analysis. Academic Press.
+    Welch, B. L. (1947). The generalization of 'Student's' problem when several different population variances are involved. Biometrika, 34, 28-35.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> hs = pm.datasets.load("holzinger_swineford")
+    >>> visual = hs[["x1", "x2", "x3"]].mean(axis=1).rename("visual")
+    >>> res = pm.known_groups(visual.to_frame(), hs["school"], order=["Pasteur", "Grant-White"])
+    >>> res.to_frame().loc["visual", ["hedges_g", "ci_low", "ci_high"]].round(4).tolist()
+    [0.1088, -0.1184, 0.336]
     """
     confidence = check_confidence(confidence)
     frame = _score_frame(scores)
@@ -193,6 +207,20 @@ def criterion_validity(scores, criterion, method: str = "pearson", confidence: f
     method : "pearson" or "spearman"; pairs with a missing value are left out scale by scale.
 
     R equivalent: ``cor.test(score, criterion)`` (the same interval and t-test p-value).
+
+    References
+    ----------
+    Cronbach, L. J., & Meehl, P. E. (1955). Construct validity in psychological tests. Psychological Bulletin, 52, 281-302.
+    Fisher, R. A. (1921). On the probable error of a coefficient of correlation deduced from a small sample. Metron, 1, 3-32.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> hs = pm.datasets.load("holzinger_swineford")
+    >>> visual = hs[["x1", "x2", "x3"]].mean(axis=1).rename("visual")
+    >>> res = pm.criterion_validity(visual, hs["x7"])
+    >>> res.to_frame().loc["visual", ["r", "ci_low", "ci_high"]].round(4).tolist()
+    [0.0267, -0.0866, 0.1394]
     """
     check_choice(method, ("pearson", "spearman"), name="method")
     confidence = check_confidence(confidence)
