@@ -21,6 +21,7 @@ import pandas as pd
 from scipy.special import ndtr, ndtri
 
 from ._bvn import bvn_cdf, bvn_density
+from .._typing import ItemData
 from .._checks import as_item_frame
 from ._matrices import smooth_correlation
 from .._results import Result
@@ -176,7 +177,7 @@ def _two_step(frame: pd.DataFrame, codes: np.ndarray, n_categories: int, global_
     )
 
 
-def polychoric(data, correct: float = 0) -> PolychoricResult:
+def polychoric(data: ItemData, correct: float = 0) -> PolychoricResult:
     """Polychoric correlations of ordinal items, as ``psych::polychoric(x, correct = correct)`` (psych 2.2.9).
 
     Parameters
@@ -209,7 +210,7 @@ def polychoric(data, correct: float = 0) -> PolychoricResult:
     return _two_step(frame, codes, n_categories, bool(item_max.min() == item_max.max()), correct, False)
 
 
-def tetrachoric(data, correct: float = 0) -> PolychoricResult:
+def tetrachoric(data: ItemData, correct: float = 0) -> PolychoricResult:
     """Tetrachoric correlations of dichotomous items, as ``psych::tetrachoric(x, correct = correct)``.
 
     Each item's two values are coded 0/1 from its own minimum; thresholds are global (-qnorm of the item's

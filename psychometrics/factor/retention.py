@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from .._typing import DataOrCorr, ItemData, Seed
 from .._checks import check_choice
 from ._factor_input import CORRELATIONS, correlation_input
 from .._results import Result
@@ -128,7 +129,7 @@ def _n_above(observed: np.ndarray, reference: np.ndarray) -> int:
     return int(below[0]) if below.size else len(observed)
 
 
-def parallel_analysis(data, n_iter: int = 100, quantile: float | None = None, seed=None, kind: str = "both",
+def parallel_analysis(data: ItemData, n_iter: int = 100, quantile: float | None = None, seed: Seed = None, kind: str = "both",
                       cor: str = "pearson") -> ParallelAnalysisResult:
     """Horn's (1965) parallel analysis as ``psych::fa.parallel(x, SMC = TRUE, n.iter, quant, fa = kind)``.
 
@@ -181,7 +182,7 @@ def parallel_analysis(data, n_iter: int = 100, quantile: float | None = None, se
     return ParallelAnalysisResult(n_factors, n_components, table, int(n_iter), quantile)
 
 
-def velicer_map(data_or_corr, max_components: int = 8) -> MAPResult:
+def velicer_map(data_or_corr: DataOrCorr, max_components: int = 8) -> MAPResult:
     """Velicer's (1976) minimum average partial test and its fourth-power revision (Velicer, Eaton & Fava 2000).
 
     After partialling out the first m principal components, the average squared (fourth-power) off-diagonal

@@ -26,6 +26,7 @@ import functools
 import warnings
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from statsmodels.multivariate.factor_rotation import _gpa_rotation as gpa
 
@@ -218,7 +219,7 @@ def rotate_array(loadings: np.ndarray, rotation: str, gamma: float = 0.0) -> tup
     return _gpa_rotate(loadings, rotation, gamma)
 
 
-def rotate_loadings(loadings, rotation: str = "oblimin", *, gamma: float = 0.0) -> RotationResult:
+def rotate_loadings(loadings: pd.DataFrame | npt.ArrayLike, rotation: str = "oblimin", *, gamma: float = 0.0) -> RotationResult:
     """Rotate a factor loading matrix (items x factors) as ``psych::fa(..., rotate = rotation)`` does.
 
     Orthogonal rotations maximise (or minimise) a simplicity criterion over T with L T; oblique ones over

@@ -9,6 +9,7 @@ import pandas as pd
 from scipy import stats
 
 from ._factor_input import correlation_input
+from .._typing import DataOrCorr
 from .._results import Result
 from .._checks import check_n_obs
 
@@ -36,7 +37,7 @@ class BartlettResult(Result):
     n_obs: int
 
 
-def kmo(data_or_corr) -> KMOResult:
+def kmo(data_or_corr: DataOrCorr) -> KMOResult:
     """Kaiser-Meyer-Olkin measure of sampling adequacy (Kaiser 1970; Kaiser & Rice 1974).
 
     With R the correlation matrix and Q its anti-image (partial) correlations, standardised from R^-1,
@@ -73,7 +74,7 @@ def kmo(data_or_corr) -> KMOResult:
     return KMOResult(float(r2.sum() / (r2.sum() + q2.sum())), per_item)
 
 
-def bartlett_sphericity(data_or_corr, n_obs=None) -> BartlettResult:
+def bartlett_sphericity(data_or_corr: DataOrCorr, n_obs: int | None = None) -> BartlettResult:
     """Bartlett's (1951) test of sphericity: chi2 = -ln|R| (n - 1 - (2p + 5)/6) on p(p - 1)/2 df.
 
     Equivalent to ``psych::cortest.bartlett(R, n)`` (psych 2.2.9). With raw data ``n`` is the number of rows

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 from statsmodels.stats import inter_rater
@@ -107,7 +108,7 @@ def _custom_weights(weights, n_categories: int) -> np.ndarray:
     return matrix
 
 
-def cohen_kappa(a, b=None, weights=None, confidence: float = 0.95) -> KappaResult:
+def cohen_kappa(a: pd.DataFrame | npt.ArrayLike, b: npt.ArrayLike | None = None, weights: str | npt.ArrayLike | None = None, confidence: float = 0.95) -> KappaResult:
     """Cohen's kappa for two raters, unweighted, with linear / quadratic weights or a custom weight matrix.
 
     kappa = (p_o - p_e) / (1 - p_e) with weighted agreement proportions (Cohen 1960, 1968); weights use the
@@ -154,7 +155,6 @@ def cohen_kappa(a, b=None, weights=None, confidence: float = 0.95) -> KappaResul
         raise DataError("kappa needs at least 2 rated subjects.")
     if custom:
         res = inter_rater.cohens_kappa(counts, weights=1 - _custom_weights(weights, len(counts)))
-        weights = "custom"
     else:
         res = inter_rater.cohens_kappa(counts, wt=weights)
     z_crit = z_critical(confidence)
@@ -166,7 +166,7 @@ def cohen_kappa(a, b=None, weights=None, confidence: float = 0.95) -> KappaResul
         ase_null=float(res.std_kappa0),
         z=float(res.z_value),
         pvalue=_two_sided_p(res.z_value),
-        weights=weights,
+        weights=weights if isinstance(weights, str) or weights is None else "custom",
         n_obs=int(counts.sum()),
         table=table,
     )
@@ -186,7 +186,7 @@ class FleissKappaResult(Result):
     n_categories: int
 
 
-def fleiss_kappa(counts) -> FleissKappaResult:
+def fleiss_kappa(counts: pd.DataFrame | npt.ArrayLike) -> FleissKappaResult:
     """Fleiss' (1971) kappa from a subjects x categories table of how many raters chose each category.
 
     kappa = (P_bar - P_e) / (1 - P_e) (statsmodels ``fleiss_kappa``); standard error under kappa = 0 from
@@ -294,7 +294,7 @@ def _unit_value_counts(frame: pd.DataFrame, level: str) -> tuple[np.ndarray, np.
     return np.asarray(categories), counts
 
 
-def krippendorff_alpha(reliability_data, level: str = "nominal") -> KrippendorffResult:
+def krippendorff_alpha(reliability_data: pd.DataFrame | npt.ArrayLike, level: str = "nominal") -> KrippendorffResult:
     """Krippendorff's alpha for any number of coders, missing values and four levels of measurement.
 
     alpha = 1 - D_o / D_e = 1 - (n - 1) sum_ck o_ck delta^2_ck / sum_ck n_c n_k delta^2_ck, with the coincidence

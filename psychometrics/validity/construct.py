@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
+from .._typing import ItemData, Seed
 from .._checks import (
     as_correlation_matrix,
     as_item_frame,
@@ -24,6 +27,9 @@ from .._checks import (
 from .._results import Result, TableResult
 from ..errors import DataError, ModelError, ModelSyntaxError
 from ..sem.model_syntax import parse_model
+
+if TYPE_CHECKING:
+    from ..sem.cfa import CFAResult
 
 __all__ = [
     "CorrelationsResult",
@@ -120,7 +126,7 @@ class CorrelationsResult(TableResult):
         return full
 
 
-def correlations(data, method: str = "pearson", confidence: float = 0.95, adjust: str = "holm") -> CorrelationsResult:
+def correlations(data: ItemData, method: str = "pearson", confidence: float = 0.95, adjust: str = "holm") -> CorrelationsResult:
     """Pairwise correlations with Fisher-z confidence intervals and adjusted p-values.
 
     Parameters
@@ -194,7 +200,7 @@ def _check_reliabilities(values, name: str) -> np.ndarray:
     return values
 
 
-def disattenuated_correlation(r_xy, rel_x, rel_y):
+def disattenuated_correlation(r_xy: npt.ArrayLike, rel_x: npt.ArrayLike, rel_y: npt.ArrayLike) -> float | np.ndarray:
     """Correlation corrected for attenuation: r_xy / sqrt(rel_x * rel_y) (Spearman 1904).
 
     Works element-wise on arrays. Values above 1 are returned as they are (they signal that the two measures
@@ -217,7 +223,7 @@ def disattenuated_correlation(r_xy, rel_x, rel_y):
     return float(corrected) if corrected.ndim == 0 else corrected
 
 
-def disattenuated_matrix(corr, reliabilities) -> pd.DataFrame:
+def disattenuated_matrix(corr: pd.DataFrame | npt.ArrayLike, reliabilities: npt.ArrayLike) -> pd.DataFrame:
     """Scale correlation matrix corrected for attenuation: R_ij / sqrt(rel_i rel_j), unit diagonal.
 
     Parameters
@@ -304,7 +310,7 @@ def _ave_one_group(fit, group) -> pd.Series:
     return pd.Series(values, dtype=float, name="ave")
 
 
-def ave(fit, group=None) -> pd.Series | pd.DataFrame:
+def ave(fit: CFAResult, group: str | None = None) -> pd.Series | pd.DataFrame:
     """Average variance extracted per factor, as ``semTools::AVE(fit)`` (semTools 0.5-6).
 
     AVE_f = (sum_i lambda_if^2) phi_ff / sum_i s_ii over the indicators i of f, with phi the model-implied latent
@@ -359,7 +365,7 @@ def _composite_reliability_one_group(fit, group, obs_var: bool, tau_eq: bool) ->
     return pd.Series(values, dtype=float, name="composite_reliability")
 
 
-def composite_reliability(fit, obs_var: bool = True, tau_eq: bool = False, group=None) -> pd.Series | pd.DataFrame:
+def composite_reliability(fit: CFAResult, obs_var: bool = True, tau_eq: bool = False, group: str | None = None) -> pd.Series | pd.DataFrame:
     """Composite (omega) reliability per factor, as ``semTools::compRelSEM(fit)`` (semTools 0.5-6).
 
     omega_f = (sum_i lambda_if)^2 phi_ff / 1' S_f 1, where S_f is the covariance matrix of the indicators of f:
@@ -398,7 +404,7 @@ def _latent_correlation(fit, group) -> pd.DataFrame:
     return phi / np.outer(sd, sd)
 
 
-def fornell_larcker(fit, group=None) -> pd.DataFrame:
+def fornell_larcker(fit: CFAResult, group: str | None = None) -> pd.DataFrame:
     """Fornell-Larcker (1981) criterion: sqrt(AVE) against the latent correlations.
 
     Returns a factor x factor DataFrame with sqrt(AVE) on the diagonal and the model-implied latent correlations
@@ -574,11 +580,11 @@ def _htmt_input(data, mapping_source) -> tuple[dict[str, list[str]], list[str], 
 
 
 def htmt(
-    model_or_mapping,
-    data,
+    model_or_mapping: str | Mapping[str, list[str]],
+    data: ItemData,
     htmt2: bool = True,
     bootstrap: int = 0,
-    seed=None,
+    seed: Seed = None,
     confidence: float = 0.95,
     absolute: bool = True,
 ) -> HTMTResult:

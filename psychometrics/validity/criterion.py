@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
@@ -117,7 +118,7 @@ def _group_order(labels: pd.Series, order) -> list:
     return list(order)
 
 
-def known_groups(scores, groups, order=None, confidence: float = 0.95) -> KnownGroupsResult:
+def known_groups(scores: pd.DataFrame | pd.Series, groups: npt.ArrayLike, order: list | None = None, confidence: float = 0.95) -> KnownGroupsResult:
     """Known-groups validity: do groups that should differ differ in their scores?
 
     Parameters
@@ -197,7 +198,7 @@ class CriterionValidityResult(TableResult):
     confidence: float
 
 
-def criterion_validity(scores, criterion, method: str = "pearson", confidence: float = 0.95) -> CriterionValidityResult:
+def criterion_validity(scores: pd.DataFrame | pd.Series, criterion: pd.Series | npt.ArrayLike, method: str = "pearson", confidence: float = 0.95) -> CriterionValidityResult:
     """Criterion validity: correlation of each scale score with a criterion, with a Fisher-z interval.
 
     Parameters

@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from .._checks import as_correlation_matrix, as_item_frame, looks_like_correlation_matrix
@@ -222,7 +223,7 @@ class MTMMResult(Result):
 
 
 def mtmm(
-    corr_or_data, traits: Mapping, methods: Mapping, reliabilities=None, fit_cfa: bool = False, **cfa_options
+    corr_or_data: pd.DataFrame, traits: Mapping, methods: Mapping, reliabilities: Mapping | npt.ArrayLike | None = None, fit_cfa: bool = False, **cfa_options
 ) -> MTMMResult:
     """Multitrait-multimethod analysis of Campbell & Fiske (1959).
 
