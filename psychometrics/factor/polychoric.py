@@ -216,6 +216,18 @@ def tetrachoric(data: ItemData, correct: float = 0) -> PolychoricResult:
     Each item's two values are coded 0/1 from its own minimum; thresholds are global (-qnorm of the item's
     mean). psych's default ``correct = 0.5`` replaces an empty cell of a 2 x 2 table by 0.5 counts.
 
+    Parameters
+    ----------
+    data : DataFrame
+        Respondents x dichotomous items.
+    correct : float
+        Count added to an empty cell of a 2 x 2 table (psych's ``correct``; 0 leaves empty cells).
+
+    Returns
+    -------
+    PolychoricResult
+        ``correlation`` (items x items), ``thresholds`` and ``n_obs``.
+
     References
     ----------
     Olsson, U. (1979). Maximum likelihood estimation of the polychoric correlation coefficient. Psychometrika, 44, 443-460.

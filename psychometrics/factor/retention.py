@@ -140,6 +140,25 @@ def parallel_analysis(data: ItemData, n_iter: int = 100, quantile: float | None 
     ``cor = "polychoric"`` uses polychoric correlations for the observed and resampled data (simulated data
     stay normal with Pearson correlations, as psych).
 
+    Parameters
+    ----------
+    data : DataFrame
+        Respondents x items.
+    n_iter : int
+        Number of simulated (and resampled) data sets.
+    quantile : float, optional
+        Compare with this quantile of the simulated eigenvalues instead of their mean (psych's ``quant``).
+    seed : int or numpy.random.Generator, optional
+        Seed of the simulations.
+    kind : {"both", "fa", "pc"}
+        Suggest the number of factors, of components, or both (psych's ``fa``).
+    cor : {"pearson", "polychoric"}
+
+    Returns
+    -------
+    ParallelAnalysisResult
+        ``n_factors``, ``n_components`` and the ``eigenvalues`` table (observed, simulated and resampled).
+
     References
     ----------
     Horn, J. L. (1965). A rationale and test for the number of factors in factor analysis. Psychometrika, 30, 179-185.
@@ -188,6 +207,18 @@ def velicer_map(data_or_corr: DataOrCorr, max_components: int = 8) -> MAPResult:
     After partialling out the first m principal components, the average squared (fourth-power) off-diagonal
     partial correlation is computed for m = 0 .. min(max_components, p - 1); the suggested number of components
     minimises it. The values for m >= 1 equal ``psych::VSS(x, n = 8)$map``.
+
+    Parameters
+    ----------
+    data_or_corr : DataFrame or array
+        Respondents x items, or a correlation matrix.
+    max_components : int
+        Largest number of components partialled out.
+
+    Returns
+    -------
+    MAPResult
+        ``n_components`` (squared partials), ``n_components_fourth`` (fourth powers) and the ``values`` table.
 
     References
     ----------

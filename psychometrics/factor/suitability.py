@@ -80,6 +80,18 @@ def bartlett_sphericity(data_or_corr: DataOrCorr, n_obs: int | None = None) -> B
     Equivalent to ``psych::cortest.bartlett(R, n)`` (psych 2.2.9). With raw data ``n`` is the number of rows
     (as psych); with a correlation matrix ``n_obs`` is required.
 
+    Parameters
+    ----------
+    data_or_corr : DataFrame or array
+        Respondents x items, or a correlation matrix.
+    n_obs : int, optional
+        Sample size; required with a correlation matrix.
+
+    Returns
+    -------
+    BartlettResult
+        ``statistic`` (chi2), ``df``, ``pvalue`` and ``n_obs``.
+
     References
     ----------
     Bartlett, M. S. (1951). The effect of standardization on a chi square approximation in factor analysis. Biometrika, 38, 337-344.

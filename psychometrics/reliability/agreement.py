@@ -196,6 +196,16 @@ def fleiss_kappa(counts: pd.DataFrame | npt.ArrayLike) -> FleissKappaResult:
     ``statsmodels.stats.inter_rater.aggregate_raters``.
     R: ``irr::kappam.fleiss(ratings)``.
 
+    Parameters
+    ----------
+    counts : DataFrame or array
+        Subjects x categories counts (each row sums to the number of raters).
+
+    Returns
+    -------
+    FleissKappaResult
+        ``kappa``, ``se``, ``z``, ``pvalue``, ``n_subjects``, ``n_raters`` and ``n_categories``.
+
     References
     ----------
     Fleiss, J. L. (1971). Measuring nominal scale agreement among many raters. Psychological Bulletin, 76, 378-382.

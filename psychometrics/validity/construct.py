@@ -206,6 +206,18 @@ def disattenuated_correlation(r_xy: npt.ArrayLike, rel_x: npt.ArrayLike, rel_y: 
     Works element-wise on arrays. Values above 1 are returned as they are (they signal that the two measures
     are indistinguishable up to error, or that the reliabilities are underestimated). R: ``psych::correct.cor``.
 
+    Parameters
+    ----------
+    r_xy : float or array
+        Observed correlation(s), in [-1, 1].
+    rel_x, rel_y : float or array
+        Reliabilities of the two measures, in (0, 1].
+
+    Returns
+    -------
+    float or ndarray
+        The corrected correlation(s).
+
     References
     ----------
     Spearman, C. (1904). The proof and measurement of association between two things. American Journal of Psychology, 15, 72-101.
@@ -411,6 +423,18 @@ def fornell_larcker(fit: CFAResult, group: str | None = None) -> pd.DataFrame:
     off the diagonal, plus ``max_abs_correlation`` (largest absolute correlation with another factor) and
     ``pass`` (sqrt(AVE) > max_abs_correlation; <NA> when the AVE is undefined). Only the factors that have an
     AVE (two or more indicators) are shown. For a multi-group fit pass ``group``.
+
+    Parameters
+    ----------
+    fit : CFAResult
+        A fitted :func:`psychometrics.cfa` model.
+    group : str, optional
+        The group of a multi-group fit.
+
+    Returns
+    -------
+    DataFrame
+        Factors x factors, with ``max_abs_correlation`` and ``pass`` columns.
 
     References
     ----------

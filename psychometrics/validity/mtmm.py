@@ -295,6 +295,18 @@ def mtmm_model(traits: Mapping, methods: Mapping) -> str:
     (the cfa default); the residuals of variables sharing a method correlate. Example: traits A, B and methods 1, 2
     give ``A =~ A1 + A2``, ``B =~ B1 + B2``, ``A1 ~~ B1``, ``A2 ~~ B2``.
 
+    Parameters
+    ----------
+    traits : Mapping
+        Variable -> trait.
+    methods : Mapping
+        Variable -> method.
+
+    Returns
+    -------
+    str
+        lavaan model syntax for :func:`psychometrics.cfa`.
+
     References
     ----------
     Marsh, H. W. (1989). Confirmatory factor analyses of multitrait-multimethod data: Many problems and a few solutions. Applied Psychological Measurement, 13, 335-361.
