@@ -27,5 +27,6 @@ from .survey_io import *  # noqa: F403
 from .validation import *  # noqa: F403
 from .scoring import *  # noqa: F403
 from .simulate import *  # noqa: F403
+from .sem.irt import irt, dif, IRTResult, DIFResult
 
 __version__ = "0.1.0"

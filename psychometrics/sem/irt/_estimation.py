@@ -1,0 +1,291 @@
+"""Marginal maximum likelihood: Bock-Aitkin EM on a fixed quadrature grid, then Newton steps on the observed
+information (Louis 1982).
+
+Identical response patterns are collapsed with their counts, so every E-step is two matrix products over
+(patterns x item categories) and (item categories x quadrature nodes). The M-step is a Newton step on the
+expected complete-data log-likelihood (Bock & Aitkin 1981, eq. 9-12), whose gradient and Hessian follow from the
+expected counts ``r_jqk`` (item j, node q, category k) and ``n_q``. After EM has nearly converged, Newton steps on the
+marginal log-likelihood use its exact Hessian from Louis's (1982) identity
+
+    H = E[H_c | Y] + E[s_c s_c' | Y] - E[s_c | Y] E[s_c | Y]'
+
+summed over patterns, whose inverse at the maximum gives the standard errors (the observed information).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.linalg.blas import dsyrk
+
+from ...errors import ConvergenceError, IdentificationError
+from ._model import (
+    ItemData,
+    ParameterMap,
+    category_mask,
+    category_probabilities,
+    latent_weights,
+    probability_derivatives,
+)
+
+EM_TOLERANCE = 1e-3  # largest parameter change that ends the EM phase
+REUSE_HESSIAN = 1e-4  # after a Newton step this small, the Hessian of its start point gives the standard errors
+NEWTON_TOLERANCE = 1e-7  # largest |gradient| / n at the maximum
+MAX_EM = 2000
+POSTERIOR_FLOOR = 1e-12  # nodes below this posterior weight are left out of Louis's cross-products
+MAX_NEWTON = 50
+
+
+@dataclass(frozen=True)
+class EStep:
+    loglik: float
+    posterior: list  # per group: (P_g, Q) posterior weights of the nodes for each pattern
+    counts: list  # per group: expected counts r (J, Q, K)
+    node_counts: list  # per group: expected n_q (Q,)
+
+
+@dataclass(frozen=True)
+class Fit:
+    free: np.ndarray
+    full: np.ndarray
+    loglik: float
+    hessian: np.ndarray  # observed Hessian of the log-likelihood over the free parameters
+    iterations: int
+
+
+class Problem:
+    """One model on one data set: the E-step, the complete-data derivatives and Louis's observed Hessian."""
+
+    def __init__(self, data: ItemData, pmap: ParameterMap, theta: np.ndarray):
+        self.data, self.pmap, self.theta = data, pmap, theta
+        self.k_max = data.k_max
+        self.mask = category_mask(data.n_categories, self.k_max)
+        onehot = data.onehot()
+        groups = range(len(data.group_names))
+        self.onehot = [onehot[data.pattern_group == g] for g in groups]
+        self.weights = [data.counts[data.pattern_group == g] for g in groups]
+        self.stat = np.column_stack([theta, theta**2])  # sufficient statistics of the latent density
+
+    # -------------------------------------------------------------------------------------------- E-step
+
+    def log_probabilities(self, params: np.ndarray) -> np.ndarray:
+        """log P (J*K, Q) in the layout of the indicator matrix; 0 where a category does not exist."""
+        probs = category_probabilities(params, self.theta, self.data.n_categories)
+        logp = np.where(self.mask[:, None, :], np.log(np.where(self.mask[:, None, :], probs, 1.0)), 0.0)
+        return logp.transpose(0, 2, 1).reshape(-1, len(self.theta))
+
+    def estep(self, full: np.ndarray) -> EStep:
+        items, eta = self.pmap.split(full)
+        loglik, posteriors, counts, node_counts = 0.0, [], [], []
+        for g, (onehot, weights) in enumerate(zip(self.onehot, self.weights)):
+            with np.errstate(divide="ignore"):
+                joint = onehot @ self.log_probabilities(items[g]) + np.log(latent_weights(eta[g], self.theta))
+            top = joint.max(axis=1, keepdims=True)
+            posterior = np.exp(joint - top)
+            total = posterior.sum(axis=1, keepdims=True)
+            posterior /= total
+            loglik += float(weights @ (top + np.log(total)).ravel())
+            weighted = posterior * weights[:, None]
+            r = (weighted.T @ onehot).reshape(len(self.theta), -1, self.k_max).transpose(1, 0, 2)
+            posteriors.append(posterior)
+            counts.append(r)
+            node_counts.append(weighted.sum(axis=0))
+        return EStep(loglik, posteriors, counts, node_counts)
+
+    # ------------------------------------------------------------------------------- complete-data parts
+
+    def _item_terms(self, params: np.ndarray, r: np.ndarray):
+        """Value, gradient (J, K) and Hessian (J, K, K) of sum r log P, and the scores dlogP (J, Q, K, K)."""
+        probs, dprobs, d2probs = probability_derivatives(params, self.theta, self.data.n_categories)
+        valid = self.mask[:, None, :]
+        if np.any(valid & (probs <= 0)):
+            return -np.inf, None, None, None
+        safe = np.where(valid, probs, 1.0)
+        score = dprobs / safe[..., None]
+        ratio = r / safe
+        value = float(np.sum(np.where(valid, r * np.log(safe), 0.0)))
+        n_items, n_q, k, p = score.shape
+        flat_score = score.reshape(n_items, n_q * k, p)
+        grad = (r.reshape(n_items, 1, -1) @ flat_score)[:, 0]
+        weighted = flat_score * r.reshape(n_items, -1, 1)
+        hess = (ratio.reshape(n_items, 1, -1) @ d2probs.reshape(n_items, n_q * k, p * p)).reshape(n_items, p, p)
+        hess -= weighted.transpose(0, 2, 1) @ flat_score
+        return value, grad, hess, score
+
+    def _latent_terms(self, eta: np.ndarray, n_q: np.ndarray):
+        """Value, gradient and Hessian of sum n_q log pi_q over eta, and the centred statistics (Q, 2)."""
+        with np.errstate(divide="ignore"):
+            log_pi = np.log(latent_weights(eta, self.theta))
+        pi = np.exp(log_pi)
+        centred = self.stat - pi @ self.stat
+        total = n_q.sum()
+        value = float(np.sum(np.where(n_q > 0, n_q * log_pi, 0.0)))
+        return value, n_q @ centred, -total * (centred.T * pi) @ centred, centred
+
+    def complete(self, full: np.ndarray, e: EStep, value_only: bool = False):
+        """Expected complete-data log-likelihood, gradient and Hessian over the full parameter vector."""
+        pm = self.pmap
+        items, eta = pm.split(full)
+        if value_only:
+            return self._complete_value(items, eta, e), None, None
+        size = len(full)
+        value, grad, hess = 0.0, np.zeros(size), np.zeros((size, size))
+        block = self.data.n_categories.size * self.k_max
+        for g in range(pm.n_groups):
+            v_i, g_i, h_i, _ = self._item_terms(items[g], e.counts[g])
+            if g_i is None:
+                return -np.inf, None, None
+            v_l, g_l, h_l, _ = self._latent_terms(eta[g], e.node_counts[g])
+            value += v_i + v_l
+            start, lat = g * block, pm.n_item_full + 2 * g
+            grad[start:start + block] = g_i.ravel()
+            grad[lat:lat + 2] = g_l
+            hess[start:start + block, start:start + block] = _block_diagonal(h_i)
+            hess[lat:lat + 2, lat:lat + 2] = h_l
+        return value, grad, hess
+
+    def _complete_value(self, items, eta, e: EStep) -> float:
+        value = 0.0
+        for g in range(self.pmap.n_groups):
+            probs = category_probabilities(items[g], self.theta, self.data.n_categories)
+            valid = self.mask[:, None, :]
+            if np.any(valid & (probs <= 0)):
+                return -np.inf
+            value += float(np.sum(np.where(valid, e.counts[g] * np.log(np.where(valid, probs, 1.0)), 0.0)))
+            with np.errstate(divide="ignore"):
+                log_pi = np.log(latent_weights(eta[g], self.theta))
+            value += float(np.sum(np.where(e.node_counts[g] > 0, e.node_counts[g] * log_pi, 0.0)))
+        return value
+
+    def observed_hessian(self, full: np.ndarray, e: EStep):
+        """Gradient and Louis's observed Hessian of the marginal log-likelihood over the full vector."""
+        pm = self.pmap
+        _, grad, hess = self.complete(full, e)
+        items, eta = pm.split(full)
+        n_items, k = self.data.n_categories.size, self.k_max
+        block = n_items * k
+        for g in range(pm.n_groups):
+            _, _, _, score = self._item_terms(items[g], e.counts[g])
+            _, _, _, centred = self._latent_terms(eta[g], e.node_counts[g])
+            post, onehot, w = e.posterior[g], self.onehot[g], self.weights[g]
+            idx = np.r_[g * block:(g + 1) * block, pm.n_item_full + 2 * g, pm.n_item_full + 2 * g + 1]
+            hess[np.ix_(idx, idx)] += _score_outer(post, onehot, w, score, centred, e.counts[g], e.node_counts[g])
+        return grad, hess
+
+
+def _block_diagonal(blocks: np.ndarray) -> np.ndarray:
+    """(J, K, K) blocks -> (J*K, J*K) block-diagonal matrix."""
+    n, k, _ = blocks.shape
+    out = np.zeros((n * k, n * k))
+    for j in range(n):
+        out[j * k:(j + 1) * k, j * k:(j + 1) * k] = blocks[j]
+    return out
+
+
+def _score_outer(post, onehot, w, score, centred, r, n_q) -> np.ndarray:
+    """sum_p w_p (E[s s' | y_p] - E[s | y_p] E[s | y_p]') over one group's item and latent parameters.
+
+    The complete-data score of pattern p at node q is ``sum_j dlogP_j(x_pj, theta_q)`` for the items and the
+    centred statistic ``T(theta_q) - E_pi T`` for eta, so E[s s'] needs the node-wise pattern cross-products
+    ``G_q = Y' diag(w * post_q) Y``.
+    """
+    n_items, n_q_nodes, k, p = score.shape
+    weighted = post * w[:, None]
+    cross = np.zeros((n_q_nodes, n_items * k, n_items * k))
+    root = np.sqrt(weighted)
+    relevant = post > POSTERIOR_FLOOR  # the rest adds less than 1e-12 of a pattern's weight
+    for q in np.flatnonzero(relevant.any(axis=0)):
+        rows = relevant[:, q]
+        upper = dsyrk(1.0, np.asfortranarray(onehot[rows] * root[rows, q:q + 1]), trans=1)
+        cross[q] = np.triu(upper) + np.triu(upper, 1).T
+    cross = cross.reshape(n_q_nodes, n_items, k, n_items, k)
+    half = np.einsum("qjklm,lqmd->qjkld", cross, score)
+    item_item = np.einsum("jqkc,qjkld->jcld", score, half).reshape(n_items * p, n_items * p)
+    item_latent = np.einsum("jqk,jqkc,qe->jce", r, score, centred).reshape(n_items * p, 2)
+    latent_latent = (centred.T * n_q) @ centred
+    expected = np.block([[item_item, item_latent], [item_latent.T, latent_latent]])
+    # E[s | y_p]: items sum over the answered categories, the latent part is post @ centred
+    per_node = post @ score.transpose(1, 0, 2, 3).reshape(n_q_nodes, -1)
+    item_mean = (per_node.reshape(len(post), n_items, k, p) * onehot.reshape(len(post), n_items, k)[..., None]).sum(2)
+    mean = np.column_stack([item_mean.reshape(len(post), -1), post @ centred])
+    return expected - (mean.T * w) @ mean
+
+
+# ------------------------------------------------------------------------------------------------ optimisers
+
+
+def _newton_step(free, value_of, grad, hess, current):
+    """A Newton step with step halving; returns the new free vector and its value (or None)."""
+    try:
+        step = -np.linalg.solve(hess, grad)
+    except np.linalg.LinAlgError:
+        return None, current
+    if not np.all(np.isfinite(step)):
+        return None, current
+    if grad @ step < 0:  # not an ascent direction: fall back to a scaled gradient step
+        step = grad / max(1.0, np.abs(grad).max())
+    for _ in range(30):
+        value = value_of(free + step)
+        if np.isfinite(value) and value >= current - 1e-10 * abs(current):
+            return free + step, value
+        step = step / 2
+    return None, current
+
+
+def _m_step(problem: Problem, free: np.ndarray, e: EStep) -> np.ndarray:
+    """One Newton step on the expected complete-data log-likelihood (the EM gradient algorithm, Lange 1995)."""
+    pm = problem.pmap
+    value, grad, hess = problem.complete(pm.full(free), e)
+    new, _ = _newton_step(
+        free, lambda c: problem.complete(pm.full(c), e, value_only=True)[0],
+        pm.matrix.T @ grad, pm.matrix.T @ hess @ pm.matrix, value,
+    )
+    return free if new is None else new
+
+
+def fit(problem: Problem, start: np.ndarray) -> Fit:
+    """EM until the parameters change by less than EM_TOLERANCE, then Newton on the observed information."""
+    pm, free = problem.pmap, start
+    for iteration in range(1, MAX_EM + 1):
+        e = problem.estep(pm.full(free))
+        new = _m_step(problem, free, e)
+        change = np.max(np.abs(new - free))
+        free = new
+        if change < EM_TOLERANCE:
+            break
+    n_obs = problem.data.n_obs
+    e = problem.estep(pm.full(free))
+    hess_free, last_step = None, np.inf
+    for newton in range(MAX_NEWTON):
+        grad_free = pm.matrix.T @ problem.complete(pm.full(free), e)[1]
+        converged = np.max(np.abs(grad_free)) / n_obs < NEWTON_TOLERANCE
+        if hess_free is None or not converged or last_step > REUSE_HESSIAN:
+            grad, hess = problem.observed_hessian(pm.full(free), e)
+            hess_free = pm.matrix.T @ hess @ pm.matrix
+        if converged:
+            return Fit(free, pm.full(free), e.loglik, hess_free, iteration + newton)
+        new, _ = _newton_step(free, lambda c: problem.estep(pm.full(c)).loglik, grad_free, hess_free, e.loglik)
+        if new is None:
+            break
+        last_step, free = np.max(np.abs(new - free)), new
+        e = problem.estep(pm.full(free))
+    raise ConvergenceError(
+        f"the IRT model did not converge (largest gradient {np.max(np.abs(grad_free)):.3g} after {iteration} EM "
+        "cycles and the Newton steps); an item may have an almost empty category or no relation to the others: "
+        "check the item statistics, merge sparse categories or drop the item.",
+        iterations=iteration,
+    )
+
+
+def covariance(hessian: np.ndarray, names: list) -> np.ndarray:
+    """Inverse observed information; an IdentificationError when it is singular."""
+    information = -hessian
+    eigen = np.linalg.eigvalsh(information)
+    if eigen.min() <= 1e-10 * max(1.0, eigen.max()):
+        raise IdentificationError(
+            "the observed information matrix is singular: the model is not identified (e.g. a group whose "
+            "parameters are all free while its mean and variance are free too). Add anchor items or fix the "
+            f"latent mean and variance. Parameters: {names[:10]}..."
+        )
+    return np.linalg.inv(information)
