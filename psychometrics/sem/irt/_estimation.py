@@ -29,7 +29,7 @@ from ._model import (
     probability_derivatives,
 )
 
-EM_TOLERANCE = 1e-3  # largest parameter change that ends the EM phase
+EM_TOLERANCE = 3e-3  # largest parameter change that ends the EM phase
 REUSE_HESSIAN = 1e-4  # after a Newton step this small, the Hessian of its start point gives the standard errors
 NEWTON_TOLERANCE = 1e-7  # largest |gradient| / n at the maximum
 MAX_EM = 2000
@@ -197,12 +197,16 @@ def _score_outer(post, onehot, w, score, centred, r, n_q) -> np.ndarray:
     relevant = post > POSTERIOR_FLOOR  # the rest adds less than 1e-12 of a pattern's weight
     for q in np.flatnonzero(relevant.any(axis=0)):
         rows = relevant[:, q]
-        upper = dsyrk(1.0, np.asfortranarray(onehot[rows] * root[rows, q:q + 1]), trans=1)
-        cross[q] = np.triu(upper) + np.triu(upper, 1).T
-    cross = cross.reshape(n_q_nodes, n_items, k, n_items, k)
-    half = np.einsum("qjklm,lqmd->qjkld", cross, score)
-    item_item = np.einsum("jqkc,qjkld->jcld", score, half).reshape(n_items * p, n_items * p)
-    item_latent = np.einsum("jqk,jqkc,qe->jce", r, score, centred).reshape(n_items * p, 2)
+        cross[q] = dsyrk(1.0, np.asfortranarray(onehot[rows] * root[rows, q:q + 1]), trans=1)
+    cross = np.triu(cross) + np.triu(cross, 1).transpose(0, 2, 1)
+    # item-item block: sum_q U_q' G_q U_q with U_q block-diagonal (item j's scores dlogP_j(k, theta_q))
+    by_item = cross.reshape(n_q_nodes, n_items * k, n_items, k).transpose(0, 2, 1, 3)  # (Q, L, JK, M)
+    half = by_item @ score.transpose(1, 0, 2, 3)  # (Q, L, JK, p)
+    half = half.reshape(n_q_nodes, n_items, n_items, k, p).transpose(2, 0, 3, 1, 4)  # (J, Q, K, L, p)
+    flat_score = score.reshape(n_items, n_q_nodes * k, p).transpose(0, 2, 1)
+    item_item = (flat_score @ half.reshape(n_items, n_q_nodes * k, n_items * p)).reshape(n_items * p, n_items * p)
+    summed = (score * r[..., None]).sum(axis=2)  # (J, Q, p)
+    item_latent = (summed.transpose(0, 2, 1) @ centred).reshape(n_items * p, 2)
     latent_latent = (centred.T * n_q) @ centred
     expected = np.block([[item_item, item_latent], [item_latent.T, latent_latent]])
     # E[s | y_p]: items sum over the answered categories, the latent part is post @ centred
