@@ -30,7 +30,7 @@ from ._model import (
 )
 
 EM_TOLERANCE = 3e-3  # largest parameter change that ends the EM phase
-REUSE_HESSIAN = 1e-4  # after a Newton step this small, the Hessian of its start point gives the standard errors
+REUSE_HESSIAN = 1e-6  # after a Newton step this small, the Hessian of its start point gives the standard errors
 NEWTON_TOLERANCE = 1e-7  # largest |gradient| / n at the maximum
 MAX_EM = 2000
 POSTERIOR_FLOOR = 1e-12  # nodes below this posterior weight are left out of Louis's cross-products
