@@ -72,7 +72,7 @@ def _check_integers(frame: pd.DataFrame, values: np.ndarray) -> None:
     if fractional.any():
         i, j = np.argwhere(fractional)[0]
         raise DataError(
-            f"item {frame.columns[j]!r} has the non-integer value {values[i, j]!r} (row {frame.index[i]!r}); IRT "
+            f"item {frame.columns[j]!r} has the non-integer value {float(values[i, j])!r} (row {frame.index[i]!r}); IRT "
             "models need ordered categories coded as integers. Recode the item (e.g. round or bin it)."
         )
 
