@@ -29,8 +29,7 @@ from ._model import (
     probability_derivatives,
 )
 
-EM_TOLERANCE = 3e-3  # largest parameter change that ends the EM phase
-REUSE_HESSIAN = 1e-6  # after a Newton step this small, the Hessian of its start point gives the standard errors
+EM_TOLERANCE = 1e-2  # largest parameter change that ends the EM phase
 NEWTON_TOLERANCE = 1e-7  # largest |gradient| / n at the maximum
 MAX_EM = 2000
 POSTERIOR_FLOOR = 1e-12  # nodes below this posterior weight are left out of Louis's cross-products
@@ -66,6 +65,7 @@ class Problem:
         self.onehot = [onehot[data.pattern_group == g] for g in groups]
         self.weights = [data.counts[data.pattern_group == g] for g in groups]
         self.stat = np.column_stack([theta, theta**2])  # sufficient statistics of the latent density
+        self.shared = _shared_items(pmap)
 
     # -------------------------------------------------------------------------------------------- E-step
 
@@ -95,12 +95,14 @@ class Problem:
 
     # ------------------------------------------------------------------------------- complete-data parts
 
-    def _item_terms(self, params: np.ndarray, r: np.ndarray):
-        """Value, gradient (J, K) and Hessian (J, K, K) of sum r log P, and the scores dlogP (J, Q, K, K)."""
-        probs, dprobs, d2probs = probability_derivatives(params, self.theta, self.data.n_categories)
-        valid = self.mask[:, None, :]
+    def _item_terms(self, params: np.ndarray, r: np.ndarray, which=slice(None)):
+        """Value, gradient (J, K) and Hessian (J, K, K) of sum r log P, and the scores dlogP (J, Q, K, K), for
+        the items ``which``."""
+        probs, dprobs, d2probs = probability_derivatives(params[which], self.theta, self.data.n_categories[which])
+        valid = self.mask[which][:, None, :]
         if np.any(valid & (probs <= 0)):
             return -np.inf, None, None, None
+        r = r[which]
         safe = np.where(valid, probs, 1.0)
         score = dprobs / safe[..., None]
         ratio = r / safe
@@ -123,36 +125,53 @@ class Problem:
         value = float(np.sum(np.where(n_q > 0, n_q * log_pi, 0.0)))
         return value, n_q @ centred, -total * (centred.T * pi) @ centred, centred
 
+    def _item_blocks(self, e: EStep):
+        """(group, items, counts) to evaluate: items equal across groups once with the pooled counts (their
+        derivatives are then placed in group 0's block, which the map sums into the same free parameters)."""
+        shared = self.shared
+        blocks = []
+        if shared.any():
+            blocks.append((0, np.flatnonzero(shared), sum(e.counts)))
+        for g in range(self.pmap.n_groups):
+            if not shared.all():
+                blocks.append((g, np.flatnonzero(~shared), e.counts[g]))
+        return blocks
+
     def complete(self, full: np.ndarray, e: EStep, value_only: bool = False):
         """Expected complete-data log-likelihood, gradient and Hessian over the full parameter vector."""
         pm = self.pmap
         items, eta = pm.split(full)
         if value_only:
             return self._complete_value(items, eta, e), None, None
-        size = len(full)
+        size, k = len(full), self.k_max
         value, grad, hess = 0.0, np.zeros(size), np.zeros((size, size))
-        block = self.data.n_categories.size * self.k_max
-        for g in range(pm.n_groups):
-            v_i, g_i, h_i, _ = self._item_terms(items[g], e.counts[g])
+        block = self.data.n_categories.size * k
+        for g, which, counts in self._item_blocks(e):
+            v_i, g_i, h_i, _ = self._item_terms(items[g], counts, which)
             if g_i is None:
                 return -np.inf, None, None
+            value += v_i
+            for position, j in enumerate(which):
+                start = g * block + j * k
+                grad[start:start + k] = g_i[position]
+                hess[start:start + k, start:start + k] = h_i[position]
+        for g in range(pm.n_groups):
             v_l, g_l, h_l, _ = self._latent_terms(eta[g], e.node_counts[g])
-            value += v_i + v_l
-            start, lat = g * block, pm.n_item_full + 2 * g
-            grad[start:start + block] = g_i.ravel()
+            value += v_l
+            lat = pm.n_item_full + 2 * g
             grad[lat:lat + 2] = g_l
-            hess[start:start + block, start:start + block] = _block_diagonal(h_i)
             hess[lat:lat + 2, lat:lat + 2] = h_l
         return value, grad, hess
 
     def _complete_value(self, items, eta, e: EStep) -> float:
         value = 0.0
-        for g in range(self.pmap.n_groups):
-            probs = category_probabilities(items[g], self.theta, self.data.n_categories)
-            valid = self.mask[:, None, :]
+        for g, which, counts in self._item_blocks(e):
+            probs = category_probabilities(items[g][which], self.theta, self.data.n_categories[which])
+            valid = self.mask[which][:, None, :]
             if np.any(valid & (probs <= 0)):
                 return -np.inf
-            value += float(np.sum(np.where(valid, e.counts[g] * np.log(np.where(valid, probs, 1.0)), 0.0)))
+            value += float(np.sum(np.where(valid, counts[which] * np.log(np.where(valid, probs, 1.0)), 0.0)))
+        for g in range(self.pmap.n_groups):
             with np.errstate(divide="ignore"):
                 log_pi = np.log(latent_weights(eta[g], self.theta))
             value += float(np.sum(np.where(e.node_counts[g] > 0, e.node_counts[g] * log_pi, 0.0)))
@@ -174,13 +193,12 @@ class Problem:
         return grad, hess
 
 
-def _block_diagonal(blocks: np.ndarray) -> np.ndarray:
-    """(J, K, K) blocks -> (J*K, J*K) block-diagonal matrix."""
-    n, k, _ = blocks.shape
-    out = np.zeros((n * k, n * k))
-    for j in range(n):
-        out[j * k:(j + 1) * k, j * k:(j + 1) * k] = blocks[j]
-    return out
+def _shared_items(pmap: ParameterMap) -> np.ndarray:
+    """Items whose parameters map to the same free parameters (or fixed values) in every group."""
+    rows = pmap.matrix[: pmap.n_item_full].reshape(pmap.n_groups, pmap.n_items, pmap.k_max, -1)
+    base = pmap.base[: pmap.n_item_full].reshape(pmap.n_groups, pmap.n_items, pmap.k_max)
+    same_rows = (rows == rows[:1]).all(axis=(0, 2, 3))
+    return same_rows & (base == base[:1]).all(axis=(0, 2))
 
 
 def _score_outer(post, onehot, w, score, centred, r, n_q) -> np.ndarray:
@@ -197,7 +215,7 @@ def _score_outer(post, onehot, w, score, centred, r, n_q) -> np.ndarray:
     relevant = post > POSTERIOR_FLOOR  # the rest adds less than 1e-12 of a pattern's weight
     for q in np.flatnonzero(relevant.any(axis=0)):
         rows = relevant[:, q]
-        cross[q] = dsyrk(1.0, np.asfortranarray(onehot[rows] * root[rows, q:q + 1]), trans=1)
+        cross[q] = dsyrk(1.0, (onehot[rows] * root[rows, q:q + 1]).T, trans=0)  # .T is Fortran-ordered
     cross = np.triu(cross) + np.triu(cross, 1).transpose(0, 2, 1)
     # item-item block: sum_q U_q' G_q U_q with U_q block-diagonal (item j's scores dlogP_j(k, theta_q))
     by_item = cross.reshape(n_q_nodes, n_items * k, n_items, k).transpose(0, 2, 1, 3)  # (Q, L, JK, M)
@@ -260,19 +278,22 @@ def fit(problem: Problem, start: np.ndarray) -> Fit:
             break
     n_obs = problem.data.n_obs
     e = problem.estep(pm.full(free))
-    hess_free, last_step = None, np.inf
+    hess_free, hess_fresh, previous = None, False, np.inf
     for newton in range(MAX_NEWTON):
         grad_free = pm.matrix.T @ problem.complete(pm.full(free), e)[1]
-        converged = np.max(np.abs(grad_free)) / n_obs < NEWTON_TOLERANCE
-        if hess_free is None or not converged or last_step > REUSE_HESSIAN:
-            grad, hess = problem.observed_hessian(pm.full(free), e)
-            hess_free = pm.matrix.T @ hess @ pm.matrix
+        size = np.max(np.abs(grad_free))
+        converged = size / n_obs < NEWTON_TOLERANCE
+        # Louis's Hessian is recomputed when the (chord) Newton steps stop shrinking the gradient tenfold, and
+        # always at the maximum, where it gives the standard errors
+        if (converged and not hess_fresh) or (not converged and (hess_free is None or size > 0.1 * previous)):
+            hess_free = pm.matrix.T @ problem.observed_hessian(pm.full(free), e)[1] @ pm.matrix
+            hess_fresh = True
         if converged:
             return Fit(free, pm.full(free), e.loglik, hess_free, iteration + newton)
         new, _ = _newton_step(free, lambda c: problem.estep(pm.full(c)).loglik, grad_free, hess_free, e.loglik)
         if new is None:
             break
-        last_step, free = np.max(np.abs(new - free)), new
+        free, previous, hess_fresh = new, size, False
         e = problem.estep(pm.full(free))
     raise ConvergenceError(
         f"the IRT model did not converge (largest gradient {np.max(np.abs(grad_free)):.3g} after {iteration} EM "
