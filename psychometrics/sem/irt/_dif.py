@@ -112,12 +112,13 @@ def dif(data, group, model: str = "grm", anchors=None, items=None, p_adjust: str
             index.append(prepared.items[j])
             continue
         if baseline is None or anchor_idx:
-            base_problem, base_fit = fit_model(prepared, model, constrained, True, quadrature)
+            base_problem, base_fit = fit_model(prepared, model, constrained, True, quadrature,
+                                               standard_errors=False)
             baseline = (base_problem, base_fit)
         base_problem, base_fit = baseline
         pmap_free = build_map(prepared, model, released, True)
         problem, fitted = fit_model(prepared, model, released, True, quadrature,
-                                    start=_restart(base_fit.full, pmap_free))
+                                    start=_restart(base_fit.full, pmap_free), standard_errors=False)
         chisq = max(2 * (fitted.loglik - base_fit.loglik), 0.0)
         df = len(fitted.free) - len(base_fit.free)
         esd = _effect_sizes(prepared, problem.pmap, fitted.full, j, theta)

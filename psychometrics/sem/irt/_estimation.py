@@ -266,8 +266,9 @@ def _m_step(problem: Problem, free: np.ndarray, e: EStep) -> np.ndarray:
     return free if new is None else new
 
 
-def fit(problem: Problem, start: np.ndarray) -> Fit:
-    """EM until the parameters change by less than EM_TOLERANCE, then Newton on the observed information."""
+def fit(problem: Problem, start: np.ndarray, standard_errors: bool = True) -> Fit:
+    """EM until the parameters change by less than EM_TOLERANCE, then Newton on the observed information;
+    without ``standard_errors`` the Hessian of the last Newton step is kept instead of a fresh one."""
     pm, free = problem.pmap, start
     for iteration in range(1, MAX_EM + 1):
         e = problem.estep(pm.full(free))
@@ -285,7 +286,7 @@ def fit(problem: Problem, start: np.ndarray) -> Fit:
         converged = size / n_obs < NEWTON_TOLERANCE
         # Louis's Hessian is recomputed when the (chord) Newton steps stop shrinking the gradient tenfold, and
         # always at the maximum, where it gives the standard errors
-        if (converged and not hess_fresh) or (not converged and (hess_free is None or size > 0.1 * previous)):
+        if (converged and standard_errors and not hess_fresh) or (not converged and (hess_free is None or size > 0.1 * previous)):
             hess_free = pm.matrix.T @ problem.observed_hessian(pm.full(free), e)[1] @ pm.matrix
             hess_fresh = True
         if converged:

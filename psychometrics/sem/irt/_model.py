@@ -161,7 +161,9 @@ def _boundaries(params: np.ndarray, theta: np.ndarray, n_categories: np.ndarray)
     """Boundary curves P*_k (J, Q, Kmax+1) with P*_0 = 1 and P*_k = 0 for k >= K_j, and psi = P*(1 - P*)."""
     n_items, k_max = params.shape
     mask = boundary_mask(n_categories, k_max)
-    logits = params[:, None, 0:1] * theta[None, :, None] + np.pad(params[:, 1:], ((0, 0), (1, 1)))[:, None, :]
+    intercepts = np.zeros((n_items, k_max + 1))
+    intercepts[:, 1:k_max] = params[:, 1:]
+    logits = params[:, None, 0:1] * theta[None, :, None] + intercepts[:, None, :]
     star = np.where(mask[:, None, :], 1.0 / (1.0 + np.exp(-np.where(mask[:, None, :], logits, 0.0))), 0.0)
     star[:, :, 0] = 1.0
     psi = np.where(mask[:, None, :], star * (1.0 - star), 0.0)

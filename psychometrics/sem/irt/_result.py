@@ -207,12 +207,13 @@ def _check_group_categories(data: ItemData, equal: list[int]) -> None:
                 )
 
 
-def fit_model(data: ItemData, model: str, equal: list[int], free_latent: bool, quadrature: int, start=None):
-    """Fit one model to prepared data; returns the pieces of a result."""
+def fit_model(data: ItemData, model: str, equal: list[int], free_latent: bool, quadrature: int, start=None,
+              standard_errors: bool = True):
+    """Fit one model to prepared data; returns the problem and the fit."""
     pmap = build_map(data, model, equal, free_latent)
     theta = np.linspace(-THETA_LIMIT, THETA_LIMIT, quadrature)
     problem = Problem(data, pmap, theta)
-    fitted = fit(problem, start_values(data, pmap) if start is None else start)
+    fitted = fit(problem, start_values(data, pmap) if start is None else start, standard_errors)
     return problem, fitted
 
 
