@@ -284,9 +284,10 @@ def fit(problem: Problem, start: np.ndarray, standard_errors: bool = True) -> Fi
         grad_free = pm.matrix.T @ problem.complete(pm.full(free), e)[1]
         size = np.max(np.abs(grad_free))
         converged = size / n_obs < NEWTON_TOLERANCE
-        # Louis's Hessian is recomputed when the (chord) Newton steps stop shrinking the gradient tenfold, and
+        # Louis's Hessian is recomputed when the (chord) Newton steps stop halving the gradient, and
         # always at the maximum, where it gives the standard errors
-        if (converged and standard_errors and not hess_fresh) or (not converged and (hess_free is None or size > 0.1 * previous)):
+        stalled = hess_free is None or size > 0.5 * previous
+        if (converged and standard_errors and not hess_fresh) or (not converged and stalled):
             hess_free = pm.matrix.T @ problem.observed_hessian(pm.full(free), e)[1] @ pm.matrix
             hess_fresh = True
         if converged:
