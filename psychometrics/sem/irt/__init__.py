@@ -8,4 +8,4 @@ likelihood ratio against the all-equal model.
 from ._dif import DIFResult, dif
 from ._result import IRTResult, irt
 
-__all__ = ["irt", "dif", "IRTResult", "DIFResult"]
+__all__ = ["DIFResult", "IRTResult", "dif", "irt"]

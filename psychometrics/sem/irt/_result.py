@@ -11,7 +11,14 @@ from ..._results import Result
 from ...errors import DataError, ModelError
 from . import _scores
 from ._estimation import EStep, Fit, Problem, covariance, fit
-from ._model import ItemData, ParameterMap, build_map, moments_from_eta, prepare, start_values
+from ._model import (
+    ItemData,
+    ParameterMap,
+    build_map,
+    moments_from_eta,
+    prepare,
+    start_values,
+)
 
 THETA_LIMIT = 6.0  # the quadrature grid spans [-6, 6], as mirt's default for one factor
 
