@@ -190,11 +190,21 @@ def test_eap_scores_are_posterior_moments(lsat6_2pl):
 
 def test_expected_score_and_reliability(lsat6_2pl):
     curve = lsat6_2pl.expected_score([0.0])
-    slope, intercept = lsat6_2pl.items["slope"], lsat6_2pl.items["intercept"]
-    np.testing.assert_allclose(curve.iloc[0, :5], 1 / (1 + np.exp(-intercept.to_numpy())), atol=1e-12)
+    intercept = lsat6_2pl.items["intercept"].to_numpy()
+    np.testing.assert_allclose(curve.iloc[0, :5], 1 / (1 + np.exp(-intercept)), atol=1e-12)
     assert curve["total"].iloc[0] == pytest.approx(curve.iloc[0, :5].sum())
-    assert 0 < lsat6_2pl.marginal_reliability() < 1
-    del slope
+    # mirt's marginal_rxx: the N(0, 1) mean of I / (I + 1), here by a fine Riemann sum
+    grid = np.linspace(-8, 8, 16001)
+    info = lsat6_2pl.information(grid)["test"].to_numpy()
+    density = np.exp(-grid**2 / 2) / np.sqrt(2 * np.pi)
+    expected = np.sum(info / (info + 1) * density) * (grid[1] - grid[0])
+    assert lsat6_2pl.marginal_reliability() == pytest.approx(expected, abs=1e-8)
+
+
+def test_result_is_serialisable(lsat6_2pl):
+    as_dict = lsat6_2pl.to_dict()
+    assert {"items", "groups", "loglik", "aic", "bic"} <= set(as_dict)
+    assert "_data" not in as_dict and "IRTResult(" in repr(lsat6_2pl)
 
 
 # --------------------------------------------------------------------------------------- simulated recovery

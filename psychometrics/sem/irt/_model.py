@@ -157,7 +157,7 @@ def category_mask(n_categories: np.ndarray, k_max: int) -> np.ndarray:
     return np.arange(k_max)[None, :] < n_categories[:, None]
 
 
-def _boundaries(params: np.ndarray, theta: np.ndarray, n_categories: np.ndarray):
+def boundary_curves(params: np.ndarray, theta: np.ndarray, n_categories: np.ndarray):
     """Boundary curves P*_k (J, Q, Kmax+1) with P*_0 = 1 and P*_k = 0 for k >= K_j, and psi = P*(1 - P*)."""
     n_items, k_max = params.shape
     mask = boundary_mask(n_categories, k_max)
@@ -172,7 +172,7 @@ def _boundaries(params: np.ndarray, theta: np.ndarray, n_categories: np.ndarray)
 
 def category_probabilities(params: np.ndarray, theta: np.ndarray, n_categories: np.ndarray) -> np.ndarray:
     """P(Y_j = k | theta_q), shape (J, Q, Kmax); 0 for categories an item does not have."""
-    star, _ = _boundaries(params, theta, n_categories)
+    star, _ = boundary_curves(params, theta, n_categories)
     return star[:, :, :-1] - star[:, :, 1:]
 
 
@@ -182,7 +182,7 @@ def probability_derivatives(params: np.ndarray, theta: np.ndarray, n_categories:
     From dP*_k/da = theta psi_k, dP*_k/dd_k = psi_k and psi' = psi (1 - 2 P*) (Samejima 1969).
     """
     n_items, k_max = params.shape
-    star, psi = _boundaries(params, theta, n_categories)
+    star, psi = boundary_curves(params, theta, n_categories)
     dpsi = psi * (1.0 - 2.0 * star)
     n_q = len(theta)
     # derivatives of the boundaries P*_k (k = 0..Kmax) with respect to (a, d_1..d_{Kmax-1})

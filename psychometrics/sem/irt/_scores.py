@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._model import _boundaries, category_probabilities
+from ._model import boundary_curves, category_probabilities
 
 MAP_TOLERANCE = 1e-10
 
@@ -21,7 +21,7 @@ def _pattern_log_derivatives(params, patterns, n_categories, theta):
 
     dP_k/dtheta = a (psi_k - psi_{k+1}), d2P_k/dtheta2 = a^2 (psi'_k - psi'_{k+1}) with psi' = psi (1 - 2 P*).
     """
-    star, psi = _boundaries(params, theta, n_categories)  # (J, P, K+1)
+    star, psi = boundary_curves(params, theta, n_categories)  # (J, P, K+1)
     dpsi = psi * (1 - 2 * star)
     slope = params[:, 0][:, None, None]
     probs = star[:, :, :-1] - star[:, :, 1:]
@@ -52,7 +52,7 @@ def map_scores(params, patterns, n_categories, mean, variance, start) -> tuple[n
 
 def item_information(params, theta, n_categories) -> np.ndarray:
     """Fisher information of every item, (J, T): sum_k (dP_k/dtheta)^2 / P_k (Samejima 1969)."""
-    star, psi = _boundaries(params, theta, n_categories)
+    star, psi = boundary_curves(params, theta, n_categories)
     probs = star[:, :, :-1] - star[:, :, 1:]
     d1 = params[:, 0][:, None, None] * (psi[:, :, :-1] - psi[:, :, 1:])
     valid = probs > 0
