@@ -364,3 +364,21 @@ def test_caller_data_unchanged(lsat6):
     before = lsat6.copy()
     pm.irt(lsat6, "1pl")
     pd.testing.assert_frame_equal(lsat6, before)
+
+
+def test_configural_model_is_the_separate_fits():
+    data = _dif_data()
+    items = data.drop(columns="site")
+    both = pm.irt(items, "grm", group=data["site"])
+    separate = [pm.irt(items[data["site"] == name].reset_index(drop=True), "grm") for name in ("A", "B")]
+    assert both.loglik == pytest.approx(sum(fit.loglik for fit in separate), abs=1e-6)
+    np.testing.assert_allclose(both.items.loc["B"].to_numpy(), separate[1].items.to_numpy(), atol=1e-5)
+
+
+def test_mixed_binary_and_graded_items_table():
+    data = simulate_grm(800, [1.0, 1.5, 1.2, 1.3], [[-1.0, 0.0, 1.0], [-0.5, 0.5, 1.5], [-1.2, 0.2, 0.9],
+                                                    [0.3, 10.0, 10.0]], seed=3)
+    data = data.assign(bin=data.pop("i4") - 1)  # thresholds beyond 10: a binary item
+    items = pm.irt(data, "grm").items
+    assert ["a", "b1", "b2", "b3", "slope", "intercept1"] == list(items.columns[:6])
+    assert np.isnan(items.loc["bin", "b2"]) and np.isfinite(items.loc["bin", "b1"])

@@ -25,6 +25,7 @@ from ._model import (
     ParameterMap,
     category_mask,
     category_probabilities,
+    intercepts_ordered,
     latent_weights,
     probability_derivatives,
 )
@@ -32,6 +33,7 @@ from ._model import (
 EM_TOLERANCE = 1e-2  # largest parameter change that ends the EM phase
 NEWTON_TOLERANCE = 1e-7  # largest |gradient| / n at the maximum
 MAX_EM = 2000
+TINY = 1e-300  # floor of a category probability in the logarithm (underflow in the tails of steep items)
 POSTERIOR_FLOOR = 1e-12  # nodes below this posterior weight are left out of Louis's cross-products
 MAX_NEWTON = 50
 
@@ -72,11 +74,13 @@ class Problem:
     def log_probabilities(self, params: np.ndarray) -> np.ndarray:
         """log P (J*K, Q) in the layout of the indicator matrix; 0 where a category does not exist."""
         probs = category_probabilities(params, self.theta, self.data.n_categories)
-        logp = np.where(self.mask[:, None, :], np.log(np.where(self.mask[:, None, :], probs, 1.0)), 0.0)
+        logp = np.where(self.mask[:, None, :], np.log(np.where(self.mask[:, None, :], np.maximum(probs, TINY), 1.0)), 0.0)
         return logp.transpose(0, 2, 1).reshape(-1, len(self.theta))
 
     def estep(self, full: np.ndarray) -> EStep:
         items, eta = self.pmap.split(full)
+        if not all(intercepts_ordered(items[g], self.data.n_categories) for g in range(self.pmap.n_groups)):
+            return EStep(-np.inf, [], [], [])
         loglik, posteriors, counts, node_counts = 0.0, [], [], []
         for g, (onehot, weights) in enumerate(zip(self.onehot, self.weights)):
             with np.errstate(divide="ignore"):
@@ -100,10 +104,10 @@ class Problem:
         the items ``which``."""
         probs, dprobs, d2probs = probability_derivatives(params[which], self.theta, self.data.n_categories[which])
         valid = self.mask[which][:, None, :]
-        if np.any(valid & (probs <= 0)):
+        if not intercepts_ordered(params[which], self.data.n_categories[which]):
             return -np.inf, None, None, None
         r = r[which]
-        safe = np.where(valid, probs, 1.0)
+        safe = np.where(valid, np.maximum(probs, TINY), 1.0)
         score = dprobs / safe[..., None]
         ratio = r / safe
         value = float(np.sum(np.where(valid, r * np.log(safe), 0.0)))
@@ -168,9 +172,10 @@ class Problem:
         for g, which, counts in self._item_blocks(e):
             probs = category_probabilities(items[g][which], self.theta, self.data.n_categories[which])
             valid = self.mask[which][:, None, :]
-            if np.any(valid & (probs <= 0)):
+            if not intercepts_ordered(items[g][which], self.data.n_categories[which]):
                 return -np.inf
-            value += float(np.sum(np.where(valid, counts[which] * np.log(np.where(valid, probs, 1.0)), 0.0)))
+            safe = np.where(valid, np.maximum(probs, TINY), 1.0)
+            value += float(np.sum(np.where(valid, counts[which] * np.log(safe), 0.0)))
         for g in range(self.pmap.n_groups):
             with np.errstate(divide="ignore"):
                 log_pi = np.log(latent_weights(eta[g], self.theta))
@@ -306,13 +311,16 @@ def fit(problem: Problem, start: np.ndarray, standard_errors: bool = True) -> Fi
 
 
 def covariance(hessian: np.ndarray, names: list) -> np.ndarray:
-    """Inverse observed information; an IdentificationError when it is singular."""
+    """Inverse observed information; an IdentificationError naming the parameter of the weakest direction when
+    it is singular."""
     information = -hessian
-    eigen = np.linalg.eigvalsh(information)
-    if eigen.min() <= 1e-10 * max(1.0, eigen.max()):
+    eigen, vectors = np.linalg.eigh(information)
+    if eigen[0] <= 1e-10 * max(1.0, eigen[-1]):
+        worst = names[int(np.argmax(np.abs(vectors[:, 0])))]
         raise IdentificationError(
-            "the observed information matrix is singular: the model is not identified (e.g. a group whose "
-            "parameters are all free while its mean and variance are free too). Add anchor items or fix the "
-            f"latent mean and variance. Parameters: {names[:10]}..."
+            f"the observed information matrix is singular (weakest parameter {worst}): the model is not "
+            "identified, or an item's slope runs off to infinity (an item answered almost deterministically "
+            "by the others, or a category used by almost nobody). Check that item, or add anchor items / fix the "
+            "latent mean and variance in a multiple-group model."
         )
     return np.linalg.inv(information)

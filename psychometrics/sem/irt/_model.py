@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 
 from ..._checks import as_item_frame
 from ...errors import DataError, ModelError
@@ -157,23 +158,42 @@ def category_mask(n_categories: np.ndarray, k_max: int) -> np.ndarray:
     return np.arange(k_max)[None, :] < n_categories[:, None]
 
 
-def boundary_curves(params: np.ndarray, theta: np.ndarray, n_categories: np.ndarray):
-    """Boundary curves P*_k (J, Q, Kmax+1) with P*_0 = 1 and P*_k = 0 for k >= K_j, and psi = P*(1 - P*)."""
+def _logits(params: np.ndarray, theta: np.ndarray, n_categories: np.ndarray) -> np.ndarray:
+    """a theta + d_k (J, Q, Kmax+1), with +inf for k = 0 and -inf for k >= K_j."""
     n_items, k_max = params.shape
     mask = boundary_mask(n_categories, k_max)
-    intercepts = np.zeros((n_items, k_max + 1))
-    intercepts[:, 1:k_max] = params[:, 1:]
-    logits = params[:, None, 0:1] * theta[None, :, None] + intercepts[:, None, :]
-    star = np.where(mask[:, None, :], 1.0 / (1.0 + np.exp(-np.where(mask[:, None, :], logits, 0.0))), 0.0)
-    star[:, :, 0] = 1.0
-    psi = np.where(mask[:, None, :], star * (1.0 - star), 0.0)
-    return star, psi
+    intercepts = np.full((n_items, k_max + 1), -np.inf)
+    intercepts[:, 0] = np.inf
+    intercepts[:, 1:k_max] = np.where(mask[:, 1:k_max], params[:, 1:], -np.inf)
+    slope = np.where(np.isfinite(intercepts), params[:, 0:1], 0.0)
+    return slope[:, None, :] * theta[None, :, None] + intercepts[:, None, :]
+
+
+def boundary_curves(params: np.ndarray, theta: np.ndarray, n_categories: np.ndarray):
+    """Boundary curves P*_k (J, Q, Kmax+1) with P*_0 = 1 and P*_k = 0 for k >= K_j, and psi = P*(1 - P*)
+    computed as expit(x) expit(-x), accurate in both tails."""
+    logits = _logits(params, theta, n_categories)
+    return expit(logits), expit(logits) * expit(-logits)
 
 
 def category_probabilities(params: np.ndarray, theta: np.ndarray, n_categories: np.ndarray) -> np.ndarray:
-    """P(Y_j = k | theta_q), shape (J, Q, Kmax); 0 for categories an item does not have."""
-    star, _ = boundary_curves(params, theta, n_categories)
-    return star[:, :, :-1] - star[:, :, 1:]
+    """P(Y_j = k | theta_q), shape (J, Q, Kmax); 0 for categories an item does not have.
+
+    P*_k - P*_{k+1} = expit(x_k) expit(-x_{k+1}) (1 - exp(x_{k+1} - x_k)), free of cancellation when both
+    boundaries are near 1 (steep items); negative when the intercepts are out of order.
+    """
+    logits = _logits(params, theta, n_categories)
+    upper, lower = logits[:, :, :-1], logits[:, :, 1:]
+    with np.errstate(invalid="ignore"):
+        gap = np.where(np.isinf(upper) & np.isinf(lower), -np.inf, lower - upper)
+    return expit(upper) * expit(-lower) * -np.expm1(gap)
+
+
+def intercepts_ordered(params: np.ndarray, n_categories: np.ndarray) -> bool:
+    """True when every item's intercepts decrease (d_1 > d_2 > ...), so that every P(Y = k) is positive."""
+    steps = np.diff(params[:, 1:], axis=1)
+    used = boundary_mask(n_categories, params.shape[1])[:, 2:params.shape[1]]
+    return bool(np.all(steps[used] < 0))
 
 
 def probability_derivatives(params: np.ndarray, theta: np.ndarray, n_categories: np.ndarray):
@@ -194,7 +214,7 @@ def probability_derivatives(params: np.ndarray, theta: np.ndarray, n_categories:
         dstar[:, :, k, k] = psi[:, :, k]
         d2star[:, :, k, 0, k] = d2star[:, :, k, k, 0] = theta[None, :] * dpsi[:, :, k]
         d2star[:, :, k, k, k] = dpsi[:, :, k]
-    probs = star[:, :, :-1] - star[:, :, 1:]
+    probs = category_probabilities(params, theta, n_categories)
     return probs, dstar[:, :, :-1] - dstar[:, :, 1:], d2star[:, :, :-1] - d2star[:, :, 1:]
 
 
