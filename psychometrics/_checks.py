@@ -24,6 +24,7 @@ __all__ = [
     "z_critical",
     "first_non_numeric",
     "float_values",
+    "cut",
 ]
 
 
@@ -199,3 +200,9 @@ def check_confidence(confidence) -> float:
 def z_critical(confidence: float) -> float:
     """Two-sided standard-normal critical value of an interval with coverage ``confidence``."""
     return float(stats.norm.ppf(1 - (1 - confidence) / 2))
+
+
+def cut(text: str, limit: int = 300) -> str:
+    """``text`` cut to ``limit`` characters (error messages never echo a whole huge value)."""
+    text = str(text)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"

@@ -35,6 +35,8 @@ def add_report_arguments(parser) -> None:
     _add_common_arguments(parser)
     parser.add_argument("--out", required=True, metavar="DIR",
                         help="output folder (with several specs: one sub-folder per spec name)")
+    parser.add_argument("--force", action="store_true",
+                        help="replace a non-empty --out folder that psychometrics did not write (its files are deleted)")
 
 
 def add_snapshot_arguments(parser) -> None:
@@ -85,7 +87,7 @@ def run_report(args) -> int:
         return 1
     for report in reports:
         where = Path(args.out) if len(reports) == 1 else Path(args.out) / report.name
-        report.write(where)
+        report.write(where, force=args.force, inputs=[*args.specs, args.data])
         _summarise(report, where)
     return 0 if all(r.ok for r in reports) else 1
 

@@ -116,11 +116,12 @@ class Report:
             "sections": {s.id: s.results() for s in self.sections},
         }
 
-    def write(self, out_dir) -> None:
-        """Write results.json, report.html, report.md, tables/*.csv and figures/*.svg into ``out_dir``."""
+    def write(self, out_dir, *, force: bool = False, inputs=()) -> None:
+        """Write results.json, report.html, report.md, tables/*.csv and figures/*.svg into ``out_dir``, replacing
+        the folder (see :func:`~psychometrics.report.writers.write_report` for ``force`` and ``inputs``)."""
         from .writers import write_report
 
-        write_report(self, out_dir)
+        write_report(self, out_dir, force=force, inputs=inputs)
 
 
 def _error_text(exc: BaseException) -> str:
