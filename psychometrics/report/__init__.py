@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..errors import DataValidationError
+from ..errors import DataValidationError, SpecError
 from .canonical import dumps
 from .runner import Report, run_spec, run_specs
 from .spec import load_spec, spec_schema
@@ -61,7 +61,7 @@ def _print_validation(error: DataValidationError) -> None:
 def _run(args) -> list[Report] | None:
     """The batch of ``args``, or None when the data did not validate (the report was printed)."""
     if args.jobs < 1:
-        raise SystemExit("psychometrics: --jobs must be at least 1")
+        raise SpecError(f"--jobs must be at least 1; got {args.jobs}.")
     try:
         return run_specs(args.specs, data=args.data, jobs=args.jobs, progress=False if args.no_progress else None)
     except DataValidationError as error:

@@ -74,16 +74,9 @@ def _load_instrument(spec: Spec):
 def _read_file(path: Path, instrument) -> pd.DataFrame:
     if not path.is_file():
         raise SpecError(f"the data file {path} does not exist; fix data.file in the spec or pass --data FILE.")
-    if instrument is not None:
-        from ..survey import io as survey_io
+    from ..survey import io as survey_io
 
-        if hasattr(survey_io, "read_survey"):
-            return survey_io.read_survey(path, instrument)
-    readers = {".csv": pd.read_csv, ".parquet": pd.read_parquet, ".xlsx": pd.read_excel, ".sav": pd.read_spss,
-               ".dta": pd.read_stata}
-    if path.suffix.lower() not in readers:
-        raise SpecError(f"cannot read {path}: use a .csv, .xlsx, .sav, .dta or .parquet file.")
-    return readers[path.suffix.lower()](path)
+    return survey_io.read_survey(path, instrument)
 
 
 def _load_data(spec: Spec, data_file, instrument) -> tuple[pd.DataFrame, dict, int | None]:
