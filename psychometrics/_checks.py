@@ -25,11 +25,15 @@ __all__ = [
     "first_non_numeric",
     "float_values",
     "numeric_cells",
+    "check_count",
+    "check_nonnegative",
     "cut",
     "MAX_ABS_VALUE",
+    "MAX_FACTORS",
 ]
 
 
+MAX_FACTORS = 100  # factors of an EFA or omega: the spec schema has the same bound
 MAX_ABS_VALUE = 1e100  # larger answers make sums of squares overflow: refused with the cell named
 
 
@@ -271,3 +275,23 @@ def cut(text: str, limit: int = 300) -> str:
     """``text`` cut to ``limit`` characters (error messages never echo a whole huge value)."""
     text = str(text)
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
+def check_count(value, *, name: str, minimum: int, maximum: int) -> int:
+    """``value`` as an int after checking it is a whole number in [minimum, maximum] (not a bool or text).
+
+    The upper bounds keep a typo (n_boot=1e9) from running for days or asking for terabytes of memory.
+    """
+    number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+    if not number or not np.isfinite(value) or not float(value).is_integer() or not minimum <= value <= maximum:
+        raise DataError(f"{name} must be a whole number of at least {minimum} and at most {maximum}; got "
+                        f"{cut(repr(value), 40)}.")
+    return int(value)
+
+
+def check_nonnegative(value, *, name: str) -> float:
+    """``value`` as a float after checking it is a finite number >= 0."""
+    number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+    if not number or not np.isfinite(value) or value < 0:
+        raise DataError(f"{name} must be a finite number of at least 0; got {cut(repr(value), 40)}.")
+    return float(value)

@@ -22,6 +22,7 @@ from .._checks import (
     as_item_frame,
     check_choice,
     check_confidence,
+    check_count,
     check_n_obs,
     looks_like_correlation_matrix,
     z_critical,
@@ -48,6 +49,7 @@ _CI_METHODS = ("feldt", "duhachek", "bootstrap", None)
 _MISSING = ("pairwise", "listwise")
 # psych::splitHalf enumerates every split while there are at most this many (16 items: 6435 splits).
 _MAX_ENUMERATED_SPLITS = 10_000
+MAX_BOOT = 100_000  # bootstrap resamples: the spec schema has the same bound
 _COUNT_CHUNK = 64  # bootstrap resamples counted per bincount (see _bootstrap_counts)
 
 
@@ -289,6 +291,7 @@ def cronbach_alpha(
     """
     check_choice(ci, _CI_METHODS, name="ci")
     confidence = check_confidence(confidence)
+    n_boot = check_count(n_boot, name="n_boot", minimum=2, maximum=MAX_BOOT)
     if looks_like_correlation_matrix(data):
         return _alpha_from_correlation(data, ci, confidence, n_obs)
     frame, reversed_items = _prepare_items(data, keys, missing)
