@@ -10,6 +10,7 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import platform
+import signal
 import threading
 import time
 import warnings
@@ -192,6 +193,12 @@ def _render(ctx: Context, analysis: dict, units: dict) -> SectionReport:
                          render_error)
 
 
+def ignore_interrupts() -> None:
+    """Worker processes ignore Ctrl-C: the main process alone reports the interruption (one message, no
+    traceback from every worker) and stops the pool."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def run_specs(specs, *, data=None, executor: concurrent.futures.Executor | None = None, jobs: int = 1,
               progress: bool | None = None) -> list[Report]:
     """Run several specs (paths, mappings or Specs) as one batch and return their reports.
@@ -206,7 +213,8 @@ def run_specs(specs, *, data=None, executor: concurrent.futures.Executor | None 
     tasks = _tasks(contexts)
     sections = [(index, analysis) for index, ctx in enumerate(contexts) for analysis in ctx.spec.analyses]
     bar = Progress(len(tasks) + len(sections), enabled=progress)
-    pool = concurrent.futures.ProcessPoolExecutor(max_workers=jobs) if executor is None and jobs > 1 else None
+    pool = concurrent.futures.ProcessPoolExecutor(max_workers=jobs, initializer=ignore_interrupts) \
+        if executor is None and jobs > 1 else None
     try:
         outcomes = _map(run_unit, [(contexts[i], a, unit) for i, a, unit in tasks], executor or pool, bar,
                         [f"{a['id']} {unit}" for _, a, unit in tasks])
@@ -217,8 +225,8 @@ def run_specs(specs, *, data=None, executor: concurrent.futures.Executor | None 
                         executor or pool, bar, [f"{a['id']} (report)" for _, a in sections])
     finally:
         bar.close()
-        if pool is not None:
-            pool.shutdown()
+        if pool is not None:  # after Ctrl-C: drop the queued units, let the running ones end
+            pool.shutdown(cancel_futures=True)
     elapsed = time.perf_counter() - start
     return [
         Report(ctx, tuple(r for (i, _), r in zip(sections, rendered) if i == index), elapsed)
