@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._checks import MAX_ABS_VALUE
 from ..errors import DataError, ModelError
 from .model_syntax import ParsedModel, parse_model
 
@@ -43,20 +44,57 @@ def _check_ordered(data: pd.DataFrame, ordered, names: list[str]) -> None:
                             "the answers or leave the item out of ordered=.")
 
 
-def check_cfa_input(model, data, ordered=None) -> None:
-    """Refuse a latent variable named like a data column, and non-integer ordered items."""
+def _check_group_labels(data: pd.DataFrame, group) -> None:
+    """Refuse group labels that differ only in type (1 and "1"): shown alike, fitted as two groups."""
+    if group is None or group not in data.columns or data.columns.duplicated().any():
+        return
+    texts = [str(label) for label in pd.unique(data[group].dropna())]
+    clashing = sorted({text for text in texts if texts.count(text) > 1})
+    if clashing:
+        raise DataError(f"group column {group!r} holds labels that differ only in type ({clashing[0]!r} as a "
+                        "number and as text); make the column one type, e.g. data[group].astype(str).")
+
+
+def _check_values(data: pd.DataFrame, names: list[str], missing: str) -> None:
+    """Refuse infinite values and data without a usable row (listwise: complete; FIML: any answer)."""
+    numeric = [name for name in names if pd.api.types.is_numeric_dtype(data[name].dtype)]
+    if not numeric:
+        return
+    values = np.column_stack([data[name].to_numpy(dtype=float, na_value=np.nan) for name in numeric])
+    infinite = np.argwhere(np.isinf(values) | (np.abs(np.nan_to_num(values)) > MAX_ABS_VALUE))
+    if len(infinite):
+        i, j = infinite[0]
+        raise DataError(f"data column {numeric[j]!r} has the value {values[i, j]} in row {data.index[i]!r}; the "
+                        f"model's variables must be finite numbers of at most {MAX_ABS_VALUE:g} in size: recode it "
+                        "or set it to NaN (missing).")
+    answered = ~np.isnan(values)
+    usable = answered.any(axis=1) if missing == "fiml" else answered.all(axis=1)
+    if len(numeric) == len(names) and not usable.any():
+        kind = "answered any" if missing == "fiml" else "answered all"
+        raise DataError(f"no row of the data {kind} of the model's variables {names}; nothing can be fitted.")
+
+
+def check_cfa_input(model, data, ordered=None, group=None, missing="listwise") -> None:
+    """Refuse duplicated columns, a latent variable named like a data column, group labels 1 and "1",
+    infinite values, data without a usable row and non-integer ordered items."""
     if not isinstance(data, pd.DataFrame) or not isinstance(model, (str, ParsedModel)):
         return
     latent, parsed = _latent_names(model)
+    used = {name for term in parsed.terms for name in (term.lhs, term.rhs)} | {group}
+    duplicated = [name for name in data.columns[data.columns.duplicated()] if name in used]
+    if duplicated:
+        raise DataError(f"data has column {duplicated[0]!r} more than once; rename or drop the copies.")
+    _check_group_labels(data, group)
+    observed = [name for name in dict.fromkeys(n for term in parsed.terms for n in (term.lhs, term.rhs))
+                if name in data.columns and name not in latent]
+    _check_values(data, observed, missing)
     shadowing = [name for name in latent if name in data.columns]
     if shadowing:
         raise ModelError(f"the latent variable {shadowing[0]!r} has the name of a data column, so the factor would "
                          "shadow the column (lavaan refuses this too); rename the factor, e.g. "
                          f"'{shadowing[0]}_f =~ ...'.")
     if ordered is not None and ordered is not False:
-        names = [name for term in parsed.terms for name in (term.lhs, term.rhs)
-                 if name in data.columns and name not in latent]
-        _check_ordered(data, ordered, list(dict.fromkeys(names)))
+        _check_ordered(data, ordered, observed)
 
 
 def _check_levels(levels) -> None:
@@ -77,7 +115,7 @@ def _check_levels(levels) -> None:
                          f"constraints and mislabelled. Start with 'configural' and include {skipped[0]!r}.")
 
 
-def check_invariance_input(model, data, levels, ordered=None) -> None:
+def check_invariance_input(model, data, levels, ordered=None, group=None, missing="listwise") -> None:
     """The checks of :func:`check_cfa_input` plus levels that form an ordered ladder without gaps."""
     _check_levels(levels)
-    check_cfa_input(model, data, ordered)
+    check_cfa_input(model, data, ordered, group, missing)

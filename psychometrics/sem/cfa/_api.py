@@ -354,7 +354,7 @@ def cfa(
     with FIML, the sandwich with MLR, as lavaan 0.6-14); ``fit_measures`` follows
     fitMeasures() (see ``psychometrics.sem.cfa._fitmeasures``). Reference: Rosseel (2012), J Stat Softw 48(2).
     """
-    check_cfa_input(model, data, ordered)
+    check_cfa_input(model, data, ordered, group, missing)
     if wants_ordinal(ordered):
         from ._ordinal import cfa_ordinal  # imports this module, hence imported here
 
