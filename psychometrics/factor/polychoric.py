@@ -22,7 +22,7 @@ from scipy.special import ndtr, ndtri
 
 from ._bvn import bvn_cdf, bvn_density
 from .._typing import ItemData
-from .._checks import as_item_frame
+from .._checks import as_item_frame, check_nonnegative
 from ._matrices import smooth_correlation
 from .._results import Result
 from ..errors import DataError
@@ -199,6 +199,7 @@ def polychoric(data: ItemData, correct: float = 0) -> PolychoricResult:
     >>> round(float(res.correlation.loc["A2", "A3"]), 4)
     0.5555
     """
+    correct = check_nonnegative(correct, name="correct")
     frame = as_item_frame(data)
     _integer_codes(frame)
     codes = frame.to_numpy() - np.nanmin(frame.to_numpy())
@@ -239,6 +240,7 @@ def tetrachoric(data: ItemData, correct: float = 0) -> PolychoricResult:
     >>> round(float(res.correlation.loc["Q1", "Q2"]), 4)
     0.1703
     """
+    correct = check_nonnegative(correct, name="correct")
     frame = as_item_frame(data)
     codes = frame.to_numpy() - np.nanmin(frame.to_numpy(), axis=0)
     wrong = [c for c, top in zip(frame.columns, np.nanmax(codes, axis=0)) if top != 1]

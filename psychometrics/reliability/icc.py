@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from .._checks import check_confidence, first_non_numeric, float_values
+from .._checks import check_confidence, numeric_cells
 from .._results import TableResult
 from ..errors import DataError
 
@@ -55,13 +55,7 @@ def _check_ratings(ratings_wide) -> np.ndarray:
         ratings_wide = pd.DataFrame(np.asarray(ratings_wide))
     if ratings_wide.shape[1] < 2:
         raise DataError(f"ratings_wide has {ratings_wide.shape[1]} rater column(s); an ICC needs at least 2 raters.")
-    bad = first_non_numeric(ratings_wide)
-    if bad is not None:
-        row, column, value = bad
-        raise DataError(
-            f"ratings_wide has a non-numeric rating {value!r} in column {column!r}, row {row!r}; recode it as a number."
-        )
-    values = float_values(ratings_wide)
+    values = numeric_cells(ratings_wide, "ratings_wide")
     incomplete = np.isnan(values).any(axis=1)
     if incomplete.any():
         rows = list(ratings_wide.index[incomplete][:10])

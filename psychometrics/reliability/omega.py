@@ -10,7 +10,7 @@ import pandas as pd
 from ..factor._factor_input import correlation_input
 from .._results import Result
 from ..factor.efa import efa
-from ..errors import DataError
+from .._checks import MAX_FACTORS, check_count
 from ..factor.rotation import rotate_array
 
 __all__ = ["OmegaResult", "omega"]
@@ -98,9 +98,7 @@ def omega(data_or_corr, n_factors: int = 3, n_obs=None, method: str = "minres") 
     >>> round(res.omega_total, 4), round(res.omega_hierarchical, 4)
     (0.8508, 0.4492)
     """
-    if not float(n_factors).is_integer() or n_factors < 1:
-        raise DataError(f"n_factors must be a whole number of at least 1; got {n_factors!r}.")
-    n_factors = int(n_factors)
+    n_factors = check_count(n_factors, name="n_factors", minimum=1, maximum=MAX_FACTORS)
     given = correlation_input(data_or_corr, n_obs, require_pd=False, what="omega")
     r = given.corr.to_numpy()
     sl = _schmid_leiman(r, n_factors, method, given.n_obs)

@@ -26,6 +26,7 @@ from .cfa._modindices import score_tests
 from .cfa._ordinal import ordinal_difference
 from .cfa._robust import chisq_difference
 from ..errors import ModelError
+from ._entry_checks import check_invariance_input
 
 __all__ = ["measurement_invariance", "InvarianceResult", "LEVEL_CONSTRAINTS"]
 
@@ -208,6 +209,7 @@ def measurement_invariance(
     >>> res.table["df"].tolist()
     [48, 54, 60, 69]
     """
+    check_invariance_input(model, data, levels, cfa_options.get("ordered"), group, cfa_options.get("missing"))
     if group is None and not isinstance(cfa_options.get("sample_cov"), dict):
         raise ModelError("measurement_invariance needs group= (a column of data with two or more groups)")
     if "group_equal" in cfa_options:

@@ -99,6 +99,9 @@ def validate(data: pd.DataFrame, instrument, raise_on_error: bool = False) -> Va
     found += _label_problems(data, instrument, ids)
     found += _id_problems(ids)
     found += _empty_row_problems(data, instrument, ids)
+    if data.empty:
+        found.append(_column_problem(None, "no_rows", "the data have no respondents (no rows); nothing can be "
+                                                      "analysed."))
     return _report(found, data, instrument, raise_on_error)
 
 
@@ -164,7 +167,7 @@ def _problems(mask, column, values, rule: str, messages, ids) -> pd.DataFrame:
     )
 
 
-def _column_problem(column: str, rule: str, message: str) -> pd.DataFrame:
+def _column_problem(column: str | None, rule: str, message: str) -> pd.DataFrame:
     return pd.DataFrame([{"row": None, "respondent_id": None, "column": column, "value": None, "rule": rule, "message": message}])
 
 

@@ -12,6 +12,7 @@ from scipy import special
 from scipy import stats as st
 
 from ..._checks import as_item_frame, check_choice
+from .._entry_checks import check_cfa_input
 from ...errors import ConvergenceError, DataError, IdentificationError, ModelError
 from ..model_syntax import ParsedModel, parse_model
 from ._estimation import MLDiscrepancy, Problem, minimize
@@ -367,6 +368,7 @@ def cfa(
     >>> round(fit.fit_measures["chisq"], 3), fit.fit_measures["df"], round(fit.fit_measures["cfi"], 4)
     (85.306, 24, 0.9306)
     """
+    check_cfa_input(model, data, ordered, group, missing)
     if wants_ordinal(ordered):
         from ._ordinal import cfa_ordinal  # imports this module, hence imported here
 
