@@ -12,6 +12,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 from scipy import stats
+from scipy.special import ndtr
 from statsmodels.stats.multitest import multipletests
 
 from .._checks import (
@@ -23,6 +24,7 @@ from .._checks import (
 )
 from .._results import Result, TableResult
 from ..errors import DataError, ModelError, ModelSyntaxError
+from ..factor._bvn import bvn_cdf
 from ..sem.model_syntax import parse_model
 
 __all__ = [
@@ -274,7 +276,9 @@ def ave(fit, group=None) -> pd.Series | pd.DataFrame:
     """Average variance extracted per factor, as ``semTools::AVE(fit)`` (semTools 0.5-6).
 
     AVE_f = (sum_i lambda_if^2) phi_ff / sum_i s_ii over the indicators i of f, with phi the model-implied latent
-    variance and s_ii the observed (sample, divisor N) variances. Factors with a single indicator are dropped; a
+    variance and s_ii the observed (sample, divisor N) variances. For ordered items (``cfa(..., ordered=...)``)
+    s_ii are the variances of the latent responses, 1 for the sample polychoric correlations (divided by the
+    squared scale factors where the model has them), as semTools 0.5-6 does for categorical fits. Factors with a single indicator are dropped; a
     factor with an indicator that also loads on another factor is NaN (as semTools).
 
     Parameters
@@ -295,41 +299,100 @@ def _coefficient_alpha(cov: np.ndarray) -> float:
     return k / (k - 1) * (1.0 - np.trace(cov) / cov.sum())
 
 
-def _composite_reliability_one_group(fit, group, obs_var: bool, tau_eq: bool) -> pd.Series:
+def _ordinal_thresholds(fit, group) -> tuple[dict, pd.Series]:
+    """Thresholds (item -> array) and scale factors (``~*~``, 1 when absent) of the ordered items of a fit."""
+    table = fit.estimates
+    if group is not None and "group" in table and len(_fit_groups(fit)) > 1:
+        table = table[table["group"].astype(str) == str(group)]
+    cuts = table[table["op"] == "|"]
+    thresholds = {item: rows["est"].to_numpy(dtype=float) for item, rows in cuts.groupby("lhs", sort=False)}
+    scales = table[(table["op"] == "~*~") & (table["lhs"] == table["rhs"])].set_index("lhs")["est"].astype(float)
+    return thresholds, scales
+
+
+def _categorical_omega(common: np.ndarray, total: np.ndarray, thresholds: list, scales: np.ndarray) -> float:
+    """Green & Yang's (2009) omega of the sum of ordinal items (eq. 21; semTools' omegaCat).
+
+    With thresholds tau_jc (scaled), the common (true-score) correlations R = S Lambda Phi Lambda' S and the
+    total correlations P = cov2cor(Sigma): omega = sum_jj' [sum_cc' Phi2(tau_jc, tau_j'c'; R_jj') - s_j s_j'] /
+    sum_jj' [sum_cc' Phi2(tau_jc, tau_j'c'; P_jj') - s_j s_j'], s_j = sum_c Phi(tau_jc). On the diagonal
+    P_jj = 1, where Phi2(a, b; 1) = Phi(min(a, b)).
+    """
+    true = common * np.outer(scales, scales)
+    sd = np.sqrt(np.diag(total))
+    observed = total / np.outer(sd, sd)
+    cuts = [np.asarray(t) * s for t, s in zip(thresholds, scales)]
+    numerator = denominator = 0.0
+    for j, first in enumerate(cuts):
+        for jp, second in enumerate(cuts):
+            a, b = np.meshgrid(first, second, indexing="ij")
+            marginal = ndtr(first).sum() * ndtr(second).sum()
+            numerator += bvn_cdf(a, b, true[j, jp]).sum() - marginal
+            both = ndtr(np.minimum(a, b)) if j == jp else bvn_cdf(a, b, observed[j, jp])
+            denominator += both.sum() - marginal
+    return float(numerator / denominator)
+
+
+def _composite_reliability_one_group(fit, group, obs_var: bool, tau_eq: bool, ord_scale: bool) -> pd.Series:
     matrices = fit.model_matrices(group=group)
     loadings = matrices["lambda"]
     phi = _latent_covariance(matrices)
     sigma = fit.sample_cov(group=group) if obs_var else fit.implied_cov(group=group)
+    thresholds, scales = _ordinal_thresholds(fit, group)
     values = {}
     for factor in _multi_indicator_factors(loadings):
         indicators = list(loadings.index[loadings[factor] != 0])
-        total = sigma.loc[indicators, indicators].to_numpy()
+        ordered = [item in thresholds for item in indicators]
+        item_scales = scales.reindex(indicators).fillna(1.0).to_numpy()
+        # semTools rescales the (polychoric) covariances of ordered items by their scale factors (1 by default)
+        total = sigma.loc[indicators, indicators].to_numpy() / np.outer(item_scales, item_scales)
         if tau_eq:
             values[factor] = _coefficient_alpha(total)
             continue
         lam = loadings.loc[indicators, factor].to_numpy()
-        values[factor] = float(lam.sum() ** 2 * phi.loc[factor, factor] / total.sum())
+        if any(ordered) and not all(ordered):  # semTools: no omega for a mix of ordinal and continuous items
+            values[factor] = np.nan
+        elif all(ordered) and ord_scale:
+            common = np.outer(lam, lam) * phi.loc[factor, factor]
+            values[factor] = _categorical_omega(common, total, [thresholds[i] for i in indicators], item_scales)
+        else:
+            values[factor] = float(lam.sum() ** 2 * phi.loc[factor, factor] / total.sum())
     return pd.Series(values, dtype=float, name="composite_reliability")
 
 
-def composite_reliability(fit, obs_var: bool = True, tau_eq: bool = False, group=None) -> pd.Series | pd.DataFrame:
+def composite_reliability(
+    fit, obs_var: bool = True, tau_eq: bool = False, group=None, *, ord_scale: bool = True
+) -> pd.Series | pd.DataFrame:
     """Composite (omega) reliability per factor, as ``semTools::compRelSEM(fit)`` (semTools 0.5-6).
 
     omega_f = (sum_i lambda_if)^2 phi_ff / 1' S_f 1, where S_f is the covariance matrix of the indicators of f:
     the observed (sample) covariances when ``obs_var`` (default, Bentler 2009) else the model-implied ones. With
     ``tau_eq=True`` coefficient alpha of S_f is returned instead. Factors with one indicator are dropped.
 
+    A fit with ordered items (``cfa(..., ordered=...)``) gives, when ``ord_scale`` (default), the categorical
+    omega of Green & Yang (2009): the reliability of the sum of the observed ordinal answers, from the
+    thresholds, the common part of the polychoric correlations and the sample (``obs_var``) or model-implied
+    polychoric correlations. ``ord_scale=False`` gives the reliability of the sum of the latent responses
+    (the formula above on the polychoric scale). A factor mixing ordinal and continuous items is NaN (semTools
+    gives NA).
+
     Parameters
     ----------
-    fit : a CFA fit (:func:`psychometrics.cfa`); continuous indicators.
-    obs_var, tau_eq : as compRelSEM's ``obs.var`` and ``tau.eq``.
+    fit : a CFA fit (:func:`psychometrics.cfa`), continuous or ordered indicators.
+    obs_var, tau_eq, ord_scale : as compRelSEM's ``obs.var``, ``tau.eq`` and ``ord.scale``.
     group : a group label of a multi-group fit; by default every group (a DataFrame with one row per group).
 
     Returns
     -------
     Series indexed by factor (single group), or DataFrame group x factor.
+
+    Notes
+    -----
+    R: ``semTools::compRelSEM(fit, obs.var = obs_var, tau.eq = tau_eq, ord.scale = ord_scale)``; with ordered
+    items and ``tau_eq=True`` semTools computes alpha from the raw data, whereas here it is the alpha of the
+    polychoric correlations (ordinal alpha).
     """
-    return _by_group(fit, group, lambda g: _composite_reliability_one_group(fit, g, obs_var, tau_eq))
+    return _by_group(fit, group, lambda g: _composite_reliability_one_group(fit, g, obs_var, tau_eq, ord_scale))
 
 
 def _latent_correlation(fit, group) -> pd.DataFrame:
