@@ -13,7 +13,7 @@ from .._results import Result
 from ..factor.efa import efa
 from ..errors import DataError
 from ..factor.rotation import rotate_array
-from ._bootstrap import BOOTSTRAP_INTERVALS, bootstrap_interval, check_n_boot, resampled_statistics
+from .._bootstrap import BOOTSTRAP_INTERVALS, bootstrap_interval, check_n_boot, resampled_statistics
 
 __all__ = ["OmegaResult", "omega"]
 

@@ -14,7 +14,7 @@ from typing import Callable
 import numpy as np
 from scipy import stats
 
-from ..errors import DataError, PsychometricsError
+from .errors import DataError, PsychometricsError
 
 BOOTSTRAP_INTERVALS = ("percentile", "bca")
 _BLOCK = 64  # resamples whose row indices are drawn at once
