@@ -91,7 +91,9 @@ def test_missing_ratings_name_the_targets(shrout_fleiss):
     data.iloc[4, 3] = np.nan
     before = data.copy()
     with pytest.raises(pm.DataError, match=r"missing ratings in 2 row\(s\) \(targets \[2, 4\]\)"):
-        pm.icc(data)
+        pm.icc(data, method="anova")
+    pd.testing.assert_frame_equal(data, before)
+    assert pm.icc(data).method == "reml"  # missing ratings: psych's default lmer = TRUE
     pd.testing.assert_frame_equal(data, before)
 
 
