@@ -103,7 +103,7 @@ def test_icc_long_errors():
     with pytest.raises(pm.DataError, match=r"\(3, 'b'\)"):
         pm.icc_long(long, "t", "r", "y")
     with pytest.raises(pm.DataError, match=r"targets \[3\]"):
-        pm.icc_long(long.iloc[:5], "t", "r", "y")
+        pm.icc_long(long.iloc[:5], "t", "r", "y", method="anova")
     with pytest.raises(pm.DataError, match="columns"):
         pm.icc_long(long, "target", "r", "y")
 
