@@ -677,7 +677,7 @@ def test_retest(time1, time2, confidence: float = 0.95) -> TestRetestResult:
 
     confidence = check_confidence(confidence)
     pair = _paired_scores(time1, time2)
-    table = icc(pair, confidence=confidence).to_frame()
+    table = icc(pair, confidence=confidence, method="anova").to_frame()
     r = float(np.corrcoef(pair["time1"], pair["time2"])[0, 1])
     half_width = z_critical(confidence) / math.sqrt(len(pair) - 3)
     return TestRetestResult(
