@@ -305,7 +305,9 @@ def _coefficient_alpha(cov: np.ndarray) -> float:
 
 def _ordinal_thresholds(fit, group) -> tuple[dict, pd.Series]:
     """Thresholds (item -> array) and scale factors (``~*~``, 1 when absent) of the ordered items of a fit."""
-    table = fit.estimates
+    table = getattr(fit, "estimates", None)
+    if table is None:  # a fit given only as model matrices and covariances: continuous indicators
+        return {}, pd.Series(dtype=float)
     if group is not None and "group" in table and len(_fit_groups(fit)) > 1:
         table = table[table["group"].astype(str) == str(group)]
     cuts = table[table["op"] == "|"]
