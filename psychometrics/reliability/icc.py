@@ -109,8 +109,8 @@ def _mean_squares(x: np.ndarray) -> dict:
     }
 
 
-def _reml_deviance(log_theta: np.ndarray, design: dict) -> float:
-    """Profiled REML deviance of y = mu + a_target + b_rater + e at relative SDs theta = exp(log_theta).
+def _reml_deviance(log_theta: np.ndarray, design: dict) -> tuple[float, float]:
+    """Profiled REML deviance of y = mu + a_target + b_rater + e at relative SDs theta = exp(log_theta), and r2.
 
     With Z = [targets | raters] indicators and Lambda = diag(theta_a, theta_b) per column, H = I + Z Lambda^2 Z',
     M = I + Lambda Z'Z Lambda (Woodbury: u'H^-1 v = u'v - (Lambda Z'u)' M^-1 (Lambda Z'v), log|H| = log|M|),

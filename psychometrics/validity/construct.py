@@ -262,6 +262,8 @@ def _ave_one_group(fit, group) -> pd.Series:
     factors = _multi_indicator_factors(loadings)
     phi = _latent_covariance(matrices)
     observed_var = np.diag(fit.sample_cov(group=group).loc[loadings.index, loadings.index])
+    scales = _ordinal_thresholds(fit, group)[1].reindex(loadings.index).fillna(1.0).to_numpy()
+    observed_var = observed_var / scales**2  # ordered items: latent-response variances on the model's scale
     sub = loadings[factors]
     # semTools::AVE leaves a factor NA when any of its indicators loads on another kept factor (rounded to 5 digits).
     cross_loading = (sub.round(5) != 0).sum(axis=1) > 1
