@@ -14,6 +14,7 @@ from typing import Callable
 import numpy as np
 from scipy import stats
 
+from ._checks import check_count
 from .errors import DataError, PsychometricsError
 
 BOOTSTRAP_INTERVALS = ("percentile", "bca")
@@ -21,10 +22,10 @@ _BLOCK = 64  # resamples whose row indices are drawn at once
 
 
 def check_n_boot(n_boot) -> int:
-    """The number of resamples, checked to be a whole number of at least 2."""
-    if not float(n_boot).is_integer() or n_boot < 2:
-        raise DataError(f"n_boot must be a whole number of at least 2; got {n_boot!r}.")
-    return int(n_boot)
+    """The number of resamples, checked to be a whole number from 2 to MAX_BOOT (the spec schema's bound)."""
+    from .reliability.classical import MAX_BOOT  # the one definition of the bound
+
+    return check_count(n_boot, name="n_boot", minimum=2, maximum=MAX_BOOT)
 
 
 def _value_or_nan(statistic: Callable[[np.ndarray], np.ndarray], rows: np.ndarray, width: int | None):

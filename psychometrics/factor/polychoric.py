@@ -21,8 +21,8 @@ import pandas as pd
 from scipy.special import ndtr, ndtri
 
 from ._bvn import bvn_cdf, bvn_density
-from .._checks import as_item_frame
-from ._factor_input import smooth_correlation
+from .._checks import as_item_frame, check_nonnegative
+from ._matrices import smooth_correlation
 from .._results import Result
 from ..errors import DataError
 
@@ -187,6 +187,7 @@ def polychoric(data, correct: float = 0) -> PolychoricResult:
         Continuity correction for empty cells, used (as in psych) only when the items differ in their highest
         category, i.e. when thresholds are taken pairwise. psych's default is 0.5; 0 leaves the table alone.
     """
+    correct = check_nonnegative(correct, name="correct")
     frame = as_item_frame(data)
     _integer_codes(frame)
     codes = frame.to_numpy() - np.nanmin(frame.to_numpy())
@@ -204,6 +205,7 @@ def tetrachoric(data, correct: float = 0) -> PolychoricResult:
     Each item's two values are coded 0/1 from its own minimum; thresholds are global (-qnorm of the item's
     mean). psych's default ``correct = 0.5`` replaces an empty cell of a 2 x 2 table by 0.5 counts.
     """
+    correct = check_nonnegative(correct, name="correct")
     frame = as_item_frame(data)
     codes = frame.to_numpy() - np.nanmin(frame.to_numpy(), axis=0)
     wrong = [c for c, top in zip(frame.columns, np.nanmax(codes, axis=0)) if top != 1]

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from .._checks import check_choice
+from .._checks import check_choice, check_count
 from ._factor_input import CORRELATIONS, correlation_input
 from .._results import Result
 from ..errors import DataError
@@ -16,6 +16,7 @@ from ..errors import DataError
 __all__ = ["ParallelAnalysisResult", "MAPResult", "parallel_analysis", "velicer_map"]
 
 _KINDS = ("both", "fa", "pc")
+MAX_ITER = 10_000  # simulated data sets: the spec schema has the same bound
 _CHUNK = 10  # resampled data sets processed at once (memory: chunk x rows x items)
 
 
@@ -143,8 +144,7 @@ def parallel_analysis(data, n_iter: int = 100, quantile: float | None = None, se
     check_choice(cor, CORRELATIONS, name="cor")
     if quantile is not None and not 0 < quantile < 1:
         raise DataError(f"quantile must lie strictly between 0 and 1 (or be None for the mean); got {quantile!r}.")
-    if not float(n_iter).is_integer() or n_iter < 1:
-        raise DataError(f"n_iter must be a positive whole number; got {n_iter!r}.")
+    n_iter = check_count(n_iter, name="n_iter", minimum=1, maximum=MAX_ITER)
     given = correlation_input(data, cor=cor, require_pd=False, what="parallel analysis")
     if given.data is None:
         raise DataError("parallel analysis resamples the respondents: pass the raw data (respondents x items), "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+import warnings
 from typing import Iterable
 
 import numpy as np
@@ -21,6 +22,7 @@ from .._checks import (
     answered_rows,
     check_choice,
     check_confidence,
+    check_count,
     check_n_obs,
     looks_like_correlation_matrix,
     z_critical,
@@ -47,6 +49,7 @@ _CI_METHODS = ("feldt", "duhachek", "bootstrap", None)
 _MISSING = ("pairwise", "listwise")
 # psych::splitHalf enumerates every split while there are at most this many (16 items: 6435 splits).
 _MAX_ENUMERATED_SPLITS = 10_000
+MAX_BOOT = 100_000  # bootstrap resamples: the spec schema has the same bound
 _COUNT_CHUNK = 64  # bootstrap resamples counted per bincount (see _bootstrap_counts)
 
 
@@ -315,14 +318,34 @@ def cronbach_alpha(
     check_choice(ci, _CI_METHODS, name="ci")
     check_choice(cor, ("pearson", "polychoric"), name="cor")
     confidence = check_confidence(confidence)
+    n_boot = check_count(n_boot, name="n_boot", minimum=2, maximum=MAX_BOOT)
     if looks_like_correlation_matrix(data):
         return _alpha_from_correlation(data, ci, confidence, n_obs)
     if cor == "polychoric":
         return _ordinal_alpha(data, keys, ci, confidence, missing)
     frame, reversed_items, n_dropped = _prepare_items(data, keys, missing)
     cov = _covariance(frame)
-    return _alpha_result(cov, _cov_to_cor(cov), len(frame), frame.to_numpy(), ci, confidence, n_boot, seed,
-                         missing, reversed_items, "pearson", n_dropped)
+    correlation = _cov_to_cor(cov)
+    if keys is None:
+        _warn_negative_items(correlation, frame.columns)
+    return _alpha_result(cov, correlation, len(frame), frame.to_numpy(), ci, confidence, n_boot, seed, missing,
+                         reversed_items, "pearson", n_dropped)
+
+
+def _warn_negative_items(cor: np.ndarray, items: pd.Index) -> None:
+    """Warn, naming them, about items that load negatively on the first principal component, as psych::alpha.
+
+    psych::principal orients the component so that its loadings sum to a positive number; an item with a
+    negative loading there "probably should be reversed" (pass it in ``keys``).
+    """
+    eigenvalues, eigenvectors = np.linalg.eigh(cor)
+    first = eigenvectors[:, np.argmax(eigenvalues)]
+    first = first * (1.0 if first.sum() >= 0 else -1.0)
+    negative = [str(item) for item, loading in zip(items, first) if loading < 0]
+    if negative:
+        warnings.warn(f"item(s) {', '.join(negative)} correlate negatively with the first principal component "
+                      f"of the scale and probably should be reversed: pass keys={negative} (psych::alpha warns "
+                      "the same).", UserWarning, stacklevel=3)
 
 
 def _alpha_from_correlation(corr, ci, confidence, n_obs) -> AlphaResult:
@@ -343,6 +366,8 @@ def _ordinal_alpha(data, keys, ci, confidence, missing) -> AlphaResult:
     keys = _checked_keys(keys, list(frame.columns))
     signs = np.where(frame.columns.isin(keys), -1.0, 1.0)
     rho = polychoric(frame, correct=0.5).correlation.to_numpy() * np.outer(signs, signs)
+    if not keys:
+        _warn_negative_items(rho, frame.columns)
     return _alpha_result(rho, rho, len(frame), None, ci, confidence, 0, None, missing, tuple(keys), "polychoric",
                          n_dropped)
 
@@ -429,7 +454,8 @@ def _corrected_item_total(cor: np.ndarray) -> np.ndarray:
     """psych's r.cor: item-whole correlation with SMCs replacing the unit diagonal."""
     reduced = cor.copy()
     np.fill_diagonal(reduced, _smc(cor))
-    return reduced.sum(axis=0) / math.sqrt(reduced.sum())
+    with np.errstate(invalid="ignore"):  # a negative total (SMCs of a singular matrix): NaN, as R's sqrt
+        return reduced.sum(axis=0) / np.sqrt(reduced.sum())
 
 
 def _item_rest_correlation(cov: np.ndarray) -> np.ndarray:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
-from .._checks import check_choice, check_confidence, first_non_numeric, float_values
+from .._checks import check_choice, check_confidence, numeric_cells
 from .._results import TableResult
 from ..errors import DataError
 
@@ -65,13 +65,7 @@ def _check_ratings(ratings_wide, method: str | None) -> tuple[np.ndarray, str, i
         ratings_wide = pd.DataFrame(np.asarray(ratings_wide))
     if ratings_wide.shape[1] < 2:
         raise DataError(f"ratings_wide has {ratings_wide.shape[1]} rater column(s); an ICC needs at least 2 raters.")
-    bad = first_non_numeric(ratings_wide)
-    if bad is not None:
-        row, column, value = bad
-        raise DataError(
-            f"ratings_wide has a non-numeric rating {value!r} in column {column!r}, row {row!r}; recode it as a number."
-        )
-    values = float_values(ratings_wide)
+    values = numeric_cells(ratings_wide, "ratings_wide")
     unrated = np.isnan(values).all(axis=0)
     if unrated.any():
         raise DataError(f"ratings_wide column {ratings_wide.columns[unrated.argmax()]!r} has no ratings; drop the rater.")

@@ -7,11 +7,11 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from .._checks import check_choice, check_confidence
+from .._checks import MAX_FACTORS, check_choice, check_confidence, check_count
+from ..errors import DataError
 from ..factor._factor_input import CORRELATIONS, correlation_input
 from .._results import Result
 from ..factor.efa import efa
-from ..errors import DataError
 from ..factor.rotation import rotate_array
 from .._bootstrap import BOOTSTRAP_INTERVALS, bootstrap_interval, check_n_boot, resampled_statistics
 
@@ -134,9 +134,7 @@ def omega(
     ch. 13-14; BCa's acceleration from the delete-one jackknife, which refits once per respondent). R:
     ``psych::omega(x, nfactors, poly = cor == "polychoric")``; intervals as ``boot::boot.ci(type = c("perc", "bca"))``.
     """
-    if not float(n_factors).is_integer() or n_factors < 1:
-        raise DataError(f"n_factors must be a whole number of at least 1; got {n_factors!r}.")
-    n_factors = int(n_factors)
+    n_factors = check_count(n_factors, name="n_factors", minimum=1, maximum=MAX_FACTORS)
     check_choice(cor, CORRELATIONS, name="cor")
     check_choice(ci, BOOTSTRAP_INTERVALS + (None,), name="ci")
     confidence = check_confidence(confidence)
