@@ -296,6 +296,8 @@ def check_nonnegative(value, *, name: str) -> float:
     if not number or not np.isfinite(value) or value < 0:
         raise DataError(f"{name} must be a finite number of at least 0; got {cut(repr(value), 40)}.")
     return float(value)
+
+
 def answered_rows(data, *, min_items: int = 2, min_obs: int = 3, name: str = "data") -> tuple[pd.DataFrame, int]:
     """:func:`as_item_frame` without the rows that answer none of the items, and how many rows were dropped.
 
