@@ -35,7 +35,7 @@ def _count_blocks(n_obs: int, n_boot: int, rng: np.random.Generator) -> Iterator
     always been). Beyond, each chunk draws its own int32 indices: NumPy's bounded int32 draws are the same stream
     as its int64 ones, whether drawn in one call or in chunks, so a seed still gives the same resamples.
     """
-    block = int(np.clip(_BLOCK_BYTES // n_obs, 1, n_boot))
+    block = _draws_per_block(n_obs, n_boot)
     chunk = int(np.clip(_COUNT_BYTES // (8 * n_obs), 1, _COUNT_CHUNK))
     draws = rng.integers(0, n_obs, size=(n_boot, n_obs), dtype=np.uint16) if n_obs <= 65535 else None
     for start in range(0, n_boot, block):
@@ -49,6 +49,11 @@ def _count_blocks(n_obs: int, n_boot: int, rng: np.random.Generator) -> Iterator
         yield counts
 
 
+def _draws_per_block(n_obs: int, n_boot: int) -> int:
+    """Resamples counted per block: their uint8 counts take at most _BLOCK_BYTES."""
+    return int(np.clip(_BLOCK_BYTES // n_obs, 1, n_boot))
+
+
 def _counts(draws: np.ndarray, n_obs: int) -> np.ndarray:
     """Row counts (b, n_obs) of b resamples given as drawn row indices (b, n_obs), with one ``bincount``."""
     size = len(draws)
@@ -60,6 +65,27 @@ def _row_slices(n_obs: int, n_columns: int) -> list[slice]:
     """Consecutive row blocks whose features (rows x n_columns floats) take at most _BLOCK_BYTES."""
     rows = max(1, _BLOCK_BYTES // (8 * n_columns))
     return [slice(start, min(start + rows, n_obs)) for start in range(0, n_obs, rows)]
+
+
+def column_means(values: np.ndarray) -> np.ndarray:
+    """NaN-skipping column means, summed over blocks of rows (``np.nanmean`` copies the whole array)."""
+    sums, counts = np.zeros(values.shape[1]), np.zeros(values.shape[1])
+    for rows in _row_slices(len(values), values.shape[1]):
+        block = values[rows]
+        sums += np.nansum(block, axis=0)
+        counts += (~np.isnan(block)).sum(axis=0)
+    return sums / counts
+
+
+def complete_covariance(values: np.ndarray) -> np.ndarray:
+    """Covariance matrix (divisor n - 1) of data without missing values, summed over blocks of rows: as
+    ``np.cov(values.T)`` without its centred copy of the data."""
+    means = column_means(values)
+    cross = np.zeros((values.shape[1], values.shape[1]))
+    for rows in _row_slices(len(values), values.shape[1]):
+        centred = values[rows] - means
+        cross += centred.T @ centred
+    return cross / (len(values) - 1)
 
 
 class _RowFeatures:
@@ -82,11 +108,13 @@ def bootstrap_alphas(values: np.ndarray, n_boot: int, rng: np.random.Generator) 
     pair is answered together by fewer than 2 rows gives NaN.
     """
     n_obs = len(values)
-    means = np.nanmean(values, axis=0)
+    means = column_means(values)
+    # a row block's features and its counts as floats (draws x rows) each take at most _BLOCK_BYTES
+    width = _draws_per_block(n_obs, n_boot)
     if np.isnan(values).any():
-        summarise, features = _pairwise_alphas, _pairwise_features(values, means)
+        summarise, features = _pairwise_alphas, _pairwise_features(values, means, width)
     else:
-        summarise, features = _complete_alphas, _complete_features(values, means)
+        summarise, features = _complete_alphas, _complete_features(values, means, width)
     alphas = [summarise(_weighted_sums(counts, features), n_obs, values.shape[1])
               for counts in _count_blocks(n_obs, n_boot, rng)]
     return np.concatenate(alphas)
@@ -110,13 +138,13 @@ def _block_sums(counts: np.ndarray, block) -> np.ndarray | float:
     return counts @ block
 
 
-def _complete_features(values: np.ndarray, means: np.ndarray) -> _RowFeatures:
+def _complete_features(values: np.ndarray, means: np.ndarray, width: int) -> _RowFeatures:
     """Columns y_1..y_k, Q = sum y_j^2, T^2 = (sum y_j)^2 of the rows (no missing answers), y = x - mean."""
     def make(rows: slice) -> tuple:
         y = values[rows] - means
         return (np.column_stack([y, np.einsum("ij,ij->i", y, y), y.sum(axis=1) ** 2]),)
 
-    return _RowFeatures(make, len(values), values.shape[1] + 2)
+    return _RowFeatures(make, len(values), max(width, values.shape[1] + 2))
 
 
 def _complete_alphas(sums: tuple, n_obs: int, k: int) -> np.ndarray:
@@ -129,7 +157,7 @@ def _complete_alphas(sums: tuple, n_obs: int, k: int) -> np.ndarray:
         return (1.0 - trace / total) * k / (k - 1)
 
 
-def _pairwise_features(values: np.ndarray, means: np.ndarray) -> _RowFeatures:
+def _pairwise_features(values: np.ndarray, means: np.ndarray, width: int) -> _RowFeatures:
     """Per block: features of the complete rows (others zero) and (positions, features) of the incomplete rows.
 
     Complete rows: 1, y_j (k), y_j y_l (j <= l); incomplete rows: m_j m_l, m_j m_l y_j, m_j m_l y_l, y_j y_l;
@@ -148,7 +176,7 @@ def _pairwise_features(values: np.ndarray, means: np.ndarray) -> _RowFeatures:
         own = np.hstack([both, both * y[where][:, first], both * y[where][:, second], products[where]])
         return shared, (where, own)
 
-    return _RowFeatures(make, len(values), 4 * len(first))
+    return _RowFeatures(make, len(values), max(width, 4 * len(first)))
 
 
 def _pairwise_alphas(sums: tuple, n_obs: int, k: int) -> np.ndarray:

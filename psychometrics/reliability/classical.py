@@ -27,7 +27,7 @@ from .._checks import (
 )
 from .._results import Result, TableResult
 from ..errors import DataError
-from ._bootstrap import bootstrap_alphas
+from ._bootstrap import bootstrap_alphas, complete_covariance
 
 __all__ = [
     "AlphaResult",
@@ -94,7 +94,8 @@ def _prepare_items(data, keys, missing: str = "pairwise") -> tuple[pd.DataFrame,
 
 def _covariance(frame: pd.DataFrame) -> np.ndarray:
     """Pairwise-complete covariance matrix (divisor n - 1), as R's ``cov(x, use = "pairwise")``."""
-    cov = frame.cov().to_numpy()
+    values = frame.to_numpy()
+    cov = frame.cov().to_numpy() if np.isnan(values).any() else complete_covariance(values)
     if np.isnan(cov).any():
         i, j = np.argwhere(np.isnan(cov))[0]
         raise DataError(
