@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr, ndtri
 
+from .._blas import cross_product, small_matrices
 from ._bvn import bvn_cdf, bvn_density
 from .._checks import as_item_frame
 from ._factor_input import smooth_correlation
@@ -73,7 +74,7 @@ def _pair_tables(codes: np.ndarray, n_categories: int, first: np.ndarray, second
     for start in range(0, n_obs, _TABLE_ROWS):
         block = codes[start:start + _TABLE_ROWS]
         one_hot = (block[:, :, None] == np.arange(k)).reshape(len(block), p * k).astype(np.float32)
-        counts += one_hot.T @ one_hot
+        counts += cross_product(one_hot)
     return counts.reshape(p, k, p, k)[first, :, second, :]
 
 
@@ -191,6 +192,7 @@ def _two_step(frame: pd.DataFrame, codes: np.ndarray, n_categories: int, global_
     )
 
 
+@small_matrices
 def polychoric(data, correct: float = 0) -> PolychoricResult:
     """Polychoric correlations of ordinal items, as ``psych::polychoric(x, correct = correct)`` (psych 2.2.9).
 
@@ -213,6 +215,7 @@ def polychoric(data, correct: float = 0) -> PolychoricResult:
     return _two_step(frame, codes, n_categories, bool(item_max.min() == item_max.max()), correct, False)
 
 
+@small_matrices
 def tetrachoric(data, correct: float = 0) -> PolychoricResult:
     """Tetrachoric correlations of dichotomous items, as ``psych::tetrachoric(x, correct = correct)``.
 

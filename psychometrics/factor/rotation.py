@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.multivariate.factor_rotation import _gpa_rotation as gpa
 
+from .._blas import small_matrices
 from .._checks import check_choice
 from .._results import Result
 from ..errors import ConvergenceError
@@ -154,6 +155,7 @@ def rotate_array(loadings: np.ndarray, rotation: str) -> tuple[np.ndarray, np.nd
     return _gpa_rotate(loadings, rotation)
 
 
+@small_matrices
 def rotate_loadings(loadings, rotation: str = "oblimin") -> RotationResult:
     """Rotate a factor loading matrix (items x factors) as ``psych::fa(..., rotate = rotation)`` does.
 

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._blas import small_matrices
 from .._checks import (
     as_item_frame,
     check_choice,
@@ -198,6 +199,7 @@ class AlphaResult(Result):
     reversed_items: tuple
 
 
+@small_matrices
 def cronbach_alpha(
     data,
     *,
