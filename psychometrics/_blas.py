@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import threading
 from typing import Callable, TypeVar
 
 import numpy as np
@@ -28,6 +29,7 @@ __all__ = ["THREADED_FLOPS", "cross_product", "small_matrices", "single_threaded
 
 THREADED_FLOPS = 1e9  # about 0.1 s on one core: from here on, thread start-up and synchronisation are negligible
 _STATE: dict = {"depth": 0, "outer": 1}
+_LOCK = threading.Lock()
 F = TypeVar("F", bound=Callable)
 
 
@@ -43,34 +45,44 @@ def _libraries() -> list:
 @contextlib.contextmanager
 def _limited(threads: int):
     """Every BLAS library on ``threads`` threads inside the block; the libraries already there are not touched."""
+    changed = _set_threads(threads)
+    try:
+        yield
+    finally:
+        _restore(changed)
+
+
+def _set_threads(threads: int) -> list:
+    """Set every BLAS library to ``threads``; returns (library, previous threads) of those changed."""
     libraries = _libraries()
-    before = [library.get_num_threads() for library in libraries]
-    changed = [(library, old) for library, old in zip(libraries, before) if old != threads]
+    changed = [(library, library.get_num_threads()) for library in libraries]
+    changed = [(library, old) for library, old in changed if old != threads]
     for library, _ in changed:
         library.set_num_threads(threads)
-    try:
-        yield before
-    finally:
-        for library, old in changed:
-            library.set_num_threads(old)
+    return changed
+
+
+def _restore(changed: list) -> None:
+    for library, old in changed:
+        library.set_num_threads(old)
 
 
 @contextlib.contextmanager
 def single_threaded():
-    """Run the block with one BLAS thread (restored on exit); nested blocks cost nothing."""
-    if _STATE["depth"]:
+    """Run the block with one BLAS thread. BLAS threads are per process: the first block entered (in any thread)
+    sets one thread and the last one left restores the setting; nested and concurrent blocks only count."""
+    with _LOCK:
+        if not _STATE["depth"]:
+            _STATE["outer"] = max([library.get_num_threads() for library in _libraries()], default=1)
+            _STATE["restore"] = _set_threads(1)
         _STATE["depth"] += 1
-        try:
-            yield
-        finally:
+    try:
+        yield
+    finally:
+        with _LOCK:
             _STATE["depth"] -= 1
-        return
-    with _limited(1) as before:
-        _STATE["outer"], _STATE["depth"] = max(before, default=1), 1
-        try:
-            yield
-        finally:
-            _STATE["depth"] = 0
+            if not _STATE["depth"]:
+                _restore(_STATE.pop("restore"))
 
 
 @contextlib.contextmanager
