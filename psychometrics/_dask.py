@@ -12,6 +12,8 @@ import contextlib
 
 from .errors import SpecError
 
+_CONNECT_TIMEOUT = "10s"
+
 
 def add_scheduler_argument(parser) -> None:
     parser.add_argument("--scheduler", metavar="ADDRESS",
@@ -30,7 +32,7 @@ def scheduler_client(address: str | None):
         raise SpecError("--scheduler needs dask.distributed: pip install 'psychometrics[dask]' "
                         "(or 'dask[distributed]').") from exc
     try:
-        client = Client(address, timeout="10s")
+        client = Client(address, timeout=_CONNECT_TIMEOUT)
     except (OSError, TimeoutError) as exc:
         raise SpecError(f"cannot reach the dask scheduler at {address!r} ({exc}); check the address "
                         "(tcp://host:port) and that the scheduler is running.") from exc
