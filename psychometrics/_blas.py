@@ -16,7 +16,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import threading
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 import numpy as np
 
@@ -25,7 +26,7 @@ try:
 except ImportError:  # pragma: no cover - depends on the environment
     ThreadpoolController = None
 
-__all__ = ["THREADED_FLOPS", "cross_product", "small_matrices", "single_threaded", "threads_for"]
+__all__ = ["THREADED_FLOPS", "cross_product", "single_threaded", "small_matrices", "threads_for"]
 
 THREADED_FLOPS = 1e9  # about 0.1 s on one core: from here on, thread start-up and synchronisation are negligible
 _STATE: dict = {"depth": 0, "outer": 1}

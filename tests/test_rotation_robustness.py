@@ -5,9 +5,9 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import load_reference
 
 import psychometrics as pm
-from conftest import load_reference
 
 REF = load_reference("rotation_slow.json")
 rotation = sys.modules["psychometrics.factor.rotation"]

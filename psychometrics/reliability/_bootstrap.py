@@ -17,7 +17,7 @@ Rows answering every item share W's and S_j's columns (1 + k + k(k+1)/2 columns)
 
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
