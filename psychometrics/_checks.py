@@ -138,8 +138,7 @@ def _check_items_vary(values: np.ndarray, columns: pd.Index, name: str) -> None:
     """Raise a DataError for the first column with no observed value or only one distinct value."""
     observed = ~np.isnan(values)
     empty = ~observed.any(axis=0)
-    lowest = np.where(observed, values, np.inf).min(axis=0)
-    highest = np.where(observed, values, -np.inf).max(axis=0)
+    lowest, highest = np.fmin.reduce(values, axis=0), np.fmax.reduce(values, axis=0)  # NaN-skipping, no copy
     bad = np.flatnonzero(empty | (lowest == highest))
     if not bad.size:
         return

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._blas import small_matrices
 from .._checks import (
     answered_rows,
     check_choice,
@@ -29,6 +30,7 @@ from .._checks import (
 )
 from .._results import Result, TableResult
 from ..errors import DataError
+from ._bootstrap import bootstrap_alphas, complete_covariance
 
 __all__ = [
     "AlphaResult",
@@ -50,7 +52,6 @@ _MISSING = ("pairwise", "listwise")
 # psych::splitHalf enumerates every split while there are at most this many (16 items: 6435 splits).
 _MAX_ENUMERATED_SPLITS = 10_000
 MAX_BOOT = 100_000  # bootstrap resamples: the spec schema has the same bound
-_COUNT_CHUNK = 64  # bootstrap resamples counted per bincount (see _bootstrap_counts)
 
 
 # --------------------------------------------------------------------------------------------------- helpers
@@ -108,7 +109,8 @@ def _answered_items(data, missing: str = "pairwise") -> tuple[pd.DataFrame, int]
 
 def _covariance(frame: pd.DataFrame) -> np.ndarray:
     """Pairwise-complete covariance matrix (divisor n - 1), as R's ``cov(x, use = "pairwise")``."""
-    cov = frame.cov().to_numpy()
+    values = frame.to_numpy()
+    cov = frame.cov().to_numpy() if np.isnan(values).any() else complete_covariance(values)
     if np.isnan(cov).any():
         i, j = np.argwhere(np.isnan(cov))[0]
         raise DataError(
@@ -175,54 +177,11 @@ def _feldt_ci(alpha: float, n_obs: int, n_items: int, confidence: float) -> tupl
     return float(low), float(high)
 
 
-def _bootstrap_counts(n_obs: int, n_boot: int, rng: np.random.Generator) -> np.ndarray:
-    """How often each respondent is drawn in each of ``n_boot`` resamples with replacement, (n_boot, n_obs).
-
-    All draws come from one ``rng.integers`` call (the same draws, hence the same counts, for a seed as before the
-    chunking); they are counted _COUNT_CHUNK resamples per ``bincount``, whose output then fits in cache: one
-    bincount over every draw was twice as slow (33 -> 13 ms for 1000 x 2800). The loop is over chunks of draws.
-    """
-    dtype = np.uint16 if n_obs <= np.iinfo(np.uint16).max else np.int64
-    draws = rng.integers(0, n_obs, size=(n_boot, n_obs), dtype=dtype)
-    counts = np.empty((n_boot, n_obs))
-    offsets = np.arange(_COUNT_CHUNK, dtype=np.int64)[:, None] * n_obs
-    for start in range(0, n_boot, _COUNT_CHUNK):
-        chunk = draws[start:start + _COUNT_CHUNK]
-        size = len(chunk)
-        flat = (chunk + offsets[:size]).ravel()
-        counts[start:start + size] = np.bincount(flat, minlength=size * n_obs).reshape(size, n_obs)
-    return counts
-
-
-def _bootstrap_pairwise_covariances(values: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
-    """Pairwise-complete covariance matrices of ``n_boot`` bootstrap resamples, shape (n_boot, k, k).
-
-    A resample is a vector w of row counts; for each item pair (j <= k) the weighted sums over the rows where both
-    are observed (m_j m_k) give every draw at once with one matrix product (no loop over draws):
-    cov_jk = (S_jk - S_j S_k / W) / (W - 1), W = sum w m_j m_k, S_j = sum w m_j m_k x_j, S_jk = sum w x_j x_k.
-    """
-    n_obs, k = values.shape
-    rows, cols = np.triu_indices(k)
-    observed = ~np.isnan(values)
-    x = np.where(observed, values, 0.0)
-    both = (observed[:, rows] & observed[:, cols]).astype(float)
-    features = np.hstack([both, both * x[:, rows], both * x[:, cols], x[:, rows] * x[:, cols]])
-    sums = _bootstrap_counts(n_obs, n_boot, rng) @ features
-    weight, sum_first, sum_second, sum_products = np.split(sums, 4, axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        upper = (sum_products - sum_first * sum_second / weight) / (weight - 1)
-    covs = np.empty((n_boot, k, k))
-    covs[:, rows, cols] = upper
-    covs[:, cols, rows] = upper
-    return covs
-
-
 def _bootstrap_ci(values: np.ndarray, confidence: float, n_boot: int, seed) -> tuple[float, float]:
     """Percentile interval of alpha over bootstrap resamples of the respondents (psych::alpha(n.iter=...))."""
     if not float(n_boot).is_integer() or n_boot < 2:
         raise DataError(f"n_boot must be a whole number of at least 2; got {n_boot!r}.")
-    covs = _bootstrap_pairwise_covariances(values, int(n_boot), np.random.default_rng(seed))
-    alphas = _raw_alpha(covs)
+    alphas = bootstrap_alphas(values, int(n_boot), np.random.default_rng(seed))
     alphas = alphas[np.isfinite(alphas)]
     tail = (1 - confidence) / 2
     low, high = np.quantile(alphas, [tail, 1 - tail])
@@ -260,6 +219,7 @@ class AlphaResult(Result):
     n_dropped: int
 
 
+@small_matrices
 def cronbach_alpha(
     data,
     *,
