@@ -11,6 +11,7 @@ import functools
 
 import numpy as np
 
+from ._model import vech_indices
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,3 +37,26 @@ class SampleStats:
     @functools.cached_property
     def log_det_cov(self) -> float:
         return float(np.linalg.slogdet(self.cov)[1])
+
+    def nacov(self, meanstructure: bool) -> np.ndarray:
+        """The ADF asymptotic covariance of sqrt(N) (means, vech(S)) (lavaan's lav_samplestats_Gamma, divisor N):
+        the covariance of the casewise scores :func:`moment_scores` (the per-case matrix cluster-robust and
+        weighted versions would aggregate or weight)."""
+        key = f"_nacov_{meanstructure}"
+        if key not in self.__dict__:
+            self.__dict__[key] = nacov_from_scores(moment_scores(self.data, meanstructure))
+        return self.__dict__[key]
+
+
+def moment_scores(values: np.ndarray, meanstructure: bool) -> np.ndarray:
+    """Per case: ``y_i - ybar`` (with a mean structure) and ``vech((y_i - ybar)(y_i - ybar)')``."""
+    centred = values - values.mean(axis=0)
+    rows, cols = vech_indices(values.shape[1])
+    products = centred[:, rows] * centred[:, cols]
+    return np.hstack([centred, products]) if meanstructure else products
+
+
+def nacov_from_scores(scores: np.ndarray) -> np.ndarray:
+    """``sum_i (z_i - zbar)(z_i - zbar)' / N`` of per-case scores ``z_i`` (rows)."""
+    centred = scores - scores.mean(axis=0)
+    return centred.T @ centred / len(scores)
