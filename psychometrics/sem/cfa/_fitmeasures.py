@@ -113,18 +113,18 @@ def ifi(x2, df, x2_null, df_null) -> float:
 
 def rmsea(x2: float, df: float, n: float, groups: int, c_hat: float = 1.0) -> float:
     """lavaan's lav_fit_rmsea; with ``c_hat`` the robust RMSEA."""
-    if _any_nan(x2, df, c_hat):
+    if _any_nan(x2, df):
         return np.nan
     if df <= 0:
         return 0.0
-    return float(np.sqrt(max(x2 / n / df - c_hat / n, 0.0)) * np.sqrt(groups))
+    return float(np.sqrt(max(x2 / n / df - c_hat / n, 0.0)) * np.sqrt(groups)) if np.isfinite(c_hat) else np.nan
 
 
 def rmsea_ci(x2: float, df: float, n: float, groups: int, c_hat: float = 1.0,
              level: float = RMSEA_CI_LEVEL) -> tuple[float, float]:
     """lavaan's lav_fit_rmsea_ci: roots lambda of pchisq(X2, df, ncp = lambda) = (1 + level)/2 and (1 - level)/2,
     as ``sqrt(c lambda / (N df)) sqrt(G)``."""
-    if _any_nan(x2, df, n, c_hat) or not np.isfinite(x2):
+    if _any_nan(x2, df, n) or not np.isfinite(x2):
         return np.nan, np.nan
     upper_p, lower_p = 1 - (1 - level) / 2, (1 - level) / 2
     scale = lambda lam: np.sqrt(c_hat * lam / (n * df)) * np.sqrt(groups)  # noqa: E731 - one-line conversion

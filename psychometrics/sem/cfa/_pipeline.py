@@ -28,11 +28,11 @@ from . import _estimation
 from ._data import Prepared, _plain_label
 from ._estimation import MLDiscrepancy, Problem
 from ._fiml import FIMLDiscrepancy, FIMLProblem
-from ._fitmeasures import fit_measures, robust_inputs
+from ._fitmeasures import ecvi, fit_measures, robust_inputs
 from ._model import LisrelModel
 from ._options import EstimatorOptions
 from ._partable import LISREL_MATRICES, parameter_names, partable_columns
-from ._residuals import residual_measures
+from ._residuals import gfi_measures, residual_measures
 from ._result import ESTIMATE_COLUMNS, CFAResult
 from ._robust import baseline_tests, fiml_corrected, model_tests, standard_errors
 from ._samplestats import SampleStats
@@ -194,7 +194,7 @@ def _warn_improper(problem, x, groups, latent) -> None:
             )
 
 
-def _fit_measures(problem, x, options: EstimatorOptions, cov, tests, baseline) -> dict[str, float]:
+def _fit_measures(problem, x, options: EstimatorOptions, tests, baseline) -> dict[str, float]:
     """Assemble fitMeasures() from the records and the problem's likelihood and residuals."""
     groups, npar = len(problem.stats), problem.model.n_free
     n_rmsea = problem.n_total if options.likelihood else problem.n_total - groups  # lav_utils_get_ntotal
@@ -204,23 +204,31 @@ def _fit_measures(problem, x, options: EstimatorOptions, cov, tests, baseline) -
         robust = fiml_corrected(problem, x, standard.df, baseline[0].df, scaled=options.scaled)
     elif options.test in ("satorra.bentler", "yuan.bentler.mplus", "scaled.shifted") and not options.categorical:
         robust = robust_inputs(tests[1], baseline[1])
+    other = gfi_measures(problem, x, options.categorical, standard.df)
+    if options.categorical:  # lavaan's WRMR uses the first group's number of moments
+        other["wrmr"] = float(np.sqrt(standard.statistic / len(problem.stats[0].moments)))
+    else:
+        other["ecvi"] = ecvi(standard.statistic, npar, n_rmsea)
     return fit_measures(
         npar=npar, fmin=standard.statistic / (2 * problem.n_total), n_rmsea=n_rmsea, groups=groups, tests=tests,
-        baseline=baseline, robust=robust, logl=_logl_measures(problem, x, options, cov, tests),
-        residual_measures=residual_measures(problem, x, options),
+        baseline=baseline, robust=robust, logl=_logl_measures(problem, x, options, tests),
+        residual_measures=residual_measures(problem, x, options), other=other,
         robust_keys=options.scaled or options.fiml,
     )
 
 
-def _logl_measures(problem, x, options: EstimatorOptions, cov, tests) -> dict[str, float]:
+def _logl_measures(problem, x, options: EstimatorOptions, tests) -> dict[str, float]:
     n, npar = problem.n_total, problem.model.n_free
     if not options.likelihood:
         return {"logl": np.nan, "unrestricted_logl": np.nan, "aic": np.nan, "bic": np.nan, "ntotal": n,
                 "bic2": np.nan}
     logl, unrestricted = problem.logliks(x)
-    return {"logl": logl, "unrestricted_logl": unrestricted, "aic": -2 * logl + 2 * npar,
-            "bic": float(-2 * logl + npar * np.log(n)), "ntotal": n,
-            "bic2": float(-2 * logl + npar * np.log((n + 2) / 24))}
+    out = {"logl": logl, "unrestricted_logl": unrestricted, "aic": -2 * logl + 2 * npar,
+           "bic": float(-2 * logl + npar * np.log(n)), "ntotal": n,
+           "bic2": float(-2 * logl + npar * np.log((n + 2) / 24))}
+    if options.test == "yuan.bentler.mplus" and np.isfinite(tests[1].scaling_factor_h1):
+        out.update(scaling_factor_h1=tests[1].scaling_factor_h1, scaling_factor_h0=tests[1].scaling_factor_h0)
+    return out
 
 
 def fit(prepared: Prepared, options: EstimatorOptions, *, group_equal=(), group_partial=(), std_lv=False,
@@ -260,7 +268,7 @@ def fit(prepared: Prepared, options: EstimatorOptions, *, group_equal=(), group_
     baseline = baseline_tests(problem, options)
     by_group = problem.chisq_factors * problem.group_values(solution.x)
     return CFAResult(
-        fit_measures=_fit_measures(problem, solution.x, options, cov, tests, baseline),
+        fit_measures=_fit_measures(problem, solution.x, options, tests, baseline),
         estimates=estimates_view(table, groups),
         converged=solution.converged,
         iterations=solution.iterations,

@@ -240,9 +240,15 @@ def model_tests(problem, x: np.ndarray, options: EstimatorOptions, cov: Covarian
     if not options.scaled:
         return [standard]
     if options.test == "yuan.bentler.mplus":
-        h1_traces = _h1_traces(problem)
-        trace = sum(h1 - w * np.sum(b * cov.e_inv.T) for w, b, h1 in zip(problem.weights, cov.b0, h1_traces))
-        return [standard, scaled_test(options.test, standard, trace)]
+        h1 = sum(_h1_traces(problem))
+        h0 = sum(w * np.sum(b * cov.e_inv.T) for w, b in zip(problem.weights, cov.b0))
+        record = scaled_test(options.test, standard, h1 - h0)
+        if standard.df <= 0:
+            return [standard, record]
+        n_moments = len(problem.stats) * problem.model.n_moments
+        n_rows_free = int(np.sum(problem.model.columns["x"] >= 0))  # lavaan's nx.free: equal parameters counted apart
+        return [standard, dataclasses.replace(record, scaling_factor_h1=h1 / n_moments,
+                                              scaling_factor_h0=h0 / n_rows_free)]
     traces = ugamma_traces(problem.weight_blocks(x), problem.deltas(x), problem.gammas(), problem.fractions,
                            cov.e_inv)
     return [standard, scaled_test(options.test, standard, *traces)]

@@ -30,8 +30,9 @@ def chisq_pvalue(x2: float, df: float) -> float:
 @dataclasses.dataclass(frozen=True)
 class TestStatistic:
     """One test statistic of a fit: ``test`` (lavaan's name), ``statistic``, ``df``, ``scaling_factor`` (NaN for
-    the standard test), ``shift`` (scaled.shifted only), ``trace`` (tr(U Gamma)), and ``standard``, the unscaled
-    statistic it was computed from."""
+    the standard test), ``shift`` (scaled.shifted only), ``trace`` (tr(U Gamma)), ``standard``, the unscaled
+    statistic it was computed from, and for yuan.bentler.mplus the mean traces of its unrestricted (h1) and model
+    (h0) parts (lavaan's scaling.factor.h1/h0)."""
 
     __test__ = False  # not a pytest test class
 
@@ -42,6 +43,8 @@ class TestStatistic:
     shift: float = np.nan
     trace: float = np.nan
     standard: float = np.nan
+    scaling_factor_h1: float = np.nan
+    scaling_factor_h0: float = np.nan
 
     @property
     def pvalue(self) -> float:
@@ -60,8 +63,8 @@ def standard_test(chisq: float, df: float) -> TestStatistic:
 def scaled_test(test: str, standard: TestStatistic, trace: float, trace2: float = np.nan) -> TestStatistic:
     """The scaled record of ``test`` from the standard one and tr(U Gamma), tr((U Gamma)^2)."""
     chisq, df = standard.statistic, standard.df
-    if df <= 0:
-        return TestStatistic(test, chisq, df, np.nan, np.nan, trace, chisq)
+    if df <= 0:  # lavaan returns the standard statistic without a trace
+        return TestStatistic(test, chisq, df, np.nan, np.nan, np.nan, chisq)
     if test in ("satorra.bentler", "yuan.bentler.mplus"):
         c = trace / df
         c = c if c >= 0 else np.nan
