@@ -77,12 +77,11 @@ def check_estimates(result, case: dict) -> None:
         np.testing.assert_allclose(table[column], table[column + "_ref"], atol=1e-4, err_msg=column)
 
 
-CATEGORICAL_ROBUST_PENDING = {"small_wlsmv"}  # lavaan's catML-based robust indices are not implemented yet
-IMPLEMENTED = ["hs_ml", "hs_mlr", "hs_school_ml", "hs_school_mlr", "hs_ml_level90", "hs_saturated_mlr", "ac_fiml_mlr",
-               "small_wlsmv"]
+# lavaan's catML-based robust indices of ordered items are not implemented yet
+CATEGORICAL_ROBUST_PENDING = {"ac_wlsmv", "ac_ulsmv", "ac_gender_wlsmv", "small_wlsmv"}
 
 
-@pytest.mark.parametrize("name", IMPLEMENTED)
+@pytest.mark.parametrize("name", list(REF["cases"]))
 def test_fit_measures_and_estimates_match_lavaan(data, name):
     case = REF["cases"][name]
     fit = _fit(name, data)
@@ -100,6 +99,21 @@ def test_saturated_mlr_has_a_zero_scaled_statistic(data):
     assert fit.fit_measures["chisq_scaled"] == pytest.approx(0, abs=1e-8)
     assert fit.fit_measures["rmsea_robust"] == 0
     assert np.isnan(fit.fit_measures["cfi_robust"])
+
+
+@pytest.mark.parametrize("name", [n for n in REF["cases"] if n.startswith(("hs_", "ac_")) and n.count("_") == 1])
+def test_estimator_options_are_lavaans(name):
+    # lavInspect(fit, "options"): the discrepancy, SE and test each estimator name stands for
+    from psychometrics.sem.cfa._options import resolve_estimator
+
+    expected = REF["cases"][name]["options"]
+    options = resolve_estimator(name.split("_")[1].upper(), categorical=name.startswith("ac_"))
+    assert (options.discrepancy, options.se, options.test) == (expected["estimator"], expected["se"], expected["test"])
+
+
+def test_least_squares_fits_refuse_modification_indices(data):
+    with pytest.raises(pm.ModelError, match="ML estimator"):
+        pm.cfa(MODELS["hs"], data["hs"], estimator="ULS").modification_indices()
 
 
 def test_confidence_level_is_checked(data):

@@ -252,7 +252,7 @@ class Problem:
 
     def gammas(self) -> list[np.ndarray]:
         """Each group's ADF NACOV of its moments (needs the raw data)."""
-        return [s.nacov(self.model.meanstructure) for s in self.stats]
+        return [s.adf_nacov(self.model.meanstructure) for s in self.stats]
 
     def baseline_chisq(self) -> tuple[float, int]:
         """Independence model: N_g (sum log s_ii - log|S|) per group, the exogenous covariates' block kept at its

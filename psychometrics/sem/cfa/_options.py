@@ -48,8 +48,8 @@ _OPTION_SETS = {
     "ULSMV": ("ULS", "robust.sem", "scaled.shifted", "expected"),
     "WLSMV": ("DWLS", "robust.sem", "scaled.shifted", "expected"),
 }
-CONTINUOUS_ESTIMATORS = ("ML", "MLR")
-ORDINAL_ESTIMATORS = ("WLSMV",)
+CONTINUOUS_ESTIMATORS = ("ML", "MLM", "MLMV", "MLR", "ULS", "DWLS", "WLS")
+ORDINAL_ESTIMATORS = ("WLSMV", "ULSMV", "DWLS", "WLS")
 FIML_ESTIMATORS = ("ML", "MLR")
 
 

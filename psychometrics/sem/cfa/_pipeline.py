@@ -35,7 +35,7 @@ from ._partable import LISREL_MATRICES, parameter_names, partable_columns
 from ._residuals import gfi_measures, residual_measures
 from ._result import ESTIMATE_COLUMNS, CFAResult
 from ._robust import baseline_tests, fiml_corrected, model_tests, standard_errors
-from ._samplestats import SampleStats
+from ._samplestats import MomentStats, SampleStats
 from ._standardize import standardize
 from ._start import group_starts
 from ._wls import CategoricalModel, WLSProblem, weight_matrix
@@ -82,6 +82,9 @@ def make_problem(prepared: Prepared, table: dict, options: EstimatorOptions):
         return WLSProblem(model, stats, tuple(weight_matrix(s.nacov, options.discrepancy) for s in stats))
     if options.fiml:
         return FIMLProblem(lisrel, stats, FIMLDiscrepancy())
+    if options.discrepancy != "ML":
+        moments = tuple(MomentStats.from_sample(s, prepared.meanstructure) for s in stats)
+        return WLSProblem(lisrel, moments, tuple(weight_matrix(s.nacov, options.discrepancy) for s in moments))
     return Problem(lisrel, stats, MLDiscrepancy())
 
 
@@ -237,7 +240,7 @@ def fit(prepared: Prepared, options: EstimatorOptions, *, group_equal=(), group_
     variables, groups, stats = prepared.variables, prepared.groups, prepared.stats
     if len(groups) == 1 and group_equal:
         raise ModelError("group_equal needs a multi-group model: pass group=... (a column with two or more groups)")
-    if (options.se == "robust.huber.white" or options.fiml or options.se == "robust.sem") and variables.ov_x:
+    if (options.se != "standard" or options.fiml or options.discrepancy != "ML") and variables.ov_x:
         raise ModelError(f"estimator={options.name!r} / missing='fiml' with exogenous observed covariates "
                          f"{list(variables.ov_x)} is not supported; model them as indicators or use estimator='ML'")
     table = partable_columns(

@@ -141,6 +141,9 @@ class CFAResult(Result):
         """lavaan's modindices(): score tests for every fixed or absent parameter (mi, epc, sepc_lv, sepc_all)."""
         if self._options.get("ordered"):
             raise ModelError(f"modification indices are not available for ordered items ({self.estimator} fits)")
+        if not self._options["estimator"].likelihood:
+            raise ModelError(f"modification indices need an ML estimator (ML, MLM, MLMV, MLR); this fit used "
+                             f"{self.estimator}")
         table = modification_indices(self)
         if minimum > 0:
             table = table[table["mi"] > minimum]

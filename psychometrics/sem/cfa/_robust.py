@@ -228,15 +228,15 @@ def standard_errors(problem, x: np.ndarray, options: EstimatorOptions) -> Covari
     return Covariance(divisor * unit, e_inv / divisor, e_inv)
 
 
-def _standard_record(problem, x: np.ndarray) -> TestStatistic:
+def _standard_record(problem, x: np.ndarray, options: EstimatorOptions) -> TestStatistic:
     chisq = float(problem.chisq_factors @ problem.group_values(x))
     df = len(problem.stats) * problem.model.n_data_moments - problem.model.n_free
-    return standard_test(chisq, df)
+    return standard_test(chisq, df, options.discrepancy != "ULS")
 
 
 def model_tests(problem, x: np.ndarray, options: EstimatorOptions, cov: Covariance) -> list[TestStatistic]:
     """The standard test record and, for a scaled test, its scaled record (see ``_tests``)."""
-    standard = _standard_record(problem, x)
+    standard = _standard_record(problem, x, options)
     if not options.scaled:
         return [standard]
     if options.test == "yuan.bentler.mplus":
@@ -268,7 +268,7 @@ def baseline_tests(problem, options: EstimatorOptions) -> list[TestStatistic]:
         chisq, df = problem.baseline_chisq()
     else:
         chisq, df, deltas, weights = problem.baseline_parts()
-    standard = standard_test(chisq, df)
+    standard = standard_test(chisq, df, options.discrepancy != "ULS")
     if not options.scaled:
         return [standard]
     if options.test == "yuan.bentler.mplus":

@@ -38,7 +38,7 @@ class SampleStats:
     def log_det_cov(self) -> float:
         return float(np.linalg.slogdet(self.cov)[1])
 
-    def nacov(self, meanstructure: bool) -> np.ndarray:
+    def adf_nacov(self, meanstructure: bool) -> np.ndarray:
         """The ADF asymptotic covariance of sqrt(N) (means, vech(S)) (lavaan's lav_samplestats_Gamma, divisor N):
         the covariance of the casewise scores :func:`moment_scores` (the per-case matrix cluster-robust and
         weighted versions would aggregate or weight)."""
@@ -60,3 +60,25 @@ def nacov_from_scores(scores: np.ndarray) -> np.ndarray:
     """``sum_i (z_i - zbar)(z_i - zbar)' / N`` of per-case scores ``z_i`` (rows)."""
     centred = scores - scores.mean(axis=0)
     return centred.T @ centred / len(scores)
+
+
+@dataclasses.dataclass(frozen=True)
+class MomentStats:
+    """A group's sample moments in lavaan's WLS.obs order (means with a mean structure, then vech(S)) with their
+    ADF NACOV: what the least-squares estimators (ULS, DWLS, WLS) fit on continuous data. ``cov`` is the unbiased
+    covariance (divisor N - 1): lavaan rescales it to divisor N for ML only."""
+
+    cov: np.ndarray
+    mean: np.ndarray
+    n_obs: int
+    moments: np.ndarray
+    nacov: np.ndarray
+
+    @classmethod
+    def from_sample(cls, stats: SampleStats, meanstructure: bool) -> "MomentStats":
+        cov = stats.cov * stats.n_obs / (stats.n_obs - 1)
+        rows, cols = vech_indices(len(cov))
+        moments = cov[rows, cols]
+        if meanstructure:
+            moments = np.concatenate([stats.mean, moments])
+        return cls(cov, stats.mean, stats.n_obs, moments, stats.adf_nacov(meanstructure))

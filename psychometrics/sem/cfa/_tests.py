@@ -46,9 +46,12 @@ class TestStatistic:
     scaling_factor_h1: float = np.nan
     scaling_factor_h0: float = np.nan
 
+    has_pvalue: bool = True
+
     @property
     def pvalue(self) -> float:
-        return chisq_pvalue(self.statistic, self.df)
+        """Upper chi-square tail; NaN for ULS's standard test (lavaan: no reference distribution)."""
+        return chisq_pvalue(self.statistic, self.df) if self.has_pvalue else np.nan
 
     @property
     def c_hat(self) -> float:
@@ -56,8 +59,9 @@ class TestStatistic:
         return self.scaling_factor if np.isfinite(self.scaling_factor) else 1.0
 
 
-def standard_test(chisq: float, df: float) -> TestStatistic:
-    return TestStatistic("standard", max(float(chisq), 0.0), df, standard=max(float(chisq), 0.0))
+def standard_test(chisq: float, df: float, has_pvalue: bool = True) -> TestStatistic:
+    chisq = max(float(chisq), 0.0)
+    return TestStatistic("standard", chisq, df, standard=chisq, has_pvalue=has_pvalue)
 
 
 def scaled_test(test: str, standard: TestStatistic, trace: float, trace2: float = np.nan) -> TestStatistic:
