@@ -60,6 +60,9 @@ for (est in c("WLSMV", "ULSMV", "DWLS", "WLS")) {
 cases$ac_gender_wlsmv <- describe(
   cfa(AC.model, data = AC, ordered = ITEMS, group = "gender", group.equal = c("thresholds", "loadings")),
   "cfa(AC.model, data = bfi (complete cases), ordered = ITEMS, group = 'gender', group.equal = c('thresholds', 'loadings'))")
+cases$ac_gender_loadings_wlsmv <- describe(
+  cfa(AC.model, data = AC, ordered = ITEMS, group = "gender", group.equal = "loadings"),
+  "cfa(AC.model, data = bfi (complete cases), ordered = ITEMS, group = 'gender', group.equal = 'loadings')")
 cases$small_wlsmv <- describe(cfa(AC.model, data = SMALL, ordered = ITEMS),
                               "cfa(AC.model, data = the first 200 complete cases of bfi, ordered = ITEMS)")
 

@@ -237,9 +237,10 @@ def fit_measures(
         args = (scaled.statistic, scaled.df, base_scaled.statistic, base_scaled.df)
         out.update(cfi_scaled=cfi(*args), tli_scaled=tli(*args))
     r = robust
-    if r is not None:
-        args = (r["xx3"], r["df3"], r["xx3_null"], r["df3_null"], r["c_hat"], r["c_hat_null"])
-        out.update(cfi_robust=cfi(*args), tli_robust=tli(*args))
+    if r is not None:  # ordered items: the CFI/TLI use the model's degrees of freedom (lav_fit_cfi_lavobject)
+        robust_args = (r["xx3"], r.get("cfi_df", r["df3"]), r["xx3_null"], r.get("cfi_df_null", r["df3_null"]),
+                       r["c_hat"], r["c_hat_null"])
+        out.update(cfi_robust=cfi(*robust_args), tli_robust=tli(*robust_args))
     elif robust_keys:
         out.update(cfi_robust=np.nan, tli_robust=np.nan)
     out.update(nnfi=tli(x2, df, x2b, dfb), rfi=rfi(x2, df, x2b, dfb), nfi=nfi(x2, df, x2b, dfb),
@@ -249,8 +250,7 @@ def fit_measures(
         out.update(nnfi_scaled=tli(*args), rfi_scaled=rfi(*args), nfi_scaled=nfi(*args), pnfi_scaled=pnfi(*args),
                    ifi_scaled=ifi(*args), rni_scaled=rni(*args))
     if r is not None:
-        args = (r["xx3"], r["df3"], r["xx3_null"], r["df3_null"], r["c_hat"], r["c_hat_null"])
-        out.update(nnfi_robust=tli(*args), rni_robust=rni(*args))
+        out.update(nnfi_robust=tli(*robust_args), rni_robust=rni(*robust_args))
     elif robust_keys:
         out.update(nnfi_robust=np.nan, rni_robust=np.nan)
     out.update(logl or {})

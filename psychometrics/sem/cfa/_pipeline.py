@@ -38,7 +38,7 @@ from ._robust import baseline_tests, fiml_corrected, model_tests, standard_error
 from ._samplestats import MomentStats, SampleStats
 from ._standardize import standardize
 from ._start import group_starts
-from ._wls import CategoricalModel, WLSProblem, weight_matrix
+from ._wls import CategoricalModel, WLSProblem, categorical_robust_inputs, weight_matrix
 
 try:  # threadpoolctl is installed with scikit-learn (a pingouin dependency); without it BLAS keeps its threads
     from threadpoolctl import ThreadpoolController
@@ -197,7 +197,7 @@ def _warn_improper(problem, x, groups, latent) -> None:
             )
 
 
-def _fit_measures(problem, x, options: EstimatorOptions, tests, baseline) -> dict[str, float]:
+def _fit_measures(problem, x, options: EstimatorOptions, cov, tests, baseline) -> dict[str, float]:
     """Assemble fitMeasures() from the records and the problem's likelihood and residuals."""
     groups, npar = len(problem.stats), problem.model.n_free
     n_rmsea = problem.n_total if options.likelihood else problem.n_total - groups  # lav_utils_get_ntotal
@@ -205,8 +205,9 @@ def _fit_measures(problem, x, options: EstimatorOptions, tests, baseline) -> dic
     robust = None
     if options.fiml and standard.df > 0:
         robust = fiml_corrected(problem, x, standard.df, baseline[0].df, scaled=options.scaled)
-    elif options.test in ("satorra.bentler", "yuan.bentler.mplus", "scaled.shifted") and not options.categorical:
-        robust = robust_inputs(tests[1], baseline[1])
+    elif options.test in ("satorra.bentler", "yuan.bentler.mplus", "scaled.shifted"):
+        robust = (categorical_robust_inputs(problem, x, cov.e_inv, standard.df, baseline[0].df) if options.categorical
+                  else robust_inputs(tests[1], baseline[1]))
     other = gfi_measures(problem, x, options.categorical, standard.df)
     if options.categorical:  # lavaan's WRMR uses the first group's number of moments
         other["wrmr"] = float(np.sqrt(standard.statistic / len(problem.stats[0].moments)))
@@ -271,7 +272,7 @@ def fit(prepared: Prepared, options: EstimatorOptions, *, group_equal=(), group_
     baseline = baseline_tests(problem, options)
     by_group = problem.chisq_factors * problem.group_values(solution.x)
     return CFAResult(
-        fit_measures=_fit_measures(problem, solution.x, options, tests, baseline),
+        fit_measures=_fit_measures(problem, solution.x, options, cov, tests, baseline),
         estimates=estimates_view(table, groups),
         converged=solution.converged,
         iterations=solution.iterations,

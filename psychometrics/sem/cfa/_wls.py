@@ -275,3 +275,60 @@ def satorra_2000(free: tuple, restricted: tuple) -> tuple[float, int, float]:
     scale = np.sqrt(m / trace2)
     statistic = float(scale * (chisq0 - chisq1) + m - scale * trace)
     return statistic, m, float(st.chi2.sf(statistic, m))
+
+
+def _correlation_information(sigma: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Expected unit ML information of the correlations below the diagonal at ``sigma``: D'(W kron W)D / 2 on
+    their vech positions (lavaan's h1 information with correlation = TRUE)."""
+    w = np.linalg.inv(sigma)
+    return w[np.ix_(rows, rows)] * w[np.ix_(cols, cols)] + w[np.ix_(rows, cols)] * w[np.ix_(cols, rows)]
+
+
+def categorical_robust_inputs(problem: WLSProblem, x: np.ndarray, e_inv: np.ndarray, df: float,
+                              base_df: float) -> dict | None:
+    """The robust CFI/TLI/RMSEA inputs of ordered items (lavaan 0.6-14's lav_fit_catml_dwls; Savalei 2021).
+
+    The DWLS solution is read as an ML model of the polychoric correlations ("catML", not refitted): ``XX3 =
+    sum_g N_g F_ML(R_g, P_g)`` with ``P_g`` the implied correlations, on ``df3`` = correlations - free parameters
+    other than thresholds and intercepts; ``c3 = tr(WiU' V WiU Gamma) / df3`` with ``WiU = I - Delta E^-1 Delta'
+    W`` (correlation rows, ``W = bdiag(f_g W_g)`` the DWLS weights, ``E`` the DWLS information), ``V = bdiag(f_g
+    V_g)`` the ML information of the correlations at ``P_g`` and ``Gamma = bdiag(Gamma_g / f_g)``; the baseline
+    ``XX3_0 = -sum_g N_g log|R_g|`` on ``G p(p-1)/2`` degrees of freedom with ``c3_0 = tr(Gamma) / df3_0``.
+    None (lavaan: NA) when a polychoric matrix is not positive definite or thresholds or intercepts are
+    constrained (lavaan's catML refit then fails)."""
+    model, columns = problem.model, problem.model.columns
+    removed = np.isin(columns["op"], ["|", "~1"])
+    x_index = columns["x"]
+    if np.isin(x_index[removed & (x_index >= 0)], x_index[~removed]).any() or _shared(x_index[removed]):
+        return None
+    if any(np.linalg.eigvalsh(s.correlation).min() < np.sqrt(np.finfo(float).eps) for s in problem.stats):
+        return None
+    rows, cols = model.pair_rows, model.pair_cols
+    p, n_groups = model.p, len(problem.stats)
+    xx3 = xx3_null = 0.0
+    w_blocks, v_blocks, gammas, deltas = [], [], [], []
+    for g, (f, s, w) in enumerate(zip(problem.fractions, problem.stats, problem.w)):
+        n_th = len(s.thresholds)
+        implied = np.eye(p)
+        implied[rows, cols] = implied[cols, rows] = model.moments(x, g)[n_th:]
+        xx3 += s.n_obs * (np.linalg.slogdet(implied)[1] + np.sum(s.correlation * np.linalg.inv(implied))
+                          - np.linalg.slogdet(s.correlation)[1] - p)
+        xx3_null -= s.n_obs * np.linalg.slogdet(s.correlation)[1]
+        w_cor = w[n_th:] if w.ndim == 1 else w[n_th:, n_th:]
+        w_blocks.append(f * (np.diag(w_cor) if w_cor.ndim == 1 else w_cor))
+        v_blocks.append(f * _correlation_information(implied, rows, cols))
+        gammas.append(s.nacov[n_th:, n_th:] / f)
+        deltas.append(model.jacobian(x, g)[n_th:])
+    w_all, v_all, gamma_all, delta = block_diag(w_blocks), block_diag(v_blocks), block_diag(gammas), np.vstack(deltas)
+    wiu = np.eye(len(w_all)) - delta @ e_inv @ delta.T @ w_all
+    df3 = n_groups * len(rows) - len(np.unique(x_index[~removed & (x_index >= 0)]))
+    df3_null = n_groups * len(rows)
+    c3 = float(np.sum((wiu.T @ v_all @ wiu) * gamma_all.T)) / df3
+    c3_null = float(np.trace(gamma_all)) / df3_null
+    return {"xx3": xx3, "df3": df3, "xx3_scaled": xx3 / c3, "c_hat": c3, "xx3_null": xx3_null,
+            "df3_null": df3_null, "c_hat_null": c3_null, "cfi_df": df, "cfi_df_null": base_df}
+
+
+def _shared(x_index: np.ndarray) -> bool:
+    free = x_index[x_index >= 0]
+    return len(np.unique(free)) < len(free)
