@@ -6,8 +6,8 @@ standardizedSolution() for the Holzinger-Swineford model (continuous: ML, MLR, M
 and across schools with equal loadings), a saturated MLR model, FIML with MLR, and the bfi A/C model with ordered
 items (WLSMV, ULSMV, DWLS, WLS; across gender with equal loadings, and with equal thresholds and loadings,
 where lavaan 0.6-14 gives no robust indices; the first 200 complete cases, where the WLSMV standard errors were
-too small by sqrt((n - 1)/n)). Tolerances: 1e-4 absolute, or 1e-5
-relative on chi-squares, log-likelihoods and information criteria.
+too small by sqrt((n - 1)/n)); and lavTestLRT() on MLM and MLMV invariance ladders. Tolerances: 1e-4 absolute, or
+1e-5 relative on chi-squares, log-likelihoods and information criteria.
 """
 
 from __future__ import annotations
@@ -128,3 +128,15 @@ def test_wlsmv_standard_errors_at_small_n(data):
     free = table["se_ref"] > 0
     np.testing.assert_allclose(table.loc[free, "se"], table.loc[free, "se_ref"], rtol=1e-4)
     assert fit.n_obs == 200
+
+
+@pytest.mark.parametrize("estimator", ["MLM", "MLMV"])
+def test_invariance_ladder_difference_tests(data, estimator):
+    # lavTestLRT's default: Satorra-Bentler (2001) for MLM, Satorra (2000) for MLMV (reference "ladders");
+    # the chi-square differences at 1e-4 relative (lavaan's own optimiser stops at about 1e-5 of them)
+    ref = REF["ladders"][estimator.lower()]
+    ladder = pm.measurement_invariance(MODELS["hs"], data["hs"], group="school",
+                                       levels=("configural", "metric", "scalar"), estimator=estimator)
+    np.testing.assert_allclose(ladder.table["delta_chisq"][1:], ref["chisq_diff"][1:], rtol=1e-4)
+    np.testing.assert_allclose(ladder.table["delta_df"][1:], ref["df_diff"][1:])
+    np.testing.assert_allclose(ladder.table["delta_pvalue"][1:], ref["pvalue"][1:], atol=1e-4)

@@ -99,11 +99,11 @@ class InvarianceResult(TableResult):
     previous level, delta_chisq, delta_df, delta_pvalue (chi-square difference test), delta_cfi, delta_rmsea,
     delta_srmr, holds_chisq (delta_pvalue >= .05), holds_chen (Chen 2007 cut-offs) and holds (= holds_chen, the
     decision: the chi-square test rejects trivial differences in large samples; both are shown).
-    With ``estimator="MLR"`` the table adds chisq_scaled, chisq_scaling_factor, pvalue_scaled, cfi_robust,
-    tli_robust and rmsea_robust; delta_chisq/delta_pvalue are then the Satorra-Bentler (2001) scaled difference
-    test (lavTestLRT's default for MLR: method = "satorra.bentler.2001", computed from the unscaled chi-squares
-    and the Yuan-Bentler scaling factors), and delta_cfi/delta_rmsea (and Chen's rule) use the robust CFI and
-    RMSEA of Brosseau-Liang & Savalei (2018, 2019).
+    With a robust ML estimator (``estimator="MLR"``, "MLM", "MLMV") the table adds chisq_scaled,
+    chisq_scaling_factor, pvalue_scaled, cfi_robust, tli_robust and rmsea_robust; delta_chisq/delta_pvalue are
+    then lavTestLRT's default difference test: the Satorra-Bentler (2001) scaled difference (MLR, MLM: method = "satorra.bentler.2001", from the unscaled
+    chi-squares and the scaling factors) or Satorra's (2000) scaled-shifted one (MLMV), and delta_cfi/delta_rmsea
+    (and Chen's rule) use the robust CFI and RMSEA of Brosseau-Liang & Savalei (2018, 2019).
     With ordered items (WLSMV) the table adds chisq_scaled, chisq_scaling_factor, pvalue_scaled, cfi_scaled,
     tli_scaled and rmsea_scaled; delta_chisq/delta_pvalue are lavTestLRT's scaled-shifted difference test
     (method = "satorra.2000") and Chen's rule uses the scaled CFI and RMSEA.
@@ -132,8 +132,8 @@ class InvarianceResult(TableResult):
             raise ModelError(f"level {level!r} was not fitted; fitted levels: {list(self.fits)}")
         fit = self.fits[level]
         if fit._options.get("ordered") or not fit._options["estimator"].likelihood:
-            raise ModelError(f"partial_suggestions() needs ML fits; score tests for ordered items ({fit.estimator}) are not "
-                             "available")
+            raise ModelError(f"partial_suggestions() needs ML fits; score tests for ordered items or least "
+                             f"squares ({fit.estimator}) are not available")
         table = fit._problem.model.table
         shared = table[(table["x"] >= 0) & table.duplicated("x", keep=False) & (table["group"] > 0)]
         columns = ["lhs", "op", "rhs", "group", "mi", "pvalue", "epc"]

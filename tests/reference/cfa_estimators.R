@@ -66,13 +66,27 @@ cases$ac_gender_loadings_wlsmv <- describe(
 cases$small_wlsmv <- describe(cfa(AC.model, data = SMALL, ordered = ITEMS),
                               "cfa(AC.model, data = the first 200 complete cases of bfi, ordered = ITEMS)")
 
+# invariance ladders with the new estimators: lavTestLRT's default difference test (Satorra-Bentler 2001 for MLM,
+# Satorra 2000 for MLMV)
+ladder <- function(estimator) {
+  levels <- list(configural = "", metric = "loadings", scalar = c("loadings", "intercepts"))
+  fits <- lapply(levels, function(eq) cfa(HS.model, data = HS, group = "school", estimator = estimator,
+                                          group.equal = eq))
+  lrt <- lavTestLRT(fits$configural, fits$metric, fits$scalar)
+  list(call = sprintf("cfa(HS.model, data = HS, group = 'school', estimator = '%s', group.equal = ...) per level; lavTestLRT()", estimator),
+       method = attr(lrt, "heading"), chisq_diff = lrt[["Chisq diff"]], df_diff = lrt[["Df diff"]],
+       pvalue = lrt[["Pr(>Chisq)"]])
+}
+ladders <- list(mlm = ladder("MLM"), mlmv = ladder("MLMV"))
+
 out <- list(
   generated_by = "tests/reference/cfa_estimators.R",
   r_version = R.version.string,
   lavaan_version = as.character(packageVersion("lavaan")),
   items = ITEMS,
   models = list(hs = HS.model, ac = AC.model),
-  cases = cases
+  cases = cases,
+  ladders = ladders
 )
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, na = "null", dataframe = "columns", pretty = FALSE),
            "tests/reference/cfa_estimators.json")

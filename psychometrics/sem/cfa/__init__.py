@@ -17,6 +17,11 @@ parameters to moments; ``_estimation`` (ML discrepancy, optimiser), ``_fiml`` (f
 stage, whose records (statistic, df, scaling factor, shift) are defined in ``_tests``; ``_fitmeasures`` computes
 lavaan's fitMeasures() from the model's and the baseline's records, ``_residuals`` the RMR/SRMR family;
 ``_standardize``, ``_modindices``, ``_result`` and ``_api`` (:func:`cfa`) complete it.
+
+Extension points: an estimator is a row of ``_options._OPTION_SETS``; the SE and test stages read per-case score
+matrices (``_samplestats.moment_scores`` behind the NACOV of robust.sem and the scaled tests,
+``_robust.casewise_scores`` behind the MLR sandwich): cluster-robust or weighted versions aggregate or weight
+those rows; constraints enter the optimiser's step (``_estimation.minimize``).
 """
 
 from ._api import cfa

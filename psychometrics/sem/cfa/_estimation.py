@@ -319,6 +319,12 @@ def minimize(problem: Problem, start: np.ndarray, *, max_iter: int = 500, fisher
     Newton's method converges quadratically near it. When the exact Hessian is not positive definite (far from
     the optimum, or a Heywood case) the step falls back to the expected information. Converged when the Newton
     decrement ``g' H^-1 g`` falls below ``tol``.
+
+    Extension point (equality/inequality constraints, defined parameters): every step is ``_solve(curvature,
+    -gradient)``; linear equality constraints ``C x = c`` would enter there as the KKT system (or a projection of
+    the step onto the null space of ``C``), inequality constraints as an active set, with the Newton decrement
+    measured in that subspace. Equal parameters set by labels and ``group_equal`` need no constraint: they share a
+    free-parameter index ``x`` of the parameter table.
     """
     x = start.copy()
     value = problem.objective(x)

@@ -1,6 +1,16 @@
-"""Robust ML (lavaan's estimator = "MLR"): Huber-White standard errors and the Yuan-Bentler scaled test.
+"""The standard-error and test stages of the pipeline, for every estimator, and robust ML's pieces.
 
-Definitions of lavaan 0.6-14 (se = "robust.huber.white", test = "yuan.bentler.mplus", information = "observed",
+- :func:`standard_errors` (lavaan's lav_model_vcov): "standard" inverts the information (expected, or observed
+  with FIML); "robust.sem" is ``E^-1 [sum_g f_g Delta_g' W_g Gamma_g W_g Delta_g] E^-1`` with the weights ``W_g``
+  (lavaan's WLS.V: the ML information of the moments at the implied ones, or the least-squares weights) and the
+  NACOV ``Gamma_g``; "robust.huber.white" is the MLR sandwich below. The covariance is divided by N for ML and
+  by N - G for least squares.
+- :func:`model_tests` / :func:`baseline_tests`: the standard record and the scaled one (``_tests``), from
+  ``tr(U Gamma)`` (satorra.bentler, mean.var.adjusted, scaled.shifted; lav_test_satorra_bentler) or from the
+  Yuan-Bentler traces below; the baseline (independence) model is refitted under the same options.
+- :func:`difference_test`: lavTestLRT's default test between nested fits.
+
+Robust ML (lavaan's estimator = "MLR"): definitions of lavaan 0.6-14 (se = "robust.huber.white", test = "yuan.bentler.mplus", information = "observed",
 observed.information = "hessian", h1.information = "structured", information.meat = "first.order"), with
 per-group weights ``f_g = N_g / N`` and unit (per-case) information matrices:
 
@@ -157,7 +167,8 @@ def _fiml_correction_trace(wm, wmi, wc, gamma, deltas) -> float:
 
 
 def fiml_corrected(problem: Problem, x: np.ndarray, df: int, base_df: int, scaled: bool) -> dict[str, float]:
-    """The inputs of the robust CFI/TLI/RMSEA for FIML (``_fitmeasures.fit_measures``'s ``robust``) (lav_fit_fiml_corrected; Zhang & Savalei 2022): the model and the baseline
+    """The inputs of the robust CFI/TLI/RMSEA for FIML (``_fitmeasures.fit_measures``'s ``robust``;
+    lav_fit_fiml_corrected, Zhang & Savalei 2022): the model and the baseline
     evaluated on the EM moments as if complete (XX3), with scaling factors from the unit h1 informations of the
     incomplete (Wm, first-order Jm) and complete (Wc) data at the EM moments; version "V3" when the test is
     scaled (MLR), "V6" otherwise."""
