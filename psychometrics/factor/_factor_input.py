@@ -14,6 +14,7 @@ import pandas as pd
 
 from .._checks import as_correlation_matrix, as_item_frame, check_choice, check_n_obs, looks_like_correlation_matrix
 from ..errors import DataError
+from .polychoric import polychoric
 
 CORRELATIONS = ("pearson", "polychoric")
 
@@ -45,8 +46,6 @@ def correlation_input(
         return CorrelationInput(corr, n, None, None)
     frame = as_item_frame(data_or_corr)
     if cor == "polychoric":
-        from .polychoric import polychoric  # local import: polychoric imports nothing from here at load time
-
         corr = polychoric(frame).correlation
     else:
         corr = frame.corr(method="pearson", min_periods=2)
@@ -58,21 +57,3 @@ def correlation_input(
         )
     corr = as_correlation_matrix(corr, require_pd=require_pd)
     return CorrelationInput(corr, len(frame), frame, pairwise_counts(frame))
-
-
-def smc(corr: np.ndarray) -> np.ndarray:
-    """Squared multiple correlations 1 - 1/diag(R^-1), clipped to [0, 1] (psych::smc)."""
-    values = 1.0 - 1.0 / np.diag(np.linalg.pinv(corr, hermitian=True))
-    return np.clip(values, 0.0, 1.0)
-
-
-def smooth_correlation(matrix: np.ndarray) -> np.ndarray:
-    """psych::cor.smooth: eigenvalues below 1e-12 raised, rescaled and back to a correlation matrix, if not PD."""
-    values, vectors = np.linalg.eigh(matrix)
-    if values.min() >= np.finfo(float).eps:
-        return matrix
-    values = np.where(values < 1e-12, 100 * 1e-12, values)
-    values = values * len(values) / values.sum()
-    smoothed = (vectors * values) @ vectors.T
-    scale = 1 / np.sqrt(np.diag(smoothed))
-    return smoothed * np.outer(scale, scale)

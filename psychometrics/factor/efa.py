@@ -12,7 +12,8 @@ import pandas as pd
 from scipy import optimize, stats
 
 from .._checks import as_item_frame, check_choice
-from ._factor_input import correlation_input, smc, smooth_correlation
+from ._factor_input import correlation_input
+from ._matrices import smc, smooth_correlation
 from .._results import Result
 from ..errors import ConvergenceError, DataError, IdentificationError
 from .rotation import ROTATIONS, rotate_array

@@ -22,7 +22,7 @@ from scipy.special import ndtr, ndtri
 
 from ._bvn import bvn_cdf, bvn_density
 from .._checks import as_item_frame
-from ._factor_input import smooth_correlation
+from ._matrices import smooth_correlation
 from .._results import Result
 from ..errors import DataError
 
