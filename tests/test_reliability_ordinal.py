@@ -256,6 +256,7 @@ def test_sem_sdc_and_mic_from_test_retest():
     assert res.sdc == pytest.approx(1.959963984540054 * math.sqrt(2) * res.sem, abs=1e-12)
     assert res.sdc_group == pytest.approx(res.sdc / math.sqrt(30), abs=1e-12)
     assert res.mic == pytest.approx(0.5 * sd, abs=1e-12)  # Norman, Sloan & Wyrwich 2003
+    assert res.to_frame().loc["ICC2", "sdc"] == res.sdc and res.to_dict()["n_used"] == 30
     assert pm.smallest_detectable_change(1.0) == pytest.approx(2.771807, abs=1e-6)  # 1.96 * sqrt(2)
     assert pm.minimal_important_change(attitude["rating"]) == pytest.approx(0.5 * attitude["rating"].std())
     first = attitude["rating"].copy()

@@ -162,6 +162,11 @@ class MeasurementErrorResult(Result):
     n_used: int
     n_dropped: int
 
+    def to_frame(self) -> pd.DataFrame:
+        """The statistics as a one-row table (columns icc, sd, sem, sdc, sdc_group, mic, n_used, n_dropped)."""
+        fields = ("icc", "sd", "sem", "sdc", "sdc_group", "mic", "n_used", "n_dropped")
+        return pd.DataFrame([{name: getattr(self, name) for name in fields}], index=[self.icc_form])
+
 
 def measurement_error(time1, time2, *, icc_form: str = "ICC2", confidence: float = 0.95) -> MeasurementErrorResult:
     """SEM, smallest detectable change and the 0.5 SD minimal important change from test-retest scores.
