@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from .._blas import small_matrices
 from .._typing import DataOrCorr
 from .._checks import MAX_FACTORS, as_item_frame, check_choice, check_confidence, check_count
 from ._factor_input import correlation_input
@@ -318,6 +319,7 @@ def _check_factors(n_factors, n_items: int) -> int:
     return n_factors
 
 
+@small_matrices
 def efa(data_or_corr: DataOrCorr, n_factors: int, method: str = "minres", rotation: str = "oblimin", n_obs: int | None = None,
         cor: str = "pearson", *, min_err: float = 0.001, max_iter: int = 50, confidence: float = 0.90,
         gamma: float = 0.0) -> EFAResult:
