@@ -524,6 +524,14 @@ def composite_reliability_ci(
     R: ``semTools::compRelSEM(lavaan::cfa(model, data, ...))`` for the estimate; the interval as
     ``boot::boot.ci(boot::boot(data, function(d, i) compRelSEM(cfa(model, d[i, ])), R = n_boot),
     type = c("perc", "bca"))`` up to the resampling stream.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> hs = pm.datasets.load("holzinger_swineford")
+    >>> res = pm.composite_reliability_ci("visual =~ x1 + x2 + x3", hs, n_boot=20, seed=1)
+    >>> list(res.to_frame().columns)
+    ['estimate', 'ci_low', 'ci_high']
     """
     from ..sem.cfa import cfa  # sem imports validity helpers at load time: a local import avoids the cycle
 
