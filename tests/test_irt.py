@@ -347,6 +347,10 @@ def test_model_and_anchor_errors(lsat6):
         pm.irt(lsat6, "2pl", group=np.repeat(["a", "b"], 500), anchors=["Q9"])
     with pytest.raises(PsychometricsError):
         pm.dif(lsat6, None)
+    with pytest.raises(DataError, match="group has 10 values but data has 1000 rows"):
+        pm.dif(lsat6, ["a"] * 10)
+    with pytest.raises(DataError, match="group label is missing for row 3"):
+        pm.irt(lsat6, group=pd.Series(["a", "b"] * 500).where(lambda s: s.index != 3), anchors="all")
 
 
 def test_fit_statistics_need_complete_data(lsat6):
