@@ -386,3 +386,10 @@ def test_mixed_binary_and_graded_items_table():
     items = pm.irt(data, "grm").items
     assert ["a", "b1", "b2", "b3", "slope", "intercept1"] == list(items.columns[:6])
     assert np.isnan(items.loc["bin", "b2"]) and np.isfinite(items.loc["bin", "b1"])
+
+
+def test_dif_with_anchors_tests_the_other_items():
+    data = _dif_data()
+    result = pm.dif(data, "site", anchors=["i1", "i2", "i3"])
+    assert list(result.index) == ["i4", "i5", "i6"] and result.anchors == ["i1", "i2", "i3"]
+    assert result.loc["i4", "p_adjusted"] < 1e-6 and result.loc["i5", "p_adjusted"] > 0.01
