@@ -11,7 +11,7 @@ from psychometrics.cli import main as cli
 from psychometrics.report import load_spec, run_spec
 from psychometrics.report import writers
 
-from conftest import survey, write_spec
+from builders import survey, write_spec, project  # noqa: F401 (a fixture)
 
 
 def _files(folder):

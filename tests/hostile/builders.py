@@ -1,4 +1,6 @@
-"""Shared builders of the hostile-input tests (issue 16): a small survey file and a spec that reports it."""
+"""Builders of the hostile-input tests (issue 16): a small survey file and a spec that reports it.
+
+A module of its own (not conftest) so that the tests can import them without shadowing tests/conftest.py."""
 
 from __future__ import annotations
 
