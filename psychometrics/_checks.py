@@ -24,6 +24,7 @@ __all__ = [
     "z_critical",
     "first_non_numeric",
     "float_values",
+    "answered_rows",
     "numeric_cells",
     "check_count",
     "check_nonnegative",
@@ -137,8 +138,7 @@ def _check_items_vary(values: np.ndarray, columns: pd.Index, name: str) -> None:
     """Raise a DataError for the first column with no observed value or only one distinct value."""
     observed = ~np.isnan(values)
     empty = ~observed.any(axis=0)
-    lowest = np.where(observed, values, np.inf).min(axis=0)
-    highest = np.where(observed, values, -np.inf).max(axis=0)
+    lowest, highest = np.fmin.reduce(values, axis=0), np.fmax.reduce(values, axis=0)  # NaN-skipping, no copy
     bad = np.flatnonzero(empty | (lowest == highest))
     if not bad.size:
         return
@@ -295,3 +295,15 @@ def check_nonnegative(value, *, name: str) -> float:
     if not number or not np.isfinite(value) or value < 0:
         raise DataError(f"{name} must be a finite number of at least 0; got {cut(repr(value), 40)}.")
     return float(value)
+
+
+def answered_rows(data, *, min_items: int = 2, min_obs: int = 3, name: str = "data") -> tuple[pd.DataFrame, int]:
+    """:func:`as_item_frame` without the rows that answer none of the items, and how many rows were dropped.
+
+    A respondent who skipped every analysed item carries no information on them; R (psych) leaves such rows out
+    of every pairwise statistic, so they are dropped rather than fatal. An item with no answer at all is still
+    a DataError.
+    """
+    n_rows = len(data) if hasattr(data, "__len__") else 0
+    frame = as_item_frame(data, min_items=min_items, min_obs=min_obs, name=name, drop_empty_rows=True)
+    return frame, max(n_rows - len(frame), 0)

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from .._blas import small_matrices
 from .._checks import MAX_FACTORS, as_item_frame, check_choice, check_count
 from ._factor_input import correlation_input
 from ._matrices import smc, smooth_correlation
@@ -305,6 +306,7 @@ def _check_factors(n_factors, n_items: int) -> int:
     return n_factors
 
 
+@small_matrices
 def efa(data_or_corr, n_factors: int, method: str = "minres", rotation: str = "oblimin", n_obs=None,
         cor: str = "pearson", *, min_err: float = 0.001, max_iter: int = 50) -> EFAResult:
     """Exploratory factor analysis, equivalent to ``psych::fa(x, nfactors, fm = method, rotate = rotation)``.

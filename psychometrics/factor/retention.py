@@ -6,8 +6,8 @@ import dataclasses
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
+from .._blas import single_threaded, small_matrices
 from .._checks import check_choice, check_count
 from ._factor_input import CORRELATIONS, correlation_input
 from .._results import Result
@@ -154,7 +154,7 @@ def parallel_analysis(data, n_iter: int = 100, quantile: float | None = None, se
     observed = _eigen_pairs(corr)
     # Many small (items x items) products and eigensolves: extra BLAS threads only add synchronisation (the
     # batched matmul was slower with two threads on a busy 2-core machine), so the draws run on one.
-    with threadpool_limits(1, "blas"):
+    with single_threaded():
         simulated = _simulated(rng, len(frame), frame.shape[1], int(n_iter))
         resampled = _resampled(rng, frame, int(n_iter), cor)
     summarise = (lambda v: v.mean(axis=0)) if quantile is None else (lambda v: np.quantile(v, quantile, axis=0))
@@ -169,6 +169,7 @@ def parallel_analysis(data, n_iter: int = 100, quantile: float | None = None, se
     return ParallelAnalysisResult(n_factors, n_components, table, int(n_iter), quantile)
 
 
+@small_matrices
 def velicer_map(data_or_corr, max_components: int = 8) -> MAPResult:
     """Velicer's (1976) minimum average partial test and its fourth-power revision (Velicer, Eaton & Fava 2000).
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from .._dask import add_scheduler_argument, scheduler_client
 from ..errors import DataValidationError, SpecError
 from .canonical import dumps
 from .runner import Report, run_spec, run_specs
@@ -28,6 +29,7 @@ def _add_common_arguments(parser) -> None:
     parser.add_argument("--jobs", type=int, default=1, metavar="N",
                         help="parallel worker processes (sections and sites run in parallel; same results)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (shown only on a terminal)")
+    add_scheduler_argument(parser)
 
 
 def add_report_arguments(parser) -> None:
@@ -63,7 +65,9 @@ def _run(args) -> list[Report] | None:
     if args.jobs < 1:
         raise SpecError(f"--jobs must be at least 1; got {args.jobs}.")
     try:
-        return run_specs(args.specs, data=args.data, jobs=args.jobs, progress=False if args.no_progress else None)
+        with scheduler_client(args.scheduler) as client:
+            return run_specs(args.specs, data=args.data, jobs=args.jobs, progress=False if args.no_progress else None,
+                             executor=None if client is None else client.get_executor())
     except DataValidationError as error:
         _print_validation(error)
         return None
