@@ -347,6 +347,10 @@ def test_model_and_anchor_errors(lsat6):
         pm.irt(lsat6, "2pl", group=np.repeat(["a", "b"], 500), anchors=["Q9"])
     with pytest.raises(PsychometricsError):
         pm.dif(lsat6, None)
+    with pytest.raises(DataError, match="group has 10 values but data has 1000 rows"):
+        pm.dif(lsat6, ["a"] * 10)
+    with pytest.raises(DataError, match="group label is missing for row 3"):
+        pm.irt(lsat6, group=pd.Series(["a", "b"] * 500).where(lambda s: s.index != 3), anchors="all")
 
 
 def test_fit_statistics_need_complete_data(lsat6):
@@ -382,3 +386,10 @@ def test_mixed_binary_and_graded_items_table():
     items = pm.irt(data, "grm").items
     assert ["a", "b1", "b2", "b3", "slope", "intercept1"] == list(items.columns[:6])
     assert np.isnan(items.loc["bin", "b2"]) and np.isfinite(items.loc["bin", "b1"])
+
+
+def test_dif_with_anchors_tests_the_other_items():
+    data = _dif_data()
+    result = pm.dif(data, "site", anchors=["i1", "i2", "i3"])
+    assert list(result.index) == ["i4", "i5", "i6"] and result.anchors == ["i1", "i2", "i3"]
+    assert result.loc["i4", "p_adjusted"] < 1e-6 and result.loc["i5", "p_adjusted"] > 0.01
