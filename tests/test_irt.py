@@ -5,6 +5,8 @@ Sources:
   Lieberman 1970 data), each entry naming its source (mirt test suite at commit 2fc2b23, ltm summaries); all in
   the logistic metric. Compared at their printed precision, with the exceptions the JSON and the tests explain.
 - tests/reference/irt.json written by tests/reference/irt.R (R 4.2.2, eRm 1.0.2): conditional ML Rasch estimates.
+- tests/reference/irt_rasch_mml.json written by tests/reference/irt_rasch_mml.R (R 4.2.2, lme4 1.1-31): the LSAT6 1PL by
+  marginal ML (glmer, adaptive quadrature).
 - Seeded simulations: parameter recovery within 3 standard errors; consistency with the ordinal CFA (WLSMV).
 """
 
@@ -20,6 +22,7 @@ from psychometrics.errors import DataError, ModelError, PsychometricsError
 
 PUBLISHED = load_reference("irt_published.json")
 ERM = load_reference("irt.json")
+GLMER = load_reference("irt_rasch_mml.json")
 
 
 MIRT_TOL = 1e-4  # mirt's EM stops when no parameter changes by more than TOL = 1e-4
@@ -127,6 +130,16 @@ def test_lsat6_1pl_matches_ltm_rasch(lsat6):
     within_printed(fit.items["a"], [ref["discrimination"]] * 5, 4)
     within_printed(fit.items["se_a"], [ref["se_discrimination"]] * 5, 4)
     within_printed(fit.loglik, ref["loglik"], 3)
+
+
+def test_lsat6_1pl_matches_glmer_mml(lsat6):
+    # R: lme4 1.1-31 glmer(x ~ 0 + item + (1 | person), binomial, nAGQ = 25) (tests/reference/irt_rasch_mml.R):
+    # the 1PL with a = sd of the person effect and b = -intercept / a.
+    ref = GLMER
+    fit = pm.irt(lsat6, "1pl")
+    np.testing.assert_allclose(fit.items["b"], ref["b"], atol=1e-4)
+    np.testing.assert_allclose(fit.items["a"], ref["a"], atol=1e-4)
+    assert fit.loglik == pytest.approx(ref["loglik"], abs=1e-4)
 
 
 def test_rasch_and_1pl_are_the_same_model(lsat6):
