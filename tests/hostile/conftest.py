@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,7 +18,7 @@ def survey(sites=("north", "south"), n=40, seed=0) -> pd.DataFrame:
     return pd.DataFrame({"site": [sites[i % len(sites)] for i in range(n)], **items})
 
 
-def write_spec(folder, data_file: str, **extra) -> "Path":
+def write_spec(folder, data_file: str, **extra) -> Path:
     """A spec reporting item statistics per site of ``data_file`` (relative to ``folder``)."""
     spec = {"name": "hostile", "title": "Hostile input", "data": {"file": data_file}, "group": "site",
             "scales": {"scale": ["a1", "a2", "a3"]},

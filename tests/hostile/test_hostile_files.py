@@ -111,7 +111,7 @@ def test_csv_cells_cannot_start_a_formula(tmp_path):
 
 # ------------------------------------------------------------------------------------------------------------ YAML
 def test_spec_with_duplicate_keys_is_refused(project):
-    folder, spec = project
+    _, spec = project
     spec.write_text(spec.read_text() + "title: Second title\n")
     with pytest.raises(pm.SpecError, match="appears twice"):
         load_spec(spec)
