@@ -10,7 +10,7 @@ import pytest
 
 from psychometrics.cli import main as cli
 
-from conftest import survey
+from hostile_data import survey
 
 
 def _inputs(folder):

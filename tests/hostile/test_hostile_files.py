@@ -11,7 +11,16 @@ from psychometrics.cli import main as cli
 from psychometrics.report import load_spec, run_spec
 from psychometrics.report import writers
 
-from conftest import survey, write_spec
+from hostile_data import survey, write_spec
+
+
+@pytest.fixture
+def project(tmp_path):
+    """tmp_path/in holding data.csv and spec.yaml; returns (input folder, spec path)."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    survey().to_csv(folder / "data.csv", index=False)
+    return folder, write_spec(folder, "data.csv")
 
 
 def _files(folder):

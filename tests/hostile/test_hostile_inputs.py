@@ -11,7 +11,7 @@ from psychometrics.compare import compare_results
 from psychometrics.factor import retention
 from psychometrics.report import context, run_spec
 
-from conftest import survey, write_spec
+from hostile_data import survey, write_spec
 
 HS = pm.datasets.load("holzinger_swineford")
 ONE_FACTOR = "visual =~ x1 + x2 + x3"
