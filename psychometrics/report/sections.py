@@ -74,8 +74,10 @@ def _model_from_scales(scales: dict) -> str:
 
 
 def _model_columns(model: str, data: pd.DataFrame) -> list[str]:
-    """The data columns a model names, in data order."""
-    tokens = set(re.findall(r"[A-Za-z_.][A-Za-z0-9_.]*", model))
+    """The data columns a model names as observed variables, in data order (scale scores named like a latent
+    variable are left out: cfa refuses a factor that shadows a column)."""
+    latent = set(re.findall(r"([A-Za-z_.][A-Za-z0-9_.]*)\s*=~", model))
+    tokens = set(re.findall(r"[A-Za-z_.][A-Za-z0-9_.]*", model)) - latent
     return [c for c in data.columns if str(c) in tokens]
 
 
