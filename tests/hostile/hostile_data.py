@@ -1,10 +1,4 @@
-<<<<<<<< HEAD:tests/hostile/builders.py
-"""Builders of the hostile-input tests (issue 16): a small survey file and a spec that reports it.
-
-A module of its own (not conftest) so that the tests can import them without shadowing tests/conftest.py."""
-========
 """Builders shared by the hostile-input tests (issue 16): a small survey and a spec that reports it."""
->>>>>>>> hostile:tests/hostile/hostile_data.py
 
 from __future__ import annotations
 
