@@ -14,6 +14,7 @@ from scipy import stats as st
 from ..._checks import as_item_frame, check_choice
 from ...errors import ConvergenceError, DataError, IdentificationError, ModelError
 from ..model_syntax import ParsedModel, parse_model
+from ._defined import check_constraints, with_defined
 from ._estimation import MLDiscrepancy, Problem, minimize
 from ._fiml import FIMLDiscrepancy, FIMLProblem, missing_stats
 from ._fitmeasures import fit_measures
@@ -353,17 +354,21 @@ def cfa(
     with FIML, the sandwich with MLR, as lavaan 0.6-14); ``fit_measures`` follows
     fitMeasures() (see ``psychometrics.sem.cfa._fitmeasures``). Reference: Rosseel (2012), J Stat Softw 48(2).
     """
+    parsed = model if isinstance(model, ParsedModel) else parse_model(model)
+    check_constraints(parsed)
     if wants_ordinal(ordered):
         from ._ordinal import cfa_ordinal  # imports this module, hence imported here
 
         if sample_cov is not None:
             raise DataError("ordered items need the raw data (data=...), not sample_cov")
-        return cfa_ordinal(model, data, ordered=ordered, group=group, group_equal=group_equal,
-                           group_partial=group_partial, std_lv=std_lv, estimator=estimator, missing=missing)
+        return with_defined(cfa_ordinal(model, data, ordered=ordered, group=group, group_equal=group_equal,
+                                        group_partial=group_partial, std_lv=std_lv, estimator=estimator,
+                                        missing=missing), parsed)
     group_equal = _check_options(estimator, missing, group_equal, group, sample_cov)
     prepared = _prepare(model, data, group, sample_cov, sample_mean, n_obs, missing)
     with _single_threaded_blas():
-        return _fit(prepared, group_equal=group_equal, group_partial=group_partial, std_lv=std_lv, estimator=estimator)
+        fit = _fit(prepared, group_equal=group_equal, group_partial=group_partial, std_lv=std_lv, estimator=estimator)
+    return with_defined(fit, parsed)
 
 
 def wants_ordinal(ordered) -> bool:

@@ -13,6 +13,8 @@ from ...errors import ModelError
 from ._estimation import Problem
 from ._modindices import modification_indices
 from ._partable import parameter_names
+from ._predict import predict
+from ._standardized import standardized_solution
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -127,3 +129,17 @@ class CFAResult(Result):
         if sort:
             table = table.sort_values("mi", ascending=False, kind="stable")
         return table.reset_index(drop=True)
+
+    def standardized_solution(self, type: str = "std.all") -> pd.DataFrame:  # noqa: A002 - lavaan's argument name
+        """lavaan's standardizedSolution(fit, type = type): lhs, op, rhs, (group), est_std, se, z, pvalue,
+        ci_lower, ci_upper, with delta-method standard errors; ``type`` is "std.all", "std.lv" or "std.nox"
+        (see ``psychometrics.sem.cfa._standardized``)."""
+        return standardized_solution(self, type)
+
+    def predict(self, data=None, method: str = "regression", *, group=None) -> pd.DataFrame:
+        """Factor scores as lavaan's lavPredict(fit, newdata = data, method = method): one column per latent
+        variable. ``method``: "regression" (lavaan's default) or "bartlett". ``data=None``: the fitted complete
+        cases (index 0..N-1, or (group, case) for several groups); with ``data`` its index is kept (``group``:
+        the group column of a multi-group fit) and a row with a missing value gets NaN scores. Continuous items
+        only (see ``psychometrics.sem.cfa._predict``)."""
+        return predict(self, data, method, group)

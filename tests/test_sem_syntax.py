@@ -1,0 +1,250 @@
+"""lavaan syntax features and post-estimation results against lavaan 0.6-14.
+
+References: tests/reference/syntax.json, written by tests/reference/syntax.R (R 4.2.2, lavaan 0.6-14) on the
+bundled HolzingerSwineford1939, PoliticalDemocracy and bfi data; the models are those of lavaan's help pages
+(sem, cfa, lavPredict, standardizedSolution, lavTestLRT, model.syntax) and variants using each syntax feature.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import psychometrics as pm
+from psychometrics.sem.model_syntax import Modifier
+from tests.conftest import load_reference
+
+TOL = 1e-4
+
+
+@functools.lru_cache(maxsize=None)
+def ref():
+    return load_reference("syntax.json")
+
+
+@functools.lru_cache(maxsize=None)
+def data(name):
+    return pm.datasets.load(name)
+
+
+HS, PD = "holzinger_swineford", "political_democracy"
+FITS = {
+    "pd": ("PD", PD, {}),
+    "pd_defined": ("PD_defined", PD, {}),
+    "hs": ("HS", HS, {}),
+    "hs_std_lv": ("HS", HS, {"std_lv": True}),
+    "hs_groups": ("HS", HS, {"group": "school", "group_equal": ("loadings", "intercepts")}),
+    "hs_multi": ("HS_multi", HS, {}),
+    "hs_modifiers": ("HS_groups", HS, {"group": "school"}),
+    "hs_equal": ("HS_eq", HS, {}),
+}
+
+
+@functools.lru_cache(maxsize=None)
+def fit(case):
+    model, dataset, options = FITS[case]
+    return pm.cfa(ref()["models"][model], data(dataset), **options)
+
+
+def frame(columns: dict) -> pd.DataFrame:
+    return pd.DataFrame({k: v for k, v in columns.items() if k != "_row"})
+
+
+def keyed(table: pd.DataFrame) -> pd.DataFrame:
+    table = table.assign(group=table["group"].astype(str))
+    return table.set_index(["lhs", "op", "rhs", "group"])
+
+
+def assert_columns(ours: pd.DataFrame, theirs: pd.DataFrame, columns) -> None:
+    ours, theirs = keyed(ours), keyed(theirs)
+    assert sorted(ours.index) == sorted(theirs.index)
+    for column in columns:
+        a = ours.loc[theirs.index, column].to_numpy(float)
+        b = theirs[column].to_numpy(float)
+        # z = est/se: 1e-4 relative to |z| where |z| > 1 (a z of 45 carries the estimate's last digits)
+        atol = TOL * np.maximum(1.0, np.nan_to_num(np.abs(b))) if column == "z" else TOL
+        bad = ~((np.abs(a - b) <= atol) | (np.isnan(a) & np.isnan(b)))
+        assert not bad.any(), (column, theirs.index[bad].tolist(), a[bad], b[bad])
+
+
+# --- (1) the parser --------------------------------------------------------------------------------------------
+
+def terms(text):
+    return [(t.lhs, t.op, t.rhs) for t in pm.parse_model(text).terms]
+
+
+def test_several_left_and_right_hand_sides_in_lavaans_order():
+    assert terms("y1 + y2 ~ x1 + x2\nf1 + f2 =~ z1") == [
+        ("y1", "~", "x1"), ("y1", "~", "x2"), ("y2", "~", "x1"), ("y2", "~", "x2"), ("f1", "=~", "z1"), ("f2", "=~", "z1")]
+
+
+def test_label_equal_start_and_group_modifiers():
+    parsed = pm.parse_model('f =~ x1 + label("a")*x2 + equal("f=~x2")*x3 + c("p", NA)*x4 + start(.5)*x5\n'
+                            'f =~ equal("f =~ x7")*x6 + b*x7')
+    mods = {t.rhs: t.modifiers for t in parsed.terms}
+    assert mods["x2"] == (Modifier(label="a"),)
+    assert mods["x3"] == (Modifier(label="a", from_equal=True),)  # equal() names x2, which is labelled "a"
+    assert mods["x4"] == (Modifier(label="p"), Modifier(free=True))
+    assert mods["x5"] == (Modifier(start=0.5),)
+    assert mods["x6"] == (Modifier(label="b", from_equal=True),) and mods["x7"] == (Modifier(label="b"),)
+    unlabelled = pm.parse_model('f =~ x1 + x2 + equal("f=~x2")*x3').terms
+    assert [t.modifiers for t in unlabelled][1:] == [(Modifier(label="f=~x2", from_equal=True),)] * 2
+
+
+def test_constraints_and_definitions_as_lavaan_writes_them():
+    parsed = pm.parse_model("f =~ a*x1 + b*x2 + c*x3\nab := a * b + exp( c )^2 / 3\na == 2*b + 1; b > 0\n"
+                            "b1 == (a + b)^2\nc < 1")
+    assert [(c.lhs, c.op, c.rhs) for c in parsed.constraints] == [
+        ("ab", ":=", "a*b+exp(c)^2/3"), ("a", "==", "2*b+1"), ("b", ">", "0"), ("b1", "==", "(a+b)^2"), ("c", "<", "1")]
+    assert [c.lhs for c in parsed.defined] == ["ab"]
+    assert list(parsed.to_frame()["op"]) == ["=~"] * 3 + [":=", "==", ">", "==", "<"]
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("f <~ x1 + x2", "composites"),
+        ("f =~ x1\nx1 | t1", "not supported"),
+        ("f =~ x1\nx1 ~*~ x1", "not supported"),
+        ("f =~ upper(1)*x1", "inequality"),
+        ("f =~ x1\n2*a := b", "name on the left"),
+        ("f =~ x1\nab := a *", "ends early|not a valid"),
+        ("f =~ x1 + equal(\"f=~x9\")*x2", "not written in the model"),
+        ("f =~ x1\nab := a ~ b", "unexpected"),
+    ],
+)
+def test_unsupported_syntax_is_a_clear_error(text, message):
+    with pytest.raises(pm.ModelSyntaxError, match=message):
+        pm.parse_model(text)
+
+
+def test_model_syntax_help_page_model():
+    """The model of lavaan's ?model.syntax: everything parses but thresholds, scaling factors and composites."""
+    help_model = """ # 1. latent variable definitions
+             f1 =~ y1 + y2 + y3
+             f2 =~ y4 + y5 + y6
+             f3 =~ y7 + y8 + y9 + y10
+             f4 =~ y11 + y12 + y13
+             ! this is also a comment
+             # 2. regressions
+             f1 ~ f3 + f4
+             f2 ~ f4
+             y1 + y2 ~ x1 + x2 + x3
+             # 3. (co)variances
+             y1 ~~ y1
+             y2 ~~ y4 + y5
+             f1 ~~ f2
+             # 4. intercepts
+             f1 ~ 1; y5 ~ 1
+    """
+    parsed = terms(help_model)
+    assert len(parsed) == 13 + 3 + 6 + 4 + 2
+    assert parsed[16:22] == [("y1", "~", "x1"), ("y1", "~", "x2"), ("y1", "~", "x3"),
+                             ("y2", "~", "x1"), ("y2", "~", "x2"), ("y2", "~", "x3")]
+    for extra in ("y11 | t1 + t2 + t3", "y11 ~*~ y11", "f5 <~ z1 + z2 + z3 + z4"):
+        with pytest.raises(pm.ModelSyntaxError):
+            pm.parse_model(help_model + extra)
+
+
+def test_explicit_constraints_are_not_silently_ignored():
+    with pytest.raises(pm.ModelError, match="not\\s+supported"):
+        pm.cfa("visual =~ x1 + a*x2 + b*x3\na == b", data(HS))
+
+
+def test_equal_in_a_multi_group_model_is_refused():
+    with pytest.raises(pm.ModelSyntaxError, match="multi-group"):
+        pm.cfa('visual =~ x1 + x2 + equal("visual=~x2")*x3', data(HS), group="school")
+
+
+@pytest.mark.parametrize("case", ["pd", "hs_multi", "hs_modifiers", "hs_equal"])
+def test_fits_with_the_new_syntax_equal_lavaan(case):
+    theirs = ref()["cases"][case]
+    ours = fit(case)
+    for key in ("npar", "chisq", "df", "cfi", "tli", "rmsea", "srmr", "aic", "bic"):
+        assert ours.fit_measures[key] == pytest.approx(theirs["fit"][key], abs=TOL), key
+    assert_columns(ours.estimates, frame(theirs["estimates"]), ["est", "se", "z", "pvalue", "ci_lower", "ci_upper",
+                                                                 "std_lv", "std_all"])
+
+
+# --- (5) defined parameters --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("case", ["pd_defined", "hs_modifiers"])
+def test_defined_parameters_equal_lavaan(case):
+    theirs = frame(ref()["cases"][case]["estimates"])
+    ours = fit(case).estimates
+    assert_columns(ours, theirs, ["est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_lv", "std_all"])
+    defined = ours[ours["op"] == ":="]
+    assert list(defined["label"]) == list(defined["lhs"]) and not defined["free"].any()
+
+
+def test_definitions_check_their_names():
+    with pytest.raises(pm.ModelError, match="'q'"):
+        pm.cfa("visual =~ x1 + a*x2 + x3\nr := a*q", data(HS))
+    with pytest.raises(pm.ModelError, match="unsupported"):
+        pm.cfa("visual =~ x1 + a*x2 + x3\nr := max(a)", data(HS))
+
+
+# --- (2) standardizedSolution -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("case", list(FITS))
+@pytest.mark.parametrize("kind", ["std.all", "std.lv", "std.nox"])
+def test_standardized_solution_equals_lavaan(case, kind):
+    theirs = frame(ref()["cases"][case][kind.replace(".", "_")])
+    ours = fit(case).standardized_solution(kind)
+    multi = len(fit(case).groups) > 1
+    assert list(ours.columns) == ["lhs", "op", "rhs"] + ["group"] * multi + [
+        "est_std", "se", "z", "pvalue", "ci_lower", "ci_upper"]
+    if not multi:
+        ours = ours.assign(group="1")
+    assert_columns(ours, theirs, ["est_std", "se", "z", "pvalue", "ci_lower", "ci_upper"])
+
+
+def test_standardized_solution_type_is_checked():
+    with pytest.raises(pm.ModelError, match="std.all"):
+        fit("hs").standardized_solution("std.xy")
+
+
+# --- (3) lavPredict ----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("case, method", [("hs", "regression"), ("hs", "bartlett"), ("hs_std_lv", "bartlett"),
+                                          ("hs_multi", "regression")])
+def test_factor_scores_equal_lavpredict(case, method):
+    theirs = frame(ref()["cases"][case][f"predict_{method}"])
+    ours = fit(case).predict(method="Bartlett" if method == "bartlett" else method)
+    assert list(ours.columns) == fit(case).latent_variables == list(theirs.columns)
+    np.testing.assert_allclose(ours.to_numpy(), theirs.to_numpy(), rtol=0, atol=TOL)
+    with_index = fit(case).predict(data(HS).set_index(data(HS).index + 1000), method=method)
+    assert (with_index.index == data(HS).index + 1000).all()
+    np.testing.assert_allclose(with_index.to_numpy(), ours.to_numpy(), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("method", ["regression", "bartlett"])
+def test_multigroup_factor_scores_equal_lavpredict(method):
+    result, theirs = fit("hs_groups"), ref()["cases"]["hs_groups"]
+    ours = result.predict(data(HS), method=method, group="school")
+    for label in result.groups:
+        rows = np.asarray(theirs["case_idx"][label]) - 1  # lavaan's 1-based case.idx
+        expected = frame(theirs[f"predict_{method}"][label]).to_numpy()
+        np.testing.assert_allclose(ours.iloc[rows].to_numpy(), expected, rtol=0, atol=TOL)
+    stacked = result.predict(method=method)
+    assert stacked.index.names == ["group", "case"]
+    np.testing.assert_allclose(stacked.loc["Pasteur"].to_numpy(), ours[data(HS)["school"] == "Pasteur"].to_numpy(),
+                               atol=1e-12)
+
+
+def test_factor_scores_input_checks():
+    hs = data(HS)
+    with pytest.raises(pm.DataError, match="group="):
+        fit("hs_groups").predict(hs)
+    with pytest.raises(pm.DataError, match="x9"):
+        fit("hs").predict(hs.drop(columns="x9"))
+    with pytest.raises(pm.ModelError, match="method"):
+        fit("hs").predict(method="ebm")
+    holes = hs.copy()
+    holes.loc[3, "x1"] = np.nan
+    scores = fit("hs").predict(holes)
+    assert scores.loc[3].isna().all() and scores.drop(index=3).notna().all().all()
+    assert not hs["x1"].isna().any()  # the caller's frame is untouched
