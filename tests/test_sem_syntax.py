@@ -248,3 +248,55 @@ def test_factor_scores_input_checks():
     scores = fit("hs").predict(holes)
     assert scores.loc[3].isna().all() and scores.drop(index=3).notna().all().all()
     assert not hs["x1"].isna().any()  # the caller's frame is untouched
+
+
+# --- (6) lavTestLRT ----------------------------------------------------------------------------------------------
+
+ORTHOGONAL = "\nvisual ~~ 0*textual + 0*speed\ntextual ~~ 0*speed"  # lavaan's orthogonal = TRUE
+
+
+@pytest.mark.parametrize("estimator", ["ML", "MLR"])
+def test_compare_models_equals_lavtestlrt(estimator):
+    models = ref()["models"]
+    f1 = pm.cfa(models["HS_lrt"], data(HS), estimator=estimator)
+    f0 = pm.cfa(models["HS_lrt"] + ORTHOGONAL, data(HS), estimator=estimator)
+    fx = pm.cfa(models["HS_cross"], data(HS), estimator=estimator)
+    for key, fits, names in (("two", (f1, f0), ("f1", "f0")), ("three", (f0, fx, f1), ("f0", "fx", "f1"))):
+        theirs = ref()["lrt"][estimator][key]
+        ours = pm.compare_models(*fits, names=names)
+        assert list(ours.index) == theirs["_row"]
+        assert ours.method == ("standard" if estimator == "ML" else "satorra.bentler.2001")
+        expected = frame(theirs)
+        for column in ("df", "aic", "bic", "chisq", "chisq_diff", "df_diff", "pvalue"):
+            # the scaled difference divides by (df0 c0 - df1 c1) / (df0 - df1): it carries the scaling factors'
+            # last digits times df0 / (df0 - df1) (24 here), hence compared relatively
+            rtol = TOL if column == "chisq_diff" and estimator == "MLR" else 0
+            np.testing.assert_allclose(ours[column].to_numpy(float), expected[column].to_numpy(float), rtol=rtol,
+                                       atol=TOL, equal_nan=True, err_msg=column)
+
+
+def test_compare_models_wlsmv_equals_lavtestlrt():
+    bfi = data("bfi")
+    model = ref()["models"]["AC"]
+    items = [f"A{i}" for i in range(1, 6)] + [f"C{i}" for i in range(1, 6)]
+    o1 = pm.cfa(model, bfi, ordered=items)
+    o0 = pm.cfa(model + "\nagree ~~ 0*consc", bfi, ordered=items)
+    ours = pm.compare_models(o1, o0, names=["o1", "o0"])
+    theirs = frame(ref()["lrt"]["WLSMV"]["two"])
+    assert ours.method == "satorra.2000"
+    for column in ("df", "chisq", "chisq_diff", "df_diff"):
+        np.testing.assert_allclose(ours[column].to_numpy(float), theirs[column].to_numpy(float), rtol=0, atol=TOL,
+                                   equal_nan=True, err_msg=column)
+    assert ours["pvalue"].iloc[1] == pytest.approx(theirs["pvalue"][1], rel=1e-4)
+    assert ours["aic"].isna().all()
+
+
+def test_compare_models_input_checks():
+    with pytest.raises(pm.ModelError, match="two or more"):
+        pm.compare_models(fit("hs"))
+    with pytest.raises(pm.ModelError, match="same variables"):
+        pm.compare_models(fit("hs"), fit("hs_multi"))
+    with pytest.raises(pm.ModelError, match="fitted model"):
+        pm.compare_models(fit("hs"), "hs")
+    with pytest.raises(pm.ModelError, match="distinct"):
+        pm.compare_models(fit("hs"), fit("hs_std_lv"), names=["a", "a"])
