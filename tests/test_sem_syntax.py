@@ -8,6 +8,7 @@ bundled HolzingerSwineford1939, PoliticalDemocracy and bfi data; the models are 
 from __future__ import annotations
 
 import functools
+import re
 
 import numpy as np
 import pandas as pd
@@ -300,3 +301,51 @@ def test_compare_models_input_checks():
         pm.compare_models(fit("hs"), "hs")
     with pytest.raises(pm.ModelError, match="distinct"):
         pm.compare_models(fit("hs"), fit("hs_std_lv"), names=["a", "a"])
+
+
+# --- (4) summary -------------------------------------------------------------------------------------------------
+
+_VALUE_LINE = re.compile(r"^  (\S.*?)\s{2,}(-?\d+(?:\.\d+)?)$")
+_ROW = re.compile(r"^(.{18})((?:\s+-?\d+\.\d{3}|\s{9})+)\s*$")
+
+
+def _header_values(text: str) -> list[tuple[str, float]]:
+    head = text.split("Parameter Estimates:")[0]
+    return [(m.group(1).strip(), float(m.group(2))) for m in map(_VALUE_LINE.match, head.splitlines()) if m]
+
+
+def _table_rows(text: str) -> list[tuple[str, list[float]]]:
+    body = text.split("Parameter Estimates:")[1]
+    body = body[body.index("\n\n", body.index("Information")):]  # from the first section on
+    out = []
+    for line in body.splitlines():
+        match = _ROW.match(line)
+        numbers = [float(v) for v in match.group(2).split()] if match else []
+        out.append((match.group(1).rstrip() if match else line.rstrip(), numbers))
+    return out
+
+
+@pytest.mark.parametrize("case", ["pd_defined", "hs_groups"])
+def test_summary_is_laid_out_like_lavaan(case):
+    """Every parameter line of lavaan's summary(fit, fit.measures = TRUE, standardized = TRUE), in the same order
+    and columns (values to the printed 3 decimals, +-1 in the last digit), and the fit block's values."""
+    ours = fit(case).summary()
+    theirs = "\n".join(ref()["cases"][case]["summary"])
+    expected, got = _table_rows(theirs), _table_rows(ours)
+    assert [name for name, _ in got] == [name for name, _ in expected]
+    for (name, a), (_, b) in zip(got, expected):
+        assert len(a) == len(b) and np.allclose(a, b, atol=1.5e-3), name
+    def occurrences(pairs):  # ("Test statistic", 1): the second line with that label (the baseline model's)
+        return {(label, sum(1 for q, _ in pairs[:i] if q == label)): value for i, (label, value) in enumerate(pairs)}
+
+    mine, expected_values = occurrences(_header_values(ours)), occurrences(_header_values(theirs))
+    shared = [key for key in expected_values if key in mine]
+    assert {("Test statistic", 0), ("Test statistic", 1), ("Comparative Fit Index (CFI)", 0), ("RMSEA", 0),
+            ("SRMR", 0), ("Akaike (AIC)", 0), ("Number of equality constraints", 0)} <= set(shared)
+    for key in shared:
+        assert mine[key] == pytest.approx(expected_values[key], abs=1.5e-3), key
+
+
+def test_html_representation_shows_tables():
+    text = fit("hs_modifiers")._repr_html_()
+    assert text.count("<table") == 2 and "chisq" in text and "l2a" in text and "Pasteur" in text

@@ -69,8 +69,10 @@ PD.defined <- paste(PD.model, "
   curve := exp(c/2) - sqrt(a) + log(b)
   twice := 2*ab
 ")
-cases$pd_defined <- describe(sem(PD.defined, data = PD, control = TIGHT, optim.force.converged = TRUE),
+pd_defined_fit <- sem(PD.defined, data = PD, control = TIGHT, optim.force.converged = TRUE)
+cases$pd_defined <- describe(pd_defined_fit,
                              "sem(PD.defined, data = PoliticalDemocracy, control = list(rel.tol = 1e-12))")
+cases$pd_defined$summary <- capture.output(summary(pd_defined_fit, fit.measures = TRUE, standardized = TRUE))
 
 # cfa() / standardizedSolution() / lavPredict() help pages
 HS.model <- "visual =~ x1 + x2 + x3
@@ -90,6 +92,7 @@ cases$hs_groups <- describe(mg_fit, "cfa(HS.model, data = HS, group = 'school', 
 cases$hs_groups$predict_regression <- lapply(lavPredict(mg_fit), as.data.frame)
 cases$hs_groups$predict_bartlett <- lapply(lavPredict(mg_fit, method = "Bartlett"), as.data.frame)
 cases$hs_groups$case_idx <- lavInspect(mg_fit, "case.idx")
+cases$hs_groups$summary <- capture.output(summary(mg_fit, fit.measures = TRUE, standardized = TRUE))
 
 # several left-hand sides, exogenous covariates (std.nox differs from std.all)
 HS.multi <- "visual =~ x1 + x2 + x3

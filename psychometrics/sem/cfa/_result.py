@@ -15,6 +15,7 @@ from ._modindices import modification_indices
 from ._partable import parameter_names
 from ._predict import predict
 from ._standardized import standardized_solution
+from ._summary import summary_html, summary_text
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -143,3 +144,12 @@ class CFAResult(Result):
         the group column of a multi-group fit) and a row with a missing value gets NaN scores. Continuous items
         only (see ``psychometrics.sem.cfa._predict``)."""
         return predict(self, data, method, group)
+
+    def summary(self) -> str:
+        """A text summary laid out like lavaan's summary(fit, fit.measures = TRUE, standardized = TRUE)
+        (see ``psychometrics.sem.cfa._summary``); print() it."""
+        return summary_text(self)
+
+    def _repr_html_(self) -> str:
+        """Fit measures and parameter estimates as HTML tables (shown by Jupyter)."""
+        return summary_html(self)
