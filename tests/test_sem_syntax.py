@@ -41,13 +41,16 @@ FITS = {
     "hs_multi": ("HS_multi", HS, {}),
     "hs_modifiers": ("HS_groups", HS, {"group": "school"}),
     "hs_equal": ("HS_eq", HS, {}),
+    "hs_constrained": ("HS_constrained", HS, {}),
+    "growth": ("growth", "demo_growth", {}),
 }
 
 
 @functools.lru_cache(maxsize=None)
 def fit(case):
     model, dataset, options = FITS[case]
-    return pm.cfa(ref()["models"][model], data(dataset), **options)
+    fitter = pm.growth if case == "growth" else pm.sem if case.startswith("pd") else pm.cfa
+    return fitter(ref()["models"][model], data(dataset), **options)
 
 
 def frame(columns: dict) -> pd.DataFrame:
@@ -150,9 +153,19 @@ def test_model_syntax_help_page_model():
             pm.parse_model(help_model + extra)
 
 
-def test_explicit_constraints_are_not_silently_ignored():
-    with pytest.raises(pm.ModelError, match="not\\s+supported"):
-        pm.cfa("visual =~ x1 + a*x2 + b*x3\na == b", data(HS))
+@pytest.mark.parametrize("constraint", ["a == 2*b", "a > 0", "b < 1", "a == 0.5"])
+def test_other_constraints_are_not_silently_ignored(constraint):
+    with pytest.raises(pm.ModelError, match="not supported"):
+        pm.cfa(f"visual =~ x1 + a*x2 + b*x3\n{constraint}", data(HS))
+
+
+def test_equality_constraints_keep_the_written_labels_and_model():
+    result = fit("hs_constrained")
+    assert list(result.estimates["label"][result.estimates["op"] == "=~"]) == ["", "b1", "", "", "b2", "", "", "b3", ""]
+    assert result.model == ref()["models"]["HS_constrained"]
+    merged = pm.parse_model("f =~ a*x1 + b*x2 + c*x3 + d*x4\nb == c\nd == a\nc == d")
+    from psychometrics.sem.model_syntax import merge_equal_labels
+    assert {m.label for t in merge_equal_labels(merged).terms for m in t.modifiers} == {"b"}  # one chain: b
 
 
 def test_equal_in_a_multi_group_model_is_refused():
@@ -160,7 +173,7 @@ def test_equal_in_a_multi_group_model_is_refused():
         pm.cfa('visual =~ x1 + x2 + equal("visual=~x2")*x3', data(HS), group="school")
 
 
-@pytest.mark.parametrize("case", ["pd", "hs_multi", "hs_modifiers", "hs_equal"])
+@pytest.mark.parametrize("case", ["pd", "hs_multi", "hs_modifiers", "hs_equal", "hs_constrained", "growth"])
 def test_fits_with_the_new_syntax_equal_lavaan(case):
     theirs = ref()["cases"][case]
     ours = fit(case)
@@ -172,7 +185,7 @@ def test_fits_with_the_new_syntax_equal_lavaan(case):
 
 # --- (5) defined parameters --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("case", ["pd_defined", "hs_modifiers"])
+@pytest.mark.parametrize("case", ["pd_defined", "hs_modifiers", "hs_constrained"])
 def test_defined_parameters_equal_lavaan(case):
     theirs = frame(ref()["cases"][case]["estimates"])
     ours = fit(case).estimates
@@ -349,3 +362,18 @@ def test_summary_is_laid_out_like_lavaan(case):
 def test_html_representation_shows_tables():
     text = fit("hs_modifiers")._repr_html_()
     assert text.count("<table") == 2 and "chisq" in text and "l2a" in text and "Pasteur" in text
+
+
+# --- (7) sem() and growth() --------------------------------------------------------------------------------------
+
+def test_sem_is_cfa_with_lavaans_sem_defaults_and_the_pillar_stays_a_package():
+    assert pm.sem(ref()["models"]["HS"], data(HS)).fit_measures["chisq"] == fit("hs").fit_measures["chisq"]
+    assert pm.sem.cfa is pm.cfa and pm.sem.compare_models is pm.compare_models
+
+
+def test_growth_fixes_observed_intercepts_and_frees_latent_means():
+    est = fit("growth").estimates
+    intercepts = est[est["op"] == "~1"].set_index("lhs")
+    assert (intercepts.loc[["t1", "t2", "t3", "t4"], "est"] == 0).all()
+    assert intercepts.loc[["i", "s"], "free"].all()
+    assert fit("growth").model == ref()["models"]["growth"]

@@ -441,6 +441,35 @@ def _resolve_equal(terms: list[ModelTerm]) -> list[ModelTerm]:
     return out
 
 
+_NAME = re.compile(r"[A-Za-z_.][A-Za-z0-9_.]*")
+
+
+def merge_equal_labels(parsed: ParsedModel) -> ParsedModel:
+    """The model with each ``a == b`` between two labels carried out by giving both parameters one label (the
+    first of each chain ``b1 == b2; b2 == b3``), the reparameterisation that equals lavaan's constrained estimate;
+    other constraints are kept."""
+    labels = {m.label for t in parsed.terms for m in t.modifiers if m.label}
+    parent = {label: label for label in labels}
+
+    def root(label):
+        while parent[label] != label:
+            label = parent[label]
+        return label
+
+    kept = []
+    for c in parsed.constraints:
+        simple = c.op == "==" and _NAME.fullmatch(c.lhs) and _NAME.fullmatch(c.rhs)
+        if simple and c.lhs in labels and c.rhs in labels:
+            parent[root(c.rhs)] = root(c.lhs)  # a no-op when both already share a root
+        else:
+            kept.append(c)
+    if len(kept) == len(parsed.constraints):
+        return parsed
+    rename = lambda m: dataclasses.replace(m, label=root(m.label)) if m.label else m  # noqa: E731
+    terms = tuple(dataclasses.replace(t, modifiers=tuple(rename(m) for m in t.modifiers)) for t in parsed.terms)
+    return ParsedModel(terms, tuple(kept))
+
+
 def parse_model(model: str) -> ParsedModel:
     """Parse a lavaan-style model string into its terms.
 

@@ -114,6 +114,34 @@ textual =~ x4 + x5 + x6
 speed =~ x7 + x8 + x9"
 cases$hs_equal <- describe(cfa(HS.eq, data = HS), "cfa(HS.eq, data = HolzingerSwineford1939)")
 
+# lavTestScore help page: explicit equality constraints between labels, and a definition using them
+HS.constrained <- "visual =~ x1 + b1*x2 + x3
+textual =~ x4 + b2*x5 + x6
+speed =~ x7 + b3*x8 + x9
+b1 == b2
+b2 == b3
+d := b1 - 2*b3"
+constrained_fit <- cfa(HS.constrained, data = HS)
+cases$hs_constrained <- describe(constrained_fit, "cfa(HS.constrained, data = HolzingerSwineford1939)")
+score <- lavTestScore(constrained_fit, cumulative = TRUE)
+cases$hs_constrained$score <- list(total = score$test[, c("X2", "df", "p.value")],
+                                   uni = score$uni[, c("lhs", "op", "rhs", "X2", "df", "p.value")],
+                                   cumulative = score$cumulative[, c("lhs", "op", "rhs", "X2", "df", "p.value")])
+
+# growth() help page: linear growth model with a time-varying covariate on lavaan's Demo.growth
+Demo.growth <- read.csv(file.path(data_dir, "Demo.growth.csv"))
+growth.model <- "
+  i =~ 1*t1 + 1*t2 + 1*t3 + 1*t4
+  s =~ 0*t1 + 1*t2 + 2*t3 + 3*t4
+  i ~ x1 + x2
+  s ~ x1 + x2
+  t1 ~ c1
+  t2 ~ c2
+  t3 ~ c3
+  t4 ~ c4
+"
+cases$growth <- describe(growth(growth.model, data = Demo.growth), "growth(growth.model, data = Demo.growth)")
+
 # lavTestLRT help page (orthogonal = TRUE written as zero covariances), plus a third, larger model
 HS.lrt <- "visual =~ x1 + b1*x2 + x3
 textual =~ x4 + b2*x5 + x6
@@ -140,7 +168,7 @@ lrt$WLSMV <- list(two = lrt_table(lavTestLRT(o1, o0)))
 out <- list(
   versions = list(R = R.version.string, lavaan = as.character(packageVersion("lavaan"))),
   models = list(PD = PD.model, PD_defined = PD.defined, HS = HS.model, HS_multi = HS.multi, HS_groups = HS.groups,
-                HS_eq = HS.eq, HS_lrt = HS.lrt, HS_cross = HS.cross, AC = AC.model),
+                HS_eq = HS.eq, HS_constrained = HS.constrained, growth = growth.model, HS_lrt = HS.lrt, HS_cross = HS.cross, AC = AC.model),
   cases = cases,
   lrt = lrt
 )

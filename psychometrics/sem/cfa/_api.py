@@ -13,8 +13,8 @@ from scipy import stats as st
 
 from ..._checks import as_item_frame, check_choice
 from ...errors import ConvergenceError, DataError, IdentificationError, ModelError
-from ..model_syntax import ParsedModel, parse_model
-from ._defined import check_constraints, with_defined
+from ..model_syntax import ParsedModel, merge_equal_labels, parse_model
+from ._defined import check_constraints, original_labels, with_defined
 from ._estimation import MLDiscrepancy, Problem, minimize
 from ._fiml import FIMLDiscrepancy, FIMLProblem, missing_stats
 from ._fitmeasures import fit_measures
@@ -355,20 +355,25 @@ def cfa(
     fitMeasures() (see ``psychometrics.sem.cfa._fitmeasures``). Reference: Rosseel (2012), J Stat Softw 48(2).
     """
     parsed = model if isinstance(model, ParsedModel) else parse_model(model)
-    check_constraints(parsed)
+    merged = merge_equal_labels(parsed)  # a == b: one label for both
+    check_constraints(merged)
+    source = model if merged is parsed else merged  # the text, unless labels were merged
     if wants_ordinal(ordered):
         from ._ordinal import cfa_ordinal  # imports this module, hence imported here
 
         if sample_cov is not None:
             raise DataError("ordered items need the raw data (data=...), not sample_cov")
-        return with_defined(cfa_ordinal(model, data, ordered=ordered, group=group, group_equal=group_equal,
-                                        group_partial=group_partial, std_lv=std_lv, estimator=estimator,
-                                        missing=missing), parsed)
-    group_equal = _check_options(estimator, missing, group_equal, group, sample_cov)
-    prepared = _prepare(model, data, group, sample_cov, sample_mean, n_obs, missing)
-    with _single_threaded_blas():
-        fit = _fit(prepared, group_equal=group_equal, group_partial=group_partial, std_lv=std_lv, estimator=estimator)
-    return with_defined(fit, parsed)
+        fit = cfa_ordinal(source, data, ordered=ordered, group=group, group_equal=group_equal,
+                          group_partial=group_partial, std_lv=std_lv, estimator=estimator, missing=missing)
+    else:
+        group_equal = _check_options(estimator, missing, group_equal, group, sample_cov)
+        prepared = _prepare(source, data, group, sample_cov, sample_mean, n_obs, missing)
+        with _single_threaded_blas():
+            fit = _fit(prepared, group_equal=group_equal, group_partial=group_partial, std_lv=std_lv,
+                       estimator=estimator)
+    if merged is not parsed:
+        fit = dataclasses.replace(original_labels(fit, parsed), model=model if isinstance(model, str) else "")
+    return with_defined(fit, merged)
 
 
 def wants_ordinal(ordered) -> bool:

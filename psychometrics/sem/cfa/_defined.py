@@ -119,12 +119,27 @@ def delta_se(func, x: np.ndarray, vcov: np.ndarray) -> np.ndarray:
 
 
 def check_constraints(parsed: ParsedModel) -> None:
-    """Equality and inequality constraints are parsed but not yet estimated: say so instead of ignoring them."""
+    """Constraints other than ``a == b`` between two labels (carried out by ``merge_equal_labels``) are parsed but
+    not estimated: say so instead of ignoring them."""
     for item in parsed.constraints:
         if item.op != ":=":
             raise ModelError(
-                f"'{item.lhs} {item.op} {item.rhs}' (line {item.line}): explicit constraints ({item.op}) are not "
-                "supported by the estimator yet; for a == b give both parameters the same label instead")
+                f"'{item.lhs} {item.op} {item.rhs}' (line {item.line}): only equality constraints between two labels "
+                f"(a == b) are supported; constraints such as this ({item.op}) are not supported yet")
+
+
+def original_labels(result, parsed: ParsedModel):
+    """The fit with the labels written in the model restored in ``estimates`` (``a == b`` was fitted by giving
+    the parameters of b the label a) and the model text kept."""
+    n_groups = len(result.groups)
+    written = {}
+    for term in parsed.terms:
+        for g, label in enumerate(result.groups):
+            written[term.lhs, term.op, term.rhs, label] = term.modifier(g, n_groups).label or ""
+    estimates = result.estimates
+    keys = zip(estimates["lhs"], estimates["op"], estimates["rhs"], estimates["group"])
+    labels = [written.get(key, old) for key, old in zip(keys, estimates["label"])]
+    return dataclasses.replace(result, estimates=estimates.assign(label=np.array(labels, dtype=object)))
 
 
 def with_defined(result, parsed: ParsedModel):
