@@ -377,3 +377,34 @@ def test_growth_fixes_observed_intercepts_and_frees_latent_means():
     assert (intercepts.loc[["t1", "t2", "t3", "t4"], "est"] == 0).all()
     assert intercepts.loc[["i", "s"], "free"].all()
     assert fit("growth").model == ref()["models"]["growth"]
+
+
+# --- (7) lavTestScore --------------------------------------------------------------------------------------------
+
+SCORE_FITS = {
+    "hs_constrained": lambda: fit("hs_constrained"),
+    "hs_loadings": lambda: pm.cfa(ref()["models"]["HS"], data(HS), group="school", group_equal="loadings"),
+    "hs_intercepts": lambda: fit("hs_groups"),
+    "pd_labels": lambda: fit("pd"),
+}
+
+
+@pytest.mark.parametrize("case", list(SCORE_FITS))
+def test_score_test_equals_lavtestscore(case):
+    theirs = ref()["cases"][case]["score"] if case == "hs_constrained" else ref()["score"][case]
+    ours = SCORE_FITS[case]().score_test()
+    assert ours.total["df"] == theirs["total"]["df"][0]
+    assert ours.total["X2"] == pytest.approx(theirs["total"]["X2"][0], abs=TOL)
+    for mine, key in ((ours.table, "uni"), (ours.cumulative, "cumulative")):
+        expected = pd.DataFrame(theirs[key])
+        assert list(zip(mine["lhs"], mine["rhs"])) == list(zip(expected["lhs"], expected["rhs"]))
+        np.testing.assert_allclose(mine["X2"], expected["X2"], rtol=0, atol=TOL)
+        np.testing.assert_allclose(mine["pvalue"], expected["p.value"], rtol=0, atol=TOL)
+        assert list(mine["df"]) == list(expected["df"])
+
+
+def test_score_test_needs_constraints_and_ml():
+    with pytest.raises(pm.ModelError, match="no equality constraints"):
+        fit("hs").score_test()
+    with pytest.raises(pm.ModelError, match="complete-data ML"):
+        pm.cfa(ref()["models"]["HS_constrained"], data(HS), estimator="MLR").score_test()

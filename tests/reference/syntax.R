@@ -128,6 +128,18 @@ cases$hs_constrained$score <- list(total = score$test[, c("X2", "df", "p.value")
                                    uni = score$uni[, c("lhs", "op", "rhs", "X2", "df", "p.value")],
                                    cumulative = score$cumulative[, c("lhs", "op", "rhs", "X2", "df", "p.value")])
 
+score_table <- function(fit) {
+  score <- lavTestScore(fit, cumulative = TRUE)
+  list(total = score$test[, c("X2", "df", "p.value")],
+       uni = score$uni[, c("lhs", "op", "rhs", "X2", "df", "p.value")],
+       cumulative = score$cumulative[, c("lhs", "op", "rhs", "X2", "df", "p.value")])
+}
+score_cases <- list(
+  hs_loadings = score_table(cfa(HS.model, data = HS, group = "school", group.equal = "loadings")),
+  hs_intercepts = score_table(cfa(HS.model, data = HS, group = "school", group.equal = c("loadings", "intercepts"))),
+  pd_labels = score_table(sem(PD.model, data = PD, control = TIGHT, optim.force.converged = TRUE))
+)
+
 # growth() help page: linear growth model with a time-varying covariate on lavaan's Demo.growth
 Demo.growth <- read.csv(file.path(data_dir, "Demo.growth.csv"))
 growth.model <- "
@@ -170,6 +182,7 @@ out <- list(
   models = list(PD = PD.model, PD_defined = PD.defined, HS = HS.model, HS_multi = HS.multi, HS_groups = HS.groups,
                 HS_eq = HS.eq, HS_constrained = HS.constrained, growth = growth.model, HS_lrt = HS.lrt, HS_cross = HS.cross, AC = AC.model),
   cases = cases,
+  score = score_cases,
   lrt = lrt
 )
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, na = "null", dataframe = "columns"), "tests/reference/syntax.json")

@@ -14,6 +14,7 @@ from ._estimation import Problem
 from ._modindices import modification_indices
 from ._partable import parameter_names
 from ._predict import predict
+from ._score_test import ScoreTestResult, score_test
 from ._standardized import standardized_solution
 from ._summary import summary_html, summary_text
 
@@ -153,3 +154,8 @@ class CFAResult(Result):
     def _repr_html_(self) -> str:
         """Fit measures and parameter estimates as HTML tables (shown by Jupyter)."""
         return summary_html(self)
+
+    def score_test(self) -> ScoreTestResult:
+        """lavaan's lavTestScore(fit, cumulative = TRUE): score tests for releasing the equality constraints
+        (a == b, shared labels, group_equal); see ``psychometrics.sem.cfa._score_test``."""
+        return score_test(self)

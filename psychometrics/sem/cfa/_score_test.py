@@ -1,0 +1,118 @@
+"""Score (Lagrange multiplier) tests for releasing equality constraints, as lavaan 0.6-14's lavTestScore().
+
+Every free row of the parameter table is a parameter ``theta`` of the unconstrained model; the constraints are the
+model's ``a == b`` statements and, for parameters made equal by a shared label or ``group_equal``, the equality
+of each later row to the first (lavaan's ``.pN. == .pM.`` rows). At the constrained estimate, with ``g`` the
+gradient of the log-likelihood per observation and ``I`` the unit expected information in ``theta``,
+``X2 = N g' P g`` where ``P`` is the top-left block of the generalised inverse of ``[[I, R'], [R, 0]]`` and ``R``
+holds the constraints kept: none for the total test, all but one for each univariate test, and all but the
+``k`` largest univariate ones for the cumulative tests (lavTestScore(fit, cumulative = TRUE); Bentler 1990).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+from scipy import stats as st
+
+from ..._results import TableResult
+from ...errors import ModelError
+from ..model_syntax import parse_model
+from ._model import Elements
+from ._modindices import _without_exogenous
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class ScoreTestResult(TableResult):
+    """lavTestScore: ``table`` (univariate tests: lhs, op, rhs, X2, df, pvalue, one per constraint),
+    ``total`` (X2, df, pvalue of releasing all constraints) and ``cumulative`` (releasing the constraints one by
+    one in decreasing order of their univariate X2)."""
+
+    total: dict
+    cumulative: pd.DataFrame
+
+
+def _theta_score_information(problem, x: np.ndarray, elements: Elements) -> tuple[np.ndarray, np.ndarray]:
+    """(g, I): gradient of the log-likelihood per observation and unit expected information in theta."""
+    model = problem.model
+    score = np.zeros(len(elements))
+    info = np.zeros((len(elements), len(elements)))
+    for g, (w, stats, (sigma, mu)) in enumerate(zip(problem.weights, problem.stats, model.implied(x))):
+        jac = model.element_jacobian(x, g, elements)
+        info += w * jac.T @ _without_exogenous(problem.moment_information(stats, sigma), model) @ jac
+        grad = problem.discrepancy.gradient(stats, sigma, mu if model.meanstructure else None)
+        score += -0.5 * w * jac.T @ grad
+    return score, info
+
+
+def _constraints(result, rows: np.ndarray) -> list[tuple[str, str, int, int]]:
+    """(lhs, rhs, theta_i, theta_j) of each equality constraint: the written a == b first, then one per row that
+    shares a free parameter with an earlier row and is not yet tied to it."""
+    x_index = np.asarray(result._problem.model.columns["x"], dtype=int)[rows]
+    labels = result.estimates["label"].to_numpy(object)[rows]
+    first_of = {}
+    for k, label in enumerate(labels):
+        if label:
+            first_of.setdefault(label, k)
+    parent = list(range(len(rows)))
+
+    def root(k):
+        while parent[k] != k:
+            k = parent[k]
+        return k
+
+    out = []
+    written = parse_model(result.model).constraints if result.model else ()
+    for c in written:
+        if c.op == "==" and c.lhs in first_of and c.rhs in first_of:
+            i, j = first_of[c.lhs], first_of[c.rhs]
+            out.append((c.lhs, c.rhs, i, j))
+            parent[root(j)] = root(i)
+    first_row = {}
+    for k, index in enumerate(x_index):
+        first = first_row.setdefault(index, k)
+        if root(k) != root(first):
+            out.append((f".p{rows[first] + 1}.", f".p{rows[k] + 1}.", first, k))
+            parent[root(k)] = root(first)
+    return out
+
+
+def _statistic(score, info, r_kept: np.ndarray, n: int) -> float:
+    size = len(info)
+    z = np.block([[info, r_kept.T], [r_kept, np.zeros((len(r_kept), len(r_kept)))]])
+    inverse = np.linalg.pinv(z)[:size, :size]
+    return float(n * score @ inverse @ score)
+
+
+def _frame(names, stats, dfs) -> pd.DataFrame:
+    return pd.DataFrame({"lhs": [a for a, _ in names], "op": "==", "rhs": [b for _, b in names], "X2": stats,
+                         "df": dfs, "pvalue": st.chi2.sf(stats, dfs)})
+
+
+def score_test(result) -> ScoreTestResult:
+    """lavTestScore(fit, cumulative = TRUE) for the release of the fit's equality constraints."""
+    if result.estimator != "ML" or type(result._problem).__name__ != "Problem":
+        raise ModelError("score_test is available for complete-data ML fits (estimator='ML', missing='listwise')")
+    problem, x = result._problem, result._x
+    rows = np.flatnonzero(np.asarray(problem.model.columns["x"], dtype=int) >= 0)
+    constraints = _constraints(result, rows)
+    if not constraints:
+        raise ModelError("the model has no equality constraints to release (shared labels, a == b or group_equal)")
+    table = problem.model.table.iloc[rows].reset_index(drop=True)
+    score, info = _theta_score_information(problem, x, Elements.from_table(table))
+    r = np.zeros((len(constraints), len(rows)))
+    for k, (_, _, i, j) in enumerate(constraints):
+        r[k, i], r[k, j] = 1.0, -1.0
+    n = problem.n_total
+    total = _statistic(score, info, r[:0], n)
+    uni = np.array([_statistic(score, info, np.delete(r, k, axis=0), n) for k in range(len(r))])
+    order = np.argsort(-uni, kind="stable")
+    cumulative = np.array([_statistic(score, info, np.delete(r, order[: k + 1], axis=0), n) for k in range(len(r))])
+    names = [(a, b) for a, b, _, _ in constraints]
+    return ScoreTestResult(
+        table=_frame(names, uni, np.ones(len(r), dtype=int)),
+        total={"X2": total, "df": len(r), "pvalue": float(st.chi2.sf(total, len(r)))},
+        cumulative=_frame([names[k] for k in order], cumulative, np.arange(1, len(r) + 1)),
+    )
