@@ -408,3 +408,16 @@ def test_score_test_needs_constraints_and_ml():
         fit("hs").score_test()
     with pytest.raises(pm.ModelError, match="complete-data ML"):
         pm.cfa(ref()["models"]["HS_constrained"], data(HS), estimator="MLR").score_test()
+
+
+@pytest.mark.parametrize("method", ["regression", "bartlett"])
+def test_fiml_factor_scores_use_each_pattern_as_lavpredict(method):
+    holes = data(HS).copy()
+    holes.loc[[0, 4, 8], "x1"] = np.nan  # R's rows 1, 5, 9 (as tests/reference/syntax.R)
+    holes.loc[[1, 4, 39], "x5"] = np.nan
+    holes.loc[[9, 10, 11], "x9"] = np.nan
+    holes.loc[19, ["x1", "x2", "x3"]] = np.nan
+    result = pm.cfa(ref()["models"]["HS"], holes, missing="fiml")
+    theirs = frame(ref()["cases"]["hs_fiml"][f"predict_{method}"]).to_numpy()
+    np.testing.assert_allclose(result.predict(method=method).to_numpy(), theirs, rtol=0, atol=TOL)
+    np.testing.assert_allclose(result.predict(holes, method=method).to_numpy(), theirs, rtol=0, atol=TOL)

@@ -86,6 +86,16 @@ hs_std_lv <- cfa(HS.model, data = HS, std.lv = TRUE)
 cases$hs_std_lv <- describe(hs_std_lv, "cfa(HS.model, data = HolzingerSwineford1939, std.lv = TRUE)")
 cases$hs_std_lv$predict_bartlett <- as.data.frame(lavPredict(hs_std_lv, method = "Bartlett"))
 
+# lavPredict for a FIML fit: each missing-data pattern scored from its observed variables
+HS.holes <- HS
+HS.holes$x1[c(1, 5, 9)] <- NA
+HS.holes$x5[c(2, 5, 40)] <- NA
+HS.holes$x9[10:12] <- NA
+HS.holes[20, c("x1", "x2", "x3")] <- NA
+fiml_fit <- cfa(HS.model, data = HS.holes, missing = "ml")
+cases$hs_fiml <- list(predict_regression = as.data.frame(lavPredict(fiml_fit)),
+                      predict_bartlett = as.data.frame(lavPredict(fiml_fit, method = "Bartlett")))
+
 # lavPredict help: multigroup factor scores (one matrix per group)
 mg_fit <- cfa(HS.model, data = HS, group = "school", group.equal = c("loadings", "intercepts"))
 cases$hs_groups <- describe(mg_fit, "cfa(HS.model, data = HS, group = 'school', group.equal = c('loadings', 'intercepts'))")

@@ -11,7 +11,9 @@ and ``E(y)``:
 
 Without a mean structure lavaan takes ``E(y)`` as the sample means and the latent means as zero except where
 observed covariates (phantom latent variables) carry their sample means through the regressions
-(computeEETA/computeEY with sample.mean); with a mean structure both come from the model.
+(computeEETA/computeEY with sample.mean); with a mean structure both come from the model. For a FIML fit
+(missing="fiml") a case's scores use its observed variables only (Lambda, Sigma restricted to them), as
+lavPredict does for missing = "ml"; for other fits a case with a missing value gets no scores (NaN).
 """
 
 from __future__ import annotations
@@ -41,19 +43,31 @@ def _expectations(result, g: int) -> tuple[np.ndarray, np.ndarray]:
     return mats.ib @ alpha, sample_mean
 
 
-def _score_matrix(result, g: int, method: str) -> np.ndarray:
-    """The factor-score coefficients (latent x observed) of group ``g``."""
-    mats = result._problem.model.matrices(result._x, g)
-    lam = mats.lambda_
-    sigma_inv_lam = np.linalg.solve(mats.sigma(), lam)  # Sigma^-1 Lambda
+def _score_matrix(mats, observed: np.ndarray, method: str) -> np.ndarray:
+    """The factor-score coefficients (latent x observed) from the observed variables ``observed`` (a mask)."""
+    lam = mats.lambda_[observed]
+    sigma_inv_lam = np.linalg.solve(mats.sigma()[np.ix_(observed, observed)], lam)  # Sigma_oo^-1 Lambda_o
     if method == "regression":
         return mats.lv_cov() @ sigma_inv_lam.T
-    return np.linalg.pinv(lam.T @ sigma_inv_lam) @ sigma_inv_lam.T
+    coefficients = np.linalg.pinv(lam.T @ sigma_inv_lam) @ sigma_inv_lam.T
+    coefficients[~lam.any(axis=0)] = np.nan  # no observed indicator: no Bartlett score (lavaan's NA)
+    return coefficients
 
 
 def _group_scores(result, g: int, values: np.ndarray, method: str) -> np.ndarray:
+    """Scores of the rows of group ``g``. With FIML each missing-data pattern uses its observed variables (as
+    lavPredict for missing = "ml"); otherwise a row with a missing value has no scores (NaN)."""
     eeta, ey = _expectations(result, g)
-    scores = eeta + (values - ey) @ _score_matrix(result, g, method).T
+    mats = result._problem.model.matrices(result._x, g)
+    fiml = type(result._problem).__name__.startswith("FIML")
+    scores = np.full((len(values), len(eeta)), np.nan)
+    patterns, which = np.unique(~np.isnan(values), axis=0, return_inverse=True)
+    for k, observed in enumerate(patterns):  # a loop over missing-data patterns, not respondents
+        if not observed.any() or not (observed.all() or fiml):
+            continue
+        rows = which.ravel() == k
+        centred = values[np.ix_(rows, observed)] - ey[observed]
+        scores[rows] = eeta + centred @ _score_matrix(mats, observed, method).T
     return scores[:, : len(result.latent_variables)]  # the latent variables, without regression phantoms
 
 

@@ -142,8 +142,8 @@ class CFAResult(Result):
         """Factor scores as lavaan's lavPredict(fit, newdata = data, method = method): one column per latent
         variable. ``method``: "regression" (lavaan's default) or "bartlett". ``data=None``: the fitted complete
         cases (index 0..N-1, or (group, case) for several groups); with ``data`` its index is kept (``group``:
-        the group column of a multi-group fit) and a row with a missing value gets NaN scores. Continuous items
-        only (see ``psychometrics.sem.cfa._predict``)."""
+        the group column of a multi-group fit). A row with a missing value gets NaN scores, except for FIML fits
+        whose scores use each row's observed variables. Continuous items only (see ``psychometrics.sem.cfa._predict``)."""
         return predict(self, data, method, group)
 
     def summary(self) -> str:
