@@ -184,6 +184,7 @@ ITEMS <- c(paste0("A", 1:5), paste0("C", 1:5))
 AC.model <- "agree =~ A1 + A2 + A3 + A4 + A5
 consc =~ C1 + C2 + C3 + C4 + C5"
 o1 <- cfa(AC.model, data = BFI, ordered = ITEMS)
+cases$ac_ordered <- describe(o1, "cfa(AC.model, data = bfi, ordered = ITEMS)")
 o0 <- cfa(AC.model, data = BFI, ordered = ITEMS, orthogonal = TRUE)
 lrt$WLSMV <- list(two = lrt_table(lavTestLRT(o1, o0)))
 
