@@ -253,6 +253,23 @@ def test_multigroup_factor_scores_equal_lavpredict(method):
                                atol=1e-12)
 
 
+@pytest.mark.parametrize("case", ["hs", "hs_multi"])
+def test_predicted_observed_values_equal_lavpredict_type_ov(case):
+    theirs = frame(ref()["cases"][case]["predict_ov"])
+    ours = fit(case).predict(type="ov")
+    assert list(ours.columns) == fit(case).observed_variables == list(theirs.columns)
+    np.testing.assert_allclose(ours.to_numpy(), theirs.to_numpy(), rtol=0, atol=TOL)
+
+
+def test_multigroup_predicted_observed_values_equal_lavpredict():
+    result, theirs = fit("hs_groups"), ref()["cases"]["hs_groups"]
+    ours = result.predict(data(HS), group="school", type="ov")
+    for g, label in enumerate(result.groups):  # lavaan returns an unnamed list for type = "ov"
+        rows = np.asarray(theirs["case_idx"][label]) - 1
+        np.testing.assert_allclose(ours.iloc[rows].to_numpy(), frame(theirs["predict_ov"][g]).to_numpy(),
+                                   rtol=0, atol=TOL)
+
+
 def test_factor_scores_input_checks():
     hs = data(HS)
     with pytest.raises(pm.DataError, match="group="):
@@ -261,6 +278,8 @@ def test_factor_scores_input_checks():
         fit("hs").predict(hs.drop(columns="x9"))
     with pytest.raises(pm.ModelError, match="method"):
         fit("hs").predict(method="ebm")
+    with pytest.raises(pm.ModelError, match="type"):
+        fit("hs").predict(type="yhat")
     holes = hs.copy()
     holes.loc[3, "x1"] = np.nan
     scores = fit("hs").predict(holes)

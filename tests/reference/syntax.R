@@ -82,6 +82,7 @@ hs_fit <- cfa(HS.model, data = HS)
 cases$hs <- describe(hs_fit, "cfa(HS.model, data = HolzingerSwineford1939)")
 cases$hs$predict_regression <- as.data.frame(lavPredict(hs_fit))
 cases$hs$predict_bartlett <- as.data.frame(lavPredict(hs_fit, method = "Bartlett"))
+cases$hs$predict_ov <- as.data.frame(lavPredict(hs_fit, type = "ov"))
 hs_std_lv <- cfa(HS.model, data = HS, std.lv = TRUE)
 cases$hs_std_lv <- describe(hs_std_lv, "cfa(HS.model, data = HolzingerSwineford1939, std.lv = TRUE)")
 cases$hs_std_lv$predict_bartlett <- as.data.frame(lavPredict(hs_std_lv, method = "Bartlett"))
@@ -101,6 +102,7 @@ mg_fit <- cfa(HS.model, data = HS, group = "school", group.equal = c("loadings",
 cases$hs_groups <- describe(mg_fit, "cfa(HS.model, data = HS, group = 'school', group.equal = c('loadings', 'intercepts'))")
 cases$hs_groups$predict_regression <- lapply(lavPredict(mg_fit), as.data.frame)
 cases$hs_groups$predict_bartlett <- lapply(lavPredict(mg_fit, method = "Bartlett"), as.data.frame)
+cases$hs_groups$predict_ov <- lapply(lavPredict(mg_fit, type = "ov"), as.data.frame)
 cases$hs_groups$case_idx <- lavInspect(mg_fit, "case.idx")
 cases$hs_groups$summary <- capture.output(summary(mg_fit, fit.measures = TRUE, standardized = TRUE))
 
@@ -111,6 +113,7 @@ visual + textual ~ ageyr + sex"
 multi_fit <- sem(HS.multi, data = HS)
 cases$hs_multi <- describe(multi_fit, "sem(HS.multi, data = HolzingerSwineford1939)")
 cases$hs_multi$predict_regression <- as.data.frame(lavPredict(multi_fit))
+cases$hs_multi$predict_ov <- as.data.frame(lavPredict(multi_fit, type = "ov"))
 
 # per-group modifiers, start(), label(), equal() and a defined difference across groups
 HS.groups <- "visual =~ x1 + c(l2a, l2b)*x2 + start(0.5)*x3

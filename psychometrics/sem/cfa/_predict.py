@@ -54,9 +54,10 @@ def _score_matrix(mats, observed: np.ndarray, method: str) -> np.ndarray:
     return coefficients
 
 
-def _group_scores(result, g: int, values: np.ndarray, method: str) -> np.ndarray:
-    """Scores of the rows of group ``g``. With FIML each missing-data pattern uses its observed variables (as
-    lavPredict for missing = "ml"); otherwise a row with a missing value has no scores (NaN)."""
+def _group_scores(result, g: int, values: np.ndarray, method: str, kind: str) -> np.ndarray:
+    """Scores of the rows of group ``g`` (latent variables, or the observed variables' predicted values). With
+    FIML each missing-data pattern uses its observed variables (as lavPredict for missing = "ml"); otherwise a
+    row with a missing value has no scores (NaN)."""
     eeta, ey = _expectations(result, g)
     mats = result._problem.model.matrices(result._x, g)
     fiml = type(result._problem).__name__.startswith("FIML")
@@ -68,7 +69,13 @@ def _group_scores(result, g: int, values: np.ndarray, method: str) -> np.ndarray
         rows = which.ravel() == k
         centred = values[np.ix_(rows, observed)] - ey[observed]
         scores[rows] = eeta + centred @ _score_matrix(mats, observed, method).T
-    return scores[:, : len(result.latent_variables)]  # the latent variables, without regression phantoms
+    n_latent = len(result.latent_variables)
+    if kind == "lv":
+        return scores[:, :n_latent]  # the latent variables, without regression phantoms
+    variables = result._options["variables"]  # lavaan's computeYHAT: phantoms carry the observed values
+    ov = [variables.observed.index(d) for d in variables.dummies]
+    scores[:, n_latent:] = values[:, ov]
+    return ey - mats.lambda_ @ eeta + scores @ mats.lambda_.T
 
 
 def _fit_data(result) -> tuple[list[np.ndarray], pd.Index]:
@@ -106,19 +113,23 @@ def _new_data(result, data: pd.DataFrame, group) -> tuple[list[np.ndarray], list
     return positions, [values[p] for p in positions]
 
 
-def predict(result, data=None, method: str = "regression", group=None) -> pd.DataFrame:
-    """Factor scores, one column per latent variable (see the module docstring)."""
+def predict(result, data=None, method: str = "regression", group=None, kind: str = "lv") -> pd.DataFrame:
+    """Factor scores, one column per latent variable, or with ``kind="ov"`` the observed variables' predicted
+    values ``E(y) + Lambda (eta - E(eta))`` (lavaan's type = "ov", computeYHAT), see the module docstring."""
     method = method.lower() if isinstance(method, str) else method
     if method not in METHODS:
         raise ModelError(f"method must be 'regression' or 'Bartlett'; got {method!r}")
+    if kind not in ("lv", "ov"):
+        raise ModelError(f"type must be 'lv' (factor scores) or 'ov' (predicted observed values); got {kind!r}")
+    columns = result.latent_variables if kind == "lv" else result.observed_variables
     if result.estimator == "WLSMV":
         raise ModelError("factor scores for ordered items (lavPredict's EBM scores) are not available yet")
     if data is None:
         blocks, index = _fit_data(result)
-        scores = np.vstack([_group_scores(result, g, b, method) for g, b in enumerate(blocks)])
-        return pd.DataFrame(scores, index=index, columns=result.latent_variables)
+        scores = np.vstack([_group_scores(result, g, b, method, kind) for g, b in enumerate(blocks)])
+        return pd.DataFrame(scores, index=index, columns=columns)
     positions, blocks = _new_data(result, data, group)
-    scores = np.full((len(data), len(result.latent_variables)), np.nan)
+    scores = np.full((len(data), len(columns)), np.nan)
     for g, (rows, values) in enumerate(zip(positions, blocks)):
-        scores[rows] = _group_scores(result, g, values, method)  # a row with a missing value gets NaN scores
-    return pd.DataFrame(scores, index=data.index.copy(), columns=result.latent_variables)
+        scores[rows] = _group_scores(result, g, values, method, kind)
+    return pd.DataFrame(scores, index=data.index.copy(), columns=columns)

@@ -138,13 +138,14 @@ class CFAResult(Result):
         (see ``psychometrics.sem.cfa._standardized``)."""
         return standardized_solution(self, type)
 
-    def predict(self, data=None, method: str = "regression", *, group=None) -> pd.DataFrame:
+    def predict(self, data=None, method: str = "regression", *, group=None, type: str = "lv") -> pd.DataFrame:  # noqa: A002
         """Factor scores as lavaan's lavPredict(fit, newdata = data, method = method): one column per latent
         variable. ``method``: "regression" (lavaan's default) or "bartlett". ``data=None``: the fitted complete
         cases (index 0..N-1, or (group, case) for several groups); with ``data`` its index is kept (``group``:
         the group column of a multi-group fit). A row with a missing value gets NaN scores, except for FIML fits
-        whose scores use each row's observed variables. Continuous items only (see ``psychometrics.sem.cfa._predict``)."""
-        return predict(self, data, method, group)
+        whose scores use each row's observed variables. ``type="ov"``: the observed variables' predicted values
+        instead (lavPredict(fit, type = "ov")). Continuous items only (see ``psychometrics.sem.cfa._predict``)."""
+        return predict(self, data, method, group, type)
 
     def summary(self) -> str:
         """A text summary laid out like lavaan's summary(fit, fit.measures = TRUE, standardized = TRUE)
