@@ -412,10 +412,15 @@ SCORE_FITS = {
 }
 
 
+SCORE_FITS.update(hs_add=lambda: fit("hs_constrained"), hs_add_free=lambda: fit("hs"))
+
+
 @pytest.mark.parametrize("case", list(SCORE_FITS))
 def test_score_test_equals_lavtestscore(case):
+    """lavTestScore's help examples (release b1 == b2, b2 == b3; add visual =~ x9, textual =~ x3) and the
+    release of group_equal constraints and of shared labels."""
     theirs = ref()["cases"][case]["score"] if case == "hs_constrained" else ref()["score"][case]
-    ours = SCORE_FITS[case]().score_test()
+    ours = SCORE_FITS[case]().score_test(add=theirs.get("add"))
     assert ours.total["df"] == theirs["total"]["df"][0]
     assert ours.total["X2"] == pytest.approx(theirs["total"]["X2"][0], abs=TOL)
     for mine, key in ((ours.table, "uni"), (ours.cumulative, "cumulative")):
@@ -429,6 +434,10 @@ def test_score_test_equals_lavtestscore(case):
 def test_score_test_needs_constraints_and_ml():
     with pytest.raises(pm.ModelError, match="no equality constraints"):
         fit("hs").score_test()
+    with pytest.raises(pm.ModelError, match="already in the model"):
+        fit("hs").score_test(add="visual =~ x2")
+    with pytest.raises(pm.ModelError, match="'x99'"):
+        fit("hs").score_test(add="visual =~ x99")
     with pytest.raises(pm.ModelError, match="complete-data ML"):
         pm.cfa(ref()["models"]["HS_constrained"], data(HS), estimator="MLR").score_test()
 

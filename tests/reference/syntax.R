@@ -141,6 +141,12 @@ cases$hs_constrained$score <- list(total = score$test[, c("X2", "df", "p.value")
                                    uni = score$uni[, c("lhs", "op", "rhs", "X2", "df", "p.value")],
                                    cumulative = score$cumulative[, c("lhs", "op", "rhs", "X2", "df", "p.value")])
 
+score_table_add <- function(fit, add) {
+  score <- lavTestScore(fit, add = add, cumulative = TRUE)
+  list(add = add, total = score$test[, c("X2", "df", "p.value")],
+       uni = score$uni[, c("lhs", "op", "rhs", "X2", "df", "p.value")],
+       cumulative = score$cumulative[, c("lhs", "op", "rhs", "X2", "df", "p.value")])
+}
 score_table <- function(fit) {
   score <- lavTestScore(fit, cumulative = TRUE)
   list(total = score$test[, c("X2", "df", "p.value")],
@@ -148,6 +154,8 @@ score_table <- function(fit) {
        cumulative = score$cumulative[, c("lhs", "op", "rhs", "X2", "df", "p.value")])
 }
 score_cases <- list(
+  hs_add = score_table_add(constrained_fit, "visual =~ x9\ntextual =~ x3"),
+  hs_add_free = score_table_add(hs_fit, "visual =~ x9\ntextual =~ x3"),
   hs_loadings = score_table(cfa(HS.model, data = HS, group = "school", group.equal = "loadings")),
   hs_intercepts = score_table(cfa(HS.model, data = HS, group = "school", group.equal = c("loadings", "intercepts"))),
   pd_labels = score_table(sem(PD.model, data = PD, control = TIGHT, optim.force.converged = TRUE))

@@ -156,7 +156,8 @@ class CFAResult(Result):
         """Fit measures and parameter estimates as HTML tables (shown by Jupyter)."""
         return summary_html(self)
 
-    def score_test(self) -> ScoreTestResult:
-        """lavaan's lavTestScore(fit, cumulative = TRUE): score tests for releasing the equality constraints
-        (a == b, shared labels, group_equal); see ``psychometrics.sem.cfa._score_test``."""
-        return score_test(self)
+    def score_test(self, add: str | None = None) -> ScoreTestResult:
+        """lavaan's lavTestScore(fit, add = add, cumulative = TRUE): score tests for releasing the equality
+        constraints (a == b, shared labels, group_equal), or with ``add`` (lavaan syntax such as
+        "visual =~ x9") for freeing those new parameters; see ``psychometrics.sem.cfa._score_test``."""
+        return score_test(self, add)

@@ -7,6 +7,8 @@ gradient of the log-likelihood per observation and ``I`` the unit expected infor
 ``X2 = N g' P g`` where ``P`` is the top-left block of the generalised inverse of ``[[I, R'], [R, 0]]`` and ``R``
 holds the constraints kept: none for the total test, all but one for each univariate test, and all but the
 ``k`` largest univariate ones for the cumulative tests (lavTestScore(fit, cumulative = TRUE); Bentler 1990).
+With ``add`` (lavTestScore(fit, add = ...)) the new parameters join ``theta`` at 0 and the constraints tested
+are ``new parameter == 0``, the model's own constraints being kept.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from ...errors import ModelError
 from ..model_syntax import parse_model
 from ._model import Elements
 from ._modindices import _without_exogenous
+from ._partable import _matrix_position
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -91,28 +94,57 @@ def _frame(names, stats, dfs) -> pd.DataFrame:
                          "df": dfs, "pvalue": st.chi2.sf(stats, dfs)})
 
 
-def score_test(result) -> ScoreTestResult:
-    """lavTestScore(fit, cumulative = TRUE) for the release of the fit's equality constraints."""
+def _added(result, add: str) -> tuple[pd.DataFrame, list[str]]:
+    """Matrix positions (group, matrix, row, col) and lavaan labels ("visual=~x9", ".g2" in group 2) of the
+    parameters ``add`` frees, in every group."""
+    variables = result._options["variables"]
+    ov = {n: i for i, n in enumerate(variables.observed)}
+    lv = {n: i for i, n in enumerate(variables.structural)}
+    table = result._problem.model.table
+    present = set(zip(table["group"], table["lhs"], table["op"], table["rhs"]))
+    rows, names = [], []
+    for g in range(len(result.groups)):
+        for term in parse_model(add).terms:
+            key = (g, term.lhs, term.op, term.rhs)
+            if key in present or (term.op == "~~" and (g, term.rhs, term.op, term.lhs) in present):
+                raise ModelError(f"'{term.lhs} {term.op} {term.rhs}' is already in the model; add= takes new parameters")
+            try:
+                position = _matrix_position(term.lhs, term.op, term.rhs, ov, lv)
+            except KeyError as missing:
+                raise ModelError(f"'{term.lhs} {term.op} {term.rhs}': {missing} is not a variable of the model") from None
+            rows.append((g, *position))
+            names.append(f"{term.lhs}{term.op}{term.rhs}" + (f".g{g + 1}" if g else ""))
+    return pd.DataFrame(rows, columns=["group", "matrix", "row", "col"]), names
+
+
+def score_test(result, add: str | None = None) -> ScoreTestResult:
+    """lavTestScore(fit, add = add, cumulative = TRUE): releasing the fit's equality constraints, or (``add``)
+    freeing new parameters while the constraints hold."""
     if result.estimator != "ML" or type(result._problem).__name__ != "Problem":
         raise ModelError("score_test is available for complete-data ML fits (estimator='ML', missing='listwise')")
     problem, x = result._problem, result._x
     rows = np.flatnonzero(np.asarray(problem.model.columns["x"], dtype=int) >= 0)
     constraints = _constraints(result, rows)
-    if not constraints:
-        raise ModelError("the model has no equality constraints to release (shared labels, a == b or group_equal)")
-    table = problem.model.table.iloc[rows].reset_index(drop=True)
-    score, info = _theta_score_information(problem, x, Elements.from_table(table))
-    r = np.zeros((len(constraints), len(rows)))
+    extra, extra_names = _added(result, add) if add else (pd.DataFrame(columns=["group", "matrix", "row", "col"]), [])
+    if not constraints and not extra_names:
+        raise ModelError("the model has no equality constraints to release (shared labels, a == b or group_equal); "
+                         "pass add= to test new parameters")
+    elements = pd.concat([problem.model.table.iloc[rows][["group", "matrix", "row", "col"]], extra], ignore_index=True)
+    score, info = _theta_score_information(problem, x, Elements.from_table(elements))
+    r = np.zeros((len(constraints) + len(extra_names), len(elements)))
     for k, (_, _, i, j) in enumerate(constraints):
         r[k, i], r[k, j] = 1.0, -1.0
+    r[len(constraints):, len(rows):] = np.eye(len(extra_names))
+    tested = np.arange(len(constraints), len(r)) if extra_names else np.arange(len(r))
+    names = [(a, "0") for a in extra_names] if extra_names else [(a, b) for a, b, _, _ in constraints]
     n = problem.n_total
-    total = _statistic(score, info, r[:0], n)
-    uni = np.array([_statistic(score, info, np.delete(r, k, axis=0), n) for k in range(len(r))])
+    total = _statistic(score, info, np.delete(r, tested, axis=0), n)
+    uni = np.array([_statistic(score, info, np.delete(r, k, axis=0), n) for k in tested])
     order = np.argsort(-uni, kind="stable")
-    cumulative = np.array([_statistic(score, info, np.delete(r, order[: k + 1], axis=0), n) for k in range(len(r))])
-    names = [(a, b) for a, b, _, _ in constraints]
+    cumulative = np.array([_statistic(score, info, np.delete(r, tested[order[: k + 1]], axis=0), n)
+                           for k in range(len(tested))])
     return ScoreTestResult(
-        table=_frame(names, uni, np.ones(len(r), dtype=int)),
-        total={"X2": total, "df": len(r), "pvalue": float(st.chi2.sf(total, len(r)))},
-        cumulative=_frame([names[k] for k in order], cumulative, np.arange(1, len(r) + 1)),
+        table=_frame(names, uni, np.ones(len(tested), dtype=int)),
+        total={"X2": total, "df": len(tested), "pvalue": float(st.chi2.sf(total, len(tested)))},
+        cumulative=_frame([names[k] for k in order], cumulative, np.arange(1, len(tested) + 1)),
     )
