@@ -169,6 +169,11 @@ def test_equality_constraints_keep_the_written_labels_and_model():
     assert {m.label for t in merge_equal_labels(merged).terms for m in t.modifiers} == {"b"}  # one chain: b
 
 
+def test_invariance_ladder_refuses_constraints():
+    with pytest.raises(pm.ModelError, match="ladder"):
+        pm.measurement_invariance("visual =~ x1 + a*x2 + b*x3\na == b", data(HS), group="school")
+
+
 def test_equal_in_a_multi_group_model_is_refused():
     with pytest.raises(pm.ModelSyntaxError, match="multi-group"):
         pm.cfa('visual =~ x1 + x2 + equal("visual=~x2")*x3', data(HS), group="school")

@@ -388,6 +388,9 @@ def fit_ladder(model, data, group, constraint_sets, **options) -> list[CFAResult
                               "ordered"}
     if unknown:
         raise ModelError(f"unknown option(s) {sorted(unknown)}; see psychometrics.cfa for the options")
+    if (model if isinstance(model, ParsedModel) else parse_model(model)).constraints:
+        raise ModelError("the invariance ladder does not use constraints or defined parameters (==, <, >, :=); "
+                         "remove them from the model")
     if wants_ordinal(options.get("ordered")):
         from ._ordinal import ordinal_ladder  # imports this module, hence imported here
 
