@@ -21,12 +21,12 @@ from tests.conftest import load_reference
 TOL = 1e-4
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def ref():
     return load_reference("syntax.json")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def data(name):
     return pm.datasets.load(name)
 
@@ -47,7 +47,7 @@ FITS = {
 }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def fit(case):
     model, dataset, options = FITS[case]
     fitter = pm.growth if case == "growth" else pm.sem if case.startswith("pd") else pm.cfa

@@ -22,7 +22,7 @@ from .cfa._ordinal import ordinal_difference
 from .cfa._result import CFAResult
 from .cfa._robust import chisq_difference
 
-__all__ = ["compare_models", "ModelComparison"]
+__all__ = ["ModelComparison", "compare_models"]
 
 COLUMNS = ["df", "aic", "bic", "chisq", "chisq_diff", "df_diff", "pvalue"]
 

@@ -465,7 +465,9 @@ def merge_equal_labels(parsed: ParsedModel) -> ParsedModel:
             kept.append(c)
     if len(kept) == len(parsed.constraints):
         return parsed
-    rename = lambda m: dataclasses.replace(m, label=root(m.label)) if m.label else m  # noqa: E731
+    def rename(m: Modifier) -> Modifier:
+        return dataclasses.replace(m, label=root(m.label)) if m.label else m
+
     terms = tuple(dataclasses.replace(t, modifiers=tuple(rename(m) for m in t.modifiers)) for t in parsed.terms)
     return ParsedModel(terms, tuple(kept))
 

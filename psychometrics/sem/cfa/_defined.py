@@ -68,7 +68,7 @@ class Definitions:
     label_rows: dict[str, int]
 
     @classmethod
-    def from_estimates(cls, items, estimates: pd.DataFrame) -> "Definitions":
+    def from_estimates(cls, items, estimates: pd.DataFrame) -> Definitions:
         """``items``: ModelConstraint objects with op ":="; labels are looked up in ``estimates["label"]``."""
         labels = estimates["label"].to_numpy(object)
         label_rows: dict[str, int] = {}

@@ -132,13 +132,13 @@ class CFAResult(Result):
             table = table.sort_values("mi", ascending=False, kind="stable")
         return table.reset_index(drop=True)
 
-    def standardized_solution(self, type: str = "std.all") -> pd.DataFrame:  # noqa: A002 - lavaan's argument name
+    def standardized_solution(self, type: str = "std.all") -> pd.DataFrame:
         """lavaan's standardizedSolution(fit, type = type): lhs, op, rhs, (group), est_std, se, z, pvalue,
         ci_lower, ci_upper, with delta-method standard errors; ``type`` is "std.all", "std.lv" or "std.nox"
         (see ``psychometrics.sem.cfa._standardized``)."""
         return standardized_solution(self, type)
 
-    def predict(self, data=None, method: str = "regression", *, group=None, type: str = "lv") -> pd.DataFrame:  # noqa: A002
+    def predict(self, data=None, method: str = "regression", *, group=None, type: str = "lv") -> pd.DataFrame:
         """Factor scores as lavaan's lavPredict(fit, newdata = data, method = method): one column per latent
         variable. ``method``: "regression" (lavaan's default) or "bartlett". ``data=None``: the fitted complete
         cases (index 0..N-1, or (group, case) for several groups); with ``data`` its index is kept (``group``:

@@ -11,6 +11,7 @@ lavaan's Standard and Scaled/Robust columns for the tests and indices.
 
 from __future__ import annotations
 
+import functools
 import html
 
 import numpy as np
@@ -47,6 +48,11 @@ def _line(label: str, *values, decimals: int = 3) -> str:
     return f"  {label:<{WIDTH - 2 - 12}}{text[0]:>12}{text[1]:>16}"
 
 
+def _values(fm: dict, robust: bool, key: str) -> tuple:
+    """A fit measure, and beside it its scaled version for a robust fit (lavaan's Standard and Scaled columns)."""
+    return (fm.get(key, np.nan), fm.get(key + "_scaled", np.nan)) if robust else (fm[key],)
+
+
 def _counts(result) -> list[str]:
     """Estimator, parameters (lavaan counts every free row; shared ones are its equality constraints), N."""
     rows = int(result.estimates["free"].sum())
@@ -64,7 +70,7 @@ def _counts(result) -> list[str]:
 
 def _tests(result) -> list[str]:
     fm, robust = result.fit_measures, "chisq_scaled" in result.fit_measures
-    pick = (lambda key: (fm.get(key, np.nan), fm.get(key + "_scaled", np.nan))) if robust else (lambda key: (fm[key],))  # noqa: E731
+    pick = functools.partial(_values, fm, robust)
     lines = ["", "Model Test User Model:"]
     if robust:
         lines.append(f"  {'':<{WIDTH - 14}}{'Standard':>12}{'Scaled':>16}")
@@ -82,7 +88,7 @@ def _tests(result) -> list[str]:
 
 def _indices(result) -> list[str]:
     fm, robust = result.fit_measures, "chisq_scaled" in result.fit_measures
-    both = (lambda key: (fm[key], fm.get(key + "_scaled", np.nan))) if robust else (lambda key: (fm[key],))  # noqa: E731
+    both = functools.partial(_values, fm, robust)
     lines = ["", "User Model versus Baseline Model:", "", _line("Comparative Fit Index (CFI)", *both("cfi")),
              _line("Tucker-Lewis Index (TLI)", *both("tli"))]
     if "cfi_robust" in fm:
