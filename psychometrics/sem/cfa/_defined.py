@@ -16,6 +16,8 @@ from __future__ import annotations
 import ast
 import dataclasses
 import operator
+from collections.abc import Callable
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -26,13 +28,15 @@ from ...errors import ModelError
 from ..model_syntax import ModelConstraint, ParsedModel
 
 _Z975 = st.norm.ppf(0.975)
-_BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
-           ast.Pow: operator.pow}
-_UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos}
+_BINARY: dict[type, Callable[..., Any]] = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+                                           ast.Div: operator.truediv, ast.Pow: operator.pow}
+_UNARY: dict[type, Callable[..., Any]] = {ast.USub: operator.neg, ast.UAdd: operator.pos}
 # R functions a definition may call (lavaan evaluates the expression as R code)
-_FUNCTIONS = {"exp": np.exp, "log": np.log, "sqrt": np.sqrt, "abs": np.abs, "log10": np.log10, "log2": np.log2,
-              "sin": np.sin, "cos": np.cos, "tan": np.tan, "tanh": np.tanh, "pnorm": special.ndtr,
-              "qnorm": special.ndtri, "plogis": special.expit, "qlogis": special.logit}
+_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "exp": np.exp, "log": np.log, "sqrt": np.sqrt, "abs": np.abs, "log10": np.log10, "log2": np.log2, "sin": np.sin,
+    "cos": np.cos, "tan": np.tan, "tanh": np.tanh, "pnorm": special.ndtr, "qnorm": special.ndtri,
+    "plogis": special.expit, "qlogis": special.logit,
+}
 
 
 def expression_tree(text: str, where: ModelConstraint) -> ast.expr:
@@ -47,16 +51,17 @@ def expression_tree(text: str, where: ModelConstraint) -> ast.expr:
 
 
 def evaluate(tree: ast.expr, values: dict) -> float:
-    """Value of an expression tree given the values of its names."""
+    """Value of an expression tree (checked by :func:`expression_tree`) given the values of its names."""
     if isinstance(tree, ast.Constant):
-        return tree.value
+        return float(tree.value)  # type: ignore[arg-type]  # numbers only (expression_tree)
     if isinstance(tree, ast.Name):
         return values[tree.id]
     if isinstance(tree, ast.BinOp):
         return _BINARY[type(tree.op)](evaluate(tree.left, values), evaluate(tree.right, values))
     if isinstance(tree, ast.UnaryOp):
         return _UNARY[type(tree.op)](evaluate(tree.operand, values))
-    return _FUNCTIONS[tree.func.id](*(evaluate(arg, values) for arg in tree.args))
+    call = cast(ast.Call, tree)  # the only other node expression_tree lets through, calling a known name
+    return _FUNCTIONS[cast(ast.Name, call.func).id](*(evaluate(arg, values) for arg in call.args))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -55,7 +55,7 @@ def _constraints(result, rows: np.ndarray) -> list[tuple[str, str, int, int]]:
     shares a free parameter with an earlier row and is not yet tied to it."""
     x_index = np.asarray(result._problem.model.columns["x"], dtype=int)[rows]
     labels = result.estimates["label"].to_numpy(object)[rows]
-    first_of = {}
+    first_of: dict[str, int] = {}
     for k, label in enumerate(labels):
         if label:
             first_of.setdefault(label, k)
@@ -73,7 +73,7 @@ def _constraints(result, rows: np.ndarray) -> list[tuple[str, str, int, int]]:
             i, j = first_of[c.lhs], first_of[c.rhs]
             out.append((c.lhs, c.rhs, i, j))
             parent[root(j)] = root(i)
-    first_row = {}
+    first_row: dict[int, int] = {}
     for k, index in enumerate(x_index):
         first = first_row.setdefault(index, k)
         if root(k) != root(first):

@@ -136,16 +136,14 @@ def _abbreviate(label: str, length: int = 4) -> str:
 def _display_labels(table: pd.DataFrame) -> np.ndarray:
     """User labels, or lavaan's ".pN." (N: the parameter table row) for parameters equal by group_equal."""
     labels = table["label"].to_numpy(object).copy()
-    x = table["x"].to_numpy() if "x" in table else None
-    if x is None:
-        return labels
-    first = {}
-    for k, index in enumerate(x):
+    x = table["x"].to_numpy(int)
+    first: dict[int, int] = {}
+    for k, index in enumerate(x.tolist()):
         first.setdefault(index, k)
     shared = pd.Series(x).map(pd.Series(x).value_counts()).to_numpy() > 1
-    for k in np.flatnonzero(shared & (x >= 0)):
+    for k in np.flatnonzero(shared & (x >= 0)).tolist():
         if not labels[k]:
-            labels[k] = f".p{first[x[k]] + 1}."
+            labels[k] = f".p{first[int(x[k])] + 1}."
     return labels
 
 
