@@ -13,8 +13,8 @@ from scipy import stats as st
 
 from ..._checks import as_item_frame, check_choice
 from ...errors import ConvergenceError, DataError, IdentificationError, ModelError
-from ..model_syntax import ParsedModel, merge_equal_labels, parse_model
-from ._defined import check_constraints, original_labels, with_defined
+from ..model_syntax import ParsedModel, parse_model
+from ._defined import refuse_constraints, syntax_hooks
 from ._estimation import MLDiscrepancy, Problem, minimize
 from ._fiml import FIMLDiscrepancy, FIMLProblem, missing_stats
 from ._fitmeasures import fit_measures
@@ -354,26 +354,19 @@ def cfa(
     with FIML, the sandwich with MLR, as lavaan 0.6-14); ``fit_measures`` follows
     fitMeasures() (see ``psychometrics.sem.cfa._fitmeasures``). Reference: Rosseel (2012), J Stat Softw 48(2).
     """
-    parsed = model if isinstance(model, ParsedModel) else parse_model(model)
-    merged = merge_equal_labels(parsed)  # a == b: one label for both
-    check_constraints(merged)
-    source = model if merged is parsed else merged  # the text, unless labels were merged
+    model, finish = syntax_hooks(model)  # a == b by shared labels; := rows appended after the fit
     if wants_ordinal(ordered):
         from ._ordinal import cfa_ordinal  # imports this module, hence imported here
 
         if sample_cov is not None:
             raise DataError("ordered items need the raw data (data=...), not sample_cov")
-        fit = cfa_ordinal(source, data, ordered=ordered, group=group, group_equal=group_equal,
-                          group_partial=group_partial, std_lv=std_lv, estimator=estimator, missing=missing)
-    else:
-        group_equal = _check_options(estimator, missing, group_equal, group, sample_cov)
-        prepared = _prepare(source, data, group, sample_cov, sample_mean, n_obs, missing)
-        with _single_threaded_blas():
-            fit = _fit(prepared, group_equal=group_equal, group_partial=group_partial, std_lv=std_lv,
-                       estimator=estimator)
-    if merged is not parsed:
-        fit = dataclasses.replace(original_labels(fit, parsed), model=model if isinstance(model, str) else "")
-    return with_defined(fit, merged)
+        return finish(cfa_ordinal(model, data, ordered=ordered, group=group, group_equal=group_equal,
+                                  group_partial=group_partial, std_lv=std_lv, estimator=estimator, missing=missing))
+    group_equal = _check_options(estimator, missing, group_equal, group, sample_cov)
+    prepared = _prepare(model, data, group, sample_cov, sample_mean, n_obs, missing)
+    with _single_threaded_blas():
+        return finish(_fit(prepared, group_equal=group_equal, group_partial=group_partial, std_lv=std_lv,
+                           estimator=estimator))
 
 
 def wants_ordinal(ordered) -> bool:
@@ -388,9 +381,7 @@ def fit_ladder(model, data, group, constraint_sets, **options) -> list[CFAResult
                               "ordered"}
     if unknown:
         raise ModelError(f"unknown option(s) {sorted(unknown)}; see psychometrics.cfa for the options")
-    if (model if isinstance(model, ParsedModel) else parse_model(model)).constraints:
-        raise ModelError("the invariance ladder does not use constraints or defined parameters (==, <, >, :=); "
-                         "remove them from the model")
+    refuse_constraints(model, "the invariance ladder")
     if wants_ordinal(options.get("ordered")):
         from ._ordinal import ordinal_ladder  # imports this module, hence imported here
 

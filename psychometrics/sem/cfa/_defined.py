@@ -25,7 +25,7 @@ from scipy import special
 from scipy import stats as st
 
 from ...errors import ModelError
-from ..model_syntax import ModelConstraint, ParsedModel
+from ..model_syntax import ModelConstraint, ParsedModel, merge_equal_labels, parse_model
 
 _Z975 = st.norm.ppf(0.975)
 _BINARY: dict[type, Callable[..., Any]] = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
@@ -131,6 +131,30 @@ def check_constraints(parsed: ParsedModel) -> None:
             raise ModelError(
                 f"'{item.lhs} {item.op} {item.rhs}' (line {item.line}): only equality constraints between two labels "
                 f"(a == b) are supported; constraints such as this ({item.op}) are not supported yet")
+
+
+def refuse_constraints(model, user: str) -> None:
+    """For fits that do not go through cfa() (the invariance ladder): constraints and definitions would be
+    ignored there, so they are refused."""
+    if (model if isinstance(model, ParsedModel) else parse_model(model)).constraints:
+        raise ModelError(f"{user} does not use constraints or defined parameters (==, <, >, :=); remove them "
+                         "from the model")
+
+
+def syntax_hooks(model):
+    """What cfa() does around its fit for the syntax features handled outside the estimator: returns the model
+    to fit (the text, or the ParsedModel with ``a == b`` carried out by shared labels; other constraints are
+    refused) and the function that finishes the fit (the written labels restored, ``:=`` rows appended)."""
+    parsed = model if isinstance(model, ParsedModel) else parse_model(model)
+    merged = merge_equal_labels(parsed)
+    check_constraints(merged)
+
+    def finish(result):
+        if merged is not parsed:
+            result = dataclasses.replace(original_labels(result, parsed), model=model if isinstance(model, str) else "")
+        return with_defined(result, merged)
+
+    return (model if merged is parsed else merged), finish
 
 
 def original_labels(result, parsed: ParsedModel):

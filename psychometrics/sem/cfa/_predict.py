@@ -80,7 +80,7 @@ def _group_scores(result, g: int, values: np.ndarray, method: str, kind: str) ->
 
 def _fit_data(result) -> tuple[list[np.ndarray], pd.Index]:
     """The complete cases the model was fitted to, per group, and an index (group, case) for several groups."""
-    blocks = [s.data for s in result._problem.stats]
+    blocks = [getattr(s, "data", None) for s in result._problem.stats]
     if any(b is None for b in blocks):
         raise DataError("this fit was made from sample moments (sample_cov); pass the raw data: predict(data=...)")
     if len(blocks) == 1:
@@ -122,7 +122,7 @@ def predict(result, data=None, method: str = "regression", group=None, kind: str
     if kind not in ("lv", "ov"):
         raise ModelError(f"type must be 'lv' (factor scores) or 'ov' (predicted observed values); got {kind!r}")
     columns = result.latent_variables if kind == "lv" else result.observed_variables
-    if result.estimator == "WLSMV":
+    if result._options.get("ordered"):
         raise ModelError("factor scores for ordered items (lavPredict's EBM scores) are not available yet")
     if data is None:
         blocks, index = _fit_data(result)
