@@ -12,6 +12,7 @@ __all__ = [
     "fmt",
     "fmt_bounded",
     "fmt_p",
+    "p_phrase",
     "fmt_ci",
     "interpret_alpha",
     "interpret_kmo",
@@ -49,6 +50,12 @@ def fmt_p(p) -> str:
     if _missing(p):
         return "\u2014"
     return "< .001" if p < 0.001 else fmt_bounded(p, 3)
+
+
+def p_phrase(p) -> str:
+    """A p-value in a sentence: 'p < .001' or 'p = .023' without the 'p'."""
+    text = fmt_p(p)
+    return text if text.startswith("<") else f"= {text}"
 
 
 def fmt_ci(low, high, decimals: int = 2, bounded: bool = True) -> str:

@@ -1,9 +1,12 @@
-"""Structural equation models: lavaan model syntax, the CFA/SEM engine and measurement invariance.
+"""Structural equation models: lavaan model syntax, the CFA/SEM engine, measurement invariance and item response
+theory.
 """
 
 from .model_syntax import *  # noqa: F403
 from .cfa import *  # noqa: F403
 from .invariance import *  # noqa: F403
+from .irt import *  # noqa: F403
+from .power import *  # noqa: F403
 from .compare_models import *  # noqa: F403
 from .fitting import *  # noqa: F403
 from .fitting import sem as _sem
@@ -13,7 +16,7 @@ import types as _types
 
 # The public names of the pillar are those of its modules.
 __all__ = [
-    name for module in ("model_syntax", "cfa", "invariance", "compare_models", "fitting")
+    name for module in ("model_syntax", "cfa", "invariance", "irt", "power", "compare_models", "fitting")
     for name in _sys.modules[f"{__name__}.{module}"].__all__
 ]
 

@@ -12,6 +12,7 @@ from scipy import special
 from scipy import stats as st
 
 from ..._checks import as_item_frame, check_choice
+from .._entry_checks import check_cfa_input
 from ...errors import ConvergenceError, DataError, IdentificationError, ModelError
 from ..model_syntax import ParsedModel, parse_model
 from ._defined import refuse_constraints, syntax_hooks
@@ -354,6 +355,7 @@ def cfa(
     with FIML, the sandwich with MLR, as lavaan 0.6-14); ``fit_measures`` follows
     fitMeasures() (see ``psychometrics.sem.cfa._fitmeasures``). Reference: Rosseel (2012), J Stat Softw 48(2).
     """
+    check_cfa_input(model, data, ordered, group, missing)
     model, finish = syntax_hooks(model)  # a == b by shared labels; := rows appended after the fit
     if wants_ordinal(ordered):
         from ._ordinal import cfa_ordinal  # imports this module, hence imported here

@@ -1,0 +1,56 @@
+"""Which fit measures a fit table shows and how: with a robust estimator the scaled chi-square and the robust
+indices (lavaan's "Robust" column), as APA (chi2 (df), p, CFI, TLI, RMSEA [90% CI], SRMR, verdict)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..formatting import fmt, fmt_bounded, fmt_ci, fmt_p, interpret_fit
+
+__all__ = ["FIT_COLUMNS", "ROBUST_NOTE", "is_robust", "fit_row", "robust_table", "fit_display"]
+
+FIT_COLUMNS = ["npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "srmr",
+               "aic", "bic"]
+
+# With estimator MLR the report shows the scaled chi-square and the robust indices (lavaan's "Robust" column).
+_ROBUST = {"chisq": "chisq_scaled", "pvalue": "pvalue_scaled", "cfi": "cfi_robust", "tli": "tli_robust",
+           "rmsea": "rmsea_robust", "rmsea_ci_lower": "rmsea_ci_lower_robust",
+           "rmsea_ci_upper": "rmsea_ci_upper_robust"}
+ROBUST_NOTE = " With MLR: scaled chi-square, robust CFI, TLI and RMSEA (lavaan 0.6)."
+
+
+def is_robust(values) -> bool:
+    """Whether fit measures (or a table's columns) include the scaled test of a robust estimator."""
+    return "chisq_scaled" in values
+
+
+def fit_row(fit_measures: dict, n_obs) -> dict:
+    """The shown fit measures of one model (robust ones where available) with its n."""
+    shown = {k: _ROBUST.get(k, k) if is_robust(fit_measures) else k for k in FIT_COLUMNS}
+    row = {"n_obs": sum(n_obs.values()) if isinstance(n_obs, dict) else n_obs}
+    row.update({k: fit_measures.get(name, np.nan) for k, name in shown.items()})
+    return row
+
+
+def robust_table(table: pd.DataFrame) -> pd.DataFrame:
+    """An invariance table with the robust fit in the plain columns when it has them."""
+    if not is_robust(table.columns):
+        return table
+    return table.assign(**{k: table[v] for k, v in _ROBUST.items() if v in table.columns})
+
+
+def fit_display(frame: pd.DataFrame) -> pd.DataFrame:
+    """Fit measures as APA: chi2(df), p, CFI, TLI, RMSEA [90% CI], SRMR, interpretation."""
+    return pd.DataFrame({
+        "N": frame["n_obs"].map(lambda v: fmt(int(v), 0) if pd.notna(v) else fmt(None)),
+        "chi2 (df)": [f"{fmt(c)} ({fmt(int(d), 0) if pd.notna(d) else fmt(None)})"
+                      for c, d in zip(frame["chisq"], frame["df"])],
+        "p": frame["pvalue"].map(fmt_p),
+        "CFI": frame["cfi"].map(lambda v: fmt_bounded(v, 3)),
+        "TLI": frame["tli"].map(lambda v: fmt_bounded(v, 3)),
+        "RMSEA [90% CI]": [f"{fmt_bounded(r, 3)} {fmt_ci(lo, hi, 3)}" for r, lo, hi in
+                           zip(frame["rmsea"], frame["rmsea_ci_lower"], frame["rmsea_ci_upper"])],
+        "SRMR": frame["srmr"].map(lambda v: fmt_bounded(v, 3)),
+        "fit": [interpret_fit(c, r, s) for c, r, s in zip(frame["cfi"], frame["rmsea"], frame["srmr"])],
+    }, index=frame.index)

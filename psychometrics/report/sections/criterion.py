@@ -1,0 +1,28 @@
+"""Criterion validity: correlations of the scale scores with a criterion column."""
+
+from __future__ import annotations
+
+from ... import validity
+from ..formatting import fmt, fmt_bounded, fmt_ci, p_phrase
+from ..tables import make_table
+from ._base import Rendered, Section, frame_of, scores_against
+
+__all__ = ["CriterionSection"]
+
+
+class CriterionSection(Section):
+    type, title = "criterion", "Criterion validity"
+
+    def compute(self, ctx, opts, unit):
+        criterion = opts.get("criterion") or (ctx.criteria[0] if ctx.criteria else None)
+        scores, values = scores_against(ctx, criterion, "criterion validity")
+        return {"criterion": criterion, "result": validity.criterion_validity(scores, values)}
+
+    def render(self, ctx, opts, results):
+        payload = results["pooled"]
+        table = frame_of(payload["result"])
+        out = Rendered([make_table("criterion", f"Correlations with {payload['criterion']}", table)])
+        for scale, row in table.iterrows():
+            out.text.append(f"{scale}: r = {fmt_bounded(row['r'])} {fmt_ci(row['ci_low'], row['ci_high'])} with "
+                            f"{payload['criterion']}, p {p_phrase(row['pvalue'])} (n = {fmt(row['n'], 0)}).")
+        return out
