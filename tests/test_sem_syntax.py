@@ -42,6 +42,7 @@ FITS = {
     "hs_modifiers": ("HS_groups", HS, {"group": "school"}),
     "hs_equal": ("HS_eq", HS, {}),
     "hs_constrained": ("HS_constrained", HS, {}),
+    "hs_inequality": ("HS_inequality", HS, {}),
     "growth": ("growth", "demo_growth", {}),
     "ac_ordered": ("AC", "bfi", {"ordered": True}),
 }
@@ -154,10 +155,16 @@ def test_model_syntax_help_page_model():
             pm.parse_model(help_model + extra)
 
 
-@pytest.mark.parametrize("constraint", ["a == 2*b", "a > 0", "b < 1", "a == 0.5"])
+@pytest.mark.parametrize("constraint", ["a == 2*b", "a == 0.5", "a > 1", "b < a - 0.2", "a + b > exp(b)"])
 def test_other_constraints_are_not_silently_ignored(constraint):
+    """Equality constraints other than a == b and binding inequalities (here a = 0.55, b = 0.73) are refused."""
     with pytest.raises(pm.ModelError, match="not supported"):
         pm.cfa(f"visual =~ x1 + a*x2 + b*x3\n{constraint}", data(HS))
+
+
+def test_inequality_constraints_name_their_labels():
+    with pytest.raises(pm.ModelError, match="'q'"):
+        pm.cfa("visual =~ x1 + a*x2 + b*x3\na > q", data(HS))
 
 
 def test_equality_constraints_keep_the_written_labels_and_model():
@@ -179,7 +186,8 @@ def test_equal_in_a_multi_group_model_is_refused():
         pm.cfa('visual =~ x1 + x2 + equal("visual=~x2")*x3', data(HS), group="school")
 
 
-@pytest.mark.parametrize("case", ["pd", "hs_multi", "hs_modifiers", "hs_equal", "hs_constrained", "growth"])
+@pytest.mark.parametrize("case", ["pd", "hs_multi", "hs_modifiers", "hs_equal", "hs_constrained", "hs_inequality",
+                                  "growth"])
 def test_fits_with_the_new_syntax_equal_lavaan(case):
     theirs = ref()["cases"][case]
     ours = fit(case)

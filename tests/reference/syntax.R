@@ -161,6 +161,15 @@ score_cases <- list(
   pd_labels = score_table(sem(PD.model, data = PD, control = TIGHT, optim.force.converged = TRUE))
 )
 
+# inequality constraints that do not bind (lavaan's constrained estimate is the unconstrained solution)
+HS.inequality <- "visual =~ x1 + b1*x2 + b2*x3
+textual =~ x4 + x5 + x6
+speed =~ x7 + x8 + x9
+b1 > 0
+b2 < 2*b1 + 1
+d := b1 - b2"
+cases$hs_inequality <- describe(cfa(HS.inequality, data = HS), "cfa(HS.inequality, data = HolzingerSwineford1939)")
+
 # growth() help page: linear growth model with a time-varying covariate on lavaan's Demo.growth
 Demo.growth <- read.csv(file.path(data_dir, "Demo.growth.csv"))
 growth.model <- "
@@ -202,7 +211,7 @@ lrt$WLSMV <- list(two = lrt_table(lavTestLRT(o1, o0)))
 out <- list(
   versions = list(R = R.version.string, lavaan = as.character(packageVersion("lavaan"))),
   models = list(PD = PD.model, PD_defined = PD.defined, HS = HS.model, HS_multi = HS.multi, HS_groups = HS.groups,
-                HS_eq = HS.eq, HS_constrained = HS.constrained, growth = growth.model, HS_lrt = HS.lrt, HS_cross = HS.cross, AC = AC.model),
+                HS_eq = HS.eq, HS_constrained = HS.constrained, HS_inequality = HS.inequality, growth = growth.model, HS_lrt = HS.lrt, HS_cross = HS.cross, AC = AC.model),
   cases = cases,
   score = score_cases,
   lrt = lrt

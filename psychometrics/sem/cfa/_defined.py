@@ -124,13 +124,37 @@ def delta_se(func, x: np.ndarray, vcov: np.ndarray) -> np.ndarray:
 
 
 def check_constraints(parsed: ParsedModel) -> None:
-    """Constraints other than ``a == b`` between two labels (carried out by ``merge_equal_labels``) are parsed but
-    not estimated: say so instead of ignoring them."""
+    """Equality constraints other than ``a == b`` between two labels (carried out by ``merge_equal_labels``) are
+    parsed but not estimated: say so instead of ignoring them."""
     for item in parsed.constraints:
-        if item.op != ":=":
+        if item.op == "==":
             raise ModelError(
                 f"'{item.lhs} {item.op} {item.rhs}' (line {item.line}): only equality constraints between two labels "
-                f"(a == b) are supported; constraints such as this ({item.op}) are not supported yet")
+                "(a == b) are supported; equality constraints such as this are not supported yet")
+
+
+def check_inequalities(result, items) -> None:
+    """Inequality constraints (``<``, ``>``) that hold strictly at the unconstrained solution do not bind: lavaan's
+    constrained estimate is then that solution (and its df and SEs ignore them). A constraint that the solution
+    violates would bind; constrained estimation is not supported, so it is refused."""
+    estimates = result.estimates
+    values: dict = {}
+    for label, est in zip(estimates["label"], estimates["est"]):
+        if label:
+            values.setdefault(label, est)
+    for item in items:
+        sides = [expression_tree(text, item) for text in (item.lhs, item.rhs)]
+        unknown = sorted({n.id for tree in sides for n in ast.walk(tree) if isinstance(n, ast.Name)}
+                         - set(values) - set(_FUNCTIONS))
+        if unknown:
+            raise ModelError(f"'{item.lhs} {item.op} {item.rhs}' (line {item.line}) uses {unknown[0]!r}, which is not "
+                             "the label of a parameter nor a defined parameter")
+        left, right = (evaluate(tree, values) for tree in sides)
+        if not (left > right if item.op == ">" else left < right):
+            raise ModelError(
+                f"'{item.lhs} {item.op} {item.rhs}' (line {item.line}) binds: the unconstrained solution has "
+                f"{item.lhs} = {left:.6g} and {item.rhs} = {right:.6g}; estimation under a binding inequality "
+                "constraint is not supported yet")
 
 
 def refuse_constraints(model, user: str) -> None:
@@ -143,8 +167,9 @@ def refuse_constraints(model, user: str) -> None:
 
 def syntax_hooks(model):
     """What cfa() does around its fit for the syntax features handled outside the estimator: returns the model
-    to fit (the text, or the ParsedModel with ``a == b`` carried out by shared labels; other constraints are
-    refused) and the function that finishes the fit (the written labels restored, ``:=`` rows appended)."""
+    to fit (the text, or the ParsedModel with ``a == b`` carried out by shared labels; other equality
+    constraints are refused) and the function that finishes the fit (the written labels restored, ``:=`` rows
+    appended, inequality constraints checked not to bind)."""
     parsed = model if isinstance(model, ParsedModel) else parse_model(model)
     merged = merge_equal_labels(parsed)
     check_constraints(merged)
@@ -152,7 +177,9 @@ def syntax_hooks(model):
     def finish(result):
         if merged is not parsed:
             result = dataclasses.replace(original_labels(result, parsed), model=model if isinstance(model, str) else "")
-        return with_defined(result, merged)
+        result = with_defined(result, merged)
+        check_inequalities(result, [c for c in merged.constraints if c.op in ("<", ">")])
+        return result
 
     return (model if merged is parsed else merged), finish
 
