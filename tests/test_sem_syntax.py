@@ -43,6 +43,7 @@ FITS = {
     "hs_equal": ("HS_eq", HS, {}),
     "hs_constrained": ("HS_constrained", HS, {}),
     "hs_inequality": ("HS_inequality", HS, {}),
+    "hs_fixed": ("HS_fixed", HS, {}),
     "growth": ("growth", "demo_growth", {}),
     "ac_ordered": ("AC", "bfi", {"ordered": True}),
 }
@@ -155,9 +156,10 @@ def test_model_syntax_help_page_model():
             pm.parse_model(help_model + extra)
 
 
-@pytest.mark.parametrize("constraint", ["a == 2*b", "a == 0.5", "a > 1", "b < a - 0.2", "a + b > exp(b)"])
+@pytest.mark.parametrize("constraint", ["a == 2*b", "a == b + 0.5", "a > 1", "b < a - 0.2", "a + b > exp(b)"])
 def test_other_constraints_are_not_silently_ignored(constraint):
-    """Equality constraints other than a == b and binding inequalities (here a = 0.55, b = 0.73) are refused."""
+    """Equality constraints other than a == b, a == number and binding inequalities (here a = 0.55, b = 0.73) are
+    refused."""
     with pytest.raises(pm.ModelError, match="not supported"):
         pm.cfa(f"visual =~ x1 + a*x2 + b*x3\n{constraint}", data(HS))
 
@@ -187,7 +189,7 @@ def test_equal_in_a_multi_group_model_is_refused():
 
 
 @pytest.mark.parametrize("case", ["pd", "hs_multi", "hs_modifiers", "hs_equal", "hs_constrained", "hs_inequality",
-                                  "growth"])
+                                  "hs_fixed", "growth"])
 def test_fits_with_the_new_syntax_equal_lavaan(case):
     theirs = ref()["cases"][case]
     ours = fit(case)
@@ -425,14 +427,14 @@ SCORE_FITS = {
 }
 
 
-SCORE_FITS.update(hs_add=lambda: fit("hs_constrained"), hs_add_free=lambda: fit("hs"))
+SCORE_FITS.update(hs_add=lambda: fit("hs_constrained"), hs_add_free=lambda: fit("hs"), hs_fixed=lambda: fit("hs_fixed"))
 
 
 @pytest.mark.parametrize("case", list(SCORE_FITS))
 def test_score_test_equals_lavtestscore(case):
     """lavTestScore's help examples (release b1 == b2, b2 == b3; add visual =~ x9, textual =~ x3) and the
     release of group_equal constraints and of shared labels."""
-    theirs = ref()["cases"][case]["score"] if case == "hs_constrained" else ref()["score"][case]
+    theirs = ref()["cases"][case]["score"] if case in ("hs_constrained", "hs_fixed") else ref()["score"][case]
     ours = SCORE_FITS[case]().score_test(add=theirs.get("add"))
     assert ours.total["df"] == theirs["total"]["df"][0]
     assert ours.total["X2"] == pytest.approx(theirs["total"]["X2"][0], abs=TOL)
@@ -466,3 +468,12 @@ def test_fiml_factor_scores_use_each_pattern_as_lavpredict(method):
     theirs = frame(ref()["cases"]["hs_fiml"][f"predict_{method}"]).to_numpy()
     np.testing.assert_allclose(result.predict(method=method).to_numpy(), theirs, rtol=0, atol=TOL)
     np.testing.assert_allclose(result.predict(holes, method=method).to_numpy(), theirs, rtol=0, atol=TOL)
+
+
+def test_constant_constraints_fix_the_labelled_parameters():
+    parsed = pm.parse_model("f =~ a*x1 + b*x2 + c*x3\na == b\n0.5 == b")
+    from psychometrics.sem.model_syntax import merge_equal_labels
+    mods = [t.modifiers[0] for t in merge_equal_labels(parsed).terms]
+    assert mods[0] == mods[1] == Modifier(fixed=0.5, label="a") and mods[2] == Modifier(label="c")
+    with pytest.raises(pm.ModelSyntaxError, match="contradicts"):
+        merge_equal_labels(pm.parse_model("f =~ a*x1 + b*x2\na == 0.5\nb == 0.4\na == b"))

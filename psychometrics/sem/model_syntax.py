@@ -441,13 +441,17 @@ def _resolve_equal(terms: list[ModelTerm]) -> list[ModelTerm]:
     return out
 
 
-_NAME = re.compile(r"[A-Za-z_.][A-Za-z0-9_.]*")
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def merge_equal_labels(parsed: ParsedModel) -> ParsedModel:
-    """The model with each ``a == b`` between two labels carried out by giving both parameters one label (the
-    first of each chain ``b1 == b2; b2 == b3``), the reparameterisation that equals lavaan's constrained estimate;
-    other constraints are kept."""
+    """The model with the simple equality constraints carried out, the reparameterisation that equals lavaan's
+    constrained estimate: ``a == b`` between two labels gives both parameters one label (the first of each chain
+    ``b1 == b2; b2 == b3``), ``a == 0.5`` fixes the parameters labelled a to 0.5; other constraints are kept."""
     labels = {m.label for t in parsed.terms for m in t.modifiers if m.label}
     parent = {label: label for label in labels}
 
@@ -456,17 +460,28 @@ def merge_equal_labels(parsed: ParsedModel) -> ParsedModel:
             label = parent[label]
         return label
 
-    kept = []
+    kept, constants = [], []
     for c in parsed.constraints:
-        simple = c.op == "==" and _NAME.fullmatch(c.lhs) and _NAME.fullmatch(c.rhs)
-        if simple and c.lhs in labels and c.rhs in labels:
+        if c.op == "==" and c.lhs in labels and c.rhs in labels:
             parent[root(c.rhs)] = root(c.lhs)  # a no-op when both already share a root
+        elif c.op == "==" and {c.lhs, c.rhs} & labels and {_number(c.lhs), _number(c.rhs)} != {None}:
+            constants.append((c.lhs if c.lhs in labels else c.rhs, _number(c.rhs) if c.lhs in labels else _number(c.lhs), c))
         else:
             kept.append(c)
     if len(kept) == len(parsed.constraints):
         return parsed
+    fixed: dict[str, float] = {}
+    for label, value, c in constants:
+        if fixed.setdefault(root(label), value) != value:
+            raise ModelSyntaxError(f"'{c.lhs} == {c.rhs}' contradicts another constraint on {label!r}", c.line, c.column)
+
     def rename(m: Modifier) -> Modifier:
-        return dataclasses.replace(m, label=root(m.label)) if m.label else m
+        if not m.label:
+            return m
+        value = fixed.get(root(m.label))
+        if value is None:
+            return dataclasses.replace(m, label=root(m.label))
+        return dataclasses.replace(m, label=root(m.label), fixed=value, free=False)
 
     terms = tuple(dataclasses.replace(t, modifiers=tuple(rename(m) for m in t.modifiers)) for t in parsed.terms)
     return ParsedModel(terms, tuple(kept))

@@ -161,6 +161,17 @@ score_cases <- list(
   pd_labels = score_table(sem(PD.model, data = PD, control = TIGHT, optim.force.converged = TRUE))
 )
 
+# an equality constraint to a constant, and its score test
+HS.fixed <- "visual =~ x1 + b1*x2 + b2*x3
+textual =~ x4 + x5 + x6
+speed =~ x7 + x8 + x9
+b1 == 0.5"
+fixed_fit <- cfa(HS.fixed, data = HS)
+cases$hs_fixed <- describe(fixed_fit, "cfa(HS.fixed, data = HolzingerSwineford1939)")
+cases$hs_fixed$score <- list(total = lavTestScore(fixed_fit)$test[, c("X2", "df", "p.value")],
+                             uni = lavTestScore(fixed_fit)$uni[, c("lhs", "op", "rhs", "X2", "df", "p.value")],
+                             cumulative = lavTestScore(fixed_fit, cumulative = TRUE)$cumulative[, c("lhs", "op", "rhs", "X2", "df", "p.value")])
+
 # inequality constraints that do not bind (lavaan's constrained estimate is the unconstrained solution)
 HS.inequality <- "visual =~ x1 + b1*x2 + b2*x3
 textual =~ x4 + x5 + x6
@@ -211,7 +222,7 @@ lrt$WLSMV <- list(two = lrt_table(lavTestLRT(o1, o0)))
 out <- list(
   versions = list(R = R.version.string, lavaan = as.character(packageVersion("lavaan"))),
   models = list(PD = PD.model, PD_defined = PD.defined, HS = HS.model, HS_multi = HS.multi, HS_groups = HS.groups,
-                HS_eq = HS.eq, HS_constrained = HS.constrained, HS_inequality = HS.inequality, growth = growth.model, HS_lrt = HS.lrt, HS_cross = HS.cross, AC = AC.model),
+                HS_eq = HS.eq, HS_constrained = HS.constrained, HS_inequality = HS.inequality, HS_fixed = HS.fixed, growth = growth.model, HS_lrt = HS.lrt, HS_cross = HS.cross, AC = AC.model),
   cases = cases,
   score = score_cases,
   lrt = lrt

@@ -1,7 +1,8 @@
 """Score (Lagrange multiplier) tests for releasing equality constraints, as lavaan 0.6-14's lavTestScore().
 
-Every free row of the parameter table is a parameter ``theta`` of the unconstrained model; the constraints are the
-model's ``a == b`` statements and, for parameters made equal by a shared label or ``group_equal``, the equality
+Every free row of the parameter table, and every row fixed by a ``label == number`` statement, is a parameter
+``theta`` of the unconstrained model; the constraints are the model's ``a == b`` and ``a == number`` statements
+and, for parameters made equal by a shared label or ``group_equal``, the equality
 of each later row to the first (lavaan's ``.pN. == .pM.`` rows). At the constrained estimate, with ``g`` the
 gradient of the log-likelihood per observation and ``I`` the unit expected information in ``theta``,
 ``X2 = N g' P g`` where ``P`` is the top-left block of the generalised inverse of ``[[I, R'], [R, 0]]`` and ``R``
@@ -50,10 +51,33 @@ def _theta_score_information(problem, x: np.ndarray, elements: Elements) -> tupl
     return score, info
 
 
-def _constraints(result, rows: np.ndarray) -> list[tuple[str, str, int, int]]:
-    """(lhs, rhs, theta_i, theta_j) of each equality constraint: the written a == b first, then one per row that
-    shares a free parameter with an earlier row and is not yet tied to it."""
-    x_index = np.asarray(result._problem.model.columns["x"], dtype=int)[rows]
+def _written_constraints(result) -> tuple:
+    return tuple(c for c in (parse_model(result.model).constraints if result.model else ()) if c.op == "==")
+
+
+def _theta_rows(result, written) -> tuple[np.ndarray, np.ndarray]:
+    """The rows that are parameters of the unconstrained model and their parameter index: the free rows, and the
+    rows a ``label == number`` constraint fixed (one new index per label)."""
+    x_index = np.asarray(result._problem.model.columns["x"], dtype=int).copy()
+    labels = result.estimates["label"].to_numpy(object)[: len(x_index)]
+    constants = [c.lhs if _is_number(c.rhs) else c.rhs for c in written if _is_number(c.lhs) or _is_number(c.rhs)]
+    for k, label in enumerate(dict.fromkeys(constants)):
+        x_index[(labels == label) & (x_index < 0)] = x_index.max() + 1 + k
+    rows = np.flatnonzero(x_index >= 0)
+    return rows, x_index[rows]
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _constraints(result, rows: np.ndarray, x_index: np.ndarray, written) -> list[tuple[str, str, int, int | None]]:
+    """(lhs, rhs, theta_i, theta_j) of each equality constraint (theta_j None for ``label == number``): the written
+    ones first, then one per row that shares a parameter with an earlier row and is not yet tied to it."""
     labels = result.estimates["label"].to_numpy(object)[rows]
     first_of: dict[str, int] = {}
     for k, label in enumerate(labels):
@@ -66,15 +90,16 @@ def _constraints(result, rows: np.ndarray) -> list[tuple[str, str, int, int]]:
             k = parent[k]
         return k
 
-    out = []
-    written = parse_model(result.model).constraints if result.model else ()
+    out: list[tuple[str, str, int, int | None]] = []
     for c in written:
-        if c.op == "==" and c.lhs in first_of and c.rhs in first_of:
+        if c.lhs in first_of and c.rhs in first_of:
             i, j = first_of[c.lhs], first_of[c.rhs]
             out.append((c.lhs, c.rhs, i, j))
             parent[root(j)] = root(i)
+        elif c.lhs in first_of or c.rhs in first_of:
+            out.append((c.lhs, c.rhs, first_of[c.lhs if c.lhs in first_of else c.rhs], None))
     first_row: dict[int, int] = {}
-    for k, index in enumerate(x_index):
+    for k, index in enumerate(x_index.tolist()):
         first = first_row.setdefault(index, k)
         if root(k) != root(first):
             out.append((f".p{rows[first] + 1}.", f".p{rows[k] + 1}.", first, k))
@@ -123,8 +148,9 @@ def score_test(result, add: str | None = None) -> ScoreTestResult:
     if result.estimator != "ML" or type(result._problem).__name__ != "Problem":
         raise ModelError("score_test is available for complete-data ML fits (estimator='ML', missing='listwise')")
     problem, x = result._problem, result._x
-    rows = np.flatnonzero(np.asarray(problem.model.columns["x"], dtype=int) >= 0)
-    constraints = _constraints(result, rows)
+    written = _written_constraints(result)
+    rows, x_index = _theta_rows(result, written)
+    constraints = _constraints(result, rows, x_index, written)
     extra, extra_names = _added(result, add) if add else (pd.DataFrame(columns=["group", "matrix", "row", "col"]), [])
     if not constraints and not extra_names:
         raise ModelError("the model has no equality constraints to release (shared labels, a == b or group_equal); "
@@ -133,7 +159,9 @@ def score_test(result, add: str | None = None) -> ScoreTestResult:
     score, info = _theta_score_information(problem, x, Elements.from_table(elements))
     r = np.zeros((len(constraints) + len(extra_names), len(elements)))
     for k, (_, _, i, j) in enumerate(constraints):
-        r[k, i], r[k, j] = 1.0, -1.0
+        r[k, i] = 1.0
+        if j is not None:
+            r[k, j] = -1.0
     r[len(constraints):, len(rows):] = np.eye(len(extra_names))
     tested = np.arange(len(constraints), len(r)) if extra_names else np.arange(len(r))
     names = [(a, "0") for a in extra_names] if extra_names else [(a, b) for a, b, _, _ in constraints]
