@@ -229,10 +229,7 @@ def test_standardized_solution_equals_lavaan(case, kind):
         "est_std", "se", "z", "pvalue", "ci_lower", "ci_upper"]
     if not multi:
         ours = ours.assign(group="1")
-    # WLSMV: the engine's robust vcov differs from lavaan's by about 2e-4 relative (also in the raw SEs of
-    # test_cfa_ordinal), which z-values near 40 show beyond 1e-4; the standardised values and SEs agree
-    z = ["z"] if case != "ac_ordered" else []
-    assert_columns(ours, theirs, ["est_std", "se", *z, "pvalue", "ci_lower", "ci_upper"])
+    assert_columns(ours, theirs, ["est_std", "se", "z", "pvalue", "ci_lower", "ci_upper"])
 
 
 def test_standardized_solution_type_is_checked():
