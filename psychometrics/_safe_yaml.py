@@ -104,5 +104,6 @@ def read_text(path, what: str) -> str:
     try:
         return Path(path).read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise SpecError(f"the {what} {path} is not UTF-8 text (byte {exc.start}: {exc.object[exc.start:exc.start + 1]!r}); "
-                        "save it as UTF-8.") from None
+        byte = exc.object[exc.start:exc.start + 1]
+        raise SpecError(f"the {what} {path} is not UTF-8 text (byte {exc.start}: {byte!r}); save it as UTF-8.") \
+            from None

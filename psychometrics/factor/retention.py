@@ -9,7 +9,7 @@ import pandas as pd
 
 from .._blas import single_threaded, small_matrices
 from .._typing import DataOrCorr, ItemData, Seed
-from .._checks import check_choice, check_count
+from .._checks import MAX_FACTORS, check_choice, check_count
 from ._factor_input import CORRELATIONS, correlation_input
 from .._results import Result
 from ..errors import DataError
@@ -232,13 +232,14 @@ def velicer_map(data_or_corr: DataOrCorr, max_components: int = 8) -> MAPResult:
     >>> pm.velicer_map(hs).n_components
     2
     """
+    max_components = check_count(max_components, name="max_components", minimum=1, maximum=MAX_FACTORS)
     corr = correlation_input(data_or_corr, require_pd=False, what="the MAP test").corr.to_numpy()
     p = corr.shape[0]
     values, vectors = np.linalg.eigh(corr)
     loadings = vectors[:, ::-1] * np.sqrt(np.clip(values[::-1], 0, None))
     off_diagonal = ~np.eye(p, dtype=bool)
     rows = []
-    for m in range(0, min(int(max_components), p - 1) + 1):
+    for m in range(0, min(max_components, p - 1) + 1):
         residual = corr - loadings[:, :m] @ loadings[:, :m].T
         scale = 1 / np.sqrt(np.diag(residual))
         partial = (residual * np.outer(scale, scale))[off_diagonal]

@@ -69,7 +69,7 @@ def _check(raw: Any, source: str) -> None:
     validator = jsonschema.Draft202012Validator(spec_schema())
     errors = sorted(validator.iter_errors(raw), key=lambda e: (list(map(str, e.absolute_path)), e.message))
     if errors:
-        lines = "; ".join(f"{_where(e)}: {cut(e.message)}" for e in errors[:10])
+        lines = "; ".join(cut(f"{_where(e)}: {e.message}") for e in errors[:10])
         raise SpecError(f"{source} does not follow analyses/spec.schema.json: {lines}.")
     ids = [a.get("id", a["type"]) for a in raw["analyses"]]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})

@@ -211,7 +211,7 @@ def _schema_validator():
 def _check_schema(document: dict, source: str) -> None:
     errors = sorted(_schema_validator().iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
-        lines = [f"  at {'/'.join(map(str, e.absolute_path)) or '(top level)'}: {cut(e.message)}" for e in errors[:10]]
+        lines = [cut(f"  at {'/'.join(map(str, e.absolute_path)) or '(top level)'}: {e.message}") for e in errors[:10]]
         raise SpecError(
             f"instrument {source} does not follow {_SCHEMA_FILE} ({len(errors)} problem(s)):\n" + "\n".join(lines)
         )

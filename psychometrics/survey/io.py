@@ -94,7 +94,8 @@ def _read_table(path: Path, suffix: str, instrument: Instrument | None, sheet_na
         raise DataError(f"{path.name!r} is empty: a survey file needs a header row and one row per respondent.") \
             from None
     except (ValueError, ImportError, KeyError, OSError, zipfile.BadZipFile) as exc:  # ParserError is a ValueError
-        raise DataError(f"cannot read {path.name!r} as a {SURVEY_FORMATS[suffix]} file: {cut(' '.join(str(exc).split()))}") from None
+        reason = cut(" ".join(str(exc).split()))
+        raise DataError(f"cannot read {path.name!r} as a {SURVEY_FORMATS[suffix]} file: {reason}") from None
 
 
 def _check_header(first_row: pd.DataFrame, path: Path) -> None:

@@ -21,6 +21,7 @@ from ._model import (
 )
 
 THETA_LIMIT = 6.0  # the quadrature grid spans [-6, 6], as mirt's default for one factor
+WARM_EM_TOLERANCE = 0.1  # from a neighbouring model's estimates a few EM cycles suffice before Newton
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -220,8 +221,9 @@ def fit_model(data: ItemData, model: str, equal: list[int], free_latent: bool, q
     pmap = build_map(data, model, equal, free_latent)
     theta = np.linspace(-THETA_LIMIT, THETA_LIMIT, quadrature)
     problem = Problem(data, pmap, theta)
-    fitted = fit(problem, start_values(data, pmap) if start is None else start, standard_errors)
-    return problem, fitted
+    if start is None:
+        return problem, fit(problem, start_values(data, pmap), standard_errors)
+    return problem, fit(problem, start, standard_errors, em_tolerance=WARM_EM_TOLERANCE)
 
 
 def irt(data, model: str = "grm", group=None, anchors=None, quadrature: int = 61) -> IRTResult:
