@@ -201,8 +201,11 @@ def looks_like_correlation_matrix(data) -> bool:
     Used by functions that take either respondents x items data or a correlation matrix; text cells or values
     outside [-1, 1] mean data, never a correlation matrix.
     """
+    raw = data.to_numpy() if isinstance(data, pd.DataFrame) else data
+    if np.iscomplexobj(raw):  # complex cells are refused as data later, never read as correlations
+        return False
     try:
-        values = np.asarray(data.to_numpy() if isinstance(data, pd.DataFrame) else data, dtype=float)
+        values = np.asarray(raw, dtype=float)
     except (TypeError, ValueError):
         return False
     if values.ndim != 2 or values.shape[0] != values.shape[1] or values.shape[0] < 2:
