@@ -50,9 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"psychometrics {args.command}: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # one message and exit 2, like every other stop (issue 16)
         print(f"psychometrics {args.command}: interrupted", file=sys.stderr)
-        return 130
+        return 2
 
 
 if __name__ == "__main__":

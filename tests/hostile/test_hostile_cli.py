@@ -78,6 +78,17 @@ def test_empty_data_file_with_a_header_is_refused(tmp_path, capsys):
     assert not (tmp_path / "o").exists()
 
 
+def test_ctrl_c_gives_one_message_and_exit_2(monkeypatch, capsys):
+    import psychometrics.compare
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(psychometrics.compare, "run_compare", interrupted)
+    assert cli(["compare", "new.json", "reference.json"]) == 2
+    assert capsys.readouterr().err.strip() == "psychometrics compare: interrupted"
+
+
 def test_report_workers_ignore_ctrl_c():
     """Ctrl-C reaches every process of the group; workers must leave the message to the main process."""
     script = ("import os, signal; from psychometrics.report.runner import ignore_interrupts; ignore_interrupts(); "
