@@ -250,6 +250,18 @@ class Problem:
         (h1.information = "structured")."""
         return [self.moment_information(s, sigma) for s, (sigma, _) in zip(self.stats, self.model.implied(x))]
 
+    def weighted_square(self, x: np.ndarray, group: int, vector: np.ndarray) -> float:
+        """``v' V_g v`` with the group's weight matrix (:meth:`weight_blocks`) without forming it: for (means m,
+        vech(A)) it is ``m' W m + tr(W A W A) / 2`` with ``W = Sigma^-1`` (vec(A)' (W kron W) vec(A) = tr(A W A W))."""
+        model = self.model
+        w = self.discrepancy._inverse(model.matrices(x, group).sigma())  # cached for this Sigma
+        offset = model.p if model.meanstructure else 0
+        a = np.zeros_like(w)
+        a[model.vech_rows, model.vech_cols] = a[model.vech_cols, model.vech_rows] = vector[offset:]
+        wa = w @ a
+        means = vector[:offset]
+        return float(0.5 * np.sum(wa * wa.T) + (means @ w @ means if offset else 0.0))
+
     def gammas(self) -> list[np.ndarray]:
         """Each group's ADF NACOV of its moments (needs the raw data)."""
         return [s.adf_nacov(self.model.meanstructure) for s in self.stats]

@@ -69,8 +69,10 @@ def _fill_exogenous(columns: dict, stats, observed) -> None:
 def make_problem(prepared: Prepared, table: dict, options: EstimatorOptions):
     """The model (LISREL, or ordered items' on top of it) and the estimation problem of ``options.discrepancy``."""
     variables, n_groups = prepared.variables, len(prepared.groups)
-    lisrel_rows = np.isin(table["matrix"], LISREL_MATRICES)
-    lisrel_table = dict(table) if lisrel_rows.all() else {k: v[lisrel_rows] for k, v in table.items()}
+    lisrel_table = dict(table)
+    if prepared.categorical:  # thresholds and scaling factors are not LISREL parameters
+        lisrel_rows = np.isin(table["matrix"], LISREL_MATRICES)
+        lisrel_table = {k: v[lisrel_rows] for k, v in table.items()}
     lisrel = LisrelModel(
         lisrel_table, len(variables.observed), len(variables.structural), n_groups, prepared.meanstructure,
         dummies=[(variables.observed.index(d), variables.structural.index(d)) for d in variables.dummies],

@@ -214,6 +214,10 @@ class WLSProblem:
         """Each group's weight matrix (lavaan's WLS.V; 1-D when diagonal)."""
         return self.w
 
+    def weighted_square(self, x: np.ndarray, group: int, vector: np.ndarray) -> float:
+        """``v' W_g v``."""
+        return float(vector @ _weighted(self.w[group], vector))
+
     def gammas(self) -> list[np.ndarray]:
         """Each group's NACOV (the asymptotic covariance of sqrt(N_g) times the sample moments)."""
         return [s.nacov for s in self.stats]
