@@ -25,7 +25,7 @@ from scipy import special
 
 from ...errors import ConvergenceError, IdentificationError, ModelError
 from . import _estimation
-from ._data import Prepared, _plain_label
+from ._data import Prepared, plain_label
 from ._estimation import MLDiscrepancy, Problem
 from ._fiml import FIMLDiscrepancy, FIMLProblem
 from ._fitmeasures import ecvi, fit_measures, robust_inputs
@@ -183,7 +183,7 @@ def _warn_improper(problem, x, groups, latent) -> None:
     lhs, op, rhs = table["lhs"], table["op"], table["rhs"]
     negative = (op == "~~") & (lhs == rhs) & (est < 0)
     for k in np.flatnonzero(negative):
-        name, group, value = lhs[k], _plain_label(groups[table["group"][k]]), est[k]
+        name, group, value = lhs[k], plain_label(groups[table["group"][k]]), est[k]
         warnings.warn(
             f"Heywood case: the variance of {name!r} (group {group!r}) is negative ({value:.4g}); the "
             "model may be misspecified or the sample too small.",
