@@ -278,6 +278,14 @@ class Problem:
         free = (p - nx) * (2 if model.meanstructure else 1)
         return float(chisq), len(self.stats) * (model.n_data_moments - free)
 
+    def baseline_jacobians(self) -> list[np.ndarray]:
+        """Each group's Jacobian of the independence model (means and variances)."""
+        return [self.model.baseline_jacobian(s) for s in self.stats]
+
+    def baseline_weights(self) -> list[np.ndarray]:
+        """Each group's ML weight matrix at the independence model's estimates (the sample variances)."""
+        return [self.moment_information(s, np.diag(np.diag(s.cov))) for s in self.stats]
+
     def logliks(self, x: np.ndarray) -> tuple[float, float]:
         """(logl, unrestricted logl) summed over groups; with exogenous covariates (fixed.x) their marginal
         log-likelihood is subtracted, as lavaan does (the likelihood of the other variables given them)."""
