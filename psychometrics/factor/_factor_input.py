@@ -36,17 +36,22 @@ def pairwise_counts(frame: pd.DataFrame) -> np.ndarray:
 
 
 def correlation_input(
-    data_or_corr, n_obs=None, *, cor: str = "pearson", require_pd: bool = True, what: str = "the analysis"
+    data_or_corr, n_obs=None, *, cor: str = "pearson", require_pd: bool = True, what: str = "the analysis",
+    drop_empty_rows: bool = False, correct: float = 0,
 ) -> CorrelationInput:
-    """Check ``data_or_corr`` and return its correlation matrix (see the module docstring)."""
+    """Check ``data_or_corr`` and return its correlation matrix (see the module docstring).
+
+    ``drop_empty_rows`` leaves out respondents who answered no item (else a DataError); ``correct`` is the
+    continuity correction of the polychoric correlations (psych::polychoric's ``correct``).
+    """
     check_choice(cor, CORRELATIONS, name="cor")
     if looks_like_correlation_matrix(data_or_corr):
         corr = as_correlation_matrix(data_or_corr, require_pd=require_pd)
         n = None if n_obs is None else check_n_obs(n_obs, what=what)
         return CorrelationInput(corr, n, None, None)
-    frame = as_item_frame(data_or_corr)
+    frame = as_item_frame(data_or_corr, drop_empty_rows=drop_empty_rows)
     if cor == "polychoric":
-        corr = polychoric(frame).correlation
+        corr = polychoric(frame, correct=correct).correlation
     else:
         corr = frame.corr(method="pearson", min_periods=2)
     if corr.isna().to_numpy().any():

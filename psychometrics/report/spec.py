@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 
+from .._checks import cut
+from .._safe_yaml import load_yaml, read_text
 from ..errors import SpecError
 
 __all__ = ["Spec", "load_spec", "spec_schema"]
@@ -68,7 +69,7 @@ def _check(raw: Any, source: str) -> None:
     validator = jsonschema.Draft202012Validator(spec_schema())
     errors = sorted(validator.iter_errors(raw), key=lambda e: (list(map(str, e.absolute_path)), e.message))
     if errors:
-        lines = "; ".join(f"{_where(e)}: {e.message}" for e in errors[:10])
+        lines = "; ".join(cut(f"{_where(e)}: {e.message}") for e in errors[:10])
         raise SpecError(f"{source} does not follow analyses/spec.schema.json: {lines}.")
     ids = [a.get("id", a["type"]) for a in raw["analyses"]]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
@@ -87,10 +88,7 @@ def load_spec(path_or_mapping, *, folder: Path | None = None) -> Spec:
         if not path.is_file():
             raise SpecError(f"no analysis specification at {path}; pass the path of a YAML file such as "
                             "analyses/peer_support_implementation.yaml.")
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            raise SpecError(f"{path} is not valid YAML: {exc}") from None
+        raw = load_yaml(read_text(path, "analysis specification"), str(path))
         source, base = str(path), path.resolve().parent
     if not isinstance(raw, dict):
         raise SpecError(f"{source} must be a YAML mapping with name, title, data and analyses.")

@@ -26,6 +26,7 @@ from .cfa._model import Elements
 from .cfa._modindices import score_tests
 from .cfa._robust import difference_test
 from ..errors import ModelError
+from ._entry_checks import check_invariance_input
 
 __all__ = ["measurement_invariance", "InvarianceResult", "LEVEL_CONSTRAINTS"]
 
@@ -194,6 +195,7 @@ def measurement_invariance(
     Equivalent R calls (lavaan 0.6-14): ``cfa(model, data, group = group, group.equal = ...)`` per level and
     ``lavTestLRT()``; semTools 0.5-6 ``measurementInvariance()`` gives the same ladder.
     """
+    check_invariance_input(model, data, levels, cfa_options.get("ordered"), group, cfa_options.get("missing"))
     if group is None and not isinstance(cfa_options.get("sample_cov"), dict):
         raise ModelError("measurement_invariance needs group= (a column of data with two or more groups)")
     if "group_equal" in cfa_options:

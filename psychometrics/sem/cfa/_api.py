@@ -4,6 +4,7 @@ pipeline (``_pipeline``)."""
 from __future__ import annotations
 
 from ...errors import DataError, ModelError
+from .._entry_checks import check_cfa_input
 from ._data import prepare, wants_ordinal
 from ._options import EstimatorOptions, resolve_estimator
 from ._partable import GROUP_EQUAL_CHOICES
@@ -89,6 +90,7 @@ def cfa(
     with FIML, the sandwich with MLR, as lavaan 0.6-14); ``fit_measures`` follows
     fitMeasures() (see ``psychometrics.sem.cfa._fitmeasures``). Reference: Rosseel (2012), J Stat Softw 48(2).
     """
+    check_cfa_input(model, data, ordered, group, missing)
     options = resolve_estimator(estimator, categorical=wants_ordinal(ordered), missing=missing)
     group_equal = check_group_equal(group_equal, options)
     _check_confidence(confidence)
