@@ -10,6 +10,7 @@ from ._options import EstimatorOptions, resolve_estimator
 from ._partable import GROUP_EQUAL_CHOICES
 from ._pipeline import fit, single_threaded_blas
 from ._pipeline import fit_ladder as pipeline_ladder
+from ._defined import refuse_constraints, syntax_hooks
 from ._result import CFAResult
 
 
@@ -91,6 +92,7 @@ def cfa(
     fitMeasures() (see ``psychometrics.sem.cfa._fitmeasures``). Reference: Rosseel (2012), J Stat Softw 48(2).
     """
     check_cfa_input(model, data, ordered, group, missing)
+    model, finish = syntax_hooks(model)  # a == b by shared labels; := rows appended after the fit
     options = resolve_estimator(estimator, categorical=wants_ordinal(ordered), missing=missing)
     group_equal = check_group_equal(group_equal, options)
     _check_confidence(confidence)
@@ -100,8 +102,8 @@ def cfa(
     prepared = prepare(model, data, group, sample_cov=sample_cov, sample_mean=sample_mean, n_obs=n_obs,
                        missing=missing, ordered=ordered)
     with single_threaded_blas():
-        return fit(prepared, options, group_equal=group_equal, group_partial=group_partial, std_lv=std_lv,
-                   confidence=confidence)
+        return finish(fit(prepared, options, group_equal=group_equal, group_partial=group_partial, std_lv=std_lv,
+                          confidence=confidence))
 
 
 def _check_confidence(confidence) -> None:
@@ -130,6 +132,7 @@ def fit_ladder(model, data, group, constraint_sets, **options) -> list[CFAResult
     unknown = set(options) - LADDER_OPTIONS
     if unknown:
         raise ModelError(f"unknown option(s) {sorted(unknown)}; see psychometrics.cfa for the options")
+    refuse_constraints(model, "the invariance ladder")
     estimator = resolve_estimator(options.get("estimator", "ML"), categorical=wants_ordinal(options.get("ordered")),
                                   missing=options.get("missing", "listwise"))
     sets = [check_group_equal(eq, estimator) for eq in constraint_sets]

@@ -43,6 +43,12 @@ _ENTRIES: dict[str, _Entry] = {
         "developing countries. 75 x 11.",
         "lavaan::PoliticalDemocracy (Bollen 1989, Structural Equations with Latent Variables; lavaan 0.6-14).",
     ),
+    "demo_growth": _Entry(
+        "Demo.growth.csv",
+        "Simulated growth data of lavaan's growth() help page: repeated measures t1-t4, time-invariant covariates "
+        "x1, x2 and time-varying covariates c1-c4 of 400 cases. 400 x 10.",
+        "lavaan::Demo.growth (simulated data bundled with lavaan 0.6-14).",
+    ),
     "bfi": _Entry(
         "bfi.csv",
         "25 Big-Five personality items (1-6 Likert; A1-A5, C1-C5, E1-E5, N1-N5, O1-O5), gender (1 male, 2 female), "
