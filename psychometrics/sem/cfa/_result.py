@@ -80,8 +80,9 @@ class CFAResult(Result):
         return self.estimates.copy()
 
     def vcov(self) -> pd.DataFrame:
-        """Covariance matrix of the free parameters, labelled by parameter: the inverse expected information (ML),
-        the inverse observed information (FIML) or the Huber-White sandwich (MLR)."""
+        """Covariance matrix of the free parameters, labelled by parameter: the inverse expected information (ML,
+        ULS, DWLS, WLS), the inverse observed information (FIML), the robust.sem sandwich (MLM, MLMV, WLSMV,
+        ULSMV) or the Huber-White sandwich (MLR)."""
         names = parameter_names(self._problem.model.table, self.groups)
         return pd.DataFrame(self._vcov, index=names, columns=names)
 
