@@ -35,7 +35,7 @@ GRID = {
         {"n": 100_000, "k": 25}, {"n": 100_000, "k": 100}, {"n": 1_000_000, "k": 100},
     ],
     "alpha_missing": [  # the same with 5% of the answers missing (pairwise covariances)
-        {"n": 2_800, "k": 5}, {"n": 100_000, "k": 5}, {"n": 100_000, "k": 25}, {"n": 20_000, "k": 100},
+        {"n": 2_800, "k": 5}, {"n": 100_000, "k": 5}, {"n": 100_000, "k": 25}, {"n": 10_000, "k": 50},
     ],
     "polychoric": [  # polychoric(); 6 categories, one common factor
         {"n": 2_500, "k": 25}, {"n": 20_000, "k": 25}, {"n": 100_000, "k": 25}, {"n": 2_500, "k": 100},
