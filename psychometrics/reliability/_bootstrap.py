@@ -115,6 +115,7 @@ def bootstrap_alphas(values: np.ndarray, n_boot: int, rng: np.random.Generator) 
     width = _draws_per_block(n_obs, n_boot)
     missing = bool(np.isnan(values).any())
     largest_feature = 1.0 if missing else float(k * k)  # |y_j y_l| <= m^2; Q and T^2 <= (k m)^2
+    dtype: type[np.floating]
     if _exact_in_float32(values, largest_feature):
         dtype, means = np.float32, np.zeros(k)
     else:
