@@ -20,9 +20,15 @@ DEFAULT_SEED = 12345
 
 
 def spec_schema() -> dict:
-    """The JSON Schema of analysis specifications (also at analyses/spec.schema.json)."""
+    """The JSON Schema of analysis specifications (also at analyses/spec.schema.json); the estimator and
+    missing-data choices are the engine's (``psychometrics.sem.cfa._api.ESTIMATORS`` and ``MISSING``)."""
+    from ..sem.cfa._api import ESTIMATORS, MISSING
+
     text = resources.files(__package__).joinpath("spec.schema.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    schema = json.loads(text)
+    schema["$defs"]["estimator"]["enum"] = list(ESTIMATORS)
+    schema["$defs"]["missing"]["enum"] = list(MISSING)
+    return schema
 
 
 @dataclasses.dataclass(frozen=True)

@@ -32,6 +32,7 @@ def _table_view(table) -> dict:
     return {
         "title": table.title,
         "note": table.note,
+        "collapsed": table.collapsed,
         "header": ([display.index.name or ""] if labelled else []) + [str(c) for c in display.columns],
         "rows": [([str(label)] if labelled else []) + [str(v) for v in row]
                  for label, row in zip(display.index, display.to_numpy())],
@@ -64,7 +65,7 @@ def _view(report, results: dict) -> dict:
         "seed": results["seed"],
         "versions": results["versions"],
         "status": results["status"],
-        "sections": [_section_view(s) for s in report.sections],
+        "sections": [_section_view(s) for s in report.document],
     }
 
 
@@ -89,7 +90,7 @@ def write_report(report, out_dir) -> Path:
     (out / "report.html").write_text(html, encoding="utf-8")
     markdown = _template("report.md.j2", trim_blocks=True, lstrip_blocks=True).render(**view)
     (out / "report.md").write_text(markdown, encoding="utf-8")
-    for section in report.sections:
+    for section in report.document:
         for table in section.rendered.tables:
             table.numbers.to_csv(out / "tables" / f"{_stem(section, table.name)}.csv", float_format="%.10g")
         for name, _title, svg in section.rendered.figures:
