@@ -158,7 +158,6 @@ def response_distributions(shares: pd.DataFrame, title: str, *, legend: dict | N
         ax.set_yticks(y, [names(i) for i in shares.index])
         ax.set_xlim(0, 1)
         ax.set_xlabel("Share of respondents")
-        ax.legend(ncols=min(len(shares.columns), 4), loc="upper center",
-                  bbox_to_anchor=(0.5, -0.12 - 1.0 / max(len(shares), 4)), frameon=False, fontsize=7)
+        fig.legend(ncols=min(len(shares.columns), 6), loc="outside lower center", frameon=False, fontsize=7)
         ax.set_title(title)
     return to_svg(fig)

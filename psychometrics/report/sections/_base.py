@@ -7,7 +7,7 @@ import dataclasses
 import pandas as pd
 
 from ...errors import DataError
-from ..tables import Table, make_table
+from ..tables import Table, apa_frame, make_table
 
 __all__ = ["Section", "PerGroupSection", "Rendered", "value_of", "frame_of", "answered", "factor_input", "factor_n",
            "scores_against", "generic_tables", "n_range", "unit_label"]
@@ -125,6 +125,13 @@ def unit_label(ctx, unit: str) -> str:
     return unit if unit == "pooled" or unit in ctx.groups else ctx.label(unit)
 
 
+def _in_words(frame: pd.DataFrame, label) -> pd.DataFrame:
+    """A frame with its row labels (every level) and text cells through ``label``."""
+    shown = frame.rename(index=lambda v: label(v) if isinstance(v, str) else v)
+    text = [c for c in shown.columns if pd.api.types.is_string_dtype(shown[c]) or shown[c].dtype == object]
+    return shown.assign(**{str(c): shown[c].map(lambda v: label(v) if isinstance(v, str) else v) for c in text})
+
+
 def generic_tables(prefix: str, title: str, payload: dict, label=None, note: str = "") -> list[Table]:
     """Every table-like value of a payload as a report table (``label``: names in words)."""
     tables = []
@@ -136,6 +143,6 @@ def generic_tables(prefix: str, title: str, payload: dict, label=None, note: str
             numbers = frame.select_dtypes(include=["number", "bool"]).astype(float)
             if numbers.shape[1]:
                 name = label or (lambda v: str(v).replace("_", " "))
-                tables.append(make_table(f"{prefix}_{key}", f"{title}: {name(key)}", frame, note=note,
-                                         **({"label": label} if label else {})))
+                words = {"display": apa_frame(_in_words(frame, label)), "label": label} if label else {}
+                tables.append(make_table(f"{prefix}_{key}", f"{title}: {name(key)}", frame, note=note, **words))
     return tables

@@ -42,13 +42,13 @@ def robust_table(table: pd.DataFrame) -> pd.DataFrame:
     return table.assign(**{k: table[v] for k, v in _ROBUST.items() if v in table.columns})
 
 
-def fit_display(frame: pd.DataFrame) -> pd.DataFrame:
+def fit_display(frame: pd.DataFrame, robust: bool = False) -> pd.DataFrame:
     """Fit measures as APA: chi2(df), p, CFI, TLI, RMSEA [90% CI], SRMR, interpretation (robust ones where the
     frame has them)."""
     frame = robust_table(frame)
     return pd.DataFrame({
         "N": frame["n_obs"].map(lambda v: fmt(int(v), 0) if pd.notna(v) else fmt(None)),
-        "chi2 (df)": [f"{fmt(c)} ({fmt(int(d), 0) if pd.notna(d) else fmt(None)})"
+        "scaled chi2 (df)" if robust else "chi2 (df)": [f"{fmt(c)} ({fmt(int(d), 0) if pd.notna(d) else fmt(None)})"
                       for c, d in zip(frame["chisq"], frame["df"])],
         "p": frame["pvalue"].map(fmt_p),
         "CFI": frame["cfi"].map(lambda v: fmt_bounded(v, 3)),

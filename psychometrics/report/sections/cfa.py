@@ -35,12 +35,12 @@ class CfaSection(PerGroupSection):
         frame = pd.DataFrame({unit: fit_row(p["fit_measures"], p["n_obs"]) for unit, p in results.items()}).T
         shown = robust_table(frame)
         robust = ROBUST_NOTE if any(is_robust(p["fit_measures"]) for p in results.values()) else ""
-        out.tables.append(make_table("cfa_fit", "CFA fit", frame, display=fit_display(frame), label=ctx.label,
+        out.tables.append(make_table("cfa_fit", "CFA fit", frame, display=fit_display(frame, robust=bool(robust)), label=ctx.label,
                                      note="Good fit: CFI >= .95, RMSEA <= .06, SRMR <= .08 (Hu & Bentler 1999)."
                                           + robust + " " + _n_note(ctx, opts, frame)))
         chi2 = "scaled chi2" if robust else "chi2"
         for unit, row in shown.iterrows():
-            out.text.append(f"{unit}: {chi2}({fmt(int(row['df']), 0)}) = {fmt(row['chisq'])}, CFI "
+            out.text.append(f"{unit[:1].upper() + unit[1:]}: {chi2}({fmt(int(row['df']), 0)}) = {fmt(row['chisq'])}, CFI "
                             f"{fmt_bounded(row['cfi'], 3)}, RMSEA {fmt_bounded(row['rmsea'], 3)}: "
                             f"{interpret_fit(row['cfi'], row['rmsea'], row['srmr'])} fit (n = {fmt(row['n_obs'], 0)}).")
         caveat = _parameters_caveat(frame)

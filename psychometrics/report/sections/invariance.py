@@ -10,7 +10,7 @@ from ...errors import PsychometricsError
 from ...sem.invariance import CHEN_CFI, CHEN_RMSEA, CHEN_SRMR, CHEN_SRMR_DEFAULT
 from .. import figures
 from ..formatting import fmt, fmt_bounded, fmt_p, p_phrase
-from ..tables import make_table
+from ..tables import apa_frame, make_table
 from ._base import Rendered, Section, n_range
 from ._fit import ROBUST_NOTE, is_robust, robust_table
 from ._models import estimation, estimation_words, model_columns, model_from_scales, model_of
@@ -51,7 +51,7 @@ class InvarianceSection(Section):
         combined = _stacked(raw, ctx)
         group = opts.get("group") or ctx.group
         out.tables.append(make_table("invariance", f"Measurement invariance across {ctx.label(group)}", combined,
-                                     display=_invariance_display(_stacked(tables, ctx)), label=ctx.label,
+                                     display=_invariance_display(_stacked(tables, ctx), robust), label=ctx.label,
                                      note=_table_note(robust) + " " + _n_note(ctx, opts, results)))
         out.summary = "; ".join(_highest_level(_where(ctx, unit), table) for unit, table in tables.items())
         for unit, table in tables.items():
@@ -65,8 +65,10 @@ class InvarianceSection(Section):
             suggestions = pd.concat(found, names=["model", "rank"])
             suggestions.index = [str(r + 1) if m == "pooled" else f"{ctx.label(m)} | {r + 1}"
                                  for m, r in suggestions.index]
+            shown = apa_frame(suggestions, {"op": lambda op: _PARAMETERS.get(op, op), "lhs": ctx.label,
+                                            "rhs": ctx.label})
             out.tables.append(make_table("invariance_partial", "Constraints whose release would improve fit most "
-                                         "(score tests)", suggestions, label=ctx.label,
+                                         "(score tests)", suggestions, display=shown, label=ctx.label,
                                          note="Score test chi2(1): univariate score test of the equality constraint "
                                               "at the first level that does not hold (lavTestScore). "
                                               + _n_note(ctx, opts, results)))
@@ -96,6 +98,9 @@ def _lavaan_groups(opts, ctx) -> str:
     quoted = ", ".join(f'"{e}"' for e in equal)
     constraints = f", group.equal = c({quoted})" if equal else ""
     return f', group = "{opts.get("group") or ctx.group}"{constraints}'
+
+
+_PARAMETERS = {"~1": "intercept", "=~": "loading", "~~": "variance"}
 
 
 def _where(ctx, unit: str) -> str:
@@ -143,14 +148,16 @@ def _holds(row, column: str) -> str:
     return "\u2014" if value is None or pd.isna(value) else ("yes" if bool(value) else "no")
 
 
-def _invariance_display(table: pd.DataFrame) -> pd.DataFrame:
-    """The ladder as APA: fit of each level and the change from the level before."""
+def _invariance_display(table: pd.DataFrame, robust: bool = False) -> pd.DataFrame:
+    """The ladder as APA: fit of each level and the change from the level before (``robust``: the scaled
+    chi-square and the scaled difference test)."""
+    scaled = "scaled " if robust else ""
     return pd.DataFrame({
-        "chi2 (df)": [f"{fmt(c)} ({fmt(d, 0)})" for c, d in zip(table["chisq"], table["df"])],
+        f"{scaled}chi2 (df)": [f"{fmt(c)} ({fmt(d, 0)})" for c, d in zip(table["chisq"], table["df"])],
         "CFI": table["cfi"].map(lambda v: fmt_bounded(v, 3)),
         "RMSEA": table["rmsea"].map(lambda v: fmt_bounded(v, 3)),
         "SRMR": table["srmr"].map(lambda v: fmt_bounded(v, 3)),
-        "delta chi2 (df)": [fmt(None) if pd.isna(c) else f"{fmt(c)} ({fmt(d, 0)})"
+        f"{scaled}delta chi2 (df)": [fmt(None) if pd.isna(c) else f"{fmt(c)} ({fmt(d, 0)})"
                             for c, d in zip(table["delta_chisq"], table["delta_df"])],
         "p": table["delta_pvalue"].map(fmt_p),
         "delta CFI": table["delta_cfi"].map(lambda v: fmt_bounded(v, 3)),
@@ -190,7 +197,7 @@ def _release_text(where: str, payload: dict) -> list[str]:
     if table["holds"].iloc[1:].astype(bool).all() or not isinstance(suggestions, pd.DataFrame) or suggestions.empty:
         return []
     top = suggestions.iloc[0]
-    what = {"~1": "intercept", "=~": "loading", "~~": "variance"}.get(top["op"], top["op"])
+    what = _PARAMETERS.get(top["op"], top["op"])
     name = top["rhs"] if top["op"] == "=~" else top["lhs"]
     return [f"{where}largest misfit: the {what} of {name} in group {top['group']} (score test chi2(1) = "
             f"{fmt(top['mi'])}, p {p_phrase(top['pvalue'])}, expected change {fmt(top['epc'])}); releasing it "
@@ -204,7 +211,8 @@ def _invariance_text(where: str, table: pd.DataFrame, robust: bool = False) -> l
     for level, row in table.iloc[1:].iterrows():
         caveat = " (compared with a level that did not hold)" if failed_before else ""
         test = "holds" if row["delta_pvalue"] >= 0.05 else "does not hold"
-        lines.append(f"{where}{level} invariance {_chen_reason(level, row)}; by the chi-square difference test it "
+        step = f"{where}{level}" if where else level.capitalize()
+        lines.append(f"{step} invariance {_chen_reason(level, row)}; by the chi-square difference test it "
                      f"{test} ({chi2}({fmt(row['delta_df'], 0)}) = {fmt(row['delta_chisq'])}, "
                      f"p {p_phrase(row['delta_pvalue'])}){caveat}.")
         failed_before = failed_before or not bool(row.get("holds"))

@@ -65,7 +65,8 @@ class ItemStatisticsSection(PerGroupSection):
                 out.text.append(f"Items with an item-rest correlation below .30 ({where}): {', '.join(low)}.")
         shares = results.get("pooled", {}).get("response_shares")
         if shares is not None:
-            out.figures.append(("response_distributions", "Item response distributions (pooled)",
+            out.figures.append(("response_distributions", "Item response distributions (pooled), answers as "
+                                "given" + (" (reverse-keyed items (R) not reversed)" if ctx.reversed_items else ""),
                                 figures.response_distributions(shares, "Item response distributions",
                                                                legend=_legend(ctx, opts, shares.columns),
                                                                names=ctx.label)))
