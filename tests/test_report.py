@@ -273,7 +273,7 @@ def test_methods_section_states_estimators_missing_data_n_and_cutoffs(main_run):
     markdown = (out / "report.md").read_text()
     methods = markdown[markdown.index("## Methods"):markdown.index("## Sample")]
     assert 'estimator = "MLR"' in methods and "listwise deletion" in methods
-    assert "Pooled n = 423 of 489; per site n = 50 to 99" in methods
+    assert "pooled n = 423 of 489; per site n = 50 to 99 (listwise deletion)" in methods
     assert "Declared missing codes (9, 99) were treated as missing answers" in methods
     assert "lavaan 0.6-14" in methods and "psych 2.2.9" in methods
     assert "| HTMT | < .85 for every pair of scales | Henseler, Ringle & Sarstedt (2015) |" in methods

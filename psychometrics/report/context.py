@@ -195,7 +195,8 @@ def _add_scale_scores(scored: pd.DataFrame, scales: dict) -> pd.DataFrame:
     missing = {scale: items for scale, items in scales.items() if scale not in scored.columns}
     if not missing:
         return scored
-    means = {scale: scored[items].apply(pd.to_numeric, errors="coerce").mean(axis=1) for scale, items in missing.items()}
+    means = {scale: scored[items].apply(pd.to_numeric, errors="coerce").mean(axis=1)
+             for scale, items in missing.items()}
     return pd.concat([scored, pd.DataFrame(means, index=scored.index)], axis=1)
 
 
@@ -233,6 +234,16 @@ def _score(data: pd.DataFrame, instrument) -> pd.DataFrame:
     from ..survey import scoring
 
     return scoring.score(data, instrument)
+
+
+def _labels(instrument, scales: dict) -> dict:
+    """Scale -> its label, global rating -> "<label> (global rating)", from the instrument."""
+    if instrument is None:
+        return {}
+    labels = {s: instrument.scales[s].label or s.replace("_", " ") for s in scales if s in instrument.scales}
+    labels.update({instrument.scales[s].global_item: f"{labels[s]} (global rating)" for s in labels
+                   if instrument.scales[s].global_item})
+    return labels
 
 
 def prepare_context(spec: Spec, data_file=None) -> Context:
@@ -274,7 +285,6 @@ def prepare_context(spec: Spec, data_file=None) -> Context:
         reversed_items=reversed_items,
         missing_labels={f"{code:g}": text for item in instrument.items.values()
                         for code, text in (item.missing_codes or {}).items()} if instrument is not None else {},
-        labels={s: instrument.scales[s].label for s in scales
-                if instrument is not None and s in instrument.scales and instrument.scales[s].label},
+        labels=_labels(instrument, scales),
         checks=checks,
     )

@@ -20,6 +20,7 @@ __all__ = [
     "interpret_icc",
     "label",
     "yes_no",
+    "sentence",
 ]
 
 # Identifiers of results.json as the reader sees them (tables, text); anything else: underscores become spaces.
@@ -48,7 +49,8 @@ LABELS = {
     "pattern_agreement": "same pattern of trait correlations in every block",
     "heterotrait_monomethod": "heterotrait-monomethod", "heterotrait_heteromethod": "heterotrait-heteromethod",
     "multi_item": "multi-item score", "global_rating": "global rating", "satisfied": "met", "total": "comparisons",
-    "proportion": "share met", "campbell_fiske": "Campbell-Fiske criteria", "validity_diagonal": "validity diagonal", "x": "first", "y": "second", "kind": "correlations", "count": "count",
+    "proportion": "share met", "campbell_fiske": "Campbell-Fiske criteria", "validity_diagonal": "validity diagonal",
+    "x": "first", "y": "second", "kind": "correlations", "count": "count",
 }
 
 
@@ -148,3 +150,8 @@ def interpret_fit(cfi, rmsea, srmr) -> str:
     if cfi >= 0.90 and rmsea <= 0.08:
         return "acceptable"
     return "poor"
+
+
+def sentence(text: str) -> str:
+    """``text`` with its first letter in upper case (the rest unchanged, unlike str.capitalize)."""
+    return text[:1].upper() + text[1:]

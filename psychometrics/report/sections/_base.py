@@ -113,7 +113,7 @@ def scores_against(ctx, column, what: str) -> tuple[pd.DataFrame, pd.Series]:
 
 def n_range(values) -> str:
     """Sample sizes in words: "n = 423" or "n = 50 to 99"."""
-    values = [int(v) for v in values if v is not None and v == v]
+    values = [int(v) for v in values if pd.notna(v)]
     if not values:
         return "n unknown"
     low, high = min(values), max(values)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ... import sem
-from ..formatting import fmt, fmt_bounded, interpret_fit
+from ..formatting import fmt, fmt_bounded, interpret_fit, sentence
 from ..tables import apa_frame, make_table
 from ._base import PerGroupSection, Rendered, n_range
 from ._fit import ROBUST_NOTE, fit_display, fit_row, is_robust, robust_table
@@ -35,12 +35,13 @@ class CfaSection(PerGroupSection):
         frame = pd.DataFrame({unit: fit_row(p["fit_measures"], p["n_obs"]) for unit, p in results.items()}).T
         shown = robust_table(frame)
         robust = ROBUST_NOTE if any(is_robust(p["fit_measures"]) for p in results.values()) else ""
-        out.tables.append(make_table("cfa_fit", "CFA fit", frame, display=fit_display(frame, robust=bool(robust)), label=ctx.label,
+        out.tables.append(make_table("cfa_fit", "CFA fit", frame, display=fit_display(frame, robust=bool(robust)),
+                                     label=ctx.label,
                                      note="Good fit: CFI >= .95, RMSEA <= .06, SRMR <= .08 (Hu & Bentler 1999)."
-                                          + robust + " " + _n_note(ctx, opts, frame)))
+                                          + robust + " " + sentence(_n_note(ctx, opts, frame))))
         chi2 = "scaled chi2" if robust else "chi2"
         for unit, row in shown.iterrows():
-            out.text.append(f"{unit[:1].upper() + unit[1:]}: {chi2}({fmt(int(row['df']), 0)}) = {fmt(row['chisq'])}, CFI "
+            out.text.append(f"{sentence(unit)}: {chi2}({fmt(int(row['df']), 0)}) = {fmt(row['chisq'])}, CFI "
                             f"{fmt_bounded(row['cfi'], 3)}, RMSEA {fmt_bounded(row['rmsea'], 3)}: "
                             f"{interpret_fit(row['cfi'], row['rmsea'], row['srmr'])} fit (n = {fmt(row['n_obs'], 0)}).")
         caveat = _parameters_caveat(frame)
@@ -55,15 +56,16 @@ class CfaSection(PerGroupSection):
                                      ["lhs", "rhs", "est", "se", "pvalue", "std_all"]].reset_index(drop=True)
             display = apa_frame(loadings, {"lhs": ctx.label, "rhs": ctx.label})
             display.columns = ["factor", "item", *display.columns[2:]]
+            note = ("Standardised: completely standardised loading (std.all). "
+                    f"n = {fmt(frame.loc['pooled', 'n_obs'], 0)}.")
             out.tables.append(make_table("cfa_loadings", "CFA loadings (pooled)", loadings, display=display,
-                                         label=ctx.label, note="standardised: completely standardised loading "
-                                                               f"(std.all). n = {fmt(frame.loc['pooled', 'n_obs'], 0)}."))
+                                         label=ctx.label, note=note))
         return out
 
     def methods(self, ctx, opts, results):
         frame = pd.DataFrame({unit: fit_row(p["fit_measures"], p["n_obs"]) for unit, p in results.items()}).T
         model = "the spec's model" if opts.get("model") else "one factor per scale, items loading only on their scale"
-        where = ", pooled and at every site" if len(results) > 1 else ""
+        where = f", pooled and in every group by {ctx.label(ctx.group)}" if len(results) > 1 else ""
         scale = ("latent variances fixed at 1" if opts.get("std_lv") else
                  "each factor scaled by its first loading")
         return [f"Confirmatory factor analysis{where}: {model} ({scale}), estimated by {estimation_words(opts)}; "
@@ -72,7 +74,8 @@ class CfaSection(PerGroupSection):
 
 def _n_note(ctx, opts, frame: pd.DataFrame) -> str:
     """The respondents each model used, of those in the data."""
-    parts = [f"Pooled n = {fmt(frame.loc['pooled', 'n_obs'], 0)} of {len(ctx.scored)}"] if "pooled" in frame.index else []
+    parts = ([f"pooled n = {fmt(frame.loc['pooled', 'n_obs'], 0)} of {len(ctx.scored)}"]
+             if "pooled" in frame.index else [])
     sites = frame.drop(index="pooled", errors="ignore")["n_obs"]
     if len(sites):
         parts.append(f"per site {n_range(sites)}")

@@ -24,8 +24,9 @@ class CriterionSection(Section):
         out = Rendered([make_table("criterion", f"Correlations with {ctx.label(payload['criterion'])}", table,
                                    label=ctx.label, note=f"{n_range(table['n'])} (pairwise complete).")])
         for scale, row in table.iterrows():
-            out.text.append(f"{ctx.label(scale)}: r = {fmt_bounded(row['r'])} {fmt_ci(row['ci_low'], row['ci_high'])} with "
-                            f"{payload['criterion']}, p {p_phrase(row['pvalue'])} (n = {fmt(row['n'], 0)}).")
+            interval = fmt_ci(row["ci_low"], row["ci_high"])
+            out.text.append(f"{ctx.label(scale)}: r = {fmt_bounded(row['r'])} {interval} with "
+                            f"{ctx.label(payload['criterion'])}, p {p_phrase(row['pvalue'])} (n = {fmt(row['n'], 0)}).")
         return out
 
     def methods(self, ctx, opts, results):

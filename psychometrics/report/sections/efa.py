@@ -73,7 +73,8 @@ class EfaSection(Section):
         out.text.extend(_loading_pattern(loadings, ctx.label))
         if ctx.scales and set(ctx.items) <= set(loadings.index):
             out.text.append(_factors_of_scales(loadings, ctx.scales, ctx.label))
-        out.figures.append(("loadings", "Loading heatmap", figures.heatmap(loadings.rename(index=ctx.label), "Pattern loadings")))
+        out.figures.append(("loadings", "Loading heatmap",
+                            figures.heatmap(loadings.rename(index=ctx.label), "Pattern loadings")))
         return out
 
     def methods(self, ctx, opts, results):

@@ -199,7 +199,8 @@ def _release_text(where: str, payload: dict) -> list[str]:
     top = suggestions.iloc[0]
     what = _PARAMETERS.get(top["op"], top["op"])
     name = top["rhs"] if top["op"] == "=~" else top["lhs"]
-    return [f"{where}largest misfit: the {what} of {name} in group {top['group']} (score test chi2(1) = "
+    largest = "largest" if where else "Largest"
+    return [f"{where}{largest} misfit: the {what} of {name} in group {top['group']} (score test chi2(1) = "
             f"{fmt(top['mi'])}, p {p_phrase(top['pvalue'])}, expected change {fmt(top['epc'])}); releasing it "
             f"is the first step towards partial invariance."]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ... import validity
 from .. import figures
-from ..formatting import fmt, label
+from ..formatting import fmt, label, sentence
 from ._base import Rendered, Section, frame_of, generic_tables
 
 __all__ = ["MtmmSection"]
@@ -37,7 +37,7 @@ class MtmmSection(Section):
         criteria = frame_of(getattr(result, "campbell_fiske", None))
         if criteria is not None and "proportion" in criteria:
             for name, row in criteria.iterrows():
-                out.text.append(f"{label(name).capitalize()}: {fmt(row['satisfied'], 0)} of "
+                out.text.append(f"{sentence(label(name))}: {fmt(row['satisfied'], 0)} of "
                                 f"{fmt(row['total'], 0)} comparisons ({fmt(100 * row['proportion'], 0)}%).")
         return out
 

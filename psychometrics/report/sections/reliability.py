@@ -7,7 +7,7 @@ import pandas as pd
 
 from ... import reliability
 from .. import figures
-from ..formatting import fmt_bounded, fmt_ci, interpret_alpha
+from ..formatting import fmt_bounded, fmt_ci, interpret_alpha, sentence
 from ..tables import make_table
 from ._base import PerGroupSection, Rendered, answered, n_range, value_of
 
@@ -58,7 +58,8 @@ class ReliabilitySection(PerGroupSection):
         n_note = _n_note(long)
         out.tables.append(make_table("reliability", f"Cronbach's alpha [{level}% CI] by scale and site",
                                      long.set_index(["scale", "unit"]).reset_index(), display=wide, label=ctx.label,
-                                     note=f"CI: {_CI_NAMES.get(opts.get('ci', 'feldt'), opts.get('ci'))}. {n_note.capitalize()}."))
+                                     note=f"CI: {_CI_NAMES.get(opts.get('ci', 'feldt'), opts.get('ci'))}. "
+                                          f"{sentence(n_note)}."))
         for row in long.loc[long["unit"] == "pooled"].itertuples():
             omega = f"; omega {fmt_bounded(row.omega_total)}" if np.isfinite(row.omega_total) else ""
             out.text.append(f"{ctx.label(row.scale)}: alpha {fmt_bounded(row.alpha)} "
@@ -72,7 +73,7 @@ class ReliabilitySection(PerGroupSection):
             omega = long.pivot(index="scale", columns="unit", values="omega_total").loc[wide.index, order]
             out.tables.append(make_table("omega_total", "McDonald's omega total (one factor) by scale and site",
                                          omega, label=ctx.label,
-                                         note=f"As psych::omega(items, nfactors = 1)$omega.tot. {n_note.capitalize()}."))
+                                         note=f"As psych::omega(items, nfactors = 1)$omega.tot. {sentence(n_note)}."))
         pooled = long.loc[long["unit"] == "pooled", "alpha"]
         out.summary = (f"pooled alpha {fmt_bounded(pooled.min())} to {fmt_bounded(pooled.max())} across "
                        f"{len(pooled)} scales; {len(low)} scale-site alpha(s) below .70.")
@@ -84,7 +85,7 @@ class ReliabilitySection(PerGroupSection):
 
     def methods(self, ctx, opts, results):
         ci = _CI_NAMES.get(opts.get("ci", "feldt"), opts.get("ci"))
-        where = " pooled and at every site" if len(results) > 1 else ""
+        where = f" pooled and in every group by {ctx.label(ctx.group)}" if len(results) > 1 else ""
         omega = (" and McDonald's omega total of a one-factor model (psych::omega(items, nfactors = 1))"
                  if opts.get("omega", True) else "")
         return [f"Reliability: Cronbach's alpha with its {int(round(100 * opts.get('confidence', 0.95)))}% "
