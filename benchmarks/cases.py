@@ -74,6 +74,17 @@ def _ratings(n_targets: int, n_raters: int = 2) -> pd.DataFrame:
     return pd.DataFrame(ratings.round(4), columns=[f"rater{j + 1}" for j in range(n_raters)])
 
 
+def _graded(n: int, n_items: int = 21, n_categories: int = 5) -> pd.DataFrame:
+    """Simulated graded responses (logistic GRM, slopes U(0.8, 2.2), sorted N(0, 1) thresholds, theta ~ N(0, 1))."""
+    rng = np.random.default_rng(SEED)
+    slopes = rng.uniform(0.8, 2.2, n_items)
+    thresholds = np.sort(rng.normal(size=(n_items, n_categories - 1)), axis=1)
+    theta = rng.normal(size=(n, 1, 1))
+    at_least = 1 / (1 + np.exp(-slopes[None, :, None] * (theta - thresholds[None])))
+    answers = (rng.uniform(size=(n, n_items, 1)) < at_least).sum(axis=2) + 1
+    return pd.DataFrame(answers, columns=[f"i{j + 1}" for j in range(n_items)])
+
+
 DATA: dict[str, Callable[[], pd.DataFrame | str]] = {
     "agreeableness.csv": _agreeableness,
     "bfi25.csv": lambda: _bfi_complete(BFI_ITEMS),
@@ -86,6 +97,7 @@ DATA: dict[str, Callable[[], pd.DataFrame | str]] = {
     "bfi_ac.csv": lambda: _bfi_complete(AC_ITEMS),
     "ac_model.lav": lambda: AC_MODEL,
     "bfi_ac_missing.csv": lambda: _bfi()[AC_ITEMS],  # with the items' own missing answers (FIML)
+    "graded_5000.csv": lambda: _graded(5_000),
 }
 
 
@@ -195,6 +207,11 @@ def _ours_cfa(files: DataFiles):
 def _ours_cfa_ordinal(files: DataFiles):
     cfa, data = _ours("cfa"), files.frame("bfi_ac.csv")
     return lambda: cfa(AC_MODEL, data, ordered=True)
+
+
+def _ours_irt_grm(files: DataFiles):
+    irt, data = _ours("irt"), files.frame("graded_5000.csv")
+    return lambda: irt(data, "grm")
 
 
 def _ours_cfa_fiml_mlr(files: DataFiles):
@@ -327,6 +344,11 @@ CASES: tuple[Case, ...] = (
             {"psych::ICC": 100},
         )
         for n_targets in (2_000, 100_000)
+    ),
+    Case(
+        "irt_grm", "Graded response model by MML with standard errors (simulated, 21 items x 5 categories x 5000)",
+        Impl("psychometrics", "ours", _ours_irt_grm),
+        (), {}, 2.0, "issue 18: a 21-item GRM on 5,000 respondents in under 2 s (mirt is not in Debian)",
     ),
     Case(
         "report", "The whole six-site report (`psychometrics report analyses/peer_support_implementation.yaml`)",

@@ -24,7 +24,18 @@ __all__ = [
     "z_critical",
     "first_non_numeric",
     "float_values",
+    "answered_rows",
+    "numeric_cells",
+    "check_count",
+    "check_nonnegative",
+    "cut",
+    "MAX_ABS_VALUE",
+    "MAX_FACTORS",
 ]
+
+
+MAX_FACTORS = 100  # factors of an EFA or omega: the spec schema has the same bound
+MAX_ABS_VALUE = 1e100  # larger answers make sums of squares overflow: refused with the cell named
 
 
 def _is_number_dtype(dtype) -> bool:
@@ -56,12 +67,78 @@ def float_values(frame: pd.DataFrame) -> np.ndarray:
     return frame.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float, na_value=np.nan, copy=True)
 
 
+def _check_labels(frame: pd.DataFrame, name: str) -> None:
+    """Refuse MultiIndex and duplicated column names (an analysis would silently use both copies)."""
+    if isinstance(frame.columns, pd.MultiIndex):
+        raise DataError(f"{name} has MultiIndex (several-level) columns such as {frame.columns[0]!r}; flatten "
+                        "them to one name per item first, e.g. data.columns = ['_'.join(map(str, c)) for c in "
+                        "data.columns].")
+    duplicated = frame.columns[frame.columns.duplicated()]
+    if len(duplicated):
+        raise DataError(f"{name} has column {duplicated[0]!r} more than once; each item needs its own column "
+                        "name: rename or drop the copies.")
+
+
+def _is_refused_kind(values) -> bool:
+    """Datetimes, durations, complex numbers and periods are not answers, whatever number they convert to."""
+    dtype = getattr(values, "dtype", None)
+    if dtype is not None and (isinstance(dtype, (pd.DatetimeTZDtype, pd.PeriodDtype)) or
+                              getattr(dtype, "kind", "") in "mMc"):
+        return True
+    return isinstance(values, (complex, np.complexfloating, np.datetime64, np.timedelta64, pd.Timestamp,
+                               pd.Timedelta, pd.Period))
+
+
+def _check_cell_kinds(frame: pd.DataFrame, name: str) -> None:
+    """Refuse datetime, duration and complex columns (or such values in text columns) as items."""
+    for position, column in enumerate(frame.columns):
+        series = frame.iloc[:, position]
+        if _is_refused_kind(series):
+            raise DataError(f"{name} column {column!r} holds {series.dtype} values, not answers; drop it from the "
+                            "items or convert it to numbers deliberately.")
+        if series.dtype == object:
+            bad = series.map(_is_refused_kind)
+            if bad.any():
+                row = bad.idxmax()
+                raise DataError(f"{name} has the value {cut(repr(series.loc[row]), 80)} ({type(series.loc[row]).__name__}) in "
+                                f"column {column!r}, row {row!r}; items hold numbers only.")
+
+
+def _check_finite(values: np.ndarray, frame: pd.DataFrame, name: str) -> None:
+    """Refuse infinite values and values so large that their squares overflow (sums of squares would be inf)."""
+    bad = np.isinf(values) | (np.abs(np.nan_to_num(values)) > MAX_ABS_VALUE)
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        raise DataError(f"{name} has the value {values[i, j]!r} in column {frame.columns[j]!r}, row {frame.index[i]!r}; "
+                        f"items must be finite numbers of at most {MAX_ABS_VALUE:g} in size: recode it or set it to "
+                        "NaN (missing).")
+
+
+def numeric_cells(data: pd.DataFrame, name: str = "data") -> np.ndarray:
+    """A float64 copy of ``data``'s cells after checking column names, kinds and values (NaN where missing).
+
+    Raises DataError for MultiIndex or duplicated columns, datetime/complex columns, a non-numeric cell and an
+    infinite or overflowing value, naming the row, column and value.
+    """
+    _check_labels(data, name)
+    _check_cell_kinds(data, name)
+    bad = first_non_numeric(data)
+    if bad is not None:
+        row, column, value = bad
+        raise DataError(
+            f"{name} has a non-numeric value {cut(repr(value), 80)} in column {column!r}, row {row!r}. "
+            "Recode it as a number or set it to NaN (missing) before the analysis."
+        )
+    values = float_values(data)
+    _check_finite(values, data, name)
+    return values
+
+
 def _check_items_vary(values: np.ndarray, columns: pd.Index, name: str) -> None:
     """Raise a DataError for the first column with no observed value or only one distinct value."""
     observed = ~np.isnan(values)
     empty = ~observed.any(axis=0)
-    lowest = np.where(observed, values, np.inf).min(axis=0)
-    highest = np.where(observed, values, -np.inf).max(axis=0)
+    lowest, highest = np.fmin.reduce(values, axis=0), np.fmax.reduce(values, axis=0)  # NaN-skipping, no copy
     bad = np.flatnonzero(empty | (lowest == highest))
     if not bad.size:
         return
@@ -101,14 +178,7 @@ def as_item_frame(
             f"{name} has {data.shape[1]} column(s); at least {min_items} items are needed. "
             "Pass a DataFrame with one column per item."
         )
-    bad = first_non_numeric(data)
-    if bad is not None:
-        row, column, value = bad
-        raise DataError(
-            f"{name} has a non-numeric value {value!r} in column {column!r}, row {row!r}. "
-            "Recode it as a number or set it to NaN (missing) before the analysis."
-        )
-    values, index = float_values(data), data.index
+    values, index = numeric_cells(data, name), data.index
     empty_rows = np.isnan(values).all(axis=1)
     if empty_rows.any():
         if not drop_empty_rows:
@@ -118,9 +188,9 @@ def as_item_frame(
                 "Drop them before the analysis."
             )
         values, index = values[~empty_rows], index[~empty_rows]
-    _check_items_vary(values, data.columns, name)
     if len(values) < min_obs:
         raise DataError(f"{name} has {len(values)} usable row(s); at least {min_obs} respondents are needed.")
+    _check_items_vary(values, data.columns, name)
     return pd.DataFrame(values, index=index, columns=data.columns, copy=False)
 
 
@@ -199,3 +269,41 @@ def check_confidence(confidence) -> float:
 def z_critical(confidence: float) -> float:
     """Two-sided standard-normal critical value of an interval with coverage ``confidence``."""
     return float(stats.norm.ppf(1 - (1 - confidence) / 2))
+
+
+def cut(text: str, limit: int = 300) -> str:
+    """``text`` cut to ``limit`` characters (error messages never echo a whole huge value)."""
+    text = str(text)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
+def check_count(value, *, name: str, minimum: int, maximum: int) -> int:
+    """``value`` as an int after checking it is a whole number in [minimum, maximum] (not a bool or text).
+
+    The upper bounds keep a typo (n_boot=1e9) from running for days or asking for terabytes of memory.
+    """
+    number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+    if not number or not np.isfinite(value) or not float(value).is_integer() or not minimum <= value <= maximum:
+        raise DataError(f"{name} must be a whole number of at least {minimum} and at most {maximum}; got "
+                        f"{cut(repr(value), 40)}.")
+    return int(value)
+
+
+def check_nonnegative(value, *, name: str) -> float:
+    """``value`` as a float after checking it is a finite number >= 0."""
+    number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+    if not number or not np.isfinite(value) or value < 0:
+        raise DataError(f"{name} must be a finite number of at least 0; got {cut(repr(value), 40)}.")
+    return float(value)
+
+
+def answered_rows(data, *, min_items: int = 2, min_obs: int = 3, name: str = "data") -> tuple[pd.DataFrame, int]:
+    """:func:`as_item_frame` without the rows that answer none of the items, and how many rows were dropped.
+
+    A respondent who skipped every analysed item carries no information on them; R (psych) leaves such rows out
+    of every pairwise statistic, so they are dropped rather than fatal. An item with no answer at all is still
+    a DataError.
+    """
+    n_rows = len(data) if hasattr(data, "__len__") else 0
+    frame = as_item_frame(data, min_items=min_items, min_obs=min_obs, name=name, drop_empty_rows=True)
+    return frame, max(n_rows - len(frame), 0)

@@ -24,6 +24,7 @@ COMMANDS = {
     "report": ("psychometrics.report", "run an analysis specification and write its report"),
     "snapshot": ("psychometrics.report", "run an analysis specification and write golden results.json files"),
     "compare": ("psychometrics.compare", "compare two results.json statistic by statistic"),
+    "power": ("psychometrics.sem.power", "Monte Carlo power of a CFA/SEM by sample size (local or on Dask)"),
 }
 
 

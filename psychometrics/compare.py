@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pandas as pd
-import yaml
 
+from ._checks import cut
 from ._results import Result
+from ._safe_yaml import load_yaml, read_text
 from .errors import SpecError
 
 __all__ = ["Difference", "Comparison", "compare_results", "load_results"]
@@ -95,25 +96,35 @@ def load_results(path_or_data) -> Any:
     if not path.is_file():
         raise SpecError(f"no results file at {path}; pass a results.json or the folder a report was written to.")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(read_text(path, "results file"))
     except json.JSONDecodeError as exc:
         raise SpecError(f"{path} is not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}.") from None
+    except RecursionError:
+        raise SpecError(f"{path} nests too deeply to be a results.json; pass the file a report wrote.") from None
 
 
 def load_tolerances(path) -> dict[str, Any]:
     """Read a tolerances file (YAML or JSON): an ordered mapping of path pattern -> {rtol|atol} or 'ignore'."""
-    text = Path(path).read_text(encoding="utf-8")
-    rules = yaml.safe_load(text) or {}
+    if not Path(path).is_file():
+        raise SpecError(f"no tolerances file at {path}; pass a YAML or JSON file of path pattern -> tolerance.")
+    rules = load_yaml(read_text(path, "tolerances file"), str(path)) or {}
     if not isinstance(rules, dict):
         raise SpecError(f"{path}: a tolerances file maps path patterns to {{rtol: x}}, {{atol: x}} or 'ignore'.")
     for pattern, rule in rules.items():
         if rule == "ignore":
             continue
-        if not isinstance(rule, dict) or not set(rule) <= {"rtol", "atol"} or not rule:
+        if not isinstance(pattern, str) or not _is_tolerance(rule):
             raise SpecError(
-                f"{path}: the tolerance of {pattern!r} is {rule!r}; use {{rtol: 1e-5}}, {{atol: 1e-4}} or 'ignore'."
+                f"{path}: the tolerance of {cut(repr(pattern), 80)} is {cut(repr(rule), 80)}; use {{rtol: 1e-5}}, "
+                "{atol: 1e-4} or 'ignore'."
             )
     return rules
+
+
+def _is_tolerance(rule: Any) -> bool:
+    """A mapping of rtol and/or atol to non-negative numbers."""
+    return (isinstance(rule, dict) and bool(rule) and set(rule) <= {"rtol", "atol"}
+            and all(_is_number(v) and v >= 0 for v in rule.values()))
 
 
 def _key_text(key: Any) -> str:
@@ -208,7 +219,11 @@ def compare_results(
     rules = _Tolerances(rtol, atol, tolerances)
     differences = []
     n_compared = 0
-    for path, old, value in _leaves(load_results(reference), load_results(new)):
+    try:
+        leaves = list(_leaves(load_results(reference), load_results(new)))
+    except RecursionError:
+        raise SpecError("the results nest too deeply to compare; pass results.json files a report wrote.") from None
+    for path, old, value in leaves:
         rule = rules.rule(path)
         if rule == "ignore":
             continue
@@ -221,7 +236,7 @@ def compare_results(
         elif old is _MISSING or value is _MISSING:
             where = "new" if value is _MISSING else "reference"
             differences.append(Difference(path, _plain(old), _plain(value), f"missing in {where}", True))
-        elif old != value:
+        elif old != value or type(old) is not type(value):  # true == 1 in Python, not in JSON
             differences.append(Difference(path, old, value, "must be equal", True))
     return Comparison(tuple(differences), n_compared)
 

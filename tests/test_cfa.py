@@ -391,9 +391,8 @@ def test_analytic_hessian_matches_finite_differences(name, options):
 def test_optimiser_failure_is_a_convergence_error(hs, monkeypatch):
     import importlib
 
-    api = importlib.import_module("psychometrics.sem.cfa._api")
     estimation = importlib.import_module("psychometrics.sem.cfa._estimation")
-    monkeypatch.setattr(api, "minimize", lambda problem, start: estimation.Solution(start, np.inf, 500, False))
+    monkeypatch.setattr(estimation, "minimize", lambda problem, start: estimation.Solution(start, np.inf, 500, False))
     with pytest.raises(pm.ConvergenceError, match="500 iterations") as info:
         pm.cfa(MODELS["hs"], hs)
     assert info.value.iterations == 500

@@ -95,7 +95,7 @@ def test_mlr_bad_input(hs):
     with pytest.raises(DataError, match="raw data"):
         pm.cfa(MODELS["hs"], sample_cov=cov, n_obs=301, estimator="MLR")
     with pytest.raises(DataError, match="estimator"):
-        pm.cfa(MODELS["hs"], hs, estimator="WLS")
+        pm.cfa(MODELS["hs"], hs, estimator="GLS")
     with pytest.raises(ModelError, match="exogenous observed covariates"):
         pm.cfa("visual =~ x1 + x2 + x3\nvisual ~ ageyr", hs, estimator="MLR")
 

@@ -91,7 +91,9 @@ def test_missing_ratings_name_the_targets(shrout_fleiss):
     data.iloc[4, 3] = np.nan
     before = data.copy()
     with pytest.raises(pm.DataError, match=r"missing ratings in 2 row\(s\) \(targets \[2, 4\]\)"):
-        pm.icc(data)
+        pm.icc(data, method="anova")
+    pd.testing.assert_frame_equal(data, before)
+    assert pm.icc(data).method == "reml"  # missing ratings: psych's default lmer = TRUE
     pd.testing.assert_frame_equal(data, before)
 
 
@@ -101,7 +103,7 @@ def test_icc_long_errors():
     with pytest.raises(pm.DataError, match=r"\(3, 'b'\)"):
         pm.icc_long(long, "t", "r", "y")
     with pytest.raises(pm.DataError, match=r"targets \[3\]"):
-        pm.icc_long(long.iloc[:5], "t", "r", "y")
+        pm.icc_long(long.iloc[:5], "t", "r", "y", method="anova")
     with pytest.raises(pm.DataError, match="columns"):
         pm.icc_long(long, "target", "r", "y")
 

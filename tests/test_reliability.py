@@ -13,7 +13,7 @@ import pingouin
 import pytest
 
 import psychometrics as pm
-from psychometrics.reliability.classical import _bootstrap_counts, _bootstrap_pairwise_covariances
+from psychometrics.reliability import _bootstrap
 
 REFERENCE = json.loads((pathlib.Path(__file__).parent / "reference" / "reliability.json").read_text())
 TOL = 1e-4
@@ -178,13 +178,40 @@ def test_alpha_agrees_with_pingouin(bfi, attitude):
 
 
 # --------------------------------------------------------------------------------------------- bootstrap
-def test_bootstrap_covariances_equal_pairwise_covariance_of_each_resample(bfi):
-    values = bfi[["A1", "A2", "A3"]].to_numpy(dtype=float)
-    covs = _bootstrap_pairwise_covariances(values, 3, np.random.default_rng(5))
-    counts = _bootstrap_counts(len(values), 3, np.random.default_rng(5))
-    for draw in range(3):
-        resample = pd.DataFrame(np.repeat(values, counts[draw].astype(int), axis=0))
-        np.testing.assert_allclose(covs[draw], resample.cov().to_numpy(), rtol=1e-10)
+def _resampled_alphas(values, n_boot, seed):
+    """Alpha of each resample built row by row (np.repeat by the counts) with pandas' pairwise covariance."""
+    counts = np.vstack(list(_bootstrap._count_blocks(len(values), n_boot, np.random.default_rng(seed))))
+    alphas = []
+    for draw in counts:
+        cov = pd.DataFrame(np.repeat(values, draw, axis=0)).cov().to_numpy()
+        alphas.append((1 - np.trace(cov) / cov.sum()) * len(cov) / (len(cov) - 1))
+    return np.array(alphas)
+
+
+@pytest.mark.parametrize("complete", [False, True])
+def test_bootstrap_alphas_equal_alpha_of_each_resample(bfi, complete):
+    values = bfi[["A1", "A2", "A3", "A4"]].to_numpy(dtype=float)
+    values = values[~np.isnan(values).any(axis=1)] if complete else values
+    alphas = _bootstrap.bootstrap_alphas(values, 5, np.random.default_rng(5))
+    np.testing.assert_allclose(alphas, _resampled_alphas(values, 5, 5), rtol=1e-12)
+
+
+def test_bootstrap_blocks_give_the_same_alphas_as_one_block(bfi, monkeypatch):
+    # Small blocks of rows and of resamples (as with a million rows) change nothing but rounding.
+    values = bfi[["A1", "A2", "A3", "A4"]].to_numpy(dtype=float)
+    whole = _bootstrap.bootstrap_alphas(values, 7, np.random.default_rng(2))
+    monkeypatch.setattr(_bootstrap, "_BLOCK_BYTES", 20_000)
+    np.testing.assert_allclose(_bootstrap.bootstrap_alphas(values, 7, np.random.default_rng(2)), whole, rtol=1e-12)
+
+
+def test_bootstrap_draws_of_many_rows_are_int32_blocks_of_the_int64_stream(monkeypatch):
+    # Above 65,535 rows each block draws int32 indices: the same resamples as one int64 call for the seed.
+    monkeypatch.setattr(_bootstrap, "_BLOCK_BYTES", 2**20)
+    blocks = list(_bootstrap._count_blocks(70_000, 40, np.random.default_rng(3)))
+    assert len(blocks) > 1 and all(block.dtype == np.uint8 for block in blocks)
+    draws = np.random.default_rng(3).integers(0, 70_000, size=(40, 70_000))
+    expected = np.stack([np.bincount(row, minlength=70_000) for row in draws])
+    np.testing.assert_array_equal(np.vstack(blocks), expected)
 
 
 def test_bootstrap_interval_is_seeded_and_sensible(bfi):
@@ -235,7 +262,7 @@ def test_test_retest_names_rows_without_both_scores():
         (pd.DataFrame({"a": [1, 2, 3], "b": [1, "two", 3]}), r"'two'.*'b'.*row 1"),
         (pd.DataFrame({"a": [1, 2, 3], "b": [4, 4, 4]}), r"'b' is constant"),
         (pd.DataFrame({"a": [1, 2, 3]}), "at least 2 items"),
-        (pd.DataFrame({"a": [1, np.nan, 3, 4], "b": [2, np.nan, 1, 5]}), r"every item missing \(rows \[1\]"),
+        (pd.DataFrame({"a": [1, 2, 3, 4], "b": [np.nan] * 4}), r"column 'b' has no observed values"),
         (pd.DataFrame({"a": [1, 2], "b": [2, 1]}), "at least 3 respondents"),
     ],
 )

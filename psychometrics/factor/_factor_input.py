@@ -14,6 +14,7 @@ import pandas as pd
 
 from .._checks import as_correlation_matrix, as_item_frame, check_choice, check_n_obs, looks_like_correlation_matrix
 from ..errors import DataError
+from .polychoric import polychoric
 
 CORRELATIONS = ("pearson", "polychoric")
 
@@ -35,19 +36,22 @@ def pairwise_counts(frame: pd.DataFrame) -> np.ndarray:
 
 
 def correlation_input(
-    data_or_corr, n_obs=None, *, cor: str = "pearson", require_pd: bool = True, what: str = "the analysis"
+    data_or_corr, n_obs=None, *, cor: str = "pearson", require_pd: bool = True, what: str = "the analysis",
+    drop_empty_rows: bool = False, correct: float = 0,
 ) -> CorrelationInput:
-    """Check ``data_or_corr`` and return its correlation matrix (see the module docstring)."""
+    """Check ``data_or_corr`` and return its correlation matrix (see the module docstring).
+
+    ``drop_empty_rows`` leaves out respondents who answered no item (else a DataError); ``correct`` is the
+    continuity correction of the polychoric correlations (psych::polychoric's ``correct``).
+    """
     check_choice(cor, CORRELATIONS, name="cor")
     if looks_like_correlation_matrix(data_or_corr):
         corr = as_correlation_matrix(data_or_corr, require_pd=require_pd)
         n = None if n_obs is None else check_n_obs(n_obs, what=what)
         return CorrelationInput(corr, n, None, None)
-    frame = as_item_frame(data_or_corr)
+    frame = as_item_frame(data_or_corr, drop_empty_rows=drop_empty_rows)
     if cor == "polychoric":
-        from .polychoric import polychoric  # local import: polychoric imports nothing from here at load time
-
-        corr = polychoric(frame).correlation
+        corr = polychoric(frame, correct=correct).correlation
     else:
         corr = frame.corr(method="pearson", min_periods=2)
     if corr.isna().to_numpy().any():
@@ -58,21 +62,3 @@ def correlation_input(
         )
     corr = as_correlation_matrix(corr, require_pd=require_pd)
     return CorrelationInput(corr, len(frame), frame, pairwise_counts(frame))
-
-
-def smc(corr: np.ndarray) -> np.ndarray:
-    """Squared multiple correlations 1 - 1/diag(R^-1), clipped to [0, 1] (psych::smc)."""
-    values = 1.0 - 1.0 / np.diag(np.linalg.pinv(corr, hermitian=True))
-    return np.clip(values, 0.0, 1.0)
-
-
-def smooth_correlation(matrix: np.ndarray) -> np.ndarray:
-    """psych::cor.smooth: eigenvalues below 1e-12 raised, rescaled and back to a correlation matrix, if not PD."""
-    values, vectors = np.linalg.eigh(matrix)
-    if values.min() >= np.finfo(float).eps:
-        return matrix
-    values = np.where(values < 1e-12, 100 * 1e-12, values)
-    values = values * len(values) / values.sum()
-    smoothed = (vectors * values) @ vectors.T
-    scale = 1 / np.sqrt(np.diag(smoothed))
-    return smoothed * np.outer(scale, scale)

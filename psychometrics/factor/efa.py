@@ -11,8 +11,10 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from .._checks import as_item_frame, check_choice
-from ._factor_input import correlation_input, smc, smooth_correlation
+from .._blas import small_matrices
+from .._checks import MAX_FACTORS, as_item_frame, check_choice, check_count
+from ._factor_input import correlation_input
+from ._matrices import smc, smooth_correlation
 from .._results import Result
 from ..errors import ConvergenceError, DataError, IdentificationError
 from .rotation import ROTATIONS, rotate_array
@@ -294,9 +296,7 @@ def fit_statistics(r: np.ndarray, loadings: np.ndarray, phi: np.ndarray | None, 
 
 # ---------------------------------------------------------------------------------------------------- efa()
 def _check_factors(n_factors, n_items: int) -> int:
-    if not float(n_factors).is_integer() or n_factors < 1:
-        raise DataError(f"n_factors must be a whole number of at least 1; got {n_factors!r}.")
-    n_factors = int(n_factors)
+    n_factors = check_count(n_factors, name="n_factors", minimum=1, maximum=MAX_FACTORS)
     dof = n_items * (n_items - 1) / 2 - n_items * n_factors + n_factors * (n_factors - 1) / 2
     if n_factors >= n_items or dof < 0:
         raise IdentificationError(
@@ -306,6 +306,7 @@ def _check_factors(n_factors, n_items: int) -> int:
     return n_factors
 
 
+@small_matrices
 def efa(data_or_corr, n_factors: int, method: str = "minres", rotation: str = "oblimin", n_obs=None,
         cor: str = "pearson", *, min_err: float = 0.001, max_iter: int = 50) -> EFAResult:
     """Exploratory factor analysis, equivalent to ``psych::fa(x, nfactors, fm = method, rotate = rotation)``.
@@ -344,6 +345,7 @@ def efa(data_or_corr, n_factors: int, method: str = "minres", rotation: str = "o
         warnings.warn(f"the correlation matrix is not positive definite (smallest eigenvalue {smallest:.3g}); "
                       "it is smoothed for the fit statistics (psych::cor.smooth).", stacklevel=2)
     n_factors = _check_factors(n_factors, r.shape[0])
+    max_iter = check_count(max_iter, name="max_iter", minimum=1, maximum=10_000)
     unrotated, iterations = _extract(r, n_factors, method, min_err, max_iter)
     unrotated = unrotated * _positive_columns(unrotated)
     unrotated[unrotated == 0] = 1e-15

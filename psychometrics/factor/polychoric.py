@@ -20,9 +20,10 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr, ndtri
 
+from .._blas import cross_product, small_matrices
 from ._bvn import bvn_cdf, bvn_density
-from .._checks import as_item_frame
-from ._factor_input import smooth_correlation
+from .._checks import as_item_frame, check_nonnegative
+from ._matrices import smooth_correlation
 from .._results import Result
 from ..errors import DataError
 
@@ -56,14 +57,25 @@ def _integer_codes(frame: pd.DataFrame) -> None:
         )
 
 
+_TABLE_ROWS = 2**14  # rows one-hot coded at once (16,384 x 100 items x 8 categories: 52 MB of float32)
+
+
 def _pair_tables(codes: np.ndarray, n_categories: int, first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """Pairwise-complete contingency tables of the item pairs (first, second): (pairs, K, K) counts."""
+    """Pairwise-complete contingency tables of the item pairs (first, second): (pairs, K, K) counts.
+
+    Every table at once from one cross-product: with D the respondents x (items K) one-hot coding of the answers
+    (a missing answer codes as all zeros), D'D holds in block (j, l) the K x K table of items j and l over the
+    respondents answering both. Rows are coded in blocks of _TABLE_ROWS (memory O(p K) per row, never
+    respondents x pairs) and float32 counts are exact below 2^24 per block.
+    """
+    n_obs, p = codes.shape
     k = n_categories
-    filled = np.where(np.isnan(codes), -1, codes).astype(np.int64)
-    a, b = filled[:, first], filled[:, second]
-    both = (a >= 0) & (b >= 0)
-    cell = (np.arange(len(first)) * k * k)[None, :] + a * k + b
-    return np.bincount(cell[both], minlength=len(first) * k * k).reshape(len(first), k, k).astype(float)
+    counts = np.zeros((p * k, p * k))
+    for start in range(0, n_obs, _TABLE_ROWS):
+        block = codes[start:start + _TABLE_ROWS]
+        one_hot = (block[:, :, None] == np.arange(k)).reshape(len(block), p * k).astype(np.float32)
+        counts += cross_product(one_hot)
+    return counts.reshape(p, k, p, k)[first, :, second, :]
 
 
 def _thresholds_from_margins(margins: np.ndarray) -> np.ndarray:
@@ -110,27 +122,31 @@ def _likelihood_slope(rho, tables, row_cuts, col_cuts) -> np.ndarray:
 def _estimate_rho(tables: np.ndarray, row_thresholds: np.ndarray, col_thresholds: np.ndarray) -> np.ndarray:
     """Maximum-likelihood rho of each pair with fixed thresholds: the root of the score, bracketed in (-1, 1)
     and found for all pairs at once by regula falsi with the Illinois modification (bisection when the
-    secant point is unusable)."""
+    secant point is unusable). A pair stops once its score or bracket is below 1e-12; later steps evaluate
+    the score of the other pairs only."""
     row_cuts, col_cuts = _pad(row_thresholds), _pad(col_thresholds)
-    slope = lambda rho: _likelihood_slope(rho, tables, row_cuts, col_cuts)  # noqa: E731
-    lower, upper = np.full(len(tables), -_RHO_LIMIT), np.full(len(tables), _RHO_LIMIT)
-    f_lower, f_upper = np.full(len(tables), np.inf), np.full(len(tables), -np.inf)
-    side = np.zeros(len(tables))
-    guess = np.zeros(len(tables))
+    n_pairs = len(tables)
+    lower, upper = np.full(n_pairs, -_RHO_LIMIT), np.full(n_pairs, _RHO_LIMIT)
+    f_lower, f_upper = np.full(n_pairs, np.inf), np.full(n_pairs, -np.inf)
+    side, guess = np.zeros(n_pairs), np.zeros(n_pairs)
+    active = np.arange(n_pairs)
     for _ in range(_MAX_STEPS):
+        lo, up, f_lo, f_up = lower[active], upper[active], f_lower[active], f_upper[active]
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            secant = (lower * f_upper - upper * f_lower) / (f_upper - f_lower)
-        usable = np.isfinite(secant) & (secant > lower) & (secant < upper)
-        guess = np.where(usable, secant, (lower + upper) / 2)
-        value = slope(guess)
-        rising = value > 0
+            secant = (lo * f_up - up * f_lo) / (f_up - f_lo)
+        usable = np.isfinite(secant) & (secant > lo) & (secant < up)
+        step = np.where(usable, secant, (lo + up) / 2)
+        value = _likelihood_slope(step, tables[active], row_cuts[active], col_cuts[active])
+        rising, last = value > 0, side[active]
         # Illinois: halve the score kept at an end point that survives twice in a row
-        f_upper = np.where(rising & (side == 1), f_upper / 2, f_upper)
-        f_lower = np.where(~rising & (side == -1), f_lower / 2, f_lower)
-        lower, f_lower = np.where(rising, guess, lower), np.where(rising, value, f_lower)
-        upper, f_upper = np.where(rising, upper, guess), np.where(rising, f_upper, value)
-        side = np.where(rising, 1, -1)
-        if np.all((upper - lower < 1e-12) | (np.abs(value) < 1e-12)):
+        f_up = np.where(rising & (last == 1), f_up / 2, f_up)
+        f_lo = np.where(~rising & (last == -1), f_lo / 2, f_lo)
+        guess[active] = step
+        lower[active], f_lower[active] = np.where(rising, step, lo), np.where(rising, value, f_lo)
+        upper[active], f_upper[active] = np.where(rising, up, step), np.where(rising, f_up, value)
+        side[active] = np.where(rising, 1, -1)
+        active = active[~((upper[active] - lower[active] < 1e-12) | (np.abs(value) < 1e-12))]
+        if not len(active):
             break
     return guess
 
@@ -176,6 +192,7 @@ def _two_step(frame: pd.DataFrame, codes: np.ndarray, n_categories: int, global_
     )
 
 
+@small_matrices
 def polychoric(data, correct: float = 0) -> PolychoricResult:
     """Polychoric correlations of ordinal items, as ``psych::polychoric(x, correct = correct)`` (psych 2.2.9).
 
@@ -187,6 +204,7 @@ def polychoric(data, correct: float = 0) -> PolychoricResult:
         Continuity correction for empty cells, used (as in psych) only when the items differ in their highest
         category, i.e. when thresholds are taken pairwise. psych's default is 0.5; 0 leaves the table alone.
     """
+    correct = check_nonnegative(correct, name="correct")
     frame = as_item_frame(data)
     _integer_codes(frame)
     codes = frame.to_numpy() - np.nanmin(frame.to_numpy())
@@ -198,12 +216,14 @@ def polychoric(data, correct: float = 0) -> PolychoricResult:
     return _two_step(frame, codes, n_categories, bool(item_max.min() == item_max.max()), correct, False)
 
 
+@small_matrices
 def tetrachoric(data, correct: float = 0) -> PolychoricResult:
     """Tetrachoric correlations of dichotomous items, as ``psych::tetrachoric(x, correct = correct)``.
 
     Each item's two values are coded 0/1 from its own minimum; thresholds are global (-qnorm of the item's
     mean). psych's default ``correct = 0.5`` replaces an empty cell of a 2 x 2 table by 0.5 counts.
     """
+    correct = check_nonnegative(correct, name="correct")
     frame = as_item_frame(data)
     codes = frame.to_numpy() - np.nanmin(frame.to_numpy(), axis=0)
     wrong = [c for c, top in zip(frame.columns, np.nanmax(codes, axis=0)) if top != 1]

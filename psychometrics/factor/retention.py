@@ -6,9 +6,9 @@ import dataclasses
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
-from .._checks import check_choice
+from .._blas import single_threaded, small_matrices
+from .._checks import check_choice, check_count
 from ._factor_input import CORRELATIONS, correlation_input
 from .._results import Result
 from ..errors import DataError
@@ -16,6 +16,7 @@ from ..errors import DataError
 __all__ = ["ParallelAnalysisResult", "MAPResult", "parallel_analysis", "velicer_map"]
 
 _KINDS = ("both", "fa", "pc")
+MAX_ITER = 10_000  # simulated data sets: the spec schema has the same bound
 _CHUNK = 10  # resampled data sets processed at once (memory: chunk x rows x items)
 
 
@@ -143,8 +144,7 @@ def parallel_analysis(data, n_iter: int = 100, quantile: float | None = None, se
     check_choice(cor, CORRELATIONS, name="cor")
     if quantile is not None and not 0 < quantile < 1:
         raise DataError(f"quantile must lie strictly between 0 and 1 (or be None for the mean); got {quantile!r}.")
-    if not float(n_iter).is_integer() or n_iter < 1:
-        raise DataError(f"n_iter must be a positive whole number; got {n_iter!r}.")
+    n_iter = check_count(n_iter, name="n_iter", minimum=1, maximum=MAX_ITER)
     given = correlation_input(data, cor=cor, require_pd=False, what="parallel analysis")
     if given.data is None:
         raise DataError("parallel analysis resamples the respondents: pass the raw data (respondents x items), "
@@ -154,7 +154,7 @@ def parallel_analysis(data, n_iter: int = 100, quantile: float | None = None, se
     observed = _eigen_pairs(corr)
     # Many small (items x items) products and eigensolves: extra BLAS threads only add synchronisation (the
     # batched matmul was slower with two threads on a busy 2-core machine), so the draws run on one.
-    with threadpool_limits(1, "blas"):
+    with single_threaded():
         simulated = _simulated(rng, len(frame), frame.shape[1], int(n_iter))
         resampled = _resampled(rng, frame, int(n_iter), cor)
     summarise = (lambda v: v.mean(axis=0)) if quantile is None else (lambda v: np.quantile(v, quantile, axis=0))
@@ -169,6 +169,7 @@ def parallel_analysis(data, n_iter: int = 100, quantile: float | None = None, se
     return ParallelAnalysisResult(n_factors, n_components, table, int(n_iter), quantile)
 
 
+@small_matrices
 def velicer_map(data_or_corr, max_components: int = 8) -> MAPResult:
     """Velicer's (1976) minimum average partial test and its fourth-power revision (Velicer, Eaton & Fava 2000).
 

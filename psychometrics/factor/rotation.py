@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.multivariate.factor_rotation import _gpa_rotation as gpa
 
+from .._blas import small_matrices
 from .._checks import check_choice
 from .._results import Result
 from ..errors import ConvergenceError
@@ -33,6 +34,8 @@ ROTATIONS = ("none", "varimax", "quartimax", "promax", "oblimin", "quartimin", "
              "bifactor")
 _GPA_TOL = 1e-5
 _GPA_MAX_ITER = 1000
+_GPA_MORE_ITER = 9000  # iterations after GPArotation's 1000 before random starts
+_RANDOM_STARTS = 10
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -121,25 +124,49 @@ _CRITERIA = {
 }
 
 
-def _gpa_rotate(loadings: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray | None]:
-    """Gradient-projection rotation from the identity (GPArotation's defaults); raises on non-convergence."""
+def _gpa(loadings: np.ndarray, method: str, start: np.ndarray, iterations: int) -> tuple:
+    """One gradient-projection run from ``start``: (loadings, phi, T, log10 gradient norm, criterion)."""
     kind, criterion = _CRITERIA[method]
     with np.errstate(all="ignore"):
-        rotated, phi, _, table = gpa.GPA(
-            loadings, vgQ=criterion, rotation_method=kind, tol=_GPA_TOL, max_tries=_GPA_MAX_ITER + 1
-        )
-    log_gradient = table[-1][2]
-    if not np.all(np.isfinite(rotated)) or not np.isfinite(log_gradient):
+        rotated, phi, rotation, table = gpa.GPA(loadings, vgQ=criterion, rotation_method=kind, tol=_GPA_TOL,
+                                                max_tries=iterations + 1, T=start)
+    return rotated, (phi if kind == "oblique" else None), rotation, table[-1][2], table[-1][1]
+
+
+def _converged(run: tuple) -> bool:
+    return bool(np.all(np.isfinite(run[0])) and run[3] < np.log10(_GPA_TOL))
+
+
+def _random_starts(loadings: np.ndarray, method: str) -> tuple | None:
+    """GPArotation's random starts (``GPFRSoblq``/``GPFRSorth``): orthonormal starts from the QR decomposition of
+    standard normal matrices (seed 0: the same result every time); the converged run with the lowest criterion."""
+    rng = np.random.default_rng(0)
+    k = loadings.shape[1]
+    runs = [_gpa(loadings, method, np.linalg.qr(rng.standard_normal((k, k)))[0], _GPA_MAX_ITER)
+            for _ in range(_RANDOM_STARTS)]
+    converged = [run for run in runs if _converged(run)]
+    return min(converged, key=lambda run: run[4]) if converged else None
+
+
+def _gpa_rotate(loadings: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """Gradient-projection rotation from the identity (GPArotation's defaults). When 1000 iterations do not
+    converge, the run continues for _GPA_MORE_ITER more, then tries _RANDOM_STARTS seeded random starts
+    before raising ConvergenceError."""
+    run = _gpa(loadings, method, np.eye(loadings.shape[1]), _GPA_MAX_ITER)
+    if not np.all(np.isfinite(run[0])) or not np.isfinite(run[3]):
         # psych::fa falls back to (unnormalised) Promax when the GPArotation call fails
         warnings.warn(f"the {method} rotation failed (numerical breakdown); Promax was used instead, as psych::fa does")
         return _promax(loadings)
-    if log_gradient >= np.log10(_GPA_TOL):
+    if not _converged(run):
+        longer = _gpa(loadings, method, run[2], _GPA_MORE_ITER)
+        run = longer if _converged(longer) else (_random_starts(loadings, method) or longer)
+    if not _converged(run):
         raise ConvergenceError(
-            f"the {method} rotation did not converge in {len(table)} iterations (gradient norm "
-            f"{10**log_gradient:.2g}); try another rotation or fewer factors.",
-            iterations=len(table),
+            f"the {method} rotation did not converge in {_GPA_MAX_ITER + _GPA_MORE_ITER} iterations nor from "
+            f"{_RANDOM_STARTS} random starts (gradient norm {10**run[3]:.2g}); try another rotation or fewer factors.",
+            iterations=_GPA_MAX_ITER + _GPA_MORE_ITER,
         )
-    return rotated, (phi if kind == "oblique" else None)
+    return run[0], run[1]
 
 
 def rotate_array(loadings: np.ndarray, rotation: str) -> tuple[np.ndarray, np.ndarray | None]:
@@ -154,6 +181,7 @@ def rotate_array(loadings: np.ndarray, rotation: str) -> tuple[np.ndarray, np.nd
     return _gpa_rotate(loadings, rotation)
 
 
+@small_matrices
 def rotate_loadings(loadings, rotation: str = "oblimin") -> RotationResult:
     """Rotate a factor loading matrix (items x factors) as ``psych::fa(..., rotate = rotation)`` does.
 

@@ -11,22 +11,26 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+import warnings
 from typing import Iterable
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._blas import small_matrices
 from .._checks import (
-    as_item_frame,
+    answered_rows,
     check_choice,
     check_confidence,
+    check_count,
     check_n_obs,
     looks_like_correlation_matrix,
     z_critical,
 )
 from .._results import Result, TableResult
 from ..errors import DataError
+from ._bootstrap import bootstrap_alphas, complete_covariance
 
 __all__ = [
     "AlphaResult",
@@ -47,7 +51,7 @@ _CI_METHODS = ("feldt", "duhachek", "bootstrap", None)
 _MISSING = ("pairwise", "listwise")
 # psych::splitHalf enumerates every split while there are at most this many (16 items: 6435 splits).
 _MAX_ENUMERATED_SPLITS = 10_000
-_COUNT_CHUNK = 64  # bootstrap resamples counted per bincount (see _bootstrap_counts)
+MAX_BOOT = 100_000  # bootstrap resamples: the spec schema has the same bound
 
 
 # --------------------------------------------------------------------------------------------------- helpers
@@ -77,10 +81,20 @@ def _reverse_keyed(frame: pd.DataFrame, keys: Iterable | None) -> tuple[pd.DataF
     return reversed_frame, tuple(keys)
 
 
-def _prepare_items(data, keys, missing: str = "pairwise") -> tuple[pd.DataFrame, tuple]:
-    """Checked float copy of the items (listwise-deleted if asked) with reverse-keyed items reversed."""
+def _prepare_items(data, keys, missing: str = "pairwise") -> tuple[pd.DataFrame, tuple, int]:
+    """Checked float copy of the items with reverse-keyed items reversed, and the number of rows dropped."""
+    frame, n_dropped = _answered_items(data, missing)
+    return (*_reverse_keyed(frame, keys), n_dropped)
+
+
+def _answered_items(data, missing: str = "pairwise") -> tuple[pd.DataFrame, int]:
+    """Checked float copy of the items and the number of rows dropped.
+
+    Rows answering none of the items are dropped (see :func:`answered_rows`); "listwise" drops every row with a
+    missing item.
+    """
     check_choice(missing, _MISSING, name="missing")
-    frame = as_item_frame(data)
+    frame, n_dropped = answered_rows(data)
     if missing == "listwise":
         complete = frame.dropna()
         if len(complete) < 3:
@@ -88,13 +102,15 @@ def _prepare_items(data, keys, missing: str = "pairwise") -> tuple[pd.DataFrame,
                 f"only {len(complete)} row(s) have every item answered; listwise deletion needs at least 3. "
                 "Use missing='pairwise'."
             )
+        n_dropped += len(frame) - len(complete)
         frame = complete
-    return _reverse_keyed(frame, keys)
+    return frame, n_dropped
 
 
 def _covariance(frame: pd.DataFrame) -> np.ndarray:
     """Pairwise-complete covariance matrix (divisor n - 1), as R's ``cov(x, use = "pairwise")``."""
-    cov = frame.cov().to_numpy()
+    values = frame.to_numpy()
+    cov = frame.cov().to_numpy() if np.isnan(values).any() else complete_covariance(values)
     if np.isnan(cov).any():
         i, j = np.argwhere(np.isnan(cov))[0]
         raise DataError(
@@ -161,54 +177,11 @@ def _feldt_ci(alpha: float, n_obs: int, n_items: int, confidence: float) -> tupl
     return float(low), float(high)
 
 
-def _bootstrap_counts(n_obs: int, n_boot: int, rng: np.random.Generator) -> np.ndarray:
-    """How often each respondent is drawn in each of ``n_boot`` resamples with replacement, (n_boot, n_obs).
-
-    All draws come from one ``rng.integers`` call (the same draws, hence the same counts, for a seed as before the
-    chunking); they are counted _COUNT_CHUNK resamples per ``bincount``, whose output then fits in cache: one
-    bincount over every draw was twice as slow (33 -> 13 ms for 1000 x 2800). The loop is over chunks of draws.
-    """
-    dtype = np.uint16 if n_obs <= np.iinfo(np.uint16).max else np.int64
-    draws = rng.integers(0, n_obs, size=(n_boot, n_obs), dtype=dtype)
-    counts = np.empty((n_boot, n_obs))
-    offsets = np.arange(_COUNT_CHUNK, dtype=np.int64)[:, None] * n_obs
-    for start in range(0, n_boot, _COUNT_CHUNK):
-        chunk = draws[start:start + _COUNT_CHUNK]
-        size = len(chunk)
-        flat = (chunk + offsets[:size]).ravel()
-        counts[start:start + size] = np.bincount(flat, minlength=size * n_obs).reshape(size, n_obs)
-    return counts
-
-
-def _bootstrap_pairwise_covariances(values: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
-    """Pairwise-complete covariance matrices of ``n_boot`` bootstrap resamples, shape (n_boot, k, k).
-
-    A resample is a vector w of row counts; for each item pair (j <= k) the weighted sums over the rows where both
-    are observed (m_j m_k) give every draw at once with one matrix product (no loop over draws):
-    cov_jk = (S_jk - S_j S_k / W) / (W - 1), W = sum w m_j m_k, S_j = sum w m_j m_k x_j, S_jk = sum w x_j x_k.
-    """
-    n_obs, k = values.shape
-    rows, cols = np.triu_indices(k)
-    observed = ~np.isnan(values)
-    x = np.where(observed, values, 0.0)
-    both = (observed[:, rows] & observed[:, cols]).astype(float)
-    features = np.hstack([both, both * x[:, rows], both * x[:, cols], x[:, rows] * x[:, cols]])
-    sums = _bootstrap_counts(n_obs, n_boot, rng) @ features
-    weight, sum_first, sum_second, sum_products = np.split(sums, 4, axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        upper = (sum_products - sum_first * sum_second / weight) / (weight - 1)
-    covs = np.empty((n_boot, k, k))
-    covs[:, rows, cols] = upper
-    covs[:, cols, rows] = upper
-    return covs
-
-
 def _bootstrap_ci(values: np.ndarray, confidence: float, n_boot: int, seed) -> tuple[float, float]:
     """Percentile interval of alpha over bootstrap resamples of the respondents (psych::alpha(n.iter=...))."""
     if not float(n_boot).is_integer() or n_boot < 2:
         raise DataError(f"n_boot must be a whole number of at least 2; got {n_boot!r}.")
-    covs = _bootstrap_pairwise_covariances(values, int(n_boot), np.random.default_rng(seed))
-    alphas = _raw_alpha(covs)
+    alphas = bootstrap_alphas(values, int(n_boot), np.random.default_rng(seed))
     alphas = alphas[np.isfinite(alphas)]
     tail = (1 - confidence) / 2
     low, high = np.quantile(alphas, [tail, 1 - tail])
@@ -222,7 +195,10 @@ class AlphaResult(Result):
 
     ``alpha`` raw (covariance) alpha, ``std_alpha`` standardised alpha, ``g6_smc`` Guttman's lambda 6,
     ``average_r`` mean inter-item correlation, ``signal_noise`` k r / (1 - r), ``ase`` asymptotic standard error,
-    ``ci`` the (low, high) interval by ``ci_method`` at ``confidence``, ``reversed_items`` the reverse-keyed items.
+    ``ci`` the (low, high) interval by ``ci_method`` at ``confidence``, ``reversed_items`` the reverse-keyed items,
+    ``cor`` the correlations alpha is computed from ("pearson": the covariances; "polychoric": ordinal alpha),
+    ``n_used`` the respondents analysed and ``n_dropped`` the rows left out (no answer on any item; with
+    ``missing="listwise"`` also the incomplete rows).
     """
 
     alpha: float
@@ -238,8 +214,12 @@ class AlphaResult(Result):
     n_items: int
     missing: str
     reversed_items: tuple
+    cor: str
+    n_used: int
+    n_dropped: int
 
 
+@small_matrices
 def cronbach_alpha(
     data,
     *,
@@ -250,6 +230,7 @@ def cronbach_alpha(
     missing: str = "pairwise",
     keys=None,
     n_obs: int | None = None,
+    cor: str = "pearson",
 ) -> AlphaResult:
     """Cronbach's alpha of a set of items, as ``psych::alpha``.
 
@@ -276,6 +257,11 @@ def cronbach_alpha(
         Items to reverse-score as (max + min - x), max and min over all items (psych's ``keys``).
     n_obs : int, optional
         Number of respondents, needed only with a correlation matrix.
+    cor : {"pearson", "polychoric"}
+        "polychoric" gives ordinal alpha (Zumbo, Gadermann & Zeisser 2007): alpha of the polychoric correlation
+        matrix (:func:`psychometrics.polychoric` with psych's default ``correct = 0.5``), keyed items entering
+        with reversed sign; alpha then equals the standardised alpha, and ase and the Feldt interval use the
+        ``n_used`` respondents. No bootstrap interval.
 
     Returns
     -------
@@ -284,16 +270,42 @@ def cronbach_alpha(
     Notes
     -----
     R: ``psych::alpha(data, keys = keys)`` (``use = "pairwise"``); the interval is ``alpha$feldt`` or the
-    "Duhachek" row of the printout. n_obs is the number of rows, as psych uses for ase and Feldt's interval.
+    "Duhachek" row of the printout. n_obs is the number of rows answering at least one item: rows with no answer
+    are dropped (``n_dropped``), whereas psych counts them in its ase and Feldt interval (its alpha is the same).
+    Ordinal alpha: ``psych::alpha(psych::polychoric(data)$rho, keys = keys, n.obs = n)`` with the interval
+    ``psych::alpha.ci(alpha, n, k)``.
     """
     check_choice(ci, _CI_METHODS, name="ci")
+    check_choice(cor, ("pearson", "polychoric"), name="cor")
     confidence = check_confidence(confidence)
+    n_boot = check_count(n_boot, name="n_boot", minimum=2, maximum=MAX_BOOT)
     if looks_like_correlation_matrix(data):
         return _alpha_from_correlation(data, ci, confidence, n_obs)
-    frame, reversed_items = _prepare_items(data, keys, missing)
+    if cor == "polychoric":
+        return _ordinal_alpha(data, keys, ci, confidence, missing)
+    frame, reversed_items, n_dropped = _prepare_items(data, keys, missing)
     cov = _covariance(frame)
-    cor = _cov_to_cor(cov)
-    return _alpha_result(cov, cor, len(frame), frame.to_numpy(), ci, confidence, n_boot, seed, missing, reversed_items)
+    correlation = _cov_to_cor(cov)
+    if keys is None:
+        _warn_negative_items(correlation, frame.columns)
+    return _alpha_result(cov, correlation, len(frame), frame.to_numpy(), ci, confidence, n_boot, seed, missing,
+                         reversed_items, "pearson", n_dropped)
+
+
+def _warn_negative_items(cor: np.ndarray, items: pd.Index) -> None:
+    """Warn, naming them, about items that load negatively on the first principal component, as psych::alpha.
+
+    psych::principal orients the component so that its loadings sum to a positive number; an item with a
+    negative loading there "probably should be reversed" (pass it in ``keys``).
+    """
+    eigenvalues, eigenvectors = np.linalg.eigh(cor)
+    first = eigenvectors[:, np.argmax(eigenvalues)]
+    first = first * (1.0 if first.sum() >= 0 else -1.0)
+    negative = [str(item) for item, loading in zip(items, first) if loading < 0]
+    if negative:
+        warnings.warn(f"item(s) {', '.join(negative)} correlate negatively with the first principal component "
+                      f"of the scale and probably should be reversed: pass keys={negative} (psych::alpha warns "
+                      "the same).", UserWarning, stacklevel=3)
 
 
 def _alpha_from_correlation(corr, ci, confidence, n_obs) -> AlphaResult:
@@ -301,10 +313,27 @@ def _alpha_from_correlation(corr, ci, confidence, n_obs) -> AlphaResult:
         raise DataError("a bootstrap interval needs the raw data; pass respondents x items, not a correlation matrix.")
     n_obs = check_n_obs(n_obs, what="Cronbach's alpha of a correlation matrix")
     cor = np.asarray(corr, dtype=float)
-    return _alpha_result(cor, cor, n_obs, None, ci, confidence, 0, None, "correlation matrix", ())
+    return _alpha_result(cor, cor, n_obs, None, ci, confidence, 0, None, "correlation matrix", (), "pearson", 0)
 
 
-def _alpha_result(cov, cor, n_obs, values, ci, confidence, n_boot, seed, missing, reversed_items) -> AlphaResult:
+def _ordinal_alpha(data, keys, ci, confidence, missing) -> AlphaResult:
+    """Alpha of the polychoric correlations, keyed items with reversed sign (psych::alpha(rho, keys))."""
+    from ..factor.polychoric import polychoric  # factor imports reliability helpers: a local import avoids the cycle
+
+    if ci == "bootstrap":
+        raise DataError("ordinal alpha has the Feldt and Duhachek intervals only; use ci='feldt' or 'duhachek'.")
+    frame, n_dropped = _answered_items(data, missing)
+    keys = _checked_keys(keys, list(frame.columns))
+    signs = np.where(frame.columns.isin(keys), -1.0, 1.0)
+    rho = polychoric(frame, correct=0.5).correlation.to_numpy() * np.outer(signs, signs)
+    if not keys:
+        _warn_negative_items(rho, frame.columns)
+    return _alpha_result(rho, rho, len(frame), None, ci, confidence, 0, None, missing, tuple(keys), "polychoric",
+                         n_dropped)
+
+
+def _alpha_result(cov, cor, n_obs, values, ci, confidence, n_boot, seed, missing, reversed_items, method,
+                  n_dropped) -> AlphaResult:
     k = cov.shape[0]
     alpha = float(_raw_alpha(cov))
     average_r = _average_r(cor)
@@ -332,6 +361,9 @@ def _alpha_result(cov, cor, n_obs, values, ci, confidence, n_boot, seed, missing
         n_items=k,
         missing=missing,
         reversed_items=reversed_items,
+        cor=method,
+        n_used=int(n_obs),
+        n_dropped=int(n_dropped),
     )
 
 
@@ -340,9 +372,11 @@ def _alpha_result(cov, cor, n_obs, values, ci, confidence, n_boot, seed, missing
 class ItemStatisticsResult(TableResult):
     """Item statistics (psych::alpha's ``item.stats`` and ``alpha.drop``); ``table`` is indexed by item with
     columns n, mean, sd, r, r_cor, r_drop, alpha_if_deleted, std_alpha_if_deleted (also reachable directly:
-    ``res["r_drop"]``, ``res.loc["A1"]``)."""
+    ``res["r_drop"]``, ``res.loc["A1"]``); ``n_used`` rows analysed, ``n_dropped`` rows with no answer."""
 
     reversed_items: tuple
+    n_used: int
+    n_dropped: int
 
 
 def item_statistics(data, keys=None) -> ItemStatisticsResult:
@@ -355,7 +389,7 @@ def item_statistics(data, keys=None) -> ItemStatisticsResult:
     ``std_alpha_if_deleted`` the raw and standardised alpha without the item (psych's alpha.drop; undefined,
     NaN, for a two-item scale). Pairwise covariances as psych; ``keys`` reverse-scores items (max + min - x).
     """
-    frame, reversed_items = _prepare_items(data, keys)
+    frame, reversed_items, n_dropped = _prepare_items(data, keys)
     cov = _covariance(frame)
     cor = _cov_to_cor(cov)
     mean_score = frame.mean(axis=1)
@@ -373,14 +407,15 @@ def item_statistics(data, keys=None) -> ItemStatisticsResult:
         },
         index=frame.columns,
     )
-    return ItemStatisticsResult(table=table, reversed_items=reversed_items)
+    return ItemStatisticsResult(table=table, reversed_items=reversed_items, n_used=len(frame), n_dropped=n_dropped)
 
 
 def _corrected_item_total(cor: np.ndarray) -> np.ndarray:
     """psych's r.cor: item-whole correlation with SMCs replacing the unit diagonal."""
     reduced = cor.copy()
     np.fill_diagonal(reduced, _smc(cor))
-    return reduced.sum(axis=0) / math.sqrt(reduced.sum())
+    with np.errstate(invalid="ignore"):  # a negative total (SMCs of a singular matrix): NaN, as R's sqrt
+        return reduced.sum(axis=0) / np.sqrt(reduced.sum())
 
 
 def _item_rest_correlation(cov: np.ndarray) -> np.ndarray:
@@ -404,7 +439,8 @@ def _alpha_if_deleted(cov: np.ndarray, cor: np.ndarray) -> tuple[np.ndarray, np.
 # --------------------------------------------------------------------------------------------------- Guttman
 @dataclasses.dataclass(frozen=True, repr=False)
 class GuttmanResult(Result):
-    """Guttman's (1945) lower bounds lambda 1-6 of the correlation matrix (psych::guttman)."""
+    """Guttman's (1945) lower bounds lambda 1-6 of the correlation matrix (psych::guttman); ``n_used`` rows
+    analysed (None for a correlation matrix) and ``n_dropped`` rows with no answer."""
 
     lambda1: float
     lambda2: float
@@ -413,17 +449,21 @@ class GuttmanResult(Result):
     lambda5: float
     lambda6: float
     n_items: int
+    n_used: int | None
+    n_dropped: int
 
 
-def _as_correlation(data, *, from_covariance: bool) -> np.ndarray:
-    """Correlation matrix of the items: given, cov2cor of pairwise covariances, or pairwise correlations."""
+def _as_correlation(data, *, from_covariance: bool) -> tuple[np.ndarray, int | None, int]:
+    """Correlation matrix of the items (given, cov2cor of pairwise covariances, or pairwise correlations), the
+    number of rows used (None for a given matrix) and of rows dropped for answering no item."""
     if looks_like_correlation_matrix(data):
         cor = np.asarray(data, dtype=float)
         if cor.shape[0] < 2:
             raise DataError("at least two items are needed.")
-        return cor
-    frame = as_item_frame(data)
-    return _cov_to_cor(_covariance(frame)) if from_covariance else frame.corr().to_numpy()
+        return cor, None, 0
+    frame, n_dropped = answered_rows(data)
+    cor = _cov_to_cor(_covariance(frame)) if from_covariance else frame.corr().to_numpy()
+    return cor, len(frame), n_dropped
 
 
 def _lambda6(cor: np.ndarray) -> float:
@@ -443,7 +483,7 @@ def guttman(data) -> GuttmanResult:
     correlation matrix. Items are not reversed automatically: reverse negatively keyed items first.
     R: ``psych::guttman(data)`` (lambda.1 .. lambda.6).
     """
-    cor = _as_correlation(data, from_covariance=False)
+    cor, n_used, n_dropped = _as_correlation(data, from_covariance=False)
     k = cor.shape[0]
     if k < 3:
         raise DataError(f"Guttman's bounds need at least 3 items; got {k}. Use cronbach_alpha for two items.")
@@ -459,6 +499,8 @@ def guttman(data) -> GuttmanResult:
         lambda5=float(lambda1 + 2 * math.sqrt(squares.sum(axis=0).max()) / total),
         lambda6=float(_lambda6(cor)),
         n_items=k,
+        n_used=n_used,
+        n_dropped=n_dropped,
     )
 
 
@@ -468,7 +510,8 @@ class SplitHalfResult(Result):
     """Split-half reliabilities over the splits of the items into two halves (psych::splitHalf).
 
     ``maximum`` (Guttman's lambda 4), ``minimum`` and ``average`` over ``n_splits`` splits, every split when
-    ``exhaustive`` else a seeded random sample; ``best_split`` / ``worst_split`` are the items of one half.
+    ``exhaustive`` else a seeded random sample; ``best_split`` / ``worst_split`` are the items of one half;
+    ``n_used`` rows analysed (None for a correlation matrix), ``n_dropped`` rows with no answer.
     """
 
     maximum: float
@@ -479,6 +522,8 @@ class SplitHalfResult(Result):
     best_split: tuple
     worst_split: tuple
     n_items: int
+    n_used: int | None
+    n_dropped: int
 
 
 def _split_indicators(k: int, rng) -> tuple[np.ndarray, bool]:
@@ -533,7 +578,7 @@ def split_half(data, seed=None, *, keys=None) -> SplitHalfResult:
     psych 2.2.9 evaluates only the first half of them (in lexical order), so its values can differ there.
     R: ``psych::splitHalf(data, check.keys = FALSE)`` (maxrb, minrb, meanr).
     """
-    cor = _as_correlation(data, from_covariance=True)
+    cor, n_used, n_dropped = _as_correlation(data, from_covariance=True)
     names = list(data.columns) if isinstance(data, pd.DataFrame) else list(range(cor.shape[0]))
     signs = np.where(np.isin(names, _checked_keys(keys, names)), -1.0, 1.0)
     cor = cor * np.outer(signs, signs)
@@ -548,6 +593,8 @@ def split_half(data, seed=None, *, keys=None) -> SplitHalfResult:
         best_split=tuple(n for n, x in zip(names, indicators[best]) if x),
         worst_split=tuple(n for n, x in zip(names, indicators[worst]) if x),
         n_items=cor.shape[0],
+        n_used=n_used,
+        n_dropped=n_dropped,
     )
 
 
@@ -616,7 +663,7 @@ def test_retest(time1, time2, confidence: float = 0.95) -> TestRetestResult:
 
     confidence = check_confidence(confidence)
     pair = _paired_scores(time1, time2)
-    table = icc(pair, confidence=confidence).to_frame()
+    table = icc(pair, confidence=confidence, method="anova").to_frame()
     r = float(np.corrcoef(pair["time1"], pair["time2"])[0, 1])
     half_width = z_critical(confidence) / math.sqrt(len(pair) - 3)
     return TestRetestResult(

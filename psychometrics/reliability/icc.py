@@ -1,7 +1,9 @@
 """Intraclass correlations: the six Shrout & Fleiss (1979) forms with F tests and confidence intervals.
 
-Mean squares from the two-way ANOVA of a complete targets x raters table; ICCs, F tests and intervals with the
-formulas of ``psych::ICC`` (psych 2.2.9, which follows Shrout & Fleiss 1979 and McGraw & Wong 1996). Written
+Mean squares from the two-way ANOVA of a complete targets x raters table, or, with missing ratings, from the
+variance components of the crossed targets x raters random-effects model estimated by REML (psych's default
+``lmer = TRUE``); ICCs, F tests and intervals with the formulas of ``psych::ICC`` (psych 2.2.9, which follows
+Shrout & Fleiss 1979 and McGraw & Wong 1996). Written
 here rather than taken from pingouin because pingouin's ``intraclass_corr`` needs long data, fixes the intervals
 at 95% and rounds them to two decimals; the tests cross-check both.
 """
@@ -12,9 +14,9 @@ import dataclasses
 
 import numpy as np
 import pandas as pd
-from scipy import special
+from scipy import optimize, special
 
-from .._checks import check_confidence, first_non_numeric, float_values
+from .._checks import check_choice, check_confidence, numeric_cells
 from .._results import TableResult
 from ..errors import DataError
 
@@ -35,12 +37,17 @@ _DESCRIPTIONS = {
 class ICCResult(TableResult):
     """Six intraclass correlations; ``table`` is indexed ICC1, ICC2, ICC3, ICC1k, ICC2k, ICC3k with columns
     icc, f, df1, df2, pvalue, ci_low, ci_high, description (also reachable directly: ``res.loc["ICC2", "icc"]``).
-    ``mean_squares`` holds the ANOVA mean squares (between targets, within targets, raters, residual)."""
+    ``mean_squares`` holds the mean squares (between targets, within targets, raters, residual): from the ANOVA
+    (``method="anova"``) or built from the REML variance components ``variance_components`` (targets, raters,
+    residual; ``method="reml"``) as psych does; ``n_dropped`` counts targets without any rating (left out)."""
 
     n_targets: int
     n_raters: int
     confidence: float
     mean_squares: dict
+    method: str
+    variance_components: dict | None
+    n_dropped: int
 
     def value(self, form: str) -> float:
         """The ICC of one form, e.g. ``value("ICC2")``."""
@@ -49,31 +56,35 @@ class ICCResult(TableResult):
         return float(self.table.loc[form, "icc"])
 
 
-def _check_ratings(ratings_wide) -> np.ndarray:
-    """Float array of a complete targets x raters table; errors name missing or non-numeric cells."""
+def _check_ratings(ratings_wide, method: str | None) -> tuple[np.ndarray, str, int]:
+    """Float array of the targets x raters table without unrated targets, the method and the targets dropped.
+
+    Errors name non-numeric cells, a rater without ratings and, for the ANOVA, missing ratings.
+    """
     if not isinstance(ratings_wide, pd.DataFrame):
         ratings_wide = pd.DataFrame(np.asarray(ratings_wide))
     if ratings_wide.shape[1] < 2:
         raise DataError(f"ratings_wide has {ratings_wide.shape[1]} rater column(s); an ICC needs at least 2 raters.")
-    bad = first_non_numeric(ratings_wide)
-    if bad is not None:
-        row, column, value = bad
-        raise DataError(
-            f"ratings_wide has a non-numeric rating {value!r} in column {column!r}, row {row!r}; recode it as a number."
-        )
-    values = float_values(ratings_wide)
+    values = numeric_cells(ratings_wide, "ratings_wide")
+    unrated = np.isnan(values).all(axis=0)
+    if unrated.any():
+        raise DataError(f"ratings_wide column {ratings_wide.columns[unrated.argmax()]!r} has no ratings; drop the rater.")
+    rated = ~np.isnan(values).all(axis=1)
+    values, index = values[rated], ratings_wide.index[rated]
     incomplete = np.isnan(values).any(axis=1)
-    if incomplete.any():
-        rows = list(ratings_wide.index[incomplete][:10])
+    method = method or ("reml" if incomplete.any() else "anova")
+    if incomplete.any() and method == "anova":
+        rows = list(index[incomplete][:10])
         raise DataError(
             f"ratings_wide has missing ratings in {int(incomplete.sum())} row(s) (targets {rows}); the ICC "
-            "ANOVA needs every target rated by every rater. Drop those targets or collect the ratings."
+            "ANOVA needs every target rated by every rater. Use method='reml' (psych's lmer = TRUE) or drop "
+            "those targets."
         )
     if len(values) < 3:
         raise DataError(f"ratings_wide has {len(values)} target(s); an ICC needs at least 3 targets.")
     if np.ptp(values) == 0:
         raise DataError("every rating is the same value; the ICC is undefined without variance.")
-    return values
+    return values, method, int((~rated).sum())
 
 
 def _mean_squares(x: np.ndarray) -> dict:
@@ -89,6 +100,75 @@ def _mean_squares(x: np.ndarray) -> dict:
         "within_targets": (ss_total - ss_between) / (n * (k - 1)),
         "raters": ss_raters / (k - 1),
         "residual": ss_error / ((n - 1) * (k - 1)),
+    }
+
+
+def _reml_deviance(log_theta: np.ndarray, design: dict) -> tuple[float, float]:
+    """Profiled REML deviance of y = mu + a_target + b_rater + e at relative SDs theta = exp(log_theta), and r2.
+
+    With Z = [targets | raters] indicators and Lambda = diag(theta_a, theta_b) per column, H = I + Z Lambda^2 Z',
+    M = I + Lambda Z'Z Lambda (Woodbury: u'H^-1 v = u'v - (Lambda Z'u)' M^-1 (Lambda Z'v), log|H| = log|M|),
+    the deviance is log|M| + log(1'H^-1 1) + (N - 1) (1 + log(2 pi r2 / (N - 1))), r2 the GLS residual sum of
+    squares (Bates et al. 2015, lme4, eq. 34-41 for one fixed effect). M's target block is diagonal, so it is
+    eliminated (Schur complement on the k x k rater block): O(n k^2) per evaluation.
+    """
+    theta_a, theta_b = np.exp(log_theta)
+    counts_a, counts_b, incidence = design["counts_a"], design["counts_b"], design["incidence"]
+    d_a = 1 + theta_a**2 * counts_a
+    cross = theta_a * theta_b * incidence
+    schur = np.diag(1 + theta_b**2 * counts_b) - cross.T @ (cross / d_a[:, None])
+    chol = np.linalg.cholesky(schur)
+    # Lambda Z'u for u = 1 (columns 0) and u = y (column 1), target and rater parts
+    w_a = theta_a * design["zt_a"]
+    w_b = theta_b * design["zt_b"]
+    reduced = np.linalg.solve(chol, w_b - cross.T @ (w_a / d_a[:, None]))
+    quadratic = w_a.T @ (w_a / d_a[:, None]) + reduced.T @ reduced  # (Lambda Z'u)' M^-1 (Lambda Z'v), 2 x 2
+    gram = design["gram"] - quadratic  # [[1'H1, 1'Hy], [y'H1, y'Hy]] with H^-1
+    r2 = gram[1, 1] - gram[0, 1] ** 2 / gram[0, 0]
+    n_obs = design["n_obs"]
+    log_det = np.log(d_a).sum() + 2 * np.log(np.diag(chol)).sum()
+    return float(log_det + np.log(gram[0, 0]) + (n_obs - 1) * (1 + np.log(2 * np.pi * r2 / (n_obs - 1)))), r2
+
+
+def _reml_variances(x: np.ndarray) -> dict:
+    """REML variance components (targets, raters, residual) of the crossed random-effects model on the observed
+    cells, as ``lme4::lmer(values ~ 1 + (1 | id) + (1 | items))`` in psych::ICC.
+
+    Written here because statsmodels' MixedLM fits crossed random effects only as variance components of one
+    all-encompassing group, with dense N x N matrices; the profiled REML criterion has just two parameters (the
+    relative SDs), minimised on the log scale by L-BFGS-B from lme4's start (1, 1). A component at the boundary
+    (zero) is approached as exp(log_theta) -> 0, which lme4 reports as 0 exactly.
+    """
+    observed = ~np.isnan(x)
+    y = np.where(observed, x, 0.0)
+    design = {
+        "counts_a": observed.sum(axis=1).astype(float),
+        "counts_b": observed.sum(axis=0).astype(float),
+        "incidence": observed.astype(float),
+        "zt_a": np.column_stack([observed.sum(axis=1), y.sum(axis=1)]).astype(float),
+        "zt_b": np.column_stack([observed.sum(axis=0), y.sum(axis=0)]).astype(float),
+        "gram": np.array([[observed.sum(), y.sum()], [y.sum(), (y**2).sum()]], dtype=float),
+        "n_obs": int(observed.sum()),
+    }
+    best = optimize.minimize(lambda t: _reml_deviance(t, design)[0], np.zeros(2), method="L-BFGS-B",
+                             bounds=[(-20, 10)] * 2, options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 500})
+    r2 = _reml_deviance(best.x, design)[1]
+    residual = r2 / (design["n_obs"] - 1)
+    theta = np.exp(best.x)
+    theta[theta < 1e-6] = 0.0  # a boundary estimate: the component is zero, as lme4 reports it
+    return {"targets": float(theta[0] ** 2 * residual), "raters": float(theta[1] ** 2 * residual),
+            "residual": float(residual)}
+
+
+def _mean_squares_from_components(components: dict, n: int, k: int) -> dict:
+    """psych::ICC's (lmer = TRUE) mean squares: MSB = k s2_t + s2_e, MSJ = n s2_r + s2_e, MSW = s2_r + s2_e,
+    MSE = s2_e."""
+    residual = components["residual"]
+    return {
+        "between_targets": k * components["targets"] + residual,
+        "within_targets": components["raters"] + residual,
+        "raters": n * components["raters"] + residual,
+        "residual": residual,
     }
 
 
@@ -147,8 +227,8 @@ def _icc2_interval(icc2, msb, msj, mse, n, k, tail) -> tuple[float, float]:
     return low, high
 
 
-def icc(ratings_wide, confidence: float = 0.95) -> ICCResult:
-    """The six Shrout & Fleiss (1979) intraclass correlations of a complete targets x raters table.
+def icc(ratings_wide, confidence: float = 0.95, *, method: str | None = None) -> ICCResult:
+    """The six Shrout & Fleiss (1979) intraclass correlations of a targets x raters table.
 
     ICC1 = (MSB - MSW) / (MSB + (k - 1) MSW); ICC2 = (MSB - MSE) / (MSB + (k - 1) MSE + k (MSJ - MSE) / n);
     ICC3 = (MSB - MSE) / (MSB + (k - 1) MSE); ICC1k, ICC2k, ICC3k are the reliabilities of the mean of the k
@@ -157,10 +237,15 @@ def icc(ratings_wide, confidence: float = 0.95) -> ICCResult:
     Parameters
     ----------
     ratings_wide : DataFrame
-        One row per target, one column per rater; every cell rated (a missing rating raises a DataError
-        naming the targets).
+        One row per target, one column per rater; NaN for a missing rating. Targets without any rating are left
+        out (``n_dropped``).
     confidence : float
         Coverage of the intervals.
+    method : {None, "anova", "reml"}
+        "anova": mean squares of the two-way ANOVA (complete tables only; psych ``lmer = FALSE``); "reml": mean
+        squares from the REML variance components of the crossed targets x raters model (psych's default
+        ``lmer = TRUE``, which allows missing ratings). None (default): "anova" for a complete table,
+        "reml" when ratings are missing.
 
     Returns
     -------
@@ -170,27 +255,34 @@ def icc(ratings_wide, confidence: float = 0.95) -> ICCResult:
 
     Notes
     -----
-    R: ``psych::ICC(ratings_wide, lmer = FALSE, alpha = 1 - confidence)$results`` (with complete data
-    lmer = TRUE gives the same mean squares unless a variance component is negative).
+    R: ``psych::ICC(ratings_wide, lmer = method == "reml", alpha = 1 - confidence)$results``. psych counts
+    targets without any rating in n; they are left out here.
     """
     confidence = check_confidence(confidence)
-    values = _check_ratings(ratings_wide)
+    check_choice(method, (None, "anova", "reml"), name="method")
+    values, method, n_dropped = _check_ratings(ratings_wide, method)
     n, k = values.shape
-    ms = _mean_squares(values)
+    components = _reml_variances(values) if method == "reml" else None
+    ms = _mean_squares(values) if method == "anova" else _mean_squares_from_components(components, n, k)
     return ICCResult(
         table=_icc_table(ms, n, k, confidence),
         n_targets=n,
         n_raters=k,
         confidence=float(confidence),
         mean_squares={name: float(v) for name, v in ms.items()},
+        method=method,
+        variance_components=components,
+        n_dropped=n_dropped,
     )
 
 
-def icc_long(data: pd.DataFrame, targets: str, raters: str, ratings: str, confidence: float = 0.95) -> ICCResult:
+def icc_long(data: pd.DataFrame, targets: str, raters: str, ratings: str, confidence: float = 0.95, *,
+             method: str | None = None) -> ICCResult:
     """ICCs of long data (one row per target x rater) with columns ``targets``, ``raters``, ``ratings``.
 
-    The data are pivoted to targets x raters and passed to :func:`icc`; a target rated twice by a rater or a
-    missing target x rater combination raises a DataError naming them.
+    The data are pivoted to targets x raters and passed to :func:`icc` (with ``method``; a missing target x rater
+    combination is a missing rating, so the default is then REML); a target rated twice by a rater raises a
+    DataError naming them.
     R: ``psych::ICC(tidyr::pivot_wider(...))``; Python: ``pingouin.intraclass_corr(data, targets, raters, ratings)``.
     """
     if not isinstance(data, pd.DataFrame):
@@ -205,4 +297,4 @@ def icc_long(data: pd.DataFrame, targets: str, raters: str, ratings: str, confid
             f"target x rater combinations {pairs[:10]} appear more than once; each rater rates each target once."
         )
     wide = data.pivot(index=targets, columns=raters, values=ratings)
-    return icc(wide, confidence=confidence)
+    return icc(wide, confidence=confidence, method=method)

@@ -1,4 +1,4 @@
-"""McDonald's omega via the Schmid-Leiman transformation, as psych::omega (psych 2.2.9)."""
+"""McDonald's omega via the Schmid-Leiman transformation, as psych::omega (psych 2.2.9), with bootstrap intervals."""
 
 from __future__ import annotations
 
@@ -7,18 +7,26 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from ..factor._factor_input import correlation_input
+from .._checks import MAX_FACTORS, check_choice, check_confidence, check_count
+from ..errors import DataError
+from ..factor._factor_input import CORRELATIONS, correlation_input
 from .._results import Result
 from ..factor.efa import efa
-from ..errors import DataError
 from ..factor.rotation import rotate_array
+from .._bootstrap import BOOTSTRAP_INTERVALS, bootstrap_interval, check_n_boot, resampled_statistics
 
 __all__ = ["OmegaResult", "omega"]
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
 class OmegaResult(Result):
-    """Omega coefficients, the general-factor loadings and the Schmid-Leiman solution."""
+    """Omega coefficients, the general-factor loadings and the Schmid-Leiman solution.
+
+    ``omega_total_ci`` and ``omega_hierarchical_ci`` are (low, high) bootstrap intervals by ``ci_method``
+    ("percentile" or "bca", NaN without ``ci``) at ``confidence`` over ``n_boot`` resamples; ``cor`` the
+    correlations factored; ``n_used`` the respondents (None for a correlation matrix) and ``n_dropped`` the rows
+    left out for answering no item.
+    """
 
     omega_total: float
     omega_hierarchical: float
@@ -29,6 +37,14 @@ class OmegaResult(Result):
     subscale_omega: pd.DataFrame
     schmid_leiman: pd.DataFrame
     n_factors: int
+    omega_total_ci: tuple[float, float]
+    omega_hierarchical_ci: tuple[float, float]
+    ci_method: str | None
+    confidence: float
+    n_boot: int
+    cor: str
+    n_used: int | None
+    n_dropped: int
 
     def to_frame(self) -> pd.DataFrame:
         return self.schmid_leiman
@@ -74,7 +90,34 @@ def _subscale_omegas(r: np.ndarray, sl: np.ndarray, n_factors: int, omega_total:
     return table
 
 
-def omega(data_or_corr, n_factors: int = 3, n_obs=None, method: str = "minres") -> OmegaResult:
+def _omega_coefficients(r: np.ndarray, n_factors: int, method: str, n_obs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Reversed correlations, Schmid-Leiman matrix (general loadings >= 0, psych's flip) and item keys."""
+    sl = _schmid_leiman(r, n_factors, method, n_obs)
+    keys = np.where(sl[:, 0] < 0, -1.0, 1.0)
+    sl[:, :n_factors + 1] *= keys[:, None]
+    return r * np.outer(keys, keys), sl, keys
+
+
+def _total_and_hierarchical(r: np.ndarray, n_factors: int, method: str) -> np.ndarray:
+    """(omega_total, omega_hierarchical) of one correlation matrix: the statistic that is bootstrapped."""
+    r, sl, _ = _omega_coefficients(r, n_factors, method, None)
+    total_variance = r.sum()
+    return np.array([(total_variance - sl[:, n_factors + 2].sum()) / total_variance,
+                     sl[:, 0].sum() ** 2 / total_variance])
+
+
+def omega(
+    data_or_corr,
+    n_factors: int = 3,
+    n_obs=None,
+    method: str = "minres",
+    *,
+    cor: str = "pearson",
+    ci: str | None = None,
+    confidence: float = 0.95,
+    n_boot: int = 1000,
+    seed=None,
+) -> OmegaResult:
     """Omega total, hierarchical and asymptotic from a Schmid-Leiman solution (``psych::omega(x, nfactors)``).
 
     The correlations are factored (``method``, varimax), rotated by oblimin (GPArotation defaults), the factor
@@ -83,16 +126,22 @@ def omega(data_or_corr, n_factors: int = 3, n_obs=None, method: str = "minres") 
     g the general loadings and u2 the uniquenesses: omega_h = (sum g)^2 / V, omega_total = (V - sum u2) / V,
     omega_asymptotic = (sum g)^2 / (V - sum u2) (McDonald 1999; Zinbarg et al. 2005), ECV = sum g^2 / sum of all
     squared Schmid-Leiman loadings; ``subscale_omega`` is psych's ``omega.group`` (rows g, F1*, ...).
+
+    ``cor="polychoric"`` factors the polychoric correlations (psych's ``poly = TRUE``, ``correct = 0.5``).
+    Respondents who answered no item are left out (``n_dropped``). ``ci="percentile"`` or ``"bca"`` adds bootstrap
+    intervals of omega total and hierarchical: the respondents are resampled ``n_boot`` times (seeded), the
+    correlations recomputed and the Schmid-Leiman solution refitted on each resample (Efron & Tibshirani 1993,
+    ch. 13-14; BCa's acceleration from the delete-one jackknife, which refits once per respondent). R:
+    ``psych::omega(x, nfactors, poly = cor == "polychoric")``; intervals as ``boot::boot.ci(type = c("perc", "bca"))``.
     """
-    if not float(n_factors).is_integer() or n_factors < 1:
-        raise DataError(f"n_factors must be a whole number of at least 1; got {n_factors!r}.")
-    n_factors = int(n_factors)
-    given = correlation_input(data_or_corr, n_obs, require_pd=False, what="omega")
-    r = given.corr.to_numpy()
-    sl = _schmid_leiman(r, n_factors, method, given.n_obs)
-    keys = np.where(sl[:, 0] < 0, -1.0, 1.0)
-    r = r * np.outer(keys, keys)
-    sl[:, :n_factors + 1] *= keys[:, None]
+    n_factors = check_count(n_factors, name="n_factors", minimum=1, maximum=MAX_FACTORS)
+    check_choice(cor, CORRELATIONS, name="cor")
+    check_choice(ci, BOOTSTRAP_INTERVALS + (None,), name="ci")
+    confidence = check_confidence(confidence)
+    given = correlation_input(data_or_corr, n_obs, cor=cor, require_pd=False, what="omega", drop_empty_rows=True,
+                              correct=0.5)
+    intervals = _omega_intervals(given, n_factors, method, cor, ci, confidence, n_boot, seed)
+    r, sl, keys = _omega_coefficients(given.corr.to_numpy(), n_factors, method, given.n_obs)
     total_variance, n_items = r.sum(), r.shape[0]
     general_sq = sl[:, 0].sum() ** 2
     explained = total_variance - sl[:, n_factors + 2].sum()
@@ -111,4 +160,32 @@ def omega(data_or_corr, n_factors: int = 3, n_obs=None, method: str = "minres") 
                                     columns=["total", "general", "group"]),
         schmid_leiman=pd.DataFrame(sl, index=items, columns=factor_names + ["h2", "u2", "p2"]),
         n_factors=n_factors,
+        omega_total_ci=intervals[0],
+        omega_hierarchical_ci=intervals[1],
+        ci_method=ci,
+        confidence=confidence,
+        n_boot=int(n_boot) if ci else 0,
+        cor=cor,
+        n_used=None if given.data is None else len(given.data),
+        n_dropped=0 if given.data is None else len(data_or_corr) - len(given.data),
     )
+
+
+def _omega_intervals(given, n_factors, method, cor, ci, confidence, n_boot, seed) -> list[tuple[float, float]]:
+    """Bootstrap intervals of (omega_total, omega_hierarchical), or NaN pairs without ``ci``."""
+    if ci is None:
+        return [(np.nan, np.nan)] * 2
+    if given.data is None:
+        raise DataError("bootstrap intervals of omega need the raw data; pass respondents x items, not a "
+                        "correlation matrix.")
+    n_boot = check_n_boot(n_boot)
+    values = given.data.to_numpy()
+
+    def statistic(rows: np.ndarray) -> np.ndarray:
+        sample = pd.DataFrame(values[rows], columns=given.data.columns)
+        corr = correlation_input(sample, cor=cor, require_pd=False, correct=0.5, drop_empty_rows=True).corr
+        return _total_and_hierarchical(corr.to_numpy(), n_factors, method)
+
+    estimate = _total_and_hierarchical(given.corr.to_numpy(), n_factors, method)
+    draws = resampled_statistics(statistic, len(values), n_boot, seed)
+    return bootstrap_interval(estimate, draws, ci, confidence, statistic, len(values))

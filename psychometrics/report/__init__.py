@@ -12,7 +12,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..errors import DataValidationError
+from .._dask import add_scheduler_argument, scheduler_client
+from ..errors import DataValidationError, SpecError
 from .canonical import dumps
 from .runner import Report, run_spec, run_specs
 from .spec import load_spec, spec_schema
@@ -28,6 +29,7 @@ def _add_common_arguments(parser) -> None:
     parser.add_argument("--jobs", type=int, default=1, metavar="N",
                         help="parallel worker processes (sections and sites run in parallel; same results)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (shown only on a terminal)")
+    add_scheduler_argument(parser)
 
 
 def add_report_arguments(parser) -> None:
@@ -35,6 +37,8 @@ def add_report_arguments(parser) -> None:
     _add_common_arguments(parser)
     parser.add_argument("--out", required=True, metavar="DIR",
                         help="output folder (with several specs: one sub-folder per spec name)")
+    parser.add_argument("--force", action="store_true",
+                        help="replace a non-empty --out folder that psychometrics did not write (its files are deleted)")
 
 
 def add_snapshot_arguments(parser) -> None:
@@ -59,9 +63,11 @@ def _print_validation(error: DataValidationError) -> None:
 def _run(args) -> list[Report] | None:
     """The batch of ``args``, or None when the data did not validate (the report was printed)."""
     if args.jobs < 1:
-        raise SystemExit("psychometrics: --jobs must be at least 1")
+        raise SpecError(f"--jobs must be at least 1; got {args.jobs}.")
     try:
-        return run_specs(args.specs, data=args.data, jobs=args.jobs, progress=False if args.no_progress else None)
+        with scheduler_client(args.scheduler) as client:
+            return run_specs(args.specs, data=args.data, jobs=args.jobs, progress=False if args.no_progress else None,
+                             executor=None if client is None else client.get_executor())
     except DataValidationError as error:
         _print_validation(error)
         return None
@@ -85,7 +91,7 @@ def run_report(args) -> int:
         return 1
     for report in reports:
         where = Path(args.out) if len(reports) == 1 else Path(args.out) / report.name
-        report.write(where)
+        report.write(where, force=args.force, inputs=[*args.specs, args.data])
         _summarise(report, where)
     return 0 if all(r.ok for r in reports) else 1
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..survey import datasets
-from ..errors import DataValidationError, SpecError
+from ..errors import DataError, DataValidationError, SpecError
 from .formatting import label
 from .spec import Spec
 
@@ -93,16 +93,9 @@ def _load_instrument(spec: Spec):
 def _read_file(path: Path, instrument) -> pd.DataFrame:
     if not path.is_file():
         raise SpecError(f"the data file {path} does not exist; fix data.file in the spec or pass --data FILE.")
-    if instrument is not None:
-        from ..survey import io as survey_io
+    from ..survey import io as survey_io
 
-        if hasattr(survey_io, "read_survey"):
-            return survey_io.read_survey(path, instrument)
-    readers = {".csv": pd.read_csv, ".parquet": pd.read_parquet, ".xlsx": pd.read_excel, ".sav": pd.read_spss,
-               ".dta": pd.read_stata}
-    if path.suffix.lower() not in readers:
-        raise SpecError(f"cannot read {path}: use a .csv, .xlsx, .sav, .dta or .parquet file.")
-    return readers[path.suffix.lower()](path)
+    return survey_io.read_survey(path, instrument)
 
 
 def _load_data(spec: Spec, data_file, instrument) -> tuple[pd.DataFrame, dict, int | None]:
@@ -246,10 +239,26 @@ def _labels(instrument, scales: dict) -> dict:
     return labels
 
 
+def _group_labels(data: pd.DataFrame, group: str) -> tuple:
+    """The sorted group labels as text; refuses labels that would mix units ("pooled", 1 and "1")."""
+    labels = data[group].dropna().unique()
+    texts = [str(label) for label in labels]
+    if "pooled" in texts:
+        raise SpecError(f"the group column {group!r} has a group named 'pooled', which is the name of the unit of "
+                        "all respondents; rename that group.")
+    clashing = sorted({t for t in texts if texts.count(t) > 1})
+    if clashing:
+        raise SpecError(f"the group column {group!r} holds labels that differ only in type ({clashing[0]!r} as "
+                        "number and as text); make the column one type.")
+    return tuple(sorted(texts))
+
+
 def prepare_context(spec: Spec, data_file=None) -> Context:
     """Load, validate and score the inputs of ``spec``; raises before any analysis when something is wrong."""
     instrument = _load_instrument(spec)
     data, record, n_obs = _load_data(spec, data_file, instrument)
+    if data.empty:
+        raise DataError(f"the data ({record['source']}) have no rows; nothing can be analysed.")
     scales, minus = _resolve_scales(spec, instrument, data)
     group = spec.group
     if group is not None and group not in data.columns:
@@ -265,7 +274,7 @@ def prepare_context(spec: Spec, data_file=None) -> Context:
         checks = tuple(_unreversed_negative_items(scored, scales, set(reversed_items)))
     for message in checks:
         warnings.warn(message, UserWarning, stacklevel=2)
-    groups = tuple(sorted(map(str, data[group].dropna().unique()))) if group else ()
+    groups = _group_labels(data, group) if group else ()
     return Context(
         spec=spec,
         data=data,

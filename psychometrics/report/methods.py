@@ -57,8 +57,8 @@ def methods_section(report) -> Rendered:
     ctx = report.context
     text = [_data_sentence(report), *_section_sentences(report), _software_sentence(report)]
     text.extend(f"Check before the analyses: {check}" for check in ctx.checks)
-    cutoffs = _cutoffs(report)
-    tables = [make_table("methods_cutoffs", "Cut-offs used in the interpretations", cutoffs,
-                         display=cutoffs.set_index("criterion"), note="A statistic that misses a cut-off is "
-                         "flagged, not hidden; the cut-offs are conventions, not tests.")] if len(cutoffs) else []
+    cutoffs = _cutoffs(report).set_index("criterion")
+    tables = [make_table("methods_cutoffs", "Cut-offs used in the interpretations", cutoffs, display=cutoffs,
+                         note="A statistic that misses a cut-off is flagged, not hidden; the cut-offs are "
+                              "conventions, not tests.")] if len(cutoffs) else []
     return Rendered(tables=tables, text=text, summary="estimators, missing data, n, software and cut-offs")

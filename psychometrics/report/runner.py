@@ -10,6 +10,7 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import platform
+import signal
 import threading
 import time
 import warnings
@@ -124,11 +125,12 @@ class Report:
             "sections": {s.id: s.results() for s in self.sections},
         }
 
-    def write(self, out_dir) -> None:
-        """Write results.json, report.html, report.md, tables/*.csv and figures/*.svg into ``out_dir``."""
+    def write(self, out_dir, *, force: bool = False, inputs=()) -> None:
+        """Write results.json, report.html, report.md, tables/*.csv and figures/*.svg into ``out_dir``, replacing
+        the folder (see :func:`~psychometrics.report.writers.write_report` for ``force`` and ``inputs``)."""
         from .writers import write_report
 
-        write_report(self, out_dir)
+        write_report(self, out_dir, force=force, inputs=inputs)
 
 
 def _error_text(exc: BaseException) -> str:
@@ -199,6 +201,12 @@ def _render(ctx: Context, analysis: dict, units: dict) -> SectionReport:
                          render_error)
 
 
+def ignore_interrupts() -> None:
+    """Worker processes ignore Ctrl-C: the main process alone reports the interruption (one message, no
+    traceback from every worker) and stops the pool."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def run_specs(specs, *, data=None, executor: concurrent.futures.Executor | None = None, jobs: int = 1,
               progress: bool | None = None) -> list[Report]:
     """Run several specs (paths, mappings or Specs) as one batch and return their reports.
@@ -213,7 +221,8 @@ def run_specs(specs, *, data=None, executor: concurrent.futures.Executor | None 
     tasks = _tasks(contexts)
     sections = [(index, analysis) for index, ctx in enumerate(contexts) for analysis in ctx.spec.analyses]
     bar = Progress(len(tasks) + len(sections), enabled=progress)
-    pool = concurrent.futures.ProcessPoolExecutor(max_workers=jobs) if executor is None and jobs > 1 else None
+    pool = concurrent.futures.ProcessPoolExecutor(max_workers=jobs, initializer=ignore_interrupts) \
+        if executor is None and jobs > 1 else None
     try:
         outcomes = _map(run_unit, [(contexts[i], a, unit) for i, a, unit in tasks], executor or pool, bar,
                         [f"{a['id']} {unit}" for _, a, unit in tasks])
@@ -224,8 +233,8 @@ def run_specs(specs, *, data=None, executor: concurrent.futures.Executor | None 
                         executor or pool, bar, [f"{a['id']} (report)" for _, a in sections])
     finally:
         bar.close()
-        if pool is not None:
-            pool.shutdown()
+        if pool is not None:  # after Ctrl-C: drop the queued units, let the running ones end
+            pool.shutdown(cancel_futures=True)
     elapsed = time.perf_counter() - start
     return [
         Report(ctx, tuple(r for (i, _), r in zip(sections, rendered) if i == index), elapsed)

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 
+from .._checks import cut
+from .._safe_yaml import load_yaml, read_text
 from ..errors import SpecError
 
 __all__ = ["Spec", "load_spec", "spec_schema"]
@@ -21,8 +22,9 @@ DEFAULT_SEED = 12345
 
 def spec_schema() -> dict:
     """The JSON Schema of analysis specifications (also at analyses/spec.schema.json); the estimator and
-    missing-data choices are the engine's (``psychometrics.sem.cfa._api.ESTIMATORS`` and ``MISSING``)."""
-    from ..sem.cfa._api import ESTIMATORS, MISSING
+    missing-data choices are the engine's option sets for continuous items
+    (``psychometrics.sem.cfa._options.CONTINUOUS_ESTIMATORS`` and ``MISSING``)."""
+    from ..sem.cfa._options import CONTINUOUS_ESTIMATORS as ESTIMATORS, MISSING
 
     text = resources.files(__package__).joinpath("spec.schema.json").read_text(encoding="utf-8")
     schema = json.loads(text)
@@ -74,7 +76,7 @@ def _check(raw: Any, source: str) -> None:
     validator = jsonschema.Draft202012Validator(spec_schema())
     errors = sorted(validator.iter_errors(raw), key=lambda e: (list(map(str, e.absolute_path)), e.message))
     if errors:
-        lines = "; ".join(f"{_where(e)}: {e.message}" for e in errors[:10])
+        lines = "; ".join(f"{_where(e)}: {cut(e.message)}" for e in errors[:10])
         raise SpecError(f"{source} does not follow analyses/spec.schema.json: {lines}.")
     ids = [a.get("id", a["type"]) for a in raw["analyses"]]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
@@ -93,10 +95,7 @@ def load_spec(path_or_mapping, *, folder: Path | None = None) -> Spec:
         if not path.is_file():
             raise SpecError(f"no analysis specification at {path}; pass the path of a YAML file such as "
                             "analyses/peer_support_implementation.yaml.")
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            raise SpecError(f"{path} is not valid YAML: {exc}") from None
+        raw = load_yaml(read_text(path, "analysis specification"), str(path))
         source, base = str(path), path.resolve().parent
     if not isinstance(raw, dict):
         raise SpecError(f"{source} must be a YAML mapping with name, title, data and analyses.")

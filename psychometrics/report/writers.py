@@ -3,12 +3,14 @@ figures/*.svg (the Markdown report links them; the HTML report inlines them)."""
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 from pathlib import Path
 
 import jinja2
 import pandas as pd
 
+from ._files import formula_safe, inside, replace_folder, safe_stem, write_text_atomically
 from .canonical import dumps
 
 __all__ = ["write_report", "write_results"]
@@ -17,12 +19,27 @@ __all__ = ["write_report", "write_results"]
 def _template(name: str, **options) -> jinja2.Template:
     env = jinja2.Environment(loader=jinja2.PackageLoader("psychometrics.report", "."),
                              autoescape=name.endswith(".html.j2"), keep_trailing_newline=True, **options)
-    env.filters["md"] = lambda v: str(v).replace("|", "\\|").replace("\n", " ")
+    env.filters["md"] = markdown_text
     return env.get_template(name)
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")  # inline markup, links, table cells
+_HTML_SPECIAL = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
+def markdown_text(value) -> str:
+    """``value`` as literal Markdown inline text: HTML characters as entities, Markdown punctuation escaped,
+    line breaks as spaces (so a title, label or cell cannot add markup, links, HTML or table columns)."""
+    text = " ".join(str(value).split("\n"))
+    text = "".join(_HTML_SPECIAL.get(c, c) for c in text)
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    text = re.sub(r"^(\s*)(#|[-+](?=[\s-]|$))", r"\1\\\2", text)  # a heading, bullet or rule
+    return re.sub(r"^(\s*\d+)([.)])(?=\s|$)", r"\1\\\2", text)  # a numbered list
+
+
 def _stem(section, name: str) -> str:
-    return name if section.id == section.type else f"{section.id}_{name}"
+    """The file name (without suffix) of a table or figure: safe whatever group labels ``name`` holds."""
+    return safe_stem(name if section.id == section.type else f"{section.id}_{name}")
 
 
 def _table_view(table) -> dict:
@@ -70,18 +87,30 @@ def _view(report, results: dict) -> dict:
 
 
 def write_results(report, path) -> Path:
-    """Only the canonical results.json (what ``psychometrics snapshot`` writes)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(dumps(report.results()), encoding="utf-8")
-    return path
+    """Only the canonical results.json (what ``psychometrics snapshot`` writes), written atomically."""
+    return write_text_atomically(Path(path), dumps(report.results()))
 
 
-def write_report(report, out_dir) -> Path:
-    """Write every output file of ``report`` into ``out_dir`` (created when missing)."""
-    out = Path(out_dir)
-    (out / "tables").mkdir(parents=True, exist_ok=True)
-    (out / "figures").mkdir(parents=True, exist_ok=True)
+def write_report(report, out_dir, *, force: bool = False, inputs=()) -> Path:
+    """Write every output file of ``report`` into the folder ``out_dir``, replacing it whole (see _files).
+
+    ``inputs`` are the run's input files (spec, data): an ``out_dir`` holding one is refused. A non-empty folder
+    that psychometrics did not write is refused unless ``force``.
+    """
+    return replace_folder(out_dir, lambda folder: _write_files(report, folder), force=force,
+                          inputs=[*inputs, *_data_files(report)])
+
+
+def _data_files(report) -> list[Path]:
+    """The data and instrument files the report's spec names."""
+    spec = report.context.spec
+    named = [spec.raw["data"].get("file"), spec.raw.get("instrument")]
+    return [spec.resolve(name) for name in named if name is not None]
+
+
+def _write_files(report, out: Path) -> None:
+    (out / "tables").mkdir()
+    (out / "figures").mkdir()
     results = report.results()
     write_results(report, out / "results.json")
     view = _view(report, results)
@@ -92,7 +121,7 @@ def write_report(report, out_dir) -> Path:
     (out / "report.md").write_text(markdown, encoding="utf-8")
     for section in report.document:
         for table in section.rendered.tables:
-            table.numbers.to_csv(out / "tables" / f"{_stem(section, table.name)}.csv", float_format="%.10g")
+            formula_safe(table.numbers).to_csv(inside(out, "tables", f"{_stem(section, table.name)}.csv"),
+                                               float_format="%.10g")
         for name, _title, svg in section.rendered.figures:
-            (out / "figures" / f"{_stem(section, name)}.svg").write_text(svg, encoding="utf-8")
-    return out
+            inside(out, "figures", f"{_stem(section, name)}.svg").write_text(svg, encoding="utf-8")

@@ -20,12 +20,13 @@ from scipy import stats as st
 
 from .._results import TableResult
 from .cfa import CFAResult
-from .cfa._api import fit_ladder, wants_ordinal
+from .cfa._api import fit_ladder
+from .cfa._data import wants_ordinal
 from .cfa._model import Elements
 from .cfa._modindices import score_tests
-from .cfa._ordinal import ordinal_difference
-from .cfa._robust import chisq_difference
+from .cfa._robust import difference_test
 from ..errors import ModelError
+from ._entry_checks import check_invariance_input
 
 __all__ = ["measurement_invariance", "InvarianceResult", "LEVEL_CONSTRAINTS"]
 
@@ -71,15 +72,15 @@ def _comparison_table(fits: dict[str, CFAResult]) -> pd.DataFrame:
     rows, previous = [], None
     for level, fit in fits.items():
         fm = fit.fit_measures
-        ordinal = fit.estimator == "WLSMV"  # ordered items: scaled columns, Satorra (2000) difference test
-        scaled = "chisq_scaling_factor" in fm and not ordinal  # estimator="MLR": robust columns, scaled difference test
+        ordinal = bool(fit._options.get("ordered"))  # ordered items: scaled columns
+        scaled = "chisq_scaling_factor" in fm and not ordinal  # a robust ML estimator: robust columns
         row = {key: fm[key] for key in TABLE_FIT + (ROBUST_FIT if scaled else SCALED_FIT if ordinal else ())}
         if previous is None:
             row.update(delta_chisq=np.nan, delta_df=np.nan, delta_pvalue=np.nan, delta_cfi=np.nan,
                        delta_rmsea=np.nan, delta_srmr=np.nan, holds_chisq=None, holds_chen=None, holds=None)
         else:
             before = previous.fit_measures
-            d_chisq, d_df, d_p = ordinal_difference(previous, fit) if ordinal else chisq_difference(before, fm)
+            d_chisq, d_df, d_p = difference_test(previous, fit)
             cfi, rmsea = ("cfi_robust", "rmsea_robust") if scaled else ("cfi", "rmsea")
             cfi, rmsea = ("cfi_scaled", "rmsea_scaled") if ordinal else (cfi, rmsea)
             d_cfi, d_rmsea, d_srmr = fm[cfi] - before[cfi], fm[rmsea] - before[rmsea], fm["srmr"] - before["srmr"]
@@ -99,11 +100,11 @@ class InvarianceResult(TableResult):
     previous level, delta_chisq, delta_df, delta_pvalue (chi-square difference test), delta_cfi, delta_rmsea,
     delta_srmr, holds_chisq (delta_pvalue >= .05), holds_chen (Chen 2007 cut-offs) and holds (= holds_chen, the
     decision: the chi-square test rejects trivial differences in large samples; both are shown).
-    With ``estimator="MLR"`` the table adds chisq_scaled, chisq_scaling_factor, pvalue_scaled, cfi_robust,
-    tli_robust and rmsea_robust; delta_chisq/delta_pvalue are then the Satorra-Bentler (2001) scaled difference
-    test (lavTestLRT's default for MLR: method = "satorra.bentler.2001", computed from the unscaled chi-squares
-    and the Yuan-Bentler scaling factors), and delta_cfi/delta_rmsea (and Chen's rule) use the robust CFI and
-    RMSEA of Brosseau-Liang & Savalei (2018, 2019).
+    With a robust ML estimator (``estimator="MLR"``, "MLM", "MLMV") the table adds chisq_scaled,
+    chisq_scaling_factor, pvalue_scaled, cfi_robust, tli_robust and rmsea_robust; delta_chisq/delta_pvalue are
+    then lavTestLRT's default difference test: the Satorra-Bentler (2001) scaled difference (MLR, MLM: method = "satorra.bentler.2001", from the unscaled
+    chi-squares and the scaling factors) or Satorra's (2000) scaled-shifted one (MLMV), and delta_cfi/delta_rmsea
+    (and Chen's rule) use the robust CFI and RMSEA of Brosseau-Liang & Savalei (2018, 2019).
     With ordered items (WLSMV) the table adds chisq_scaled, chisq_scaling_factor, pvalue_scaled, cfi_scaled,
     tli_scaled and rmsea_scaled; delta_chisq/delta_pvalue are lavTestLRT's scaled-shifted difference test
     (method = "satorra.2000") and Chen's rule uses the scaled CFI and RMSEA.
@@ -131,9 +132,9 @@ class InvarianceResult(TableResult):
         if level not in self.fits:
             raise ModelError(f"level {level!r} was not fitted; fitted levels: {list(self.fits)}")
         fit = self.fits[level]
-        if fit.estimator == "WLSMV":
-            raise ModelError("partial_suggestions() needs ML fits; score tests for ordered items (WLSMV) are not "
-                             "available")
+        if fit._options.get("ordered") or not fit._options["estimator"].likelihood:
+            raise ModelError(f"partial_suggestions() needs ML fits; score tests for ordered items or least "
+                             f"squares ({fit.estimator}) are not available")
         table = fit._problem.model.table
         shared = table[(table["x"] >= 0) & table.duplicated("x", keep=False) & (table["group"] > 0)]
         columns = ["lhs", "op", "rhs", "group", "mi", "pvalue", "epc"]
@@ -194,6 +195,7 @@ def measurement_invariance(
     Equivalent R calls (lavaan 0.6-14): ``cfa(model, data, group = group, group.equal = ...)`` per level and
     ``lavTestLRT()``; semTools 0.5-6 ``measurementInvariance()`` gives the same ladder.
     """
+    check_invariance_input(model, data, levels, cfa_options.get("ordered"), group, cfa_options.get("missing"))
     if group is None and not isinstance(cfa_options.get("sample_cov"), dict):
         raise ModelError("measurement_invariance needs group= (a column of data with two or more groups)")
     if "group_equal" in cfa_options:

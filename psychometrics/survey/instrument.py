@@ -17,8 +17,9 @@ from typing import Mapping
 
 import numpy as np
 import pandas as pd
-import yaml
 
+from .._checks import cut
+from .._safe_yaml import load_yaml, read_text
 from .._results import Result
 from ..errors import SpecError
 
@@ -26,7 +27,6 @@ __all__ = ["load_instrument", "bundled_instruments", "Instrument", "Item", "Scal
 
 _SCHEMA_PACKAGE = "psychometrics.data_schema"
 _SCHEMA_FILE = "instrument.schema.json"
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser when libyaml is available
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -166,10 +166,7 @@ def load_instrument(path_or_name) -> Instrument:
     if isinstance(path_or_name, Mapping):
         return _build(dict(path_or_name), source="<dict>")
     text, source = _read_definition(path_or_name)
-    try:
-        document = yaml.load(text, Loader=_YAML_LOADER)
-    except yaml.YAMLError as exc:
-        raise SpecError(f"instrument {source} is not valid YAML: {exc}") from exc
+    document = load_yaml(text, f"instrument {source}")
     if not isinstance(document, dict):
         raise SpecError(f"instrument {source} must be a YAML mapping (id, version, items, scales, ...).")
     return _build(document, source=source)
@@ -178,7 +175,7 @@ def load_instrument(path_or_name) -> Instrument:
 def _read_definition(path_or_name) -> tuple[str, str]:
     path = Path(path_or_name)
     if path.is_file():
-        return path.read_text(encoding="utf-8"), str(path)
+        return read_text(path, "instrument"), str(path)
     name = str(path_or_name)
     bundled = resources.files(_SCHEMA_PACKAGE).joinpath(f"{name}.yaml")
     if "/" not in name and "\\" not in name and bundled.is_file():
@@ -200,7 +197,7 @@ def _schema_validator():
 def _check_schema(document: dict, source: str) -> None:
     errors = sorted(_schema_validator().iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
-        lines = [f"  at {'/'.join(map(str, e.absolute_path)) or '(top level)'}: {e.message}" for e in errors[:10]]
+        lines = [f"  at {'/'.join(map(str, e.absolute_path)) or '(top level)'}: {cut(e.message)}" for e in errors[:10]]
         raise SpecError(
             f"instrument {source} does not follow {_SCHEMA_FILE} ({len(errors)} problem(s)):\n" + "\n".join(lines)
         )

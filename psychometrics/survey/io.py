@@ -7,10 +7,12 @@ them into NaN. The file is only read, never written.
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import pandas as pd
 
+from .._checks import cut
 from ..errors import DataError
 from .instrument import Instrument, load_instrument
 
@@ -68,12 +70,33 @@ def _read_table(path: Path, suffix: str, instrument: Instrument | None, sheet_na
     text_columns = _text_columns(instrument)
     try:
         if suffix == ".csv":
+            _check_header(pd.read_csv(path, header=None, nrows=1, dtype=str), path)
             return pd.read_csv(path, dtype=text_columns)
         if suffix == ".xlsx":
+            _check_header(pd.read_excel(path, sheet_name=sheet_name, header=None, nrows=1, dtype=str), path)
             return pd.read_excel(path, sheet_name=sheet_name, dtype=text_columns)
         return pd.read_parquet(path)
-    except (ValueError, UnicodeDecodeError, ImportError, KeyError) as exc:  # ParserError is a ValueError
-        raise DataError(f"cannot read {path.name!r} as a {SURVEY_FORMATS[suffix]} file: {exc}") from exc
+    except DataError:
+        raise
+    except UnicodeDecodeError as exc:
+        raise DataError(f"cannot read {path.name!r}: byte {exc.start} ({exc.object[exc.start:exc.start + 1]!r}) is "
+                        "not UTF-8 text; save the file as UTF-8 CSV (binary files need their own suffix).") from None
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path.name!r} is empty: a survey file needs a header row and one row per respondent.") \
+            from None
+    except (ValueError, ImportError, KeyError, OSError, zipfile.BadZipFile) as exc:  # ParserError is a ValueError
+        raise DataError(f"cannot read {path.name!r} as a {SURVEY_FORMATS[suffix]} file: {cut(' '.join(str(exc).split()))}") from None
+
+
+def _check_header(first_row: pd.DataFrame, path: Path) -> None:
+    """Refuse a header that names a column twice (pandas would silently rename the copy ``name.1``)."""
+    names = first_row.iloc[0].tolist() if len(first_row) else []
+    seen: dict = {}
+    for position, name in enumerate(names, start=1):
+        if isinstance(name, str) and name in seen:
+            raise DataError(f"{path.name!r} names column {name!r} twice (columns {seen[name]} and {position} of the "
+                            "header); rename or drop the copy.")
+        seen.setdefault(name, position)
 
 
 def _text_columns(instrument: Instrument | None) -> dict[str, type]:

@@ -34,7 +34,9 @@ def score(data: pd.DataFrame, instrument, *, keep_items: bool = True) -> pd.Data
     -------
     pandas.DataFrame
         A copy of ``data`` with the item columns recoded (floats) and one column per scale, named after the
-        scale, in the instrument's order.
+        scale, in the instrument's order. A respondent who answered none of a scale's items gets NaN for it (not
+        an error); ``.attrs["n_used"]`` and ``.attrs["n_dropped"]`` map each scale to the rows with and without
+        its score.
 
     Raises
     ------
@@ -55,11 +57,15 @@ def score(data: pd.DataFrame, instrument, *, keep_items: bool = True) -> pd.Data
         )
     recoded = pd.DataFrame({name: recode_item(data[name], instrument, name) for name in present}, index=data.index)
     scores = pd.DataFrame({name: _scale_score(recoded, scale) for name, scale in instrument.scales.items()}, index=data.index)
+    counts = {"n_used": scores.notna().sum().astype(int).to_dict(), "n_dropped": scores.isna().sum().astype(int).to_dict()}
     if not keep_items:
+        scores.attrs.update(counts)
         return scores
     out = data.copy()
     out[present] = recoded
-    return pd.concat([out, scores], axis=1)
+    out = pd.concat([out, scores], axis=1)
+    out.attrs.update(counts)
+    return out
 
 
 def recode_item(values: pd.Series, instrument: Instrument, name: str) -> pd.Series:

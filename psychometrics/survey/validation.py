@@ -90,6 +90,9 @@ def validate(data: pd.DataFrame, instrument, raise_on_error: bool = False) -> Va
     found += _label_problems(data, instrument, ids)
     found += _id_problems(ids)
     found += _empty_row_problems(data, instrument, ids)
+    if data.empty:
+        found.append(_column_problem(None, "no_rows", "the data have no respondents (no rows); nothing can be "
+                                                      "analysed."))
     return _report(found, data, instrument, raise_on_error)
 
 

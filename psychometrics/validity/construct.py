@@ -7,11 +7,13 @@ fitted CFA (:func:`psychometrics.cfa`) through its ``model_matrices()``, ``sampl
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 from scipy import stats
+from scipy.special import ndtr
 from statsmodels.stats.multitest import multipletests
 
 from .._checks import (
@@ -23,6 +25,8 @@ from .._checks import (
 )
 from .._results import Result, TableResult
 from ..errors import DataError, ModelError, ModelSyntaxError
+from .._bootstrap import BOOTSTRAP_INTERVALS, bootstrap_interval, check_n_boot, resampled_statistics
+from ..factor._bvn import bvn_cdf
 from ..sem.model_syntax import parse_model
 
 __all__ = [
@@ -33,6 +37,8 @@ __all__ = [
     "disattenuated_matrix",
     "ave",
     "composite_reliability",
+    "CompositeReliabilityCIResult",
+    "composite_reliability_ci",
     "fornell_larcker",
     "htmt",
 ]
@@ -256,6 +262,8 @@ def _ave_one_group(fit, group) -> pd.Series:
     factors = _multi_indicator_factors(loadings)
     phi = _latent_covariance(matrices)
     observed_var = np.diag(fit.sample_cov(group=group).loc[loadings.index, loadings.index])
+    scales = _ordinal_thresholds(fit, group)[1].reindex(loadings.index).fillna(1.0).to_numpy()
+    observed_var = observed_var / scales**2  # ordered items: latent-response variances on the model's scale
     sub = loadings[factors]
     # semTools::AVE leaves a factor NA when any of its indicators loads on another kept factor (rounded to 5 digits).
     cross_loading = (sub.round(5) != 0).sum(axis=1) > 1
@@ -274,7 +282,9 @@ def ave(fit, group=None) -> pd.Series | pd.DataFrame:
     """Average variance extracted per factor, as ``semTools::AVE(fit)`` (semTools 0.5-6).
 
     AVE_f = (sum_i lambda_if^2) phi_ff / sum_i s_ii over the indicators i of f, with phi the model-implied latent
-    variance and s_ii the observed (sample, divisor N) variances. Factors with a single indicator are dropped; a
+    variance and s_ii the observed (sample, divisor N) variances. For ordered items (``cfa(..., ordered=...)``)
+    s_ii are the variances of the latent responses, 1 for the sample polychoric correlations (divided by the
+    squared scale factors where the model has them), as semTools 0.5-6 does for categorical fits. Factors with a single indicator are dropped; a
     factor with an indicator that also loads on another factor is NaN (as semTools).
 
     Parameters
@@ -295,41 +305,176 @@ def _coefficient_alpha(cov: np.ndarray) -> float:
     return k / (k - 1) * (1.0 - np.trace(cov) / cov.sum())
 
 
-def _composite_reliability_one_group(fit, group, obs_var: bool, tau_eq: bool) -> pd.Series:
+def _ordinal_thresholds(fit, group) -> tuple[dict, pd.Series]:
+    """Thresholds (item -> array) and scale factors (``~*~``, 1 when absent) of the ordered items of a fit."""
+    table = getattr(fit, "estimates", None)
+    if table is None:  # a fit given only as model matrices and covariances: continuous indicators
+        return {}, pd.Series(dtype=float)
+    if group is not None and "group" in table and len(_fit_groups(fit)) > 1:
+        table = table[table["group"].astype(str) == str(group)]
+    cuts = table[table["op"] == "|"]
+    thresholds = {item: rows["est"].to_numpy(dtype=float) for item, rows in cuts.groupby("lhs", sort=False)}
+    scales = table[(table["op"] == "~*~") & (table["lhs"] == table["rhs"])].set_index("lhs")["est"].astype(float)
+    return thresholds, scales
+
+
+def _categorical_omega(common: np.ndarray, total: np.ndarray, thresholds: list, scales: np.ndarray) -> float:
+    """Green & Yang's (2009) omega of the sum of ordinal items (eq. 21; semTools' omegaCat).
+
+    With thresholds tau_jc (scaled), the common (true-score) correlations R = S Lambda Phi Lambda' S and the
+    total correlations P = cov2cor(Sigma): omega = sum_jj' [sum_cc' Phi2(tau_jc, tau_j'c'; R_jj') - s_j s_j'] /
+    sum_jj' [sum_cc' Phi2(tau_jc, tau_j'c'; P_jj') - s_j s_j'], s_j = sum_c Phi(tau_jc). On the diagonal
+    P_jj = 1, where Phi2(a, b; 1) = Phi(min(a, b)).
+    """
+    true = common * np.outer(scales, scales)
+    sd = np.sqrt(np.diag(total))
+    observed = total / np.outer(sd, sd)
+    cuts = [np.asarray(t) * s for t, s in zip(thresholds, scales)]
+    numerator = denominator = 0.0
+    for j, first in enumerate(cuts):
+        for jp, second in enumerate(cuts):
+            a, b = np.meshgrid(first, second, indexing="ij")
+            marginal = ndtr(first).sum() * ndtr(second).sum()
+            numerator += bvn_cdf(a, b, true[j, jp]).sum() - marginal
+            both = ndtr(np.minimum(a, b)) if j == jp else bvn_cdf(a, b, observed[j, jp])
+            denominator += both.sum() - marginal
+    return float(numerator / denominator)
+
+
+def _composite_reliability_one_group(fit, group, obs_var: bool, tau_eq: bool, ord_scale: bool) -> pd.Series:
     matrices = fit.model_matrices(group=group)
     loadings = matrices["lambda"]
     phi = _latent_covariance(matrices)
     sigma = fit.sample_cov(group=group) if obs_var else fit.implied_cov(group=group)
+    thresholds, scales = _ordinal_thresholds(fit, group)
     values = {}
     for factor in _multi_indicator_factors(loadings):
         indicators = list(loadings.index[loadings[factor] != 0])
-        total = sigma.loc[indicators, indicators].to_numpy()
+        ordered = [item in thresholds for item in indicators]
+        item_scales = scales.reindex(indicators).fillna(1.0).to_numpy()
+        # semTools rescales the (polychoric) covariances of ordered items by their scale factors (1 by default)
+        total = sigma.loc[indicators, indicators].to_numpy() / np.outer(item_scales, item_scales)
         if tau_eq:
             values[factor] = _coefficient_alpha(total)
             continue
         lam = loadings.loc[indicators, factor].to_numpy()
-        values[factor] = float(lam.sum() ** 2 * phi.loc[factor, factor] / total.sum())
+        if any(ordered) and not all(ordered):  # semTools: no omega for a mix of ordinal and continuous items
+            values[factor] = np.nan
+        elif all(ordered) and ord_scale:
+            common = np.outer(lam, lam) * phi.loc[factor, factor]
+            values[factor] = _categorical_omega(common, total, [thresholds[i] for i in indicators], item_scales)
+        else:
+            values[factor] = float(lam.sum() ** 2 * phi.loc[factor, factor] / total.sum())
     return pd.Series(values, dtype=float, name="composite_reliability")
 
 
-def composite_reliability(fit, obs_var: bool = True, tau_eq: bool = False, group=None) -> pd.Series | pd.DataFrame:
+def composite_reliability(
+    fit, obs_var: bool = True, tau_eq: bool = False, group=None, *, ord_scale: bool = True
+) -> pd.Series | pd.DataFrame:
     """Composite (omega) reliability per factor, as ``semTools::compRelSEM(fit)`` (semTools 0.5-6).
 
     omega_f = (sum_i lambda_if)^2 phi_ff / 1' S_f 1, where S_f is the covariance matrix of the indicators of f:
     the observed (sample) covariances when ``obs_var`` (default, Bentler 2009) else the model-implied ones. With
     ``tau_eq=True`` coefficient alpha of S_f is returned instead. Factors with one indicator are dropped.
 
+    A fit with ordered items (``cfa(..., ordered=...)``) gives, when ``ord_scale`` (default), the categorical
+    omega of Green & Yang (2009): the reliability of the sum of the observed ordinal answers, from the
+    thresholds, the common part of the polychoric correlations and the sample (``obs_var``) or model-implied
+    polychoric correlations. ``ord_scale=False`` gives the reliability of the sum of the latent responses
+    (the formula above on the polychoric scale). A factor mixing ordinal and continuous items is NaN (semTools
+    gives NA).
+
     Parameters
     ----------
-    fit : a CFA fit (:func:`psychometrics.cfa`); continuous indicators.
-    obs_var, tau_eq : as compRelSEM's ``obs.var`` and ``tau.eq``.
+    fit : a CFA fit (:func:`psychometrics.cfa`), continuous or ordered indicators.
+    obs_var, tau_eq, ord_scale : as compRelSEM's ``obs.var``, ``tau.eq`` and ``ord.scale``.
     group : a group label of a multi-group fit; by default every group (a DataFrame with one row per group).
 
     Returns
     -------
     Series indexed by factor (single group), or DataFrame group x factor.
+
+    Notes
+    -----
+    R: ``semTools::compRelSEM(fit, obs.var = obs_var, tau.eq = tau_eq, ord.scale = ord_scale)``; with ordered
+    items and ``tau_eq=True`` semTools computes alpha from the raw data, whereas here it is the alpha of the
+    polychoric correlations (ordinal alpha).
     """
-    return _by_group(fit, group, lambda g: _composite_reliability_one_group(fit, g, obs_var, tau_eq))
+    return _by_group(fit, group, lambda g: _composite_reliability_one_group(fit, g, obs_var, tau_eq, ord_scale))
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class CompositeReliabilityCIResult(TableResult):
+    """Composite reliability per factor with its bootstrap interval.
+
+    ``table`` is indexed by factor with columns estimate, ci_low, ci_high; ``ci_method`` ("percentile" or
+    "bca"), ``confidence``, ``n_boot`` resamples of which ``n_failed`` could not be fitted (left out), ``n_used``
+    the respondents of the fit.
+    """
+
+    ci_method: str
+    confidence: float
+    n_boot: int
+    n_failed: int
+    n_used: int
+
+
+def composite_reliability_ci(
+    model,
+    data: pd.DataFrame,
+    *,
+    ci: str = "percentile",
+    confidence: float = 0.95,
+    n_boot: int = 1000,
+    seed=None,
+    obs_var: bool = True,
+    tau_eq: bool = False,
+    ord_scale: bool = True,
+    **cfa_options,
+) -> CompositeReliabilityCIResult:
+    """Composite reliability (:func:`composite_reliability`) with a bootstrap interval per factor.
+
+    The model is fitted to ``data`` (:func:`psychometrics.cfa` with ``cfa_options``, e.g. ``ordered=True`` for the
+    categorical omega of Green & Yang 2009), then refitted on ``n_boot`` resamples of the respondents drawn with
+    ``numpy.random.default_rng(seed)``; the interval is the percentile or BCa interval of the resampled values
+    (Efron & Tibshirani 1993, ch. 13-14; BCa's acceleration from the delete-one jackknife, one refit per
+    respondent); the refits' warnings (e.g. Heywood cases in a resample) are silenced. Single-group models only.
+    semTools 0.5-6 gives no standard error for compRelSEM, so there is
+    no delta-method interval to match.
+
+    R: ``semTools::compRelSEM(lavaan::cfa(model, data, ...))`` for the estimate; the interval as
+    ``boot::boot.ci(boot::boot(data, function(d, i) compRelSEM(cfa(model, d[i, ])), R = n_boot),
+    type = c("perc", "bca"))`` up to the resampling stream.
+    """
+    from ..sem.cfa import cfa  # sem imports validity helpers at load time: a local import avoids the cycle
+
+    check_choice(ci, BOOTSTRAP_INTERVALS, name="ci")
+    confidence = check_confidence(confidence)
+    n_boot = check_n_boot(n_boot)
+    if cfa_options.get("group") is not None:
+        raise DataError("composite_reliability_ci bootstraps single-group models; fit each group's data separately.")
+    if not isinstance(data, pd.DataFrame):
+        raise DataError(f"data must be a pandas DataFrame of respondents x items; got {type(data).__name__}.")
+
+    def reliability(fit) -> pd.Series:
+        return _composite_reliability_one_group(fit, None, obs_var, tau_eq, ord_scale)
+
+    fit = cfa(model, data, **cfa_options)
+    estimate = reliability(fit)
+    values = data.reset_index(drop=True)
+
+    def statistic(rows: np.ndarray) -> np.ndarray:
+        with warnings.catch_warnings():  # Heywood cases etc. of single resamples: the fit of the data warns
+            warnings.simplefilter("ignore")
+            refit = cfa(model, values.iloc[rows].reset_index(drop=True), **cfa_options)
+        return reliability(refit).reindex(estimate.index).to_numpy()
+
+    draws = resampled_statistics(statistic, len(values), n_boot, seed)
+    intervals = bootstrap_interval(estimate.to_numpy(), draws, ci, confidence, statistic, len(values))
+    table = pd.DataFrame({"estimate": estimate, "ci_low": [low for low, _ in intervals],
+                          "ci_high": [high for _, high in intervals]}, index=estimate.index).rename_axis("factor")
+    return CompositeReliabilityCIResult(table=table, ci_method=ci, confidence=confidence, n_boot=n_boot,
+                                        n_failed=int(np.isnan(draws).all(axis=1).sum()), n_used=int(fit.n_obs))
 
 
 def _latent_correlation(fit, group) -> pd.DataFrame:

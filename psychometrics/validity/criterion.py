@@ -58,12 +58,15 @@ class KnownGroupsResult(TableResult):
     groups : the group labels in order (g is group 1 minus group 2).
     test : "welch_t" or "welch_anova".
     confidence : level of the Hedges' g interval.
+    n_used : rows with at least one score; n_dropped : rows without any score (left out).
     """
 
     descriptives: pd.DataFrame
     groups: list
     test: str
     confidence: float
+    n_used: int
+    n_dropped: int
 
 
 def _hedges_row(first: np.ndarray, second: np.ndarray, confidence: float) -> dict:
@@ -131,11 +134,16 @@ def known_groups(scores, groups, order=None, confidence: float = 0.95) -> KnownG
     Olkin 1985), interval g -/+ t_{n-2} sqrt((n_1 + n_2) / (n_1 n_2) + g^2 / (2 (n_1 + n_2))) (pingouin 0.5
     ``compute_esci``), and Welch's t test (R ``t.test(x, y)``). More groups: Welch's ANOVA (R
     ``oneway.test(score ~ group, var.equal = FALSE)``) and eta-squared = SS_between / SS_total. Rows with a missing
-    score or group are left out scale by scale.
+    score or group are left out scale by scale; rows without any score are counted in ``n_dropped``.
     """
     confidence = check_confidence(confidence)
-    frame = _score_frame(scores)
-    labels = _aligned(groups, frame, "groups")
+    raw = scores.to_frame(name=scores.name if scores.name is not None else "score") if isinstance(scores, pd.Series) \
+        else scores
+    if not isinstance(raw, pd.DataFrame):
+        raise DataError(f"scores must be a pandas DataFrame or Series of scale scores; got {type(scores).__name__}.")
+    answered = raw.notna().any(axis=1).to_numpy()
+    labels = _aligned(groups, raw, "groups")[answered]
+    frame = _score_frame(raw[answered])
     chosen = _group_order(labels, order)
     if len(chosen) < 2:
         raise DataError(f"known_groups needs at least two groups; got {chosen}.")
@@ -161,6 +169,8 @@ def known_groups(scores, groups, order=None, confidence: float = 0.95) -> KnownG
         groups=chosen,
         test="welch_t" if len(chosen) == 2 else "welch_anova",
         confidence=confidence,
+        n_used=len(frame),
+        n_dropped=int((~answered).sum()),
     )
 
 

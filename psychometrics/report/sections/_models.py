@@ -21,8 +21,13 @@ def model_of(ctx, opts) -> str:
 
 
 def model_columns(model: str, data: pd.DataFrame) -> list[str]:
-    """The data columns the model names (observed variables), in data order."""
-    names = {name for term in parse_model(model).terms for name in (term.lhs, term.rhs)}
+    """The data columns the model names as observed variables, in data order.
+
+    Latent variables (left of ``=~``) are left out even where a data column has their name (the report's scale
+    scores are named after the scales), since cfa refuses a factor that shadows a data column."""
+    terms = parse_model(model).terms
+    latent = {term.lhs for term in terms if term.op == "=~"}
+    names = {name for term in terms for name in (term.lhs, term.rhs)} - latent
     return [c for c in data.columns if str(c) in names]
 
 
@@ -33,6 +38,11 @@ def estimation(opts) -> dict:
 
 _ESTIMATORS = {
     "ML": "maximum likelihood (ML)",
+    "MLM": "maximum likelihood with robust standard errors and the Satorra-Bentler scaled test (MLM)",
+    "MLMV": "maximum likelihood with robust standard errors and the scaled-shifted test (MLMV)",
+    "ULS": "unweighted least squares (ULS)",
+    "DWLS": "diagonally weighted least squares (DWLS)",
+    "WLS": "weighted least squares (WLS, asymptotically distribution free)",
     "MLR": "robust maximum likelihood (MLR: Huber-White standard errors, Yuan-Bentler scaled test; fit shown as "
            "the scaled chi-square and the robust CFI, TLI and RMSEA)",
     "WLSMV": "diagonally weighted least squares on polychoric correlations with robust standard errors and the "

@@ -6,15 +6,22 @@ mean structure with groups or intercepts), multi-group equality constraints (lab
 group_partial), lavaan's fit measures, expected-information standard errors, standardised solutions and
 modification indices.
 
-The engine: ``_partable`` (lavaan's parameter table and defaults), ``_model`` (LISREL matrices, implied moments
-and their analytic Jacobian), ``_samplestats`` (per-group moments), ``_estimation`` (discrepancy functions,
-Fisher scoring, information matrices), ``_fitmeasures``, ``_standardize``, ``_modindices``, ``_result`` and
-``_api`` (:func:`cfa`). Robust ML (estimator="MLR": sandwich SEs, Yuan-Bentler scaled test, scaled and robust
-indices) is in ``_robust``; full-information ML on incomplete data (missing="fiml": pattern-wise likelihood, EM
-saturated model) in ``_fiml``; both use the unrestricted normal model's moment-space information of ``_mvnorm``.
-Ordinal items (ordered=..., lavaan's WLSMV): ``_categorical`` (thresholds, polychoric correlations and their
-asymptotic covariance), ``_dwls`` (delta parameterisation, DWLS, robust SEs, scaled-shifted and Satorra 2000
-difference tests) and ``_ordinal`` (parameter table with thresholds and scaling factors, the fit).
+The engine is one pipeline for every estimator (``_pipeline``): ``_options`` resolves an estimator name into its
+option set (discrepancy, standard errors, test, information; lavaan's lav_options_set); ``_data`` reads the data
+(per-group moments, FIML's missing-data patterns, or ordered items' thresholds, polychoric correlations and NACOV
+from ``_categorical``); ``_partable`` builds lavaan's parameter table (continuous and ordinal rows), the single
+source of truth into which estimates, standard errors and standardised values are written; ``_model`` (LISREL
+matrices, implied moments, Jacobian) and ``_wls`` (the model of ordered items, (D/U)WLS problems) map
+parameters to moments; ``_estimation`` (ML discrepancy, optimiser), ``_fiml`` (full-information ML) and
+``_mvnorm`` estimate; ``_robust`` holds the SE stage (standard, robust.sem, robust.huber.white) and the test
+stage, whose records (statistic, df, scaling factor, shift) are defined in ``_tests``; ``_fitmeasures`` computes
+lavaan's fitMeasures() from the model's and the baseline's records, ``_residuals`` the RMR/SRMR family;
+``_standardize``, ``_modindices``, ``_result`` and ``_api`` (:func:`cfa`) complete it.
+
+Extension points: an estimator is a row of ``_options._OPTION_SETS``; the SE and test stages read per-case score
+matrices (``_samplestats.moment_scores`` behind the NACOV of robust.sem and the scaled tests,
+``_robust.casewise_scores`` behind the MLR sandwich): cluster-robust or weighted versions aggregate or weight
+those rows; constraints enter the optimiser's step (``_estimation.minimize``).
 """
 
 from ._api import cfa

@@ -226,6 +226,64 @@ class Problem:
         """Unit observed information: half the (analytic) Hessian of the objective."""
         return self.hessian(x) / 2
 
+    # --- what the SE, test and fit-measure stages read (the same names as WLSProblem's) ---
+
+    @property
+    def fractions(self) -> np.ndarray:
+        """N_g / N."""
+        return self.weights
+
+    @property
+    def chisq_factors(self) -> np.ndarray:
+        """N_g: a group's chi-square is N_g F_g (lavaan's likelihood = "normal")."""
+        return np.array([s.n_obs for s in self.stats], float)
+
+    def unit_information(self, x: np.ndarray) -> np.ndarray:
+        """lavaan's expected information (groups weighted by N_g / N)."""
+        return self.expected_information(x)
+
+    def deltas(self, x: np.ndarray) -> list[np.ndarray]:
+        return self.model.delta(x)
+
+    def weight_blocks(self, x: np.ndarray) -> list[np.ndarray]:
+        """lavaan's WLS.V for ML: each group's expected unit information of its moments at the implied ones
+        (h1.information = "structured")."""
+        return [self.moment_information(s, sigma) for s, (sigma, _) in zip(self.stats, self.model.implied(x))]
+
+    def gammas(self) -> list[np.ndarray]:
+        """Each group's ADF NACOV of its moments (needs the raw data)."""
+        return [s.adf_nacov(self.model.meanstructure) for s in self.stats]
+
+    def baseline_chisq(self) -> tuple[float, int]:
+        """Independence model: N_g (sum log s_ii - log|S|) per group, the exogenous covariates' block kept at its
+        sample values (fixed.x); df = data moments - free variances (and means)."""
+        model = self.model
+        nx, p = model.n_exogenous, model.p
+        chisq = 0.0
+        for s in self.stats:
+            x_block = np.linalg.slogdet(s.cov[p - nx:, p - nx:])[1] if nx else 0.0
+            chisq += s.n_obs * (np.log(np.diag(s.cov)[: p - nx]).sum() + x_block - s.log_det_cov)
+        free = (p - nx) * (2 if model.meanstructure else 1)
+        return float(chisq), len(self.stats) * (model.n_data_moments - free)
+
+    def logliks(self, x: np.ndarray) -> tuple[float, float]:
+        """(logl, unrestricted logl) summed over groups; with exogenous covariates (fixed.x) their marginal
+        log-likelihood is subtracted, as lavaan does (the likelihood of the other variables given them)."""
+        p, nx = self.model.p, self.model.n_exogenous
+        logl = unrestricted = 0.0
+        for s, f in zip(self.stats, self.group_values(x)):
+            unrestricted += _loglik(s.n_obs, p, s.log_det_cov + p)
+            logl += _loglik(s.n_obs, p, f + s.log_det_cov + p)
+            if nx:
+                marginal = _loglik(s.n_obs, nx, np.linalg.slogdet(s.cov[p - nx:, p - nx:])[1] + nx)
+                unrestricted -= marginal
+                logl -= marginal
+        return float(logl), float(unrestricted)
+
+
+def _loglik(n: int, p: int, discrepancy_core: float) -> float:
+    return -n / 2 * (p * np.log(2 * np.pi) + discrepancy_core)
+
 
 @dataclasses.dataclass(frozen=True)
 class Solution:
@@ -261,6 +319,12 @@ def minimize(problem: Problem, start: np.ndarray, *, max_iter: int = 500, fisher
     Newton's method converges quadratically near it. When the exact Hessian is not positive definite (far from
     the optimum, or a Heywood case) the step falls back to the expected information. Converged when the Newton
     decrement ``g' H^-1 g`` falls below ``tol``.
+
+    Extension point (equality/inequality constraints, defined parameters): every step is ``_solve(curvature,
+    -gradient)``; linear equality constraints ``C x = c`` would enter there as the KKT system (or a projection of
+    the step onto the null space of ``C``), inequality constraints as an active set, with the Newton decrement
+    measured in that subspace. Equal parameters set by labels and ``group_equal`` need no constraint: they share a
+    free-parameter index ``x`` of the parameter table.
     """
     x = start.copy()
     value = problem.objective(x)

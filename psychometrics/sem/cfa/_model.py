@@ -364,6 +364,22 @@ class LisrelModel:
         """0/1 matrix mapping ``group``'s free elements to the free parameters (equal ones share a column)."""
         return self._incidence[group]
 
+    def moments(self, x: np.ndarray, group: int) -> np.ndarray:
+        """The group's implied moments in lavaan's WLS.obs order: (means,) vech(Sigma)."""
+        mats = self.matrices(x, group)
+        cov = mats.sigma()[self.vech_rows, self.vech_cols]
+        return np.concatenate([mats.mu(), cov]) if self.meanstructure else cov
+
+    def jacobian(self, x: np.ndarray, group: int) -> np.ndarray:
+        """d(moments of ``group``)/dx (moments x free parameters)."""
+        return self.element_jacobian(x, group, self.own_elements(group)) @ self.incidence(group)
+
+    def baseline_jacobian(self, stats) -> np.ndarray:
+        """The independence model's Jacobian (moments x its means and variances): it is linear in them."""
+        diagonal = np.flatnonzero(self.vech_rows == self.vech_cols) + (self.p if self.meanstructure else 0)
+        selected = np.concatenate([np.arange(self.p), diagonal]) if self.meanstructure else diagonal
+        return np.eye(self.n_moments)[:, selected]
+
     def delta(self, x: np.ndarray) -> list[np.ndarray]:
         """Jacobian of each group's moments with respect to the free parameters (n_moments x n_free)."""
         return [self.element_jacobian(x, g, self.own_elements(g)) @ self.incidence(g) for g in range(self.n_groups)]

@@ -30,6 +30,7 @@ GROUP_EQUAL_CHOICES = (
     "regressions",
 )
 
+LISREL_MATRICES = ("lambda", "theta", "psi", "beta", "nu", "alpha")
 COLUMNS = ["lhs", "op", "rhs", "group", "user", "free", "ustart", "label", "start", "x", "matrix", "row", "col", "exo", "line", "column"]
 
 
@@ -132,7 +133,7 @@ def _equal_category(lhs: str, op: str, rhs: str, latent) -> str:
         return "regressions"
     if op == "~1":
         return "means" if lhs in latent else "intercepts"
-    if op in ("|", "~*~"):  # ordinal items' thresholds and scaling factors (psychometrics.sem.cfa._ordinal)
+    if op in ("|", "~*~"):  # ordinal items' thresholds and scaling factors (psychometrics.sem.cfa._wls)
         return "thresholds" if op == "|" else "scaling"
     if lhs in latent:
         return "lv.variances" if lhs == rhs else "lv.covariances"
@@ -233,7 +234,7 @@ def _assign_free_indices(rows: list[_Row], group_equal, partial, latent) -> list
 
 def build_partable(parsed: ParsedModel, variables: ModelVariables, n_groups: int, **options) -> pd.DataFrame:
     """The full parameter table (one row per parameter and group) with the free-parameter index ``x``; ``options``
-    as :func:`partable_columns` (std_lv, meanstructure, group_equal, group_partial)."""
+    as :func:`partable_columns`."""
     return pd.DataFrame(partable_columns(parsed, variables, n_groups, **options))
 
 
@@ -246,14 +247,42 @@ def partable_columns(
     meanstructure: bool,
     group_equal=(),
     group_partial=(),
+    n_levels=None,
+    wu_estabrook: bool = False,
 ) -> dict[str, np.ndarray]:
-    """The columns of :func:`build_partable`'s table as NumPy arrays (text as object arrays): the fit reads them
-    element-wise, which is many times faster than through pandas 3's (Arrow-backed) columns."""
+    """The parameter table as columns of NumPy arrays (text as object arrays): the fit reads them element-wise,
+    which is many times faster than through pandas 3's (Arrow-backed) columns.
+
+    The one builder of every table: with ``n_levels`` (the ordered items' numbers of categories) it adds lavaan's
+    rows for ordinal items (:func:`_categorical_group_rows`: thresholds, scaling factors, fixed intercepts and
+    residual variances); ``group_equal`` may then hold "thresholds" and ``wu_estabrook`` picks Wu & Estabrook's
+    (2016) identification of equal thresholds."""
     _check_terms(parsed, variables)
     partial = parse_partial(group_partial, variables.latent)
-    intercepts_equal = "intercepts" in group_equal and "means" not in group_equal
+    categorical = n_levels is not None
+    lisrel_equal = [e for e in group_equal if e != "thresholds"]
+    rows = _model_rows(parsed, variables, n_groups, std_lv, meanstructure or categorical, lisrel_equal)
+    _check_labels(rows)
     ov = {n: i for i, n in enumerate(variables.observed)}
     lv = {n: i for i, n in enumerate(variables.structural)}
+    columns = {name: [getattr(r, name) for r in rows] for name in _ROW_FIELDS}
+    positions = [_matrix_position(r.lhs, r.op, r.rhs, ov, lv) for r in rows]
+    for k, name in enumerate(("matrix", "row", "col")):
+        columns[name] = [p[k] for p in positions]
+    if categorical:
+        records = [dict(zip(columns, values)) for values in zip(*columns.values())]
+        records = [rec for g in range(n_groups)
+                   for rec in _categorical_group_rows(records, g, variables, n_levels, group_equal, wu_estabrook)]
+        rows = [_Row(**{f: r[f] for f in _ROW_FIELDS}) for r in records]
+        columns = {name: [r[name] for r in records] for name in COLUMNS if name != "x"}
+    x = _assign_free_indices(rows, set(group_equal), partial, variables.latent)
+    columns["x"] = _lisrel_first(x, columns["matrix"]) if categorical else x
+    return {name: np.array(columns[name], dtype=object if name in _TEXT else None) for name in COLUMNS}
+
+
+def _model_rows(parsed, variables, n_groups, std_lv, meanstructure, group_equal) -> list[_Row]:
+    """The user's rows and lavaan's defaults, group by group."""
+    intercepts_equal = "intercepts" in group_equal and "means" not in group_equal
     rows: list[_Row] = []
     for g in range(n_groups):
         seen_factors: set[str] = set()
@@ -270,13 +299,56 @@ def partable_columns(
         free_means = intercepts_equal and g > 0
         free_lv_var = std_lv and "loadings" in group_equal and "lv.variances" not in group_equal and g > 0
         rows.extend(_default_rows(g, variables, present, std_lv, meanstructure, free_means, free_lv_var))
-    columns = {name: [getattr(r, name) for r in rows] for name in _ROW_FIELDS}
-    positions = [_matrix_position(r.lhs, r.op, r.rhs, ov, lv) for r in rows]
-    for k, name in enumerate(("matrix", "row", "col")):
-        columns[name] = [p[k] for p in positions]
-    columns["x"] = _assign_free_indices(rows, set(group_equal), partial, variables.latent)
-    _check_labels(rows)
-    return {name: np.array(columns[name], dtype=object if name in _TEXT else None) for name in COLUMNS}
+    return rows
+
+
+def _categorical_group_rows(records: list[dict], g: int, variables, n_levels, group_equal,
+                            wu_estabrook: bool) -> list[dict]:
+    """One group's rows for ordered items in lavaan's order: user terms, thresholds ``item | t1, t2, ...``, defaults,
+    scaling factors ``item ~*~ item``, intercepts/means. The items' intercepts are fixed to 0 and their residual
+    variances are not free (delta parameterisation: reported as 1 - R^2).
+
+    With equal thresholds the scaling factors are free in groups 2..G and so are the latent means (lavaan) or,
+    while the intercepts are not equal, the items' intercepts (``wu_estabrook``: Wu & Estabrook 2016, as
+    semTools::measEq.syntax(ID.cat = "Wu.Estabrook.2016"))."""
+    ov = {name: i for i, name in enumerate(variables.observed)}
+    thresholds_equal = "thresholds" in group_equal
+    free_intercepts = wu_estabrook and thresholds_equal and g > 0 and "intercepts" not in group_equal
+    rows = [dict(r) for r in records if r["group"] == g]
+    for r in rows:
+        if r["user"]:
+            continue
+        if r["op"] == "~1" and r["lhs"] in ov:
+            r.update(free=free_intercepts, ustart=np.nan if free_intercepts else 0.0)
+        elif r["op"] == "~~" and r["lhs"] == r["rhs"] and r["lhs"] in ov:
+            r.update(free=False, ustart=1.0)  # the residual variance follows from the scaling factor
+        elif r["op"] == "~1" and thresholds_equal and g > 0 and "means" not in group_equal:
+            r.update(free=not free_intercepts, ustart=0.0 if free_intercepts else np.nan)
+    extra = dict(user=False, ustart=np.nan, label="", start=np.nan, line=0, column=0, exo=False, col=0)
+    starts = np.concatenate([[0], np.cumsum(np.asarray(n_levels) - 1)])
+    thresholds = [dict(extra, lhs=name, op="|", rhs=f"t{k + 1}", group=g, free=True, matrix="tau", row=starts[j] + k)
+                  for j, name in enumerate(variables.observed) for k in range(n_levels[j] - 1)]
+    scale_free = thresholds_equal and g > 0
+    scaling = [dict(extra, lhs=name, op="~*~", rhs=name, group=g, free=scale_free, matrix="delta", row=j,
+                    ustart=np.nan if scale_free else 1.0) for j, name in enumerate(variables.observed)]
+    user = [r for r in rows if r["user"]]
+    defaults = [r for r in rows if not r["user"]]
+    first_mean = next((k for k, r in enumerate(defaults) if r["op"] == "~1"), len(defaults))
+    return user + thresholds + defaults[:first_mean] + scaling + defaults[first_mean:]
+
+
+def _lisrel_first(x: list[int], matrices: list[str]) -> list[int]:
+    """Renumber the free parameters so that the LISREL ones come first (CategoricalModel's layout)."""
+    x = np.array(x)
+    extra = np.array([m not in LISREL_MATRICES for m in matrices])
+    free = x >= 0
+    extra_x = set(x[free & extra])
+    if extra_x & set(x[free & ~extra]):
+        raise ModelError("a label is shared by a threshold or scaling factor and another kind of parameter; use "
+                         "separate labels")
+    order = sorted(set(x[free]), key=lambda v: (v in extra_x, v))
+    renumber = {old: new for new, old in enumerate(order)}
+    return [renumber[v] if v >= 0 else -1 for v in x]
 
 
 def table_columns(table: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -296,6 +368,7 @@ def _check_labels(rows: list[_Row]) -> None:
 
 def parameter_names(table: pd.DataFrame, groups) -> list[str]:
     """'lhs op rhs' of each free parameter (first row of each equality set), with the group for several groups."""
+    table = table if isinstance(table, pd.DataFrame) else pd.DataFrame(table)
     first = table[table["x"] >= 0].drop_duplicates("x").sort_values("x")
     names = []
     for lhs, op, rhs, g in zip(first["lhs"], first["op"], first["rhs"], first["group"]):

@@ -15,6 +15,10 @@ from ._modindices import modification_indices
 from ._partable import parameter_names
 
 
+ESTIMATE_COLUMNS = ("lhs", "op", "rhs", "group", "label", "free", "est", "se", "z", "pvalue", "ci_lower", "ci_upper",
+                    "std_lv", "std_all")
+
+
 @dataclasses.dataclass(frozen=True, repr=False)
 class CFAResult(Result):
     """A fitted confirmatory factor / structural equation model (lavaan's fitted object).
@@ -40,6 +44,9 @@ class CFAResult(Result):
     _x: np.ndarray = dataclasses.field(compare=False)
     _vcov: np.ndarray = dataclasses.field(compare=False)
     _options: dict = dataclasses.field(compare=False)
+    _table: dict = dataclasses.field(compare=False, default=None)
+    _tests: tuple = dataclasses.field(compare=False, default=())
+    _baseline_tests: tuple = dataclasses.field(compare=False, default=())
 
     def _repr_fields(self) -> list[str]:
         keys = ("npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr")
@@ -50,6 +57,19 @@ class CFAResult(Result):
             f"  fit: {fits}",
             "  estimates:\n    " + shown.replace("\n", "\n    "),
         ]
+
+    def partable(self) -> pd.DataFrame:
+        """The full parameter table (lavaan's parTable plus the estimates): lhs, op, rhs, group (index), user,
+        free, ustart, label, start, x (free-parameter index, -1 fixed; shared by equal parameters), matrix, row,
+        col, exo, line, column, est, se, z, pvalue, ci_lower, ci_upper, std_lv, std_all. ``estimates`` is its
+        public view."""
+        return pd.DataFrame({name: np.array(values, copy=True) for name, values in self._table.items()})
+
+    def test_statistics(self) -> dict:
+        """The test records (lavaan's lavInspect(fit, "test")): name -> dict(statistic, df, scaling_factor, shift,
+        pvalue), the standard test first."""
+        return {t.test: {"statistic": t.statistic, "df": t.df, "scaling_factor": t.scaling_factor,
+                         "shift": t.shift, "pvalue": t.pvalue} for t in self._tests}
 
     def to_frame(self) -> pd.DataFrame:
         """The parameter estimates (same as ``estimates``)."""
@@ -119,8 +139,11 @@ class CFAResult(Result):
 
     def modification_indices(self, *, sort: bool = False, minimum: float = 0.0) -> pd.DataFrame:
         """lavaan's modindices(): score tests for every fixed or absent parameter (mi, epc, sepc_lv, sepc_all)."""
-        if self.estimator == "WLSMV":
-            raise ModelError("modification indices are not available for ordered items (WLSMV fits)")
+        if self._options.get("ordered"):
+            raise ModelError(f"modification indices are not available for ordered items ({self.estimator} fits)")
+        if not self._options["estimator"].likelihood:
+            raise ModelError(f"modification indices need an ML estimator (ML, MLM, MLMV, MLR); this fit used "
+                             f"{self.estimator}")
         table = modification_indices(self)
         if minimum > 0:
             table = table[table["mi"] > minimum]

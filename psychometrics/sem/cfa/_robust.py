@@ -1,6 +1,16 @@
-"""Robust ML (lavaan's estimator = "MLR"): Huber-White standard errors and the Yuan-Bentler scaled test.
+"""The standard-error and test stages of the pipeline, for every estimator, and robust ML's pieces.
 
-Definitions of lavaan 0.6-14 (se = "robust.huber.white", test = "yuan.bentler.mplus", information = "observed",
+- :func:`standard_errors` (lavaan's lav_model_vcov): "standard" inverts the information (expected, or observed
+  with FIML); "robust.sem" is ``E^-1 [sum_g f_g Delta_g' W_g Gamma_g W_g Delta_g] E^-1`` with the weights ``W_g``
+  (lavaan's WLS.V: the ML information of the moments at the implied ones, or the least-squares weights) and the
+  NACOV ``Gamma_g``; "robust.huber.white" is the MLR sandwich below. The covariance is divided by N for ML and
+  by N - G for least squares.
+- :func:`model_tests` / :func:`baseline_tests`: the standard record and the scaled one (``_tests``), from
+  ``tr(U Gamma)`` (satorra.bentler, mean.var.adjusted, scaled.shifted; lav_test_satorra_bentler) or from the
+  Yuan-Bentler traces below; the baseline (independence) model is refitted under the same options.
+- :func:`difference_test`: lavTestLRT's default test between nested fits.
+
+Robust ML (lavaan's estimator = "MLR"): definitions of lavaan 0.6-14 (se = "robust.huber.white", test = "yuan.bentler.mplus", information = "observed",
 observed.information = "hessian", h1.information = "structured", information.meat = "first.order"), with
 per-group weights ``f_g = N_g / N`` and unit (per-case) information matrices:
 
@@ -24,15 +34,19 @@ per-group weights ``f_g = N_g / N`` and unit (per-case) information matrices:
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 from scipy import stats as st
 
 from ._estimation import MLDiscrepancy, Problem
-from ._fiml import FIMLProblem, MissingStats
-from ._fitmeasures import cfi, rmsea, rmsea_ci, rmsea_pvalue, tli
+from ._fiml import MissingStats
 from ._model import vech_indices
 from ._mvnorm import h1_observed_information, missing_information, vech_positions
+from ._options import EstimatorOptions
 from ._samplestats import SampleStats
+from ._tests import TestStatistic, block_diag, scaled_test, standard_test, ugamma_traces
+from ._wls import satorra_2000
 
 
 def _scores(centred: np.ndarray, w: np.ndarray, w_embedded: np.ndarray) -> np.ndarray:
@@ -108,12 +122,6 @@ def _h1_trace(stats, meanstructure: bool) -> float:
     return float(np.sum(np.linalg.inv(a1) * b1.T))
 
 
-def scaling_factor(problem: Problem, a_inv: np.ndarray, b0: list[np.ndarray], h1_traces, df: int) -> float:
-    """Yuan-Bentler (Mplus) scaling factor c = tr(U Gamma) / df (``h1_traces``: each group's tr(A1^-1 B1))."""
-    trace = sum(h1 - w * np.sum(b * a_inv.T) for w, b, h1 in zip(problem.weights, b0, h1_traces))
-    return trace / df if df > 0 else np.nan
-
-
 def _baseline_moments(stats) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(stats, MissingStats):
         return stats.baseline_mean, np.diag(stats.baseline_var)
@@ -126,8 +134,8 @@ def _baseline_selection(p: int, meanstructure: bool) -> np.ndarray:
     return np.concatenate([np.arange(p), diagonal]) if meanstructure else diagonal
 
 
-def baseline_scaling_factor(problem: Problem, h1_traces, df: int) -> float:
-    """The independence model's Yuan-Bentler factor: its parameters are separate per group, so each group adds
+def baseline_trace(problem: Problem, h1_traces) -> float:
+    """The independence model's Yuan-Bentler trace: its parameters are separate per group, so each group adds
     tr(A1^-1 B1) - tr(Ab^-1 B0b) with Ab, B0b the rows/columns of the means and variances."""
     meanstructure = problem.model.meanstructure
     sel = _baseline_selection(problem.model.p, meanstructure)
@@ -137,56 +145,7 @@ def baseline_scaling_factor(problem: Problem, h1_traces, df: int) -> float:
         ab = observed_information(s, mu, sigma, meanstructure)[np.ix_(sel, sel)]
         bb = first_order_information(s, mu, sigma, meanstructure)[np.ix_(sel, sel)]
         trace += h1 - np.sum(np.linalg.inv(ab) * bb.T)
-    return trace / df
-
-
-def scaled_measures(measures: dict, c: float, c_base: float, groups: int) -> dict[str, float]:
-    """The scaled (Yuan-Bentler) fit measures from the standard ones."""
-    chisq, df, n = measures["chisq"], measures["df"], measures["ntotal"]
-    base, base_df = measures["baseline_chisq"], measures["baseline_df"]
-    scaled, base_scaled = chisq / c, base / c_base
-    lower, upper = rmsea_ci(chisq, c * df, n, groups)
-    return {
-        "chisq_scaled": scaled,
-        "df_scaled": df,
-        "pvalue_scaled": float(st.chi2.sf(scaled, df)) if df > 0 else np.nan,
-        "chisq_scaling_factor": c,
-        "baseline_chisq_scaled": base_scaled,
-        "baseline_df_scaled": base_df,
-        "baseline_pvalue_scaled": float(st.chi2.sf(base_scaled, base_df)),
-        "baseline_chisq_scaling_factor": c_base,
-        "cfi_scaled": float(cfi(scaled, df, base_scaled, base_df)),
-        "tli_scaled": float(tli(scaled, df, base_scaled, base_df)),
-        "rmsea_scaled": rmsea(chisq, c * df, n, groups),
-        "rmsea_ci_lower_scaled": lower,
-        "rmsea_ci_upper_scaled": upper,
-        "rmsea_pvalue_scaled": rmsea_pvalue(chisq, c * df, n, groups),
-    }
-
-
-def robust_measures(chisq, df, base, base_df, c, c_base, n, groups) -> dict[str, float]:
-    """Brosseau-Liang & Savalei's robust CFI, TLI and RMSEA (lavaan's lav_fit_cfi/tli/rmsea with c.hat)."""
-    t1 = max(chisq - c * df, 0.0)
-    t2 = max(chisq - c * df, base - c_base * base_df, 0.0)
-    tli_num, tli_den = (chisq - c * df) * base_df, (base - c_base * base_df) * df
-    lower, upper = rmsea_ci(chisq / c, df, n / c, groups)
-    return {
-        "cfi_robust": 1.0 if np.isclose(t1, 0) and np.isclose(t2, 0) else 1.0 - t1 / t2,
-        "tli_robust": 1.0 - tli_num / tli_den if df > 0 and abs(tli_den) > 0 else 1.0,
-        "rmsea_robust": float(np.sqrt(max(chisq / n / df - c / n, 0.0)) * np.sqrt(groups)) if df > 0 else 0.0,
-        "rmsea_ci_lower_robust": lower,
-        "rmsea_ci_upper_robust": upper,
-        "rmsea_pvalue_robust": rmsea_pvalue(chisq / c, df, n / c, groups),
-    }
-
-
-def _block_diag(blocks) -> np.ndarray:
-    size = sum(len(b) for b in blocks)
-    out, start = np.zeros((size, size)), 0
-    for b in blocks:
-        out[start:start + len(b), start:start + len(b)] = b
-        start += len(b)
-    return out
+    return trace
 
 
 def _complete_chisq(problem: Problem, moments) -> float:
@@ -208,7 +167,8 @@ def _fiml_correction_trace(wm, wmi, wc, gamma, deltas) -> float:
 
 
 def fiml_corrected(problem: Problem, x: np.ndarray, df: int, base_df: int, scaled: bool) -> dict[str, float]:
-    """Robust CFI/TLI/RMSEA for FIML (lav_fit_fiml_corrected; Zhang & Savalei 2022): the model and the baseline
+    """The inputs of the robust CFI/TLI/RMSEA for FIML (``_fitmeasures.fit_measures``'s ``robust``;
+    lav_fit_fiml_corrected, Zhang & Savalei 2022): the model and the baseline
     evaluated on the EM moments as if complete (XX3), with scaling factors from the unit h1 informations of the
     incomplete (Wm, first-order Jm) and complete (Wc) data at the EM moments; version "V3" when the test is
     scaled (MLR), "V6" otherwise."""
@@ -221,49 +181,142 @@ def fiml_corrected(problem: Problem, x: np.ndarray, df: int, base_df: int, scale
         wmi.append(inv / w)
         wc.append(w * h1_observed_information(s.mean, s.cov, s.mean, s.cov, True))
         gamma.append(inv @ first_order_information(s, s.mean, s.cov, True) @ inv / w)
-    wm, wmi, wc = _block_diag(wm), _block_diag(wmi), _block_diag(wc)
-    gamma = _block_diag(gamma) if scaled else None
+    wm, wmi, wc = block_diag(wm), block_diag(wmi), block_diag(wc)
+    gamma = block_diag(gamma) if scaled else None
     sel = _baseline_selection(p, True)
     base_delta = np.kron(np.eye(len(weights)), np.eye(len(wm) // len(weights))[:, sel])  # per-group parameters
     c3 = _fiml_correction_trace(wm, wmi, wc, gamma, problem.model.delta(x)) / df
     c3_base = _fiml_correction_trace(wm, wmi, wc, gamma, [base_delta]) / base_df
     xx3 = _complete_chisq(problem, [_implied(problem, x, g) for g in range(len(weights))])
     xx3_base = _complete_chisq(problem, [_baseline_moments(s) for s in problem.stats])
-    return robust_measures(xx3, df, xx3_base, base_df, c3, c3_base, problem.n_total, len(weights))
+    return {"xx3": xx3, "df3": df, "xx3_scaled": xx3 / c3, "c_hat": c3, "xx3_null": xx3_base, "df3_null": base_df,
+            "c_hat_null": c3_base}
 
 
-def covariance(problem: Problem, x: np.ndarray, estimator: str) -> tuple[np.ndarray, np.ndarray, tuple | None]:
-    """(total information, vcov of the estimates, sandwich parts (A^-1, [B0_g]) or None).
-
-    Complete-data ML: the expected information (lavaan's default); FIML: the observed information (lavaan's
-    default with missing = "ml"); MLR: the Huber-White sandwich around the observed information."""
-    n = problem.n_total
-    if estimator == "ML" and not isinstance(problem, FIMLProblem):
-        info = n * problem.expected_information(x)
-        return info, np.linalg.pinv(info), None
-    info = n * problem.observed_information(x)
-    if estimator == "ML":
-        return info, np.linalg.pinv(info), None
-    vcov, a_inv, b0 = sandwich(problem, x, np.linalg.pinv(info / n))
-    return info, vcov, (a_inv, b0)
+def _divisor(problem, options: EstimatorOptions) -> int:
+    """lavaan's lav_model_vcov: the information is divided by N for ML and by N - G otherwise."""
+    return problem.n_total if options.likelihood else problem.n_total - len(problem.stats)
 
 
-def extra_fit_measures(problem: Problem, x: np.ndarray, measures: dict, parts: tuple | None) -> dict[str, float]:
-    """Scaled measures (MLR) and robust CFI/TLI/RMSEA (MLR, and lavaan's FIML-corrected ones for any FIML fit)."""
-    groups, fiml = len(problem.stats), isinstance(problem, FIMLProblem)
-    df, base_df = measures["df"], measures["baseline_df"]
-    out = {}
-    if parts is not None:
-        h1_traces = [_h1_trace(s, problem.model.meanstructure) for s in problem.stats]
-        c = scaling_factor(problem, *parts, h1_traces, df)
-        c_base = baseline_scaling_factor(problem, h1_traces, base_df)
-        out.update(scaled_measures(measures, c, c_base, groups))
-        if not fiml:
-            out.update(robust_measures(measures["chisq"], df, measures["baseline_chisq"], base_df, c, c_base,
-                                       problem.n_total, groups))
-    if fiml and df > 0:
-        out.update(fiml_corrected(problem, x, df, base_df, scaled=parts is not None))
-    return out
+def robust_sem_vcov(problem, x: np.ndarray, e_inv: np.ndarray, divisor: int) -> np.ndarray:
+    """lavaan's se = "robust.sem" (lav_model_nvcov_robust_sem): ``E^-1 [sum_g f_g Delta_g' W_g Gamma_g W_g
+    Delta_g] E^-1 / divisor`` with the expected information ``E``, the weights ``W_g`` (WLS.V) and the NACOV."""
+    meat = np.zeros_like(e_inv)
+    for f, w, delta, gamma in zip(problem.fractions, problem.weight_blocks(x), problem.deltas(x), problem.gammas()):
+        wd = w[:, None] * delta if w.ndim == 1 else w @ delta
+        meat += f * wd.T @ gamma @ wd
+    return e_inv @ meat @ e_inv / divisor
+
+
+@dataclasses.dataclass(frozen=True)
+class Covariance:
+    """The SE stage's output: the total ``information`` (for the identification check), ``vcov`` of the free
+    parameters, the inverted unit information ``e_inv`` the scaled tests reuse, and the sandwich's per-group meat
+    ``b0`` (robust.huber.white; None otherwise)."""
+
+    information: np.ndarray
+    vcov: np.ndarray
+    e_inv: np.ndarray
+    b0: list | None = None
+
+
+def standard_errors(problem, x: np.ndarray, options: EstimatorOptions) -> Covariance:
+    """The covariance of the estimates for ``options.se`` and ``options.information``: "standard" inverts the
+    expected (complete-data ML, least squares) or observed (FIML) information; "robust.sem" and
+    "robust.huber.white" are the sandwiches above. A cluster-robust or weighted version replaces the per-case
+    scores behind the meat (``first_order_information``, ``SampleStats.nacov``)."""
+    divisor = _divisor(problem, options)
+    if options.information == "observed":
+        unit = problem.observed_information(x)
+    else:
+        unit = problem.unit_information(x)
+    e_inv = np.linalg.pinv(unit)
+    if options.se == "robust.huber.white":
+        vcov, _, b0 = sandwich(problem, x, e_inv)
+        return Covariance(divisor * unit, vcov, e_inv, b0)
+    if options.se == "robust.sem":
+        return Covariance(divisor * unit, robust_sem_vcov(problem, x, e_inv, divisor), e_inv)
+    return Covariance(divisor * unit, e_inv / divisor, e_inv)
+
+
+def _standard_record(problem, x: np.ndarray, options: EstimatorOptions) -> TestStatistic:
+    chisq = float(problem.chisq_factors @ problem.group_values(x))
+    df = len(problem.stats) * problem.model.n_data_moments - problem.model.n_free
+    return standard_test(chisq, df, options.discrepancy != "ULS")
+
+
+def model_tests(problem, x: np.ndarray, options: EstimatorOptions, cov: Covariance) -> list[TestStatistic]:
+    """The standard test record and, for a scaled test, its scaled record (see ``_tests``)."""
+    standard = _standard_record(problem, x, options)
+    if not options.scaled:
+        return [standard]
+    if options.test == "yuan.bentler.mplus":
+        h1 = sum(_h1_traces(problem))
+        h0 = sum(w * np.sum(b * cov.e_inv.T) for w, b in zip(problem.weights, cov.b0))
+        record = scaled_test(options.test, standard, h1 - h0)
+        if standard.df <= 0:
+            return [standard, record]
+        n_moments = len(problem.stats) * problem.model.n_moments
+        n_rows_free = int(np.sum(problem.model.columns["x"] >= 0))  # lavaan's nx.free: equal parameters counted apart
+        return [standard, dataclasses.replace(record, scaling_factor_h1=h1 / n_moments,
+                                              scaling_factor_h0=h0 / n_rows_free)]
+    traces = ugamma_traces(problem.weight_blocks(x), problem.deltas(x), problem.gammas(), problem.fractions,
+                           cov.e_inv)
+    return [standard, scaled_test(options.test, standard, *traces)]
+
+
+def _h1_traces(problem) -> list[float]:
+    key = "_h1_traces"
+    cache = problem.__dict__
+    if key not in cache:
+        cache[key] = [_h1_trace(s, problem.model.meanstructure) for s in problem.stats]
+    return cache[key]
+
+
+def baseline_tests(problem, options: EstimatorOptions) -> list[TestStatistic]:
+    """The independence model's records under the same options (lavaan refits it: lav_object_independence)."""
+    if isinstance(problem, Problem):
+        chisq, df = problem.baseline_chisq()
+    else:
+        chisq, df, deltas, weights = problem.baseline_parts()
+    standard = standard_test(chisq, df, options.discrepancy != "ULS")
+    if not options.scaled:
+        return [standard]
+    if options.test == "yuan.bentler.mplus":
+        return [standard, scaled_test(options.test, standard, baseline_trace(problem, _h1_traces(problem)))]
+    if isinstance(problem, Problem):
+        deltas, weights = _ml_baseline_parts(problem)
+    deltas, e_inv = _embedded(deltas, weights, problem.fractions)
+    traces = ugamma_traces(weights, deltas, problem.gammas(), problem.fractions, e_inv)
+    return [standard, scaled_test(options.test, standard, *traces)]
+
+
+def _ml_baseline_parts(problem: Problem) -> tuple[list, list]:
+    """Each group's Jacobian of the independence model (means and variances) and its ML weight matrix there."""
+    meanstructure = problem.model.meanstructure
+    sel = _baseline_selection(problem.model.p, meanstructure)
+    deltas, weights = [], []
+    for s in problem.stats:
+        _, sigma = _baseline_moments(s)
+        w = problem.moment_information(s, sigma)
+        deltas.append(np.eye(len(w))[:, sel])
+        weights.append(w)
+    return deltas, weights
+
+
+def _embedded(deltas, weights, fractions) -> tuple[list, np.ndarray]:
+    """Per-group Jacobians of separate per-group parameters placed in the stacked parameter vector, and the
+    inverted unit information ``(sum_g f_g D_g' W_g D_g)^-1`` (block diagonal)."""
+    sizes = [d.shape[1] for d in deltas]
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    placed, blocks = [], []
+    for g, (d, w, f) in enumerate(zip(deltas, weights, fractions)):
+        full = np.zeros((len(d), starts[-1]))
+        full[:, starts[g]:starts[g + 1]] = d
+        placed.append(full)
+        wd = w[:, None] * d if w.ndim == 1 else w @ d
+        blocks.append(np.linalg.inv(f * d.T @ wd))
+    return placed, block_diag(blocks)
 
 
 def chisq_difference(free: dict, restricted: dict) -> tuple[float, float, float]:
@@ -278,3 +331,14 @@ def chisq_difference(free: dict, restricted: dict) -> tuple[float, float, float]
         cd = (restricted["df"] * restricted["chisq_scaling_factor"] - free["df"] * c1) / d_df
         d_chisq = d_chisq / cd if cd > 0 else np.nan
     return d_chisq, d_df, float(st.chi2.sf(d_chisq, d_df)) if d_df > 0 else np.nan
+
+
+def difference_test(free, restricted) -> tuple[float, float, float]:
+    """(delta chisq, delta df, p) of nested fits (CFAResults) as lavTestLRT's default method for their test:
+    the plain difference (standard test), Satorra & Bentler (2001) for satorra.bentler and yuan.bentler.mplus,
+    Satorra (2000) for scaled.shifted and mean.var.adjusted."""
+    test = free._options["estimator"].test
+    if test in ("scaled.shifted", "mean.var.adjusted"):
+        fits = ((f._problem, f._x, f.fit_measures["chisq"], f.fit_measures["df"]) for f in (free, restricted))
+        return satorra_2000(*fits)
+    return chisq_difference(free.fit_measures, restricted.fit_measures)

@@ -11,6 +11,7 @@ import functools
 
 import numpy as np
 
+from ._model import vech_indices
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,3 +37,48 @@ class SampleStats:
     @functools.cached_property
     def log_det_cov(self) -> float:
         return float(np.linalg.slogdet(self.cov)[1])
+
+    def adf_nacov(self, meanstructure: bool) -> np.ndarray:
+        """The ADF asymptotic covariance of sqrt(N) (means, vech(S)) (lavaan's lav_samplestats_Gamma, divisor N):
+        the covariance of the casewise scores :func:`moment_scores` (the per-case matrix cluster-robust and
+        weighted versions would aggregate or weight)."""
+        key = f"_nacov_{meanstructure}"
+        if key not in self.__dict__:
+            self.__dict__[key] = nacov_from_scores(moment_scores(self.data, meanstructure))
+        return self.__dict__[key]
+
+
+def moment_scores(values: np.ndarray, meanstructure: bool) -> np.ndarray:
+    """Per case: ``y_i - ybar`` (with a mean structure) and ``vech((y_i - ybar)(y_i - ybar)')``."""
+    centred = values - values.mean(axis=0)
+    rows, cols = vech_indices(values.shape[1])
+    products = centred[:, rows] * centred[:, cols]
+    return np.hstack([centred, products]) if meanstructure else products
+
+
+def nacov_from_scores(scores: np.ndarray) -> np.ndarray:
+    """``sum_i (z_i - zbar)(z_i - zbar)' / N`` of per-case scores ``z_i`` (rows)."""
+    centred = scores - scores.mean(axis=0)
+    return centred.T @ centred / len(scores)
+
+
+@dataclasses.dataclass(frozen=True)
+class MomentStats:
+    """A group's sample moments in lavaan's WLS.obs order (means with a mean structure, then vech(S)) with their
+    ADF NACOV: what the least-squares estimators (ULS, DWLS, WLS) fit on continuous data. ``cov`` is the unbiased
+    covariance (divisor N - 1): lavaan rescales it to divisor N for ML only."""
+
+    cov: np.ndarray
+    mean: np.ndarray
+    n_obs: int
+    moments: np.ndarray
+    nacov: np.ndarray
+
+    @classmethod
+    def from_sample(cls, stats: SampleStats, meanstructure: bool) -> "MomentStats":
+        cov = stats.cov * stats.n_obs / (stats.n_obs - 1)
+        rows, cols = vech_indices(len(cov))
+        moments = cov[rows, cols]
+        if meanstructure:
+            moments = np.concatenate([stats.mean, moments])
+        return cls(cov, stats.mean, stats.n_obs, moments, stats.adf_nacov(meanstructure))

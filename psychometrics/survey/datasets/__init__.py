@@ -91,6 +91,11 @@ _ENTRIES: dict[str, _Entry] = {
         "5 binary LSAT section 6 items of 1000 examinees (Q1-Q5).",
         "psych::lsat6 (Bock & Lieberman 1970).",
     ),
+    "lsat7": _Entry(
+        "lsat7.csv",
+        "5 binary LSAT section 7 items of 1000 examinees (Q1-Q5).",
+        "mirt::LSAT7 pattern frequencies (Bock & Lieberman 1970), expanded to one row per examinee.",
+    ),
     "peer_support_survey": _Entry(
         "peer_support_survey.csv",
         truth_summary(),
