@@ -21,9 +21,16 @@ DEFAULT_SEED = 12345
 
 
 def spec_schema() -> dict:
-    """The JSON Schema of analysis specifications (also at analyses/spec.schema.json)."""
+    """The JSON Schema of analysis specifications (also at analyses/spec.schema.json); the estimator and
+    missing-data choices are the engine's option sets for continuous items
+    (``psychometrics.sem.cfa._options.CONTINUOUS_ESTIMATORS`` and ``MISSING``)."""
+    from ..sem.cfa._options import CONTINUOUS_ESTIMATORS as ESTIMATORS, MISSING
+
     text = resources.files(__package__).joinpath("spec.schema.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    schema = json.loads(text)
+    schema["$defs"]["estimator"]["enum"] = list(ESTIMATORS)
+    schema["$defs"]["missing"]["enum"] = list(MISSING)
+    return schema
 
 
 @dataclasses.dataclass(frozen=True)
