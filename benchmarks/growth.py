@@ -62,7 +62,7 @@ def simulate(case: str, n: int, k: int):
         values[rng.random((n, k)) < 0.05] = np.nan
     if case == "polychoric":
         values = np.digitize(values / np.sqrt(2), [-1.5, -0.5, 0.2, 0.9, 1.6]).astype(float) + 1
-    return pd.DataFrame(values, columns=[f"i{j + 1}" for j in range(k)])
+    return pd.DataFrame(values, columns=[f"i{j + 1}" for j in range(k)], copy=False)
 
 
 POWER_MODEL = "f1 =~ x1 + x2 + x3\nf2 =~ x4 + x5 + x6"

@@ -132,7 +132,7 @@ def _exact_in_float32(values: np.ndarray, largest_feature: float) -> bool:
     """True when every weighted sum is a whole number below 2^24, so that float32 products are exact (and twice
     as fast as float64): whole-number answers (Likert codes), uncentred, with n * largest feature * max|x|^2
     < 2^24 (a resample's weights sum to n). Exact sums give the same alphas as float64 ones."""
-    largest = float(np.fmax.reduce(np.abs(values), axis=None))
+    largest = max(float(np.fmax.reduce(values, axis=None)), -float(np.fmin.reduce(values, axis=None)))  # no copy
     if not len(values) * largest_feature * largest**2 < 2**24:
         return False
     answered = values[~np.isnan(values)]
