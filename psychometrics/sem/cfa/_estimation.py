@@ -169,6 +169,11 @@ class Problem:
     def _mu(self, mu):
         return mu if self.model.meanstructure else None
 
+    def warm_start(self, x: np.ndarray) -> tuple[np.ndarray, bool]:
+        """A start at least as good as ``x`` and whether it is close enough to the optimum for Newton steps from
+        the first iteration (``FIMLProblem`` fits the EM moments first); here ``x`` itself."""
+        return x, False
+
     def group_values(self, x: np.ndarray) -> np.ndarray:
         """F_g per group."""
         return np.array(
@@ -326,7 +331,8 @@ def minimize(problem: Problem, start: np.ndarray, *, max_iter: int = 500, fisher
     measured in that subspace. Equal parameters set by labels and ``group_equal`` need no constraint: they share a
     free-parameter index ``x`` of the parameter table.
     """
-    x = start.copy()
+    x, warm = problem.warm_start(start.copy()) if hasattr(problem, "warm_start") else (start.copy(), False)
+    fisher_steps = 0 if warm else fisher_steps
     value = problem.objective(x)
     if not np.isfinite(value):
         raise ConvergenceError("the starting values give a model-implied covariance matrix that is not positive definite", 0)

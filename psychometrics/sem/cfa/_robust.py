@@ -66,15 +66,7 @@ def casewise_scores(stats, mu: np.ndarray, sigma: np.ndarray, meanstructure: boo
         mean = mu if meanstructure else stats.mean
         out = _scores(stats.data - mean, np.linalg.inv(sigma), np.linalg.inv(sigma))
         return out if meanstructure else out[:, p:]
-    out = np.zeros((stats.n_obs, p + p * (p + 1) // 2))
-    for pat in stats.patterns:
-        o = pat.observed
-        w = np.zeros((p, p))
-        w[np.ix_(o, o)] = np.linalg.inv(sigma[np.ix_(o, o)])
-        centred = np.zeros((len(pat.rows), p))
-        centred[:, o] = stats.data[np.ix_(pat.rows, o)] - mu[o]
-        out[pat.rows] = _scores(centred, w, w)
-    return out
+    return stats.patterns.scores(mu, sigma)
 
 
 def first_order_information(stats, mu, sigma, meanstructure: bool) -> np.ndarray:
