@@ -352,7 +352,7 @@ class FIMLProblem(Problem):
         for g, (w, s, (sigma, mu)) in enumerate(zip(self.weights, self.stats, model.implied(x))):
             elements = model.own_elements(g)
             curvature = model.element_curvature(x, g, elements, *self.discrepancy.moment_gradient(s, sigma, mu))
-            total += w * model.incidence(g).T @ curvature @ model.incidence(g)
+            self._add_group(total, g, w, curvature)
         self.__dict__["_hessian"] = (key, total)
         return total
 

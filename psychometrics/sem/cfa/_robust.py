@@ -39,7 +39,7 @@ import dataclasses
 import numpy as np
 from scipy import stats as st
 
-from ._estimation import MLDiscrepancy, Problem
+from ._estimation import MLDiscrepancy, Problem, inverse_information
 from ._fiml import MissingStats
 from ._model import vech_indices
 from ._mvnorm import h1_observed_information, missing_information, vech_positions
@@ -222,7 +222,7 @@ def standard_errors(problem, x: np.ndarray, options: EstimatorOptions) -> Covari
         unit = problem.observed_information(x)
     else:
         unit = problem.unit_information(x)
-    e_inv = np.linalg.pinv(unit)
+    e_inv = inverse_information(problem, unit)
     if options.se == "robust.huber.white":
         vcov, _, b0 = sandwich(problem, x, e_inv)
         return Covariance(divisor * unit, vcov, e_inv, b0)
