@@ -69,15 +69,16 @@ def missing_information(stats, mu: np.ndarray, sigma: np.ndarray, expected: bool
     terms = patterns.terms(mu, sigma)
     for block, z, w in patterns.inverses(terms):
         w_vech = w[:, rows, cols]
-        m_vech = block.counts[:, None] * w_vech
-        if not expected:
-            if len(block.counts) == 1:
-                zz, z_sum = (z.T @ z)[rows, cols][None], z.sum(axis=0)[None]
-            else:
-                zz, z_sum = block.pattern_sums(z[:, rows] * z[:, cols]), block.pattern_sums(z)
-            m_vech = 2 * zz - m_vech
-            wd_w += z_sum.T @ w_vech
-        w_m += w_vech.T @ m_vech
+        if expected:  # sum_o n_o vech(W_o) vech(W_o)', one symmetric product
+            root = np.sqrt(block.counts)[:, None] * w_vech
+            w_m += root.T @ root
+            continue
+        if len(block.counts) == 1:
+            zz, z_sum = (z.T @ z)[rows, cols][None], z.sum(axis=0)[None]
+        else:
+            zz, z_sum = block.pattern_sums(z[:, rows] * z[:, cols]), block.pattern_sums(z)
+        wd_w += z_sum.T @ w_vech
+        w_m += w_vech.T @ (2 * zz - block.counts[:, None] * w_vech)
     wm = (w_m / n)[pos[:, :, None, None], pos[None, None, :, :]]
     w_bar = terms.inverse_sum / n
     return _information(w_bar, wm, (wd_w / n)[:, pos], True)
