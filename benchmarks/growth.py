@@ -1,6 +1,6 @@
 """Growth curves: time and peak memory of psychometrics against the size of the data (issue 19).
 
-    .venv/bin/python benchmarks/growth.py [--cases alpha polychoric power] [--psych] [--markdown FILE]
+    .venv/bin/python benchmarks/growth.py [--cases alpha polychoric power fiml invariance] [--psych] [--markdown FILE]
 
 Each point runs in a fresh process with one BLAS thread: the data are simulated there (not timed, not counted),
 a warm-up call runs on 500 rows (imports, first-call set-up), then one call runs with ``tracemalloc`` on, whose
@@ -28,7 +28,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 MARKERS = ("<!-- growth:start -->", "<!-- growth:end -->")
 
-# the points of each case: n respondents x k items (power: n sample sizes, k replications)
+# the points of each case: n respondents x k items (power: n sample sizes, k replications; invariance: n groups of
+# 300 respondents)
 GRID = {
     "alpha": [  # cronbach_alpha(ci="bootstrap", n_boot=1000); complete data, one common factor
         {"n": 2_800, "k": 5}, {"n": 10_000, "k": 5}, {"n": 100_000, "k": 5}, {"n": 1_000_000, "k": 5},
@@ -44,6 +45,12 @@ GRID = {
     "power": [  # power(2-factor CFA, 6 indicators, n=[100, 200, 400], replications=R), serial
         {"n": 3, "k": 50}, {"n": 3, "k": 100},
     ],
+    "fiml": [  # cfa(5 factors x 5 items, missing="fiml", estimator="MLR"), 20% missing: every row its own pattern
+        {"n": 2_000, "k": 25}, {"n": 8_000, "k": 25}, {"n": 20_000, "k": 25}, {"n": 50_000, "k": 25},
+    ],
+    "invariance": [  # measurement_invariance(4 factors x 3 items), configural to strict, 300 rows per group
+        {"n": 5, "k": 12}, {"n": 10, "k": 12}, {"n": 20, "k": 12}, {"n": 40, "k": 12},
+    ],
 }
 # largest n and k psych is timed at (on a busy machine psych's bootstrap alpha takes minutes from 10,000 rows,
 # its polychoric more than 10 minutes at 100 items)
@@ -56,6 +63,8 @@ def simulate(case: str, n: int, k: int):
     import pandas as pd
 
     rng = np.random.default_rng(20261130)
+    if case in ("fiml", "invariance"):
+        return _simulate_factors(rng, case, n, k)
     values = rng.standard_normal((n, k))
     values += rng.standard_normal((n, 1))
     if case == "alpha_missing":
@@ -65,6 +74,34 @@ def simulate(case: str, n: int, k: int):
     return pd.DataFrame(values, columns=[f"i{j + 1}" for j in range(k)], copy=False)
 
 
+def _simulate_factors(rng, case: str, n: int, k: int):
+    """Simple structure, loadings 0.7, residual SD 0.6; fiml: 20% of answers missing at random; invariance: n groups
+    of 300 rows whose intercepts differ slightly."""
+    import numpy as np
+    import pandas as pd
+
+    factors = FACTORS[case]
+    rows = n * 300 if case == "invariance" else n
+    loadings = np.zeros((k, factors))
+    loadings[np.arange(k), np.arange(k) * factors // k] = 0.7
+    values = rng.standard_normal((rows, factors)) @ loadings.T + 0.6 * rng.standard_normal((rows, k))
+    frame = pd.DataFrame(values, columns=[f"i{j + 1}" for j in range(k)])
+    if case == "fiml":
+        frame[rng.random((rows, k)) < 0.2] = np.nan
+    else:
+        frame += rng.normal(0, 0.1, (n, k)).repeat(300, axis=0)
+        frame["group"] = np.repeat([f"g{g:02d}" for g in range(n)], 300)
+    return frame
+
+
+def factor_model(case: str, k: int) -> str:
+    """lavaan syntax: FACTORS[case] factors, consecutive items."""
+    per = k // FACTORS[case]
+    return "\n".join(f"f{a + 1} =~ " + " + ".join(f"i{j + 1}" for j in range(a * per, (a + 1) * per))
+                     for a in range(FACTORS[case]))
+
+
+FACTORS = {"fiml": 5, "invariance": 4}
 POWER_MODEL = "f1 =~ x1 + x2 + x3\nf2 =~ x4 + x5 + x6"
 POWER_POPULATION = "f1 =~ 0.7*x1 + 0.6*x2 + 0.5*x3\nf2 =~ 0.7*x4 + 0.6*x5 + 0.5*x6\nf1 ~~ 0.3*f2"
 
@@ -84,6 +121,15 @@ def measure_point(case: str, n: int, k: int) -> dict:
         call = lambda size=n: pm.power(POWER_MODEL, POWER_POPULATION, [100, 200, 400][:size], replications=k,  # noqa: E731
                                        seed=1)
         input_mb, warm_up = 0.0, 1
+    elif case in ("fiml", "invariance"):
+        data, model = simulate(case, n, k), factor_model(case, k)
+        input_mb = data.memory_usage(index=False).sum() / 2**20
+        if case == "fiml":
+            call = lambda frame=data: pm.cfa(model, frame, missing="fiml", estimator="MLR")
+            warm_up = data.iloc[:500]
+        else:
+            call = lambda frame=data: pm.measurement_invariance(model, frame, group="group")
+            warm_up = data.iloc[:600]
     else:
         data = simulate(case, n, k)
         input_mb, warm_up = data.memory_usage(index=False).sum() / 2**20, data.iloc[:500]
@@ -135,6 +181,8 @@ def table(case: str, rows: list[dict]) -> str:
             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     if case == "power":
         head = head.replace("| n | items |", "| sample sizes | replications |")
+    if case == "invariance":
+        head = head.replace("| n | items |", "| groups (300 rows each) | items |")
     lines = [head]
     for r in rows:
         psych = "-" if r.get("psych") is None else f"{r['psych']:.2f} s"
@@ -149,7 +197,9 @@ def markdown(results: dict, note: str) -> str:
              ("One call per point in a fresh process, one BLAS thread; peak memory is what the call allocated "
              "beyond its input (tracemalloc), process peak RSS includes the input and the interpreter. "
              "alpha: `cronbach_alpha(ci=\"bootstrap\", n_boot=1000)`; polychoric: `polychoric()`, 6 categories; "
-             "power: `power(2-factor CFA, n=[100, 200, 400][:sizes], replications)`, serial."), ""]
+             "power: `power(2-factor CFA, n=[100, 200, 400][:sizes], replications)`, serial; fiml: "
+             "`cfa(5 factors x 5 items, missing=\"fiml\", estimator=\"MLR\")`, 20% missing at random (every row its "
+             "own pattern); invariance: `measurement_invariance(4 factors x 3 items)`, configural to strict."), ""]
     if note:
         parts += [f"Note: {note}", ""]
     for case, rows in results.items():
@@ -181,10 +231,10 @@ def main(argv=None) -> int:
     for case in args.cases:
         rows = []
         for size in GRID[case]:
-            if size["n"] * size["k"] > args.max_cells and case != "power":
+            if size["n"] * size["k"] > args.max_cells and case not in ("power", "invariance"):
                 continue
             row = dict(size, **run_point(case, size["n"], size["k"]))
-            if args.psych and case != "power":
+            if args.psych and case in PSYCH_LIMIT:
                 row["psych"] = run_psych(case, size["n"], size["k"])
             print(case, row, flush=True)
             rows.append(row)

@@ -19,6 +19,7 @@ import dataclasses
 import functools
 
 import numpy as np
+from scipy import linalg
 
 from ...errors import ConvergenceError
 from ._model import LisrelModel, vech_indices
@@ -169,6 +170,11 @@ class Problem:
     def _mu(self, mu):
         return mu if self.model.meanstructure else None
 
+    def warm_start(self, x: np.ndarray) -> tuple[np.ndarray, bool]:
+        """A start at least as good as ``x`` and whether it is close enough to the optimum for Newton steps from
+        the first iteration (``FIMLProblem`` fits the EM moments first); here ``x`` itself."""
+        return x, False
+
     def group_values(self, x: np.ndarray) -> np.ndarray:
         """F_g per group."""
         return np.array(
@@ -178,12 +184,37 @@ class Problem:
     def objective(self, x: np.ndarray) -> float:
         return float(self.weights @ self.group_values(x))
 
+    @functools.cached_property
+    def group_columns(self) -> tuple:
+        """Per group: the free parameters its elements map to and its incidence restricted to them. A group's
+        share of the gradient, information and Hessian touches those rows and columns only, so assembling them
+        is linear in the number of groups (no dense (n_free x n_free) product per group)."""
+        out = []
+        for g in range(self.model.n_groups):
+            incidence = self.model.incidence(g)
+            columns = np.flatnonzero(incidence.any(axis=0))
+            out.append((columns, incidence[:, columns]))
+        return tuple(out)
+
+    @functools.cached_property
+    def blocks(self) -> "BlockStructure":
+        """The block-arrow structure of the information (parameters of one group, parameters shared by groups)."""
+        return BlockStructure.from_columns([c for c, _ in self.group_columns], self.model.n_free)
+
+    def _add_group(self, total: np.ndarray, group: int, weight: float, part: np.ndarray) -> None:
+        """total += weight * incidence_g' part (incidence_g) for a group's element vector or matrix ``part``."""
+        columns, local = self.group_columns[group]
+        if part.ndim == 1:
+            total[columns] += weight * (local.T @ part)
+        else:
+            total[np.ix_(columns, columns)] += weight * (local.T @ part @ local)
+
     def gradient(self, x: np.ndarray) -> np.ndarray:
         """Analytic gradient of the objective: sum_g w_g Delta_g' dF_g/d(moments)."""
         model, total = self.model, np.zeros(self.model.n_free)
         for g, (w, s, (sigma, mu)) in enumerate(zip(self.weights, self.stats, model.implied(x))):
             deriv = model.element_derivatives(x, g, model.own_elements(g))
-            total += w * model.incidence(g).T @ self.discrepancy.element_gradient(s, sigma, self._mu(mu), deriv)
+            self._add_group(total, g, w, self.discrepancy.element_gradient(s, sigma, self._mu(mu), deriv))
         return total
 
     def expected_information(self, x: np.ndarray) -> np.ndarray:
@@ -191,8 +222,7 @@ class Problem:
         model, total = self.model, np.zeros((self.model.n_free, self.model.n_free))
         for g, (w, s, (sigma, _)) in enumerate(zip(self.weights, self.stats, model.implied(x))):
             deriv = model.element_derivatives(x, g, model.own_elements(g))
-            incidence = model.incidence(g)
-            total += w * incidence.T @ self._element_information(s, sigma, deriv) @ incidence
+            self._add_group(total, g, w, self._element_information(s, sigma, deriv))
         return total
 
     def _element_information(self, stats: SampleStats, sigma: np.ndarray, deriv) -> np.ndarray:
@@ -218,8 +248,7 @@ class Problem:
             deriv = model.element_derivatives(x, g, elements)
             mu = self._mu(mu)
             curvature = model.element_curvature(x, g, elements, *self._moment_gradient(s, sigma, mu))
-            incidence = model.incidence(g)
-            total += w * incidence.T @ self.discrepancy.element_hessian(s, sigma, mu, deriv, curvature) @ incidence
+            self._add_group(total, g, w, self.discrepancy.element_hessian(s, sigma, mu, deriv, curvature))
         return total
 
     def observed_information(self, x: np.ndarray) -> np.ndarray:
@@ -340,19 +369,20 @@ def minimize(problem: Problem, start: np.ndarray, *, max_iter: int = 500, fisher
     the optimum, or a Heywood case) the step falls back to the expected information. Converged when the Newton
     decrement ``g' H^-1 g`` falls below ``tol``.
 
-    Extension point (equality/inequality constraints, defined parameters): every step is ``_solve(curvature,
-    -gradient)``; linear equality constraints ``C x = c`` would enter there as the KKT system (or a projection of
+    Extension point (equality/inequality constraints, defined parameters): every step is ``_newton_step`` (solving
+    curvature x step = -gradient); linear equality constraints ``C x = c`` would enter there as the KKT system (or a projection of
     the step onto the null space of ``C``), inequality constraints as an active set, with the Newton decrement
     measured in that subspace. Equal parameters set by labels and ``group_equal`` need no constraint: they share a
     free-parameter index ``x`` of the parameter table.
     """
-    x = start.copy()
+    x, warm = problem.warm_start(start.copy()) if hasattr(problem, "warm_start") else (start.copy(), False)
+    fisher_steps = 0 if warm else fisher_steps
     value = problem.objective(x)
     if not np.isfinite(value):
         raise ConvergenceError("the starting values give a model-implied covariance matrix that is not positive definite", 0)
     for iteration in range(1, max_iter + 1):
         grad = problem.gradient(x)
-        step = -_solve(_curvature(problem, x, iteration > fisher_steps), grad)
+        step = _newton_step(problem, x, grad, iteration > fisher_steps)
         if -(grad @ step) < tol:
             return Solution(x, value, iteration, True)
         found = _line_search(problem, x, value, step)
@@ -362,13 +392,112 @@ def minimize(problem: Problem, start: np.ndarray, *, max_iter: int = 500, fisher
     return Solution(x, value, max_iter, False)
 
 
-def _curvature(problem: Problem, x: np.ndarray, exact: bool) -> np.ndarray:
-    """The exact Hessian when asked for and positive definite, else twice the expected information."""
+def _newton_step(problem: Problem, x: np.ndarray, grad: np.ndarray, exact: bool) -> np.ndarray:
+    """``-curvature^-1 grad`` with the exact Hessian when asked for and positive definite, else with twice the
+    expected information; solved block by block (:class:`BlockStructure`) where the problem has the structure."""
+    blocks = getattr(problem, "blocks", None)
     if exact:
-        hessian = problem.hessian(x)
         try:
-            np.linalg.cholesky(hessian)
-            return hessian
+            return -solve_positive_definite(problem.hessian(x), grad, blocks)
         except np.linalg.LinAlgError:
             pass
-    return 2 * problem.expected_information(x)
+    information = 2 * problem.expected_information(x)
+    try:
+        return -solve_positive_definite(information, grad, blocks)
+    except np.linalg.LinAlgError:
+        return -_solve(information, grad)
+
+
+def solve_positive_definite(matrix: np.ndarray, rhs: np.ndarray, blocks: "BlockStructure | None") -> np.ndarray:
+    """``matrix^-1 rhs`` for a positive definite ``matrix`` (LinAlgError otherwise), by blocks when given."""
+    if blocks is None:
+        return linalg.cho_solve((np.linalg.cholesky(matrix), True), rhs)
+    return blocks.factor(matrix).solve(rhs)
+
+
+def inverse_information(problem, information: np.ndarray) -> np.ndarray:
+    """The inverse of a (unit) information matrix: block by block when positive definite, else the
+    Moore-Penrose inverse (lavaan's MASS::ginv fallback)."""
+    try:
+        return solve_positive_definite(information, np.eye(len(information)), getattr(problem, "blocks", None))
+    except np.linalg.LinAlgError:
+        return np.linalg.pinv(information)
+
+
+@dataclasses.dataclass(frozen=True)
+class BlockStructure:
+    """Multi-group information matrices are block arrows: the parameters of one group (``own[g]``) meet only
+    that group's and the ``shared`` ones (equal across groups). Factoring each group's block and the Schur
+    complement of the shared parameters, ``S = C - sum_g B_g' A_g^-1 B_g`` (A_g, B_g, C the own/own, own/shared
+    and shared/shared blocks), costs O(groups) instead of O(groups^3)."""
+
+    own: tuple
+    shared: np.ndarray
+
+    @classmethod
+    def from_columns(cls, columns, n_free: int) -> "BlockStructure":
+        uses = np.zeros(n_free, int)
+        for c in columns:
+            uses[c] += 1
+        return cls(tuple(c[uses[c] == 1] for c in columns), np.flatnonzero(uses != 1))
+
+    def factor(self, matrix: np.ndarray) -> "BlockFactor":
+        """Cholesky factors of the group blocks and of the Schur complement (LinAlgError when not positive
+        definite)."""
+        shared = self.shared
+        schur = matrix[np.ix_(shared, shared)].copy()
+        parts = []
+        for own in self.own:
+            chol = np.linalg.cholesky(matrix[np.ix_(own, own)])
+            coupling = matrix[np.ix_(own, shared)]
+            a_inv_b = linalg.cho_solve((chol, True), coupling)
+            schur -= coupling.T @ a_inv_b
+            parts.append((chol, a_inv_b))
+        return BlockFactor(self, tuple(parts), np.linalg.cholesky(schur) if len(shared) else schur)
+
+
+@dataclasses.dataclass(frozen=True)
+class BlockFactor:
+    """A factored block-arrow matrix (:meth:`BlockStructure.factor`)."""
+
+    structure: BlockStructure
+    parts: tuple  # per group: (Cholesky factor of A_g, A_g^-1 B_g)
+    schur_chol: np.ndarray
+
+    def solve(self, rhs: np.ndarray) -> np.ndarray:
+        """matrix^-1 rhs (rhs a vector or a matrix of columns)."""
+        own_all, shared = self.structure.own, self.structure.shared
+        a_inv_r = [linalg.cho_solve((chol, True), rhs[own]) for own, (chol, _) in zip(own_all, self.parts)]
+        reduced = rhs[shared] - sum((b.T @ rhs[own] for own, (_, b) in zip(own_all, self.parts)),
+                                    np.zeros_like(rhs[shared]))  # C - B' A^-1 B on the shared parameters
+        x_shared = linalg.cho_solve((self.schur_chol, True), reduced) if len(shared) else reduced
+        out = np.empty_like(rhs, dtype=float)
+        out[shared] = x_shared
+        for own, (_, b), r in zip(own_all, self.parts, a_inv_r):
+            out[own] = r - b @ x_shared
+        return out
+
+    def inverse_trace(self) -> float:
+        """tr(matrix^-1) = sum_g [tr(A_g^-1) + tr(S^-1 M_g' M_g)] + tr(S^-1), M_g = A_g^-1 B_g."""
+        eye = np.eye(len(self.structure.shared))
+        s_inv = linalg.cho_solve((self.schur_chol, True), eye) if len(eye) else eye
+        total = float(np.trace(s_inv))
+        for chol, m in self.parts:
+            total += float(np.sum(linalg.solve_triangular(chol, np.eye(len(chol)), lower=True) ** 2))
+            total += float(np.sum(s_inv * (m.T @ m)))
+        return total
+
+
+def clearly_nonsingular(information: np.ndarray, blocks: BlockStructure | None, ratio: float) -> bool:
+    """True when the smallest eigenvalue of ``information`` (scaled to a unit diagonal) surely exceeds ``ratio``
+    times its largest: 1 / tr(H^-1) bounds the smallest from below and the largest absolute row sum bounds the
+    largest from above (a cheap check by blocks before a full eigendecomposition)."""
+    if blocks is None:
+        return False
+    scale = 1 / np.sqrt(np.maximum(np.diag(information), 1e-300))
+    scaled = information * np.outer(scale, scale)
+    try:
+        trace = blocks.factor(scaled).inverse_trace()
+    except np.linalg.LinAlgError:
+        return False
+    return 1 / trace > ratio * np.abs(scaled).sum(axis=1).max()

@@ -55,20 +55,30 @@ def h1_observed_information(mean, cov, mu, sigma, meanstructure: bool) -> np.nda
 
 def missing_information(stats, mu: np.ndarray, sigma: np.ndarray, expected: bool = False) -> np.ndarray:
     """Unit observed (or expected) information of incomplete data at (mu, Sigma): ``sum_o n_o I_o / N`` over the
-    missing-data patterns (lav_mvnorm_missing_information_observed_samplestats / ..._expected)."""
-    p, k = len(sigma), len(stats.patterns)
-    w_all, m_all, wd_all = np.zeros((k, p, p)), np.zeros((k, p, p)), np.zeros((k, p))
-    weights = np.array([pat.n for pat in stats.patterns], float) / stats.n_obs
-    for pos, pat in enumerate(stats.patterns):
-        o = np.ix_(pat.observed, pat.observed)
-        w = np.linalg.inv(sigma[o])
-        w_all[pos][o] = w
-        if expected:
-            m_all[pos][o] = w
+    missing-data patterns (lav_mvnorm_missing_information_observed_samplestats / ..._expected).
+
+    With ``z_i = W_o (y_i - mu)`` (``_fiml``), ``n_o M_o = 2 sum_(i in o) z_i z_i' - n_o W_o`` and ``n_o W_o d_o =
+    sum_(i in o) z_i``, so ``sum_o n_o W_o kron M_o`` is one product of the patterns' vech(W_o) with their
+    vech(2 sum z z' - n_o W_o) (or vech(n_o W_o) for the expected information), block by block."""
+    p, n = len(sigma), stats.n_obs
+    patterns = stats.patterns
+    rows, cols = vech_indices(p)
+    pos = vech_positions(p)
+    w_m = np.zeros((len(rows), len(rows)))
+    wd_w = np.zeros((p, len(rows)))
+    terms = patterns.terms(mu, sigma)
+    for block, z, w in patterns.inverses(terms):
+        w_vech = w[:, rows, cols]
+        if expected:  # sum_o n_o vech(W_o) vech(W_o)', one symmetric product
+            root = np.sqrt(block.counts)[:, None] * w_vech
+            w_m += root.T @ root
+            continue
+        if len(block.counts) == 1:
+            zz, z_sum = (z.T @ z)[rows, cols][None], z.sum(axis=0)[None]
         else:
-            m_all[pos][o], wd_all[pos][pat.observed] = _m_matrix(w, pat.stats.mean, pat.stats.cov,
-                                                                 mu[pat.observed], sigma[o])
-    weighted = w_all.reshape(k, -1) * weights[:, None]
-    wm = (weighted.T @ m_all.reshape(k, -1)).reshape(p, p, p, p)
-    wdw = ((wd_all * weights[:, None]).T @ w_all.reshape(k, -1)).reshape(p, p, p)
-    return _information(weighted.sum(axis=0).reshape(p, p), wm, wdw, True)
+            zz, z_sum = block.pattern_sums(z[:, rows] * z[:, cols]), block.pattern_sums(z)
+        wd_w += z_sum.T @ w_vech
+        w_m += w_vech.T @ (2 * zz - block.counts[:, None] * w_vech)
+    wm = (w_m / n)[pos[:, :, None, None], pos[None, None, :, :]]
+    w_bar = terms.inverse_sum / n
+    return _information(w_bar, wm, (wd_w / n)[:, pos], True)

@@ -127,8 +127,11 @@ def _starts(table, prepared: Prepared, problem, std_lv: bool, start_from) -> np.
     return x
 
 
-def _singular_directions(info: np.ndarray) -> np.ndarray | None:
-    """Null-space direction of the (scaled) information matrix, or None when it has full rank."""
+def _singular_directions(info: np.ndarray, blocks=None) -> np.ndarray | None:
+    """Null-space direction of the (scaled) information matrix, or None when it has full rank (checked by
+    blocks first, ``_estimation.clearly_nonsingular``)."""
+    if _estimation.clearly_nonsingular(info, blocks, 1e-9):
+        return None
     scale = 1 / np.sqrt(np.maximum(np.diag(info), 1e-300))
     values, vectors = np.linalg.eigh(info * np.outer(scale, scale))
     if values[0] > 1e-9 * max(values[-1], 1e-300):
@@ -143,12 +146,12 @@ def _check_identified(problem, x: np.ndarray, names, df: int) -> None:
             f"the model is not identified: it has {problem.model.n_free} free parameters but only "
             f"{problem.model.n_free + df} sample moments (df = {df}). Fix or constrain parameters."
         )
-    direction = _singular_directions(problem.expected_information(x))
+    direction = _singular_directions(problem.expected_information(x), getattr(problem, "blocks", None))
     if direction is not None:
         rng = np.random.default_rng(0)
         jittered = x + rng.uniform(0.05, 0.15, len(x)) * np.sign(rng.standard_normal(len(x)))
         if np.isfinite(problem.objective(jittered)):
-            direction = _singular_directions(problem.expected_information(jittered))
+            direction = _singular_directions(problem.expected_information(jittered), getattr(problem, "blocks", None))
     if direction is not None:
         labels = names()
         involved = [labels[i] for i in np.flatnonzero(np.abs(direction) > 0.1)]
@@ -265,7 +268,7 @@ def fit(prepared: Prepared, options: EstimatorOptions, *, group_equal=(), group_
             solution.iterations,
         )
     cov = standard_errors(problem, solution.x, options)
-    if _singular_directions(cov.information) is not None:
+    if _singular_directions(cov.information, getattr(problem, "blocks", None)) is not None:
         warnings.warn("the information matrix is singular at the solution: standard errors are unreliable (model "
                       "may not be identified).", stacklevel=3)
     write_estimates(table, problem, solution.x, cov.vcov, variables, confidence)

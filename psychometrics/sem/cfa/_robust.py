@@ -39,7 +39,7 @@ import dataclasses
 import numpy as np
 from scipy import stats as st
 
-from ._estimation import MLDiscrepancy, Problem
+from ._estimation import MLDiscrepancy, Problem, inverse_information
 from ._fiml import MissingStats
 from ._model import vech_indices
 from ._mvnorm import h1_observed_information, missing_information, vech_positions
@@ -66,15 +66,7 @@ def casewise_scores(stats, mu: np.ndarray, sigma: np.ndarray, meanstructure: boo
         mean = mu if meanstructure else stats.mean
         out = _scores(stats.data - mean, np.linalg.inv(sigma), np.linalg.inv(sigma))
         return out if meanstructure else out[:, p:]
-    out = np.zeros((stats.n_obs, p + p * (p + 1) // 2))
-    for pat in stats.patterns:
-        o = pat.observed
-        w = np.zeros((p, p))
-        w[np.ix_(o, o)] = np.linalg.inv(sigma[np.ix_(o, o)])
-        centred = np.zeros((len(pat.rows), p))
-        centred[:, o] = stats.data[np.ix_(pat.rows, o)] - mu[o]
-        out[pat.rows] = _scores(centred, w, w)
-    return out
+    return stats.patterns.scores(mu, sigma)
 
 
 def first_order_information(stats, mu, sigma, meanstructure: bool) -> np.ndarray:
@@ -230,7 +222,7 @@ def standard_errors(problem, x: np.ndarray, options: EstimatorOptions) -> Covari
         unit = problem.observed_information(x)
     else:
         unit = problem.unit_information(x)
-    e_inv = np.linalg.pinv(unit)
+    e_inv = inverse_information(problem, unit)
     if options.se == "robust.huber.white":
         vcov, _, b0 = sandwich(problem, x, e_inv)
         return Covariance(divisor * unit, vcov, e_inv, b0)
