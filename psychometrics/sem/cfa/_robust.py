@@ -218,36 +218,40 @@ class Covariance:
     vcov: np.ndarray
     e_inv: np.ndarray
     b0: list | None = None
+    constraint_rank: int = 0  # rank of the general equality constraints e_inv honours: the df they add
 
 
-def standard_errors(problem, x: np.ndarray, options: EstimatorOptions) -> Covariance:
+def standard_errors(problem, x: np.ndarray, options: EstimatorOptions, constraints=None) -> Covariance:
     """The covariance of the estimates for ``options.se`` and ``options.information``: "standard" inverts the
     expected (complete-data ML, least squares) or observed (FIML) information; "robust.sem" and
     "robust.huber.white" are the sandwiches above. A cluster-robust or weighted version replaces the per-case
-    scores behind the meat (``first_order_information``, ``SampleStats.nacov``)."""
+    scores behind the meat (``first_order_information``, ``SampleStats.nacov``). Under general constraints
+    (``_constraints.Constraints``) every inverse of the information is the constrained one (lavaan's augmented
+    information)."""
     divisor = _divisor(problem, options)
     if options.information == "observed":
         unit = problem.observed_information(x)
     else:
         unit = problem.unit_information(x)
-    e_inv = np.linalg.pinv(unit)
+    e_inv = np.linalg.pinv(unit) if constraints is None else constraints.restricted_inverse(unit, x)
+    rank = 0 if constraints is None else constraints.equality_rank(x)
     if options.se == "robust.huber.white":
         vcov, _, b0 = sandwich(problem, x, e_inv)
-        return Covariance(divisor * unit, vcov, e_inv, b0)
+        return Covariance(divisor * unit, vcov, e_inv, b0, rank)
     if options.se == "robust.sem":
-        return Covariance(divisor * unit, robust_sem_vcov(problem, x, e_inv, divisor), e_inv)
-    return Covariance(divisor * unit, e_inv / divisor, e_inv)
+        return Covariance(divisor * unit, robust_sem_vcov(problem, x, e_inv, divisor), e_inv, None, rank)
+    return Covariance(divisor * unit, e_inv / divisor, e_inv, None, rank)
 
 
-def _standard_record(problem, x: np.ndarray, options: EstimatorOptions) -> TestStatistic:
+def _standard_record(problem, x: np.ndarray, options: EstimatorOptions, constraint_rank: int = 0) -> TestStatistic:
     chisq = float(problem.chisq_factors @ problem.group_values(x))
-    df = len(problem.stats) * problem.model.n_data_moments - problem.model.n_free
+    df = len(problem.stats) * problem.model.n_data_moments - problem.model.n_free + constraint_rank
     return standard_test(chisq, df, options.discrepancy != "ULS")
 
 
 def model_tests(problem, x: np.ndarray, options: EstimatorOptions, cov: Covariance) -> list[TestStatistic]:
     """The standard test record and, for a scaled test, its scaled record (see ``_tests``)."""
-    standard = _standard_record(problem, x, options)
+    standard = _standard_record(problem, x, options, cov.constraint_rank)
     if not options.scaled:
         return [standard]
     if options.test == "yuan.bentler.mplus":
