@@ -109,3 +109,21 @@ def test_binding_constraint_has_no_standard_error_of_its_own():
 def test_constraints_name_unknown_labels():
     with pytest.raises(pm.ModelError, match="'q'"):
         pm.cfa("visual =~ x1 + a*x2 + b*x3\na == 2*q", dataset(HS))
+
+
+@pytest.mark.parametrize("case", ["pd", "hs_linear"])
+def test_score_test_releases_general_constraints_as_lavaan(case):
+    theirs = ref()["cases"][case]["score"]
+    ours = fit(case).score_test()
+    assert ours.total["X2"] == pytest.approx(theirs["total"]["X2"][0], abs=TOL)
+    assert ours.total["df"] == theirs["total"]["df"][0]
+    for name, table in (("uni", ours.table), ("cumulative", ours.cumulative)):
+        expected = pd.DataFrame(theirs[name])
+        assert list(table["lhs"]) == list(expected["lhs"]) and list(table["rhs"]) == list(expected["rhs"])
+        np.testing.assert_allclose(table["X2"], expected["X2"], atol=TOL)
+        np.testing.assert_array_equal(table["df"], expected["df"])
+
+
+def test_score_test_refuses_inequality_constraints():
+    with pytest.raises(pm.ModelError, match="inequality"):
+        fit("hs_inequality").score_test()

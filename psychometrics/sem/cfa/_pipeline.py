@@ -268,7 +268,10 @@ def fit(prepared: Prepared, options: EstimatorOptions, *, group_equal=(), group_
     df = len(groups) * problem.model.n_data_moments - problem.model.n_free
     df += 0 if constraints is None else constraints.equality_rank(start)
     _check_identified(problem, start, lambda: parameter_names(table, groups), df, constraints)
-    solution = _estimation.minimize(problem, start, constraints=constraints)
+    if constraints is None:
+        solution = _estimation.minimize(problem, start)
+    else:
+        solution = _estimation.minimize(problem, start, constraints=constraints)
     if not solution.converged:
         raise ConvergenceError(
             f"the {options.discrepancy} optimiser did not converge after {solution.iterations} iterations; the "
