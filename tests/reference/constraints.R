@@ -38,6 +38,13 @@ describe <- function(fit, call) {
                               std_lv = pe$std.lv, std_all = pe$std.all))
 }
 
+std_table <- function(fit) {
+  s <- standardizedSolution(fit, type = "std.all")
+  grp <- if (is.null(s$group)) rep(1L, nrow(s)) else s$group
+  data.frame(lhs = s$lhs, op = s$op, rhs = s$rhs, group = group_of(fit, grp), est_std = s$est.std, se = s$se,
+             z = s$z, pvalue = s$pvalue, ci_lower = s$ci.lower, ci_upper = s$ci.upper)
+}
+
 score_table <- function(fit) {
   score <- lavTestScore(fit, cumulative = TRUE)
   list(total = score$test[, c("X2", "df", "p.value")],
@@ -81,6 +88,7 @@ models$pd <- "
 pd_fit <- sem(models$pd, data = PD, control = TIGHT, optim.force.converged = TRUE)
 cases$pd <- describe(pd_fit, "sem(PD.constr, data = PoliticalDemocracy)")
 cases$pd$score <- score_table(pd_fit)
+cases$pd$std_all <- std_table(pd_fit)
 
 # Holzinger-Swineford three-factor model with a linear combination of loadings (a == 2*b + c form)
 models$hs_linear <- "
@@ -118,6 +126,17 @@ models$hs_groups <- "
 "
 cases$hs_groups <- describe(cfa(models$hs_groups, data = HS, group = "school", control = TIGHT, optim.force.converged = TRUE),
                             "cfa(HS.groups, data = HolzingerSwineford1939, group = 'school')")
+
+# ordered items (WLSMV): a linear equality between two loadings
+BFI <- read.csv(file.path(data_dir, "bfi.csv"), row.names = 1)
+ITEMS <- c(paste0("A", 1:5), paste0("C", 1:5))
+models$ac_ordered <- "
+  agree =~ A1 + a2*A2 + a3*A3 + A4 + A5
+  consc =~ C1 + C2 + C3 + C4 + C5
+  a3 == 1.1*a2
+"
+cases$ac_ordered <- describe(cfa(models$ac_ordered, data = BFI, ordered = ITEMS),
+                             "cfa(AC.constrained, data = bfi, ordered = ITEMS)")
 
 out <- list(
   versions = list(R = R.version.string, lavaan = as.character(packageVersion("lavaan"))),

@@ -217,7 +217,8 @@ def _fit_measures(problem, x, options: EstimatorOptions, cov, tests, baseline) -
     if options.fiml and standard.df > 0:
         robust = fiml_corrected(problem, x, standard.df, baseline[0].df, scaled=options.scaled)
     elif options.test in ("satorra.bentler", "yuan.bentler.mplus", "scaled.shifted"):
-        robust = (categorical_robust_inputs(problem, x, cov.e_inv, standard.df, baseline[0].df) if options.categorical
+        robust = (categorical_robust_inputs(problem, x, cov.e_inv, standard.df, baseline[0].df, cov.constraint_rank)
+                  if options.categorical
                   else robust_inputs(tests[1], baseline[1]))
     other = gfi_measures(problem, x, options.categorical, standard.df)
     if options.categorical:  # lavaan's WRMR uses the first group's number of moments
