@@ -127,6 +127,24 @@ models$hs_groups <- "
 cases$hs_groups <- describe(cfa(models$hs_groups, data = HS, group = "school", control = TIGHT, optim.force.converged = TRUE),
                             "cfa(HS.groups, data = HolzingerSwineford1939, group = 'school')")
 
+# incomplete data (FIML, and MLR's FIML-corrected robust indices): a linear equality and a binding inequality
+HS.holes <- HS
+HS.holes$x1[c(1, 5, 9)] <- NA
+HS.holes$x5[c(2, 5, 40)] <- NA
+HS.holes$x9[10:12] <- NA
+models$hs_fiml <- "
+  visual =~ x1 + a*x2 + b*x3
+  textual =~ x4 + c*x5 + x6
+  speed =~ x7 + x8 + x9
+  c == 2*a + b - 1
+  b < 0.7
+"
+for (est in c("ML", "MLR")) {
+  cases[[paste0("hs_fiml_", tolower(est))]] <- describe(
+    cfa(models$hs_fiml, data = HS.holes, missing = "ml", estimator = est, control = TIGHT, optim.force.converged = TRUE),
+    sprintf("cfa(HS.fiml, data = HS.holes, missing = 'ml', estimator = '%s')", est))
+}
+
 # ordered items (WLSMV): a linear equality between two loadings
 BFI <- read.csv(file.path(data_dir, "bfi.csv"), row.names = 1)
 ITEMS <- c(paste0("A", 1:5), paste0("C", 1:5))

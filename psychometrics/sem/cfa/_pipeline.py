@@ -207,7 +207,7 @@ def _warn_improper(problem, x, groups, latent) -> None:
             )
 
 
-def _fit_measures(problem, x, options: EstimatorOptions, cov, tests, baseline) -> dict[str, float]:
+def _fit_measures(problem, x, options: EstimatorOptions, cov, tests, baseline, constraints=None) -> dict[str, float]:
     """Assemble fitMeasures() from the records and the problem's likelihood and residuals; each general
     equality constraint removes a parameter from npar (lav_utils_get_npar)."""
     groups, npar = len(problem.stats), problem.model.n_free - cov.constraint_rank
@@ -215,7 +215,7 @@ def _fit_measures(problem, x, options: EstimatorOptions, cov, tests, baseline) -
     standard = tests[0]
     robust = None
     if options.fiml and standard.df > 0:
-        robust = fiml_corrected(problem, x, standard.df, baseline[0].df, scaled=options.scaled)
+        robust = fiml_corrected(problem, x, standard.df, baseline[0].df, scaled=options.scaled, constraints=constraints)
     elif options.test in ("satorra.bentler", "yuan.bentler.mplus", "scaled.shifted"):
         robust = (categorical_robust_inputs(problem, x, cov.e_inv, standard.df, baseline[0].df, cov.constraint_rank)
                   if options.categorical
@@ -290,7 +290,7 @@ def fit(prepared: Prepared, options: EstimatorOptions, *, group_equal=(), group_
     baseline = baseline_tests(problem, options)
     by_group = problem.chisq_factors * problem.group_values(solution.x)
     return CFAResult(
-        fit_measures=_fit_measures(problem, solution.x, options, cov, tests, baseline),
+        fit_measures=_fit_measures(problem, solution.x, options, cov, tests, baseline, constraints),
         estimates=estimates_view(table, groups),
         converged=solution.converged,
         iterations=solution.iterations,

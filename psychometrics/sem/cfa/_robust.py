@@ -155,18 +155,20 @@ def _complete_chisq(problem: Problem, moments) -> float:
                      for s, (mu, sigma) in zip(problem.stats, moments)))
 
 
-def _fiml_correction_trace(wm, wmi, wc, gamma, deltas) -> float:
+def _fiml_correction_trace(wm, wmi, wc, gamma, deltas, invert=np.linalg.inv) -> float:
     """tr(U Wm^-1 Wc Wm^-1 U Gamma) ("V3", gamma given) or tr(Wc Wm^-1 U Wm^-1) ("V6") with
-    U = Wm - Wm Delta (Delta' Wm Delta)^-1 Delta' Wm (all groups stacked)."""
+    U = Wm - Wm Delta (Delta' Wm Delta)^-1 Delta' Wm (all groups stacked; ``invert``: the constrained inverse
+    under general constraints)."""
     delta = np.vstack(deltas)
     wm_delta = wm @ delta
-    u = wm - wm_delta @ np.linalg.inv(delta.T @ wm_delta) @ wm_delta.T
+    u = wm - wm_delta @ invert(delta.T @ wm_delta) @ wm_delta.T
     if gamma is None:
         return float(np.trace(wc @ wmi @ u @ wmi))
     return float(np.trace(u @ wmi @ wc @ wmi @ u @ gamma))
 
 
-def fiml_corrected(problem: Problem, x: np.ndarray, df: int, base_df: int, scaled: bool) -> dict[str, float]:
+def fiml_corrected(problem: Problem, x: np.ndarray, df: int, base_df: int, scaled: bool,
+                   constraints=None) -> dict[str, float]:
     """The inputs of the robust CFI/TLI/RMSEA for FIML (``_fitmeasures.fit_measures``'s ``robust``;
     lav_fit_fiml_corrected, Zhang & Savalei 2022): the model and the baseline
     evaluated on the EM moments as if complete (XX3), with scaling factors from the unit h1 informations of the
@@ -185,7 +187,8 @@ def fiml_corrected(problem: Problem, x: np.ndarray, df: int, base_df: int, scale
     gamma = block_diag(gamma) if scaled else None
     sel = _baseline_selection(p, True)
     base_delta = np.kron(np.eye(len(weights)), np.eye(len(wm) // len(weights))[:, sel])  # per-group parameters
-    c3 = _fiml_correction_trace(wm, wmi, wc, gamma, problem.model.delta(x)) / df
+    invert = np.linalg.inv if constraints is None else (lambda info: constraints.restricted_inverse(info, x))
+    c3 = _fiml_correction_trace(wm, wmi, wc, gamma, problem.model.delta(x), invert) / df
     c3_base = _fiml_correction_trace(wm, wmi, wc, gamma, [base_delta]) / base_df
     xx3 = _complete_chisq(problem, [_implied(problem, x, g) for g in range(len(weights))])
     xx3_base = _complete_chisq(problem, [_baseline_moments(s) for s in problem.stats])
