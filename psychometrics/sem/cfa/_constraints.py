@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -52,7 +53,7 @@ class Constraints:
     items: tuple
     sides: tuple
     definitions: Definitions
-    model: object
+    model: Any  # LisrelModel or CategoricalModel: values(x) gives every parameter-table row
     involved: np.ndarray
 
     @classmethod

@@ -24,7 +24,13 @@ from scipy import stats as st
 from ..._results import TableResult
 from ...errors import ModelError
 from ..model_syntax import parse_model
-from ._defined import Definitions, defined_items, evaluate, expression_tree, numerical_jacobian
+from ._defined import (
+    Definitions,
+    defined_items,
+    evaluate,
+    expression_tree,
+    numerical_jacobian,
+)
 from ._model import Elements
 from ._modindices import _without_exogenous
 from ._partable import _matrix_position
