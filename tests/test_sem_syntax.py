@@ -156,14 +156,6 @@ def test_model_syntax_help_page_model():
             pm.parse_model(help_model + extra)
 
 
-@pytest.mark.parametrize("constraint", ["a == 2*b", "a == b + 0.5", "a > 1", "b < a - 0.2", "a + b > exp(b)"])
-def test_other_constraints_are_not_silently_ignored(constraint):
-    """Equality constraints other than a == b, a == number and binding inequalities (here a = 0.55, b = 0.73) are
-    refused."""
-    with pytest.raises(pm.ModelError, match="not supported"):
-        pm.cfa(f"visual =~ x1 + a*x2 + b*x3\n{constraint}", data(HS))
-
-
 def test_inequality_constraints_name_their_labels():
     with pytest.raises(pm.ModelError, match="'q'"):
         pm.cfa("visual =~ x1 + a*x2 + b*x3\na > q", data(HS))

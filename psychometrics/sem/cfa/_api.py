@@ -35,7 +35,10 @@ def cfa(
     Parameters
     ----------
     model : str or ParsedModel
-        lavaan model syntax (see :func:`psychometrics.parse_model`).
+        lavaan model syntax (see :func:`psychometrics.parse_model`), with lavaan's constraints on labelled
+        parameters: ``a == b``, linear and nonlinear equalities (``a == 2*b + c``, ``b1 == (b2 + b3)^2``) and
+        inequalities (``a > 0.5``), estimated as lavaan (see ``psychometrics.sem.cfa._constraints``); each
+        equality constraint adds one degree of freedom.
     data : DataFrame, optional
         Respondents x variables. Cases with a missing value on a model variable are dropped (listwise) unless
         ``missing="fiml"``.

@@ -95,14 +95,19 @@ class Definitions:
             trees.append(tree)
         return cls(tuple(items), tuple(trees), label_rows)
 
-    def values(self, row_values: np.ndarray) -> np.ndarray:
-        """The definitions' values given the parameter rows' values (later definitions may use earlier ones)."""
+    def names(self, row_values: np.ndarray) -> dict:
+        """Every name's value given the parameter rows' values: the labels, then the definitions (later ones may
+        use earlier ones)."""
         names = {label: row_values[k] for label, k in self.label_rows.items()}
-        out = np.empty(len(self.items))
-        for k, (item, tree) in enumerate(zip(self.items, self.trees)):
+        for item, tree in zip(self.items, self.trees):
             with np.errstate(all="ignore"):
-                out[k] = names[item.lhs] = evaluate(tree, names)
-        return out
+                names[item.lhs] = evaluate(tree, names)
+        return names
+
+    def values(self, row_values: np.ndarray) -> np.ndarray:
+        """The definitions' values given the parameter rows' values."""
+        names = self.names(row_values)
+        return np.array([names[item.lhs] for item in self.items], dtype=float)
 
 
 def numerical_jacobian(func, x: np.ndarray) -> np.ndarray:
@@ -123,40 +128,6 @@ def delta_se(func, x: np.ndarray, vcov: np.ndarray) -> np.ndarray:
     return np.sqrt(np.clip(np.einsum("ij,jk,ik->i", jac, vcov, jac), 0, None))
 
 
-def check_constraints(parsed: ParsedModel) -> None:
-    """Equality constraints other than ``a == b`` between two labels (carried out by ``merge_equal_labels``) are
-    parsed but not estimated: say so instead of ignoring them."""
-    for item in parsed.constraints:
-        if item.op == "==":
-            raise ModelError(
-                f"'{item.lhs} {item.op} {item.rhs}' (line {item.line}): only equality constraints between two labels "
-                "(a == b) are supported; equality constraints such as this are not supported yet")
-
-
-def check_inequalities(result, items) -> None:
-    """Inequality constraints (``<``, ``>``) that hold strictly at the unconstrained solution do not bind: lavaan's
-    constrained estimate is then that solution (and its df and SEs ignore them). A constraint that the solution
-    violates would bind; constrained estimation is not supported, so it is refused."""
-    estimates = result.estimates
-    values: dict = {}
-    for label, est in zip(estimates["label"], estimates["est"]):
-        if label:
-            values.setdefault(label, est)
-    for item in items:
-        sides = [expression_tree(text, item) for text in (item.lhs, item.rhs)]
-        unknown = sorted({n.id for tree in sides for n in ast.walk(tree) if isinstance(n, ast.Name)}
-                         - set(values) - set(_FUNCTIONS))
-        if unknown:
-            raise ModelError(f"'{item.lhs} {item.op} {item.rhs}' (line {item.line}) uses {unknown[0]!r}, which is not "
-                             "the label of a parameter nor a defined parameter")
-        left, right = (evaluate(tree, values) for tree in sides)
-        if not (left > right if item.op == ">" else left < right):
-            raise ModelError(
-                f"'{item.lhs} {item.op} {item.rhs}' (line {item.line}) binds: the unconstrained solution has "
-                f"{item.lhs} = {left:.6g} and {item.rhs} = {right:.6g}; estimation under a binding inequality "
-                "constraint is not supported yet")
-
-
 def refuse_constraints(model, user: str) -> None:
     """For fits that do not go through cfa() (the invariance ladder): constraints and definitions would be
     ignored there, so they are refused."""
@@ -167,19 +138,19 @@ def refuse_constraints(model, user: str) -> None:
 
 def syntax_hooks(model):
     """What cfa() does around its fit for the syntax features handled outside the estimator: returns the model
-    to fit (the text, or the ParsedModel with ``a == b`` carried out by shared labels; other equality
-    constraints are refused) and the function that finishes the fit (the written labels restored, ``:=`` rows
-    appended, inequality constraints checked not to bind)."""
+    to fit and the function that finishes the fit (the written labels restored, ``:=`` rows appended). When the
+    only constraints are ``a == b`` between labels and ``a == number``, the model is fitted with them carried
+    out (shared labels, fixed values: ``merge_equal_labels``); otherwise every constraint goes to the
+    constrained estimator (``_constraints``) as lavaan does."""
     parsed = model if isinstance(model, ParsedModel) else parse_model(model)
     merged = merge_equal_labels(parsed)
-    check_constraints(merged)
+    if any(c.op != ":=" for c in merged.constraints):
+        merged = parsed
 
     def finish(result):
         if merged is not parsed:
             result = dataclasses.replace(original_labels(result, parsed), model=model if isinstance(model, str) else "")
-        result = with_defined(result, merged)
-        check_inequalities(result, [c for c in merged.constraints if c.op in ("<", ">")])
-        return result
+        return with_defined(result, merged)
 
     return (model if merged is parsed else merged), finish
 
@@ -208,8 +179,8 @@ def with_defined(result, parsed: ParsedModel):
     model, x = result._problem.model, result._x
     est = defs.values(estimates["est"].to_numpy(float))
     se = delta_se(lambda v: defs.values(model.values(v)), x, result._vcov)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = est / se
+    with np.errstate(divide="ignore", invalid="ignore"):  # lavaan: no z where se < sqrt(eps)
+        z = np.where(se >= np.sqrt(np.finfo(float).eps), est / se, np.nan)
     rows = pd.DataFrame({
         "lhs": [d.lhs for d in defs.items], "op": ":=", "rhs": [d.rhs for d in defs.items],
         "group": result.groups[0] if len(result.groups) == 1 else 0, "label": [d.lhs for d in defs.items], "free": False, "est": est, "se": se, "z": z,

@@ -361,7 +361,8 @@ def _solve(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
         return np.linalg.lstsq(matrix, vector, rcond=None)[0]
 
 
-def minimize(problem: Problem, start: np.ndarray, *, max_iter: int = 500, fisher_steps: int = 4, tol: float = 1e-15) -> Solution:
+def minimize(problem: Problem, start: np.ndarray, *, max_iter: int = 500, fisher_steps: int = 4, tol: float = 1e-15,
+             constraints=None) -> Solution:
     """Minimise the objective: Fisher-scoring steps first, then Newton steps on the exact Hessian.
 
     Fisher scoring is robust far from the optimum but converges only linearly (at a rate set by the misfit);
@@ -369,12 +370,13 @@ def minimize(problem: Problem, start: np.ndarray, *, max_iter: int = 500, fisher
     the optimum, or a Heywood case) the step falls back to the expected information. Converged when the Newton
     decrement ``g' H^-1 g`` falls below ``tol``.
 
-    Extension point (equality/inequality constraints, defined parameters): every step is ``_newton_step`` (solving
-    curvature x step = -gradient); linear equality constraints ``C x = c`` would enter there as the KKT system (or a projection of
-    the step onto the null space of ``C``), inequality constraints as an active set, with the Newton decrement
-    measured in that subspace. Equal parameters set by labels and ``group_equal`` need no constraint: they share a
-    free-parameter index ``x`` of the parameter table.
+    General equality and inequality constraints (``constraints``, a ``_constraints.Constraints``) are handled by
+    its ``minimize``: the same steps restricted to the null space of the active constraints' Jacobian, with an
+    active set for the inequalities. Equal parameters set by labels and ``group_equal`` need no constraint: they
+    share a free-parameter index ``x`` of the parameter table.
     """
+    if constraints is not None:
+        return constraints.minimize(problem, start, max_iter=max_iter, fisher_steps=fisher_steps, tol=tol)
     x, warm = problem.warm_start(start.copy()) if hasattr(problem, "warm_start") else (start.copy(), False)
     fisher_steps = 0 if warm else fisher_steps
     value = problem.objective(x)

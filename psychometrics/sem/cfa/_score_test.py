@@ -1,8 +1,9 @@
 """Score (Lagrange multiplier) tests for releasing equality constraints, as lavaan 0.6-14's lavTestScore().
 
 Every free row of the parameter table, and every row fixed by a ``label == number`` statement, is a parameter
-``theta`` of the unconstrained model; the constraints are the model's ``a == b`` and ``a == number`` statements
-and, for parameters made equal by a shared label or ``group_equal``, the equality
+``theta`` of the unconstrained model; the constraints are the model's ``a == b``, ``a == number`` and general
+equality statements (a row of ``R`` each: their Jacobian in ``theta``, lavaan's con.jac) and, for parameters made
+equal by a shared label or ``group_equal``, the equality
 of each later row to the first (lavaan's ``.pN. == .pM.`` rows). At the constrained estimate, with ``g`` the
 gradient of the log-likelihood per observation and ``I`` the unit expected information in ``theta``,
 ``X2 = N g' P g`` where ``P`` is the top-left block of the generalised inverse of ``[[I, R'], [R, 0]]`` and ``R``
@@ -23,6 +24,13 @@ from scipy import stats as st
 from ..._results import TableResult
 from ...errors import ModelError
 from ..model_syntax import parse_model
+from ._defined import (
+    Definitions,
+    defined_items,
+    evaluate,
+    expression_tree,
+    numerical_jacobian,
+)
 from ._model import Elements
 from ._modindices import _without_exogenous
 from ._partable import _matrix_position
@@ -75,9 +83,30 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _constraints(result, rows: np.ndarray, x_index: np.ndarray, written) -> list[tuple[str, str, int, int | None]]:
-    """(lhs, rhs, theta_i, theta_j) of each equality constraint (theta_j None for ``label == number``): the written
-    ones first, then one per row that shares a parameter with an earlier row and is not yet tied to it."""
+def _general_row(c, result, rows: np.ndarray, first_of: dict) -> dict[int, float]:
+    """Jacobian of ``lhs - rhs`` of a general equality constraint with respect to theta (each label's first row;
+    central differences), as lavaan's con.jac row."""
+    estimates = result.estimates
+    definitions = Definitions.from_estimates(defined_items(estimates), estimates[estimates["op"] != ":="])
+    sides = [expression_tree(text, c) for text in (c.lhs, c.rhs)]
+    labels = sorted(first_of)
+    positions = rows[[first_of[label] for label in labels]]
+    base = estimates["est"].to_numpy(float)
+
+    def difference(values):
+        point = base.copy()
+        point[positions] = values
+        names = definitions.names(point)
+        return np.array([evaluate(sides[0], names) - evaluate(sides[1], names)])
+
+    gradient = numerical_jacobian(difference, base[positions])[0]
+    return {first_of[label]: g for label, g in zip(labels, gradient) if g != 0}
+
+
+def _constraints(result, rows: np.ndarray, x_index: np.ndarray, written) -> list[tuple[str, str, dict[int, float]]]:
+    """(lhs, rhs, {theta index: coefficient}) of each equality constraint (its row of lavaan's con.jac): the written
+    ones first (a == b, a == number, or general ones: their Jacobian), then one per row that shares a parameter
+    with an earlier row and is not yet tied to it."""
     labels = result.estimates["label"].to_numpy(object)[rows]
     first_of: dict[str, int] = {}
     for k, label in enumerate(labels):
@@ -90,19 +119,21 @@ def _constraints(result, rows: np.ndarray, x_index: np.ndarray, written) -> list
             k = parent[k]
         return k
 
-    out: list[tuple[str, str, int, int | None]] = []
+    out: list[tuple[str, str, dict[int, float]]] = []
     for c in written:
         if c.lhs in first_of and c.rhs in first_of:
             i, j = first_of[c.lhs], first_of[c.rhs]
-            out.append((c.lhs, c.rhs, i, j))
+            out.append((c.lhs, c.rhs, {i: 1.0, j: -1.0}))
             parent[root(j)] = root(i)
-        elif c.lhs in first_of or c.rhs in first_of:
-            out.append((c.lhs, c.rhs, first_of[c.lhs if c.lhs in first_of else c.rhs], None))
+        elif (c.lhs in first_of and _is_number(c.rhs)) or (c.rhs in first_of and _is_number(c.lhs)):
+            out.append((c.lhs, c.rhs, {first_of[c.lhs if c.lhs in first_of else c.rhs]: 1.0}))
+        else:
+            out.append((c.lhs, c.rhs, _general_row(c, result, rows, first_of)))
     first_row: dict[int, int] = {}
     for k, index in enumerate(x_index.tolist()):
         first = first_row.setdefault(index, k)
         if root(k) != root(first):
-            out.append((f".p{rows[first] + 1}.", f".p{rows[k] + 1}.", first, k))
+            out.append((f".p{rows[first] + 1}.", f".p{rows[k] + 1}.", {first: 1.0, k: -1.0}))
             parent[root(k)] = root(first)
     return out
 
@@ -149,6 +180,9 @@ def score_test(result, add: str | None = None) -> ScoreTestResult:
         raise ModelError("score_test is available for complete-data ML fits (estimator='ML', missing='listwise')")
     problem, x = result._problem, result._x
     written = _written_constraints(result)
+    constraints = result._options.get("constraints")
+    if constraints is not None and not constraints.equality.all():
+        raise ModelError("score_test does not handle inequality constraints (<, >), as lavaan's lavTestScore")
     rows, x_index = _theta_rows(result, written)
     constraints = _constraints(result, rows, x_index, written)
     extra, extra_names = _added(result, add) if add else (pd.DataFrame(columns=["group", "matrix", "row", "col"]), [])
@@ -158,13 +192,12 @@ def score_test(result, add: str | None = None) -> ScoreTestResult:
     elements = pd.concat([problem.model.table.iloc[rows][["group", "matrix", "row", "col"]], extra], ignore_index=True)
     score, info = _theta_score_information(problem, x, Elements.from_table(elements))
     r = np.zeros((len(constraints) + len(extra_names), len(elements)))
-    for k, (_, _, i, j) in enumerate(constraints):
-        r[k, i] = 1.0
-        if j is not None:
-            r[k, j] = -1.0
+    for k, (_, _, coefficients) in enumerate(constraints):
+        for i, value in coefficients.items():
+            r[k, i] = value
     r[len(constraints):, len(rows):] = np.eye(len(extra_names))
     tested = np.arange(len(constraints), len(r)) if extra_names else np.arange(len(r))
-    names = [(a, "0") for a in extra_names] if extra_names else [(a, b) for a, b, _, _ in constraints]
+    names = [(a, "0") for a in extra_names] if extra_names else [(a, b) for a, b, _ in constraints]
     n = problem.n_total
     total = _statistic(score, info, np.delete(r, tested, axis=0), n)
     uni = np.array([_statistic(score, info, np.delete(r, k, axis=0), n) for k in tested])

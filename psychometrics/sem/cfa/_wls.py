@@ -292,12 +292,12 @@ def _correlation_information(sigma: np.ndarray, rows: np.ndarray, cols: np.ndarr
 
 
 def categorical_robust_inputs(problem: WLSProblem, x: np.ndarray, e_inv: np.ndarray, df: float,
-                              base_df: float) -> dict | None:
+                              base_df: float, constraint_rank: int = 0) -> dict | None:
     """The robust CFI/TLI/RMSEA inputs of ordered items (lavaan 0.6-14's lav_fit_catml_dwls; Savalei 2021).
 
     The DWLS solution is read as an ML model of the polychoric correlations ("catML", not refitted): ``XX3 =
     sum_g N_g F_ML(R_g, P_g)`` with ``P_g`` the implied correlations, on ``df3`` = correlations - free parameters
-    other than thresholds and intercepts; ``c3 = tr(WiU' V WiU Gamma) / df3`` with ``WiU = I - Delta E^-1 Delta'
+    other than thresholds and intercepts, plus the rank of general equality constraints; ``c3 = tr(WiU' V WiU Gamma) / df3`` with ``WiU = I - Delta E^-1 Delta'
     W`` (correlation rows, ``W = bdiag(f_g W_g)`` the DWLS weights, ``E`` the DWLS information), ``V = bdiag(f_g
     V_g)`` the ML information of the correlations at ``P_g`` and ``Gamma = bdiag(Gamma_g / f_g)``; the baseline
     ``XX3_0 = -sum_g N_g log|R_g|`` on ``G p(p-1)/2`` degrees of freedom with ``c3_0 = tr(Gamma) / df3_0``.
@@ -328,7 +328,7 @@ def categorical_robust_inputs(problem: WLSProblem, x: np.ndarray, e_inv: np.ndar
         deltas.append(model.jacobian(x, g)[n_th:])
     w_all, v_all, gamma_all, delta = block_diag(w_blocks), block_diag(v_blocks), block_diag(gammas), np.vstack(deltas)
     wiu = np.eye(len(w_all)) - delta @ e_inv @ delta.T @ w_all
-    df3 = n_groups * len(rows) - len(np.unique(x_index[~removed & (x_index >= 0)]))
+    df3 = n_groups * len(rows) - len(np.unique(x_index[~removed & (x_index >= 0)])) + constraint_rank
     df3_null = n_groups * len(rows)
     c3 = float(np.sum((wiu.T @ v_all @ wiu) * gamma_all.T)) / df3
     c3_null = float(np.trace(gamma_all)) / df3_null
