@@ -125,10 +125,10 @@ def measure_point(case: str, n: int, k: int) -> dict:
         data, model = simulate(case, n, k), factor_model(case, k)
         input_mb = data.memory_usage(index=False).sum() / 2**20
         if case == "fiml":
-            call = lambda frame=data: pm.cfa(model, frame, missing="fiml", estimator="MLR")
+            call = lambda frame=data: pm.cfa(model, frame, missing="fiml", estimator="MLR")  # noqa: E731
             warm_up = data.iloc[:500]
         else:
-            call = lambda frame=data: pm.measurement_invariance(model, frame, group="group")
+            call = lambda frame=data: pm.measurement_invariance(model, frame, group="group")  # noqa: E731
             warm_up = data.iloc[:600]
     else:
         data = simulate(case, n, k)

@@ -8,7 +8,8 @@ from .._entry_checks import check_cfa_input
 from ._data import prepare, wants_ordinal
 from ._options import EstimatorOptions, resolve_estimator
 from ._partable import GROUP_EQUAL_CHOICES
-from ._pipeline import fit, single_threaded_blas
+from ..._blas import single_threaded
+from ._pipeline import fit
 from ._pipeline import fit_ladder as pipeline_ladder
 from ._defined import refuse_constraints, syntax_hooks
 from ._result import CFAResult
@@ -118,7 +119,7 @@ def cfa(
         raise DataError(f"estimator={options.name!r} needs the raw data (data=...), not sample_cov")
     prepared = prepare(model, data, group, sample_cov=sample_cov, sample_mean=sample_mean, n_obs=n_obs,
                        missing=missing, ordered=ordered)
-    with single_threaded_blas():
+    with single_threaded():  # small matrices: one BLAS thread (psychometrics._blas)
         return finish(fit(prepared, options, group_equal=group_equal, group_partial=group_partial, std_lv=std_lv,
                           confidence=confidence))
 

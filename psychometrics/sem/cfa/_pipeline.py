@@ -16,13 +16,13 @@ Stages (each reads the resolved options, ``_options.EstimatorOptions``, never th
 
 from __future__ import annotations
 
-import contextlib
 import warnings
 
 import numpy as np
 import pandas as pd
 from scipy import special
 
+from ..._blas import single_threaded
 from ...errors import ConvergenceError, IdentificationError, ModelError
 from . import _estimation
 from ._constraints import Constraints
@@ -40,23 +40,6 @@ from ._samplestats import MomentStats, SampleStats
 from ._standardize import standardize
 from ._start import group_starts
 from ._wls import CategoricalModel, WLSProblem, categorical_robust_inputs, weight_matrix
-
-try:  # threadpoolctl is installed with scikit-learn (a pingouin dependency); without it BLAS keeps its threads
-    from threadpoolctl import ThreadpoolController
-except ImportError:  # pragma: no cover - depends on the environment
-    ThreadpoolController = None
-_BLAS = {}
-
-
-def single_threaded_blas():
-    """The matrices here are small (tens to a few hundred rows): multi-threaded BLAS only adds synchronisation,
-    which costs seconds on a busy machine, so estimation runs with one BLAS thread."""
-    if ThreadpoolController is None:
-        return contextlib.nullcontext()
-    if "controller" not in _BLAS:  # scanning the loaded libraries once; limiting is then cheap
-        _BLAS["controller"] = ThreadpoolController()
-    return _BLAS["controller"].limit(limits=1, user_api="blas")
-
 
 def _fill_exogenous(columns: dict, stats, observed) -> None:
     """fixed.x: exogenous covariates' variances, covariances and means are fixed at their sample values."""
@@ -333,7 +316,7 @@ def fit_ladder(prepared: Prepared, options: EstimatorOptions, constraint_sets, *
     if len(prepared.groups) < 2:
         raise ModelError(f"a single group ({prepared.groups}); comparing groups needs two or more")
     fits, previous = [], None
-    with single_threaded_blas():
+    with single_threaded():  # small matrices: one BLAS thread (psychometrics._blas)
         for equal in constraint_sets:
             previous = fit(prepared, options, group_equal=equal, start_from=previous,
                            wu_estabrook=prepared.categorical, **fit_options)
