@@ -62,13 +62,18 @@ def cfa(
         standard errors, lavaan's FIML-corrected cfi_robust/rmsea_robust; see ``psychometrics.sem.cfa._fiml``).
         R: ``cfa(..., missing = "fiml")``. Raw data only; modification indices use the expected information of
         the incomplete data (as lavaan's modindices()).
+        ``"pairwise"`` (ordered items only): lavaan's default treatment of ordinal data with missing answers,
+        WLSMV/ULSMV on every case with at least one answer; each item's thresholds from the cases answering it,
+        each polychoric correlation from the cases answering both items, and the NACOV behind the weights, robust
+        standard errors and tests from the same pairwise-present scores (see ``_categorical``). R: ``cfa(...,
+        ordered = ..., missing = "pairwise")``.
     sample_cov, sample_mean, n_obs :
         Fit from moments instead of data: an unbiased covariance DataFrame (or dict group -> DataFrame), means
         (Series or dict) and N (int or dict). The covariance is rescaled by (N-1)/N as lavaan does.
     ordered : list of str or True, optional
         Ordinal items (True: all observed variables; every indicator must be ordinal): lavaan's WLSMV (DWLS on
         thresholds and polychoric correlations, robust standard errors, scaled-shifted chi-square, delta
-        parameterisation, complete cases); ``estimator`` "ML" (the default, meaning lavaan's default WLSMV),
+        parameterisation, complete cases or ``missing="pairwise"``); ``estimator`` "ML" (the default, meaning lavaan's default WLSMV),
         "WLSMV", "ULSMV", "DWLS" or "WLS". ``group_equal`` may also
         hold "thresholds". See ``psychometrics.sem.cfa._wls``; R: ``cfa(model, data, ordered = ordered)``.
     confidence : float

@@ -140,8 +140,9 @@ def _ordered_names(ordered, observed) -> list[str]:
     return names
 
 
-def _item_values(data, parsed, variables, group) -> tuple[np.ndarray, np.ndarray]:
-    """Complete cases of the model's items (numeric codes) and their group labels."""
+def _item_values(data, parsed, variables, group, pairwise=False) -> tuple[np.ndarray, np.ndarray]:
+    """The model's items (numeric codes) and their group labels: complete cases, or with ``pairwise`` every case
+    answering at least one item (lavaan drops empty cases with missing = "pairwise")."""
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"data must be a pandas DataFrame of respondents x items; got {type(data).__name__}")
     observed = list(variables.observed)
@@ -159,22 +160,23 @@ def _item_values(data, parsed, variables, group) -> tuple[np.ndarray, np.ndarray
         columns[name] = column.to_numpy(dtype=float, na_value=np.nan)
     values = np.column_stack([columns[name] for name in observed])
     labels = data[group].to_numpy() if group is not None else np.ones(len(values), dtype=int)
-    complete = ~np.isnan(values).any(axis=1) & pd.notna(labels)
-    return values[complete], labels[complete]
+    answered = ~np.isnan(values)
+    usable = (answered.any(axis=1) if pairwise else answered.all(axis=1)) & pd.notna(labels)
+    return values[usable], labels[usable]
 
 
 def _categories(values: np.ndarray, labels: np.ndarray, observed, raw_groups, groups, group) -> list[np.ndarray]:
     """Each item's categories (sorted observed values); every group must use all of them."""
-    levels = [np.unique(column) for column in values.T]
+    levels = [np.unique(column[~np.isnan(column)]) for column in values.T]
     for name, level in zip(observed, levels):
         if len(level) < 2:
-            where = "in the complete cases" if group is None else "in the complete cases of all groups"
+            where = "in the cases used" if group is None else "in the cases used of all groups"
             raise DataError(f"ordered item {name!r} has a single observed category ({level[0]:g}) {where}; an "
                             "item without variation carries no information: drop it from the model.")
     for raw, label in zip(raw_groups, groups):
         rows = values[labels == raw]
         for name, level, column in zip(observed, levels, rows.T):
-            absent = np.setdiff1d(level, column)
+            absent = np.setdiff1d(level, column[~np.isnan(column)])
             if len(absent):
                 raise DataError(
                     f"ordered item {name!r}: category {absent[0]:g} is observed in other groups but not in group "
@@ -184,23 +186,25 @@ def _categories(values: np.ndarray, labels: np.ndarray, observed, raw_groups, gr
     return levels
 
 
-def _ordinal_stats(parsed, variables, data, group, ordered) -> tuple[list, list, list[int]]:
-    """Groups, each group's thresholds, polychoric correlations and NACOV, and the items' numbers of categories."""
+def _ordinal_stats(parsed, variables, data, group, ordered, pairwise=False) -> tuple[list, list, list[int]]:
+    """Groups, each group's thresholds, polychoric correlations and NACOV, and the items' numbers of categories
+    (``pairwise``: from the cases answering each item or pair; missing answers are coded -1)."""
     if variables.ov_x or variables.dummies:
         raise ModelError(f"observed variables in regressions ({list(variables.dummies)}) are not supported with "
                          "ordered items; model them as indicators of latent variables.")
     _ordered_names(ordered, variables.observed)
-    values, labels = _item_values(data, parsed, variables, group)
+    values, labels = _item_values(data, parsed, variables, group, pairwise)
     raw_groups = pd.unique(labels)
     groups = [_plain_label(v) for v in raw_groups]
     levels = _categories(values, labels, variables.observed, raw_groups, groups, group)
-    codes = np.column_stack([np.searchsorted(level, column) for level, column in zip(levels, values.T)])
+    codes = np.column_stack([np.where(np.isnan(column), -1, np.searchsorted(level, column))
+                             for level, column in zip(levels, values.T)])
     n_levels = [len(level) for level in levels]
     stats = []
     for raw, label in zip(raw_groups, groups):
         rows = codes[labels == raw]
         if len(rows) <= len(variables.observed):
-            raise DataError(f"group {label!r} has {len(rows)} complete case(s) for {len(variables.observed)} items; "
+            raise DataError(f"group {label!r} has {len(rows)} usable case(s) for {len(variables.observed)} items; "
                             "more cases are needed.")
         stats.append(categorical_stats(rows, n_levels, variables.observed))
     return groups, stats, n_levels
@@ -241,7 +245,7 @@ def prepare(model, data, group, *, sample_cov=None, sample_mean=None, n_obs=None
     if wants_ordinal(ordered):
         if sample_cov is not None or sample_mean is not None or n_obs is not None:
             raise DataError("ordered items need the raw data (data=...), not sample_cov/sample_mean/n_obs")
-        groups, stats, n_levels = _ordinal_stats(parsed, variables, data, group, ordered)
+        groups, stats, n_levels = _ordinal_stats(parsed, variables, data, group, ordered, missing == "pairwise")
         return Prepared(text, parsed, variables, groups, stats, True, False, n_levels)
     if group is not None and sample_cov is not None:
         raise DataError("pass either group= with raw data or a dict of group covariance matrices as sample_cov, not both")
@@ -254,8 +258,8 @@ def prepare(model, data, group, *, sample_cov=None, sample_mean=None, n_obs=None
             parsed, variables.observed, sample_cov, sample_mean, n_obs, multi or has_intercepts
         )
     elif data is not None:
-        groups, stats = _stats_from_data(data, parsed, variables.observed, group, fiml=missing != "listwise")
+        groups, stats = _stats_from_data(data, parsed, variables.observed, group, fiml=missing in ("fiml", "ml"))
     else:
         raise DataError("pass data=... (a DataFrame) or sample_cov=... with n_obs=...")
-    fiml = missing != "listwise"  # FIML always has a mean structure, as lavaan's missing = "ml"
+    fiml = missing in ("fiml", "ml")  # FIML always has a mean structure, as lavaan's missing = "ml"
     return Prepared(text, parsed, variables, groups, stats, len(groups) > 1 or has_intercepts or fiml, fiml)
