@@ -81,3 +81,77 @@ def test_pairwise_needs_ordered_items(survey):
         pm.cfa(MODELS["ps"], survey, missing="pairwise")
     with pytest.raises(ModelError, match="use 'pairwise'"):
         pm.cfa(MODELS["ps"], survey, ordered=ITEMS["ps"], missing="fiml")
+
+
+# ---------------------------------------------------------------- cluster-robust MLR (cluster=)
+
+@pytest.fixture(scope="module")
+def services(survey):
+    """The survey with the R script's stand-in cluster id: site:role:k, k = running number within site and role
+    (from 0) // 6."""
+    k = survey.groupby(["site", "role"]).cumcount() // 6
+    return survey.assign(service=survey["site"] + ":" + survey["role"] + ":" + k.astype(str))
+
+
+@pytest.mark.parametrize("case, options", [("ps_mlr_cluster", {}), ("ps_mlr_cluster_fiml", {"missing": "fiml"})])
+def test_cluster_robust_mlr(services, case, options):
+    fit = pm.cfa(MODELS["ps"], services, estimator="MLR", cluster="service", **options)
+    assert CASES[case]["options"]["se"] == "robust.cluster"
+    check_case(fit, case)
+
+
+def test_cluster_robust_mlr_across_sites(services):
+    with pytest.warns(UserWarning):  # a Heywood case at one site, as lavaan warns
+        fit = pm.cfa(MODELS["ps"], services, estimator="MLR", cluster="service", group="site")
+    check_case(fit, "ps_mlr_cluster_sites")
+
+
+def test_clusters_change_only_the_robust_parts(services):
+    plain = pm.cfa(MODELS["ps"] + "\noc1 ~ 1", services, estimator="MLR")  # intercepts: the same mean structure
+    clustered = pm.cfa(MODELS["ps"], services, estimator="MLR", cluster="service")
+    keys = ["lhs", "op", "rhs"]
+    both = plain.estimates.merge(clustered.estimates, on=keys, suffixes=("", "_cluster"))
+    assert len(both) == len(clustered.estimates)
+    np.testing.assert_allclose(both["est"], both["est_cluster"], atol=1e-6)
+    assert plain.fit_measures["chisq"] == pytest.approx(clustered.fit_measures["chisq"], rel=1e-8)
+    assert plain.fit_measures["chisq_scaled"] != pytest.approx(clustered.fit_measures["chisq_scaled"], rel=1e-3)
+
+
+def check_ladder(result, ladder: dict) -> None:
+    for level, expected in ladder["fit"].items():
+        check_fit_measures(result.fits[level], expected)
+    lrt = ladder["lrt"]
+    np.testing.assert_allclose(result.table["delta_chisq"].iloc[1:], lrt["chisq_diff"][1:], rtol=1e-5)
+    np.testing.assert_allclose(result.table["delta_df"].iloc[1:], lrt["df_diff"][1:])
+    np.testing.assert_allclose(result.table["delta_pvalue"].iloc[1:], lrt["pvalue"][1:], rtol=1e-4, atol=1e-6)
+
+
+def test_invariance_ladder_with_clusters(services):
+    """lavTestLRT(configural, metric, scalar) of the MLR fits with cluster = "service" (satorra.bentler.2001).
+    The configural fit has a negative residual variance at one site (as in lavaan); its scaled chi-square agrees
+    with lavaan's (numerical Hessian) to 5e-6 relative, hence the p-values to 1e-6 absolute."""
+    with pytest.warns(UserWarning):
+        result = pm.measurement_invariance(MODELS["ps"], services, "site", levels=("configural", "metric", "scalar"),
+                                           estimator="MLR", cluster="service")
+    check_ladder(result, REF["ladders"]["ps_site_mlr_cluster"])
+
+
+def test_ordinal_invariance_ladder_on_pairwise_data(bfi):
+    """semTools' Wu & Estabrook ladder fitted by lavaan with missing = "pairwise"; lavTestLRT (satorra.2000)."""
+    result = pm.measurement_invariance(MODELS["ac"], bfi, "gender", ordered=ITEMS["ac"], missing="pairwise")
+    assert result.fits["configural"].n_obs == {1: 919, 2: 1881}
+    check_ladder(result, REF["ladders"]["bfi_gender_pairwise"])
+
+
+def test_cluster_is_checked(services):
+    with pytest.raises(ModelError, match="estimator='MLR'"):
+        pm.cfa(MODELS["ps"], services, cluster="service")
+    with pytest.raises(ModelError, match="not available for ordered items"):
+        pm.cfa(MODELS["ps"], services, ordered=ITEMS["ps"], missing="pairwise", cluster="service")
+    with pytest.raises(DataError, match="cluster column 'clinic' is not in the data"):
+        pm.cfa(MODELS["ps"], services, estimator="MLR", cluster="clinic")
+    with pytest.raises(DataError, match="missing in row 3"):
+        pm.cfa(MODELS["ps"], services.assign(service=services["service"].mask(services.index == 3)),
+               estimator="MLR", cluster="service")
+    with pytest.raises(DataError, match="also the group column"):
+        pm.cfa(MODELS["ps"], services, estimator="MLR", cluster="site", group="site")

@@ -4,7 +4,8 @@
 # R 4.2.2, lavaan 0.6-14, semTools 0.5-6. Run from the repository root: Rscript tests/reference/cfa_survey.R
 # Reads the project's bundled CSVs so that R and Python see identical data; writes tests/reference/cfa_survey.json.
 # Test-only columns made here (the bundled data have no service or weight column):
-#   PS$service = paste(site, role, sep = ":")   a clearly labelled stand-in cluster id (18 site x role "services")
+#   PS$service   a clearly labelled stand-in cluster id: site:role:k with k = (running number of the respondent
+#                within site and role, from 0) %/% 6, i.e. "services" of up to 6 respondents of one role at one site
 #   HS$w = 1 + (id %% 4) / 2                     deterministic sampling weights (1, 1.5, 2, 2.5)
 suppressMessages({library(lavaan); library(semTools)})
 library(jsonlite)
@@ -12,7 +13,8 @@ library(jsonlite)
 BFI <- read.csv("psychometrics/survey/datasets/data/bfi.csv", row.names = 1)
 PS <- read.csv("psychometrics/survey/datasets/data/peer_support_survey.csv")
 HS <- read.csv("psychometrics/survey/datasets/data/HolzingerSwineford1939.csv")
-PS$service <- paste(PS$site, PS$role, sep = ":")
+PS$service <- paste(PS$site, PS$role, (ave(seq_len(nrow(PS)), PS$site, PS$role, FUN = seq_along) - 1) %/% 6,
+                    sep = ":")
 HS$w <- 1 + (HS$id %% 4) / 2
 AC_ITEMS <- c(paste0("A", 1:5), paste0("C", 1:5))
 PS_ITEMS <- c(paste0("oc", 1:4), paste0("tr", 1:3))
@@ -66,6 +68,36 @@ cases$ps_mlr_cluster <- describe(
 cases$ps_mlr_cluster_sites <- describe(
   cfa(PS.model, data = PS, estimator = "MLR", cluster = "service", group = "site"),
   "cfa(PS.model, data = peer_support_survey, estimator = 'MLR', cluster = 'service', group = 'site')", estimates = FALSE)
+cases$ps_mlr_cluster_fiml <- describe(
+  cfa(PS.model, data = PS, estimator = "MLR", cluster = "service", missing = "fiml"),
+  "cfa(PS.model, data = peer_support_survey, estimator = 'MLR', cluster = 'service', missing = 'fiml')")
+# (4) invariance ladders: MLR with clusters across sites; ordinal pairwise (Wu & Estabrook) across gender
+lrt_table <- function(fits) {
+  lrt <- do.call(lavTestLRT, unname(fits))
+  list(chisq_diff = lrt[["Chisq diff"]], df_diff = lrt[["Df diff"]], pvalue = lrt[["Pr(>Chisq)"]],
+       method = attr(lrt, "heading"))
+}
+mlr_ladder <- list(configural = "none", metric = "loadings", scalar = c("loadings", "intercepts"))
+fits <- lapply(mlr_ladder, function(eq) cfa(PS.model, data = PS, estimator = "MLR", cluster = "service",
+                                            group = "site", group.equal = eq))
+ladders <- list()
+ladders$ps_site_mlr_cluster <- list(
+  call = "cfa(PS.model, data = PS, estimator = 'MLR', cluster = 'service', group = 'site', group.equal = ...); lavTestLRT",
+  fit = lapply(fits, function(f) as.list(fitMeasures(f)[intersect(FIT_NAMES, names(fitMeasures(f)))])),
+  lrt = lrt_table(fits))
+we_ladder <- list(configural = "", thresholds = "thresholds", metric = c("thresholds", "loadings"),
+                  scalar = c("thresholds", "loadings", "intercepts"))
+fits <- lapply(we_ladder, function(eq) {
+  syntax <- as.character(measEq.syntax(configural.model = AC.model, data = BFI, ordered = AC_ITEMS,
+                                       parameterization = "delta", ID.fac = "std.lv", ID.cat = "Wu.Estabrook.2016",
+                                       group = "gender", group.equal = eq, missing = "pairwise"))
+  cfa(syntax, data = BFI, ordered = AC_ITEMS, group = "gender", missing = "pairwise")
+})
+ladders$bfi_gender_pairwise <- list(
+  call = paste("measEq.syntax(AC.model, data = bfi, ordered = AC_ITEMS, ID.fac = 'std.lv', ID.cat =",
+               "'Wu.Estabrook.2016', group = 'gender', group.equal = ...); cfa(..., missing = 'pairwise'); lavTestLRT"),
+  fit = lapply(fits, function(f) as.list(fitMeasures(f)[intersect(FIT_NAMES, names(fitMeasures(f)))])),
+  lrt = lrt_table(fits))
 # (3) sampling weights
 cases$hs_weighted_ml <- describe(cfa(HS.model, data = HS, sampling.weights = "w"),
                                  "cfa(HS.model, data = HS, sampling.weights = 'w')")
@@ -79,9 +111,10 @@ out <- list(
   semtools_version = as.character(packageVersion("semTools")),
   items = list(ac = AC_ITEMS, ps = PS_ITEMS),
   models = list(ac = AC.model, ps = PS.model, hs = HS.model),
-  test_columns = list(service = "peer_support_survey: paste(site, role, sep = ':')",
+  test_columns = list(service = "peer_support_survey: site:role:k, k = (running number within site and role) %/% 6",
                       w = "holzinger_swineford: 1 + (id %% 4) / 2"),
-  cases = cases
+  cases = cases,
+  ladders = ladders
 )
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, na = "null", dataframe = "columns", pretty = FALSE),
            "tests/reference/cfa_survey.json")

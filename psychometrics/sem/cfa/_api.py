@@ -27,6 +27,7 @@ def cfa(
     sample_mean=None,
     n_obs=None,
     ordered=None,
+    cluster=None,
     confidence=0.95,
 ) -> CFAResult:
     """Fit a confirmatory factor analysis / structural equation model by maximum likelihood, as lavaan.
@@ -76,6 +77,13 @@ def cfa(
         parameterisation, complete cases or ``missing="pairwise"``); ``estimator`` "ML" (the default, meaning lavaan's default WLSMV),
         "WLSMV", "ULSMV", "DWLS" or "WLS". ``group_equal`` may also
         hold "thresholds". See ``psychometrics.sem.cfa._wls``; R: ``cfa(model, data, ordered = ordered)``.
+    cluster : str, optional
+        Column holding each respondent's cluster (e.g. the service), nested in the groups: cluster-robust
+        standard errors and Yuan-Bentler test for ``estimator="MLR"`` (complete data or ``missing="fiml"``), as
+        lavaan's single-level ``cfa(..., estimator = "MLR", cluster = "service")``: the casewise scores behind
+        the sandwich's meat and the test's traces are summed within clusters and scaled by C / (C - 1). The
+        estimates and the unscaled chi-square do not change. Not available for ordered items (lavaan 0.6-14
+        accepts it there but leaves the WLSMV standard errors and tests unclustered).
     confidence : float
         Level of the estimates' confidence intervals ``ci_lower``/``ci_upper`` (lavaan's parameterEstimates(level
         = ...)); 0.95 by default.
@@ -98,12 +106,13 @@ def cfa(
     check_cfa_input(model, data, ordered, group, missing)
     options = resolve_estimator(estimator, categorical=wants_ordinal(ordered), missing=missing)
     group_equal = check_group_equal(group_equal, options)
+    check_cluster(cluster, options)
     _check_confidence(confidence)
     if sample_cov is not None and (options.se == "robust.huber.white" or options.se == "robust.sem"
                                    or options.discrepancy != "ML"):
         raise DataError(f"estimator={options.name!r} needs the raw data (data=...), not sample_cov")
     prepared = prepare(model, data, group, sample_cov=sample_cov, sample_mean=sample_mean, n_obs=n_obs,
-                       missing=missing, ordered=ordered)
+                       missing=missing, ordered=ordered, cluster=cluster)
     with single_threaded_blas():
         return fit(prepared, options, group_equal=group_equal, group_partial=group_partial, std_lv=std_lv,
                    confidence=confidence)
@@ -112,6 +121,20 @@ def cfa(
 def _check_confidence(confidence) -> None:
     if not (isinstance(confidence, (int, float)) and 0 < confidence < 1):
         raise DataError(f"confidence must be a number between 0 and 1 (e.g. 0.95); got {confidence!r}")
+
+
+def check_cluster(cluster, options: EstimatorOptions) -> None:
+    """cluster= is cluster-robust MLR (continuous items); other option sets refuse it."""
+    if cluster is None:
+        return
+    if options.categorical:
+        raise ModelError(
+            f"cluster={cluster!r} is not available for ordered items: lavaan 0.6-14 accepts it but leaves the "
+            "WLSMV standard errors and tests unclustered. Fit the ordinal model without cluster=, or the items as "
+            "continuous with estimator='MLR' and cluster=...")
+    if options.se != "robust.huber.white":
+        raise ModelError(f"cluster={cluster!r} gives cluster-robust standard errors and tests for estimator='MLR'; "
+                         f"got estimator={options.name!r}. Pass estimator='MLR'.")
 
 
 def check_group_equal(group_equal, options: EstimatorOptions) -> tuple[str, ...]:
@@ -126,7 +149,7 @@ def check_group_equal(group_equal, options: EstimatorOptions) -> tuple[str, ...]
 
 
 LADDER_OPTIONS = {"group_partial", "std_lv", "estimator", "missing", "sample_cov", "sample_mean", "n_obs", "ordered",
-                  "confidence"}
+                  "cluster", "confidence"}
 
 
 def fit_ladder(model, data, group, constraint_sets, **options) -> list[CFAResult]:
@@ -138,10 +161,11 @@ def fit_ladder(model, data, group, constraint_sets, **options) -> list[CFAResult
     estimator = resolve_estimator(options.get("estimator", "ML"), categorical=wants_ordinal(options.get("ordered")),
                                   missing=options.get("missing", "listwise"))
     sets = [check_group_equal(eq, estimator) for eq in constraint_sets]
+    check_cluster(options.get("cluster"), estimator)
     if options.get("sample_cov") is not None and estimator.se != "standard":
         raise DataError(f"estimator={estimator.name!r} needs the raw data (data=...), not sample_cov")
     prepared = prepare(model, data, group, **{k: options[k] for k in ("sample_cov", "sample_mean", "n_obs", "missing",
-                                                                       "ordered") if k in options})
+                                                                       "ordered", "cluster") if k in options})
     if len(prepared.groups) < 2:
         raise ModelError(f"group {group!r} has a single group ({prepared.groups}); comparing groups needs two or more")
     fit_options = {k: options[k] for k in ("group_partial", "std_lv", "confidence") if k in options}

@@ -34,7 +34,29 @@ def _check_known(parsed: ParsedModel, observed, available, source: str) -> None:
             )
 
 
-def _stats_from_data(data, parsed, observed, group, fiml=False) -> tuple[list, list[SampleStats]]:
+def _cluster_codes(data: pd.DataFrame, cluster, group) -> np.ndarray | None:
+    """Each row's cluster as a number (None without ``cluster``); a row without a cluster label is an error."""
+    if cluster is None:
+        return None
+    if cluster not in data.columns:
+        raise DataError(f"cluster column {cluster!r} is not in the data; available columns: {list(data.columns)}")
+    if cluster == group:
+        raise DataError(f"cluster={cluster!r} is also the group column; clusters must be nested in the groups "
+                        "(e.g. services within sites), not be the groups.")
+    labels = data[cluster]
+    if labels.isna().any():
+        row = labels.index[labels.isna().to_numpy()][0]
+        raise DataError(f"cluster column {cluster!r} is missing in row {row!r}; give every respondent a cluster "
+                        "(e.g. its own label for respondents outside any service) or drop the row.")
+    return pd.factorize(labels)[0]
+
+
+def _renumbered(codes: np.ndarray | None) -> np.ndarray | None:
+    """Cluster numbers 0 .. C - 1 among the rows of one group."""
+    return None if codes is None else np.unique(codes, return_inverse=True)[1]
+
+
+def _stats_from_data(data, parsed, observed, group, fiml=False, cluster=None) -> tuple[list, list[SampleStats]]:
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"data must be a pandas DataFrame of respondents x variables; got {type(data).__name__}")
     _check_known(parsed, observed, data.columns, "data")
@@ -45,19 +67,23 @@ def _stats_from_data(data, parsed, observed, group, fiml=False) -> tuple[list, l
     if len(empty):
         raise DataError(f"data column {observed[empty[0]]!r} has no observed values; drop it from the model.")
     labels = data[group].to_numpy() if group is not None else np.ones(len(values), dtype=int)
+    clusters = _cluster_codes(data, cluster, group)
     usable = ~np.isnan(values).all(axis=1) if fiml else ~np.isnan(values).any(axis=1)  # FIML drops empty rows
     complete = usable & pd.notna(labels)
     values, labels = values[complete], labels[complete]
+    clusters = None if clusters is None else clusters[complete]
     raw_groups = pd.unique(labels)  # lavaan's order: first appearance
     groups = [_plain_label(v) for v in raw_groups]
     stats = []
     for raw, label in zip(raw_groups, groups):
         rows = values[labels == raw]
+        in_group = None if clusters is None else _renumbered(clusters[labels == raw])
         if fiml:
-            stats.append(missing_stats(rows, observed, f"group {label!r}" if group is not None else "the data"))
+            fiml_stats = missing_stats(rows, observed, f"group {label!r}" if group is not None else "the data")
+            stats.append(dataclasses.replace(fiml_stats, cluster=in_group))
             continue
         _check_group(rows, observed, label, group)
-        stats.append(SampleStats.from_data(rows))
+        stats.append(SampleStats.from_data(rows, in_group))
     return groups, stats
 
 
@@ -237,11 +263,13 @@ class Prepared:
 
 
 def prepare(model, data, group, *, sample_cov=None, sample_mean=None, n_obs=None, missing="listwise",
-            ordered=None) -> Prepared:
-    """Parse the model and compute each group's sample statistics."""
+            ordered=None, cluster=None) -> Prepared:
+    """Parse the model and compute each group's sample statistics (with each row's cluster for ``cluster``)."""
     parsed = model if isinstance(model, ParsedModel) else parse_model(model)
     variables = model_variables(parsed)
     text = model if isinstance(model, str) else ""
+    if cluster is not None and (data is None or sample_cov is not None):
+        raise DataError("cluster= needs the raw data (data=...) with the cluster column, not sample_cov")
     if wants_ordinal(ordered):
         if sample_cov is not None or sample_mean is not None or n_obs is not None:
             raise DataError("ordered items need the raw data (data=...), not sample_cov/sample_mean/n_obs")
@@ -258,8 +286,10 @@ def prepare(model, data, group, *, sample_cov=None, sample_mean=None, n_obs=None
             parsed, variables.observed, sample_cov, sample_mean, n_obs, multi or has_intercepts
         )
     elif data is not None:
-        groups, stats = _stats_from_data(data, parsed, variables.observed, group, fiml=missing in ("fiml", "ml"))
+        groups, stats = _stats_from_data(data, parsed, variables.observed, group, fiml=missing in ("fiml", "ml"),
+                                         cluster=cluster)
     else:
         raise DataError("pass data=... (a DataFrame) or sample_cov=... with n_obs=...")
-    fiml = missing in ("fiml", "ml")  # FIML always has a mean structure, as lavaan's missing = "ml"
-    return Prepared(text, parsed, variables, groups, stats, len(groups) > 1 or has_intercepts or fiml, fiml)
+    fiml = missing in ("fiml", "ml")  # FIML and clusters always have a mean structure, as in lavaan
+    meanstructure = len(groups) > 1 or has_intercepts or fiml or cluster is not None
+    return Prepared(text, parsed, variables, groups, stats, meanstructure, fiml)

@@ -175,7 +175,8 @@ def missing_stats(values: np.ndarray, observed_names, where: str) -> MissingStat
     check_coverage(values, observed_names, where)
     patterns = _patterns(values)
     mu, sigma = em_moments(values, patterns)
-    return MissingStats(sigma, mu, len(values), values, patterns, base_mean, base_var)
+    return MissingStats(sigma, mu, len(values), values, patterns=patterns, baseline_mean=base_mean,
+                        baseline_var=base_var)
 
 
 def _restricted(deriv: ElementDerivatives, o: np.ndarray) -> ElementDerivatives:

@@ -16,18 +16,20 @@ from ._model import vech_indices
 
 @dataclasses.dataclass(frozen=True)
 class SampleStats:
-    """Moments of one group: ``cov`` with divisor N (lavaan's likelihood="normal"), ``mean``, ``n_obs``."""
+    """Moments of one group: ``cov`` with divisor N (lavaan's likelihood="normal"), ``mean``, ``n_obs``; the raw
+    rows ``data`` and, with ``cluster=``, each row's cluster number ``cluster`` (0 .. C - 1)."""
 
     cov: np.ndarray
     mean: np.ndarray | None
     n_obs: int
     data: np.ndarray | None = None
+    cluster: np.ndarray | None = None
 
     @classmethod
-    def from_data(cls, values: np.ndarray) -> "SampleStats":
+    def from_data(cls, values: np.ndarray, cluster: np.ndarray | None = None) -> "SampleStats":
         mean = values.mean(axis=0)
         centred = values - mean
-        return cls(centred.T @ centred / len(values), mean, len(values), values)
+        return cls(centred.T @ centred / len(values), mean, len(values), values, cluster)
 
     @classmethod
     def from_moments(cls, cov: np.ndarray, mean: np.ndarray | None, n_obs: int) -> "SampleStats":
@@ -54,6 +56,18 @@ def moment_scores(values: np.ndarray, meanstructure: bool) -> np.ndarray:
     rows, cols = vech_indices(values.shape[1])
     products = centred[:, rows] * centred[:, cols]
     return np.hstack([centred, products]) if meanstructure else products
+
+
+def cluster_sums(scores: np.ndarray, cluster: np.ndarray | None) -> np.ndarray:
+    """Per-case score rows summed within clusters and scaled by sqrt(C / (C - 1)) (lavaan's cluster-robust
+    first-order information, lav_mvnorm_information_firstorder with cluster.idx); the rows unchanged without
+    clusters."""
+    if cluster is None:
+        return scores
+    n_clusters = int(cluster.max()) + 1
+    sums = np.zeros((n_clusters, scores.shape[1]))
+    np.add.at(sums, cluster, scores)
+    return sums * np.sqrt(n_clusters / (n_clusters - 1))
 
 
 def nacov_from_scores(scores: np.ndarray) -> np.ndarray:
