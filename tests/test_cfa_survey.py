@@ -155,3 +155,47 @@ def test_cluster_is_checked(services):
                estimator="MLR", cluster="service")
     with pytest.raises(DataError, match="also the group column"):
         pm.cfa(MODELS["ps"], services, estimator="MLR", cluster="site", group="site")
+
+
+# ---------------------------------------------------------------- sampling weights (sampling_weights=)
+
+@pytest.fixture(scope="module")
+def weighted_hs():
+    """Holzinger-Swineford with the R script's deterministic weights w = 1 + (id mod 4) / 2."""
+    hs = pm.datasets.load("holzinger_swineford")
+    return hs.assign(w=1 + (hs["id"] % 4) / 2)
+
+
+@pytest.mark.parametrize("estimator, case", [("ML", "hs_weighted_ml"), ("MLR", "hs_weighted_mlr")])
+def test_sampling_weights(weighted_hs, estimator, case):
+    fit = pm.cfa(MODELS["hs"], weighted_hs, sampling_weights="w", estimator=estimator)
+    assert CASES[case]["options"]["se"] == "robust.huber.white"  # lavaan: weights make ML's SEs robust
+    assert fit.n_obs == 301
+    check_case(fit, case)
+
+
+def test_sampling_weights_are_normalised(weighted_hs):
+    scaled = pm.cfa(MODELS["hs"], weighted_hs.assign(w=weighted_hs["w"] * 7.5), sampling_weights="w")
+    check_case(scaled, "hs_weighted_ml")
+
+
+def test_sampling_weights_across_groups(weighted_hs):
+    fit = pm.cfa(MODELS["hs"], weighted_hs, sampling_weights="w", group="school")
+    assert fit.n_obs == dict(zip(fit.groups, CASES["hs_weighted_school"]["nobs"]))  # cases, not weight sums
+    check_case(fit, "hs_weighted_school")
+
+
+def test_sampling_weights_with_clusters(services):
+    data = services.assign(w=1 + (np.arange(1, len(services) + 1) % 3) / 2)
+    fit = pm.cfa(MODELS["ps"], data, sampling_weights="w", cluster="service", estimator="MLR")
+    check_case(fit, "ps_weighted_cluster")
+
+
+def test_sampling_weights_are_checked(weighted_hs, survey):
+    with pytest.raises(DataError, match="'wt' is not in the data"):
+        pm.cfa(MODELS["hs"], weighted_hs, sampling_weights="wt")
+    with pytest.raises(DataError, match="has the value -1.0 in row 0"):
+        pm.cfa(MODELS["hs"], weighted_hs.assign(w=weighted_hs["w"].mask(weighted_hs.index == 0, -1.0)),
+               sampling_weights="w")
+    with pytest.raises(ModelError, match="not with ordered items"):
+        pm.cfa(MODELS["ps"], survey.assign(w=1.0), ordered=ITEMS["ps"], sampling_weights="w")

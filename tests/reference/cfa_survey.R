@@ -7,6 +7,7 @@
 #   PS$service   a clearly labelled stand-in cluster id: site:role:k with k = (running number of the respondent
 #                within site and role, from 0) %/% 6, i.e. "services" of up to 6 respondents of one role at one site
 #   HS$w = 1 + (id %% 4) / 2                     deterministic sampling weights (1, 1.5, 2, 2.5)
+#   PS$w = 1 + (row number %% 3) / 2             deterministic sampling weights (1, 1.5, 2)
 suppressMessages({library(lavaan); library(semTools)})
 library(jsonlite)
 
@@ -16,6 +17,7 @@ HS <- read.csv("psychometrics/survey/datasets/data/HolzingerSwineford1939.csv")
 PS$service <- paste(PS$site, PS$role, (ave(seq_len(nrow(PS)), PS$site, PS$role, FUN = seq_along) - 1) %/% 6,
                     sep = ":")
 HS$w <- 1 + (HS$id %% 4) / 2
+PS$w <- 1 + (seq_len(nrow(PS)) %% 3) / 2
 AC_ITEMS <- c(paste0("A", 1:5), paste0("C", 1:5))
 PS_ITEMS <- c(paste0("oc", 1:4), paste0("tr", 1:3))
 FIT_NAMES <- c("npar", "chisq", "df", "pvalue", "chisq.scaled", "df.scaled", "pvalue.scaled", "chisq.scaling.factor",
@@ -103,6 +105,11 @@ cases$hs_weighted_ml <- describe(cfa(HS.model, data = HS, sampling.weights = "w"
                                  "cfa(HS.model, data = HS, sampling.weights = 'w')")
 cases$hs_weighted_mlr <- describe(cfa(HS.model, data = HS, sampling.weights = "w", estimator = "MLR"),
                                   "cfa(HS.model, data = HS, sampling.weights = 'w', estimator = 'MLR')")
+cases$hs_weighted_school <- describe(cfa(HS.model, data = HS, sampling.weights = "w", group = "school"),
+                                     "cfa(HS.model, data = HS, sampling.weights = 'w', group = 'school')")
+cases$ps_weighted_cluster <- describe(
+  cfa(PS.model, data = PS, sampling.weights = "w", cluster = "service", estimator = "MLR"),
+  "cfa(PS.model, data = peer_support_survey, sampling.weights = 'w', cluster = 'service', estimator = 'MLR')")
 
 out <- list(
   generated_by = "tests/reference/cfa_survey.R",
@@ -112,7 +119,7 @@ out <- list(
   items = list(ac = AC_ITEMS, ps = PS_ITEMS),
   models = list(ac = AC.model, ps = PS.model, hs = HS.model),
   test_columns = list(service = "peer_support_survey: site:role:k, k = (running number within site and role) %/% 6",
-                      w = "holzinger_swineford: 1 + (id %% 4) / 2"),
+                      w = "holzinger_swineford: 1 + (id %% 4) / 2; peer_support_survey: 1 + (row number %% 3) / 2"),
   cases = cases,
   ladders = ladders
 )

@@ -28,6 +28,7 @@ def cfa(
     n_obs=None,
     ordered=None,
     cluster=None,
+    sampling_weights=None,
     confidence=0.95,
 ) -> CFAResult:
     """Fit a confirmatory factor analysis / structural equation model by maximum likelihood, as lavaan.
@@ -84,6 +85,13 @@ def cfa(
         the sandwich's meat and the test's traces are summed within clusters and scaled by C / (C - 1). The
         estimates and the unscaled chi-square do not change. Not available for ordered items (lavaan 0.6-14
         accepts it there but leaves the WLSMV standard errors and tests unclustered).
+    sampling_weights : str, optional
+        Column of sampling weights: weighted ML as lavaan's ``sampling.weights = "w"`` (complete cases,
+        continuous items). The weights are normalised to sum to the number of cases used (lavaan's
+        sampling.weights.normalization = "total"); the sample moments are the weighted ones (divisor: the sum of
+        the weights), and the casewise scores of the sandwich and of the Yuan-Bentler test are weighted. As in
+        lavaan, weights make ``estimator="ML"`` robust: its standard errors and scaled test are MLR's.
+        May be combined with ``cluster``.
     confidence : float
         Level of the estimates' confidence intervals ``ci_lower``/``ci_upper`` (lavaan's parameterEstimates(level
         = ...)); 0.95 by default.
@@ -104,7 +112,8 @@ def cfa(
     fitMeasures() (see ``psychometrics.sem.cfa._fitmeasures``). Reference: Rosseel (2012), J Stat Softw 48(2).
     """
     check_cfa_input(model, data, ordered, group, missing)
-    options = resolve_estimator(estimator, categorical=wants_ordinal(ordered), missing=missing)
+    options = resolve_estimator(weighted_estimator(estimator, sampling_weights, ordered), categorical=wants_ordinal(ordered),
+                                missing=missing)
     group_equal = check_group_equal(group_equal, options)
     check_cluster(cluster, options)
     _check_confidence(confidence)
@@ -112,7 +121,7 @@ def cfa(
                                    or options.discrepancy != "ML"):
         raise DataError(f"estimator={options.name!r} needs the raw data (data=...), not sample_cov")
     prepared = prepare(model, data, group, sample_cov=sample_cov, sample_mean=sample_mean, n_obs=n_obs,
-                       missing=missing, ordered=ordered, cluster=cluster)
+                       missing=missing, ordered=ordered, cluster=cluster, sampling_weights=sampling_weights)
     with single_threaded_blas():
         return fit(prepared, options, group_equal=group_equal, group_partial=group_partial, std_lv=std_lv,
                    confidence=confidence)
@@ -121,6 +130,12 @@ def cfa(
 def _check_confidence(confidence) -> None:
     if not (isinstance(confidence, (int, float)) and 0 < confidence < 1):
         raise DataError(f"confidence must be a number between 0 and 1 (e.g. 0.95); got {confidence!r}")
+
+
+def weighted_estimator(estimator: str, sampling_weights, ordered) -> str:
+    """lavaan: with sampling weights, ML's standard errors and test are robust (MLR's option set)."""
+    robust = sampling_weights is not None and estimator == "ML" and not wants_ordinal(ordered)
+    return "MLR" if robust else estimator
 
 
 def check_cluster(cluster, options: EstimatorOptions) -> None:
@@ -149,7 +164,7 @@ def check_group_equal(group_equal, options: EstimatorOptions) -> tuple[str, ...]
 
 
 LADDER_OPTIONS = {"group_partial", "std_lv", "estimator", "missing", "sample_cov", "sample_mean", "n_obs", "ordered",
-                  "cluster", "confidence"}
+                  "cluster", "sampling_weights", "confidence"}
 
 
 def fit_ladder(model, data, group, constraint_sets, **options) -> list[CFAResult]:
@@ -158,14 +173,17 @@ def fit_ladder(model, data, group, constraint_sets, **options) -> list[CFAResult
     unknown = set(options) - LADDER_OPTIONS
     if unknown:
         raise ModelError(f"unknown option(s) {sorted(unknown)}; see psychometrics.cfa for the options")
-    estimator = resolve_estimator(options.get("estimator", "ML"), categorical=wants_ordinal(options.get("ordered")),
+    estimator = resolve_estimator(weighted_estimator(options.get("estimator", "ML"), options.get("sampling_weights"),
+                                                     options.get("ordered")),
+                                  categorical=wants_ordinal(options.get("ordered")),
                                   missing=options.get("missing", "listwise"))
     sets = [check_group_equal(eq, estimator) for eq in constraint_sets]
     check_cluster(options.get("cluster"), estimator)
     if options.get("sample_cov") is not None and estimator.se != "standard":
         raise DataError(f"estimator={estimator.name!r} needs the raw data (data=...), not sample_cov")
     prepared = prepare(model, data, group, **{k: options[k] for k in ("sample_cov", "sample_mean", "n_obs", "missing",
-                                                                       "ordered", "cluster") if k in options})
+                                                                       "ordered", "cluster", "sampling_weights")
+                                         if k in options})
     if len(prepared.groups) < 2:
         raise ModelError(f"group {group!r} has a single group ({prepared.groups}); comparing groups needs two or more")
     fit_options = {k: options[k] for k in ("group_partial", "std_lv", "confidence") if k in options}

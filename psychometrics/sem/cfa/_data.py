@@ -51,12 +51,31 @@ def _cluster_codes(data: pd.DataFrame, cluster, group) -> np.ndarray | None:
     return pd.factorize(labels)[0]
 
 
+def _weight_values(data: pd.DataFrame, weights) -> np.ndarray | None:
+    """The sampling weights column as floats (None without ``sampling_weights``); each must be a finite number
+    >= 0."""
+    if weights is None:
+        return None
+    if weights not in data.columns:
+        raise DataError(f"sampling_weights column {weights!r} is not in the data; available columns: "
+                        f"{list(data.columns)}")
+    if not pd.api.types.is_numeric_dtype(data[weights].dtype):
+        raise DataError(f"sampling_weights column {weights!r} must be numeric (dtype {data[weights].dtype}).")
+    values = data[weights].to_numpy(dtype=float, na_value=np.nan)
+    bad = np.flatnonzero(~np.isfinite(values) | (values < 0))
+    if len(bad):
+        raise DataError(f"sampling_weights column {weights!r} has the value {values[bad[0]]} in row "
+                        f"{data.index[bad[0]]!r}; weights must be finite numbers >= 0.")
+    return values
+
+
 def _renumbered(codes: np.ndarray | None) -> np.ndarray | None:
     """Cluster numbers 0 .. C - 1 among the rows of one group."""
     return None if codes is None else np.unique(codes, return_inverse=True)[1]
 
 
-def _stats_from_data(data, parsed, observed, group, fiml=False, cluster=None) -> tuple[list, list[SampleStats]]:
+def _stats_from_data(data, parsed, observed, group, fiml=False, cluster=None,
+                     weights=None) -> tuple[list, list[SampleStats]]:
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"data must be a pandas DataFrame of respondents x variables; got {type(data).__name__}")
     _check_known(parsed, observed, data.columns, "data")
@@ -72,6 +91,10 @@ def _stats_from_data(data, parsed, observed, group, fiml=False, cluster=None) ->
     complete = usable & pd.notna(labels)
     values, labels = values[complete], labels[complete]
     clusters = None if clusters is None else clusters[complete]
+    case_weights = _weight_values(data, weights)
+    if case_weights is not None:
+        case_weights = case_weights[complete]
+        case_weights = case_weights * len(case_weights) / case_weights.sum()  # lavaan: normalised to sum N
     raw_groups = pd.unique(labels)  # lavaan's order: first appearance
     groups = [_plain_label(v) for v in raw_groups]
     stats = []
@@ -83,7 +106,8 @@ def _stats_from_data(data, parsed, observed, group, fiml=False, cluster=None) ->
             stats.append(dataclasses.replace(fiml_stats, cluster=in_group))
             continue
         _check_group(rows, observed, label, group)
-        stats.append(SampleStats.from_data(rows, in_group))
+        group_weights = None if case_weights is None else case_weights[labels == raw]
+        stats.append(SampleStats.from_data(rows, in_group, group_weights))
     return groups, stats
 
 
@@ -263,13 +287,17 @@ class Prepared:
 
 
 def prepare(model, data, group, *, sample_cov=None, sample_mean=None, n_obs=None, missing="listwise",
-            ordered=None, cluster=None) -> Prepared:
+            ordered=None, cluster=None, sampling_weights=None) -> Prepared:
     """Parse the model and compute each group's sample statistics (with each row's cluster for ``cluster``)."""
     parsed = model if isinstance(model, ParsedModel) else parse_model(model)
     variables = model_variables(parsed)
     text = model if isinstance(model, str) else ""
-    if cluster is not None and (data is None or sample_cov is not None):
-        raise DataError("cluster= needs the raw data (data=...) with the cluster column, not sample_cov")
+    if (cluster is not None or sampling_weights is not None) and (data is None or sample_cov is not None):
+        raise DataError("cluster= and sampling_weights= need the raw data (data=...) with that column, not "
+                        "sample_cov")
+    if sampling_weights is not None and (wants_ordinal(ordered) or missing != "listwise"):
+        raise ModelError("sampling_weights= is available for continuous items with complete cases (weighted ML/MLR); "
+                         "not with ordered items or missing='fiml'.")
     if wants_ordinal(ordered):
         if sample_cov is not None or sample_mean is not None or n_obs is not None:
             raise DataError("ordered items need the raw data (data=...), not sample_cov/sample_mean/n_obs")
@@ -287,7 +315,7 @@ def prepare(model, data, group, *, sample_cov=None, sample_mean=None, n_obs=None
         )
     elif data is not None:
         groups, stats = _stats_from_data(data, parsed, variables.observed, group, fiml=missing in ("fiml", "ml"),
-                                         cluster=cluster)
+                                         cluster=cluster, weights=sampling_weights)
     else:
         raise DataError("pass data=... (a DataFrame) or sample_cov=... with n_obs=...")
     fiml = missing in ("fiml", "ml")  # FIML and clusters always have a mean structure, as in lavaan

@@ -79,8 +79,9 @@ def casewise_scores(stats, mu: np.ndarray, sigma: np.ndarray, meanstructure: boo
 
 def first_order_information(stats, mu, sigma, meanstructure: bool) -> np.ndarray:
     """``B1 = sum_i s_i s_i' / N`` (lav_mvnorm_information_firstorder and its missing-data version); with
-    clusters the sum runs over the clusters' summed scores, times C / (C - 1) (cluster-robust MLR)."""
-    scores = cluster_sums(casewise_scores(stats, mu, sigma, meanstructure), stats.cluster)
+    clusters the sum runs over the clusters' summed scores, times C / (C - 1) (cluster-robust MLR); with
+    sampling weights each score is weighted and N is the sum of the weights."""
+    scores = cluster_sums(casewise_scores(stats, mu, sigma, meanstructure), stats.cluster, stats.weights)
     return scores.T @ scores / stats.n_obs
 
 
