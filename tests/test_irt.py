@@ -5,6 +5,8 @@ Sources:
   Lieberman 1970 data), each entry naming its source (mirt test suite at commit 2fc2b23, ltm summaries); all in
   the logistic metric. Compared at their printed precision, with the exceptions the JSON and the tests explain.
 - tests/reference/irt.json written by tests/reference/irt.R (R 4.2.2, eRm 1.0.2): conditional ML Rasch estimates.
+- tests/reference/irt_rasch_mml.json written by tests/reference/irt_rasch_mml.R (R 4.2.2, lme4 1.1-31): the LSAT6 1PL by
+  marginal ML (glmer, adaptive quadrature).
 - Seeded simulations: parameter recovery within 3 standard errors; consistency with the ordinal CFA (WLSMV).
 """
 
@@ -20,6 +22,7 @@ from psychometrics.errors import DataError, ModelError, PsychometricsError
 
 PUBLISHED = load_reference("irt_published.json")
 ERM = load_reference("irt.json")
+GLMER = load_reference("irt_rasch_mml.json")
 
 
 MIRT_TOL = 1e-4  # mirt's EM stops when no parameter changes by more than TOL = 1e-4
@@ -127,6 +130,16 @@ def test_lsat6_1pl_matches_ltm_rasch(lsat6):
     within_printed(fit.items["a"], [ref["discrimination"]] * 5, 4)
     within_printed(fit.items["se_a"], [ref["se_discrimination"]] * 5, 4)
     within_printed(fit.loglik, ref["loglik"], 3)
+
+
+def test_lsat6_1pl_matches_glmer_mml(lsat6):
+    # R: lme4 1.1-31 glmer(x ~ 0 + item + (1 | person), binomial, nAGQ = 25) (tests/reference/irt_rasch_mml.R):
+    # the 1PL with a = sd of the person effect and b = -intercept / a.
+    ref = GLMER
+    fit = pm.irt(lsat6, "1pl")
+    np.testing.assert_allclose(fit.items["b"], ref["b"], atol=1e-4)
+    np.testing.assert_allclose(fit.items["a"], ref["a"], atol=1e-4)
+    assert fit.loglik == pytest.approx(ref["loglik"], abs=1e-4)
 
 
 def test_rasch_and_1pl_are_the_same_model(lsat6):
@@ -347,6 +360,10 @@ def test_model_and_anchor_errors(lsat6):
         pm.irt(lsat6, "2pl", group=np.repeat(["a", "b"], 500), anchors=["Q9"])
     with pytest.raises(PsychometricsError):
         pm.dif(lsat6, None)
+    with pytest.raises(DataError, match="group has 10 values but data has 1000 rows"):
+        pm.dif(lsat6, ["a"] * 10)
+    with pytest.raises(DataError, match="group label is missing for row 3"):
+        pm.irt(lsat6, group=pd.Series(["a", "b"] * 500).where(lambda s: s.index != 3), anchors="all")
 
 
 def test_fit_statistics_need_complete_data(lsat6):
@@ -382,3 +399,10 @@ def test_mixed_binary_and_graded_items_table():
     items = pm.irt(data, "grm").items
     assert ["a", "b1", "b2", "b3", "slope", "intercept1"] == list(items.columns[:6])
     assert np.isnan(items.loc["bin", "b2"]) and np.isfinite(items.loc["bin", "b1"])
+
+
+def test_dif_with_anchors_tests_the_other_items():
+    data = _dif_data()
+    result = pm.dif(data, "site", anchors=["i1", "i2", "i3"])
+    assert list(result.index) == ["i4", "i5", "i6"] and result.anchors == ["i1", "i2", "i3"]
+    assert result.loc["i4", "p_adjusted"] < 1e-6 and result.loc["i5", "p_adjusted"] > 0.01

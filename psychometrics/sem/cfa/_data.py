@@ -96,7 +96,7 @@ def _stats_from_data(data, parsed, observed, group, fiml=False, cluster=None,
         case_weights = case_weights[complete]
         case_weights = case_weights * len(case_weights) / case_weights.sum()  # lavaan: normalised to sum N
     raw_groups = pd.unique(labels)  # lavaan's order: first appearance
-    groups = [_plain_label(v) for v in raw_groups]
+    groups = [plain_label(v) for v in raw_groups]
     stats = []
     for raw, label in zip(raw_groups, groups):
         rows = values[labels == raw]
@@ -123,7 +123,7 @@ def _numeric_values(data: pd.DataFrame, observed) -> np.ndarray:
     return frame.to_numpy(dtype=float, na_value=np.nan)
 
 
-def _plain_label(value):
+def plain_label(value):
     """Group labels as plain Python values; whole-number floats (a column with NaN) become ints."""
     if isinstance(value, (float, np.floating)) and float(value).is_integer():
         return int(value)
@@ -245,7 +245,7 @@ def _ordinal_stats(parsed, variables, data, group, ordered, pairwise=False) -> t
     _ordered_names(ordered, variables.observed)
     values, labels = _item_values(data, parsed, variables, group, pairwise)
     raw_groups = pd.unique(labels)
-    groups = [_plain_label(v) for v in raw_groups]
+    groups = [plain_label(v) for v in raw_groups]
     levels = _categories(values, labels, variables.observed, raw_groups, groups, group)
     codes = np.column_stack([np.where(np.isnan(column), -1, np.searchsorted(level, column))
                              for level, column in zip(levels, values.T)])

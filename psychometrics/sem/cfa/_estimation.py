@@ -250,6 +250,18 @@ class Problem:
         (h1.information = "structured")."""
         return [self.moment_information(s, sigma) for s, (sigma, _) in zip(self.stats, self.model.implied(x))]
 
+    def weighted_square(self, x: np.ndarray, group: int, vector: np.ndarray) -> float:
+        """``v' V_g v`` with the group's weight matrix (:meth:`weight_blocks`) without forming it: for (means m,
+        vech(A)) it is ``m' W m + tr(W A W A) / 2`` with ``W = Sigma^-1`` (vec(A)' (W kron W) vec(A) = tr(A W A W))."""
+        model = self.model
+        w = self.discrepancy._inverse(model.matrices(x, group).sigma())  # cached for this Sigma
+        offset = model.p if model.meanstructure else 0
+        a = np.zeros_like(w)
+        a[model.vech_rows, model.vech_cols] = a[model.vech_cols, model.vech_rows] = vector[offset:]
+        wa = w @ a
+        means = vector[:offset]
+        return float(0.5 * np.sum(wa * wa.T) + (means @ w @ means if offset else 0.0))
+
     def gammas(self) -> list[np.ndarray]:
         """Each group's ADF NACOV of its moments (needs the raw data)."""
         return [s.adf_nacov(self.model.meanstructure) for s in self.stats]
@@ -265,6 +277,14 @@ class Problem:
             chisq += s.n_obs * (np.log(np.diag(s.cov)[: p - nx]).sum() + x_block - s.log_det_cov)
         free = (p - nx) * (2 if model.meanstructure else 1)
         return float(chisq), len(self.stats) * (model.n_data_moments - free)
+
+    def baseline_jacobians(self) -> list[np.ndarray]:
+        """Each group's Jacobian of the independence model (means and variances)."""
+        return [self.model.baseline_jacobian(s) for s in self.stats]
+
+    def baseline_weights(self) -> list[np.ndarray]:
+        """Each group's ML weight matrix at the independence model's estimates (the sample variances)."""
+        return [self.moment_information(s, np.diag(np.diag(s.cov))) for s in self.stats]
 
     def logliks(self, x: np.ndarray) -> tuple[float, float]:
         """(logl, unrestricted logl) summed over groups; with exogenous covariates (fixed.x) their marginal

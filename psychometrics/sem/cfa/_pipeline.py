@@ -25,7 +25,7 @@ from scipy import special
 
 from ...errors import ConvergenceError, IdentificationError, ModelError
 from . import _estimation
-from ._data import Prepared, _plain_label
+from ._data import Prepared, plain_label
 from ._estimation import MLDiscrepancy, Problem
 from ._fiml import FIMLDiscrepancy, FIMLProblem
 from ._fitmeasures import ecvi, fit_measures, robust_inputs
@@ -69,8 +69,10 @@ def _fill_exogenous(columns: dict, stats, observed) -> None:
 def make_problem(prepared: Prepared, table: dict, options: EstimatorOptions):
     """The model (LISREL, or ordered items' on top of it) and the estimation problem of ``options.discrepancy``."""
     variables, n_groups = prepared.variables, len(prepared.groups)
-    lisrel_rows = np.isin(table["matrix"], LISREL_MATRICES)
-    lisrel_table = dict(table) if lisrel_rows.all() else {k: v[lisrel_rows] for k, v in table.items()}
+    lisrel_table = dict(table)
+    if prepared.categorical:  # thresholds and scaling factors are not LISREL parameters
+        lisrel_rows = np.isin(table["matrix"], LISREL_MATRICES)
+        lisrel_table = {k: v[lisrel_rows] for k, v in table.items()}
     lisrel = LisrelModel(
         lisrel_table, len(variables.observed), len(variables.structural), n_groups, prepared.meanstructure,
         dummies=[(variables.observed.index(d), variables.structural.index(d)) for d in variables.dummies],
@@ -181,7 +183,7 @@ def _warn_improper(problem, x, groups, latent) -> None:
     lhs, op, rhs = table["lhs"], table["op"], table["rhs"]
     negative = (op == "~~") & (lhs == rhs) & (est < 0)
     for k in np.flatnonzero(negative):
-        name, group, value = lhs[k], _plain_label(groups[table["group"][k]]), est[k]
+        name, group, value = lhs[k], plain_label(groups[table["group"][k]]), est[k]
         warnings.warn(
             f"Heywood case: the variance of {name!r} (group {group!r}) is negative ({value:.4g}); the "
             "model may be misspecified or the sample too small.",

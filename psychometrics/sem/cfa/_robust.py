@@ -277,33 +277,15 @@ def _h1_traces(problem) -> list[float]:
 
 def baseline_tests(problem, options: EstimatorOptions) -> list[TestStatistic]:
     """The independence model's records under the same options (lavaan refits it: lav_object_independence)."""
-    if isinstance(problem, Problem):
-        chisq, df = problem.baseline_chisq()
-    else:
-        chisq, df, deltas, weights = problem.baseline_parts()
-    standard = standard_test(chisq, df, options.discrepancy != "ULS")
+    standard = standard_test(*problem.baseline_chisq(), options.discrepancy != "ULS")
     if not options.scaled:
         return [standard]
     if options.test == "yuan.bentler.mplus":
         return [standard, scaled_test(options.test, standard, baseline_trace(problem, _h1_traces(problem)))]
-    if isinstance(problem, Problem):
-        deltas, weights = _ml_baseline_parts(problem)
-    deltas, e_inv = _embedded(deltas, weights, problem.fractions)
+    weights = problem.baseline_weights()
+    deltas, e_inv = _embedded(problem.baseline_jacobians(), weights, problem.fractions)
     traces = ugamma_traces(weights, deltas, problem.gammas(), problem.fractions, e_inv)
     return [standard, scaled_test(options.test, standard, *traces)]
-
-
-def _ml_baseline_parts(problem: Problem) -> tuple[list, list]:
-    """Each group's Jacobian of the independence model (means and variances) and its ML weight matrix there."""
-    meanstructure = problem.model.meanstructure
-    sel = _baseline_selection(problem.model.p, meanstructure)
-    deltas, weights = [], []
-    for s in problem.stats:
-        _, sigma = _baseline_moments(s)
-        w = problem.moment_information(s, sigma)
-        deltas.append(np.eye(len(w))[:, sel])
-        weights.append(w)
-    return deltas, weights
 
 
 def _embedded(deltas, weights, fractions) -> tuple[list, np.ndarray]:

@@ -214,23 +214,30 @@ class WLSProblem:
         """Each group's weight matrix (lavaan's WLS.V; 1-D when diagonal)."""
         return self.w
 
+    def weighted_square(self, x: np.ndarray, group: int, vector: np.ndarray) -> float:
+        """``v' W_g v``."""
+        return float(vector @ _weighted(self.w[group], vector))
+
     def gammas(self) -> list[np.ndarray]:
         """Each group's NACOV (the asymptotic covariance of sqrt(N_g) times the sample moments)."""
         return [s.nacov for s in self.stats]
 
-    def baseline_parts(self) -> tuple[float, int, list, list]:
-        """The baseline model: chi-square, df and, per group, its Jacobian (moments x the group's baseline
-        parameters) and residuals at zero. For ordered items the independence model keeps free thresholds and
-        zero correlations (lavaan's baseline for categorical data); it is linear in its parameters, so its minimum
-        is ``r' U r`` with ``U = W - W D (D' W D)^-1 D' W`` (D the Jacobian, r the sample moments)."""
-        chisq, deltas = 0.0, []
-        for c, w, s in zip(self.chisq_factors, self.w, self.stats):
-            d = self.model.baseline_jacobian(s)
-            u = _projected_weight(w, d)
-            chisq += c * s.moments @ u @ s.moments
-            deltas.append(d)
-        df = sum(len(d) - d.shape[1] for d in deltas)
-        return float(chisq), df, deltas, list(self.w)
+    def baseline_jacobians(self) -> list[np.ndarray]:
+        """Each group's Jacobian of the baseline (independence) model: for ordered items free thresholds and zero
+        correlations (lavaan's baseline for categorical data), for continuous items free means and variances."""
+        return [self.model.baseline_jacobian(s) for s in self.stats]
+
+    def baseline_weights(self) -> tuple:
+        return self.w
+
+    def baseline_chisq(self) -> tuple[float, int]:
+        """The baseline model is linear in its parameters, so its minimum is ``r' U r`` with ``U = W - W D (D' W
+        D)^-1 D' W`` (D its Jacobian, r the sample moments)."""
+        chisq, df = 0.0, 0
+        for c, w, s, d in zip(self.chisq_factors, self.w, self.stats, self.baseline_jacobians()):
+            chisq += c * s.moments @ _projected_weight(w, d) @ s.moments
+            df += len(d) - d.shape[1]
+        return float(chisq), df
 
 
 def _projected_weight(w: np.ndarray, d: np.ndarray) -> np.ndarray:

@@ -23,7 +23,7 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from ..._results import TableResult
-from ...errors import DataError, ModelError
+from ...errors import ConvergenceError, DataError, ModelError
 from ._model import ItemData, build_map, latent_weights, prepare
 from ._result import _anchor_indices, _check_group_categories, fit_model
 from ._scores import expected_scores
@@ -75,7 +75,9 @@ def dif(data, group, model: str = "grm", anchors=None, items=None, p_adjust: str
         As in :func:`irt`. For "1pl" and "rasch" only the intercepts of the tested item are freed.
     anchors : list of item names, optional
         Items assumed free of DIF (equal across groups in every model); the other items are tested one at a time
-        with the non-anchors free. Default: every item is tested against the all-equal baseline.
+        with the non-anchors free (each group must then use every category of every non-anchor item). Default:
+        every item is tested against the all-equal baseline; an item with a category unused in some group gets
+        an empty row whose ``note`` says so (as does an item whose free model does not converge).
     items : list of item names, optional
         Items to test (default: every item that is not an anchor).
     p_adjust : {"fdr_bh", "holm", "bonferroni", "none"}
@@ -90,6 +92,20 @@ def dif(data, group, model: str = "grm", anchors=None, items=None, p_adjust: str
     -----
     Equivalent R: ``mod <- mirt::multipleGroup(data, 1, group, itemtype = "graded", invariance = c(colnames(data),
     "free_means", "free_var")); mirt::DIF(mod, which.par = c("a1", paste0("d", 1:(K - 1))), scheme = "add")``.
+
+    References
+    ----------
+    Thissen, D., Steinberg, L., & Wainer, H. (1988). Use of item response theory in the study of group differences in trace lines. In H. Wainer & H. I. Braun (Eds.), Test validity (pp. 147-169). Erlbaum.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import psychometrics as pm
+    >>> lsat = pm.datasets.load("lsat6")
+    >>> group = np.where(np.arange(len(lsat)) % 2 == 0, "a", "b")
+    >>> res = pm.dif(lsat, group, model="rasch")
+    >>> res.to_frame()["df"].tolist()
+    [1, 1, 1, 1, 1]
     """
     if p_adjust not in P_ADJUST:
         raise ModelError(f"p_adjust={p_adjust!r} is not supported; choose one of {', '.join(map(repr, P_ADJUST))}.")
@@ -98,6 +114,8 @@ def dif(data, group, model: str = "grm", anchors=None, items=None, p_adjust: str
     prepared = prepare(data, group, model)
     anchor_idx = _anchor_indices(prepared, anchors, group) if anchors is not None else []
     tested = _tested_items(prepared, items, anchor_idx)
+    if anchor_idx:  # every non-anchor item is free in every group
+        _check_group_categories(prepared, anchor_idx)
     all_idx = list(range(len(prepared.items)))
     theta = np.linspace(-6, 6, quadrature)
     baseline = None
@@ -117,8 +135,13 @@ def dif(data, group, model: str = "grm", anchors=None, items=None, p_adjust: str
             baseline = (base_problem, base_fit)
         base_problem, base_fit = baseline
         pmap_free = build_map(prepared, model, released, True)
-        problem, fitted = fit_model(prepared, model, released, True, quadrature,
-                                    start=_restart(base_fit.full, pmap_free), standard_errors=False)
+        try:
+            problem, fitted = fit_model(prepared, model, released, True, quadrature,
+                                        start=_restart(base_fit.full, pmap_free), standard_errors=False)
+        except ConvergenceError as exc:
+            rows.append(_empty_row(prepared, f"the model with item {prepared.items[j]!r} free did not converge: {exc}"))
+            index.append(prepared.items[j])
+            continue
         chisq = max(2 * (fitted.loglik - base_fit.loglik), 0.0)
         df = len(fitted.free) - len(base_fit.free)
         esd = _effect_sizes(prepared, problem.pmap, fitted.full, j, theta)

@@ -271,16 +271,17 @@ def _m_step(problem: Problem, free: np.ndarray, e: EStep) -> np.ndarray:
     return free if new is None else new
 
 
-def fit(problem: Problem, start: np.ndarray, standard_errors: bool = True) -> Fit:
-    """EM until the parameters change by less than EM_TOLERANCE, then Newton on the observed information;
-    without ``standard_errors`` the Hessian of the last Newton step is kept instead of a fresh one."""
+def fit(problem: Problem, start: np.ndarray, standard_errors: bool = True, em_tolerance: float = EM_TOLERANCE) -> Fit:
+    """EM until the parameters change by less than ``em_tolerance`` (a warm start needs little), then Newton on
+    the observed information; without ``standard_errors`` the Hessian of the last Newton step is kept instead of a
+    fresh one."""
     pm, free = problem.pmap, start
-    for iteration in range(1, MAX_EM + 1):
+    for iteration in range(1, MAX_EM + 1):  # noqa: B007 - the count is reported after the loop
         e = problem.estep(pm.full(free))
         new = _m_step(problem, free, e)
         change = np.max(np.abs(new - free))
         free = new
-        if change < EM_TOLERANCE:
+        if change < em_tolerance:
             break
     n_obs = problem.data.n_obs
     e = problem.estep(pm.full(free))

@@ -101,10 +101,11 @@ def _group_codes(group, data: pd.DataFrame) -> tuple[np.ndarray, list, pd.DataFr
     if isinstance(group, str) and group in data.columns:
         labels, data = data[group], data.drop(columns=[group])
     else:
-        labels = pd.Series(np.asarray(group), index=data.index) if not isinstance(group, pd.Series) else group
-        if len(labels) != len(data):
-            raise DataError(f"group has {len(labels)} values but data has {len(data)} rows; pass one label per row.")
-        labels = pd.Series(labels.to_numpy(), index=data.index)
+        values = group.to_numpy() if isinstance(group, pd.Series) else np.asarray(group, dtype=object)
+        if values.ndim != 1 or len(values) != len(data):
+            raise DataError(f"group has {values.size} values but data has {len(data)} rows; pass one label per row "
+                            "or the name of a column of data.")
+        labels = pd.Series(values, index=data.index)
     if labels.isna().any():
         row = labels.index[labels.isna().to_numpy()][0]
         raise DataError(f"group label is missing for row {row!r}; drop the row or give it a group.")

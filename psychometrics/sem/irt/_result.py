@@ -21,6 +21,7 @@ from ._model import (
 )
 
 THETA_LIMIT = 6.0  # the quadrature grid spans [-6, 6], as mirt's default for one factor
+WARM_EM_TOLERANCE = 0.1  # from a neighbouring model's estimates a few EM cycles suffice before Newton
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -220,8 +221,9 @@ def fit_model(data: ItemData, model: str, equal: list[int], free_latent: bool, q
     pmap = build_map(data, model, equal, free_latent)
     theta = np.linspace(-THETA_LIMIT, THETA_LIMIT, quadrature)
     problem = Problem(data, pmap, theta)
-    fitted = fit(problem, start_values(data, pmap) if start is None else start, standard_errors)
-    return problem, fitted
+    if start is None:
+        return problem, fit(problem, start_values(data, pmap), standard_errors)
+    return problem, fit(problem, start, standard_errors, em_tolerance=WARM_EM_TOLERANCE)
 
 
 def irt(data, model: str = "grm", group=None, anchors=None, quadrature: int = 61) -> IRTResult:
@@ -257,6 +259,20 @@ def irt(data, model: str = "grm", group=None, anchors=None, quadrature: int = 61
     inverse gives the standard errors. Equivalent R: ``mirt::mirt(data, 1, itemtype = "graded" | "2PL" |
     "Rasch", SE = TRUE)``, ``mirt::multipleGroup(data, 1, group, invariance = c(anchors, "free_means",
     "free_var"))``; ``ltm::grm``, ``ltm::ltm(data ~ z1)``, ``ltm::rasch`` with ``IRT.param = TRUE`` for ``a``, ``b``.
+
+    References
+    ----------
+    Bock, R. D., & Aitkin, M. (1981). Marginal maximum likelihood estimation of item parameters: Application of an EM algorithm. Psychometrika, 46, 443-459.
+    Samejima, F. (1969). Estimation of latent ability using a response pattern of graded scores. Psychometrika Monograph Supplement, 17.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> res = pm.irt(pm.datasets.load("lsat6"), model="2pl")
+    >>> round(res.loglik, 3)
+    -2466.653
+    >>> res.items.loc["Q1", ["a", "b"]].round(3).tolist()
+    [0.826, -3.359]
     """
     if not isinstance(quadrature, (int, np.integer)) or quadrature < 5:
         raise ModelError(f"quadrature={quadrature!r} must be a whole number of nodes, at least 5 (mirt uses 61).")
