@@ -34,7 +34,8 @@ from ...errors import DataError, ModelError
 DISCREPANCIES = ("ML", "ULS", "DWLS", "WLS")
 SE_TYPES = ("standard", "robust.sem", "robust.huber.white")
 TESTS = ("standard", "satorra.bentler", "yuan.bentler.mplus", "scaled.shifted", "mean.var.adjusted")
-MISSING = ("listwise", "fiml", "ml", "pairwise")
+MISSING = ("listwise", "fiml", "ml")
+ORDINAL_MISSING = ("listwise", "pairwise")  # ordered items: complete cases or lavaan's pairwise-present statistics
 
 #: name -> (discrepancy, se, test, information)
 _OPTION_SETS = {
@@ -79,8 +80,9 @@ class EstimatorOptions:
 
 def resolve_estimator(estimator: str, *, categorical: bool, missing: str = "listwise") -> EstimatorOptions:
     """The option set of ``estimator`` for continuous or ordered (``categorical``) items and ``missing``."""
-    if missing not in MISSING:
-        raise DataError(f"missing must be one of {', '.join(map(repr, MISSING))}; got {missing!r}")
+    choices = MISSING + ORDINAL_MISSING[1:]
+    if missing not in choices:
+        raise DataError(f"missing must be one of {', '.join(map(repr, choices))}; got {missing!r}")
     fiml = missing in ("fiml", "ml")
     if categorical:
         name = "WLSMV" if estimator == "ML" else estimator  # lavaan's default for ordered data
