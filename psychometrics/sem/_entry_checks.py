@@ -56,7 +56,7 @@ def _check_group_labels(data: pd.DataFrame, group) -> None:
 
 
 def _check_values(data: pd.DataFrame, names: list[str], missing: str) -> None:
-    """Refuse infinite values and data without a usable row (listwise: complete; FIML: any answer)."""
+    """Refuse infinite values and data without a usable row (listwise: complete; FIML, pairwise: any answer)."""
     numeric = [name for name in names if pd.api.types.is_numeric_dtype(data[name].dtype)]
     if not numeric:
         return
@@ -68,9 +68,10 @@ def _check_values(data: pd.DataFrame, names: list[str], missing: str) -> None:
                         f"model's variables must be finite numbers of at most {MAX_ABS_VALUE:g} in size: recode it "
                         "or set it to NaN (missing).")
     answered = ~np.isnan(values)
-    usable = answered.any(axis=1) if missing == "fiml" else answered.all(axis=1)
+    partial = missing != "listwise"  # FIML and pairwise use every row with an answer
+    usable = answered.any(axis=1) if partial else answered.all(axis=1)
     if len(numeric) == len(names) and not usable.any():
-        kind = "answered any" if missing == "fiml" else "answered all"
+        kind = "answered any" if partial else "answered all"
         raise DataError(f"no row of the data {kind} of the model's variables {names}; nothing can be fitted.")
 
 

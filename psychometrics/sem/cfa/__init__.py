@@ -21,8 +21,10 @@ lavaan's fitMeasures() from the model's and the baseline's records, ``_residuals
 
 Extension points: an estimator is a row of ``_options._OPTION_SETS``; the SE and test stages read per-case score
 matrices (``_samplestats.moment_scores`` behind the NACOV of robust.sem and the scaled tests,
-``_robust.casewise_scores`` behind the MLR sandwich): cluster-robust or weighted versions aggregate or weight
-those rows; constraints enter the optimiser's step (``_estimation.minimize``, ``_constraints``) and the SE stage's
+``_robust.casewise_scores`` behind the MLR sandwich): cluster-robust and weighted MLR (``cluster=``,
+``sampling_weights=``) weight and sum those rows by cluster (``_samplestats.cluster_sums``), weighted moments
+come from ``SampleStats.from_data``; ordered items with ``missing="pairwise"`` use each item's and pair's answered
+cases (``_categorical``); constraints enter the optimiser's step (``_estimation.minimize``, ``_constraints``) and the SE stage's
 inverse of the information.
 """
 

@@ -29,6 +29,8 @@ def cfa(
     sample_mean=None,
     n_obs=None,
     ordered=None,
+    cluster=None,
+    sampling_weights=None,
     confidence=0.95,
 ) -> CFAResult:
     """Fit a confirmatory factor analysis / structural equation model by maximum likelihood, as lavaan.
@@ -67,15 +69,34 @@ def cfa(
         standard errors, lavaan's FIML-corrected cfi_robust/rmsea_robust; see ``psychometrics.sem.cfa._fiml``).
         R: ``cfa(..., missing = "fiml")``. Raw data only; modification indices use the expected information of
         the incomplete data (as lavaan's modindices()).
+        ``"pairwise"`` (ordered items only): lavaan's default treatment of ordinal data with missing answers,
+        WLSMV/ULSMV on every case with at least one answer; each item's thresholds from the cases answering it,
+        each polychoric correlation from the cases answering both items, and the NACOV behind the weights, robust
+        standard errors and tests from the same pairwise-present scores (see ``_categorical``). R: ``cfa(...,
+        ordered = ..., missing = "pairwise")``.
     sample_cov, sample_mean, n_obs :
         Fit from moments instead of data: an unbiased covariance DataFrame (or dict group -> DataFrame), means
         (Series or dict) and N (int or dict). The covariance is rescaled by (N-1)/N as lavaan does.
     ordered : list of str or True, optional
         Ordinal items (True: all observed variables; every indicator must be ordinal): lavaan's WLSMV (DWLS on
         thresholds and polychoric correlations, robust standard errors, scaled-shifted chi-square, delta
-        parameterisation, complete cases); ``estimator`` "ML" (the default, meaning lavaan's default WLSMV),
+        parameterisation, complete cases or ``missing="pairwise"``); ``estimator`` "ML" (the default, meaning lavaan's default WLSMV),
         "WLSMV", "ULSMV", "DWLS" or "WLS". ``group_equal`` may also
         hold "thresholds". See ``psychometrics.sem.cfa._wls``; R: ``cfa(model, data, ordered = ordered)``.
+    cluster : str, optional
+        Column holding each respondent's cluster (e.g. the service), nested in the groups: cluster-robust
+        standard errors and Yuan-Bentler test for ``estimator="MLR"`` (complete data or ``missing="fiml"``), as
+        lavaan's single-level ``cfa(..., estimator = "MLR", cluster = "service")``: the casewise scores behind
+        the sandwich's meat and the test's traces are summed within clusters and scaled by C / (C - 1). The
+        estimates and the unscaled chi-square do not change. Not available for ordered items (lavaan 0.6-14
+        accepts it there but leaves the WLSMV standard errors and tests unclustered).
+    sampling_weights : str, optional
+        Column of sampling weights: weighted ML as lavaan's ``sampling.weights = "w"`` (complete cases,
+        continuous items). The weights are normalised to sum to the number of cases used (lavaan's
+        sampling.weights.normalization = "total"); the sample moments are the weighted ones (divisor: the sum of
+        the weights), and the casewise scores of the sandwich and of the Yuan-Bentler test are weighted. As in
+        lavaan, weights make ``estimator="ML"`` robust: its standard errors and scaled test are MLR's.
+        May be combined with ``cluster``.
     confidence : float
         Level of the estimates' confidence intervals ``ci_lower``/``ci_upper`` (lavaan's parameterEstimates(level
         = ...)); 0.95 by default.
@@ -111,14 +132,16 @@ def cfa(
     """
     check_cfa_input(model, data, ordered, group, missing)
     model, finish = syntax_hooks(model)  # a == b by shared labels; := rows appended after the fit
-    options = resolve_estimator(estimator, categorical=wants_ordinal(ordered), missing=missing)
+    options = resolve_estimator(weighted_estimator(estimator, sampling_weights, ordered), categorical=wants_ordinal(ordered),
+                                missing=missing)
     group_equal = check_group_equal(group_equal, options)
+    check_cluster(cluster, options)
     _check_confidence(confidence)
     if sample_cov is not None and (options.se == "robust.huber.white" or options.se == "robust.sem"
                                    or options.discrepancy != "ML"):
         raise DataError(f"estimator={options.name!r} needs the raw data (data=...), not sample_cov")
     prepared = prepare(model, data, group, sample_cov=sample_cov, sample_mean=sample_mean, n_obs=n_obs,
-                       missing=missing, ordered=ordered)
+                       missing=missing, ordered=ordered, cluster=cluster, sampling_weights=sampling_weights)
     with single_threaded():  # small matrices: one BLAS thread (psychometrics._blas)
         return finish(fit(prepared, options, group_equal=group_equal, group_partial=group_partial, std_lv=std_lv,
                           confidence=confidence))
@@ -127,6 +150,26 @@ def cfa(
 def _check_confidence(confidence) -> None:
     if not (isinstance(confidence, (int, float)) and 0 < confidence < 1):
         raise DataError(f"confidence must be a number between 0 and 1 (e.g. 0.95); got {confidence!r}")
+
+
+def weighted_estimator(estimator: str, sampling_weights, ordered) -> str:
+    """lavaan: with sampling weights, ML's standard errors and test are robust (MLR's option set)."""
+    robust = sampling_weights is not None and estimator == "ML" and not wants_ordinal(ordered)
+    return "MLR" if robust else estimator
+
+
+def check_cluster(cluster, options: EstimatorOptions) -> None:
+    """cluster= is cluster-robust MLR (continuous items); other option sets refuse it."""
+    if cluster is None:
+        return
+    if options.categorical:
+        raise ModelError(
+            f"cluster={cluster!r} is not available for ordered items: lavaan 0.6-14 accepts it but leaves the "
+            "WLSMV standard errors and tests unclustered. Fit the ordinal model without cluster=, or the items as "
+            "continuous with estimator='MLR' and cluster=...")
+    if options.se != "robust.huber.white":
+        raise ModelError(f"cluster={cluster!r} gives cluster-robust standard errors and tests for estimator='MLR'; "
+                         f"got estimator={options.name!r}. Pass estimator='MLR'.")
 
 
 def check_group_equal(group_equal, options: EstimatorOptions) -> tuple[str, ...]:
@@ -141,7 +184,7 @@ def check_group_equal(group_equal, options: EstimatorOptions) -> tuple[str, ...]
 
 
 LADDER_OPTIONS = {"group_partial", "std_lv", "estimator", "missing", "sample_cov", "sample_mean", "n_obs", "ordered",
-                  "confidence"}
+                  "cluster", "sampling_weights", "confidence"}
 
 
 def fit_ladder(model, data, group, constraint_sets, **options) -> list[CFAResult]:
@@ -151,13 +194,17 @@ def fit_ladder(model, data, group, constraint_sets, **options) -> list[CFAResult
     if unknown:
         raise ModelError(f"unknown option(s) {sorted(unknown)}; see psychometrics.cfa for the options")
     refuse_constraints(model, "the invariance ladder")
-    estimator = resolve_estimator(options.get("estimator", "ML"), categorical=wants_ordinal(options.get("ordered")),
+    estimator = resolve_estimator(weighted_estimator(options.get("estimator", "ML"), options.get("sampling_weights"),
+                                                     options.get("ordered")),
+                                  categorical=wants_ordinal(options.get("ordered")),
                                   missing=options.get("missing", "listwise"))
     sets = [check_group_equal(eq, estimator) for eq in constraint_sets]
+    check_cluster(options.get("cluster"), estimator)
     if options.get("sample_cov") is not None and estimator.se != "standard":
         raise DataError(f"estimator={estimator.name!r} needs the raw data (data=...), not sample_cov")
     prepared = prepare(model, data, group, **{k: options[k] for k in ("sample_cov", "sample_mean", "n_obs", "missing",
-                                                                       "ordered") if k in options})
+                                                                       "ordered", "cluster", "sampling_weights")
+                                         if k in options})
     if len(prepared.groups) < 2:
         raise ModelError(f"group {group!r} has a single group ({prepared.groups}); comparing groups needs two or more")
     fit_options = {k: options[k] for k in ("group_partial", "std_lv", "confidence") if k in options}

@@ -13,6 +13,11 @@ scores; A22: the correlation scores' sums of squares). All per-case scores are a
 Written here because no Python library computes these (semopy has no WLSMV; psychometrics.polychoric is psych's
 estimator, whose pieces are reused). Moments are ordered as lavaan's WLS.obs: the thresholds item by item, then the correlations below the diagonal,
 column by column.
+
+Pairwise-present data (lavaan's missing = "pairwise"): a missing answer is coded -1. Each item's thresholds come
+from the cases answering it, each correlation from the cases answering both items, and a case's score for a
+statistic it does not enter is zero (lavaan's crossproducts with na.rm), so INNER, A11, A21 and A22 sum over the
+cases that answered; N in ``Gamma = N B^-1 INNER B^-T`` stays the number of cases of the group.
 """
 
 from __future__ import annotations
@@ -65,18 +70,19 @@ class CategoricalStats:
 def _univariate(codes: np.ndarray, n_levels: list[int]) -> tuple[np.ndarray, np.ndarray]:
     """Padded thresholds (items x (K_max + 1), -inf first, +inf from each item's last category on) and the per-case
     threshold scores d log p_c / d tau (cases x thresholds): phi(tau_c) / p_c for the upper threshold of the
-    case's category c, -phi(tau_{c-1}) / p_c for the lower one."""
-    n, k_max = len(codes), max(n_levels)
+    case's category c, -phi(tau_{c-1}) / p_c for the lower one; zero where the item is missing (code -1)."""
+    k_max = max(n_levels)
     padded = np.full((codes.shape[1], k_max + 1), np.inf)
     padded[:, 0] = -np.inf
     scores = []
     for j, k in enumerate(n_levels):
-        counts = np.bincount(codes[:, j], minlength=k)
-        tau = ndtri(np.cumsum(counts)[:-1] / n)
+        answered = codes[:, j] >= 0
+        counts = np.bincount(codes[answered, j], minlength=k)
+        prob = counts / answered.sum()  # proportions among the cases answering the item
+        tau = ndtri(np.cumsum(prob)[:-1])
         padded[j, 1:k] = tau
-        prob = counts / n
         dens = _phi(tau)
-        by_category = np.zeros((k, k - 1))
+        by_category = np.zeros((k + 1, k - 1))  # the last row: a missing answer (index -1) scores zero
         by_category[np.arange(k - 1), np.arange(k - 1)] = dens / prob[:-1]
         by_category[np.arange(1, k), np.arange(k - 1)] -= dens / prob[1:]
         scores.append(by_category[codes[:, j]])
@@ -100,7 +106,8 @@ def _bivariate(codes, padded, first, second, rho, tables) -> tuple[np.ndarray, n
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(prob > 0, dprob / prob, 0.0)
     pairs = np.arange(len(first))
-    score = ratio[pairs[None, :], codes[:, first], codes[:, second]]
+    both = (codes[:, first] >= 0) & (codes[:, second] >= 0)
+    score = np.where(both, ratio[pairs[None, :], codes[:, first], codes[:, second]], 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         w = np.where(tables > 0, tables * ratio / prob, 0.0)  # sum over cases of score_rho / P, by cell
     # A21 for threshold t of the row item: sum_l (w[t, l] - w[t + 1, l]) D[t + 1, l]; likewise for the column item
@@ -128,14 +135,14 @@ def _corrected_two_by_two(tables: np.ndarray, n_levels, rows, cols, names) -> np
 
 
 def categorical_stats(codes: np.ndarray, n_levels: list[int], names) -> CategoricalStats:
-    """Thresholds, polychoric correlations and NACOV of complete ordinal data ``codes`` (0-based categories) of
-    the items ``names``."""
+    """Thresholds, polychoric correlations and NACOV of ordinal data ``codes`` (0-based categories, -1 where
+    missing) of the items ``names``."""
     n, p = codes.shape
     padded, sc_th = _univariate(codes, n_levels)
     th_item = np.repeat(np.arange(p), np.asarray(n_levels) - 1)
     th_start = np.concatenate([[0], np.cumsum(np.asarray(n_levels) - 1)])
     rows, cols = pair_indices(p)
-    tables = _pair_tables(codes.astype(float), padded.shape[1] - 1, rows, cols)
+    tables = _pair_tables(np.where(codes >= 0, codes, np.nan), padded.shape[1] - 1, rows, cols)
     corrected = _corrected_two_by_two(tables, n_levels, rows, cols, names)
     rho = _estimate_rho(corrected, padded[rows, 1:-1], padded[cols, 1:-1])
     sc_cor, a21_row, a21_col = _bivariate(codes, padded, rows, cols, rho, tables)

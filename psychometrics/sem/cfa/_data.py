@@ -34,7 +34,48 @@ def _check_known(parsed: ParsedModel, observed, available, source: str) -> None:
             )
 
 
-def _stats_from_data(data, parsed, observed, group, fiml=False) -> tuple[list, list[SampleStats]]:
+def _cluster_codes(data: pd.DataFrame, cluster, group) -> np.ndarray | None:
+    """Each row's cluster as a number (None without ``cluster``); a row without a cluster label is an error."""
+    if cluster is None:
+        return None
+    if cluster not in data.columns:
+        raise DataError(f"cluster column {cluster!r} is not in the data; available columns: {list(data.columns)}")
+    if cluster == group:
+        raise DataError(f"cluster={cluster!r} is also the group column; clusters must be nested in the groups "
+                        "(e.g. services within sites), not be the groups.")
+    labels = data[cluster]
+    if labels.isna().any():
+        row = labels.index[labels.isna().to_numpy()][0]
+        raise DataError(f"cluster column {cluster!r} is missing in row {row!r}; give every respondent a cluster "
+                        "(e.g. its own label for respondents outside any service) or drop the row.")
+    return pd.factorize(labels)[0]
+
+
+def _weight_values(data: pd.DataFrame, weights) -> np.ndarray | None:
+    """The sampling weights column as floats (None without ``sampling_weights``); each must be a finite number
+    >= 0."""
+    if weights is None:
+        return None
+    if weights not in data.columns:
+        raise DataError(f"sampling_weights column {weights!r} is not in the data; available columns: "
+                        f"{list(data.columns)}")
+    if not pd.api.types.is_numeric_dtype(data[weights].dtype):
+        raise DataError(f"sampling_weights column {weights!r} must be numeric (dtype {data[weights].dtype}).")
+    values = data[weights].to_numpy(dtype=float, na_value=np.nan)
+    bad = np.flatnonzero(~np.isfinite(values) | (values < 0))
+    if len(bad):
+        raise DataError(f"sampling_weights column {weights!r} has the value {values[bad[0]]} in row "
+                        f"{data.index[bad[0]]!r}; weights must be finite numbers >= 0.")
+    return values
+
+
+def _renumbered(codes: np.ndarray | None) -> np.ndarray | None:
+    """Cluster numbers 0 .. C - 1 among the rows of one group."""
+    return None if codes is None else np.unique(codes, return_inverse=True)[1]
+
+
+def _stats_from_data(data, parsed, observed, group, fiml=False, cluster=None,
+                     weights=None) -> tuple[list, list[SampleStats]]:
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"data must be a pandas DataFrame of respondents x variables; got {type(data).__name__}")
     _check_known(parsed, observed, data.columns, "data")
@@ -45,19 +86,28 @@ def _stats_from_data(data, parsed, observed, group, fiml=False) -> tuple[list, l
     if len(empty):
         raise DataError(f"data column {observed[empty[0]]!r} has no observed values; drop it from the model.")
     labels = data[group].to_numpy() if group is not None else np.ones(len(values), dtype=int)
+    clusters = _cluster_codes(data, cluster, group)
     usable = ~np.isnan(values).all(axis=1) if fiml else ~np.isnan(values).any(axis=1)  # FIML drops empty rows
     complete = usable & pd.notna(labels)
     values, labels = values[complete], labels[complete]
+    clusters = None if clusters is None else clusters[complete]
+    case_weights = _weight_values(data, weights)
+    if case_weights is not None:
+        case_weights = case_weights[complete]
+        case_weights = case_weights * len(case_weights) / case_weights.sum()  # lavaan: normalised to sum N
     raw_groups = pd.unique(labels)  # lavaan's order: first appearance
     groups = [plain_label(v) for v in raw_groups]
     stats = []
     for raw, label in zip(raw_groups, groups):
         rows = values[labels == raw]
+        in_group = None if clusters is None else _renumbered(clusters[labels == raw])
         if fiml:
-            stats.append(missing_stats(rows, observed, f"group {label!r}" if group is not None else "the data"))
+            fiml_stats = missing_stats(rows, observed, f"group {label!r}" if group is not None else "the data")
+            stats.append(dataclasses.replace(fiml_stats, cluster=in_group))
             continue
         _check_group(rows, observed, label, group)
-        stats.append(SampleStats.from_data(rows))
+        group_weights = None if case_weights is None else case_weights[labels == raw]
+        stats.append(SampleStats.from_data(rows, in_group, group_weights))
     return groups, stats
 
 
@@ -140,8 +190,9 @@ def _ordered_names(ordered, observed) -> list[str]:
     return names
 
 
-def _item_values(data, parsed, variables, group) -> tuple[np.ndarray, np.ndarray]:
-    """Complete cases of the model's items (numeric codes) and their group labels."""
+def _item_values(data, parsed, variables, group, pairwise=False) -> tuple[np.ndarray, np.ndarray]:
+    """The model's items (numeric codes) and their group labels: complete cases, or with ``pairwise`` every case
+    answering at least one item (lavaan drops empty cases with missing = "pairwise")."""
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"data must be a pandas DataFrame of respondents x items; got {type(data).__name__}")
     observed = list(variables.observed)
@@ -159,22 +210,23 @@ def _item_values(data, parsed, variables, group) -> tuple[np.ndarray, np.ndarray
         columns[name] = column.to_numpy(dtype=float, na_value=np.nan)
     values = np.column_stack([columns[name] for name in observed])
     labels = data[group].to_numpy() if group is not None else np.ones(len(values), dtype=int)
-    complete = ~np.isnan(values).any(axis=1) & pd.notna(labels)
-    return values[complete], labels[complete]
+    answered = ~np.isnan(values)
+    usable = (answered.any(axis=1) if pairwise else answered.all(axis=1)) & pd.notna(labels)
+    return values[usable], labels[usable]
 
 
 def _categories(values: np.ndarray, labels: np.ndarray, observed, raw_groups, groups, group) -> list[np.ndarray]:
     """Each item's categories (sorted observed values); every group must use all of them."""
-    levels = [np.unique(column) for column in values.T]
+    levels = [np.unique(column[~np.isnan(column)]) for column in values.T]
     for name, level in zip(observed, levels):
         if len(level) < 2:
-            where = "in the complete cases" if group is None else "in the complete cases of all groups"
+            where = "in the cases used" if group is None else "in the cases used of all groups"
             raise DataError(f"ordered item {name!r} has a single observed category ({level[0]:g}) {where}; an "
                             "item without variation carries no information: drop it from the model.")
     for raw, label in zip(raw_groups, groups):
         rows = values[labels == raw]
         for name, level, column in zip(observed, levels, rows.T):
-            absent = np.setdiff1d(level, column)
+            absent = np.setdiff1d(level, column[~np.isnan(column)])
             if len(absent):
                 raise DataError(
                     f"ordered item {name!r}: category {absent[0]:g} is observed in other groups but not in group "
@@ -184,23 +236,25 @@ def _categories(values: np.ndarray, labels: np.ndarray, observed, raw_groups, gr
     return levels
 
 
-def _ordinal_stats(parsed, variables, data, group, ordered) -> tuple[list, list, list[int]]:
-    """Groups, each group's thresholds, polychoric correlations and NACOV, and the items' numbers of categories."""
+def _ordinal_stats(parsed, variables, data, group, ordered, pairwise=False) -> tuple[list, list, list[int]]:
+    """Groups, each group's thresholds, polychoric correlations and NACOV, and the items' numbers of categories
+    (``pairwise``: from the cases answering each item or pair; missing answers are coded -1)."""
     if variables.ov_x or variables.dummies:
         raise ModelError(f"observed variables in regressions ({list(variables.dummies)}) are not supported with "
                          "ordered items; model them as indicators of latent variables.")
     _ordered_names(ordered, variables.observed)
-    values, labels = _item_values(data, parsed, variables, group)
+    values, labels = _item_values(data, parsed, variables, group, pairwise)
     raw_groups = pd.unique(labels)
     groups = [plain_label(v) for v in raw_groups]
     levels = _categories(values, labels, variables.observed, raw_groups, groups, group)
-    codes = np.column_stack([np.searchsorted(level, column) for level, column in zip(levels, values.T)])
+    codes = np.column_stack([np.where(np.isnan(column), -1, np.searchsorted(level, column))
+                             for level, column in zip(levels, values.T)])
     n_levels = [len(level) for level in levels]
     stats = []
     for raw, label in zip(raw_groups, groups):
         rows = codes[labels == raw]
         if len(rows) <= len(variables.observed):
-            raise DataError(f"group {label!r} has {len(rows)} complete case(s) for {len(variables.observed)} items; "
+            raise DataError(f"group {label!r} has {len(rows)} usable case(s) for {len(variables.observed)} items; "
                             "more cases are needed.")
         stats.append(categorical_stats(rows, n_levels, variables.observed))
     return groups, stats, n_levels
@@ -233,15 +287,21 @@ class Prepared:
 
 
 def prepare(model, data, group, *, sample_cov=None, sample_mean=None, n_obs=None, missing="listwise",
-            ordered=None) -> Prepared:
-    """Parse the model and compute each group's sample statistics."""
+            ordered=None, cluster=None, sampling_weights=None) -> Prepared:
+    """Parse the model and compute each group's sample statistics (with each row's cluster for ``cluster``)."""
     parsed = model if isinstance(model, ParsedModel) else parse_model(model)
     variables = model_variables(parsed)
     text = model if isinstance(model, str) else ""
+    if (cluster is not None or sampling_weights is not None) and (data is None or sample_cov is not None):
+        raise DataError("cluster= and sampling_weights= need the raw data (data=...) with that column, not "
+                        "sample_cov")
+    if sampling_weights is not None and (wants_ordinal(ordered) or missing != "listwise"):
+        raise ModelError("sampling_weights= is available for continuous items with complete cases (weighted ML/MLR); "
+                         "not with ordered items or missing='fiml'.")
     if wants_ordinal(ordered):
         if sample_cov is not None or sample_mean is not None or n_obs is not None:
             raise DataError("ordered items need the raw data (data=...), not sample_cov/sample_mean/n_obs")
-        groups, stats, n_levels = _ordinal_stats(parsed, variables, data, group, ordered)
+        groups, stats, n_levels = _ordinal_stats(parsed, variables, data, group, ordered, missing == "pairwise")
         return Prepared(text, parsed, variables, groups, stats, True, False, n_levels)
     if group is not None and sample_cov is not None:
         raise DataError("pass either group= with raw data or a dict of group covariance matrices as sample_cov, not both")
@@ -254,8 +314,10 @@ def prepare(model, data, group, *, sample_cov=None, sample_mean=None, n_obs=None
             parsed, variables.observed, sample_cov, sample_mean, n_obs, multi or has_intercepts
         )
     elif data is not None:
-        groups, stats = _stats_from_data(data, parsed, variables.observed, group, fiml=missing != "listwise")
+        groups, stats = _stats_from_data(data, parsed, variables.observed, group, fiml=missing in ("fiml", "ml"),
+                                         cluster=cluster, weights=sampling_weights)
     else:
         raise DataError("pass data=... (a DataFrame) or sample_cov=... with n_obs=...")
-    fiml = missing != "listwise"  # FIML always has a mean structure, as lavaan's missing = "ml"
-    return Prepared(text, parsed, variables, groups, stats, len(groups) > 1 or has_intercepts or fiml, fiml)
+    fiml = missing in ("fiml", "ml")  # FIML and clusters always have a mean structure, as in lavaan
+    meanstructure = len(groups) > 1 or has_intercepts or fiml or cluster is not None
+    return Prepared(text, parsed, variables, groups, stats, meanstructure, fiml)

@@ -157,7 +157,7 @@ class Problem:
 
     @property
     def n_total(self) -> int:
-        return int(sum(s.n_obs for s in self.stats))
+        return int(round(sum(s.n_obs for s in self.stats)))  # weighted groups' sums add up to N
 
     @functools.cached_property  # writes the instance __dict__, so it works on this frozen dataclass
     def weights(self) -> np.ndarray:

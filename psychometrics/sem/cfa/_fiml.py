@@ -277,7 +277,8 @@ def missing_stats(values: np.ndarray, observed_names, where: str) -> MissingStat
     check_coverage(values, observed_names, where)
     patterns = MissingPatterns(values)
     mu, sigma = em_moments(values, patterns)
-    return MissingStats(sigma, mu, len(values), values, patterns, base_mean, base_var)
+    return MissingStats(sigma, mu, len(values), values, patterns=patterns, baseline_mean=base_mean,
+                        baseline_var=base_var)
 
 
 class FIMLDiscrepancy:

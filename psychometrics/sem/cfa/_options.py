@@ -35,6 +35,7 @@ DISCREPANCIES = ("ML", "ULS", "DWLS", "WLS")
 SE_TYPES = ("standard", "robust.sem", "robust.huber.white")
 TESTS = ("standard", "satorra.bentler", "yuan.bentler.mplus", "scaled.shifted", "mean.var.adjusted")
 MISSING = ("listwise", "fiml", "ml")
+ORDINAL_MISSING = ("listwise", "pairwise")  # ordered items: complete cases or lavaan's pairwise-present statistics
 
 #: name -> (discrepancy, se, test, information)
 _OPTION_SETS = {
@@ -79,21 +80,26 @@ class EstimatorOptions:
 
 def resolve_estimator(estimator: str, *, categorical: bool, missing: str = "listwise") -> EstimatorOptions:
     """The option set of ``estimator`` for continuous or ordered (``categorical``) items and ``missing``."""
-    if missing not in MISSING:
-        raise DataError(f"missing must be one of {', '.join(map(repr, MISSING))}; got {missing!r}")
-    fiml = missing != "listwise"
+    choices = MISSING + ORDINAL_MISSING[1:]
+    if missing not in choices:
+        raise DataError(f"missing must be one of {', '.join(map(repr, choices))}; got {missing!r}")
+    fiml = missing in ("fiml", "ml")
     if categorical:
         name = "WLSMV" if estimator == "ML" else estimator  # lavaan's default for ordered data
         if name not in ORDINAL_ESTIMATORS:
             raise ModelError(f"estimator {estimator!r} is not available for ordered items; use one of "
                              f"{', '.join(ORDINAL_ESTIMATORS)} (WLSMV, the default)")
         if fiml:
-            raise ModelError(f"missing={missing!r} is not available for ordered items; only 'listwise' (complete cases)")
+            raise ModelError(f"missing={missing!r} is not available for ordered items; use 'pairwise' (lavaan's "
+                             "pairwise-present thresholds and polychoric correlations) or 'listwise' (complete cases)")
     else:
         name = estimator
         if name not in CONTINUOUS_ESTIMATORS:
             raise DataError(f"estimator must be one of {', '.join(map(repr, CONTINUOUS_ESTIMATORS))} for continuous "
                             f"items (or ordered=... for {', '.join(ORDINAL_ESTIMATORS)}); got {estimator!r}")
+        if missing == "pairwise":
+            raise DataError("missing='pairwise' is for ordered items (ordered=...); with continuous items use "
+                            "missing='fiml' (full-information ML on every answer) or 'listwise'")
         if fiml and name not in FIML_ESTIMATORS:
             raise DataError(f"estimator={name!r} needs complete data; with missing={missing!r} use "
                             f"{' or '.join(map(repr, FIML_ESTIMATORS))}")

@@ -283,7 +283,7 @@ def fit(prepared: Prepared, options: EstimatorOptions, *, group_equal=(), group_
         estimates=estimates_view(table, groups),
         converged=solution.converged,
         iterations=solution.iterations,
-        n_obs=stats[0].n_obs if len(groups) == 1 else {g: s.n_obs for g, s in zip(groups, stats)},
+        n_obs=_case_count(stats[0]) if len(groups) == 1 else {g: _case_count(s) for g, s in zip(groups, stats)},
         groups=groups,
         latent_variables=list(variables.latent),
         observed_variables=list(variables.observed),
@@ -300,6 +300,12 @@ def fit(prepared: Prepared, options: EstimatorOptions, *, group_equal=(), group_
         _tests=tuple(tests),
         _baseline_tests=tuple(baseline),
     )
+
+
+def _case_count(stats) -> int:
+    """The group's number of cases (lavaan's nobs): with sampling weights not their sum, which the fit uses."""
+    weighted = isinstance(stats, SampleStats) and stats.weights is not None
+    return len(stats.weights) if weighted else stats.n_obs
 
 
 def estimates_view(table: dict, groups) -> pd.DataFrame:

@@ -44,7 +44,7 @@ from ._fiml import MissingStats
 from ._model import vech_indices
 from ._mvnorm import h1_observed_information, missing_information, vech_positions
 from ._options import EstimatorOptions
-from ._samplestats import SampleStats
+from ._samplestats import SampleStats, cluster_sums
 from ._tests import TestStatistic, block_diag, scaled_test, standard_test, ugamma_traces
 from ._wls import satorra_2000
 
@@ -70,8 +70,10 @@ def casewise_scores(stats, mu: np.ndarray, sigma: np.ndarray, meanstructure: boo
 
 
 def first_order_information(stats, mu, sigma, meanstructure: bool) -> np.ndarray:
-    """``B1 = sum_i s_i s_i' / N`` (lav_mvnorm_information_firstorder and its missing-data version)."""
-    scores = casewise_scores(stats, mu, sigma, meanstructure)
+    """``B1 = sum_i s_i s_i' / N`` (lav_mvnorm_information_firstorder and its missing-data version); with
+    clusters the sum runs over the clusters' summed scores, times C / (C - 1) (cluster-robust MLR); with
+    sampling weights each score is weighted and N is the sum of the weights."""
+    scores = cluster_sums(casewise_scores(stats, mu, sigma, meanstructure), stats.cluster, stats.weights)
     return scores.T @ scores / stats.n_obs
 
 

@@ -16,18 +16,29 @@ from ._model import vech_indices
 
 @dataclasses.dataclass(frozen=True)
 class SampleStats:
-    """Moments of one group: ``cov`` with divisor N (lavaan's likelihood="normal"), ``mean``, ``n_obs``."""
+    """Moments of one group: ``cov`` with divisor N (lavaan's likelihood="normal"), ``mean``, ``n_obs``; the raw
+    rows ``data``, with ``cluster=`` each row's cluster number ``cluster`` (0 .. C - 1), with
+    ``sampling_weights=`` each row's normalised weight ``weights``: then the moments are weighted (lavaan's
+    cov.wt(method = "ML")) and ``n_obs`` is the sum of the weights (lavaan's nobs)."""
 
     cov: np.ndarray
     mean: np.ndarray | None
     n_obs: int
     data: np.ndarray | None = None
+    cluster: np.ndarray | None = None
+    weights: np.ndarray | None = None
 
     @classmethod
-    def from_data(cls, values: np.ndarray) -> "SampleStats":
-        mean = values.mean(axis=0)
+    def from_data(cls, values: np.ndarray, cluster: np.ndarray | None = None,
+                  weights: np.ndarray | None = None) -> "SampleStats":
+        if weights is None:
+            mean = values.mean(axis=0)
+            centred = values - mean
+            return cls(centred.T @ centred / len(values), mean, len(values), values, cluster)
+        total = float(weights.sum())
+        mean = weights @ values / total
         centred = values - mean
-        return cls(centred.T @ centred / len(values), mean, len(values), values)
+        return cls((weights[:, None] * centred).T @ centred / total, mean, total, values, cluster, weights)
 
     @classmethod
     def from_moments(cls, cov: np.ndarray, mean: np.ndarray | None, n_obs: int) -> "SampleStats":
@@ -54,6 +65,20 @@ def moment_scores(values: np.ndarray, meanstructure: bool) -> np.ndarray:
     rows, cols = vech_indices(values.shape[1])
     products = centred[:, rows] * centred[:, cols]
     return np.hstack([centred, products]) if meanstructure else products
+
+
+def cluster_sums(scores: np.ndarray, cluster: np.ndarray | None, weights: np.ndarray | None = None) -> np.ndarray:
+    """Per-case score rows, times the case's sampling weight, summed within clusters and scaled by
+    sqrt(C / (C - 1)) (lavaan's weighted and cluster-robust first-order information,
+    lav_mvnorm_information_firstorder with wt and cluster.idx); the rows unchanged without either."""
+    if weights is not None:
+        scores = scores * weights[:, None]
+    if cluster is None:
+        return scores
+    n_clusters = int(cluster.max()) + 1
+    sums = np.zeros((n_clusters, scores.shape[1]))
+    np.add.at(sums, cluster, scores)
+    return sums * np.sqrt(n_clusters / (n_clusters - 1))
 
 
 def nacov_from_scores(scores: np.ndarray) -> np.ndarray:
