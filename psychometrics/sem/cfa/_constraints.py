@@ -31,7 +31,7 @@ import pandas as pd
 
 from ...errors import ConvergenceError, ModelError
 from ._defined import Definitions, evaluate, expression_tree, numerical_jacobian
-from ._estimation import Solution, _curvature, _solve
+from ._estimation import Solution, _solve
 
 _ACTIVE_SLACK = 1e-5  # nlminb.constr: an inequality whose value is at most this is active
 _FEASIBLE = 1e-12  # restoration stops when every active constraint holds to this
@@ -190,14 +190,15 @@ class Constraints:
             grad = problem.gradient(x)
             jac = self.jacobian(x)[working]
             basis = null_space(jac, len(x))
-            hessian = _curvature(problem, x, iteration > fisher_steps)
+            hessian = problem.hessian(x) if iteration > fisher_steps else 2 * problem.expected_information(x)
             if multipliers.any():
                 hessian = hessian - self.curvature(x, multipliers)
             reduced = basis.T @ hessian @ basis
-            try:
+            try:  # the Hessian of the Lagrangian on the constraints' null space, else the expected information
                 np.linalg.cholesky(reduced)
             except np.linalg.LinAlgError:
-                reduced = 2 * basis.T @ problem.expected_information(x) @ basis
+                hessian = 2 * problem.expected_information(x)
+                reduced = basis.T @ hessian @ basis
             step = -basis @ _solve(reduced, basis.T @ grad)
             if len(jac):  # stationarity of the Lagrangian f - lambda'c at the stepped point: g + H d = J' lambda
                 multipliers = np.zeros(len(self.items))

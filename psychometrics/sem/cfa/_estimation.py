@@ -361,20 +361,6 @@ def _solve(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
         return np.linalg.lstsq(matrix, vector, rcond=None)[0]
 
 
-def _curvature(problem: Problem, x: np.ndarray, exact: bool) -> np.ndarray:
-    """The exact Hessian when asked for and positive definite, else twice the expected information (the matrix
-    that the constrained steps of ``_constraints`` project; unconstrained steps solve it by blocks in
-    :func:`_newton_step`)."""
-    if exact:
-        hessian = problem.hessian(x)
-        try:
-            np.linalg.cholesky(hessian)
-            return hessian
-        except np.linalg.LinAlgError:
-            pass
-    return 2 * problem.expected_information(x)
-
-
 def minimize(problem: Problem, start: np.ndarray, *, max_iter: int = 500, fisher_steps: int = 4, tol: float = 1e-15,
              constraints=None) -> Solution:
     """Minimise the objective: Fisher-scoring steps first, then Newton steps on the exact Hessian.
