@@ -253,7 +253,7 @@ def _blas() -> str:
 def machine() -> dict:
     """The machine now: date, CPU, cores, load average, and this process's BLAS with its thread count."""
     load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
-    return {"date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "cpu": _cpu_model(),
+    return {"date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "cpu": _cpu_model(),
             "cores": os.cpu_count(), "platform": platform.platform(), "load_average": [round(x, 2) for x in load],
             "blas": _blas()}
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import statistics
 import time
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 JSON_MARKER = "BENCH_JSON:"
 

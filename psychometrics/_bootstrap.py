@@ -9,7 +9,7 @@ eq. 14.9-14.15), as ``boot::boot.ci(type = c("perc", "bca"))`` up to the resampl
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from scipy import stats

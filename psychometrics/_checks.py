@@ -6,7 +6,7 @@ says how to fix it. No check modifies the caller's object: they work on copies.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -100,8 +100,9 @@ def _check_cell_kinds(frame: pd.DataFrame, name: str) -> None:
             bad = series.map(_is_refused_kind)
             if bad.any():
                 row = bad.idxmax()
-                raise DataError(f"{name} has the value {cut(repr(series.loc[row]), 80)} ({type(series.loc[row]).__name__}) in "
-                                f"column {column!r}, row {row!r}; items hold numbers only.")
+                value = series.loc[row]
+                raise DataError(f"{name} has the value {cut(repr(value), 80)} ({type(value).__name__}) in column "
+                                f"{column!r}, row {row!r}; items hold numbers only.")
 
 
 def _check_finite(values: np.ndarray, frame: pd.DataFrame, name: str) -> None:
@@ -109,9 +110,9 @@ def _check_finite(values: np.ndarray, frame: pd.DataFrame, name: str) -> None:
     bad = np.isinf(values) | (np.abs(np.nan_to_num(values)) > MAX_ABS_VALUE)
     if bad.any():
         i, j = np.argwhere(bad)[0]
-        raise DataError(f"{name} has the value {values[i, j]!r} in column {frame.columns[j]!r}, row {frame.index[i]!r}; "
-                        f"items must be finite numbers of at most {MAX_ABS_VALUE:g} in size: recode it or set it to "
-                        "NaN (missing).")
+        raise DataError(f"{name} has the value {values[i, j]!r} in column {frame.columns[j]!r}, row "
+                        f"{frame.index[i]!r}; items must be finite numbers of at most {MAX_ABS_VALUE:g} in size: "
+                        "recode it or set it to NaN (missing).")
 
 
 def numeric_cells(data: pd.DataFrame, name: str = "data") -> np.ndarray:
@@ -200,8 +201,11 @@ def looks_like_correlation_matrix(data) -> bool:
     Used by functions that take either respondents x items data or a correlation matrix; text cells or values
     outside [-1, 1] mean data, never a correlation matrix.
     """
+    raw = data.to_numpy() if isinstance(data, pd.DataFrame) else data
+    if np.iscomplexobj(raw):  # complex cells are refused as data later, never read as correlations
+        return False
     try:
-        values = np.asarray(data.to_numpy() if isinstance(data, pd.DataFrame) else data, dtype=float)
+        values = np.asarray(raw, dtype=float)
     except (TypeError, ValueError):
         return False
     if values.ndim != 2 or values.shape[0] != values.shape[1] or values.shape[0] < 2:

@@ -2,12 +2,16 @@
 
 A result is a frozen dataclass with named fields. ``to_dict()`` gives a JSON-ready dict (numpy scalars become
 Python numbers, arrays lists, DataFrames ``{"columns", "index", "data"}`` records via :func:`to_jsonable`);
-tabular results also implement ``to_frame()``.
+tabular results also implement ``to_frame()``, which returns a copy. The conventions every result follows:
+intervals are ``ci_low``/``ci_high`` columns in tables and a ``ci`` tuple ``(low, high)`` for a scalar, at the
+``confidence`` the function was given; degrees of freedom are ``df``. In a notebook a result renders as HTML
+(``_repr_html_``): its scalar fields in one table, then each table field.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import html
 import math
 from typing import Any
 
@@ -52,36 +56,49 @@ def to_jsonable(value: Any) -> Any:
     return str(value)
 
 
+def _short_text(value: Any) -> str:
+    """A field's value as short text: floats to 4 decimals, long reprs cut at 200 characters."""
+    if isinstance(value, (float, np.floating)):
+        return f"{value:.4f}"
+    if isinstance(value, tuple) and value and all(isinstance(v, (float, np.floating)) for v in value):
+        return "(" + ", ".join(f"{v:.4f}" for v in value) + ")"
+    text = repr(value)
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
 @dataclasses.dataclass(frozen=True, repr=False)
 class Result:
     """Frozen result with named fields, ``to_dict()`` and a readable ``repr``."""
 
     def to_dict(self) -> dict[str, Any]:
         """All public fields as a JSON-ready dict."""
-        return {
-            f.name: to_jsonable(getattr(self, f.name))
-            for f in dataclasses.fields(self)
-            if not f.name.startswith("_")
-        }
+        return {name: to_jsonable(value) for name, value in self._public_fields()}
+
+    def _public_fields(self) -> list[tuple[str, Any]]:
+        return [(f.name, getattr(self, f.name)) for f in dataclasses.fields(self) if not f.name.startswith("_")]
 
     def _repr_fields(self) -> list[str]:
         lines = []
-        for f in dataclasses.fields(self):
-            if f.name.startswith("_"):
-                continue
-            value = getattr(self, f.name)
+        for name, value in self._public_fields():
             if isinstance(value, (pd.DataFrame, pd.Series)):
                 text = "\n    " + value.round(4).to_string().replace("\n", "\n    ")
-            elif isinstance(value, (float, np.floating)):
-                text = f"{value:.4f}"
-            elif isinstance(value, tuple) and all(isinstance(v, (float, np.floating)) for v in value):
-                text = "(" + ", ".join(f"{v:.4f}" for v in value) + ")"
             else:
-                text = repr(value)
-                if len(text) > 200:
-                    text = text[:197] + "..."
-            lines.append(f"  {f.name}: {text}")
+                text = _short_text(value)
+            lines.append(f"  {name}: {text}")
         return lines
+
+    def _repr_html_(self) -> str:
+        """HTML for notebooks: the scalar fields as a two-column table, then each table (rounded to 4 decimals)."""
+        rows, tables = [], []
+        for name, value in self._public_fields():
+            if isinstance(value, pd.Series):
+                value = value.to_frame()
+            if isinstance(value, pd.DataFrame):
+                tables.append(f"<p><b>{html.escape(name)}</b></p>" + value.round(4).to_html(border=0))
+            else:
+                rows.append(f"<tr><th>{html.escape(name)}</th><td>{html.escape(_short_text(value))}</td></tr>")
+        title = f"<p><b>{html.escape(type(self).__name__)}</b></p>"
+        return f"<div>{title}<table>{''.join(rows)}</table>{''.join(tables)}</div>"
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(\n" + "\n".join(self._repr_fields()) + "\n)"

@@ -55,7 +55,7 @@ def _check_expansion(root: yaml.Node, source: str) -> None:
             stack.extend((child, False) for child in _children(node))
 
 
-class _StrictLoader(_BASE):
+class _StrictLoader(_BASE):  # type: ignore[valid-type,misc]  # _BASE is chosen at import time
     """SafeLoader that refuses duplicate mapping keys."""
 
     source = "the YAML document"
@@ -104,5 +104,6 @@ def read_text(path, what: str) -> str:
     try:
         return Path(path).read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise SpecError(f"the {what} {path} is not UTF-8 text (byte {exc.start}: {exc.object[exc.start:exc.start + 1]!r}); "
-                        "save it as UTF-8.") from None
+        byte = exc.object[exc.start:exc.start + 1]
+        raise SpecError(f"the {what} {path} is not UTF-8 text (byte {exc.start}: {byte!r}); save it as UTF-8.") \
+            from None

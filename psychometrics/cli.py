@@ -15,6 +15,9 @@ import sys
 
 from .errors import PsychometricsError
 
+DESCRIPTION = ("Reliability, validity and factor structure of survey instruments: validate data, run analysis "
+               "specifications into reports, compare results.")
+
 # sub-command -> (module that implements it, one-line help)
 COMMANDS = {
     "validate": ("psychometrics.survey.validation", "check a survey data file against its instrument"),
@@ -26,7 +29,10 @@ COMMANDS = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="psychometrics", description=__doc__.splitlines()[0])
+    from . import __version__
+
+    parser = argparse.ArgumentParser(prog="psychometrics", description=DESCRIPTION)
+    parser.add_argument("--version", action="version", version=f"psychometrics {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (module_name, help_text) in COMMANDS.items():
         command = sub.add_parser(name, help=help_text, description=help_text)
@@ -50,9 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"psychometrics {args.command}: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # one message and exit 2, like every other stop (issue 16)
         print(f"psychometrics {args.command}: interrupted", file=sys.stderr)
-        return 130
+        return 2
 
 
 if __name__ == "__main__":

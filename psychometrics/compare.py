@@ -15,10 +15,10 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 import json
-import math
 import re
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 import pandas as pd
 

@@ -7,7 +7,6 @@ stored with it). Tolerances: 1e-5 relative on chisq, logl, AIC, BIC; 1e-4 absolu
 
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
 import pandas as pd

@@ -3,7 +3,7 @@
 Source: tests/reference/cfa_estimators.json written by tests/reference/cfa_estimators.R (R 4.2.2, lavaan 0.6-14; the
 R call of each case is stored with it): fitMeasures(fit) (fit.measures = "all") and parameterEstimates() /
 standardizedSolution() for the Holzinger-Swineford model (continuous: ML, MLR, MLM, MLMV, ULS, DWLS, WLS, one group
-and across schools with equal loadings), a saturated MLR model, FIML with MLR, and the bfi A/C model with ordered
+and across schools with equal loadings), a saturated MLR model, FIML with ML and MLR, and the bfi A/C model with ordered
 items (WLSMV, ULSMV, DWLS, WLS; across gender with equal loadings, and with equal thresholds and loadings,
 where lavaan 0.6-14 gives no robust indices; the first 200 complete cases, where the WLSMV standard errors were
 too small by sqrt((n - 1)/n)); and lavTestLRT() on MLM and MLMV invariance ladders. Tolerances: 1e-4 absolute, or
@@ -44,8 +44,8 @@ def _fit(name: str, data):
         return pm.cfa(MODELS["hs"], hs, confidence=0.90)
     if name == "hs_saturated_mlr":
         return pm.cfa("visual =~ x1 + x2 + x3", hs, estimator="MLR")
-    if name == "ac_fiml_mlr":
-        return pm.cfa(MODELS["ac"], data["bfi"][ITEMS], missing="fiml", estimator="MLR")
+    if name.startswith("ac_fiml_"):
+        return pm.cfa(MODELS["ac"], data["bfi"][ITEMS], missing="fiml", estimator=name.rsplit("_", 1)[1].upper())
     if name.startswith("hs_"):
         return pm.cfa(MODELS["hs"], hs, estimator=name[3:].upper())
     if name == "ac_gender_wlsmv":

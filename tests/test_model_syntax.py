@@ -62,7 +62,7 @@ def test_group_modifier_needs_one_value_per_group():
     [
         ("f =~ x1 +", 1, 10),
         ("f =~ x1 + x2\ng = x3", 2, 3),
-        ("f =~ x1\n\n  f == g", 3, 5),
+        ("f =~ x1\n\n  f <~ g", 3, 5),
         ("f =~ x1 + + x2", 1, 11),
         ("=~ x1", 1, 1),
         ("f x1 x2", 1, 3),

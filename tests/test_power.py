@@ -59,7 +59,7 @@ def test_population_models_that_cannot_be_simulated_are_refused(population, mess
 
 def test_power_summaries_and_identical_results_whatever_the_executor(cluster, monkeypatch):
     monkeypatch.setattr(power_module, "_CHUNK", 2)  # several tasks per sample size
-    run = lambda executor: pm.power(MODEL, POPULATION, [40, 120], replications=5, seed=3,
+    run = lambda executor: pm.power(MODEL, POPULATION, [40, 120], replications=5, seed=3,  # noqa: E731
                                     executor=executor)
     serial = run(None)
     table = serial.table

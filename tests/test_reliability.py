@@ -204,6 +204,17 @@ def test_bootstrap_blocks_give_the_same_alphas_as_one_block(bfi, monkeypatch):
     np.testing.assert_allclose(_bootstrap.bootstrap_alphas(values, 7, np.random.default_rng(2)), whole, rtol=1e-12)
 
 
+@pytest.mark.parametrize("complete", [False, True])
+def test_bootstrap_float32_sums_of_whole_answers_equal_float64_ones(bfi, complete, monkeypatch):
+    values = bfi[["A1", "A2", "A3", "A4"]].to_numpy(dtype=float)
+    values = values[~np.isnan(values).any(axis=1)] if complete else values
+    assert _bootstrap._exact_in_float32(values, 16.0 if complete else 1.0)
+    exact = _bootstrap.bootstrap_alphas(values, 20, np.random.default_rng(4))
+    monkeypatch.setattr(_bootstrap, "_exact_in_float32", lambda values, largest: False)
+    np.testing.assert_allclose(_bootstrap.bootstrap_alphas(values, 20, np.random.default_rng(4)), exact, rtol=1e-13)
+    assert not _bootstrap._exact_in_float32(values + 0.5, 1.0)
+
+
 def test_bootstrap_draws_of_many_rows_are_int32_blocks_of_the_int64_stream(monkeypatch):
     # Above 65,535 rows each block draws int32 indices: the same resamples as one int64 call for the seed.
     monkeypatch.setattr(_bootstrap, "_BLOCK_BYTES", 2**20)

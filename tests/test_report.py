@@ -5,7 +5,6 @@ The main job runs once per module (module-scoped fixture); the reference specs a
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -248,3 +247,148 @@ def test_data_file_replaces_the_bundled_data_and_is_hashed(tmp_path):
     assert from_file["input"]["sha256"] == hashlib.sha256((tmp_path / "survey.csv").read_bytes()).hexdigest()
     assert from_file["input"]["source"] == "file survey.csv"
     assert canonical(from_file["sections"]) == canonical(bundled["sections"])
+
+
+# ------------------------------------------------------------------------- what a reviewer reads (issue 17)
+def test_sections_registry_matches_the_spec_schema():
+    from psychometrics.report import spec_schema
+    from psychometrics.report.sections import SECTIONS
+
+    types = spec_schema()["$defs"]["analysis"]["properties"]["type"]["enum"]
+    assert sorted(SECTIONS) == sorted(types)
+    assert all(SECTIONS[t].type == t and SECTIONS[t].title for t in types)
+
+
+def test_spec_schema_estimators_are_the_engines():
+    from psychometrics.report import spec_schema
+    from psychometrics.sem.cfa._options import CONTINUOUS_ESTIMATORS as ESTIMATORS, MISSING
+
+    assert spec_schema()["$defs"]["estimator"]["enum"] == list(ESTIMATORS)
+    assert spec_schema()["$defs"]["missing"]["enum"] == list(MISSING)
+
+
+def test_methods_section_states_estimators_missing_data_n_and_cutoffs(main_run):
+    _, out, _ = main_run
+    markdown = (out / "report.md").read_text()
+    methods = markdown[markdown.index("## Methods"):markdown.index("## Sample")]
+    assert 'estimator = "MLR"' in methods and "listwise deletion" in methods
+    assert "pooled n = 423 of 489; per site n = 50 to 99 (listwise deletion)" in methods
+    assert "Declared missing codes (9, 99) were treated as missing answers" in methods
+    assert "lavaan 0.6-14" in methods and "psych 2.2.9" in methods
+    cutoffs = pd.read_csv(out / "tables" / "methods_cutoffs.csv", index_col="criterion")
+    assert tuple(cutoffs.loc["HTMT"]) == ("< .85 for every pair of scales", "Henseler, Ringle & Sarstedt (2015)")
+    assert "HTMT" in methods and "Henseler, Ringle" in methods
+
+
+def test_caveats_are_flagged(main_run):
+    _, out, _ = main_run
+    markdown = (out / "report.md").read_text()
+    assert "57 free parameters estimated from n = 50 to 99 respondents, fewer than 5" in markdown
+    assert "Caveat: AVE below .50 for Organisational culture (.495)" in markdown
+    assert "delta CFI -.011 reaches the .010 cut-off, but neither RMSEA" in markdown  # scalar step
+    assert "Satorra-Bentler (2001) scaled difference test" in markdown
+    assert "Hypothesis: peer support workers, mental health staff and managers" in markdown
+    assert "Verdict: supported for 0 of 6 scales." in markdown
+
+
+def test_text_and_tables_use_words_not_identifiers(main_run):
+    _, out, _ = main_run
+    markdown = (out / "report.md").read_text()
+    for identifier in ("declared_missing_code", "alpha_if_deleted", "fornell larcker", "welch anova",
+                       "validity gt heterotrait", "| True |", "groups of site", "organisational_culture"):
+        assert identifier not in markdown, identifier
+    assert "| oc3 (R) |" in markdown  # reverse-keyed items marked
+    assert "Welch's ANOVA" in markdown and "Access to a peer support network" in markdown
+
+
+def test_fit_tables_keep_the_names_of_results_json(main_run):
+    _, out, results = main_run
+    fit = pd.read_csv(out / "tables" / "cfa_fit.csv", index_col=0)
+    measures = _section(results, "cfa")["fit_measures"]
+    for name in ("chisq", "chisq_scaled", "cfi", "cfi_robust", "rmsea_robust"):
+        assert fit.loc["pooled", name] == pytest.approx(measures[name], rel=1e-9), name
+    assert fit.loc["pooled", "chisq"] != pytest.approx(fit.loc["pooled", "chisq_scaled"], rel=1e-6)
+    ladder = pd.read_csv(out / "tables" / "invariance.csv", index_col=0)
+    table = _section(results, "invariance")["table"]
+    assert ladder.loc["scalar", "chisq"] == pytest.approx(table["scalar"]["chisq"], rel=1e-9)
+    assert ladder.loc["scalar", "cfi"] == pytest.approx(table["scalar"]["cfi"], rel=1e-9)
+
+
+def test_html_page_is_readable(main_run):
+    _, out, _ = main_run
+    html = (out / "report.html").read_text()
+    assert 'font-family: "Helvetica Neue"' in html and "&#34;" not in html.split("</style>")[0]
+    assert html.count("<details>") == 6  # the six per-site item tables are folded
+    assert "1 strongly disagree" in (out / "figures" / "response_distributions.svg").read_text()
+
+
+def test_html_page_in_a_real_browser(main_run):
+    from psychometrics.report.browser import find_chromium, page_metrics
+
+    if find_chromium() is None:
+        pytest.skip("no Chromium on PATH (Debian: apt-get install chromium); the page was not looked at")
+    _, out, _ = main_run
+    page = page_metrics(out / "report.html", width=800)
+    assert "Helvetica Neue" in page["font"]  # the CSS applies (an escaped rule leaves the default serif)
+    assert page["page_width"] <= page["window_width"] == 800  # wide tables scroll in their box, not the page
+    assert page["sections"][:2] == ["methods", "sample"] and page["folded"] == 6
+
+
+def _bfi_spec(tmp_path, scales, analyses, data=None):
+    spec = {"name": "bfi", "title": "BFI", "data": data or {"dataset": "bfi"}, "scales": scales,
+            "analyses": analyses}
+    path = tmp_path / "bfi.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    return path
+
+
+def test_scales_accept_a_leading_minus_for_reverse_keyed_items(tmp_path):
+    # psych::alpha(bfi[c("A1", ..., "A5")], keys = "A1"): tests/reference/reliability.json (R 4.2.2, psych 2.2.9)
+    reference = json.loads((ROOT / "tests" / "reference" / "reliability.json").read_text())["alpha"]
+    path = _bfi_spec(tmp_path, {"agreeableness": ["-A1", "A2", "A3", "A4", "A5"]},
+                     [{"type": "reliability", "omega": False}, {"type": "known_groups", "by": "education"}])
+    report = run_spec(path)
+    assert report.ok, [s.errors for s in report.sections]
+    alpha = report.sections[0].units["pooled"].payload["scales"]["agreeableness"]["alpha"]
+    assert alpha.alpha == pytest.approx(reference["agreeableness"]["alpha"], abs=1e-4)
+    assert report.context.label("A1") == "A1 (R)"
+
+
+def test_an_unreversed_negative_item_is_named_in_a_warning(tmp_path):
+    path = _bfi_spec(tmp_path, {"agreeableness": ["A1", "A2", "A3", "A4", "A5"]}, [{"type": "sample"}])
+    with pytest.warns(UserWarning, match="item A1 correlates negatively") as caught:
+        report = run_spec(path)
+    assert not [w for w in caught if "A2" in str(w.message)]
+    out = tmp_path / "out"
+    report.write(out)
+    assert "write -A1 in the spec's scales" in (out / "report.md").read_text()
+
+
+def test_data_id_column_is_kept_out_of_the_analyses(tmp_path):
+    frame = pd.DataFrame({"rid": [101, 102, 103, 104, 105, 106], "a": [1, 2, 3, 4, 5, 6], "b": [2, 2, 4, 4, 6, 5],
+                          "c": [1, 3, 3, 5, 5, 6]})
+    frame.to_csv(tmp_path / "ratings.csv", index=False)
+    spec = {"name": "ids", "title": "ids", "data": {"file": "ratings.csv", "id": "rid"}, "analyses": [{"type": "icc"}]}
+    (tmp_path / "ids.yaml").write_text(yaml.safe_dump(spec))
+    report = run_spec(tmp_path / "ids.yaml")
+    assert report.ok and list(report.context.data.columns) == ["a", "b", "c"]
+    assert list(report.context.data.index) == [101, 102, 103, 104, 105, 106]
+
+
+def test_instrument_id_column_may_be_the_index():
+    from psychometrics.report.context import _with_id
+
+    class Instrument:
+        id_column = "respondent_id"
+
+    frame = pd.DataFrame({"x": [1, 2]}, index=pd.Index(["r1", "r2"], name="respondent_id"))
+    assert list(_with_id(frame, "respondent_id", Instrument())["respondent_id"]) == ["r1", "r2"]
+
+
+def test_version_and_plain_help(capsys):
+    with pytest.raises(SystemExit):
+        cli(["--version"])
+    assert capsys.readouterr().out.strip() == f"psychometrics {pm.__version__}"
+    with pytest.raises(SystemExit):
+        cli(["--help"])
+    assert "``" not in capsys.readouterr().out

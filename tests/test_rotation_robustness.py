@@ -32,8 +32,8 @@ def test_random_starts_are_seeded_and_reach_the_minimum(monkeypatch):
     ordinary = pm.rotate_loadings(turned, "oblimin")
     real_gpa = rotation._gpa
 
-    def stalling(loadings, method, start, iterations):
-        run = real_gpa(loadings, method, start, iterations)
+    def stalling(loadings, method, start, iterations, gamma=0.0):
+        run = real_gpa(loadings, method, start, iterations, gamma)
         from_identity = start is not None and np.allclose(start, np.eye(3))
         return run[:3] + (0.0,) + run[4:] if from_identity or iterations == rotation._GPA_MORE_ITER else run
 

@@ -12,7 +12,8 @@ import pandas as pd
 from scipy import optimize, stats
 
 from .._blas import small_matrices
-from .._checks import MAX_FACTORS, as_item_frame, check_choice, check_count
+from .._typing import DataOrCorr
+from .._checks import MAX_FACTORS, as_item_frame, check_choice, check_confidence, check_count
 from ._factor_input import correlation_input
 from ._matrices import smc, smooth_correlation
 from .._results import Result
@@ -25,7 +26,6 @@ EFA_METHODS = ("minres", "ml", "pa", "uls")
 SCORE_METHODS = ("regression", "bartlett", "tenberge")
 _COLUMN_PREFIX = {"minres": "MR", "ml": "ML", "pa": "PA", "uls": "ULS"}
 _LOWER_BOUND = 0.005  # psych's lower bound for the uniquenesses in optim()
-_RMSEA_ALPHA = 0.1  # psych::fa passes alpha = .1: a 90% RMSEA interval
 
 
 class HeywoodWarning(UserWarning):
@@ -34,7 +34,11 @@ class HeywoodWarning(UserWarning):
 
 @dataclasses.dataclass(frozen=True, repr=False)
 class EFAResult(Result):
-    """Exploratory factor analysis (psych::fa). ``fit`` holds psych's fit statistics (NaN when undefined)."""
+    """Exploratory factor analysis (psych::fa). ``fit`` holds psych's fit statistics (NaN when undefined).
+
+    ``eigenvalues`` are those of the analysed correlation matrix (psych's ``e.values``); the ``structure``
+    property is the structure matrix L Phi (item-factor correlations, psych's ``Structure``).
+    """
 
     loadings: pd.DataFrame
     phi: pd.DataFrame | None
@@ -47,6 +51,14 @@ class EFAResult(Result):
     n_obs: int | None
     correlation: pd.DataFrame
     iterations: int
+    eigenvalues: pd.Series
+    confidence: float
+
+    @property
+    def structure(self) -> pd.DataFrame:
+        """Structure matrix L Phi: correlations of items and factors (the loadings for orthogonal rotations)."""
+        return pd.DataFrame(self.loadings.to_numpy() @ self._phi_array(), index=self.loadings.index,
+                            columns=self.loadings.columns)
 
     def to_frame(self) -> pd.DataFrame:
         """Loadings with h2 (communality) and u2 (uniqueness) columns, as psych prints them."""
@@ -227,9 +239,10 @@ def _orient(loadings: np.ndarray, phi: np.ndarray | None) -> tuple[np.ndarray, n
 
 
 # ------------------------------------------------------------------------------------------------- fit stats
-def _rmsea_bounds(chisq: float, dof: float, n_obs: int) -> tuple[float, float]:
-    """psych's 90% RMSEA interval: non-centrality parameters where P(chi2(dof, ncp) <= chisq) = .95 / .05."""
-    tail = _RMSEA_ALPHA / 2
+def _rmsea_bounds(chisq: float, dof: float, n_obs: int, confidence: float) -> tuple[float, float]:
+    """psych's RMSEA interval (fa's alpha = 1 - confidence): non-centrality parameters where
+    P(chi2(dof, ncp) <= chisq) = 1 - tail and tail, tail = (1 - confidence) / 2."""
+    tail = (1 - confidence) / 2
     upper_end = max(n_obs, chisq) + 2 * n_obs
 
     def bound(prob):
@@ -259,8 +272,8 @@ def _residual_statistics(residual: np.ndarray, dof: float, n_obs, pair_counts) -
 
 
 def fit_statistics(r: np.ndarray, loadings: np.ndarray, phi: np.ndarray | None, n_obs: int | None,
-                   pair_counts: np.ndarray | None) -> dict:
-    """psych::fa.stats: likelihood chi-square, RMSEA with 90% CI, TLI, BIC, rms and crms of a factor model."""
+                   pair_counts: np.ndarray | None, confidence: float = 0.90) -> dict:
+    """psych::fa.stats: likelihood chi-square, RMSEA with its interval, TLI, BIC, rms and crms of a factor model."""
     n, n_factors = loadings.shape
     phi = np.eye(n_factors) if phi is None else phi
     model = loadings @ phi @ loadings.T
@@ -273,9 +286,9 @@ def fit_statistics(r: np.ndarray, loadings: np.ndarray, phi: np.ndarray | None, 
     m_inv_r = np.linalg.solve(smooth_correlation(model), r_smooth)
     objective = float(np.trace(m_inv_r) - np.linalg.slogdet(m_inv_r)[1] - n)
     null_objective = float(np.trace(r_smooth) - np.linalg.slogdet(r_smooth)[1] - n)
-    fit = {"chisq": np.nan, "dof": dof, "pvalue": np.nan, "rmsea": np.nan, "rmsea_ci_lower": np.nan,
-           "rmsea_ci_upper": np.nan, "tli": np.nan, "bic": np.nan, "rms": float(rms), "crms": float(crms),
-           "objective": objective, "null_chisq": np.nan, "null_dof": n * (n - 1) / 2,
+    fit = {"chisq": np.nan, "df": dof, "pvalue": np.nan, "rmsea": np.nan, "rmsea_ci_low": np.nan,
+           "rmsea_ci_high": np.nan, "tli": np.nan, "bic": np.nan, "rms": float(rms), "crms": float(crms),
+           "objective": objective, "null_chisq": np.nan, "null_df": n * (n - 1) / 2,
            "empirical_chisq": float(empirical)}
     if n_obs is None:
         return {key: float(value) for key, value in fit.items()}
@@ -286,10 +299,10 @@ def fit_statistics(r: np.ndarray, loadings: np.ndarray, phi: np.ndarray | None, 
                tli=((m0 - objective / dof) / (m0 - 1 / multiplier)) if dof > 0 else np.nan)
     if dof > 0:
         rmsea = np.sqrt(max(chisq / (dof * n_obs) - 1 / (n_obs - 1), 0.0))
-        lower, upper = _rmsea_bounds(chisq, dof, n_obs)
+        lower, upper = _rmsea_bounds(chisq, dof, n_obs, confidence)
         fit.update(pvalue=float(stats.chi2.sf(chisq, dof)), rmsea=rmsea,
-                   rmsea_ci_lower=lower if lower <= rmsea else np.nan,
-                   rmsea_ci_upper=upper if upper >= rmsea else np.nan,
+                   rmsea_ci_low=lower if lower <= rmsea else np.nan,
+                   rmsea_ci_high=upper if upper >= rmsea else np.nan,
                    bic=chisq - dof * np.log(n_obs))
     return {key: float(value) for key, value in fit.items()}
 
@@ -307,8 +320,9 @@ def _check_factors(n_factors, n_items: int) -> int:
 
 
 @small_matrices
-def efa(data_or_corr, n_factors: int, method: str = "minres", rotation: str = "oblimin", n_obs=None,
-        cor: str = "pearson", *, min_err: float = 0.001, max_iter: int = 50) -> EFAResult:
+def efa(data_or_corr: DataOrCorr, n_factors: int, method: str = "minres", rotation: str = "oblimin", n_obs: int | None = None,
+        cor: str = "pearson", *, min_err: float = 0.001, max_iter: int = 50, confidence: float = 0.90,
+        gamma: float = 0.0) -> EFAResult:
     """Exploratory factor analysis, equivalent to ``psych::fa(x, nfactors, fm = method, rotate = rotation)``.
 
     Extraction (psych 2.2.9 ``fac``): ``minres``/``uls`` minimise the residual correlations (unweighted least
@@ -318,7 +332,8 @@ def efa(data_or_corr, n_factors: int, method: str = "minres", rotation: str = "o
     their sums are positive, rotated (see :mod:`psychometrics.factor.rotation`), re-signed and ordered by the variance
     they account for. Fit statistics follow ``psych::fa.stats``: chi2 = F (n - 1 - (2p + 5)/6 - 2f/3) with F
     the ML discrepancy of the model; RMSEA with a 90% interval, Tucker-Lewis index, BIC = chi2 - df ln n,
-    rms (root mean squared off-diagonal residual) and crms (corrected for df).
+    rms (root mean squared off-diagonal residual) and crms (corrected for df). ``fit`` keys: chisq, df, pvalue,
+    rmsea, rmsea_ci_low, rmsea_ci_high, tli, bic, rms, crms, objective, null_chisq, null_df, empirical_chisq.
 
     Parameters
     ----------
@@ -327,16 +342,41 @@ def efa(data_or_corr, n_factors: int, method: str = "minres", rotation: str = "o
         for chi2, RMSEA, TLI and BIC; without it those are NaN).
     n_factors : int
     method : {"minres", "ml", "pa", "uls"}
-    rotation : {"none", "varimax", "quartimax", "promax", "oblimin", "quartimin", "geomin" (= "geominQ"), "geominT",
-                "bifactor"}
+    rotation : str
+        One of :data:`psychometrics.factor.rotation.ROTATIONS`: "none", "varimax", "quartimax", "promax",
+        "oblimin", "quartimin", "geomin" (= "geominQ"), "geominT", "bifactor", "equamax", "bentlerT", "bentlerQ",
+        "oblimax", "simplimax" (see :func:`rotate_loadings`).
     n_obs : int, optional
     cor : {"pearson", "polychoric"}
+    confidence : float
+        Coverage of the RMSEA interval (psych's ``alpha = 1 - confidence``; default 0.90 as psych).
+    gamma : float
+        Oblimin's gamma (GPArotation ``oblimin(L, gam = gamma)``); only with ``rotation="oblimin"``.
 
     Warns with :class:`HeywoodWarning` when a uniqueness reaches its bound; raises ConvergenceError when the
     estimation or rotation does not converge.
+
+    References
+    ----------
+    Harman, H. H. (1976). Modern factor analysis (3rd ed.). University of Chicago Press.
+    Joreskog, K. G. (1967). Some contributions to maximum likelihood factor analysis. Psychometrika, 32, 443-482.
+    Revelle, W. (2022). psych: Procedures for psychological, psychometric, and personality research (2.2.9), ``fa``.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> hs = pm.datasets.load("holzinger_swineford")[[f"x{i}" for i in range(1, 10)]]
+    >>> res = pm.efa(hs, 3, rotation="oblimin")
+    >>> res.loadings.round(2).loc["x4"].tolist()
+    [0.85, 0.02, 0.01]
+    >>> round(res.fit["rmsea"], 3), res.fit["df"]
+    (0.054, 12.0)
+    >>> res.eigenvalues.round(3).head(3).tolist()
+    [3.216, 1.639, 1.365]
     """
     check_choice(method, EFA_METHODS, name="method")
     check_choice(rotation, ROTATIONS, name="rotation")
+    confidence = check_confidence(confidence)
     # least-squares extraction works on indefinite matrices (psych smooths them for the fit statistics); ML does not
     given = correlation_input(data_or_corr, n_obs, cor=cor, require_pd=method == "ml", what="the factor analysis")
     r = given.corr.to_numpy()
@@ -349,7 +389,7 @@ def efa(data_or_corr, n_factors: int, method: str = "minres", rotation: str = "o
     unrotated, iterations = _extract(r, n_factors, method, min_err, max_iter)
     unrotated = unrotated * _positive_columns(unrotated)
     unrotated[unrotated == 0] = 1e-15
-    rotated, phi = rotate_array(unrotated, rotation)
+    rotated, phi = rotate_array(unrotated, rotation, gamma)
     loadings, phi = _orient(rotated, phi)
     communalities = (unrotated**2).sum(axis=1)
     if np.any(communalities > 1):
@@ -357,7 +397,7 @@ def efa(data_or_corr, n_factors: int, method: str = "minres", rotation: str = "o
                       HeywoodWarning, stacklevel=2)
     items = given.corr.columns
     columns = [f"{_COLUMN_PREFIX[method]}{k + 1}" for k in range(n_factors)]
-    fit = fit_statistics(r, loadings, phi, given.n_obs, given.pair_counts)
+    fit = fit_statistics(r, loadings, phi, given.n_obs, given.pair_counts, confidence)
     return EFAResult(
         loadings=pd.DataFrame(loadings, index=items, columns=columns),
         phi=None if phi is None else pd.DataFrame(phi, index=columns, columns=columns),
@@ -365,4 +405,6 @@ def efa(data_or_corr, n_factors: int, method: str = "minres", rotation: str = "o
         uniquenesses=pd.Series(np.diag(r) - communalities, index=items, name="u2"),
         fit=fit, n_factors=n_factors, method=method, rotation=rotation, n_obs=given.n_obs,
         correlation=given.corr, iterations=iterations,
+        eigenvalues=pd.Series(np.linalg.eigvalsh(r)[::-1], index=pd.RangeIndex(1, len(items) + 1), name="eigenvalue"),
+        confidence=confidence,
     )

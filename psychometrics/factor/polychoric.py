@@ -22,6 +22,7 @@ from scipy.special import ndtr, ndtri
 
 from .._blas import cross_product, small_matrices
 from ._bvn import bvn_cdf, bvn_density
+from .._typing import ItemData
 from .._checks import as_item_frame, check_nonnegative
 from ._matrices import smooth_correlation
 from .._results import Result
@@ -43,7 +44,7 @@ class PolychoricResult(Result):
     n_obs: int
 
     def to_frame(self) -> pd.DataFrame:
-        return self.correlation
+        return self.correlation.copy()
 
 
 def _integer_codes(frame: pd.DataFrame) -> None:
@@ -193,7 +194,7 @@ def _two_step(frame: pd.DataFrame, codes: np.ndarray, n_categories: int, global_
 
 
 @small_matrices
-def polychoric(data, correct: float = 0) -> PolychoricResult:
+def polychoric(data: ItemData, correct: float = 0) -> PolychoricResult:
     """Polychoric correlations of ordinal items, as ``psych::polychoric(x, correct = correct)`` (psych 2.2.9).
 
     Parameters
@@ -203,6 +204,17 @@ def polychoric(data, correct: float = 0) -> PolychoricResult:
     correct : float
         Continuity correction for empty cells, used (as in psych) only when the items differ in their highest
         category, i.e. when thresholds are taken pairwise. psych's default is 0.5; 0 leaves the table alone.
+
+    References
+    ----------
+    Olsson, U. (1979). Maximum likelihood estimation of the polychoric correlation coefficient. Psychometrika, 44, 443-460.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> res = pm.polychoric(pm.datasets.load("bfi")[["A1", "A2", "A3"]])
+    >>> round(float(res.correlation.loc["A2", "A3"]), 4)
+    0.5555
     """
     correct = check_nonnegative(correct, name="correct")
     frame = as_item_frame(data)
@@ -217,11 +229,34 @@ def polychoric(data, correct: float = 0) -> PolychoricResult:
 
 
 @small_matrices
-def tetrachoric(data, correct: float = 0) -> PolychoricResult:
+def tetrachoric(data: ItemData, correct: float = 0) -> PolychoricResult:
     """Tetrachoric correlations of dichotomous items, as ``psych::tetrachoric(x, correct = correct)``.
 
     Each item's two values are coded 0/1 from its own minimum; thresholds are global (-qnorm of the item's
     mean). psych's default ``correct = 0.5`` replaces an empty cell of a 2 x 2 table by 0.5 counts.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Respondents x dichotomous items.
+    correct : float
+        Count added to an empty cell of a 2 x 2 table (psych's ``correct``; 0 leaves empty cells).
+
+    Returns
+    -------
+    PolychoricResult
+        ``correlation`` (items x items), ``thresholds`` and ``n_obs``.
+
+    References
+    ----------
+    Olsson, U. (1979). Maximum likelihood estimation of the polychoric correlation coefficient. Psychometrika, 44, 443-460.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> res = pm.tetrachoric(pm.datasets.load("lsat6"))
+    >>> round(float(res.correlation.loc["Q1", "Q2"]), 4)
+    0.1703
     """
     correct = check_nonnegative(correct, name="correct")
     frame = as_item_frame(data)

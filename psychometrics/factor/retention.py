@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 
 from .._blas import single_threaded, small_matrices
-from .._checks import check_choice, check_count
+from .._typing import DataOrCorr, ItemData, Seed
+from .._checks import MAX_FACTORS, check_choice, check_count
 from ._factor_input import CORRELATIONS, correlation_input
 from .._results import Result
 from ..errors import DataError
@@ -31,7 +32,7 @@ class ParallelAnalysisResult(Result):
     quantile: float | None
 
     def to_frame(self) -> pd.DataFrame:
-        return self.eigenvalues
+        return self.eigenvalues.copy()
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -44,7 +45,7 @@ class MAPResult(Result):
     values: pd.DataFrame
 
     def to_frame(self) -> pd.DataFrame:
-        return self.values
+        return self.values.copy()
 
 
 def _smc_reduced_eigenvalues(corr: np.ndarray) -> np.ndarray:
@@ -129,7 +130,7 @@ def _n_above(observed: np.ndarray, reference: np.ndarray) -> int:
     return int(below[0]) if below.size else len(observed)
 
 
-def parallel_analysis(data, n_iter: int = 100, quantile: float | None = None, seed=None, kind: str = "both",
+def parallel_analysis(data: ItemData, n_iter: int = 100, quantile: float | None = None, seed: Seed = None, kind: str = "both",
                       cor: str = "pearson") -> ParallelAnalysisResult:
     """Horn's (1965) parallel analysis as ``psych::fa.parallel(x, SMC = TRUE, n.iter, quant, fa = kind)``.
 
@@ -139,6 +140,37 @@ def parallel_analysis(data, n_iter: int = 100, quantile: float | None = None, se
     Eigenvalues of data whose columns are resampled independently (psych's ``resample``) are reported too.
     ``cor = "polychoric"`` uses polychoric correlations for the observed and resampled data (simulated data
     stay normal with Pearson correlations, as psych).
+
+    Parameters
+    ----------
+    data : DataFrame
+        Respondents x items.
+    n_iter : int
+        Number of simulated (and resampled) data sets.
+    quantile : float, optional
+        Compare with this quantile of the simulated eigenvalues instead of their mean (psych's ``quant``).
+    seed : int or numpy.random.Generator, optional
+        Seed of the simulations.
+    kind : {"both", "fa", "pc"}
+        Suggest the number of factors, of components, or both (psych's ``fa``).
+    cor : {"pearson", "polychoric"}
+
+    Returns
+    -------
+    ParallelAnalysisResult
+        ``n_factors``, ``n_components`` and the ``eigenvalues`` table (observed, simulated and resampled).
+
+    References
+    ----------
+    Horn, J. L. (1965). A rationale and test for the number of factors in factor analysis. Psychometrika, 30, 179-185.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> hs = pm.datasets.load("holzinger_swineford")[[f"x{i}" for i in range(1, 10)]]
+    >>> res = pm.parallel_analysis(hs, n_iter=20, seed=1)
+    >>> res.n_factors, res.n_components
+    (3, 3)
     """
     check_choice(kind, _KINDS, name="kind")
     check_choice(cor, CORRELATIONS, name="cor")
@@ -170,20 +202,44 @@ def parallel_analysis(data, n_iter: int = 100, quantile: float | None = None, se
 
 
 @small_matrices
-def velicer_map(data_or_corr, max_components: int = 8) -> MAPResult:
+def velicer_map(data_or_corr: DataOrCorr, max_components: int = 8) -> MAPResult:
     """Velicer's (1976) minimum average partial test and its fourth-power revision (Velicer, Eaton & Fava 2000).
 
     After partialling out the first m principal components, the average squared (fourth-power) off-diagonal
     partial correlation is computed for m = 0 .. min(max_components, p - 1); the suggested number of components
     minimises it. The values for m >= 1 equal ``psych::VSS(x, n = 8)$map``.
+
+    Parameters
+    ----------
+    data_or_corr : DataFrame or array
+        Respondents x items, or a correlation matrix.
+    max_components : int
+        Largest number of components partialled out.
+
+    Returns
+    -------
+    MAPResult
+        ``n_components`` (squared partials), ``n_components_fourth`` (fourth powers) and the ``values`` table.
+
+    References
+    ----------
+    Velicer, W. F. (1976). Determining the number of components from the matrix of partial correlations. Psychometrika, 41, 321-327.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> hs = pm.datasets.load("holzinger_swineford")[[f"x{i}" for i in range(1, 10)]]
+    >>> pm.velicer_map(hs).n_components
+    2
     """
+    max_components = check_count(max_components, name="max_components", minimum=1, maximum=MAX_FACTORS)
     corr = correlation_input(data_or_corr, require_pd=False, what="the MAP test").corr.to_numpy()
     p = corr.shape[0]
     values, vectors = np.linalg.eigh(corr)
     loadings = vectors[:, ::-1] * np.sqrt(np.clip(values[::-1], 0, None))
     off_diagonal = ~np.eye(p, dtype=bool)
     rows = []
-    for m in range(0, min(int(max_components), p - 1) + 1):
+    for m in range(0, min(max_components, p - 1) + 1):
         residual = corr - loadings[:, :m] @ loadings[:, :m].T
         scale = 1 / np.sqrt(np.diag(residual))
         partial = (residual * np.outer(scale, scale))[off_diagonal]

@@ -9,6 +9,7 @@ import pandas as pd
 from scipy import stats
 
 from ._factor_input import correlation_input
+from .._typing import DataOrCorr
 from .._results import Result
 from .._checks import check_n_obs
 
@@ -23,7 +24,7 @@ class KMOResult(Result):
     per_item: pd.Series
 
     def to_frame(self) -> pd.DataFrame:
-        return self.per_item.to_frame("msa")
+        return self.per_item.to_frame("msa").copy()
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -36,7 +37,7 @@ class BartlettResult(Result):
     n_obs: int
 
 
-def kmo(data_or_corr) -> KMOResult:
+def kmo(data_or_corr: DataOrCorr) -> KMOResult:
     """Kaiser-Meyer-Olkin measure of sampling adequacy (Kaiser 1970; Kaiser & Rice 1974).
 
     With R the correlation matrix and Q its anti-image (partial) correlations, standardised from R^-1,
@@ -47,6 +48,18 @@ def kmo(data_or_corr) -> KMOResult:
     ----------
     data_or_corr : DataFrame
         Respondents x items (pairwise-complete Pearson correlations are used) or a correlation matrix.
+
+    References
+    ----------
+    Kaiser, H. F. (1970). A second generation little jiffy. Psychometrika, 35, 401-415.
+    Kaiser, H. F., & Rice, J. (1974). Little jiffy, mark IV. Educational and Psychological Measurement, 34, 111-117.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> hs = pm.datasets.load("holzinger_swineford")[[f"x{i}" for i in range(1, 10)]]
+    >>> round(pm.kmo(hs).overall, 4)
+    0.7522
     """
     corr = correlation_input(data_or_corr, what="KMO").corr
     r = corr.to_numpy()
@@ -61,11 +74,35 @@ def kmo(data_or_corr) -> KMOResult:
     return KMOResult(float(r2.sum() / (r2.sum() + q2.sum())), per_item)
 
 
-def bartlett_sphericity(data_or_corr, n_obs=None) -> BartlettResult:
+def bartlett_sphericity(data_or_corr: DataOrCorr, n_obs: int | None = None) -> BartlettResult:
     """Bartlett's (1951) test of sphericity: chi2 = -ln|R| (n - 1 - (2p + 5)/6) on p(p - 1)/2 df.
 
     Equivalent to ``psych::cortest.bartlett(R, n)`` (psych 2.2.9). With raw data ``n`` is the number of rows
     (as psych); with a correlation matrix ``n_obs`` is required.
+
+    Parameters
+    ----------
+    data_or_corr : DataFrame or array
+        Respondents x items, or a correlation matrix.
+    n_obs : int, optional
+        Sample size; required with a correlation matrix.
+
+    Returns
+    -------
+    BartlettResult
+        ``statistic`` (chi2), ``df``, ``pvalue`` and ``n_obs``.
+
+    References
+    ----------
+    Bartlett, M. S. (1951). The effect of standardization on a chi square approximation in factor analysis. Biometrika, 38, 337-344.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> hs = pm.datasets.load("holzinger_swineford")[[f"x{i}" for i in range(1, 10)]]
+    >>> res = pm.bartlett_sphericity(hs)
+    >>> round(res.statistic, 1), res.df
+    (904.1, 36)
     """
     given = correlation_input(data_or_corr, n_obs, what="Bartlett's test")
     n = given.n_obs if given.n_obs is not None else check_n_obs(n_obs, what="Bartlett's test")

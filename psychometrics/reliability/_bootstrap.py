@@ -12,7 +12,8 @@ With missing answers the covariances are pairwise complete (R's ``cov(use = "pai
 item pair j <= l needs its own sums over the rows answering both (m_j m_l):
 cov_jl = (S_jl - S_j S_l / W) / (W - 1), W = w'(m_j m_l), S_j = w'(m_j m_l y_j), S_jl = w'(y_j y_l).
 Rows answering every item share W's and S_j's columns (1 + k + k(k+1)/2 columns); only the other rows need all
-4 k(k+1)/2. Centring by the item means leaves every covariance unchanged and avoids cancellation in the sums.
+4 k(k+1)/2. Centring by the item means leaves every covariance unchanged and avoids cancellation in the sums;
+whole-number answers whose sums stay below 2^24 are summed uncentred in float32 instead, exactly.
 """
 
 from __future__ import annotations
@@ -93,8 +94,8 @@ def complete_covariance(values: np.ndarray) -> np.ndarray:
 class _RowFeatures:
     """Features of the rows, block by block: kept when they fit in one block, else recomputed at each pass."""
 
-    def __init__(self, make: Callable[[slice], tuple], n_obs: int, n_columns: int):
-        self._make, self._slices = make, _row_slices(n_obs, n_columns)
+    def __init__(self, make: Callable[[slice], tuple], n_obs: int, n_columns: int, dtype):
+        self._make, self._slices, self.dtype = make, _row_slices(n_obs, n_columns), dtype
         self._kept = [make(rows) for rows in self._slices] if len(self._slices) == 1 else None
 
     def __iter__(self):
@@ -109,27 +110,43 @@ def bootstrap_alphas(values: np.ndarray, n_boot: int, rng: np.random.Generator) 
     Alpha uses pairwise-complete covariances when answers are missing (psych::alpha); a resample in which some
     pair is answered together by fewer than 2 rows gives NaN.
     """
-    n_obs = len(values)
-    means = column_means(values)
+    n_obs, k = values.shape
     # a row block's features and its counts as floats (draws x rows) each take at most _BLOCK_BYTES
     width = _draws_per_block(n_obs, n_boot)
-    if np.isnan(values).any():
-        summarise, features = _pairwise_alphas, _pairwise_features(values, means, width)
+    missing = bool(np.isnan(values).any())
+    largest_feature = 1.0 if missing else float(k * k)  # |y_j y_l| <= m^2; Q and T^2 <= (k m)^2
+    dtype: type[np.floating]
+    if _exact_in_float32(values, largest_feature):
+        dtype, means = np.float32, np.zeros(k)
     else:
-        summarise, features = _complete_alphas, _complete_features(values, means, width)
-    alphas = [summarise(_weighted_sums(counts, features), n_obs, values.shape[1])
-              for counts in _count_blocks(n_obs, n_boot, rng)]
+        dtype, means = np.float64, column_means(values)
+    if missing:
+        summarise, features = _pairwise_alphas, _pairwise_features(values, means, width, dtype)
+    else:
+        summarise, features = _complete_alphas, _complete_features(values, means, width, dtype)
+    alphas = [summarise(_weighted_sums(counts, features), n_obs, k) for counts in _count_blocks(n_obs, n_boot, rng)]
     return np.concatenate(alphas)
+
+
+def _exact_in_float32(values: np.ndarray, largest_feature: float) -> bool:
+    """True when every weighted sum is a whole number below 2^24, so that float32 products are exact (and twice
+    as fast as float64): whole-number answers (Likert codes), uncentred, with n * largest feature * max|x|^2
+    < 2^24 (a resample's weights sum to n). Exact sums give the same alphas as float64 ones."""
+    largest = max(float(np.fmax.reduce(values, axis=None)), -float(np.fmin.reduce(values, axis=None)))  # no copy
+    if not len(values) * largest_feature * largest**2 < 2**24:
+        return False
+    answered = values[~np.isnan(values)]
+    return bool(np.all(answered == np.round(answered)))
 
 
 def _weighted_sums(counts: np.ndarray, features: _RowFeatures) -> tuple:
     """Sum over row blocks of counts @ features for each feature matrix of a block (None: no such rows)."""
-    totals = None
+    totals: tuple | None = None
     for rows, blocks in features:
-        weights = counts[:, rows].astype(float)
+        weights = counts[:, rows].astype(features.dtype)
         sums = tuple(_block_sums(weights, block) for block in blocks)
         totals = sums if totals is None else tuple(t + s for t, s in zip(totals, sums))
-    return totals
+    return tuple(np.asarray(total, dtype=float) for total in totals or ())  # features has at least one block
 
 
 def _block_sums(counts: np.ndarray, block) -> np.ndarray | float:
@@ -143,26 +160,26 @@ def _block_sums(counts: np.ndarray, block) -> np.ndarray | float:
         return counts @ block
 
 
-def _complete_features(values: np.ndarray, means: np.ndarray, width: int) -> _RowFeatures:
+def _complete_features(values: np.ndarray, means: np.ndarray, width: int, dtype) -> _RowFeatures:
     """Columns y_1..y_k, Q = sum y_j^2, T^2 = (sum y_j)^2 of the rows (no missing answers), y = x - mean."""
     def make(rows: slice) -> tuple:
         y = values[rows] - means
-        return (np.column_stack([y, np.einsum("ij,ij->i", y, y), y.sum(axis=1) ** 2]),)
+        return (np.column_stack([y, np.einsum("ij,ij->i", y, y), y.sum(axis=1) ** 2]).astype(dtype),)
 
-    return _RowFeatures(make, len(values), max(width, values.shape[1] + 2))
+    return _RowFeatures(make, len(values), max(width, values.shape[1] + 2), dtype)
 
 
 def _complete_alphas(sums: tuple, n_obs: int, k: int) -> np.ndarray:
     """Alpha of each resample from its sums of y_j, Q and T^2 (module docstring)."""
-    (sums,) = sums
-    item_sums = sums[:, :k]
-    trace = sums[:, k] - (item_sums**2).sum(axis=1) / n_obs
-    total = sums[:, k + 1] - item_sums.sum(axis=1) ** 2 / n_obs
+    (table,) = sums
+    item_sums = table[:, :k]
+    trace = table[:, k] - (item_sums**2).sum(axis=1) / n_obs
+    total = table[:, k + 1] - item_sums.sum(axis=1) ** 2 / n_obs
     with np.errstate(invalid="ignore", divide="ignore"):
         return (1.0 - trace / total) * k / (k - 1)
 
 
-def _pairwise_features(values: np.ndarray, means: np.ndarray, width: int) -> _RowFeatures:
+def _pairwise_features(values: np.ndarray, means: np.ndarray, width: int, dtype) -> _RowFeatures:
     """Per block: features of the complete rows (others zero) and (positions, features) of the incomplete rows.
 
     Complete rows: 1, y_j (k), y_j y_l (j <= l); incomplete rows: m_j m_l, m_j m_l y_j, m_j m_l y_l, y_j y_l;
@@ -179,9 +196,9 @@ def _pairwise_features(values: np.ndarray, means: np.ndarray, width: int) -> _Ro
         where = np.flatnonzero(~complete)
         both = (observed[where][:, first] & observed[where][:, second]).astype(float)
         own = np.hstack([both, both * y[where][:, first], both * y[where][:, second], products[where]])
-        return shared, (where, own)
+        return shared.astype(dtype), (where, own.astype(dtype))
 
-    return _RowFeatures(make, len(values), max(width, 4 * len(first)))
+    return _RowFeatures(make, len(values), max(width, 4 * len(first)), dtype)
 
 
 def _pairwise_alphas(sums: tuple, n_obs: int, k: int) -> np.ndarray:

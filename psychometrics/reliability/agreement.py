@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 from statsmodels.stats import inter_rater
@@ -91,12 +92,29 @@ def _as_square_table(a) -> pd.DataFrame:
     return pd.DataFrame(values, index=table.index, columns=table.columns)
 
 
-def cohen_kappa(a, b=None, weights: str | None = None, confidence: float = 0.95) -> KappaResult:
-    """Cohen's kappa for two raters, unweighted or with linear / quadratic weights.
+def _custom_weights(weights, n_categories: int) -> np.ndarray:
+    """A checked agreement-weight matrix: c x c, entries in [0, 1], ones on the diagonal (as psych's ``w``)."""
+    matrix = np.asarray(weights, dtype=float)
+    if matrix.shape != (n_categories, n_categories):
+        raise DataError(
+            f"the weight matrix has shape {matrix.shape}, but the ratings have {n_categories} categories; pass a "
+            f"{n_categories} x {n_categories} matrix of agreement weights."
+        )
+    if not np.all((matrix >= 0) & (matrix <= 1)) or not np.all(np.diag(matrix) == 1):
+        raise DataError(
+            "agreement weights must lie in [0, 1] with ones on the diagonal (full credit for exact agreement); "
+            "for disagreement weights d pass 1 - d / max(d)."
+        )
+    return matrix
+
+
+def cohen_kappa(a: pd.DataFrame | npt.ArrayLike, b: npt.ArrayLike | None = None, weights: str | npt.ArrayLike | None = None, confidence: float = 0.95) -> KappaResult:
+    """Cohen's kappa for two raters, unweighted, with linear / quadratic weights or a custom weight matrix.
 
     kappa = (p_o - p_e) / (1 - p_e) with weighted agreement proportions (Cohen 1960, 1968); weights use the
-    rank distance of the categories, 1 - |i - j| / (c - 1) (linear, Cicchetti-Allison) or 1 - (i - j)^2 / (c - 1)^2
-    (quadratic, Fleiss-Cohen). ASE by Fleiss, Cohen & Everitt (1969), computed by statsmodels' ``cohens_kappa``.
+    rank distance of the categories, ``1 - |i - j| / (c - 1)`` (linear, Cicchetti-Allison) or 1 - (i - j)^2 / (c - 1)^2
+    (quadratic, Fleiss-Cohen), or are given as a matrix of agreement weights. ASE by Fleiss, Cohen & Everitt
+    (1969), computed by statsmodels' ``cohens_kappa`` (which takes disagreement weights 1 - w).
 
     Parameters
     ----------
@@ -104,21 +122,41 @@ def cohen_kappa(a, b=None, weights: str | None = None, confidence: float = 0.95)
         A square table of counts (rater A in rows, rater B in columns), or the first rater's ratings.
     b : array-like, optional
         The second rater's ratings, same subjects in the same order as ``a``.
-    weights : {None, "linear", "quadratic"}
+    weights : {None, "linear", "quadratic"} or array
+        A c x c matrix is taken as agreement weights (entries in [0, 1], ones on the diagonal), as
+        ``psych::cohen.kappa(x, w = weights)``; the result's ``weights`` is then ``"custom"``.
     confidence : float
         Coverage of the interval kappa +/- z ase.
 
     Notes
     -----
     SAS: ``PROC FREQ; TABLES a*b / AGREE``; R: ``irr::kappa2`` (z test), ``psych::cohen.kappa``.
+
+    References
+    ----------
+    Cohen, J. (1960). A coefficient of agreement for nominal scales. Educational and Psychological Measurement, 20, 37-46.
+    Cohen, J. (1968). Weighted kappa. Psychological Bulletin, 70, 213-220.
+    Fleiss, J. L., Cohen, J., & Everitt, B. S. (1969). Large sample standard errors of kappa and weighted kappa. Psychological Bulletin, 72, 323-327.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> res = pm.cohen_kappa([[0, 4, 1], [0, 8, 0], [0, 1, 5]])
+    >>> round(res.kappa, 4), round(res.ase, 4)
+    (0.4842, 0.138)
     """
-    check_choice(weights, _WEIGHTS, name="weights")
+    custom = weights is not None and not isinstance(weights, str)
+    if not custom:
+        check_choice(weights, _WEIGHTS, name="weights")
     confidence = check_confidence(confidence)
     table = _as_square_table(a) if b is None else _agreement_table(a, b)
     counts = table.to_numpy(dtype=float)
     if counts.sum() < 2:
         raise DataError("kappa needs at least 2 rated subjects.")
-    res = inter_rater.cohens_kappa(counts, wt=weights)
+    if custom:
+        res = inter_rater.cohens_kappa(counts, weights=1 - _custom_weights(weights, len(counts)))
+    else:
+        res = inter_rater.cohens_kappa(counts, wt=weights)
     z_crit = z_critical(confidence)
     return KappaResult(
         kappa=float(res.kappa),
@@ -128,7 +166,7 @@ def cohen_kappa(a, b=None, weights: str | None = None, confidence: float = 0.95)
         ase_null=float(res.std_kappa0),
         z=float(res.z_value),
         pvalue=_two_sided_p(res.z_value),
-        weights=weights,
+        weights=weights if isinstance(weights, str) or weights is None else "custom",
         n_obs=int(counts.sum()),
         table=table,
     )
@@ -148,7 +186,7 @@ class FleissKappaResult(Result):
     n_categories: int
 
 
-def fleiss_kappa(counts) -> FleissKappaResult:
+def fleiss_kappa(counts: pd.DataFrame | npt.ArrayLike) -> FleissKappaResult:
     """Fleiss' (1971) kappa from a subjects x categories table of how many raters chose each category.
 
     kappa = (P_bar - P_e) / (1 - P_e) (statsmodels ``fleiss_kappa``); standard error under kappa = 0 from
@@ -157,6 +195,27 @@ def fleiss_kappa(counts) -> FleissKappaResult:
     Every subject must have the same number of ratings. Raw ratings (subjects x raters) become counts with
     ``statsmodels.stats.inter_rater.aggregate_raters``.
     R: ``irr::kappam.fleiss(ratings)``.
+
+    Parameters
+    ----------
+    counts : DataFrame or array
+        Subjects x categories counts (each row sums to the number of raters).
+
+    Returns
+    -------
+    FleissKappaResult
+        ``kappa``, ``se``, ``z``, ``pvalue``, ``n_subjects``, ``n_raters`` and ``n_categories``.
+
+    References
+    ----------
+    Fleiss, J. L. (1971). Measuring nominal scale agreement among many raters. Psychological Bulletin, 76, 378-382.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> counts = [[3, 0, 0], [0, 3, 0], [1, 1, 1], [0, 0, 3], [2, 1, 0]]
+    >>> round(pm.fleiss_kappa(counts).kappa, 4)
+    0.4932
     """
     table = counts.copy() if isinstance(counts, pd.DataFrame) else pd.DataFrame(np.asarray(counts))
     values = table.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
@@ -245,7 +304,7 @@ def _unit_value_counts(frame: pd.DataFrame, level: str) -> tuple[np.ndarray, np.
     return np.asarray(categories), counts
 
 
-def krippendorff_alpha(reliability_data, level: str = "nominal") -> KrippendorffResult:
+def krippendorff_alpha(reliability_data: pd.DataFrame | npt.ArrayLike, level: str = "nominal") -> KrippendorffResult:
     """Krippendorff's alpha for any number of coders, missing values and four levels of measurement.
 
     alpha = 1 - D_o / D_e = 1 - (n - 1) sum_ck o_ck delta^2_ck / sum_ck n_c n_k delta^2_ck, with the coincidence
@@ -259,6 +318,19 @@ def krippendorff_alpha(reliability_data, level: str = "nominal") -> Krippendorff
         prints the transpose, coders x units.)
     level : {"nominal", "ordinal", "interval", "ratio"}
         The difference function delta^2 (nominal values may be text).
+
+    References
+    ----------
+    Krippendorff, K. (2011). Computing Krippendorff's alpha-reliability. Annenberg School for Communication, University of Pennsylvania.
+    Hayes, A. F., & Krippendorff, K. (2007). Answering the call for a standard reliability measure for coding data. Communication Methods and Measures, 1, 77-89.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> import pandas as pd
+    >>> units = pd.DataFrame([[1, 1, None], [2, 2, 2], [3, 3, 3], [3, 3, 3], [2, 2, 2], [1, 2, 1]])
+    >>> round(pm.krippendorff_alpha(units, level="nominal").alpha, 4)
+    0.8298
     """
     check_choice(level, _LEVELS, name="level")
     frame = reliability_data.copy() if isinstance(reliability_data, pd.DataFrame) else pd.DataFrame(

@@ -12,7 +12,7 @@ import dataclasses
 import itertools
 import math
 import warnings
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -274,6 +274,19 @@ def cronbach_alpha(
     are dropped (``n_dropped``), whereas psych counts them in its ase and Feldt interval (its alpha is the same).
     Ordinal alpha: ``psych::alpha(psych::polychoric(data)$rho, keys = keys, n.obs = n)`` with the interval
     ``psych::alpha.ci(alpha, n, k)``.
+
+    References
+    ----------
+    Cronbach, L. J. (1951). Coefficient alpha and the internal structure of tests. Psychometrika, 16, 297-334.
+    Feldt, L. S., Woodruff, D. J., & Salih, F. A. (1987). Statistical inference for coefficient alpha. Applied Psychological Measurement, 11, 93-103.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> agree = pm.datasets.load("bfi")[["A1", "A2", "A3", "A4", "A5"]]
+    >>> res = pm.cronbach_alpha(agree, keys=["A1"])
+    >>> round(res.alpha, 3), tuple(round(v, 3) for v in res.ci)
+    (0.703, (0.685, 0.72))
     """
     check_choice(ci, _CI_METHODS, name="ci")
     check_choice(cor, ("pearson", "polychoric"), name="cor")
@@ -388,6 +401,18 @@ def item_statistics(data, keys=None) -> ItemStatisticsResult:
     correlation with the sum of the other items (from the covariance matrix), ``alpha_if_deleted`` and
     ``std_alpha_if_deleted`` the raw and standardised alpha without the item (psych's alpha.drop; undefined,
     NaN, for a two-item scale). Pairwise covariances as psych; ``keys`` reverse-scores items (max + min - x).
+
+    References
+    ----------
+    Revelle, W. (2022). psych: Procedures for psychological, psychometric, and personality research (2.2.9), ``alpha``.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> agree = pm.datasets.load("bfi")[["A1", "A2", "A3", "A4", "A5"]]
+    >>> table = pm.item_statistics(agree, keys=["A1"]).to_frame()
+    >>> table.loc["A2", ["r_drop", "alpha_if_deleted"]].round(3).tolist()
+    [0.564, 0.617]
     """
     frame, reversed_items, n_dropped = _prepare_items(data, keys)
     cov = _covariance(frame)
@@ -482,6 +507,18 @@ def guttman(data) -> GuttmanResult:
     ``data`` is respondents x items (pairwise correlations, as psych's ``cor(x, use = "pairwise")``) or a
     correlation matrix. Items are not reversed automatically: reverse negatively keyed items first.
     R: ``psych::guttman(data)`` (lambda.1 .. lambda.6).
+
+    References
+    ----------
+    Guttman, L. (1945). A basis for analyzing test-retest reliability. Psychometrika, 10, 255-282.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> hs = pm.datasets.load("holzinger_swineford")[[f"x{i}" for i in range(1, 10)]]
+    >>> res = pm.guttman(hs)
+    >>> round(res.lambda3, 4), round(res.lambda6, 4)
+    (0.7604, 0.8085)
     """
     cor, n_used, n_dropped = _as_correlation(data, from_covariance=False)
     k = cor.shape[0]
@@ -536,7 +573,7 @@ def _split_indicators(k: int, rng) -> tuple[np.ndarray, bool]:
     if k % 2 == 0:
         combos = itertools.combinations(range(1, k), half - 1)
         n_splits = math.comb(k - 1, half - 1)
-        prefix = (0,)
+        prefix: tuple[int, ...] = (0,)
     else:
         combos = itertools.combinations(range(k), half)
         n_splits = math.comb(k, half)
@@ -577,6 +614,19 @@ def split_half(data, seed=None, *, keys=None) -> SplitHalfResult:
     are never reversed automatically. For an odd number of items every split is evaluated, whereas
     psych 2.2.9 evaluates only the first half of them (in lexical order), so its values can differ there.
     R: ``psych::splitHalf(data, check.keys = FALSE)`` (maxrb, minrb, meanr).
+
+    References
+    ----------
+    Revelle, W. (2022). psych 2.2.9, ``splitHalf``.
+    Guttman, L. (1945). A basis for analyzing test-retest reliability. Psychometrika, 10, 255-282.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> hs = pm.datasets.load("holzinger_swineford")[[f"x{i}" for i in range(1, 10)]]
+    >>> res = pm.split_half(hs)
+    >>> res.n_splits, res.exhaustive
+    (126, True)
     """
     cor, n_used, n_dropped = _as_correlation(data, from_covariance=True)
     names = list(data.columns) if isinstance(data, pd.DataFrame) else list(range(cor.shape[0]))
@@ -615,6 +665,16 @@ def standard_error_of_measurement(sd, reliability):
 
     ``sd`` is the standard deviation of the observed scores, ``reliability`` e.g. alpha or a test-retest ICC;
     both may be arrays. R: ``psychometric::SE.Meas(sd, rel)``.
+
+    References
+    ----------
+    Lord, F. M., & Novick, M. R. (1968). Statistical theories of mental test scores. Addison-Wesley.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> round(pm.standard_error_of_measurement(10, 0.84), 4)
+    4.0
     """
     sd = np.asarray(sd, dtype=float)
     if np.isnan(sd).any() or (sd < 0).any():
@@ -627,6 +687,17 @@ def spearman_brown(reliability, factor):
 
     ``factor`` 2 gives the full-test reliability from a half-test correlation; 0.5 a test half as long.
     Both arguments may be arrays. R: ``psychometric::SBrel(factor, reliability)``.
+
+    References
+    ----------
+    Brown, W. (1910). Some experimental results in the correlation of mental abilities. British Journal of Psychology, 3, 296-322.
+    Spearman, C. (1910). Correlation calculated from faulty data. British Journal of Psychology, 3, 271-295.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> round(pm.spearman_brown(0.7, 2), 4)
+    0.8235
     """
     factor = np.asarray(factor, dtype=float)
     if np.isnan(factor).any() or (factor <= 0).any():
@@ -658,6 +729,18 @@ def test_retest(time1, time2, confidence: float = 0.95) -> TestRetestResult:
     tanh(atanh(r) +/- z / sqrt(n - 3)). Series are aligned on their index, arrays by position; a respondent
     without both scores raises a DataError naming the rows.
     R: ``psych::ICC(cbind(time1, time2))``, ``cor.test(time1, time2)``.
+
+    References
+    ----------
+    Shrout, P. E., & Fleiss, J. L. (1979). Intraclass correlations: uses in assessing rater reliability. Psychological Bulletin, 86, 420-428.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> hs = pm.datasets.load("holzinger_swineford")[[f"x{i}" for i in range(1, 10)]]
+    >>> res = pm.test_retest(hs.x4, hs.x5)
+    >>> round(res.pearson_r, 4)
+    0.7332
     """
     from .icc import icc  # icc imports helpers from this module: a local import avoids the cycle
 

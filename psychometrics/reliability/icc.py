@@ -257,13 +257,25 @@ def icc(ratings_wide, confidence: float = 0.95, *, method: str | None = None) ->
     -----
     R: ``psych::ICC(ratings_wide, lmer = method == "reml", alpha = 1 - confidence)$results``. psych counts
     targets without any rating in n; they are left out here.
+
+    References
+    ----------
+    Shrout, P. E., & Fleiss, J. L. (1979). Intraclass correlations: uses in assessing rater reliability. Psychological Bulletin, 86, 420-428.
+    McGraw, K. O., & Wong, S. P. (1996). Forming inferences about some intraclass correlation coefficients. Psychological Methods, 1, 30-46.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> res = pm.icc(pm.datasets.load("shrout_fleiss"))
+    >>> res.loc["ICC2", ["icc", "ci_low", "ci_high"]].round(4).tolist()
+    [0.2898, 0.0188, 0.7611]
     """
     confidence = check_confidence(confidence)
     check_choice(method, (None, "anova", "reml"), name="method")
     values, method, n_dropped = _check_ratings(ratings_wide, method)
     n, k = values.shape
     components = _reml_variances(values) if method == "reml" else None
-    ms = _mean_squares(values) if method == "anova" else _mean_squares_from_components(components, n, k)
+    ms = _mean_squares(values) if components is None else _mean_squares_from_components(components, n, k)
     return ICCResult(
         table=_icc_table(ms, n, k, confidence),
         n_targets=n,
@@ -284,6 +296,18 @@ def icc_long(data: pd.DataFrame, targets: str, raters: str, ratings: str, confid
     combination is a missing rating, so the default is then REML); a target rated twice by a rater raises a
     DataError naming them.
     R: ``psych::ICC(tidyr::pivot_wider(...))``; Python: ``pingouin.intraclass_corr(data, targets, raters, ratings)``.
+
+    References
+    ----------
+    Shrout, P. E., & Fleiss, J. L. (1979). Intraclass correlations: uses in assessing rater reliability. Psychological Bulletin, 86, 420-428.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> wide = pm.datasets.load("shrout_fleiss")
+    >>> long = wide.rename_axis("target").reset_index().melt("target", var_name="rater", value_name="rating")
+    >>> round(float(pm.icc_long(long, "target", "rater", "rating").loc["ICC2", "icc"]), 4)
+    0.2898
     """
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"icc_long needs a pandas DataFrame; got {type(data).__name__}.")

@@ -89,6 +89,14 @@ def floor_ceiling(scores, minimum, maximum, *, threshold: float = FLOOR_CEILING_
         The lowest and highest possible score (e.g. 1 and 5 for the mean of 1-5 items).
     threshold : float
         Share above which an effect is flagged.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> hs = pm.datasets.load("holzinger_swineford")
+    >>> res = pm.floor_ceiling(hs[["x1", "x2"]], 0, 10)
+    >>> res.to_frame()["floor_effect"].tolist()
+    [False, False]
     """
     if not 0 < threshold < 1:
         raise DataError(f"threshold={threshold!r} must lie strictly between 0 and 1, e.g. 0.15.")
@@ -121,6 +129,12 @@ def smallest_detectable_change(sem, confidence: float = 0.95):
 
     The change between two measurements that exceeds measurement error with the given confidence (de Vet et al.
     2006; Terwee et al. 2007): the difference of two scores has standard error sqrt(2) SEM. ``sem`` may be an array.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> round(pm.smallest_detectable_change(0.5), 4)
+    1.3859
     """
     confidence = check_confidence(confidence)
     values = np.asarray(sem, dtype=float)
@@ -133,7 +147,15 @@ def smallest_detectable_change(sem, confidence: float = 0.95):
 def minimal_important_change(scores):
     """Distribution-based minimal important change: half the standard deviation of the scores (Norman, Sloan &
     Wyrwich 2003). A Series (or DataFrame) of scores gives a float (or a Series per scale); SD with divisor n - 1,
-    missing scores left out."""
+    missing scores left out.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> hs = pm.datasets.load("holzinger_swineford")
+    >>> round(pm.minimal_important_change(hs["x1"]), 4)
+    0.5837
+    """
     frame = _score_frame(scores)
     half_sd = 0.5 * frame.std(ddof=1)
     if half_sd.isna().any():
@@ -179,6 +201,14 @@ def measurement_error(time1, time2, *, icc_form: str = "ICC2", confidence: float
     2003). Respondents without both scores are left out (``n_dropped``).
 
     R: ``psych::ICC(cbind(time1, time2), lmer = FALSE)`` for the ICC; the rest is arithmetic on it.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> hs = pm.datasets.load("holzinger_swineford")
+    >>> res = pm.measurement_error(hs["x4"], hs["x5"])
+    >>> round(res.sem, 4), round(res.sdc, 4)
+    (0.892, 2.4724)
     """
     if icc_form not in ("ICC2", "ICC3"):
         raise DataError(f"icc_form={icc_form!r} is not supported; choose 'ICC2' (agreement) or 'ICC3' (consistency).")

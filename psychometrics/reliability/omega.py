@@ -47,7 +47,7 @@ class OmegaResult(Result):
     n_dropped: int
 
     def to_frame(self) -> pd.DataFrame:
-        return self.schmid_leiman
+        return self.schmid_leiman.copy()
 
 
 def _general_loadings(phi: np.ndarray, method: str) -> np.ndarray:
@@ -65,6 +65,7 @@ def _schmid_leiman(r: np.ndarray, n_factors: int, method: str, n_obs) -> np.ndar
         oblique, g_of_factors = orthogonal, np.ones(1)
     else:
         oblique, phi = rotate_array(orthogonal, "oblimin")
+        assert phi is not None  # oblimin is oblique: it always returns factor correlations
         g_of_factors = _general_loadings(phi, method)
     general = oblique @ g_of_factors
     h2 = (orthogonal**2).sum(axis=1)
@@ -133,6 +134,19 @@ def omega(
     correlations recomputed and the Schmid-Leiman solution refitted on each resample (Efron & Tibshirani 1993,
     ch. 13-14; BCa's acceleration from the delete-one jackknife, which refits once per respondent). R:
     ``psych::omega(x, nfactors, poly = cor == "polychoric")``; intervals as ``boot::boot.ci(type = c("perc", "bca"))``.
+
+    References
+    ----------
+    McDonald, R. P. (1999). Test theory: A unified treatment. Erlbaum.
+    Schmid, J., & Leiman, J. M. (1957). The development of hierarchical factor solutions. Psychometrika, 22, 53-61.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> hs = pm.datasets.load("holzinger_swineford")[[f"x{i}" for i in range(1, 10)]]
+    >>> res = pm.omega(hs, n_factors=3)
+    >>> round(res.omega_total, 4), round(res.omega_hierarchical, 4)
+    (0.8508, 0.4492)
     """
     n_factors = check_count(n_factors, name="n_factors", minimum=1, maximum=MAX_FACTORS)
     check_choice(cor, CORRELATIONS, name="cor")

@@ -10,6 +10,7 @@ byte-identical for the same inputs), ``report.html`` (self-contained), ``report.
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 
 from .._dask import add_scheduler_argument, scheduler_client
@@ -65,7 +66,9 @@ def _run(args) -> list[Report] | None:
     if args.jobs < 1:
         raise SpecError(f"--jobs must be at least 1; got {args.jobs}.")
     try:
-        with scheduler_client(args.scheduler) as client:
+        with scheduler_client(args.scheduler) as client, warnings.catch_warnings():
+            # the checks before the analyses are printed with each report's summary (and are in its Methods)
+            warnings.filterwarnings("ignore", message=r"scale .* correlates negatively", category=UserWarning)
             return run_specs(args.specs, data=args.data, jobs=args.jobs, progress=False if args.no_progress else None,
                              executor=None if client is None else client.get_executor())
     except DataValidationError as error:
@@ -76,6 +79,8 @@ def _run(args) -> list[Report] | None:
 def _summarise(report: Report, where: Path) -> None:
     failed = [s for s in report.sections if s.status != "ok"]
     print(f"{report.name}: {len(report.sections) - len(failed)} of {len(report.sections)} sections ok -> {where}")
+    for check in report.context.checks:
+        print(f"  warning: {check}", file=sys.stderr)
     for section in failed:
         errors = section.errors
         for error in errors[:3]:

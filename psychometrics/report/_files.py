@@ -13,13 +13,15 @@
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
 import re
+import secrets
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 import pandas as pd
 
@@ -69,9 +71,16 @@ def _check_target(out: Path, inputs: Iterable, force: bool) -> None:
 
 def _remove_scratch(out: Path) -> None:
     """Delete temporary folders a killed run left beside ``out``."""
-    for leftover in out.parent.glob(_SCRATCH.format(name=out.name) + "*"):
+    for leftover in out.parent.glob(glob.escape(_SCRATCH.format(name=out.name)) + "*"):
         if leftover.is_dir() and (leftover / MARKER).is_file():
             shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _new_folder(out: Path) -> Path:
+    """A new empty folder beside ``out`` (permissions from the umask, as the final folder should have)."""
+    folder = out.parent / f"{_SCRATCH.format(name=out.name)}{secrets.token_hex(6)}"
+    folder.mkdir()
+    return folder
 
 
 def replace_folder(out, write: Callable[[Path], None], *, inputs: Iterable = (), force: bool = False) -> Path:
@@ -80,13 +89,13 @@ def replace_folder(out, write: Callable[[Path], None], *, inputs: Iterable = (),
     _check_target(out, inputs, force)
     out.parent.mkdir(parents=True, exist_ok=True)
     _remove_scratch(out)
-    scratch = Path(tempfile.mkdtemp(prefix=_SCRATCH.format(name=out.name), dir=out.parent))
+    scratch = _new_folder(out)
     try:
         (scratch / MARKER).write_text("written by psychometrics report; the next run replaces this folder\n",
                                       encoding="utf-8")
         write(scratch)
         if out.exists():
-            previous = Path(tempfile.mkdtemp(prefix=_SCRATCH.format(name=out.name), dir=out.parent))
+            previous = _new_folder(out)
             (previous / MARKER).touch()
             os.replace(out, previous / "old")
             os.replace(scratch, out)
@@ -106,6 +115,9 @@ def write_text_atomically(path: Path, text: str) -> Path:
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(name, 0o666 & ~umask)  # mkstemp creates 0600; a results file is as readable as any other
         os.replace(name, path)
     finally:
         if os.path.exists(name):

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import warnings
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..survey import datasets
 from ..errors import DataError, DataValidationError, SpecError
+from .formatting import label
 from .spec import Spec
 
 __all__ = ["Context", "prepare_context"]
@@ -37,6 +40,10 @@ class Context:
     input: dict  # source, sha256, rows, columns
     instrument: dict  # id and version (empty without an instrument)
     missing_codes: dict  # item -> missing codes
+    reversed_items: tuple = ()  # reverse-keyed items (instrument or a leading minus in the spec's scales)
+    labels: dict = dataclasses.field(default_factory=dict)  # scale -> its label in words (from the instrument)
+    missing_labels: dict = dataclasses.field(default_factory=dict)  # missing code (text) -> its meaning
+    checks: tuple = ()  # what the checks before the analyses found (e.g. a negatively correlated item)
 
     @property
     def is_correlation_matrix(self) -> bool:
@@ -48,6 +55,18 @@ class Context:
         if unit == "pooled":
             return frame
         return frame.loc[frame[self.group].astype(str) == unit]
+
+    def label(self, name) -> str:
+        """``name`` as the reader sees it: a scale's label, an item with (R) when reverse-keyed, else the name
+        in words."""
+        name = str(name)
+        if name in self.labels:
+            return self.labels[name]
+        if name in self.reversed_items:
+            return f"{name} (R)"
+        if name in self.items or name in self.data.columns:
+            return name
+        return label(name)
 
     @property
     def items(self) -> list[str]:
@@ -98,25 +117,99 @@ def _load_data(spec: Spec, data_file, instrument) -> tuple[pd.DataFrame, dict, i
         frame = _read_file(path, instrument)
         payload = path.read_bytes()
         record = {"source": f"file {path.name}"}
+    frame = _with_id(frame, instrument.id_column if instrument is not None else source.get("id"), instrument)
     record.update(sha256=_sha256(payload), rows=int(frame.shape[0]), columns=int(frame.shape[1]))
     return frame, record, n_obs
 
 
-def _resolve_scales(spec: Spec, instrument, data: pd.DataFrame) -> dict:
+def _with_id(frame: pd.DataFrame, id_column: str | None, instrument) -> pd.DataFrame:
+    """The respondent ids where the analyses expect them: an instrument's id column (taken from the index when
+    the data hold the ids there, as psych's data sets do), otherwise the index (the spec's ``data.id`` column
+    moves there, so that no analysis takes it for an answer)."""
+    if id_column is None:
+        return frame
+    if instrument is not None:
+        from_index = frame.index.name == id_column or not isinstance(frame.index, pd.RangeIndex)
+        return frame.reset_index(names=id_column) if id_column not in frame.columns and from_index else frame
+    if id_column in frame.columns:
+        return frame.set_index(id_column)
+    if id_column in ("index", frame.index.name):
+        return frame
+    raise SpecError(f"data.id names column {id_column!r}, which the data do not have; name the respondent id "
+                    "column, or write id: index when the ids are the data's index.")
+
+
+def _split_key(name: str) -> tuple[str, bool]:
+    """An item of a spec's scale and whether it is reverse-keyed (a leading minus, as psych's keys lists)."""
+    return (name[1:], True) if name.startswith("-") else (name, False)
+
+
+def _resolve_scales(spec: Spec, instrument, data: pd.DataFrame) -> tuple[dict, tuple]:
+    """The scales (scale -> item columns) and the items the spec reverses with a leading minus."""
     named = spec.raw.get("scales")
     available = dict(instrument.scales) if instrument is not None else {}
     if isinstance(named, dict):
-        missing = sorted({c for items in named.values() for c in items} - set(map(str, data.columns)))
+        keyed = {scale: [_split_key(str(item)) for item in items] for scale, items in named.items()}
+        scales = {scale: [item for item, _ in items] for scale, items in keyed.items()}
+        missing = sorted({c for items in scales.values() for c in items} - set(map(str, data.columns)))
         if missing:
             raise SpecError(f"the spec's scales name column(s) {missing} that the data do not have.")
-        return {scale: list(items) for scale, items in named.items()}
+        minus = tuple(dict.fromkeys(item for items in keyed.values() for item, reverse in items if reverse))
+        twice = [i for i in minus if instrument is not None and i in instrument.items and instrument.items[i].reverse]
+        if twice:
+            raise SpecError(f"item(s) {twice} are reverse-keyed in instrument {instrument.id!r} already; remove the "
+                            "leading minus in the spec's scales.")
+        return scales, minus
     names = named if named is not None else list(available)
     unknown = [s for s in names if s not in available]
     if unknown:
         where = f"instrument {instrument.id!r}" if instrument is not None else "the spec (no instrument is named)"
         raise SpecError(f"the spec names scale(s) {unknown} that {where} does not define; "
                         f"available: {sorted(available) or 'none'}.")
-    return {s: list(instrument.scale_items(s)) for s in names}
+    return {s: list(instrument.scale_items(s)) for s in names}, ()
+
+
+def _reverse(scored: pd.DataFrame, scales: dict, minus: tuple) -> pd.DataFrame:
+    """The spec's reverse-keyed items reversed as psych::reverse.code: min + max - x, with the smallest and
+    largest answer of the scale's items."""
+    if not minus:
+        return scored
+    scored = scored.copy()
+    for items in scales.values():
+        block = scored[items].apply(pd.to_numeric, errors="coerce")
+        low, high = block.min().min(), block.max().max()
+        for item in (i for i in items if i in minus):
+            scored[item] = low + high - block[item]
+    return scored
+
+
+def _add_scale_scores(scored: pd.DataFrame, scales: dict) -> pd.DataFrame:
+    """Scale scores (mean of the answered items) for the scales the data do not score already."""
+    missing = {scale: items for scale, items in scales.items() if scale not in scored.columns}
+    if not missing:
+        return scored
+    means = {scale: scored[items].apply(pd.to_numeric, errors="coerce").mean(axis=1)
+             for scale, items in missing.items()}
+    return pd.concat([scored, pd.DataFrame(means, index=scored.index)], axis=1)
+
+
+def _unreversed_negative_items(scored: pd.DataFrame, scales: dict, reversed_items: set) -> list[str]:
+    """A warning for every item that is not reverse-keyed but loads negatively on the first principal component
+    of its scale, the sign of the component set by the majority of the items (psych::alpha's check.keys:
+    "Some items were negatively correlated with the first principal component")."""
+    found = []
+    for scale, items in scales.items():
+        correlation = scored[items].apply(pd.to_numeric, errors="coerce").corr().to_numpy()
+        if len(items) < 2 or not np.isfinite(correlation).all():
+            continue
+        first = np.linalg.eigh(correlation)[1][:, -1]
+        first = first if first.sum() >= 0 else -first
+        for item, loading in zip(items, first):
+            if loading < 0 and item not in reversed_items:
+                found.append(f"scale {scale}: item {item} correlates negatively with the first principal "
+                             f"component of the scale but is not reverse-keyed; if it is worded in reverse, "
+                             f"write -{item} in the spec's scales (or reverse: true in the instrument).")
+    return found
 
 
 def _validate(data: pd.DataFrame, instrument) -> None:
@@ -134,6 +227,16 @@ def _score(data: pd.DataFrame, instrument) -> pd.DataFrame:
     from ..survey import scoring
 
     return scoring.score(data, instrument)
+
+
+def _labels(instrument, scales: dict) -> dict:
+    """Scale -> its label, global rating -> "<label> (global rating)", from the instrument."""
+    if instrument is None:
+        return {}
+    labels = {s: instrument.scales[s].label or s.replace("_", " ") for s in scales if s in instrument.scales}
+    labels.update({instrument.scales[s].global_item: f"{labels[s]} (global rating)" for s in labels
+                   if instrument.scales[s].global_item})
+    return labels
 
 
 def _group_labels(data: pd.DataFrame, group: str) -> tuple:
@@ -156,13 +259,21 @@ def prepare_context(spec: Spec, data_file=None) -> Context:
     data, record, n_obs = _load_data(spec, data_file, instrument)
     if data.empty:
         raise DataError(f"the data ({record['source']}) have no rows; nothing can be analysed.")
-    scales = _resolve_scales(spec, instrument, data)
+    scales, minus = _resolve_scales(spec, instrument, data)
     group = spec.group
     if group is not None and group not in data.columns:
         raise SpecError(f"the spec groups by column {group!r}, which the data do not have.")
     if instrument is not None:
         _validate(data, instrument)
     scored = _score(data, instrument)
+    keyed = [name for name, item in instrument.items.items() if item.reverse] if instrument is not None else []
+    reversed_items = tuple(dict.fromkeys([*minus, *keyed]))
+    checks: tuple = ()
+    if n_obs is None:  # raw data (not a correlation matrix)
+        scored = _add_scale_scores(_reverse(scored, scales, minus), scales)
+        checks = tuple(_unreversed_negative_items(scored, scales, set(reversed_items)))
+    for message in checks:
+        warnings.warn(message, UserWarning, stacklevel=2)
     groups = _group_labels(data, group) if group else ()
     return Context(
         spec=spec,
@@ -180,4 +291,9 @@ def prepare_context(spec: Spec, data_file=None) -> Context:
         instrument={"id": instrument.id, "version": str(instrument.version)} if instrument is not None else {},
         missing_codes={name: list(item.missing_codes or ()) for name, item in instrument.items.items()}
         if instrument is not None else {},
+        reversed_items=reversed_items,
+        missing_labels={f"{code:g}": text for item in instrument.items.values()
+                        for code, text in (item.missing_codes or {}).items()} if instrument is not None else {},
+        labels=_labels(instrument, scales),
+        checks=checks,
     )

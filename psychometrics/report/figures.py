@@ -104,29 +104,46 @@ def forest(estimates: pd.DataFrame, title: str, *, xlabel: str, panel: str = "sc
     return to_svg(fig)
 
 
+# Hu & Bentler (1999) / Browne & Cudeck (1993): (good band, acceptable band) of CFI and RMSEA
+_FIT_BANDS = {"cfi": ((0.95, 1.0), (0.90, 0.95)), "rmsea": ((0.0, 0.06), (0.06, 0.08))}
+_GOOD, _ACCEPTABLE = "#d9efdc", "#fdf3d6"
+
+
 def invariance_ladder(tables: dict, title: str) -> str:
-    """CFI and RMSEA at each invariance level, one line per model (``tables``: name -> invariance table)."""
+    """CFI and RMSEA at each invariance level, one line per model (``tables``: name -> invariance table), over
+    the bands of good (green) and acceptable (yellow) fit; the RMSEA axis starts at 0, the CFI axis ends at 1."""
     fig = _figure(6.5, 3.2 + 0.15 * len(tables))
     with matplotlib.rc_context(_RC):
         left, right = fig.subplots(1, 2)
         levels = list(dict.fromkeys(level for table in tables.values() for level in table.index))
         x = np.arange(len(levels))
-        for ax, column, cut, label in ((left, "cfi", 0.95, "CFI"), (right, "rmsea", 0.06, "RMSEA")):
+        for ax, column, label in ((left, "cfi", "CFI"), (right, "rmsea", "RMSEA")):
+            values = []
             for i, (name, table) in enumerate(tables.items()):
-                values = table[column].reindex(levels).to_numpy(dtype=float)
-                ax.plot(x, values, marker="o", color=_PALETTE[i % len(_PALETTE)], label=str(name))
-            ax.axhline(cut, color="#999999", linewidth=0.6, linestyle=":")
+                line = table[column].reindex(levels).to_numpy(dtype=float)
+                values.extend(line[np.isfinite(line)])
+                ax.plot(x, line, marker="o", color=_PALETTE[i % len(_PALETTE)], label=str(name), zorder=3)
+            (good_low, good_high), (fair_low, fair_high) = _FIT_BANDS[column]
+            ax.axhspan(good_low, good_high, color=_GOOD, zorder=0, label="good fit")
+            ax.axhspan(fair_low, fair_high, color=_ACCEPTABLE, zorder=0, label="acceptable fit")
+            if column == "rmsea":
+                ax.set_ylim(0, max(0.10, 1.15 * max(values, default=0.0)))
+            else:
+                ax.set_ylim(min(0.85, min(values, default=1.0) - 0.01), 1.0)
             ax.set_xticks(x, levels, rotation=20)
             ax.set_ylabel(label)
-        if len(tables) > 1:
-            handles, labels = right.get_legend_handles_labels()
-            fig.legend(handles, labels, loc="outside lower center", ncols=3, frameon=False, fontsize=7)
+        handles, labels = right.get_legend_handles_labels()
+        shown = [(h, l) for h, l in zip(handles, labels) if len(tables) > 1 or l.endswith("fit")]
+        fig.legend([h for h, _ in shown], [l for _, l in shown], loc="outside lower center", ncols=4, frameon=False,
+                   fontsize=7)
         fig.suptitle(title)
     return to_svg(fig)
 
 
-def response_distributions(shares: pd.DataFrame, title: str) -> str:
-    """Stacked horizontal bars: the share of each response category (columns) per item (rows)."""
+def response_distributions(shares: pd.DataFrame, title: str, *, legend: dict | None = None, names=str) -> str:
+    """Stacked horizontal bars: the share of each response category (columns) per item (rows); ``legend``
+    gives each category's text (e.g. "1 strongly disagree"), ``names`` each item's."""
+    legend = legend or {}
     fig = _figure(6.5, 0.28 * len(shares) + 1.4)
     with matplotlib.rc_context(_RC):
         ax = fig.add_subplot()
@@ -135,13 +152,12 @@ def response_distributions(shares: pd.DataFrame, title: str) -> str:
         colours = matplotlib.colormaps["RdYlBu"](np.linspace(0.1, 0.9, max(len(shares.columns), 2)))
         for colour, column in zip(colours, shares.columns):
             width = shares[column].to_numpy(dtype=float)
-            ax.barh(y, width, left=left, color="#bbbbbb" if str(column) == "missing" else colour, label=str(column),
-                    height=0.8)
+            ax.barh(y, width, left=left, color="#bbbbbb" if str(column) == "missing" else colour,
+                    label=legend.get(column, str(column)), height=0.8)
             left = left + width
-        ax.set_yticks(y, [str(i) for i in shares.index])
+        ax.set_yticks(y, [names(i) for i in shares.index])
         ax.set_xlim(0, 1)
         ax.set_xlabel("Share of respondents")
-        ax.legend(ncols=min(len(shares.columns), 7), loc="upper center", bbox_to_anchor=(0.5, -0.12 - 1.0 / max(len(shares), 4)),
-                  frameon=False, fontsize=7)
+        fig.legend(ncols=min(len(shares.columns), 6), loc="outside lower center", frameon=False, fontsize=7)
         ax.set_title(title)
     return to_svg(fig)

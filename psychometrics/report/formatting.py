@@ -18,7 +18,54 @@ __all__ = [
     "interpret_kmo",
     "interpret_fit",
     "interpret_icc",
+    "label",
+    "yes_no",
+    "sentence",
 ]
+
+# Identifiers of results.json as the reader sees them (tables, text); anything else: underscores become spaces.
+LABELS = {
+    "n": "n", "n_obs": "n", "n_items": "items", "sd": "SD", "se": "SE", "est": "estimate", "std_all": "standardised",
+    "r": "r", "r_cor": "item-total r (corrected for overlap)", "r_drop": "item-rest r",
+    "alpha_if_deleted": "alpha if item deleted", "std_alpha_if_deleted": "standardised alpha if item deleted",
+    "alpha": "alpha", "std_alpha": "standardised alpha", "average_r": "mean inter-item r",
+    "ci_low": "CI lower", "ci_high": "CI upper", "pvalue": "p", "p_value": "p", "omega_total": "omega total",
+    "omega_hierarchical": "omega hierarchical", "omega_asymptotic": "omega asymptotic", "ecv": "ECV",
+    "missing": "missing (any reason)", "declared_missing_code": "declared missing code (e.g. not applicable)",
+    "percent": "%", "h2": "h2 (communality)", "u2": "u2 (uniqueness)", "p2": "p2 (share of h2 due to g)",
+    "ave": "AVE", "htmt": "HTMT", "composite_reliability": "composite reliability",
+    "fornell_larcker": "Fornell-Larcker criterion", "max_abs_correlation": "largest |r| with another factor",
+    "pass": "criterion met", "eta_squared": "eta squared", "hedges_g": "Hedges' g", "f": "F", "t": "t",
+    "welch_anova": "Welch's ANOVA", "welch_t": "Welch's t-test", "anova": "ANOVA", "kruskal": "Kruskal-Wallis test",
+    "icc": "ICC", "mi": "score test chi2(1)", "epc": "expected change", "lhs": "left", "op": "operator",
+    "rhs": "right", "chisq": "chi2", "dof": "df", "tli": "TLI", "rmsea": "RMSEA", "srmr": "SRMR", "cfi": "CFI",
+    "bic": "BIC", "aic": "AIC", "rms": "RMSR", "rmsea_ci_lower": "RMSEA CI lower",
+    "rmsea_ci_upper": "RMSEA CI upper", "number": "number",
+    "observed_pc": "observed (components)", "observed_fa": "observed (factors)",
+    "simulated_pc": "simulated (components)", "simulated_fa": "simulated (factors)",
+    "resampled_pc": "resampled (components)", "resampled_fa": "resampled (factors)",
+    "validity_gt_heterotrait_heteromethod": "validity correlations above the heterotrait-heteromethod ones",
+    "validity_gt_heterotrait_monomethod": "validity correlations above the heterotrait-monomethod ones",
+    "pattern_agreement": "same pattern of trait correlations in every block",
+    "heterotrait_monomethod": "heterotrait-monomethod", "heterotrait_heteromethod": "heterotrait-heteromethod",
+    "multi_item": "multi-item score", "global_rating": "global rating", "satisfied": "met", "total": "comparisons",
+    "proportion": "share met", "campbell_fiske": "Campbell-Fiske criteria", "validity_diagonal": "validity diagonal",
+    "x": "first", "y": "second", "kind": "correlations", "count": "count",
+}
+
+
+def label(name, labels: dict | None = None) -> str:
+    """``name`` in words: from ``labels`` (e.g. a scale's label), from :data:`LABELS`, or with spaces for
+    underscores."""
+    text = str(name)
+    if labels and text in labels:
+        return labels[text]
+    return LABELS.get(text, text.replace("_", " "))
+
+
+def yes_no(value) -> str:
+    """True/False as yes/no (an em dash when missing)."""
+    return "\u2014" if _missing(value) or value is None else ("yes" if bool(value) else "no")
 
 
 def _missing(value) -> bool:
@@ -103,3 +150,8 @@ def interpret_fit(cfi, rmsea, srmr) -> str:
     if cfi >= 0.90 and rmsea <= 0.08:
         return "acceptable"
     return "poor"
+
+
+def sentence(text: str) -> str:
+    """``text`` with its first letter in upper case (the rest unchanged, unlike str.capitalize)."""
+    return text[:1].upper() + text[1:]

@@ -101,6 +101,14 @@ class Report:
     def name(self) -> str:
         return self.context.spec.name
 
+    @property
+    def document(self) -> tuple:
+        """The sections as the report shows them: Methods (generated from the spec and the results) first."""
+        from .methods import methods_section
+
+        methods = SectionReport("methods", "methods", "Methods", {}, methods_section(self), None)
+        return (methods, *self.sections)
+
     def results(self) -> dict:
         """Everything results.json holds: the spec, the input's SHA-256, versions, seed and every number."""
         spec = self.context.spec

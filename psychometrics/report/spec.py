@@ -21,9 +21,16 @@ DEFAULT_SEED = 12345
 
 
 def spec_schema() -> dict:
-    """The JSON Schema of analysis specifications (also at analyses/spec.schema.json)."""
+    """The JSON Schema of analysis specifications (also at analyses/spec.schema.json); the estimator and
+    missing-data choices are the engine's option sets for continuous items
+    (``psychometrics.sem.cfa._options.CONTINUOUS_ESTIMATORS`` and ``MISSING``)."""
+    from ..sem.cfa._options import CONTINUOUS_ESTIMATORS as ESTIMATORS, MISSING
+
     text = resources.files(__package__).joinpath("spec.schema.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    schema = json.loads(text)
+    schema["$defs"]["estimator"]["enum"] = list(ESTIMATORS)
+    schema["$defs"]["missing"]["enum"] = list(MISSING)
+    return schema
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,7 +76,7 @@ def _check(raw: Any, source: str) -> None:
     validator = jsonschema.Draft202012Validator(spec_schema())
     errors = sorted(validator.iter_errors(raw), key=lambda e: (list(map(str, e.absolute_path)), e.message))
     if errors:
-        lines = "; ".join(f"{_where(e)}: {cut(e.message)}" for e in errors[:10])
+        lines = "; ".join(cut(f"{_where(e)}: {e.message}") for e in errors[:10])
         raise SpecError(f"{source} does not follow analyses/spec.schema.json: {lines}.")
     ids = [a.get("id", a["type"]) for a in raw["analyses"]]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})

@@ -49,6 +49,7 @@ def _table_view(table) -> dict:
     return {
         "title": table.title,
         "note": table.note,
+        "collapsed": table.collapsed,
         "header": ([display.index.name or ""] if labelled else []) + [str(c) for c in display.columns],
         "rows": [([str(label)] if labelled else []) + [str(v) for v in row]
                  for label, row in zip(display.index, display.to_numpy())],
@@ -81,7 +82,7 @@ def _view(report, results: dict) -> dict:
         "seed": results["seed"],
         "versions": results["versions"],
         "status": results["status"],
-        "sections": [_section_view(s) for s in report.sections],
+        "sections": [_section_view(s) for s in report.document],
     }
 
 
@@ -118,7 +119,7 @@ def _write_files(report, out: Path) -> None:
     (out / "report.html").write_text(html, encoding="utf-8")
     markdown = _template("report.md.j2", trim_blocks=True, lstrip_blocks=True).render(**view)
     (out / "report.md").write_text(markdown, encoding="utf-8")
-    for section in report.sections:
+    for section in report.document:
         for table in section.rendered.tables:
             formula_safe(table.numbers).to_csv(inside(out, "tables", f"{_stem(section, table.name)}.csv"),
                                                float_format="%.10g")

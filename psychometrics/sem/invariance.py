@@ -194,6 +194,20 @@ def measurement_invariance(
     -----
     Equivalent R calls (lavaan 0.6-14): ``cfa(model, data, group = group, group.equal = ...)`` per level and
     ``lavTestLRT()``; semTools 0.5-6 ``measurementInvariance()`` gives the same ladder.
+
+    References
+    ----------
+    Meredith, W. (1993). Measurement invariance, factor analysis and factorial invariance. Psychometrika, 58, 525-543.
+    Chen, F. F. (2007). Sensitivity of goodness of fit indexes to lack of measurement invariance. Structural Equation Modeling, 14, 464-504.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> data = pm.datasets.load("holzinger_swineford")
+    >>> model = "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9"
+    >>> res = pm.measurement_invariance(model, data, group="school")
+    >>> res.table["df"].tolist()
+    [48, 54, 60, 69]
     """
     check_invariance_input(model, data, levels, cfa_options.get("ordered"), group, cfa_options.get("missing"))
     if group is None and not isinstance(cfa_options.get("sample_cov"), dict):

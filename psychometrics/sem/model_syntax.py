@@ -6,9 +6,14 @@ Supported (lavaan 0.6-14 semantics, Rosseel 2012, J Stat Softw 48(2), section 3)
 - ``x1 ~~ x2``: variances and covariances (correlated residuals),
 - ``f2 ~ f1 + x``: regressions,
 - ``x1 ~ 1``: intercepts (and latent means),
+- several left- and right-hand sides: ``y1 + y2 ~ x1 + x2`` is ``y1 ~ x1``, ``y1 ~ x2``, ``y2 ~ x1``, ``y2 ~ x2``,
 - modifiers before a variable, joined by ``*``: a fixed value (``1*x1``, ``0*x1``), ``NA`` (free), a label
-  (``a*x1``; terms that share a label are constrained equal), one value per group (``c(a, b)*x1``,
-  ``c(1, NA)*x1``) and ``start(0.5)*x1`` (a starting value),
+  (``a*x1``, ``label("a")*x1``; terms that share a label are constrained equal), one value per group
+  (``c(a, b)*x1``, ``c(1, NA)*x1``), ``start(0.5)*x1`` (a starting value) and ``equal("f=~x2")*x3`` (equal to the
+  parameter ``f =~ x2``: lavaan's equal() is a label naming another parameter),
+- constraints and defined parameters (``ParsedModel.constraints``): ``a == b``, ``a == 2*b + c``, ``b1 > 0``,
+  ``b1 < b2`` and ``ab := a*b`` (expressions of labels with + - * / ^, parentheses and functions such as exp, log,
+  sqrt, abs),
 - comments after ``#`` or ``!``; statements end at a newline or ``;`` unless the line ends in an operator,
   ``+`` or ``*`` (then the statement continues on the next line).
 
@@ -26,10 +31,10 @@ import pandas as pd
 from .._results import Result
 from ..errors import ModelSyntaxError
 
-__all__ = ["parse_model", "ParsedModel", "ModelTerm", "Modifier"]
+__all__ = ["parse_model", "ParsedModel", "ModelTerm", "ModelConstraint", "Modifier"]
 
 OPERATORS = ("=~", "~~", "~")
-_UNSUPPORTED = ("==", ":=", "<~", "|", "<", ">")
+CONSTRAINT_OPERATORS = ("==", "<", ">", ":=")
 
 _TOKEN = re.compile(
     r"""
@@ -39,7 +44,8 @@ _TOKEN = re.compile(
   | (?P<op>=~|~~|~\*~|<~|:=|==|~|<|>|\|)
   | (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?![A-Za-z_.]))
   | (?P<name>[A-Za-z_.][A-Za-z0-9_.]*)
-  | (?P<punct>[-+*(),])
+  | (?P<string>"[^"\n]*"|'[^'\n]*')
+  | (?P<punct>[-+*/^(),])
     """,
     re.VERBOSE,
 )
@@ -53,6 +59,7 @@ class Modifier:
     label: str | None = None
     start: float | None = None
     free: bool = False
+    from_equal: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,6 +77,10 @@ class ModelTerm:
         """The modifier that applies in ``group`` (0-based) out of ``n_groups``."""
         if not self.modifiers:
             return Modifier()
+        if n_groups > 1 and any(m.from_equal for m in self.modifiers):
+            raise ModelSyntaxError(
+                f"equal(...) on '{self.lhs} {self.op} {self.rhs}' in a multi-group model is not supported; give the "
+                "parameters a vector of labels instead, e.g. c(a1, a2)*x2 and c(a1, a2)*x3", self.line, self.column)
         if len(self.modifiers) == 1:
             return self.modifiers[0]
         if len(self.modifiers) != n_groups:
@@ -82,14 +93,33 @@ class ModelTerm:
         return self.modifiers[group]
 
 
+@dataclasses.dataclass(frozen=True)
+class ModelConstraint:
+    """A constraint (``==``, ``<``, ``>``) or a defined parameter (``:=``); ``lhs`` and ``rhs`` are expressions
+    written without spaces, as lavaan's parameter table holds them (``ab := a*b`` has lhs "ab", rhs "a*b")."""
+
+    lhs: str
+    op: str
+    rhs: str
+    line: int
+    column: int
+
+
 @dataclasses.dataclass(frozen=True, repr=False)
 class ParsedModel(Result):
-    """The terms of a parsed model, in the order they were written."""
+    """The terms of a parsed model, in the order they were written, and its constraints and defined parameters."""
 
     terms: tuple[ModelTerm, ...]
+    constraints: tuple[ModelConstraint, ...] = ()
+
+    @property
+    def defined(self) -> tuple[ModelConstraint, ...]:
+        """The defined parameters (``name := expression``), in order."""
+        return tuple(c for c in self.constraints if c.op == ":=")
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per term: lhs, op, rhs, fixed, label, free, line, column (group-wise modifiers as lists)."""
+        """One row per term: lhs, op, rhs, fixed, label, free, line, column (group-wise modifiers as lists), then
+        one row per constraint or defined parameter."""
         rows = []
         for term in self.terms:
             mods = term.modifiers or (Modifier(),)
@@ -106,6 +136,9 @@ class ParsedModel(Result):
                     "column": term.column,
                 }
             )
+        for c in self.constraints:
+            rows.append({"lhs": c.lhs, "op": c.op, "rhs": c.rhs, "fixed": None, "label": None, "free": None,
+                         "line": c.line, "column": c.column})
         return pd.DataFrame(rows, columns=["lhs", "op", "rhs", "fixed", "label", "free", "line", "column"])
 
 
@@ -180,7 +213,7 @@ class _Cursor:
 
 
 def _modifier_value(cursor: _Cursor) -> Modifier:
-    """One value: a number (fixed, optionally negative), NA (free) or a label."""
+    """One value: a number (fixed, optionally negative), NA (free), a label or a quoted label."""
     token = cursor.take()
     if token.text == "-":
         return Modifier(fixed=-float(cursor.take(kind="number").text))
@@ -190,7 +223,14 @@ def _modifier_value(cursor: _Cursor) -> Modifier:
         return Modifier(free=True)
     if token.kind == "name":
         return Modifier(label=token.text)
+    if token.kind == "string":
+        return Modifier(label=_unquote(token))
     raise ModelSyntaxError(f"expected a number, NA or a label but found {token.text!r}", token.line, token.column)
+
+
+def _unquote(token: _Token) -> str:
+    """A quoted label without its quotes or spaces (lavaan compares labels such as "visual=~x2" without spaces)."""
+    return re.sub(r"\s+", "", token.text[1:-1])
 
 
 def _merge(first: Modifier, second: Modifier) -> Modifier:
@@ -202,10 +242,28 @@ def _merge(first: Modifier, second: Modifier) -> Modifier:
     )
 
 
+_CALLS = ("c", "start", "label", "equal")
+_UNSUPPORTED_CALLS = {
+    "upper": "bounds (upper()/lower()) are not supported; write an inequality constraint such as 'a < 1' instead",
+    "lower": "bounds (upper()/lower()) are not supported; write an inequality constraint such as 'a > 0' instead",
+    "prior": "prior() is for Bayesian estimation (blavaan), which is not supported",
+    "efa": "efa() blocks are not supported; fit an exploratory model with psychometrics.efa",
+    "rv": "rv() (random slopes) is not supported",
+}
+
+
+def _is_call(cursor: _Cursor, offset: int = 0) -> bool:
+    at = cursor.pos + offset
+    return (at + 1 < len(cursor.tokens) and cursor.tokens[at].kind == "name"
+            and cursor.tokens[at].text in (*_CALLS, *_UNSUPPORTED_CALLS) and cursor.tokens[at + 1].text == "(")
+
+
 def _modifier(cursor: _Cursor) -> tuple[Modifier, ...]:
-    """A modifier before '*': value, c(value, ...) or start(value)."""
+    """A modifier before '*': value, c(value, ...), start(value), label("a") or equal("f=~x2")."""
     token = cursor.peek()
-    if token.kind == "name" and token.text in ("c", "start") and cursor.pos + 1 < len(cursor.tokens) and cursor.tokens[cursor.pos + 1].text == "(":
+    if token.text in _UNSUPPORTED_CALLS and _is_call(cursor):
+        raise ModelSyntaxError(_UNSUPPORTED_CALLS[token.text], token.line, token.column)
+    if _is_call(cursor):
         cursor.take()
         cursor.take("(")
         values = [_modifier_value(cursor)]
@@ -217,6 +275,11 @@ def _modifier(cursor: _Cursor) -> tuple[Modifier, ...]:
             if any(v.fixed is None for v in values):
                 raise ModelSyntaxError("start(...) takes numbers", token.line, token.column)
             return tuple(Modifier(start=v.fixed) for v in values)
+        if token.text in ("label", "equal"):
+            if any(v.label is None and not v.free for v in values):
+                raise ModelSyntaxError(f"{token.text}(...) takes labels in quotes, e.g. {token.text}(\"a\")",
+                                       token.line, token.column)
+            return tuple(Modifier(label=v.label) for v in values)  # NA: no label in that group
         return tuple(values)
     return (_modifier_value(cursor),)
 
@@ -239,47 +302,189 @@ def _rhs_term(cursor: _Cursor, op: str) -> tuple[str, tuple[Modifier, ...], _Tok
         if start is None:
             cursor.take(kind="name")
         following = cursor.tokens[cursor.pos + 1] if cursor.pos + 1 < len(cursor.tokens) else None
-        is_call = start.text in ("c", "start") and following is not None and following.text == "("
-        is_variable = start.kind == "name" and start.text != "NA" and not is_call
+        is_variable = start.kind == "name" and start.text != "NA" and not _is_call(cursor)
         is_intercept = op == "~" and start.kind == "number" and start.text == "1"
         if (is_variable or is_intercept) and (following is None or following.text != "*"):
             cursor.take()
             if start.kind == "number" and op != "~":
                 raise ModelSyntaxError(f"expected a variable name but found {start.text!r}", start.line, start.column)
             return start.text, modifiers, start
-        if start.kind not in ("name", "number") and start.text != "-":
+        if start.kind not in ("name", "number", "string") and start.text != "-":
             raise ModelSyntaxError(f"expected a variable name but found {start.text!r}", start.line, start.column)
         modifiers = _combine(modifiers, _modifier(cursor), start)
         cursor.take("*")
 
 
-def _parse_statement(tokens: list[_Token]) -> list[ModelTerm]:
-    cursor = _Cursor(tokens)
-    lhs = cursor.take(kind="name") if tokens[0].kind == "name" else None
-    if lhs is None:
+_COMPOSITE = ("composites (<~) are not supported: score the composite first (e.g. psychometrics.score or the row "
+              "mean of its indicators) and use it as an observed variable, or model it as a reflective factor with =~")
+
+
+def _operator_position(tokens: list[_Token]) -> int | None:
+    """Index of the statement's operator: the first operator token outside parentheses."""
+    depth = 0
+    for k, token in enumerate(tokens):
+        depth += {"(": 1, ")": -1}.get(token.text, 0)
+        if token.kind == "op" and depth == 0:
+            return k
+    return None
+
+
+def _expression(tokens: list[_Token], where: _Token) -> str:
+    """Tokens of a constraint side as lavaan writes it (no spaces); checked to be an arithmetic expression."""
+    if not tokens:
+        raise ModelSyntaxError(f"'{where.text}' needs an expression on both sides", where.line, where.column)
+    for token in tokens:
+        if token.kind not in ("name", "number", "punct") or token.text == ",":
+            raise ModelSyntaxError(f"unexpected {token.text!r} in the expression", token.line, token.column)
+    text = "".join(token.text for token in tokens)
+    try:
+        compile(text.replace("^", "**"), "<model>", "eval")
+    except SyntaxError:
+        raise ModelSyntaxError(f"{text!r} is not a valid expression", tokens[0].line, tokens[0].column) from None
+    return text
+
+
+def _parse_constraint(tokens: list[_Token], k: int) -> ModelConstraint:
+    op = tokens[k]
+    lhs, rhs = _expression(tokens[:k], op), _expression(tokens[k + 1:], op)
+    if op.text == ":=" and (k != 1 or tokens[0].kind != "name"):
+        raise ModelSyntaxError("a defined parameter needs a name on the left of ':=', e.g. 'ab := a*b'",
+                               tokens[0].line, tokens[0].column)
+    return ModelConstraint(lhs, op.text, rhs, tokens[0].line, tokens[0].column)
+
+
+def _left_names(tokens: list[_Token]) -> list[_Token]:
+    """The left-hand side: one name or several joined by '+' (``y1 + y2 ~ x``)."""
+    names = []
+    for k, token in enumerate(tokens):
+        wanted = "name" if k % 2 == 0 else "+"
+        if (wanted == "name" and token.kind != "name") or (wanted == "+" and token.text != "+"):
+            what = "a variable name" if wanted == "name" else "'+' or an operator (=~, ~~, ~)"
+            raise ModelSyntaxError(f"expected {what} but found {token.text!r}", token.line, token.column)
+        if wanted == "name":
+            names.append(token)
+    if len(tokens) % 2 == 0:
+        last = tokens[-1]
+        raise ModelSyntaxError("expected a variable name before the operator", last.line, last.column + 1)
+    return names
+
+
+def _parse_statement(tokens: list[_Token]) -> tuple[list[ModelTerm], list[ModelConstraint]]:
+    if tokens[0].kind not in ("name", "number") and tokens[0].text not in ("(", "-"):
         raise ModelSyntaxError(f"a statement must start with a variable name, not {tokens[0].text!r}", tokens[0].line, tokens[0].column)
-    op_token = cursor.peek()
-    if op_token is None or op_token.kind != "op":
-        where = op_token or lhs
-        found = f"found {op_token.text!r}" if op_token else "the statement ends"
-        raise ModelSyntaxError(
-            f"expected an operator (=~, ~~, ~) after {lhs.text!r} but {found}", where.line, where.column + (0 if op_token else len(lhs.text))
-        )
-    cursor.take()
-    if op_token.text in _UNSUPPORTED or op_token.text not in OPERATORS:
-        raise ModelSyntaxError(f"operator {op_token.text!r} is not supported (use =~, ~~, ~ or ~ 1)", op_token.line, op_token.column)
-    terms = []
+    k = _operator_position(tokens)
+    if k is None:
+        where = tokens[1] if len(tokens) > 1 else tokens[0]
+        found = f"found {where.text!r}" if len(tokens) > 1 else "the statement ends"
+        column = where.column + (0 if len(tokens) > 1 else len(where.text))
+        raise ModelSyntaxError(f"expected an operator (=~, ~~, ~) after {tokens[0].text!r} but {found}", where.line, column)
+    op_token = tokens[k]
+    if op_token.text in CONSTRAINT_OPERATORS:
+        return [], [_parse_constraint(tokens, k)]
+    if op_token.text == "<~":
+        raise ModelSyntaxError(_COMPOSITE, op_token.line, op_token.column)
+    if op_token.text not in OPERATORS:
+        raise ModelSyntaxError(f"operator {op_token.text!r} is not supported (use =~, ~~, ~, ~ 1, ==, <, > or :=)",
+                               op_token.line, op_token.column)
+    if k == 0:
+        raise ModelSyntaxError(f"a statement must start with a variable name, not {op_token.text!r}", op_token.line, op_token.column)
+    left = _left_names(tokens[:k])
+    cursor = _Cursor(tokens)
+    cursor.pos = k + 1
+    right = []
     while True:
         name, modifiers, token = _rhs_term(cursor, op_token.text)
-        op, rhs = (op_token.text, name) if not (op_token.text == "~" and name == "1") else ("~1", "")
         for mod in modifiers:
             if mod.fixed is not None and not math.isfinite(mod.fixed):
                 raise ModelSyntaxError("a fixed value must be finite", token.line, token.column)
-        terms.append(ModelTerm(lhs.text, op, rhs, modifiers, token.line, token.column))
-        nxt = cursor.peek()
-        if nxt is None:
-            return terms
+        right.append((name, modifiers, token))
+        if cursor.peek() is None:
+            break
         cursor.take("+")
+    terms = []
+    for lhs in left:  # lavaan's order: each left-hand side with all right-hand sides
+        for name, modifiers, token in right:
+            op, rhs = (op_token.text, name) if not (op_token.text == "~" and name == "1") else ("~1", "")
+            terms.append(ModelTerm(lhs.text, op, rhs, modifiers, token.line, token.column))
+    return terms, []
+
+
+def _auto_label(term: ModelTerm) -> str:
+    """lavaan's default label of a parameter: lhs, op and rhs without spaces ("f=~x2", "x1~~x1", "x1~1")."""
+    return f"{term.lhs}{term.op}{term.rhs}"
+
+
+def _resolve_equal(terms: list[ModelTerm]) -> list[ModelTerm]:
+    """equal("f=~x2")*x3 labels x3's loading "f=~x2", lavaan's default label of ``f =~ x2``: give that term the
+    same label (or give x3 the label the referenced term already has) so that the two share one parameter."""
+    by_auto = {_auto_label(t): k for k, t in enumerate(terms)}
+    user_labels = {m.label for t in terms for m in t.modifiers if m.label}
+    out = list(terms)
+    for k, term in enumerate(terms):
+        for label in {m.label for m in term.modifiers if m.label and re.search(r"=~|~~|~", m.label)}:
+            target = by_auto.get(label)
+            if target is None:
+                raise ModelSyntaxError(
+                    f"equal({label!r}) refers to a parameter that is not written in the model; write it explicitly "
+                    "(e.g. 'x1 ~~ x1') or use a shared label", term.line, term.column)
+            own = [m.label for m in out[target].modifiers if m.label and m.label not in (label,)]
+            if own and own[0] in user_labels:  # the target has its own label: use it here
+                out[k] = dataclasses.replace(out[k], modifiers=tuple(
+                    dataclasses.replace(m, label=own[0], from_equal=True) if m.label == label else m
+                    for m in out[k].modifiers))
+                continue
+            mods = out[target].modifiers or (Modifier(),)
+            out[target] = dataclasses.replace(out[target], modifiers=tuple(
+                m if m.label else dataclasses.replace(m, label=label, from_equal=True) for m in mods))
+            out[k] = dataclasses.replace(out[k], modifiers=tuple(
+                dataclasses.replace(m, from_equal=True) if m.label == label else m for m in out[k].modifiers))
+    return out
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def merge_equal_labels(parsed: ParsedModel) -> ParsedModel:
+    """The model with the simple equality constraints carried out, the reparameterisation that equals lavaan's
+    constrained estimate: ``a == b`` between two labels gives both parameters one label (the first of each chain
+    ``b1 == b2; b2 == b3``), ``a == 0.5`` fixes the parameters labelled a to 0.5; other constraints are kept."""
+    labels = {m.label for t in parsed.terms for m in t.modifiers if m.label}
+    parent = {label: label for label in labels}
+
+    def root(label):
+        while parent[label] != label:
+            label = parent[label]
+        return label
+
+    kept, constants = [], []
+    for c in parsed.constraints:
+        if c.op == "==" and c.lhs in labels and c.rhs in labels:
+            parent[root(c.rhs)] = root(c.lhs)  # a no-op when both already share a root
+        elif c.op == "==" and {c.lhs, c.rhs} & labels and {_number(c.lhs), _number(c.rhs)} != {None}:
+            constants.append((c.lhs if c.lhs in labels else c.rhs, _number(c.rhs) if c.lhs in labels else _number(c.lhs), c))
+        else:
+            kept.append(c)
+    if len(kept) == len(parsed.constraints):
+        return parsed
+    fixed: dict[str, float] = {}
+    for label, value, c in constants:
+        if fixed.setdefault(root(label), value) != value:
+            raise ModelSyntaxError(f"'{c.lhs} == {c.rhs}' contradicts another constraint on {label!r}", c.line, c.column)
+
+    def rename(m: Modifier) -> Modifier:
+        if not m.label:
+            return m
+        value = fixed.get(root(m.label))
+        if value is None:
+            return dataclasses.replace(m, label=root(m.label))
+        return dataclasses.replace(m, label=root(m.label), fixed=value, free=False)
+
+    terms = tuple(dataclasses.replace(t, modifiers=tuple(rename(m) for m in t.modifiers)) for t in parsed.terms)
+    return ParsedModel(terms, tuple(kept))
 
 
 def parse_model(model: str) -> ParsedModel:
@@ -303,12 +508,26 @@ def parse_model(model: str) -> ParsedModel:
     Notes
     -----
     Equivalent R call: ``lavaan::lavParseModelString(model)`` (lavaan 0.6-14).
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of Statistical Software, 48(2), 1-36.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> terms = pm.parse_model("visual =~ x1 + a*x2 + x3").to_frame()
+    >>> terms[["lhs", "op", "rhs"]].iloc[1].tolist()
+    ['visual', '=~', 'x2']
     """
     if not isinstance(model, str):
         raise ModelSyntaxError(f"the model must be a string of lavaan syntax; got {type(model).__name__}")
     terms: list[ModelTerm] = []
+    constraints: list[ModelConstraint] = []
     for statement in _statements(_tokenize(model)):
-        terms.extend(_parse_statement(statement))
+        new_terms, new_constraints = _parse_statement(statement)
+        terms.extend(new_terms)
+        constraints.extend(new_constraints)
     if not terms:
         raise ModelSyntaxError("the model is empty: write at least one term such as 'f =~ x1 + x2 + x3'", 1, 1)
-    return ParsedModel(tuple(terms))
+    return ParsedModel(tuple(_resolve_equal(terms)), tuple(constraints))

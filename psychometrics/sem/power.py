@@ -101,6 +101,13 @@ def power(
         or any object with ``submit`` returning futures (a ``ProcessPoolExecutor``, a Dask ``Client``).
     **fit_options
         Passed on to :func:`psychometrics.cfa` (default ``std_lv=True``, the population's scale).
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> res = pm.power("f =~ x1 + x2 + x3", "f =~ 0.7*x1 + 0.7*x2 + 0.7*x3", [50], replications=10, seed=1)
+    >>> res.to_frame()["replications"].tolist()
+    [10]
     """
     sizes = _sample_sizes(n)
     replications = _positive_int(replications, "replications")

@@ -13,7 +13,7 @@ import functools
 import json
 from importlib import resources
 from pathlib import Path
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -141,7 +141,14 @@ class Instrument(Result):
 
 
 def bundled_instruments() -> list[str]:
-    """Names of the instruments shipped in ``psychometrics.data_schema``."""
+    """Names of the instruments shipped in ``psychometrics.data_schema``.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> pm.bundled_instruments()
+    ['peer_support_implementation']
+    """
     folder = resources.files(_SCHEMA_PACKAGE)
     return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
 
@@ -160,6 +167,13 @@ def load_instrument(path_or_name) -> Instrument:
     SpecError
         The file is missing, is not valid YAML, breaks the JSON Schema (the message gives the path inside the
         document) or is inconsistent (a scale item that is not defined, duplicate names, ...).
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> instrument = pm.load_instrument("peer_support_implementation")
+    >>> len(instrument.items), list(instrument.scales)[:2]
+    (27, ['organisational_culture', 'training'])
     """
     if isinstance(path_or_name, Instrument):
         return path_or_name
@@ -197,7 +211,7 @@ def _schema_validator():
 def _check_schema(document: dict, source: str) -> None:
     errors = sorted(_schema_validator().iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
-        lines = [f"  at {'/'.join(map(str, e.absolute_path)) or '(top level)'}: {cut(e.message)}" for e in errors[:10]]
+        lines = [cut(f"  at {'/'.join(map(str, e.absolute_path)) or '(top level)'}: {e.message}") for e in errors[:10]]
         raise SpecError(
             f"instrument {source} does not follow {_SCHEMA_FILE} ({len(errors)} problem(s)):\n" + "\n".join(lines)
         )

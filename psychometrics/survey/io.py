@@ -48,6 +48,15 @@ def read_survey(path, instrument=None, *, sheet_name=0) -> pd.DataFrame:
     instrument's missing codes apply. Stata's tagged missing values (``.a`` ... ``.z``) are turned into the
     instrument's missing code whose label equals the value label of the tag (``.a`` labelled "not applicable"
     -> 9); a tag without such a match stays as its letter and :func:`psychometrics.validate` reports it.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import psychometrics as pm
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "attitude.csv"
+    >>> pm.datasets.load("attitude").to_csv(path, index=False)
+    >>> pm.read_survey(path).shape
+    (30, 7)
     """
     path = Path(path)
     if not path.is_file():
@@ -85,7 +94,8 @@ def _read_table(path: Path, suffix: str, instrument: Instrument | None, sheet_na
         raise DataError(f"{path.name!r} is empty: a survey file needs a header row and one row per respondent.") \
             from None
     except (ValueError, ImportError, KeyError, OSError, zipfile.BadZipFile) as exc:  # ParserError is a ValueError
-        raise DataError(f"cannot read {path.name!r} as a {SURVEY_FORMATS[suffix]} file: {cut(' '.join(str(exc).split()))}") from None
+        reason = cut(" ".join(str(exc).split()))
+        raise DataError(f"cannot read {path.name!r} as a {SURVEY_FORMATS[suffix]} file: {reason}") from None
 
 
 def _check_header(first_row: pd.DataFrame, path: Path) -> None:
@@ -103,7 +113,7 @@ def _text_columns(instrument: Instrument | None) -> dict[str, type]:
     """Columns to read as text: the id column and group columns whose labels are all text."""
     if instrument is None:
         return {}
-    columns = {instrument.id_column: str}
+    columns: dict[str, type] = {instrument.id_column: str}
     for role, column in instrument.group_columns.items():
         labels = instrument.group_labels.get(role)
         if labels is None or all(isinstance(label, str) for label in labels):

@@ -44,6 +44,15 @@ def score(data: pd.DataFrame, instrument, *, keep_items: bool = True) -> pd.Data
         A scale item is missing, or an item holds a non-number or a value outside its range that is not a
         declared missing code (``.report`` lists every such cell; run :func:`psychometrics.validate` for a full
         check).
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> data = pm.simulate_peer_support_survey(site_sizes={"DE-Ulm": 40})
+    >>> instrument = pm.load_instrument("peer_support_implementation")
+    >>> scores = pm.score(data, instrument, keep_items=False)
+    >>> scores.shape
+    (40, 6)
     """
     instrument = load_instrument(instrument)
     scale_items = [name for scale in instrument.scales.values() for name in scale.items]

@@ -29,11 +29,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._checks import check_count
 from ..errors import DataError
 
 __all__ = ["simulate_peer_support_survey", "peer_support_true_values"]
 
 DEFAULT_SEED = 20261127
+MAX_SITE_SIZE = 1_000_000  # respondents per simulated site
 
 TRAITS = ("organisational_culture", "training", "role_definition", "resourcing", "peer_network", "staff_attitudes")
 
@@ -114,6 +116,13 @@ def peer_support_true_values() -> dict:
     the latent response), ``readiness_weights``, ``readiness_trait_correlations`` (PHI @ beta),
     ``readiness_r_squared``, ``missing_rates``, ``site_sizes``, ``site_languages``, ``role_probabilities``,
     ``seed``.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> truth = pm.peer_support_true_values()
+    >>> "loadings" in truth and "factor_correlations" in truth
+    True
     """
     return {
         "loadings": {item: value for trait in TRAITS for item, value in LOADINGS[trait].items()},
@@ -264,8 +273,16 @@ def simulate_peer_support_survey(seed: int = DEFAULT_SEED, site_sizes: dict[str,
     pandas.DataFrame, or (DataFrame, DataFrame) with ``return_latent=True``
         Columns respondent_id, site, language, role, the 21 Likert items (1-5, 9 = not applicable, NaN =
         missing; reverse-keyed items as answered), the six global ratings (0-10, 99 = don't know) and readiness.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> data = pm.simulate_peer_support_survey(site_sizes={"DE-Ulm": 40})
+    >>> data.shape
+    (40, 32)
     """
-    sizes = dict(SITE_SIZES if site_sizes is None else site_sizes)
+    sizes = {site: check_count(size, name=f"site_sizes[{site!r}]", minimum=1, maximum=MAX_SITE_SIZE)
+             for site, size in dict(SITE_SIZES if site_sizes is None else site_sizes).items()}
     unknown = sorted(set(sizes) - set(SITE_SIZES))
     if unknown:
         raise DataError(f"unknown site(s) {unknown}; the simulated survey has sites {list(SITE_SIZES)}.")

@@ -81,6 +81,15 @@ def validate(data: pd.DataFrame, instrument, raise_on_error: bool = False) -> Va
     Returns
     -------
     ValidationReport
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> data = pm.simulate_peer_support_survey(site_sizes={"DE-Ulm": 40})
+    >>> instrument = pm.load_instrument("peer_support_implementation")
+    >>> report = pm.validate(data, instrument)
+    >>> report.ok, report.n_rows
+    (True, 40)
     """
     instrument = load_instrument(instrument)
     data, found = _unique_columns(_check_frame(data))
@@ -158,7 +167,7 @@ def _problems(mask, column, values, rule: str, messages, ids) -> pd.DataFrame:
     )
 
 
-def _column_problem(column: str, rule: str, message: str) -> pd.DataFrame:
+def _column_problem(column: str | None, rule: str, message: str) -> pd.DataFrame:
     return pd.DataFrame([{"row": None, "respondent_id": None, "column": column, "value": None, "rule": rule, "message": message}])
 
 
@@ -309,7 +318,17 @@ def _empty_row_problems(data: pd.DataFrame, instrument: Instrument, ids) -> list
 
 
 def add_validate_arguments(parser: argparse.ArgumentParser) -> None:
-    """Arguments of ``psychometrics validate``."""
+    """Arguments of ``psychometrics validate``.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> import psychometrics as pm
+    >>> parser = argparse.ArgumentParser()
+    >>> pm.add_validate_arguments(parser)
+    >>> parser.parse_args(["survey.csv", "--instrument", "peer_support_implementation"]).max_problems is None
+    True
+    """
     parser.add_argument("data", help="survey data file (.csv, .xlsx, .sav, .dta, .parquet); it is only read")
     parser.add_argument("--instrument", required=True, help="instrument YAML file or bundled instrument name")
     parser.add_argument("--sheet", default=0, help="Excel sheet name or number (default: the first)")
@@ -328,7 +347,20 @@ def _table_text(problems: pd.DataFrame) -> str:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    """Print the problems as a table and return 1, or print a one-line summary and return 0."""
+    """Print the problems as a table and return 1, or print a one-line summary and return 0.
+
+    Examples
+    --------
+    >>> import argparse, pathlib, tempfile
+    >>> import psychometrics as pm
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "survey.csv"
+    >>> pm.simulate_peer_support_survey(site_sizes={"DE-Ulm": 40}).to_csv(path, index=False)
+    >>> parser = argparse.ArgumentParser()
+    >>> pm.add_validate_arguments(parser)
+    >>> pm.run_validate(parser.parse_args([str(path), "--instrument", "peer_support_implementation"]))
+    /...survey.csv: OK: 40 rows x 32 columns checked against peer_support_implementation 1.0.0: no problems.
+    0
+    """
     from .io import read_survey
 
     instrument = load_instrument(args.instrument)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
@@ -120,7 +121,7 @@ def _group_order(labels: pd.Series, order) -> list:
     return list(order)
 
 
-def known_groups(scores, groups, order=None, confidence: float = 0.95) -> KnownGroupsResult:
+def known_groups(scores: pd.DataFrame | pd.Series, groups: npt.ArrayLike, order: list | None = None, confidence: float = 0.95) -> KnownGroupsResult:
     """Known-groups validity: do groups that should differ differ in their scores?
 
     Parameters
@@ -135,6 +136,20 @@ def known_groups(scores, groups, order=None, confidence: float = 0.95) -> KnownG
     ``compute_esci``), and Welch's t test (R ``t.test(x, y)``). More groups: Welch's ANOVA (R
     ``oneway.test(score ~ group, var.equal = FALSE)``) and eta-squared = SS_between / SS_total. Rows with a missing
     score or group are left out scale by scale; rows without any score are counted in ``n_dropped``.
+
+    References
+    ----------
+    Hedges, L. V., & Olkin, I. (1985). Statistical methods for meta-analysis. Academic Press.
+    Welch, B. L. (1947). The generalization of 'Student's' problem when several different population variances are involved. Biometrika, 34, 28-35.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> hs = pm.datasets.load("holzinger_swineford")
+    >>> visual = hs[["x1", "x2", "x3"]].mean(axis=1).rename("visual")
+    >>> res = pm.known_groups(visual.to_frame(), hs["school"], order=["Pasteur", "Grant-White"])
+    >>> res.to_frame().loc["visual", ["hedges_g", "ci_low", "ci_high"]].round(4).tolist()
+    [0.1088, -0.1184, 0.336]
     """
     confidence = check_confidence(confidence)
     raw = scores.to_frame(name=scores.name if scores.name is not None else "score") if isinstance(scores, pd.Series) \
@@ -157,7 +172,8 @@ def known_groups(scores, groups, order=None, confidence: float = 0.95) -> KnownG
             raise DataError(f"scale {scale!r}: group(s) {list(small)} have fewer than two scores; drop or merge them.")
         descriptives.append(stats_by_group.rename(columns={"count": "n", "std": "sd"}).assign(scale=scale))
         if len(chosen) == 2:
-            rows[scale] = _hedges_row(*(values[kept_labels == g].to_numpy() for g in chosen), confidence)
+            first, second = (values[kept_labels == g].to_numpy() for g in chosen)
+            rows[scale] = _hedges_row(first, second, confidence)
         else:
             rows[scale] = _welch_anova_row(values, kept_labels)
     table = pd.DataFrame.from_dict(rows, orient="index").rename_axis("scale")
@@ -192,7 +208,7 @@ class CriterionValidityResult(TableResult):
     confidence: float
 
 
-def criterion_validity(scores, criterion, method: str = "pearson", confidence: float = 0.95) -> CriterionValidityResult:
+def criterion_validity(scores: pd.DataFrame | pd.Series, criterion: pd.Series | npt.ArrayLike, method: str = "pearson", confidence: float = 0.95) -> CriterionValidityResult:
     """Criterion validity: correlation of each scale score with a criterion, with a Fisher-z interval.
 
     Parameters
@@ -202,6 +218,20 @@ def criterion_validity(scores, criterion, method: str = "pearson", confidence: f
     method : "pearson" or "spearman"; pairs with a missing value are left out scale by scale.
 
     R equivalent: ``cor.test(score, criterion)`` (the same interval and t-test p-value).
+
+    References
+    ----------
+    Cronbach, L. J., & Meehl, P. E. (1955). Construct validity in psychological tests. Psychological Bulletin, 52, 281-302.
+    Fisher, R. A. (1921). On the probable error of a coefficient of correlation deduced from a small sample. Metron, 1, 3-32.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> hs = pm.datasets.load("holzinger_swineford")
+    >>> visual = hs[["x1", "x2", "x3"]].mean(axis=1).rename("visual")
+    >>> res = pm.criterion_validity(visual, hs["x7"])
+    >>> res.to_frame().loc["visual", ["r", "ci_low", "ci_high"]].round(4).tolist()
+    [0.0267, -0.0866, 0.1394]
     """
     check_choice(method, ("pearson", "spearman"), name="method")
     confidence = check_confidence(confidence)

@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from .._checks import as_correlation_matrix, as_item_frame, looks_like_correlation_matrix
@@ -213,7 +214,7 @@ class MTMMResult(Result):
     campbell_fiske: pd.DataFrame
     # The issue names this field ``summary``: it shadows Result.summary() (the repr) on instances, and needs a
     # default because the inherited method would otherwise count as one.
-    summary: pd.DataFrame | None = None
+    summary: pd.DataFrame | None = None  # type: ignore[assignment]
     reliability_diagonal: pd.Series | None = None
     cfa: object | None = None
 
@@ -222,7 +223,7 @@ class MTMMResult(Result):
 
 
 def mtmm(
-    corr_or_data, traits: Mapping, methods: Mapping, reliabilities=None, fit_cfa: bool = False, **cfa_options
+    corr_or_data: pd.DataFrame, traits: Mapping, methods: Mapping, reliabilities: Mapping | npt.ArrayLike | None = None, fit_cfa: bool = False, **cfa_options
 ) -> MTMMResult:
     """Multitrait-multimethod analysis of Campbell & Fiske (1959).
 
@@ -247,6 +248,20 @@ def mtmm(
       every two trait pairs, whether the two triangles order the trait pairs the same way.
 
     There is no single R function; ``psych::corr.test`` gives the matrix, the criteria are counted by hand.
+
+    References
+    ----------
+    Campbell, D. T., & Fiske, D. W. (1959). Convergent and discriminant validation by the multitrait-multimethod matrix. Psychological Bulletin, 56, 81-105.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> hs = pm.datasets.load("holzinger_swineford")
+    >>> traits = {"x1": "visual", "x2": "visual", "x4": "verbal", "x5": "verbal"}
+    >>> methods = {"x1": "m1", "x2": "m2", "x4": "m1", "x5": "m2"}
+    >>> res = pm.mtmm(hs[["x1", "x2", "x4", "x5"]], traits, methods)
+    >>> res.validity_diagonal["r"].round(4).tolist()
+    [0.2973, 0.7332]
     """
     design = _design(traits, methods)
     corr = _correlation_input(corr_or_data, design)
@@ -279,6 +294,33 @@ def mtmm_model(traits: Mapping, methods: Mapping) -> str:
     One latent trait per trait (named after it) measured by its variables under every method; traits correlate
     (the cfa default); the residuals of variables sharing a method correlate. Example: traits A, B and methods 1, 2
     give ``A =~ A1 + A2``, ``B =~ B1 + B2``, ``A1 ~~ B1``, ``A2 ~~ B2``.
+
+    Parameters
+    ----------
+    traits : Mapping
+        Variable -> trait.
+    methods : Mapping
+        Variable -> method.
+
+    Returns
+    -------
+    str
+        lavaan model syntax for :func:`psychometrics.cfa`.
+
+    References
+    ----------
+    Marsh, H. W. (1989). Confirmatory factor analyses of multitrait-multimethod data: Many problems and a few solutions. Applied Psychological Measurement, 13, 335-361.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> traits = {"x1": "visual", "x2": "visual", "x4": "verbal", "x5": "verbal"}
+    >>> methods = {"x1": "m1", "x2": "m2", "x4": "m1", "x5": "m2"}
+    >>> print(pm.mtmm_model(traits, methods))
+    visual =~ x1 + x2
+    verbal =~ x4 + x5
+    x1 ~~ x4
+    x2 ~~ x5
     """
     design = _design(traits, methods)
     names = [str(t) for t in design.traits]

@@ -10,7 +10,7 @@ import pytest
 
 from psychometrics.cli import main as cli
 
-from builders import survey
+from hostile_data import survey
 
 
 def _inputs(folder):
@@ -37,35 +37,36 @@ def _inputs(folder):
         """))
 
 
-CASES = {
-    "binary data": ["report", "{d}/spec.yaml", "--data", "{d}/binary.csv", "--out", "{d}/o"],
-    "latin-1 data": ["report", "{d}/spec.yaml", "--data", "{d}/latin1.csv", "--out", "{d}/o"],
-    "empty csv": ["report", "{d}/spec.yaml", "--data", "{d}/empty.csv", "--out", "{d}/o"],
-    "garbage xlsx": ["report", "{d}/spec.yaml", "--data", "{d}/garbage.xlsx", "--out", "{d}/o"],
-    "duplicate column": ["report", "{d}/spec.yaml", "--data", "{d}/duplicate.csv", "--out", "{d}/o"],
-    "binary spec": ["report", "{d}/binary.csv", "--out", "{d}/o"],
-    "jobs 0": ["report", "{d}/spec.yaml", "--out", "{d}/o", "--jobs", "0"],
-    "validate binary": ["validate", "{d}/binary.csv", "--instrument", "peer_support_implementation"],
-    "validate garbage xlsx": ["validate", "{d}/garbage.xlsx", "--instrument", "peer_support_implementation"],
-    "binary instrument": ["validate", "{d}/good.csv", "--instrument", "{d}/binary.yaml"],
-    "deeply nested json": ["compare", "{d}/deep.json", "{d}/results.json"],
-    "nested json": ["compare", "{d}/nested.json", "{d}/nested.json"],
-    "binary json": ["compare", "{d}/binary.csv", "{d}/results.json"],
-    "tolerances not yaml": ["compare", "{d}/results.json", "{d}/results.json", "--tolerances", "{d}/broken.yaml"],
-    "tolerances bad rule": ["compare", "{d}/results.json", "{d}/results.json", "--tolerances", "{d}/badrule.yaml"],
-    "tolerances binary": ["compare", "{d}/results.json", "{d}/results.json", "--tolerances", "{d}/binary.yaml"],
-    "tolerances missing": ["compare", "{d}/results.json", "{d}/results.json", "--tolerances", "{d}/none.yaml"],
+CASES = {  # case -> (arguments, a word the message must hold); each gave a traceback or a wrong message before
+    "binary data": (["report", "{d}/spec.yaml", "--data", "{d}/binary.csv", "--out", "{d}/o"], "binary.csv"),
+    "latin-1 data": (["report", "{d}/spec.yaml", "--data", "{d}/latin1.csv", "--out", "{d}/o"], "UTF-8"),
+    "empty csv": (["report", "{d}/spec.yaml", "--data", "{d}/empty.csv", "--out", "{d}/o"], "empty"),
+    "garbage xlsx": (["report", "{d}/spec.yaml", "--data", "{d}/garbage.xlsx", "--out", "{d}/o"], "Excel"),
+    "duplicate column": (["report", "{d}/spec.yaml", "--data", "{d}/duplicate.csv", "--out", "{d}/o"], "twice"),
+    "binary spec": (["report", "{d}/binary.csv", "--out", "{d}/o"], "UTF-8"),
+    "jobs 0": (["report", "{d}/spec.yaml", "--out", "{d}/o", "--jobs", "0"], "--jobs"),
+    "binary instrument": (["validate", "{d}/good.csv", "--instrument", "{d}/binary.yaml"], "UTF-8"),
+    "deeply nested json": (["compare", "{d}/deep.json", "{d}/results.json"], "nests too deeply"),
+    "nested json": (["compare", "{d}/nested.json", "{d}/nested.json"], "nests too deeply"),
+    "binary json": (["compare", "{d}/binary.csv", "{d}/results.json"], "UTF-8"),
+    "tolerances not yaml": (["compare", "{d}/results.json", "{d}/results.json", "--tolerances", "{d}/broken.yaml"],
+                            "not valid YAML"),
+    "tolerances bad rule": (["compare", "{d}/results.json", "{d}/results.json", "--tolerances", "{d}/badrule.yaml"],
+                            "fast"),
+    "tolerances binary": (["compare", "{d}/results.json", "{d}/results.json", "--tolerances", "{d}/binary.yaml"],
+                          "UTF-8"),
 }
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_faulty_input_gives_one_message_and_exit_2(case, tmp_path, capsys):
     _inputs(tmp_path)
-    code = cli([part.format(d=tmp_path) for part in CASES[case]])
+    arguments, expected = CASES[case]
+    code = cli([part.format(d=tmp_path) for part in arguments])
     err = capsys.readouterr().err
     assert code == 2
     assert err.startswith("psychometrics ") and "error:" in err and "Traceback" not in err
-    assert len(err) < 1000
+    assert expected in err and len(err) < 1000
 
 
 def test_empty_data_file_with_a_header_is_refused(tmp_path, capsys):
@@ -77,9 +78,20 @@ def test_empty_data_file_with_a_header_is_refused(tmp_path, capsys):
     assert not (tmp_path / "o").exists()
 
 
+def test_ctrl_c_gives_one_message_and_exit_2(monkeypatch, capsys):
+    import psychometrics.compare
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(psychometrics.compare, "run_compare", interrupted)
+    assert cli(["compare", "new.json", "reference.json"]) == 2
+    assert capsys.readouterr().err.strip() == "psychometrics compare: interrupted"
+
+
 def test_report_workers_ignore_ctrl_c():
     """Ctrl-C reaches every process of the group; workers must leave the message to the main process."""
     script = ("import os, signal; from psychometrics.report.runner import ignore_interrupts; ignore_interrupts(); "
               "os.kill(os.getpid(), signal.SIGINT); print('still running')")
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
     assert done.stdout.strip() == "still running" and "Traceback" not in done.stderr

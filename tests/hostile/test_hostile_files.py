@@ -11,7 +11,16 @@ from psychometrics.cli import main as cli
 from psychometrics.report import load_spec, run_spec
 from psychometrics.report import writers
 
-from builders import survey, write_spec, project  # noqa: F401 (a fixture)
+from hostile_data import survey, write_spec
+
+
+@pytest.fixture
+def project(tmp_path):
+    """tmp_path/in holding data.csv and spec.yaml; returns (input folder, spec path)."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    survey().to_csv(folder / "data.csv", index=False)
+    return folder, write_spec(folder, "data.csv")
 
 
 def _files(folder):
@@ -111,7 +120,7 @@ def test_csv_cells_cannot_start_a_formula(tmp_path):
 
 # ------------------------------------------------------------------------------------------------------------ YAML
 def test_spec_with_duplicate_keys_is_refused(project):
-    folder, spec = project
+    _, spec = project
     spec.write_text(spec.read_text() + "title: Second title\n")
     with pytest.raises(pm.SpecError, match="appears twice"):
         load_spec(spec)

@@ -11,7 +11,7 @@ from psychometrics.compare import compare_results
 from psychometrics.factor import retention
 from psychometrics.report import context, run_spec
 
-from builders import survey, write_spec
+from hostile_data import survey, write_spec
 
 HS = pm.datasets.load("holzinger_swineford")
 ONE_FACTOR = "visual =~ x1 + x2 + x3"
@@ -148,7 +148,8 @@ def test_n_iter_is_bounded_before_anything_runs(monkeypatch):
 
 
 @pytest.mark.parametrize("call", [lambda d: pm.efa(d, "1"), lambda d: pm.omega(d, n_factors=10**9),
-                                  lambda d: pm.efa(d, 1, max_iter=10**9)])
+                                  lambda d: pm.efa(d, 1, max_iter=10**9), lambda d: pm.velicer_map(d, True),
+                                  lambda d: pm.simulate_peer_support_survey(site_sizes={"DE-Ulm": 10**12})])
 def test_factor_options_are_bounded(call):
     with pytest.raises(pm.DataError):
         call(items())

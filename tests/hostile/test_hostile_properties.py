@@ -4,12 +4,13 @@ exception. Few examples per function (deadline off) keep the whole pass to a few
 
 from __future__ import annotations
 
+import json
 import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import psychometrics as pm
@@ -98,15 +99,47 @@ def test_cfa_on_random_frames(frame):
     _outcome(pm.cfa, "f =~ x0 + x1 + x2", frame)
 
 
-JSON = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.floats(allow_nan=False),
-                              st.text(max_size=3)),
+NONZERO_FLOATS = st.floats(allow_nan=False).filter(lambda x: x != 0)  # -0.0 == 0.0 but their JSON texts differ
+JSON = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(-3, 3), NONZERO_FLOATS, st.text(max_size=3)),
                     lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=3), children,
                                                                                       max_size=3),
                     max_leaves=12)
 
 
+SURVEY = pm.datasets.load("peer_support_survey").head(20)
+HOSTILE_CELLS = st.sampled_from([None, np.nan, np.inf, -1e300, "", "n/a", "9", 2.5, True, -1, 0, "\x00", "=1+1"])
+
+
+@settings(SETTINGS, max_examples=5)
+@given(st.lists(st.tuples(st.integers(0, len(SURVEY) - 1), st.integers(0, SURVEY.shape[1] - 1), HOSTILE_CELLS),
+                max_size=6), st.integers(0, len(SURVEY)))
+def test_validate_and_score_hostile_surveys(edits, n_rows):
+    data = SURVEY.copy()
+    for row, column, value in edits:
+        data.isetitem(column, data.iloc[:, column].astype(object))
+        data.iat[row, column] = value
+    data = data.head(n_rows)
+    report = _outcome(pm.validate, data, "peer_support_implementation")
+    assert report is not None and (report.ok or not report.problems.empty)
+    _outcome(pm.score, data, "peer_support_implementation")
+
+
+def _canonical(document):
+    """JSON text with every number (not booleans) as a float: equal when compare must find no difference."""
+    def plain(value):
+        if isinstance(value, dict):
+            return {key: plain(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [plain(item) for item in value]
+        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+
+    return json.dumps(plain(document), sort_keys=True)
+
+
 @SETTINGS
 @given(JSON, JSON)
+@example(True, 1)
+@example([1.5], [1.5, 2.0])
 def test_compare_random_documents(new, reference):
-    result = _outcome(compare_results, {"r": new}, {"r": reference})
-    assert result is None or result.ok == (new == reference and type(new) is type(reference)) or not result.ok
+    result = _outcome(compare_results, {"r": new}, {"r": reference}, rtol=0, atol=0)
+    assert result is not None and result.ok == (_canonical(new) == _canonical(reference))

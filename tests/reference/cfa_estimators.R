@@ -50,6 +50,8 @@ cases$hs_ml_level90 <- describe(cfa(HS.model, data = HS), "cfa(HS.model, data = 
                                 level = 0.90)
 cases$hs_saturated_mlr <- describe(cfa("visual =~ x1 + x2 + x3", data = HS, estimator = "MLR"),
                                    "cfa('visual =~ x1 + x2 + x3', data = HS, estimator = 'MLR')")
+cases$ac_fiml_ml <- describe(cfa(AC.model, data = BFI[, ITEMS], missing = "fiml"),
+                             "cfa(AC.model, data = bfi[, ITEMS], missing = 'fiml')")
 cases$ac_fiml_mlr <- describe(cfa(AC.model, data = BFI[, ITEMS], missing = "fiml", estimator = "MLR"),
                               "cfa(AC.model, data = bfi[, ITEMS], missing = 'fiml', estimator = 'MLR')")
 for (est in c("WLSMV", "ULSMV", "DWLS", "WLS")) {

@@ -4,7 +4,7 @@
 suppressMessages({library(lavaan); library(semTools)})
 library(jsonlite)
 
-BFI <- read.csv("psychometrics/datasets/data/bfi.csv", row.names = 1)
+BFI <- read.csv("psychometrics/survey/datasets/data/bfi.csv", row.names = 1)
 ITEMS <- c(paste0("A", 1:5), paste0("C", 1:5))
 FIT_NAMES <- c("npar", "chisq", "df", "pvalue", "chisq.scaled", "df.scaled", "pvalue.scaled", "chisq.scaling.factor",
                "baseline.chisq", "baseline.df", "baseline.chisq.scaled", "cfi", "tli", "cfi.scaled", "tli.scaled",

@@ -6,7 +6,7 @@
 suppressMessages(library(lavaan))
 library(jsonlite)
 
-data_dir <- "psychometrics/datasets/data"
+data_dir <- "psychometrics/survey/datasets/data"
 HS <- read.csv(file.path(data_dir, "HolzingerSwineford1939.csv"))
 BFI <- read.csv(file.path(data_dir, "bfi.csv"), row.names = 1)
 

@@ -1,7 +1,7 @@
 # Reference values for issue 3 (factor structure): psych 2.2.9 / GPArotation 2022.10.2 on R 4.2.2.
 # Run from the repository root:  Rscript tests/reference/factor.R   (writes tests/reference/factor.json)
 suppressPackageStartupMessages({library(psych); library(psychTools); library(GPArotation); library(jsonlite)})
-ddir <- "psychometrics/datasets/data"
+ddir <- "psychometrics/survey/datasets/data"
 bfi <- read.csv(file.path(ddir, "bfi.csv"), row.names = 1)[, 1:25]
 hs <- read.csv(file.path(ddir, "HolzingerSwineford1939.csv"))[, paste0("x", 1:9)]
 thurstone <- as.matrix(read.csv(file.path(ddir, "Thurstone.csv"), row.names = 1))

@@ -15,6 +15,6 @@ fit <- function(file) {
 }
 out <- list(
   r_version = R.version.string, erm_version = as.character(packageVersion("eRm")),
-  lsat6 = fit("psychometrics/datasets/data/lsat6.csv"),
-  lsat7 = fit("psychometrics/datasets/data/lsat7.csv"))
+  lsat6 = fit("psychometrics/survey/datasets/data/lsat6.csv"),
+  lsat7 = fit("psychometrics/survey/datasets/data/lsat7.csv"))
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE), "tests/reference/irt.json")

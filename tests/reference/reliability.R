@@ -2,7 +2,7 @@
 # Run from the repository root:  Rscript tests/reference/reliability.R
 # Uses the package's bundled CSVs so that R and Python see identical data.
 suppressPackageStartupMessages({library(psych); library(jsonlite)})
-data_dir <- "psychometrics/datasets/data"
+data_dir <- "psychometrics/survey/datasets/data"
 bfi <- read.csv(file.path(data_dir, "bfi.csv"), row.names = 1)
 attitude <- read.csv(file.path(data_dir, "attitude.csv"))
 sf <- read.csv(file.path(data_dir, "shrout_fleiss.csv"))

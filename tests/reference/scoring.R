@@ -4,7 +4,7 @@
 # reversing the negatively keyed ones over the range given by min/max; missing codes (9 = not applicable) are
 # recoded to NA first. psychometrics.score equals this when min_answered = 1.
 suppressPackageStartupMessages({library(psych); library(jsonlite)})
-d <- read.csv("psychometrics/datasets/data/peer_support_survey.csv", stringsAsFactors = FALSE)
+d <- read.csv("psychometrics/survey/datasets/data/peer_support_survey.csv", stringsAsFactors = FALSE)
 scales <- list(
   organisational_culture = c("oc1", "oc2", "-oc3", "oc4"),
   training = c("tr1", "tr2", "tr3"),

@@ -9,7 +9,7 @@ suppressPackageStartupMessages({
   library(jsonlite)
 })
 
-data_dir <- "psychometrics/datasets/data"
+data_dir <- "psychometrics/survey/datasets/data"
 hs <- read.csv(file.path(data_dir, "HolzingerSwineford1939.csv"))
 bfi <- read.csv(file.path(data_dir, "bfi.csv"), row.names = 1)
 

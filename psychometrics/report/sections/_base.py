@@ -6,10 +6,11 @@ import dataclasses
 
 import pandas as pd
 
-from ..tables import Table, make_table
+from ...errors import DataError
+from ..tables import Table, apa_frame, make_table
 
-__all__ = ["Section", "PerGroupSection", "Rendered", "value_of", "frame_of", "answered", "factor_input",
-           "scores_against", "generic_tables"]
+__all__ = ["Section", "PerGroupSection", "Rendered", "value_of", "frame_of", "answered", "factor_input", "factor_n",
+           "scores_against", "generic_tables", "n_range", "unit_label"]
 
 
 @dataclasses.dataclass
@@ -35,9 +36,16 @@ class Section:
 
     type = ""
     title = ""
+    # (criterion, cut-off, reference) rows of the Methods section's table of cut-offs
+    cutoffs: tuple = ()
 
     def units(self, ctx, opts) -> list[str]:
         return ["pooled"]
+
+    def methods(self, ctx, opts, results: dict) -> list[str]:
+        """Sentences of the Methods section: what was estimated how, on how many respondents, and the
+        equivalent R call."""
+        return []
 
     def compute(self, ctx, opts, unit: str) -> dict:
         raise NotImplementedError
@@ -86,16 +94,46 @@ def factor_input(ctx, opts):
     return ctx.scored[columns], None
 
 
+def factor_n(ctx, opts) -> int:
+    """The respondents of a factor-analytic section (the stated n of a correlation matrix)."""
+    return ctx.n_obs if ctx.is_correlation_matrix else len(factor_input(ctx, opts)[0])
+
+
 def scores_against(ctx, column, what: str) -> tuple[pd.DataFrame, pd.Series]:
     """The scale scores and the column they are compared with (a criterion or a grouping)."""
     if column is None or column not in ctx.scored.columns:
-        raise ValueError(f"{what}: the data have no column {column!r}; name one in the spec "
-                         "(criterion: / by:) or in the instrument.")
+        raise DataError(f"{what}: the data have no column {column!r}; name one in the spec "
+                        "(criterion: / by:) or in the instrument.")
+    unscored = [scale for scale in ctx.scales if scale not in ctx.scored.columns]
+    if unscored:
+        raise DataError(f"{what}: no scale scores for {unscored} (a correlation matrix has none); compare raw "
+                        "answers instead.")
     return ctx.scored[list(ctx.scales)], ctx.scored[column]
 
 
-def generic_tables(prefix: str, title: str, payload: dict) -> list[Table]:
-    """Every table-like value of a payload as a report table."""
+def n_range(values) -> str:
+    """Sample sizes in words: "n = 423" or "n = 50 to 99"."""
+    values = [int(v) for v in values if pd.notna(v)]
+    if not values:
+        return "n unknown"
+    low, high = min(values), max(values)
+    return f"n = {low}" if low == high else f"n = {low} to {high}"
+
+
+def unit_label(ctx, unit: str) -> str:
+    """A unit as the reader sees it: "pooled", a site label or a scale's label."""
+    return unit if unit == "pooled" or unit in ctx.groups else ctx.label(unit)
+
+
+def _in_words(frame: pd.DataFrame, label) -> pd.DataFrame:
+    """A frame with its row labels (every level) and text cells through ``label``."""
+    shown = frame.rename(index=lambda v: label(v) if isinstance(v, str) else v)
+    text = [c for c in shown.columns if pd.api.types.is_string_dtype(shown[c]) or shown[c].dtype == object]
+    return shown.assign(**{str(c): shown[c].map(lambda v: label(v) if isinstance(v, str) else v) for c in text})
+
+
+def generic_tables(prefix: str, title: str, payload: dict, label=None, note: str = "") -> list[Table]:
+    """Every table-like value of a payload as a report table (``label``: names in words)."""
     tables = []
     for key, value in payload.items():
         frame = frame_of(value)
@@ -104,5 +142,7 @@ def generic_tables(prefix: str, title: str, payload: dict) -> list[Table]:
         if frame is not None:
             numbers = frame.select_dtypes(include=["number", "bool"]).astype(float)
             if numbers.shape[1]:
-                tables.append(make_table(f"{prefix}_{key}", f"{title}: {key.replace('_', ' ')}", frame))
+                name = label or (lambda v: str(v).replace("_", " "))
+                words = {"display": apa_frame(_in_words(frame, label)), "label": label} if label else {}
+                tables.append(make_table(f"{prefix}_{key}", f"{title}: {name(key)}", frame, note=note, **words))
     return tables

@@ -26,25 +26,29 @@ def is_robust(values) -> bool:
 
 
 def fit_row(fit_measures: dict, n_obs) -> dict:
-    """The shown fit measures of one model (robust ones where available) with its n."""
-    shown = {k: _ROBUST.get(k, k) if is_robust(fit_measures) else k for k in FIT_COLUMNS}
+    """The fit measures of one model a fit table shows, under their results.json names (the scaled and robust
+    ones too where the estimator gives them), with its n."""
     row = {"n_obs": sum(n_obs.values()) if isinstance(n_obs, dict) else n_obs}
-    row.update({k: fit_measures.get(name, np.nan) for k, name in shown.items()})
+    row.update({k: fit_measures.get(k, np.nan) for k in FIT_COLUMNS})
+    row.update({name: fit_measures[name] for name in _ROBUST.values() if name in fit_measures})
     return row
 
 
 def robust_table(table: pd.DataFrame) -> pd.DataFrame:
-    """An invariance table with the robust fit in the plain columns when it has them."""
+    """What the reader is shown: a fit table with the robust fit in the plain columns when it has them (for
+    display and verdicts only; files keep every name with its own meaning)."""
     if not is_robust(table.columns):
         return table
     return table.assign(**{k: table[v] for k, v in _ROBUST.items() if v in table.columns})
 
 
-def fit_display(frame: pd.DataFrame) -> pd.DataFrame:
-    """Fit measures as APA: chi2(df), p, CFI, TLI, RMSEA [90% CI], SRMR, interpretation."""
+def fit_display(frame: pd.DataFrame, robust: bool = False) -> pd.DataFrame:
+    """Fit measures as APA: chi2(df), p, CFI, TLI, RMSEA [90% CI], SRMR, interpretation (robust ones where the
+    frame has them)."""
+    frame = robust_table(frame)
     return pd.DataFrame({
         "N": frame["n_obs"].map(lambda v: fmt(int(v), 0) if pd.notna(v) else fmt(None)),
-        "chi2 (df)": [f"{fmt(c)} ({fmt(int(d), 0) if pd.notna(d) else fmt(None)})"
+        "scaled chi2 (df)" if robust else "chi2 (df)": [f"{fmt(c)} ({fmt(int(d), 0) if pd.notna(d) else fmt(None)})"
                       for c, d in zip(frame["chisq"], frame["df"])],
         "p": frame["pvalue"].map(fmt_p),
         "CFI": frame["cfi"].map(lambda v: fmt_bounded(v, 3)),

@@ -34,3 +34,29 @@ def model_columns(model: str, data: pd.DataFrame) -> list[str]:
 def estimation(opts) -> dict:
     """The cfa options a section passes on (lavaan's defaults, ML and listwise, when the spec names none)."""
     return {k: opts[k] for k in ("estimator", "missing") if k in opts}
+
+
+_ESTIMATORS = {
+    "ML": "maximum likelihood (ML)",
+    "MLM": "maximum likelihood with robust standard errors and the Satorra-Bentler scaled test (MLM)",
+    "MLMV": "maximum likelihood with robust standard errors and the scaled-shifted test (MLMV)",
+    "ULS": "unweighted least squares (ULS)",
+    "DWLS": "diagonally weighted least squares (DWLS)",
+    "WLS": "weighted least squares (WLS, asymptotically distribution free)",
+    "MLR": "robust maximum likelihood (MLR: Huber-White standard errors, Yuan-Bentler scaled test; fit shown as "
+           "the scaled chi-square and the robust CFI, TLI and RMSEA)",
+    "WLSMV": "diagonally weighted least squares on polychoric correlations with robust standard errors and the "
+             "mean-and-variance adjusted test (WLSMV)",
+}
+
+
+def estimation_words(opts, arguments: str = "") -> str:
+    """The estimator and the missing-data handling of a section, in words, with lavaan's call (``arguments``:
+    more of its arguments, e.g. ', group = "site"')."""
+    options = estimation(opts)
+    estimator = options.get("estimator", "ML")
+    missing = options.get("missing", "listwise")
+    handling = ("full-information maximum likelihood, using every answer of every respondent" if missing in
+                ("fiml", "ml") else "listwise deletion (respondents with any missing item left out)")
+    arguments += "".join(f', {k} = "{v}"' for k, v in options.items())
+    return f"{_ESTIMATORS.get(estimator, estimator)}, {handling} (lavaan 0.6-14: cfa(model, data{arguments}))"

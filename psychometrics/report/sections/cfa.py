@@ -5,17 +5,23 @@ from __future__ import annotations
 import pandas as pd
 
 from ... import sem
-from ..formatting import fmt, fmt_bounded, interpret_fit
-from ..tables import make_table
-from ._base import PerGroupSection, Rendered
-from ._fit import ROBUST_NOTE, fit_display, fit_row, is_robust
-from ._models import estimation, model_columns, model_of
+from ..formatting import fmt, fmt_bounded, interpret_fit, sentence
+from ..tables import apa_frame, make_table
+from ._base import PerGroupSection, Rendered, n_range
+from ._fit import ROBUST_NOTE, fit_display, fit_row, is_robust, robust_table
+from ._models import estimation, estimation_words, model_columns, model_of
 
-__all__ = ["CfaSection"]
+__all__ = ["CfaSection", "MIN_N_PER_PARAMETER"]
+
+MIN_N_PER_PARAMETER = 5  # Bentler & Chou (1987): at least 5 respondents per free parameter
 
 
 class CfaSection(PerGroupSection):
     type, title = "cfa", "Confirmatory factor analysis"
+    cutoffs = (("CFA fit", "good: CFI >= .95, RMSEA <= .06, SRMR <= .08; acceptable: CFI >= .90, RMSEA <= .08",
+                "Hu & Bentler (1999); Browne & Cudeck (1993)"),
+               ("Sample size of a CFA", f">= {MIN_N_PER_PARAMETER} respondents per free parameter",
+                "Bentler & Chou (1987)"))
 
     def compute(self, ctx, opts, unit):
         data = ctx.subset(unit)
@@ -27,21 +33,63 @@ class CfaSection(PerGroupSection):
     def render(self, ctx, opts, results):
         out = Rendered()
         frame = pd.DataFrame({unit: fit_row(p["fit_measures"], p["n_obs"]) for unit, p in results.items()}).T
-        out.tables.append(make_table("cfa_fit", "CFA fit", frame, display=fit_display(frame),
-                                     note="Good fit: CFI >= .95, RMSEA <= .06, SRMR <= .08 (Hu & Bentler 1999)." +
-                                          (ROBUST_NOTE if any(is_robust(p["fit_measures"]) for p in results.values())
-                                           else "")))
-        for unit, row in frame.iterrows():
-            out.text.append(f"{unit}: chi2({fmt(int(row['df']), 0)}) = {fmt(row['chisq'])}, CFI "
+        shown = robust_table(frame)
+        robust = ROBUST_NOTE if any(is_robust(p["fit_measures"]) for p in results.values()) else ""
+        out.tables.append(make_table("cfa_fit", "CFA fit", frame, display=fit_display(frame, robust=bool(robust)),
+                                     label=ctx.label,
+                                     note="Good fit: CFI >= .95, RMSEA <= .06, SRMR <= .08 (Hu & Bentler 1999)."
+                                          + robust + " " + sentence(_n_note(ctx, opts, frame))))
+        chi2 = "scaled chi2" if robust else "chi2"
+        for unit, row in shown.iterrows():
+            out.text.append(f"{sentence(unit)}: {chi2}({fmt(int(row['df']), 0)}) = {fmt(row['chisq'])}, CFI "
                             f"{fmt_bounded(row['cfi'], 3)}, RMSEA {fmt_bounded(row['rmsea'], 3)}: "
-                            f"{interpret_fit(row['cfi'], row['rmsea'], row['srmr'])} fit.")
-        verdicts = [interpret_fit(r["cfi"], r["rmsea"], r["srmr"]) for _, r in frame.iterrows()]
+                            f"{interpret_fit(row['cfi'], row['rmsea'], row['srmr'])} fit (n = {fmt(row['n_obs'], 0)}).")
+        caveat = _parameters_caveat(frame)
+        if caveat:
+            out.text.append(caveat)
+        verdicts = [interpret_fit(r["cfi"], r["rmsea"], r["srmr"]) for _, r in shown.iterrows()]
         per_group = ", ".join(f"{v} {verdicts[1:].count(v)}" for v in dict.fromkeys(verdicts[1:]))
         out.summary = out.text[0] + (f" Per group: {per_group}." if len(verdicts) > 1 else "")
         if "pooled" in results:
             estimates = results["pooled"]["estimates"]
             loadings = estimates.loc[estimates["op"] == "=~",
                                      ["lhs", "rhs", "est", "se", "pvalue", "std_all"]].reset_index(drop=True)
-            out.tables.append(make_table("cfa_loadings", "CFA loadings (pooled)", loadings,
-                                         note="std_all: completely standardised loading."))
+            display = apa_frame(loadings, {"lhs": ctx.label, "rhs": ctx.label})
+            display.columns = ["factor", "item", *display.columns[2:]]
+            note = ("Standardised: completely standardised loading (std.all). "
+                    f"n = {fmt(frame.loc['pooled', 'n_obs'], 0)}.")
+            out.tables.append(make_table("cfa_loadings", "CFA loadings (pooled)", loadings, display=display,
+                                         label=ctx.label, note=note))
         return out
+
+    def methods(self, ctx, opts, results):
+        frame = pd.DataFrame({unit: fit_row(p["fit_measures"], p["n_obs"]) for unit, p in results.items()}).T
+        model = "the spec's model" if opts.get("model") else "one factor per scale, items loading only on their scale"
+        where = f", pooled and in every group by {ctx.label(ctx.group)}" if len(results) > 1 else ""
+        scale = ("latent variances fixed at 1" if opts.get("std_lv") else
+                 "each factor scaled by its first loading")
+        return [f"Confirmatory factor analysis{where}: {model} ({scale}), estimated by {estimation_words(opts)}; "
+                f"{_n_note(ctx, opts, frame)}"]
+
+
+def _n_note(ctx, opts, frame: pd.DataFrame) -> str:
+    """The respondents each model used, of those in the data."""
+    parts = ([f"pooled n = {fmt(frame.loc['pooled', 'n_obs'], 0)} of {len(ctx.scored)}"]
+             if "pooled" in frame.index else [])
+    sites = frame.drop(index="pooled", errors="ignore")["n_obs"]
+    if len(sites):
+        parts.append(f"per site {n_range(sites)}")
+    deleted = estimation(opts).get("missing", "listwise") == "listwise"
+    return "; ".join(parts) + (" (listwise deletion)." if deleted else ".")
+
+
+def _parameters_caveat(frame: pd.DataFrame) -> str:
+    """Models with fewer than 5 respondents per free parameter (Bentler & Chou 1987): unstable estimates."""
+    thin = frame.loc[frame["n_obs"] < MIN_N_PER_PARAMETER * frame["npar"]]
+    if thin.empty:
+        return ""
+    where = ", ".join(str(u) for u in thin.index)
+    return (f"Caveat: {where}: {n_range(thin['npar']).replace('n = ', '')} free parameters estimated from "
+            f"{n_range(thin['n_obs'])} respondents, fewer than {MIN_N_PER_PARAMETER} respondents per parameter "
+            f"(Bentler & Chou 1987): fit indices and estimates of these models are unstable; read them as "
+            f"descriptive.")

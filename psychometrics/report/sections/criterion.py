@@ -5,7 +5,7 @@ from __future__ import annotations
 from ... import validity
 from ..formatting import fmt, fmt_bounded, fmt_ci, p_phrase
 from ..tables import make_table
-from ._base import Rendered, Section, frame_of, scores_against
+from ._base import Rendered, Section, frame_of, n_range, scores_against
 
 __all__ = ["CriterionSection"]
 
@@ -21,8 +21,15 @@ class CriterionSection(Section):
     def render(self, ctx, opts, results):
         payload = results["pooled"]
         table = frame_of(payload["result"])
-        out = Rendered([make_table("criterion", f"Correlations with {payload['criterion']}", table)])
+        out = Rendered([make_table("criterion", f"Correlations with {ctx.label(payload['criterion'])}", table,
+                                   label=ctx.label, note=f"{n_range(table['n'])} (pairwise complete).")])
         for scale, row in table.iterrows():
-            out.text.append(f"{scale}: r = {fmt_bounded(row['r'])} {fmt_ci(row['ci_low'], row['ci_high'])} with "
-                            f"{payload['criterion']}, p {p_phrase(row['pvalue'])} (n = {fmt(row['n'], 0)}).")
+            interval = fmt_ci(row["ci_low"], row["ci_high"])
+            out.text.append(f"{ctx.label(scale)}: r = {fmt_bounded(row['r'])} {interval} with "
+                            f"{ctx.label(payload['criterion'])}, p {p_phrase(row['pvalue'])} (n = {fmt(row['n'], 0)}).")
         return out
+
+    def methods(self, ctx, opts, results):
+        return [f"Criterion validity: Pearson correlations of the scale scores with "
+                f"{ctx.label(results['pooled']['criterion'])}, Fisher-z confidence intervals (stats::cor.test), "
+                "pairwise complete."]

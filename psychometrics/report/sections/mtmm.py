@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ... import validity
 from .. import figures
-from ..formatting import fmt
+from ..formatting import fmt, label, sentence
 from ._base import Rendered, Section, frame_of, generic_tables
 
 __all__ = ["MtmmSection"]
@@ -25,15 +25,23 @@ class MtmmSection(Section):
     def render(self, ctx, opts, results):
         payload = results["pooled"]
         result = payload["mtmm"]
+        n = f"n = {len(ctx.scored)} respondents (pairwise-complete correlations)."
         out = Rendered(generic_tables("mtmm", "MTMM", {k: getattr(result, k, None) for k in
-                                                       ("validity_diagonal", "summary", "campbell_fiske")}))
+                                                       ("validity_diagonal", "summary", "campbell_fiske")},
+                                      label=ctx.label, note=n))
         corr = result.correlation
         half = len(corr) // 2
-        out.figures.append(("mtmm", "MTMM correlation heatmap", figures.heatmap(corr, "MTMM correlations",
-                                                                               blocks=[half])))
+        out.figures.append(("mtmm", "MTMM correlation heatmap",
+                            figures.heatmap(corr.rename(index=ctx.label, columns=ctx.label), "MTMM correlations",
+                                            blocks=[half])))
         criteria = frame_of(getattr(result, "campbell_fiske", None))
         if criteria is not None and "proportion" in criteria:
             for name, row in criteria.iterrows():
-                out.text.append(f"{str(name).replace('_', ' ')}: {fmt(row['satisfied'], 0)} of "
+                out.text.append(f"{sentence(label(name))}: {fmt(row['satisfied'], 0)} of "
                                 f"{fmt(row['total'], 0)} comparisons ({fmt(100 * row['proportion'], 0)}%).")
         return out
+
+    def methods(self, ctx, opts, results):
+        return ["Multitrait-multimethod matrix: each scale's multi-item score and its global rating as two methods "
+                "of one trait, judged by Campbell & Fiske's (1959) criteria (psych has no single equivalent; the "
+                "correlations are stats::cor(use = \"pairwise\"))."]

@@ -13,7 +13,8 @@ from ``_categorical``); ``_partable`` builds lavaan's parameter table (continuou
 source of truth into which estimates, standard errors and standardised values are written; ``_model`` (LISREL
 matrices, implied moments, Jacobian) and ``_wls`` (the model of ordered items, (D/U)WLS problems) map
 parameters to moments; ``_estimation`` (ML discrepancy, optimiser), ``_fiml`` (full-information ML) and
-``_mvnorm`` estimate; ``_robust`` holds the SE stage (standard, robust.sem, robust.huber.white) and the test
+``_mvnorm`` estimate, ``_constraints`` under general equality and inequality constraints (``==``, ``<``, ``>``);
+``_robust`` holds the SE stage (standard, robust.sem, robust.huber.white) and the test
 stage, whose records (statistic, df, scaling factor, shift) are defined in ``_tests``; ``_fitmeasures`` computes
 lavaan's fitMeasures() from the model's and the baseline's records, ``_residuals`` the RMR/SRMR family;
 ``_standardize``, ``_modindices``, ``_result`` and ``_api`` (:func:`cfa`) complete it.
@@ -21,7 +22,8 @@ lavaan's fitMeasures() from the model's and the baseline's records, ``_residuals
 Extension points: an estimator is a row of ``_options._OPTION_SETS``; the SE and test stages read per-case score
 matrices (``_samplestats.moment_scores`` behind the NACOV of robust.sem and the scaled tests,
 ``_robust.casewise_scores`` behind the MLR sandwich): cluster-robust or weighted versions aggregate or weight
-those rows; constraints enter the optimiser's step (``_estimation.minimize``).
+those rows; constraints enter the optimiser's step (``_estimation.minimize``, ``_constraints``) and the SE stage's
+inverse of the information.
 """
 
 from ._api import cfa

@@ -10,6 +10,7 @@ from ._options import EstimatorOptions, resolve_estimator
 from ._partable import GROUP_EQUAL_CHOICES
 from ._pipeline import fit, single_threaded_blas
 from ._pipeline import fit_ladder as pipeline_ladder
+from ._defined import refuse_constraints, syntax_hooks
 from ._result import CFAResult
 
 
@@ -34,7 +35,10 @@ def cfa(
     Parameters
     ----------
     model : str or ParsedModel
-        lavaan model syntax (see :func:`psychometrics.parse_model`).
+        lavaan model syntax (see :func:`psychometrics.parse_model`), with lavaan's constraints on labelled
+        parameters: ``a == b``, linear and nonlinear equalities (``a == 2*b + c``, ``b1 == (b2 + b3)^2``) and
+        inequalities (``a > 0.5``), estimated as lavaan (see ``psychometrics.sem.cfa._constraints``); each
+        equality constraint adds one degree of freedom.
     data : DataFrame, optional
         Respondents x variables. Cases with a missing value on a model variable are dropped (listwise) unless
         ``missing="fiml"``.
@@ -89,8 +93,23 @@ def cfa(
     errors come from the expected information (lavaan's default for complete-data ML; the observed information
     with FIML, the sandwich with MLR, as lavaan 0.6-14); ``fit_measures`` follows
     fitMeasures() (see ``psychometrics.sem.cfa._fitmeasures``). Reference: Rosseel (2012), J Stat Softw 48(2).
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of Statistical Software, 48(2), 1-36.
+    Joreskog, K. G. (1969). A general approach to confirmatory maximum likelihood factor analysis. Psychometrika, 34, 183-202.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> data = pm.datasets.load("holzinger_swineford")
+    >>> model = "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9"
+    >>> fit = pm.cfa(model, data)
+    >>> round(fit.fit_measures["chisq"], 3), fit.fit_measures["df"], round(fit.fit_measures["cfi"], 4)
+    (85.306, 24, 0.9306)
     """
     check_cfa_input(model, data, ordered, group, missing)
+    model, finish = syntax_hooks(model)  # a == b by shared labels; := rows appended after the fit
     options = resolve_estimator(estimator, categorical=wants_ordinal(ordered), missing=missing)
     group_equal = check_group_equal(group_equal, options)
     _check_confidence(confidence)
@@ -100,8 +119,8 @@ def cfa(
     prepared = prepare(model, data, group, sample_cov=sample_cov, sample_mean=sample_mean, n_obs=n_obs,
                        missing=missing, ordered=ordered)
     with single_threaded_blas():
-        return fit(prepared, options, group_equal=group_equal, group_partial=group_partial, std_lv=std_lv,
-                   confidence=confidence)
+        return finish(fit(prepared, options, group_equal=group_equal, group_partial=group_partial, std_lv=std_lv,
+                          confidence=confidence))
 
 
 def _check_confidence(confidence) -> None:
@@ -130,6 +149,7 @@ def fit_ladder(model, data, group, constraint_sets, **options) -> list[CFAResult
     unknown = set(options) - LADDER_OPTIONS
     if unknown:
         raise ModelError(f"unknown option(s) {sorted(unknown)}; see psychometrics.cfa for the options")
+    refuse_constraints(model, "the invariance ladder")
     estimator = resolve_estimator(options.get("estimator", "ML"), categorical=wants_ordinal(options.get("ordered")),
                                   missing=options.get("missing", "listwise"))
     sets = [check_group_equal(eq, estimator) for eq in constraint_sets]

@@ -61,11 +61,6 @@ class CategoricalStats:
         """The polychoric correlations (lavaan's sampstat "cov" for ordinal items)."""
         return self.correlation
 
-    @property
-    def weights(self) -> np.ndarray:
-        """The diagonal DWLS weights: 1 / diag(NACOV) (lavaan's WLS.VD)."""
-        return 1.0 / np.diag(self.nacov)
-
 
 def _univariate(codes: np.ndarray, n_levels: list[int]) -> tuple[np.ndarray, np.ndarray]:
     """Padded thresholds (items x (K_max + 1), -inf first, +inf from each item's last category on) and the per-case

@@ -49,7 +49,7 @@ def _stats_from_data(data, parsed, observed, group, fiml=False) -> tuple[list, l
     complete = usable & pd.notna(labels)
     values, labels = values[complete], labels[complete]
     raw_groups = pd.unique(labels)  # lavaan's order: first appearance
-    groups = [_plain_label(v) for v in raw_groups]
+    groups = [plain_label(v) for v in raw_groups]
     stats = []
     for raw, label in zip(raw_groups, groups):
         rows = values[labels == raw]
@@ -73,7 +73,7 @@ def _numeric_values(data: pd.DataFrame, observed) -> np.ndarray:
     return frame.to_numpy(dtype=float, na_value=np.nan)
 
 
-def _plain_label(value):
+def plain_label(value):
     """Group labels as plain Python values; whole-number floats (a column with NaN) become ints."""
     if isinstance(value, (float, np.floating)) and float(value).is_integer():
         return int(value)
@@ -192,7 +192,7 @@ def _ordinal_stats(parsed, variables, data, group, ordered) -> tuple[list, list,
     _ordered_names(ordered, variables.observed)
     values, labels = _item_values(data, parsed, variables, group)
     raw_groups = pd.unique(labels)
-    groups = [_plain_label(v) for v in raw_groups]
+    groups = [plain_label(v) for v in raw_groups]
     levels = _categories(values, labels, variables.observed, raw_groups, groups, group)
     codes = np.column_stack([np.searchsorted(level, column) for level, column in zip(levels, values.T)])
     n_levels = [len(level) for level in levels]

@@ -279,6 +279,18 @@ class Problem:
         (h1.information = "structured")."""
         return [self.moment_information(s, sigma) for s, (sigma, _) in zip(self.stats, self.model.implied(x))]
 
+    def weighted_square(self, x: np.ndarray, group: int, vector: np.ndarray) -> float:
+        """``v' V_g v`` with the group's weight matrix (:meth:`weight_blocks`) without forming it: for (means m,
+        vech(A)) it is ``m' W m + tr(W A W A) / 2`` with ``W = Sigma^-1`` (vec(A)' (W kron W) vec(A) = tr(A W A W))."""
+        model = self.model
+        w = self.discrepancy._inverse(model.matrices(x, group).sigma())  # cached for this Sigma
+        offset = model.p if model.meanstructure else 0
+        a = np.zeros_like(w)
+        a[model.vech_rows, model.vech_cols] = a[model.vech_cols, model.vech_rows] = vector[offset:]
+        wa = w @ a
+        means = vector[:offset]
+        return float(0.5 * np.sum(wa * wa.T) + (means @ w @ means if offset else 0.0))
+
     def gammas(self) -> list[np.ndarray]:
         """Each group's ADF NACOV of its moments (needs the raw data)."""
         return [s.adf_nacov(self.model.meanstructure) for s in self.stats]
@@ -294,6 +306,14 @@ class Problem:
             chisq += s.n_obs * (np.log(np.diag(s.cov)[: p - nx]).sum() + x_block - s.log_det_cov)
         free = (p - nx) * (2 if model.meanstructure else 1)
         return float(chisq), len(self.stats) * (model.n_data_moments - free)
+
+    def baseline_jacobians(self) -> list[np.ndarray]:
+        """Each group's Jacobian of the independence model (means and variances)."""
+        return [self.model.baseline_jacobian(s) for s in self.stats]
+
+    def baseline_weights(self) -> list[np.ndarray]:
+        """Each group's ML weight matrix at the independence model's estimates (the sample variances)."""
+        return [self.moment_information(s, np.diag(np.diag(s.cov))) for s in self.stats]
 
     def logliks(self, x: np.ndarray) -> tuple[float, float]:
         """(logl, unrestricted logl) summed over groups; with exogenous covariates (fixed.x) their marginal
@@ -341,7 +361,22 @@ def _solve(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
         return np.linalg.lstsq(matrix, vector, rcond=None)[0]
 
 
-def minimize(problem: Problem, start: np.ndarray, *, max_iter: int = 500, fisher_steps: int = 4, tol: float = 1e-15) -> Solution:
+def _curvature(problem: Problem, x: np.ndarray, exact: bool) -> np.ndarray:
+    """The exact Hessian when asked for and positive definite, else twice the expected information (the matrix
+    that the constrained steps of ``_constraints`` project; unconstrained steps solve it by blocks in
+    :func:`_newton_step`)."""
+    if exact:
+        hessian = problem.hessian(x)
+        try:
+            np.linalg.cholesky(hessian)
+            return hessian
+        except np.linalg.LinAlgError:
+            pass
+    return 2 * problem.expected_information(x)
+
+
+def minimize(problem: Problem, start: np.ndarray, *, max_iter: int = 500, fisher_steps: int = 4, tol: float = 1e-15,
+             constraints=None) -> Solution:
     """Minimise the objective: Fisher-scoring steps first, then Newton steps on the exact Hessian.
 
     Fisher scoring is robust far from the optimum but converges only linearly (at a rate set by the misfit);
@@ -349,12 +384,13 @@ def minimize(problem: Problem, start: np.ndarray, *, max_iter: int = 500, fisher
     the optimum, or a Heywood case) the step falls back to the expected information. Converged when the Newton
     decrement ``g' H^-1 g`` falls below ``tol``.
 
-    Extension point (equality/inequality constraints, defined parameters): every step is ``_newton_step`` (solving
-    curvature x step = -gradient); linear equality constraints ``C x = c`` would enter there as the KKT system (or a projection of
-    the step onto the null space of ``C``), inequality constraints as an active set, with the Newton decrement
-    measured in that subspace. Equal parameters set by labels and ``group_equal`` need no constraint: they share a
-    free-parameter index ``x`` of the parameter table.
+    General equality and inequality constraints (``constraints``, a ``_constraints.Constraints``) are handled by
+    its ``minimize``: the same steps restricted to the null space of the active constraints' Jacobian, with an
+    active set for the inequalities. Equal parameters set by labels and ``group_equal`` need no constraint: they
+    share a free-parameter index ``x`` of the parameter table.
     """
+    if constraints is not None:
+        return constraints.minimize(problem, start, max_iter=max_iter, fisher_steps=fisher_steps, tol=tol)
     x, warm = problem.warm_start(start.copy()) if hasattr(problem, "warm_start") else (start.copy(), False)
     fisher_steps = 0 if warm else fisher_steps
     value = problem.objective(x)

@@ -357,6 +357,11 @@ class FIMLProblem(Problem):
         information ``W_o``, ``D'(W_o kron W_o)D / 2`` summed (lav_mvnorm_missing_information_expected)."""
         return missing_information(stats, np.zeros(len(sigma)), sigma, expected=True)
 
+    def weighted_square(self, x: np.ndarray, group: int, vector: np.ndarray) -> float:
+        """``v' V_g v`` with the incomplete data's expected information (:meth:`moment_information`)."""
+        sigma = self.model.matrices(x, group).sigma()
+        return float(vector @ self.moment_information(self.stats[group], sigma) @ vector)
+
     def logliks(self, x: np.ndarray) -> tuple[float, float]:
         """(logl, unrestricted logl): the casewise log-likelihoods of the model and of the EM saturated model."""
         logl = unrestricted = 0.0

@@ -25,7 +25,8 @@ from scipy import special
 
 from ...errors import ConvergenceError, IdentificationError, ModelError
 from . import _estimation
-from ._data import Prepared, _plain_label
+from ._constraints import Constraints
+from ._data import Prepared, plain_label
 from ._estimation import MLDiscrepancy, Problem
 from ._fiml import FIMLDiscrepancy, FIMLProblem
 from ._fitmeasures import ecvi, fit_measures, robust_inputs
@@ -69,8 +70,10 @@ def _fill_exogenous(columns: dict, stats, observed) -> None:
 def make_problem(prepared: Prepared, table: dict, options: EstimatorOptions):
     """The model (LISREL, or ordered items' on top of it) and the estimation problem of ``options.discrepancy``."""
     variables, n_groups = prepared.variables, len(prepared.groups)
-    lisrel_rows = np.isin(table["matrix"], LISREL_MATRICES)
-    lisrel_table = dict(table) if lisrel_rows.all() else {k: v[lisrel_rows] for k, v in table.items()}
+    lisrel_table = dict(table)
+    if prepared.categorical:  # thresholds and scaling factors are not LISREL parameters
+        lisrel_rows = np.isin(table["matrix"], LISREL_MATRICES)
+        lisrel_table = {k: v[lisrel_rows] for k, v in table.items()}
     lisrel = LisrelModel(
         lisrel_table, len(variables.observed), len(variables.structural), n_groups, prepared.meanstructure,
         dummies=[(variables.observed.index(d), variables.structural.index(d)) for d in variables.dummies],
@@ -125,9 +128,13 @@ def _starts(table, prepared: Prepared, problem, std_lv: bool, start_from) -> np.
     return x
 
 
-def _singular_directions(info: np.ndarray, blocks=None) -> np.ndarray | None:
+def _singular_directions(info: np.ndarray, blocks=None, basis: np.ndarray | None = None) -> np.ndarray | None:
     """Null-space direction of the (scaled) information matrix, or None when it has full rank (checked by
-    blocks first, ``_estimation.clearly_nonsingular``)."""
+    blocks first, ``_estimation.clearly_nonsingular``); with ``basis`` (the directions general equality
+    constraints leave free) of the information restricted to it."""
+    if basis is not None:
+        direction = _singular_directions(basis.T @ info @ basis)
+        return None if direction is None else basis @ direction
     if _estimation.clearly_nonsingular(info, blocks, 1e-9):
         return None
     scale = 1 / np.sqrt(np.maximum(np.diag(info), 1e-300))
@@ -137,19 +144,22 @@ def _singular_directions(info: np.ndarray, blocks=None) -> np.ndarray | None:
     return vectors[:, 0]
 
 
-def _check_identified(problem, x: np.ndarray, names, df: int) -> None:
-    """Raise IdentificationError for df < 0 or a singular information matrix; ``names()`` lists the parameters."""
+def _check_identified(problem, x: np.ndarray, names, df: int, constraints=None) -> None:
+    """Raise IdentificationError for df < 0 or a singular information matrix (restricted to the directions the
+    equality constraints leave free); ``names()`` lists the parameters."""
     if df < 0:
         raise IdentificationError(
             f"the model is not identified: it has {problem.model.n_free} free parameters but only "
             f"{problem.model.n_free + df} sample moments (df = {df}). Fix or constrain parameters."
         )
-    direction = _singular_directions(problem.expected_information(x), getattr(problem, "blocks", None))
+    basis = None if constraints is None else constraints.equality_basis(x)
+    direction = _singular_directions(problem.expected_information(x), getattr(problem, "blocks", None), basis)
     if direction is not None:
         rng = np.random.default_rng(0)
         jittered = x + rng.uniform(0.05, 0.15, len(x)) * np.sign(rng.standard_normal(len(x)))
         if np.isfinite(problem.objective(jittered)):
-            direction = _singular_directions(problem.expected_information(jittered), getattr(problem, "blocks", None))
+            direction = _singular_directions(problem.expected_information(jittered), getattr(problem, "blocks", None),
+                                             basis)
     if direction is not None:
         labels = names()
         involved = [labels[i] for i in np.flatnonzero(np.abs(direction) > 0.1)]
@@ -159,6 +169,9 @@ def _check_identified(problem, x: np.ndarray, names, df: int) -> None:
         )
 
 
+_SE_ZERO = np.sqrt(np.finfo(float).eps)
+
+
 def write_estimates(table: dict, problem, x, vcov, variables, confidence: float) -> None:
     """Estimates, standard errors, z, p, the confidence interval and the standardised values as table columns."""
     est = problem.model.values(x)
@@ -166,8 +179,8 @@ def write_estimates(table: dict, problem, x, vcov, variables, confidence: float)
     x_index = table["x"].astype(int)
     has_x = x_index >= 0
     se = np.where(has_x, se_free[np.maximum(x_index, 0)], 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(has_x, est / se, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):  # lavaan: no z where se < sqrt(eps) (parameterEstimates)
+        z = np.where(has_x & (se >= _SE_ZERO), est / se, np.nan)
     ov = {n: i for i, n in enumerate(variables.observed)}
     lv = {n: i for i, n in enumerate(variables.structural)}
     std_lv, std_all = standardize(table, est, problem.model, x, ov, lv, set(variables.latent))
@@ -184,7 +197,7 @@ def _warn_improper(problem, x, groups, latent) -> None:
     lhs, op, rhs = table["lhs"], table["op"], table["rhs"]
     negative = (op == "~~") & (lhs == rhs) & (est < 0)
     for k in np.flatnonzero(negative):
-        name, group, value = lhs[k], _plain_label(groups[table["group"][k]]), est[k]
+        name, group, value = lhs[k], plain_label(groups[table["group"][k]]), est[k]
         warnings.warn(
             f"Heywood case: the variance of {name!r} (group {group!r}) is negative ({value:.4g}); the "
             "model may be misspecified or the sample too small.",
@@ -200,16 +213,18 @@ def _warn_improper(problem, x, groups, latent) -> None:
             )
 
 
-def _fit_measures(problem, x, options: EstimatorOptions, cov, tests, baseline) -> dict[str, float]:
-    """Assemble fitMeasures() from the records and the problem's likelihood and residuals."""
-    groups, npar = len(problem.stats), problem.model.n_free
+def _fit_measures(problem, x, options: EstimatorOptions, cov, tests, baseline, constraints=None) -> dict[str, float]:
+    """Assemble fitMeasures() from the records and the problem's likelihood and residuals; each general
+    equality constraint removes a parameter from npar (lav_utils_get_npar)."""
+    groups, npar = len(problem.stats), problem.model.n_free - cov.constraint_rank
     n_rmsea = problem.n_total if options.likelihood else problem.n_total - groups  # lav_utils_get_ntotal
     standard = tests[0]
     robust = None
     if options.fiml and standard.df > 0:
-        robust = fiml_corrected(problem, x, standard.df, baseline[0].df, scaled=options.scaled)
+        robust = fiml_corrected(problem, x, standard.df, baseline[0].df, scaled=options.scaled, constraints=constraints)
     elif options.test in ("satorra.bentler", "yuan.bentler.mplus", "scaled.shifted"):
-        robust = (categorical_robust_inputs(problem, x, cov.e_inv, standard.df, baseline[0].df) if options.categorical
+        robust = (categorical_robust_inputs(problem, x, cov.e_inv, standard.df, baseline[0].df, cov.constraint_rank)
+                  if options.categorical
                   else robust_inputs(tests[1], baseline[1]))
     other = gfi_measures(problem, x, options.categorical, standard.df)
     if options.categorical:  # lavaan's WRMR uses the first group's number of moments
@@ -218,14 +233,14 @@ def _fit_measures(problem, x, options: EstimatorOptions, cov, tests, baseline) -
         other["ecvi"] = ecvi(standard.statistic, npar, n_rmsea)
     return fit_measures(
         npar=npar, fmin=standard.statistic / (2 * problem.n_total), n_rmsea=n_rmsea, groups=groups, tests=tests,
-        baseline=baseline, robust=robust, logl=_logl_measures(problem, x, options, tests),
+        baseline=baseline, robust=robust, logl=_logl_measures(problem, x, options, tests, npar),
         residual_measures=residual_measures(problem, x, options), other=other,
         robust_keys=options.scaled or options.fiml,
     )
 
 
-def _logl_measures(problem, x, options: EstimatorOptions, tests) -> dict[str, float]:
-    n, npar = problem.n_total, problem.model.n_free
+def _logl_measures(problem, x, options: EstimatorOptions, tests, npar: int) -> dict[str, float]:
+    n = problem.n_total
     if not options.likelihood:
         return {"logl": np.nan, "unrestricted_logl": np.nan, "aic": np.nan, "bic": np.nan, "ntotal": n,
                 "bic2": np.nan}
@@ -256,17 +271,23 @@ def fit(prepared: Prepared, options: EstimatorOptions, *, group_equal=(), group_
     start = _starts(table, prepared, problem, std_lv, start_from)
     if start_from is not None and not np.isfinite(problem.objective(start)):
         start = _starts(table, prepared, problem, std_lv, None)
+    constraints = Constraints.build(prepared.parsed.constraints, table, problem.model)
     df = len(groups) * problem.model.n_data_moments - problem.model.n_free
-    _check_identified(problem, start, lambda: parameter_names(table, groups), df)
-    solution = _estimation.minimize(problem, start)
+    df += 0 if constraints is None else constraints.equality_rank(start)
+    _check_identified(problem, start, lambda: parameter_names(table, groups), df, constraints)
+    if constraints is None:
+        solution = _estimation.minimize(problem, start)
+    else:
+        solution = _estimation.minimize(problem, start, constraints=constraints)
     if not solution.converged:
         raise ConvergenceError(
             f"the {options.discrepancy} optimiser did not converge after {solution.iterations} iterations; the "
             "model may be misspecified or empirically under-identified.",
             solution.iterations,
         )
-    cov = standard_errors(problem, solution.x, options)
-    if _singular_directions(cov.information, getattr(problem, "blocks", None)) is not None:
+    cov = standard_errors(problem, solution.x, options, constraints)
+    basis = None if constraints is None else constraints.equality_basis(solution.x)
+    if _singular_directions(cov.information, getattr(problem, "blocks", None), basis) is not None:
         warnings.warn("the information matrix is singular at the solution: standard errors are unreliable (model "
                       "may not be identified).", stacklevel=3)
     write_estimates(table, problem, solution.x, cov.vcov, variables, confidence)
@@ -275,7 +296,7 @@ def fit(prepared: Prepared, options: EstimatorOptions, *, group_equal=(), group_
     baseline = baseline_tests(problem, options)
     by_group = problem.chisq_factors * problem.group_values(solution.x)
     return CFAResult(
-        fit_measures=_fit_measures(problem, solution.x, options, cov, tests, baseline),
+        fit_measures=_fit_measures(problem, solution.x, options, cov, tests, baseline, constraints),
         estimates=estimates_view(table, groups),
         converged=solution.converged,
         iterations=solution.iterations,
@@ -291,7 +312,7 @@ def fit(prepared: Prepared, options: EstimatorOptions, *, group_equal=(), group_
         _vcov=cov.vcov,
         _options={"variables": variables, "std_lv": std_lv, "group_equal": tuple(group_equal),
                   "group_partial": tuple(group_partial), "ordered": prepared.categorical, "estimator": options,
-                  "confidence": confidence},
+                  "confidence": confidence, "constraints": constraints},
         _table=table,
         _tests=tuple(tests),
         _baseline_tests=tuple(baseline),

@@ -87,10 +87,8 @@ def _sample_moments(problem, x: np.ndarray, categorical: bool) -> list[tuple[np.
 def gfi_measures(problem, x: np.ndarray, categorical: bool, df: float) -> dict[str, float]:
     """GFI, AGFI and PGFI (lav_fit_gfi, lav_fit_agfi, lav_fit_pgfi)."""
     values, n_moments = [], 0
-    for (obs, est), v in zip(_sample_moments(problem, x, categorical), problem.weight_blocks(x)):
-        diff = obs - est
-        quad = (lambda a: a @ (v * a)) if v.ndim == 1 else (lambda a: a @ v @ a)
-        values.append(1 - quad(diff) / quad(obs))
+    for g, (obs, est) in enumerate(_sample_moments(problem, x, categorical)):
+        values.append(1 - problem.weighted_square(x, g, obs - est) / problem.weighted_square(x, g, obs))
         n_moments += len(obs)
     gfi = float(problem.fractions @ np.array(values))
     agfi = 1 - n_moments / df * (1 - gfi) if df > 0 else 1.0

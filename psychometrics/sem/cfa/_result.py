@@ -13,6 +13,10 @@ from ...errors import ModelError
 from ._estimation import Problem
 from ._modindices import modification_indices
 from ._partable import parameter_names
+from ._predict import predict
+from ._score_test import ScoreTestResult, score_test
+from ._standardized import standardized_solution
+from ._summary import summary_html, summary_text
 
 
 ESTIMATE_COLUMNS = ("lhs", "op", "rhs", "group", "label", "free", "est", "se", "z", "pvalue", "ci_lower", "ci_upper",
@@ -76,8 +80,9 @@ class CFAResult(Result):
         return self.estimates.copy()
 
     def vcov(self) -> pd.DataFrame:
-        """Covariance matrix of the free parameters, labelled by parameter: the inverse expected information (ML),
-        the inverse observed information (FIML) or the Huber-White sandwich (MLR)."""
+        """Covariance matrix of the free parameters, labelled by parameter: the inverse expected information (ML,
+        ULS, DWLS, WLS), the inverse observed information (FIML), the robust.sem sandwich (MLM, MLMV, WLSMV,
+        ULSMV) or the Huber-White sandwich (MLR)."""
         names = parameter_names(self._problem.model.table, self.groups)
         return pd.DataFrame(self._vcov, index=names, columns=names)
 
@@ -150,3 +155,33 @@ class CFAResult(Result):
         if sort:
             table = table.sort_values("mi", ascending=False, kind="stable")
         return table.reset_index(drop=True)
+
+    def standardized_solution(self, type: str = "std.all") -> pd.DataFrame:
+        """lavaan's standardizedSolution(fit, type = type): lhs, op, rhs, (group), est_std, se, z, pvalue,
+        ci_lower, ci_upper, with delta-method standard errors; ``type`` is "std.all", "std.lv" or "std.nox"
+        (see ``psychometrics.sem.cfa._standardized``)."""
+        return standardized_solution(self, type)
+
+    def predict(self, data=None, method: str = "regression", *, group=None, type: str = "lv") -> pd.DataFrame:
+        """Factor scores as lavaan's lavPredict(fit, newdata = data, method = method): one column per latent
+        variable. ``method``: "regression" (lavaan's default) or "bartlett". ``data=None``: the fitted complete
+        cases (index 0..N-1, or (group, case) for several groups); with ``data`` its index is kept (``group``:
+        the group column of a multi-group fit). A row with a missing value gets NaN scores, except for FIML fits
+        whose scores use each row's observed variables. ``type="ov"``: the observed variables' predicted values
+        instead (lavPredict(fit, type = "ov")). Continuous items only (see ``psychometrics.sem.cfa._predict``)."""
+        return predict(self, data, method, group, type)
+
+    def summary(self) -> str:
+        """A text summary laid out like lavaan's summary(fit, fit.measures = TRUE, standardized = TRUE)
+        (see ``psychometrics.sem.cfa._summary``); print() it."""
+        return summary_text(self)
+
+    def _repr_html_(self) -> str:
+        """Fit measures and parameter estimates as HTML tables (shown by Jupyter)."""
+        return summary_html(self)
+
+    def score_test(self, add: str | None = None) -> ScoreTestResult:
+        """lavaan's lavTestScore(fit, add = add, cumulative = TRUE): score tests for releasing the equality
+        constraints (a == b, shared labels, group_equal), or with ``add`` (lavaan syntax such as
+        "visual =~ x9") for freeing those new parameters; see ``psychometrics.sem.cfa._score_test``."""
+        return score_test(self, add)

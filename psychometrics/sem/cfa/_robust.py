@@ -147,18 +147,20 @@ def _complete_chisq(problem: Problem, moments) -> float:
                      for s, (mu, sigma) in zip(problem.stats, moments)))
 
 
-def _fiml_correction_trace(wm, wmi, wc, gamma, deltas) -> float:
+def _fiml_correction_trace(wm, wmi, wc, gamma, deltas, invert=np.linalg.inv) -> float:
     """tr(U Wm^-1 Wc Wm^-1 U Gamma) ("V3", gamma given) or tr(Wc Wm^-1 U Wm^-1) ("V6") with
-    U = Wm - Wm Delta (Delta' Wm Delta)^-1 Delta' Wm (all groups stacked)."""
+    U = Wm - Wm Delta (Delta' Wm Delta)^-1 Delta' Wm (all groups stacked; ``invert``: the constrained inverse
+    under general constraints)."""
     delta = np.vstack(deltas)
     wm_delta = wm @ delta
-    u = wm - wm_delta @ np.linalg.inv(delta.T @ wm_delta) @ wm_delta.T
+    u = wm - wm_delta @ invert(delta.T @ wm_delta) @ wm_delta.T
     if gamma is None:
         return float(np.trace(wc @ wmi @ u @ wmi))
     return float(np.trace(u @ wmi @ wc @ wmi @ u @ gamma))
 
 
-def fiml_corrected(problem: Problem, x: np.ndarray, df: int, base_df: int, scaled: bool) -> dict[str, float]:
+def fiml_corrected(problem: Problem, x: np.ndarray, df: int, base_df: int, scaled: bool,
+                   constraints=None) -> dict[str, float]:
     """The inputs of the robust CFI/TLI/RMSEA for FIML (``_fitmeasures.fit_measures``'s ``robust``;
     lav_fit_fiml_corrected, Zhang & Savalei 2022): the model and the baseline
     evaluated on the EM moments as if complete (XX3), with scaling factors from the unit h1 informations of the
@@ -177,7 +179,8 @@ def fiml_corrected(problem: Problem, x: np.ndarray, df: int, base_df: int, scale
     gamma = block_diag(gamma) if scaled else None
     sel = _baseline_selection(p, True)
     base_delta = np.kron(np.eye(len(weights)), np.eye(len(wm) // len(weights))[:, sel])  # per-group parameters
-    c3 = _fiml_correction_trace(wm, wmi, wc, gamma, problem.model.delta(x)) / df
+    invert = np.linalg.inv if constraints is None else (lambda info: constraints.restricted_inverse(info, x))
+    c3 = _fiml_correction_trace(wm, wmi, wc, gamma, problem.model.delta(x), invert) / df
     c3_base = _fiml_correction_trace(wm, wmi, wc, gamma, [base_delta]) / base_df
     xx3 = _complete_chisq(problem, [_implied(problem, x, g) for g in range(len(weights))])
     xx3_base = _complete_chisq(problem, [_baseline_moments(s) for s in problem.stats])
@@ -210,36 +213,40 @@ class Covariance:
     vcov: np.ndarray
     e_inv: np.ndarray
     b0: list | None = None
+    constraint_rank: int = 0  # rank of the general equality constraints e_inv honours: the df they add
 
 
-def standard_errors(problem, x: np.ndarray, options: EstimatorOptions) -> Covariance:
+def standard_errors(problem, x: np.ndarray, options: EstimatorOptions, constraints=None) -> Covariance:
     """The covariance of the estimates for ``options.se`` and ``options.information``: "standard" inverts the
     expected (complete-data ML, least squares) or observed (FIML) information; "robust.sem" and
     "robust.huber.white" are the sandwiches above. A cluster-robust or weighted version replaces the per-case
-    scores behind the meat (``first_order_information``, ``SampleStats.nacov``)."""
+    scores behind the meat (``first_order_information``, ``SampleStats.nacov``). Under general constraints
+    (``_constraints.Constraints``) every inverse of the information is the constrained one (lavaan's augmented
+    information)."""
     divisor = _divisor(problem, options)
     if options.information == "observed":
         unit = problem.observed_information(x)
     else:
         unit = problem.unit_information(x)
-    e_inv = inverse_information(problem, unit)
+    e_inv = inverse_information(problem, unit) if constraints is None else constraints.restricted_inverse(unit, x)
+    rank = 0 if constraints is None else constraints.equality_rank(x)
     if options.se == "robust.huber.white":
         vcov, _, b0 = sandwich(problem, x, e_inv)
-        return Covariance(divisor * unit, vcov, e_inv, b0)
+        return Covariance(divisor * unit, vcov, e_inv, b0, rank)
     if options.se == "robust.sem":
-        return Covariance(divisor * unit, robust_sem_vcov(problem, x, e_inv, divisor), e_inv)
-    return Covariance(divisor * unit, e_inv / divisor, e_inv)
+        return Covariance(divisor * unit, robust_sem_vcov(problem, x, e_inv, divisor), e_inv, None, rank)
+    return Covariance(divisor * unit, e_inv / divisor, e_inv, None, rank)
 
 
-def _standard_record(problem, x: np.ndarray, options: EstimatorOptions) -> TestStatistic:
+def _standard_record(problem, x: np.ndarray, options: EstimatorOptions, constraint_rank: int = 0) -> TestStatistic:
     chisq = float(problem.chisq_factors @ problem.group_values(x))
-    df = len(problem.stats) * problem.model.n_data_moments - problem.model.n_free
+    df = len(problem.stats) * problem.model.n_data_moments - problem.model.n_free + constraint_rank
     return standard_test(chisq, df, options.discrepancy != "ULS")
 
 
 def model_tests(problem, x: np.ndarray, options: EstimatorOptions, cov: Covariance) -> list[TestStatistic]:
     """The standard test record and, for a scaled test, its scaled record (see ``_tests``)."""
-    standard = _standard_record(problem, x, options)
+    standard = _standard_record(problem, x, options, cov.constraint_rank)
     if not options.scaled:
         return [standard]
     if options.test == "yuan.bentler.mplus":
@@ -267,33 +274,15 @@ def _h1_traces(problem) -> list[float]:
 
 def baseline_tests(problem, options: EstimatorOptions) -> list[TestStatistic]:
     """The independence model's records under the same options (lavaan refits it: lav_object_independence)."""
-    if isinstance(problem, Problem):
-        chisq, df = problem.baseline_chisq()
-    else:
-        chisq, df, deltas, weights = problem.baseline_parts()
-    standard = standard_test(chisq, df, options.discrepancy != "ULS")
+    standard = standard_test(*problem.baseline_chisq(), options.discrepancy != "ULS")
     if not options.scaled:
         return [standard]
     if options.test == "yuan.bentler.mplus":
         return [standard, scaled_test(options.test, standard, baseline_trace(problem, _h1_traces(problem)))]
-    if isinstance(problem, Problem):
-        deltas, weights = _ml_baseline_parts(problem)
-    deltas, e_inv = _embedded(deltas, weights, problem.fractions)
+    weights = problem.baseline_weights()
+    deltas, e_inv = _embedded(problem.baseline_jacobians(), weights, problem.fractions)
     traces = ugamma_traces(weights, deltas, problem.gammas(), problem.fractions, e_inv)
     return [standard, scaled_test(options.test, standard, *traces)]
-
-
-def _ml_baseline_parts(problem: Problem) -> tuple[list, list]:
-    """Each group's Jacobian of the independence model (means and variances) and its ML weight matrix there."""
-    meanstructure = problem.model.meanstructure
-    sel = _baseline_selection(problem.model.p, meanstructure)
-    deltas, weights = [], []
-    for s in problem.stats:
-        _, sigma = _baseline_moments(s)
-        w = problem.moment_information(s, sigma)
-        deltas.append(np.eye(len(w))[:, sel])
-        weights.append(w)
-    return deltas, weights
 
 
 def _embedded(deltas, weights, fractions) -> tuple[list, np.ndarray]:

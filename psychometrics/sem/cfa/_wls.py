@@ -214,23 +214,30 @@ class WLSProblem:
         """Each group's weight matrix (lavaan's WLS.V; 1-D when diagonal)."""
         return self.w
 
+    def weighted_square(self, x: np.ndarray, group: int, vector: np.ndarray) -> float:
+        """``v' W_g v``."""
+        return float(vector @ _weighted(self.w[group], vector))
+
     def gammas(self) -> list[np.ndarray]:
         """Each group's NACOV (the asymptotic covariance of sqrt(N_g) times the sample moments)."""
         return [s.nacov for s in self.stats]
 
-    def baseline_parts(self) -> tuple[float, int, list, list]:
-        """The baseline model: chi-square, df and, per group, its Jacobian (moments x the group's baseline
-        parameters) and residuals at zero. For ordered items the independence model keeps free thresholds and
-        zero correlations (lavaan's baseline for categorical data); it is linear in its parameters, so its minimum
-        is ``r' U r`` with ``U = W - W D (D' W D)^-1 D' W`` (D the Jacobian, r the sample moments)."""
-        chisq, deltas = 0.0, []
-        for c, w, s in zip(self.chisq_factors, self.w, self.stats):
-            d = self.model.baseline_jacobian(s)
-            u = _projected_weight(w, d)
-            chisq += c * s.moments @ u @ s.moments
-            deltas.append(d)
-        df = sum(len(d) - d.shape[1] for d in deltas)
-        return float(chisq), df, deltas, list(self.w)
+    def baseline_jacobians(self) -> list[np.ndarray]:
+        """Each group's Jacobian of the baseline (independence) model: for ordered items free thresholds and zero
+        correlations (lavaan's baseline for categorical data), for continuous items free means and variances."""
+        return [self.model.baseline_jacobian(s) for s in self.stats]
+
+    def baseline_weights(self) -> tuple:
+        return self.w
+
+    def baseline_chisq(self) -> tuple[float, int]:
+        """The baseline model is linear in its parameters, so its minimum is ``r' U r`` with ``U = W - W D (D' W
+        D)^-1 D' W`` (D its Jacobian, r the sample moments)."""
+        chisq, df = 0.0, 0
+        for c, w, s, d in zip(self.chisq_factors, self.w, self.stats, self.baseline_jacobians()):
+            chisq += c * s.moments @ _projected_weight(w, d) @ s.moments
+            df += len(d) - d.shape[1]
+        return float(chisq), df
 
 
 def _projected_weight(w: np.ndarray, d: np.ndarray) -> np.ndarray:
@@ -285,12 +292,12 @@ def _correlation_information(sigma: np.ndarray, rows: np.ndarray, cols: np.ndarr
 
 
 def categorical_robust_inputs(problem: WLSProblem, x: np.ndarray, e_inv: np.ndarray, df: float,
-                              base_df: float) -> dict | None:
+                              base_df: float, constraint_rank: int = 0) -> dict | None:
     """The robust CFI/TLI/RMSEA inputs of ordered items (lavaan 0.6-14's lav_fit_catml_dwls; Savalei 2021).
 
     The DWLS solution is read as an ML model of the polychoric correlations ("catML", not refitted): ``XX3 =
     sum_g N_g F_ML(R_g, P_g)`` with ``P_g`` the implied correlations, on ``df3`` = correlations - free parameters
-    other than thresholds and intercepts; ``c3 = tr(WiU' V WiU Gamma) / df3`` with ``WiU = I - Delta E^-1 Delta'
+    other than thresholds and intercepts, plus the rank of general equality constraints; ``c3 = tr(WiU' V WiU Gamma) / df3`` with ``WiU = I - Delta E^-1 Delta'
     W`` (correlation rows, ``W = bdiag(f_g W_g)`` the DWLS weights, ``E`` the DWLS information), ``V = bdiag(f_g
     V_g)`` the ML information of the correlations at ``P_g`` and ``Gamma = bdiag(Gamma_g / f_g)``; the baseline
     ``XX3_0 = -sum_g N_g log|R_g|`` on ``G p(p-1)/2`` degrees of freedom with ``c3_0 = tr(Gamma) / df3_0``.
@@ -321,7 +328,7 @@ def categorical_robust_inputs(problem: WLSProblem, x: np.ndarray, e_inv: np.ndar
         deltas.append(model.jacobian(x, g)[n_th:])
     w_all, v_all, gamma_all, delta = block_diag(w_blocks), block_diag(v_blocks), block_diag(gammas), np.vstack(deltas)
     wiu = np.eye(len(w_all)) - delta @ e_inv @ delta.T @ w_all
-    df3 = n_groups * len(rows) - len(np.unique(x_index[~removed & (x_index >= 0)]))
+    df3 = n_groups * len(rows) - len(np.unique(x_index[~removed & (x_index >= 0)])) + constraint_rank
     df3_null = n_groups * len(rows)
     c3 = float(np.sum((wiu.T @ v_all @ wiu) * gamma_all.T)) / df3
     c3_null = float(np.trace(gamma_all)) / df3_null

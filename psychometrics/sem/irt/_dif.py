@@ -92,6 +92,20 @@ def dif(data, group, model: str = "grm", anchors=None, items=None, p_adjust: str
     -----
     Equivalent R: ``mod <- mirt::multipleGroup(data, 1, group, itemtype = "graded", invariance = c(colnames(data),
     "free_means", "free_var")); mirt::DIF(mod, which.par = c("a1", paste0("d", 1:(K - 1))), scheme = "add")``.
+
+    References
+    ----------
+    Thissen, D., Steinberg, L., & Wainer, H. (1988). Use of item response theory in the study of group differences in trace lines. In H. Wainer & H. I. Braun (Eds.), Test validity (pp. 147-169). Erlbaum.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import psychometrics as pm
+    >>> lsat = pm.datasets.load("lsat6")
+    >>> group = np.where(np.arange(len(lsat)) % 2 == 0, "a", "b")
+    >>> res = pm.dif(lsat, group, model="rasch")
+    >>> res.to_frame()["df"].tolist()
+    [1, 1, 1, 1, 1]
     """
     if p_adjust not in P_ADJUST:
         raise ModelError(f"p_adjust={p_adjust!r} is not supported; choose one of {', '.join(map(repr, P_ADJUST))}.")

@@ -276,7 +276,7 @@ def fit(problem: Problem, start: np.ndarray, standard_errors: bool = True, em_to
     the observed information; without ``standard_errors`` the Hessian of the last Newton step is kept instead of a
     fresh one."""
     pm, free = problem.pmap, start
-    for iteration in range(1, MAX_EM + 1):
+    for iteration in range(1, MAX_EM + 1):  # noqa: B007 - the count is reported after the loop
         e = problem.estep(pm.full(free))
         new = _m_step(problem, free, e)
         change = np.max(np.abs(new - free))

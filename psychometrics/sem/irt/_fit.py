@@ -166,7 +166,7 @@ def s_x2(result) -> TableResult:
     n_obs = data.n_obs
     latent_free = int(pmap.matrix[pmap.n_item_full:].any(axis=1).sum())
     rows = []
-    for j, item in enumerate(data.items):
+    for j in range(len(data.items)):
         n_cat = data.n_categories[j]
         n_scores = int(data.n_categories.sum() - len(data.items)) + 1
         observed = np.zeros((n_scores, n_cat))

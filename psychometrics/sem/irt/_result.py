@@ -259,6 +259,20 @@ def irt(data, model: str = "grm", group=None, anchors=None, quadrature: int = 61
     inverse gives the standard errors. Equivalent R: ``mirt::mirt(data, 1, itemtype = "graded" | "2PL" |
     "Rasch", SE = TRUE)``, ``mirt::multipleGroup(data, 1, group, invariance = c(anchors, "free_means",
     "free_var"))``; ``ltm::grm``, ``ltm::ltm(data ~ z1)``, ``ltm::rasch`` with ``IRT.param = TRUE`` for ``a``, ``b``.
+
+    References
+    ----------
+    Bock, R. D., & Aitkin, M. (1981). Marginal maximum likelihood estimation of item parameters: Application of an EM algorithm. Psychometrika, 46, 443-459.
+    Samejima, F. (1969). Estimation of latent ability using a response pattern of graded scores. Psychometrika Monograph Supplement, 17.
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> res = pm.irt(pm.datasets.load("lsat6"), model="2pl")
+    >>> round(res.loglik, 3)
+    -2466.653
+    >>> res.items.loc["Q1", ["a", "b"]].round(3).tolist()
+    [0.826, -3.359]
     """
     if not isinstance(quadrature, (int, np.integer)) or quadrature < 5:
         raise ModelError(f"quadrature={quadrature!r} must be a whole number of nodes, at least 5 (mirt uses 61).")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import resources
-from typing import Callable
+from collections.abc import Callable
 
 import pandas as pd
 
@@ -42,6 +42,12 @@ _ENTRIES: dict[str, _Entry] = {
         "Industrialisation (x1-x3, 1960) and democracy (y1-y4 in 1960, y5-y8 in 1965) indicators of 75 "
         "developing countries. 75 x 11.",
         "lavaan::PoliticalDemocracy (Bollen 1989, Structural Equations with Latent Variables; lavaan 0.6-14).",
+    ),
+    "demo_growth": _Entry(
+        "Demo.growth.csv",
+        "Simulated growth data of lavaan's growth() help page: repeated measures t1-t4, time-invariant covariates "
+        "x1, x2 and time-varying covariates c1-c4 of 400 cases. 400 x 10.",
+        "lavaan::Demo.growth (simulated data bundled with lavaan 0.6-14).",
     ),
     "bfi": _Entry(
         "bfi.csv",

@@ -1,12 +1,11 @@
-"""Builders of the hostile-input tests (issue 16): a small survey file and a spec that reports it.
-
-A module of its own (not conftest) so that the tests can import them without shadowing tests/conftest.py."""
+"""Builders shared by the hostile-input tests (issue 16): a small survey and a spec that reports it."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
-import pytest
 import yaml
 
 
@@ -18,7 +17,7 @@ def survey(sites=("north", "south"), n=40, seed=0) -> pd.DataFrame:
     return pd.DataFrame({"site": [sites[i % len(sites)] for i in range(n)], **items})
 
 
-def write_spec(folder, data_file: str, **extra) -> "Path":
+def write_spec(folder, data_file: str, **extra) -> Path:
     """A spec reporting item statistics per site of ``data_file`` (relative to ``folder``)."""
     spec = {"name": "hostile", "title": "Hostile input", "data": {"file": data_file}, "group": "site",
             "scales": {"scale": ["a1", "a2", "a3"]},
@@ -26,12 +25,3 @@ def write_spec(folder, data_file: str, **extra) -> "Path":
     path = folder / "spec.yaml"
     path.write_text(yaml.safe_dump(spec), encoding="utf-8")
     return path
-
-
-@pytest.fixture
-def project(tmp_path):
-    """tmp_path/in holding data.csv and spec.yaml; returns (input folder, spec path)."""
-    folder = tmp_path / "in"
-    folder.mkdir()
-    survey().to_csv(folder / "data.csv", index=False)
-    return folder, write_spec(folder, "data.csv")

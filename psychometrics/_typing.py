@@ -1,0 +1,16 @@
+"""Type aliases of the public API's arguments (the docstrings say what each function accepts in detail)."""
+
+from __future__ import annotations
+
+from typing import TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+#: Respondents x items: a DataFrame, or anything ``pandas.DataFrame`` accepts (a 2-D array, nested lists).
+ItemData: TypeAlias = pd.DataFrame | npt.ArrayLike
+#: Respondents x items, or a square correlation matrix (then ``n_obs`` gives the sample size).
+DataOrCorr: TypeAlias = pd.DataFrame | npt.ArrayLike
+#: Seed of ``numpy.random.default_rng``: an int, a Generator, or None for fresh entropy.
+Seed: TypeAlias = int | np.random.Generator | None
