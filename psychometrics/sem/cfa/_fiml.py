@@ -28,7 +28,7 @@ import functools
 
 import numpy as np
 
-from ...errors import DataError
+from ...errors import ConvergenceError, DataError
 from ._estimation import MLDiscrepancy, Problem, minimize
 from ._model import vech_indices
 from ._mvnorm import missing_information
@@ -101,11 +101,7 @@ class MissingPatterns:
                 size += counts[k]
             blocks.append(_block(keys, counts, order, offsets, members))
         self.blocks = tuple(blocks)
-        self.n_patterns = len(keys)
         self._last: tuple | None = None
-
-    def __len__(self) -> int:
-        return self.n_patterns
 
     def log_2pi_terms(self) -> float:
         """sum_o n_o p_o log(2 pi)."""
@@ -322,7 +318,7 @@ class FIMLProblem(Problem):
         em = tuple(SampleStats(s.cov, s.mean, s.n_obs) for s in self.stats)
         try:
             solution = minimize(Problem(self.model, em, MLDiscrepancy()), x)
-        except Exception:  # noqa: BLE001 - any failure of the auxiliary fit just keeps the plain start
+        except (ConvergenceError, np.linalg.LinAlgError):  # the auxiliary fit failed: keep the plain start
             return x, False
         if not solution.converged or not np.isfinite(self.objective(solution.x)):
             return x, False
