@@ -13,6 +13,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 import psychometrics as pm
 from psychometrics.sem.model_syntax import Modifier
@@ -466,3 +467,17 @@ def test_constant_constraints_fix_the_labelled_parameters():
     assert mods[0] == mods[1] == Modifier(fixed=0.5, label="a") and mods[2] == Modifier(label="c")
     with pytest.raises(pm.ModelSyntaxError, match="contradicts"):
         merge_equal_labels(pm.parse_model("f =~ a*x1 + b*x2\na == 0.5\nb == 0.4\na == b"))
+
+
+def test_intervals_of_standardized_and_defined_rows_follow_confidence():
+    # the 90% limits are est -/+ qnorm(.95) * se: lavaan's standardizedSolution(level = .90) and
+    # parameterEstimates(level = .90) for the := rows
+    model = "visual =~ x1 + a*x2 + b*x3\ntextual =~ x4 + x5 + x6\nab := a*b"
+    fit90 = pm.cfa(model, pm.datasets.load("holzinger_swineford"), confidence=0.90)
+    q = stats.norm.ppf(0.95)
+    for table, est in ((fit90.standardized_solution(), "est_std"), (fit90.estimates, "est")):
+        np.testing.assert_allclose(table["ci_upper"], table[est] + q * table["se"], atol=1e-12)
+    wide = fit90.standardized_solution(confidence=0.99)
+    np.testing.assert_allclose(wide["ci_lower"], wide["est_std"] - stats.norm.ppf(0.995) * wide["se"], atol=1e-12)
+    with pytest.raises(pm.ModelError, match="confidence"):
+        fit90.standardized_solution(confidence=1.5)

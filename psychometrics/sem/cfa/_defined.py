@@ -22,12 +22,19 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 from scipy import special
-from scipy import stats as st
 
 from ...errors import ModelError
 from ..model_syntax import ModelConstraint, ParsedModel, merge_equal_labels, parse_model
 
-_Z975 = st.norm.ppf(0.975)
+
+
+def interval_quantile(result, confidence: float | None = None) -> float:
+    """The normal quantile of a two-sided interval at ``confidence`` (default: the fit's ``confidence=``)."""
+    if confidence is None:
+        confidence = result._options.get("confidence", 0.95)
+    if not (isinstance(confidence, (int, float)) and 0 < confidence < 1):
+        raise ModelError(f"confidence must be a number between 0 and 1 (e.g. 0.95); got {confidence!r}")
+    return float(special.ndtri(0.5 + confidence / 2))
 _BINARY: dict[type, Callable[..., Any]] = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
                                            ast.Div: operator.truediv, ast.Pow: operator.pow}
 _UNARY: dict[type, Callable[..., Any]] = {ast.USub: operator.neg, ast.UAdd: operator.pos}
@@ -178,13 +185,14 @@ def with_defined(result, parsed: ParsedModel):
     defs = Definitions.from_estimates(parsed.defined, estimates)
     model, x = result._problem.model, result._x
     est = defs.values(estimates["est"].to_numpy(float))
+    quantile = interval_quantile(result)
     se = delta_se(lambda v: defs.values(model.values(v)), x, result._vcov)
     with np.errstate(divide="ignore", invalid="ignore"):  # lavaan: no z where se < sqrt(eps)
         z = np.where(se >= np.sqrt(np.finfo(float).eps), est / se, np.nan)
     rows = pd.DataFrame({
         "lhs": [d.lhs for d in defs.items], "op": ":=", "rhs": [d.rhs for d in defs.items],
         "group": result.groups[0] if len(result.groups) == 1 else 0, "label": [d.lhs for d in defs.items], "free": False, "est": est, "se": se, "z": z,
-        "pvalue": 2 * special.ndtr(-np.abs(z)), "ci_lower": est - _Z975 * se, "ci_upper": est + _Z975 * se,
+        "pvalue": 2 * special.ndtr(-np.abs(z)), "ci_lower": est - quantile * se, "ci_upper": est + quantile * se,
         "std_lv": defs.values(estimates["std_lv"].to_numpy(float)),
         "std_all": defs.values(estimates["std_all"].to_numpy(float)),
     })

@@ -156,11 +156,12 @@ class CFAResult(Result):
             table = table.sort_values("mi", ascending=False, kind="stable")
         return table.reset_index(drop=True)
 
-    def standardized_solution(self, type: str = "std.all") -> pd.DataFrame:
-        """lavaan's standardizedSolution(fit, type = type): lhs, op, rhs, (group), est_std, se, z, pvalue,
-        ci_lower, ci_upper, with delta-method standard errors; ``type`` is "std.all", "std.lv" or "std.nox"
-        (see ``psychometrics.sem.cfa._standardized``)."""
-        return standardized_solution(self, type)
+    def standardized_solution(self, type: str = "std.all", confidence: float | None = None) -> pd.DataFrame:
+        """lavaan's standardizedSolution(fit, type = type, level = confidence): lhs, op, rhs, (group), est_std, se,
+        z, pvalue, ci_lower, ci_upper, with delta-method standard errors; ``type`` is "std.all", "std.lv" or
+        "std.nox"; the interval is at ``confidence`` (default: the fit's ``confidence=``; see
+        ``psychometrics.sem.cfa._standardized``)."""
+        return standardized_solution(self, type, confidence)
 
     def predict(self, data=None, method: str = "regression", *, group=None, type: str = "lv") -> pd.DataFrame:
         """Factor scores as lavaan's lavPredict(fit, newdata = data, method = method): one column per latent

@@ -14,14 +14,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import special
-from scipy import stats as st
 
 from ...errors import ModelError
-from ._defined import Definitions, defined_items, numerical_jacobian
+from ._defined import Definitions, defined_items, interval_quantile, numerical_jacobian
 from ._standardize import standardize
 
 TYPES = ("std.all", "std.lv", "std.nox")
-_Z975 = st.norm.ppf(0.975)
 _SE_ZERO = np.finfo(float).eps ** 0.25  # lavaan's standardizedSolution: smaller standard errors are 0
 
 
@@ -52,11 +50,13 @@ def standardized_values(result, x: np.ndarray, kind: str) -> np.ndarray:
     return std_all if kind == "std.all" else _std_nox(std_all, raw, rows, model, x, variables)
 
 
-def standardized_solution(result, kind: str = "std.all") -> pd.DataFrame:
-    """lavaan's standardizedSolution(fit, type = kind): lhs, op, rhs, (group), est_std, se, z, pvalue, ci_lower,
-    ci_upper (95%), with the ``:=`` rows of defined parameters."""
+def standardized_solution(result, kind: str = "std.all", confidence: float | None = None) -> pd.DataFrame:
+    """lavaan's standardizedSolution(fit, type = kind, level = confidence): lhs, op, rhs, (group), est_std, se, z,
+    pvalue, ci_lower, ci_upper (at ``confidence``, by default the fit's), with the ``:=`` rows of defined
+    parameters."""
     if kind not in TYPES:
         raise ModelError(f"type must be one of {', '.join(TYPES)}; got {kind!r}")
+    quantile = interval_quantile(result, confidence)
     estimates = result.estimates
     base = estimates[estimates["op"] != ":="]
     defs = Definitions.from_estimates(defined_items(estimates), base)
@@ -77,6 +77,6 @@ def standardized_solution(result, kind: str = "std.all") -> pd.DataFrame:
         "lhs": estimates["lhs"].to_numpy(object), "op": estimates["op"].to_numpy(object),
         "rhs": estimates["rhs"].to_numpy(object), "group": estimates["group"].to_numpy(object),
         "est_std": est, "se": se, "z": z, "pvalue": 2 * special.ndtr(-np.abs(z)),
-        "ci_lower": est - _Z975 * se, "ci_upper": est + _Z975 * se,
+        "ci_lower": est - quantile * se, "ci_upper": est + quantile * se,
     })
     return table if len(result.groups) > 1 else table.drop(columns="group")
