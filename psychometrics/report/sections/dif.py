@@ -115,11 +115,19 @@ def _display(ctx, long, esd) -> pd.DataFrame:
         "p": long["pvalue"].map(lambda v: number(v, 3)), "p adjusted": long["p_adjusted"].map(lambda v: number(v, 3)),
         "largest |ESD|": long["max_abs_esd"].map(number),
         **{f"ESD {c[4:]}": long[c].map(number) for c in esd},
-        "note": long["note"].map(_note_in_words)})
+        "note": long["note"].map(_short_note)})
     return shown.set_index("scale")
 
 
 _UNUSED_CATEGORY = re.compile(r"item '(?P<item>[^']+)' never takes the value (?P<value>\S+) in group '(?P<group>[^']+)'")
+
+
+def _short_note(note) -> str:
+    """The table's note: why an item was not tested, in a few words (the full sentence is in the text)."""
+    if not isinstance(note, str) or not note:
+        return ""
+    unused = _UNUSED_CATEGORY.search(note)
+    return f"not tested: answer {unused['value']} unused in {unused['group']}" if unused else "not tested (see text)"
 
 
 def _note_in_words(note) -> str:
