@@ -44,6 +44,7 @@ class Context:
     labels: dict = dataclasses.field(default_factory=dict)  # scale -> its label in words (from the instrument)
     missing_labels: dict = dataclasses.field(default_factory=dict)  # missing code (text) -> its meaning
     checks: tuple = ()  # what the checks before the analyses found (e.g. a negatively correlated item)
+    score_ranges: dict = dataclasses.field(default_factory=dict)  # scale -> lowest, highest possible score
 
     @property
     def is_correlation_matrix(self) -> bool:
@@ -239,6 +240,20 @@ def _labels(instrument, scales: dict) -> dict:
     return labels
 
 
+def _score_ranges(instrument, scales: dict) -> dict:
+    """Scale -> (lowest, highest) possible score from its items' response ranges: the mean or the sum of the
+    items' minimums and maximums, as the instrument scores the scale."""
+    if instrument is None:
+        return {}
+    ranges = {}
+    for name in (s for s in scales if s in instrument.scales):
+        items = [instrument.items[i] for i in instrument.scales[name].items]
+        low, high = sum(i.minimum for i in items), sum(i.maximum for i in items)
+        ranges[name] = (low, high) if instrument.scales[name].scoring == "sum" else (low / len(items),
+                                                                                     high / len(items))
+    return ranges
+
+
 def _group_labels(data: pd.DataFrame, group: str) -> tuple:
     """The sorted group labels as text; refuses labels that would mix units ("pooled", 1 and "1")."""
     labels = data[group].dropna().unique()
@@ -296,4 +311,5 @@ def prepare_context(spec: Spec, data_file=None) -> Context:
                         for code, text in (item.missing_codes or {}).items()} if instrument is not None else {},
         labels=_labels(instrument, scales),
         checks=checks,
+        score_ranges=_score_ranges(instrument, scales),
     )

@@ -19,6 +19,7 @@ from __future__ import annotations
 from ._base import PerGroupSection, Rendered, Section
 from .cfa import CfaSection
 from .criterion import CriterionSection
+from .dif import DifSection
 from .efa import EfaSection
 from .icc import IccSection
 from .invariance import InvarianceSection
@@ -41,6 +42,7 @@ _REGISTRY: tuple[Section, ...] = (
     OmegaSection(),
     CfaSection(),
     InvarianceSection(),
+    DifSection(),
     ValiditySection(),
     MtmmSection(),
     CriterionSection(),

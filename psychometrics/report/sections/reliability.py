@@ -1,4 +1,5 @@
-"""Cronbach's alpha with its confidence interval and omega total, by scale, pooled and per group."""
+"""Cronbach's alpha with its confidence interval, omega total (ordinal, with a bootstrap interval, when the spec
+says the items are ordinal) and floor and ceiling effects, by scale, pooled and per group."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from ... import reliability
 from .. import figures
 from ..formatting import fmt_bounded, fmt_ci, interpret_alpha, sentence
 from ..tables import make_table
-from ._base import PerGroupSection, Rendered, answered, n_range, value_of
+from ._base import PerGroupSection, Rendered, answered, frame_of, n_range, value_of
 
 __all__ = ["ReliabilitySection"]
 
@@ -18,7 +19,9 @@ class ReliabilitySection(PerGroupSection):
     type, title = "reliability", "Reliability by scale and site"
     per_group_default = True
     cutoffs = (("Cronbach's alpha, omega", ">= .90 excellent, >= .80 good, >= .70 acceptable, >= .60 questionable, "
-                ">= .50 poor", "George & Mallery (2003)"),)
+                ">= .50 poor", "George & Mallery (2003)"),
+               ("Floor / ceiling effect", "> 15% of respondents at the lowest / highest possible score",
+                "Terwee et al. (2007)"))
 
     def compute(self, ctx, opts, unit):
         data = ctx.subset(unit)
@@ -29,10 +32,17 @@ class ReliabilitySection(PerGroupSection):
                 n_boot=opts.get("n_boot", 1000), seed=ctx.spec.seed)}
             if opts.get("omega", True):
                 try:
-                    payload[scale]["omega"] = reliability.omega(answered(data, items), n_factors=1)
+                    payload[scale]["omega"] = reliability.omega(answered(data, items), n_factors=1,
+                                                                **_omega_options(ctx, opts, unit))
                 except Exception as exc:  # noqa: BLE001 - reported with the unit, alpha is kept
                     errors[f"{scale}.omega"] = f"{type(exc).__name__}: {exc}"
-        return {"scales": payload, "errors": errors} if errors else {"scales": payload}
+        out = {"scales": payload}
+        ranges = _score_ranges(ctx, opts)
+        if ranges:
+            scores = data[list(ranges)]
+            out["floor_ceiling"] = reliability.floor_ceiling(
+                scores, {s: r[0] for s, r in ranges.items()}, {s: r[1] for s, r in ranges.items()})
+        return {**out, "errors": errors} if errors else out
 
     def _long(self, results) -> pd.DataFrame:
         rows = []
@@ -41,9 +51,11 @@ class ReliabilitySection(PerGroupSection):
                 alpha = entry["alpha"]
                 low, high = alpha.ci if alpha.ci is not None else (np.nan, np.nan)
                 omega = value_of(entry.get("omega"), "omega_total", np.nan)
+                omega_low, omega_high = value_of(entry.get("omega"), "omega_total_ci", None) or (np.nan, np.nan)
                 rows.append({"scale": scale, "unit": unit, "n_obs": alpha.n_obs, "n_items": alpha.n_items,
                              "alpha": alpha.alpha, "ci_low": low, "ci_high": high,
-                             "std_alpha": alpha.std_alpha, "average_r": alpha.average_r, "omega_total": omega})
+                             "std_alpha": alpha.std_alpha, "average_r": alpha.average_r, "omega_total": omega,
+                             "omega_ci_low": omega_low, "omega_ci_high": omega_high})
         return pd.DataFrame(rows)
 
     def render(self, ctx, opts, results):
@@ -70,10 +82,11 @@ class ReliabilitySection(PerGroupSection):
             out.text.append(f"{ctx.label(row.scale)} at {row.unit}: alpha {fmt_bounded(row.alpha)} "
                             f"{fmt_ci(row.ci_low, row.ci_high)}: {interpret_alpha(row.alpha)} (n = {row.n_obs}).")
         if long["omega_total"].notna().any():
-            omega = long.pivot(index="scale", columns="unit", values="omega_total").loc[wide.index, order]
-            out.tables.append(make_table("omega_total", "McDonald's omega total (one factor) by scale and site",
-                                         omega, label=ctx.label,
-                                         note=f"As psych::omega(items, nfactors = 1)$omega.tot. {sentence(n_note)}."))
+            out.tables.append(self._omega_table(ctx, opts, long, wide.index, order, n_note))
+        floor_ceiling = _floor_ceiling_long(results)
+        if len(floor_ceiling):
+            out.tables.append(_floor_ceiling_table(ctx, floor_ceiling, wide.index, order))
+            out.text.extend(_floor_ceiling_text(ctx, floor_ceiling))
         pooled = long.loc[long["unit"] == "pooled", "alpha"]
         out.summary = (f"pooled alpha {fmt_bounded(pooled.min())} to {fmt_bounded(pooled.max())} across "
                        f"{len(pooled)} scales; {len(low)} scale-site alpha(s) below .70.")
@@ -83,14 +96,43 @@ class ReliabilitySection(PerGroupSection):
                             figures.forest(forest, "Cronbach's alpha by site", xlabel="alpha")))
         return out
 
+    @staticmethod
+    def _omega_table(ctx, opts, long, scales, order, n_note):
+        """Omega total by scale and site; ordinal omega with its bootstrap interval when the items are ordinal."""
+        if not opts.get("ordinal", False):
+            omega = long.pivot(index="scale", columns="unit", values="omega_total").loc[scales, order]
+            return make_table("omega_total", "McDonald's omega total (one factor) by scale and site", omega,
+                              label=ctx.label,
+                              note=f"As psych::omega(items, nfactors = 1)$omega.tot. {sentence(n_note)}.")
+        cell = long.assign(text=[f"{fmt_bounded(o)} {fmt_ci(lo, hi)}" if np.isfinite(lo) else fmt_bounded(o)
+                                 for o, lo, hi in
+                                 zip(long["omega_total"], long["omega_ci_low"], long["omega_ci_high"])])
+        shown = cell.pivot(index="scale", columns="unit", values="text").loc[scales, order]
+        numbers = long[["scale", "unit", "omega_total", "omega_ci_low", "omega_ci_high"]]
+        level = int(round(100 * opts.get("confidence", 0.95)))
+        return make_table("omega_total", f"Ordinal omega total (one factor, polychoric) [{level}% CI] by scale and "
+                          "site", numbers, display=shown, label=ctx.label,
+                          note=f"As psych::omega(items, nfactors = 1, poly = TRUE)$omega.tot; CI: "
+                               f"{_omega_ci_words(opts)}. {sentence(n_note)}.")
+
     def methods(self, ctx, opts, results):
         ci = _CI_NAMES.get(opts.get("ci", "feldt"), opts.get("ci"))
         where = f" pooled and in every group by {ctx.label(ctx.group)}" if len(results) > 1 else ""
         omega = (" and McDonald's omega total of a one-factor model (psych::omega(items, nfactors = 1))"
                  if opts.get("omega", True) else "")
-        return [f"Reliability: Cronbach's alpha with its {int(round(100 * opts.get('confidence', 0.95)))}% "
-                f"confidence interval (psych::alpha; {ci}){omega}{where}, from the respondents who answered at "
-                f"least one item of the scale, with pairwise-complete covariances ({_n_note(self._long(results))})."]
+        if opts.get("omega", True) and opts.get("ordinal", False):
+            omega = (" and, the items being ordinal, McDonald's omega total of a one-factor model of the polychoric "
+                     "correlations (ordinal omega; Zumbo, Gadermann & Zeisser 2007; psych::omega(items, nfactors = "
+                     f"1, poly = TRUE)) with a {int(round(100 * opts.get('confidence', 0.95)))}% confidence "
+                     f"interval ({_omega_ci_words(opts)})")
+        lines = [f"Reliability: Cronbach's alpha with its {int(round(100 * opts.get('confidence', 0.95)))}% "
+                 f"confidence interval (psych::alpha; {ci}){omega}{where}, from the respondents who answered at "
+                 f"least one item of the scale, with pairwise-complete covariances ({_n_note(self._long(results))})."]
+        if _floor_ceiling_long(results).size:
+            lines.append("Floor and ceiling effects: the share of respondents with the lowest and with the highest "
+                         "possible scale score (from the items' response range), flagged above 15% (McHorney & "
+                         "Tarlov 1995; Terwee et al. 2007).")
+        return lines
 
 
 _CI_NAMES = {"feldt": "Feldt, Woodruff & Salih (1987)", "duhachek": "Duhachek & Iacobucci (2004)",
@@ -102,3 +144,69 @@ def _n_note(long: pd.DataFrame) -> str:
     pooled = long.loc[long["unit"] == "pooled", "n_obs"]
     sites = long.loc[long["unit"] != "pooled", "n_obs"]
     return f"pooled {n_range(pooled)}" + (f"; per site {n_range(sites)}" if len(sites) else "")
+
+
+def _omega_options(ctx, opts, unit) -> dict:
+    """Ordinal omega (polychoric) with a seeded bootstrap interval when the spec says the items are ordinal
+    (the interval pooled only with ``omega_ci_per_group: false``)."""
+    if not opts.get("ordinal", False):
+        return {}
+    if unit != "pooled" and not opts.get("omega_ci_per_group", True):
+        return {"cor": "polychoric"}
+    return {"cor": "polychoric", "ci": opts.get("omega_ci", "percentile"), "confidence": opts.get("confidence", 0.95),
+            "n_boot": opts.get("omega_n_boot", 1000), "seed": ctx.spec.seed}
+
+
+def _omega_ci_words(opts) -> str:
+    method = {"percentile": "bootstrap percentile", "bca": "bias-corrected and accelerated (BCa) bootstrap"}
+    where = "" if opts.get("omega_ci_per_group", True) else "; the interval pooled only"
+    return f"{method[opts.get('omega_ci', 'percentile')]}, {opts.get('omega_n_boot', 1000)} resamples{where}"
+
+
+def _score_ranges(ctx, opts) -> dict:
+    """Scale -> (lowest, highest) possible score: the spec's response_range (scales scored as item means) or the
+    instrument's item ranges; empty (no floor/ceiling table) without either or for a correlation matrix."""
+    if not opts.get("floor_ceiling", True) or ctx.is_correlation_matrix:
+        return {}
+    if "response_range" in opts:
+        low, high = opts["response_range"]
+        return {scale: (low, high) for scale in ctx.scales if scale in ctx.scored.columns}
+    return {scale: r for scale, r in ctx.score_ranges.items() if scale in ctx.scored.columns}
+
+
+def _floor_ceiling_long(results) -> pd.DataFrame:
+    """One row per unit and scale: n and the shares at the floor and the ceiling, with their flags."""
+    frames = [frame_of(payload["floor_ceiling"]).assign(unit=unit) for unit, payload in results.items()
+              if "floor_ceiling" in payload]
+    return pd.concat(frames).rename_axis("scale").reset_index() if frames else pd.DataFrame()
+
+
+def _floor_ceiling_table(ctx, long, scales, order):
+    def cell(row):
+        flags = "".join(mark for mark, flagged in (("F", row.floor_effect), ("C", row.ceiling_effect)) if flagged)
+        return f"{100 * row.floor_share:.1f}% / {100 * row.ceiling_share:.1f}%" + (f" ({flags})" if flags else "")
+
+    shown = long.assign(text=[cell(row) for row in long.itertuples()]).pivot(
+        index="scale", columns="unit", values="text").loc[[s for s in scales if s in set(long["scale"])], order]
+    numbers = long[["scale", "unit", "n", "minimum", "maximum", "floor_share", "ceiling_share", "floor_effect",
+                    "ceiling_effect"]]
+    ranges = "; ".join(dict.fromkeys(f"{row.minimum:g} to {row.maximum:g}" for row in long.itertuples()))
+    return make_table("floor_ceiling", "Floor and ceiling effects: share at the lowest / highest possible score",
+                      numbers, display=shown, label=ctx.label,
+                      note=f"Possible scores {ranges}. F, C: floor or ceiling effect (more than 15% of the "
+                           f"respondents; Terwee et al. 2007). {sentence(n_range(long['n']))}.")
+
+
+def _floor_ceiling_text(ctx, long) -> list[str]:
+    flagged = long.loc[long["floor_effect"] | long["ceiling_effect"]]
+    if not len(flagged):
+        pooled = long.loc[long["unit"] == "pooled"]
+        worst = max(pooled["floor_share"].max(), pooled["ceiling_share"].max()) if len(pooled) else np.nan
+        return [f"No floor or ceiling effect: at most {100 * worst:.1f}% of the respondents (pooled) have the "
+                "lowest or the highest possible score of a scale (flagged above 15%)."]
+    return [f"{ctx.label(row.scale)} at {row.unit}: "
+            + " and ".join(f"{what} effect ({100 * share:.1f}% at the {end} score)"
+                           for what, share, end, flagged in (("floor", row.floor_share, "lowest", row.floor_effect),
+                                                             ("ceiling", row.ceiling_share, "highest",
+                                                              row.ceiling_effect)) if flagged) + "."
+            for row in flagged.itertuples()]
