@@ -112,3 +112,19 @@ def test_response_range_without_an_instrument():
     unit = run_spec(load_spec(spec), progress=False).results()["sections"]["reliability"]["units"]["pooled"]
     assert unit["status"] == "failed"
     assert "scale 'training' has scores outside its possible range [1.0, 5.0]" in unit["error"]
+
+
+def test_ordinal_omega_interval_at_every_site_when_asked():
+    spec = {**SPEC, "scales": ["training"], "analyses": [
+        {"type": "reliability", "ordinal": True, "omega_ci": "percentile", "omega_n_boot": 20,
+         "omega_ci_per_group": True}]}
+    units = json.loads(dumps(run_spec(load_spec(spec), progress=False).results()))["sections"]["reliability"]["units"]
+    data = pm.datasets.load("peer_support_survey")
+    site = sorted(data["site"].unique())[0]
+    raw = data.loc[data["site"] == site, ITEMS["training"]]
+    expected = pm.omega(raw.where(raw != 9).dropna(how="all"), n_factors=1, cor="polychoric", ci="percentile",
+                        n_boot=20, seed=7)
+    got = units[site]["results"]["scales"]["training"]["omega"]
+    assert got["omega_total_ci"] == pytest.approx(list(expected.omega_total_ci), abs=1e-9)
+    assert all(unit["results"]["scales"]["training"]["omega"]["omega_total_ci"] is not None
+               for name, unit in units.items() if unit["status"] == "ok")
