@@ -206,9 +206,10 @@ def _extract(r: np.ndarray, n_factors: int, method: str, min_err: float, max_ite
         return _principal_axis(r, n_factors, min_err, max_iter)
     psi, iterations = _fit_uniquenesses(r, n_factors, method)
     if np.any(psi <= _LOWER_BOUND * (1 + 1e-6)):
-        items = list(np.flatnonzero(psi <= _LOWER_BOUND * (1 + 1e-6)))
+        items = ", ".join(str(int(i) + 1) for i in np.flatnonzero(psi <= _LOWER_BOUND * (1 + 1e-6)))
         warnings.warn(
-            f"Heywood case: the uniqueness of item(s) at positions {items} reached the lower bound {_LOWER_BOUND}; "
+            f"Heywood case: the uniqueness of item(s) number {items} (counting from 1, in the order given) reached "
+            f"the lower bound {_LOWER_BOUND}; "
             "the solution is improper (too many factors or too few items per factor).",
             HeywoodWarning,
             stacklevel=3,
