@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -65,8 +66,8 @@ def _schmid_leiman(r: np.ndarray, n_factors: int, method: str, n_obs) -> np.ndar
         oblique, g_of_factors = orthogonal, np.ones(1)
     else:
         oblique, phi = rotate_array(orthogonal, "oblimin")
-        assert phi is not None  # oblimin is oblique: it always returns factor correlations
-        g_of_factors = _general_loadings(phi, method)
+        # oblimin is oblique: it always returns factor correlations (the cast only tells the type checker)
+        g_of_factors = _general_loadings(cast(np.ndarray, phi), method)
     general = oblique @ g_of_factors
     h2 = (orthogonal**2).sum(axis=1)
     group = np.sign(oblique) * np.sqrt(np.clip(oblique**2 * (1 - g_of_factors**2), 0, None))
