@@ -479,5 +479,5 @@ def test_intervals_of_standardized_and_defined_rows_follow_confidence():
         np.testing.assert_allclose(table["ci_upper"], table[est] + q * table["se"], atol=1e-12)
     wide = fit90.standardized_solution(confidence=0.99)
     np.testing.assert_allclose(wide["ci_lower"], wide["est_std"] - stats.norm.ppf(0.995) * wide["se"], atol=1e-12)
-    with pytest.raises(pm.ModelError, match="confidence"):
+    with pytest.raises(pm.DataError, match="confidence"):
         fit90.standardized_solution(confidence=1.5)

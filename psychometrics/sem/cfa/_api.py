@@ -3,6 +3,7 @@ pipeline (``_pipeline``)."""
 
 from __future__ import annotations
 
+from ..._checks import check_confidence
 from ...errors import DataError, ModelError
 from .._entry_checks import check_cfa_input
 from ._data import prepare, wants_ordinal
@@ -136,7 +137,7 @@ def cfa(
                                 missing=missing)
     group_equal = check_group_equal(group_equal, options)
     check_cluster(cluster, options)
-    _check_confidence(confidence)
+    check_confidence(confidence)
     if sample_cov is not None and (options.se == "robust.huber.white" or options.se == "robust.sem"
                                    or options.discrepancy != "ML"):
         raise DataError(f"estimator={options.name!r} needs the raw data (data=...), not sample_cov")
@@ -145,11 +146,6 @@ def cfa(
     with single_threaded():  # small matrices: one BLAS thread (psychometrics._blas)
         return finish(fit(prepared, options, group_equal=group_equal, group_partial=group_partial, std_lv=std_lv,
                           confidence=confidence))
-
-
-def _check_confidence(confidence) -> None:
-    if not (isinstance(confidence, (int, float)) and 0 < confidence < 1):
-        raise DataError(f"confidence must be a number between 0 and 1 (e.g. 0.95); got {confidence!r}")
 
 
 def weighted_estimator(estimator: str, sampling_weights, ordered) -> str:

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from ..._checks import check_confidence, z_critical
 from ...errors import ModelError
 from ..model_syntax import ModelConstraint, ParsedModel, merge_equal_labels, parse_model
 
@@ -32,9 +33,7 @@ def interval_quantile(result, confidence: float | None = None) -> float:
     """The normal quantile of a two-sided interval at ``confidence`` (default: the fit's ``confidence=``)."""
     if confidence is None:
         confidence = result._options.get("confidence", 0.95)
-    if not (isinstance(confidence, (int, float)) and 0 < confidence < 1):
-        raise ModelError(f"confidence must be a number between 0 and 1 (e.g. 0.95); got {confidence!r}")
-    return float(special.ndtri(0.5 + confidence / 2))
+    return z_critical(check_confidence(confidence))
 _BINARY: dict[type, Callable[..., Any]] = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
                                            ast.Div: operator.truediv, ast.Pow: operator.pow}
 _UNARY: dict[type, Callable[..., Any]] = {ast.USub: operator.neg, ast.UAdd: operator.pos}
