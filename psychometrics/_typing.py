@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Iterable
 from typing import TypeAlias
 
 import numpy as np
@@ -14,3 +15,9 @@ ItemData: TypeAlias = pd.DataFrame | npt.ArrayLike
 DataOrCorr: TypeAlias = pd.DataFrame | npt.ArrayLike
 #: Seed of ``numpy.random.default_rng``: an int, a Generator, or None for fresh entropy.
 Seed: TypeAlias = int | np.random.Generator | None
+#: A number or an array of numbers (the functions that accept it answer a float, or an array of the same shape).
+FloatOrArray: TypeAlias = float | npt.ArrayLike
+#: Item names to reverse-score (one name or several); None for none.
+Keys: TypeAlias = str | Iterable[Hashable] | None
+#: Scores of one occasion: a Series (aligned on its index) or an array (aligned by position).
+Scores: TypeAlias = pd.Series | npt.ArrayLike
