@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
-from typing import TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+
+if TYPE_CHECKING:
+    from .sem.model_syntax import ParsedModel
 
 #: Respondents x items: a DataFrame, or anything ``pandas.DataFrame`` accepts (a 2-D array, nested lists).
 ItemData: TypeAlias = pd.DataFrame | npt.ArrayLike
@@ -21,3 +24,5 @@ FloatOrArray: TypeAlias = float | npt.ArrayLike
 Keys: TypeAlias = str | Iterable[Hashable] | None
 #: Scores of one occasion: a Series (aligned on its index) or an array (aligned by position).
 Scores: TypeAlias = pd.Series | npt.ArrayLike
+#: A model in lavaan syntax, or one already parsed by :func:`psychometrics.parse_model`.
+Model: TypeAlias = "str | ParsedModel"

@@ -11,9 +11,11 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import os
 from importlib import resources
 from pathlib import Path
 from collections.abc import Mapping
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -140,6 +142,10 @@ class Instrument(Result):
         return [self.id_column, *self.group_columns.values(), *self.items, *self.criteria]
 
 
+#: What names an instrument: a YAML/JSON file, a bundled instrument's name, a parsed mapping or an Instrument.
+InstrumentSource: TypeAlias = Instrument | str | os.PathLike[str] | Mapping[str, Any]
+
+
 def bundled_instruments() -> list[str]:
     """Names of the instruments shipped in ``psychometrics.data_schema``.
 
@@ -153,7 +159,7 @@ def bundled_instruments() -> list[str]:
     return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
 
 
-def load_instrument(path_or_name) -> Instrument:
+def load_instrument(path_or_name: InstrumentSource) -> Instrument:
     """Load and check an instrument definition.
 
     Parameters

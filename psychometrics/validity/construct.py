@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -18,7 +18,7 @@ from scipy import stats
 from scipy.special import ndtr
 from statsmodels.stats.multitest import multipletests
 
-from .._typing import ItemData, Seed
+from .._typing import ItemData, Model, Seed
 from .._checks import (
     as_correlation_matrix,
     as_item_frame,
@@ -499,17 +499,17 @@ class CompositeReliabilityCIResult(TableResult):
 
 
 def composite_reliability_ci(
-    model,
+    model: Model,
     data: pd.DataFrame,
     *,
     ci: str = "percentile",
     confidence: float = 0.95,
     n_boot: int = 1000,
-    seed=None,
+    seed: Seed = None,
     obs_var: bool = True,
     tau_eq: bool = False,
     ord_scale: bool = True,
-    **cfa_options,
+    **cfa_options: Any,
 ) -> CompositeReliabilityCIResult:
     """Composite reliability (:func:`composite_reliability`) with a bootstrap interval per factor.
 

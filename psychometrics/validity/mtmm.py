@@ -12,6 +12,7 @@ import dataclasses
 import itertools
 import re
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -223,7 +224,7 @@ class MTMMResult(Result):
 
 
 def mtmm(
-    corr_or_data: pd.DataFrame, traits: Mapping, methods: Mapping, reliabilities: Mapping | npt.ArrayLike | None = None, fit_cfa: bool = False, **cfa_options
+    corr_or_data: pd.DataFrame, traits: Mapping, methods: Mapping, reliabilities: Mapping | npt.ArrayLike | None = None, fit_cfa: bool = False, **cfa_options: Any
 ) -> MTMMResult:
     """Multitrait-multimethod analysis of Campbell & Fiske (1959).
 
