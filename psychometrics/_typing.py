@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
-from typing import TYPE_CHECKING, TypeAlias
+from collections.abc import Callable, Hashable, Iterable
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -26,3 +26,9 @@ Keys: TypeAlias = str | Iterable[Hashable] | None
 Scores: TypeAlias = pd.Series | npt.ArrayLike
 #: A model in lavaan syntax, or one already parsed by :func:`psychometrics.parse_model`.
 Model: TypeAlias = "str | ParsedModel"
+
+
+class Submitter(Protocol):
+    """Anything with ``submit`` returning a future: a ``concurrent.futures.Executor`` or a Dask ``Client``."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any: ...

@@ -13,12 +13,15 @@ invariance fails when CFI drops by .010 or more *and* RMSEA rises by .015 or mor
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats as st
 
 from .._results import TableResult
+from .._typing import Model
 from .cfa import CFAResult
 from .cfa._api import fit_ladder
 from .cfa._data import wants_ordinal
@@ -160,11 +163,11 @@ class InvarianceResult(TableResult):
 
 
 def measurement_invariance(
-    model,
-    data=None,
-    group=None,
-    levels=DEFAULT_LEVELS,
-    **cfa_options,
+    model: Model,
+    data: pd.DataFrame | None = None,
+    group: str | None = None,
+    levels: Sequence[str] = DEFAULT_LEVELS,
+    **cfa_options: Any,
 ) -> InvarianceResult:
     """Fit a ladder of increasingly constrained multi-group CFA models and compare neighbouring levels.
 
