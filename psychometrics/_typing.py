@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Hashable, Iterable
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
@@ -32,3 +33,5 @@ class Submitter(Protocol):
     """Anything with ``submit`` returning a future: a ``concurrent.futures.Executor`` or a Dask ``Client``."""
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any: ...
+#: A file path: a str or a ``pathlib.Path``.
+PathLike: TypeAlias = str | os.PathLike[str]
