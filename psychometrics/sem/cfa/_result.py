@@ -50,7 +50,7 @@ class CFAResult(Result):
     _x: np.ndarray = dataclasses.field(compare=False)
     _vcov: np.ndarray = dataclasses.field(compare=False)
     _options: dict = dataclasses.field(compare=False)
-    _table: dict = dataclasses.field(compare=False, default=None)
+    _table: dict = dataclasses.field(compare=False)
     _tests: tuple = dataclasses.field(compare=False, default=())
     _baseline_tests: tuple = dataclasses.field(compare=False, default=())
 
