@@ -77,7 +77,7 @@ def _comparison_table(fits: dict[str, CFAResult]) -> pd.DataFrame:
         fm = fit.fit_measures
         ordinal = bool(fit._options.get("ordered"))  # ordered items: scaled columns
         scaled = "chisq_scaling_factor" in fm and not ordinal  # a robust ML estimator: robust columns
-        row = {key: fm[key] for key in TABLE_FIT + (ROBUST_FIT if scaled else SCALED_FIT if ordinal else ())}
+        row: dict[str, Any] = {key: fm[key] for key in TABLE_FIT + (ROBUST_FIT if scaled else SCALED_FIT if ordinal else ())}
         if previous is None:
             row.update(delta_chisq=np.nan, delta_df=np.nan, delta_pvalue=np.nan, delta_cfi=np.nan,
                        delta_rmsea=np.nan, delta_srmr=np.nan, holds_chisq=None, holds_chen=None, holds=None)
@@ -116,7 +116,7 @@ class InvarianceResult(TableResult):
 
     fits: dict
     constraints: dict
-    group: str
+    group: str | None  # None: groups given as sample_cov={group: covariance}
 
     def _repr_fields(self) -> list[str]:
         shown = self.table[["npar", "chisq", "df", "cfi", "rmsea", "srmr", "delta_chisq", "delta_df",

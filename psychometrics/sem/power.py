@@ -257,7 +257,8 @@ def _replicate(task: _Task, replication: int, sequence: np.random.SeedSequence) 
     estimates = fit.estimates[fit.estimates["free"].astype(bool)].drop_duplicates(_PARAMETER_KEYS)
     found = rows.merge(estimates[_PARAMETER_KEYS + ["est", "ci_lower", "ci_upper", "pvalue"]], how="left",
                        on=_PARAMETER_KEYS)
-    measures = {name: float(value) for name, value in fit.fit_measures.items() if np.isscalar(value)}
+    measures = {name: float(value) for name, value in fit.fit_measures.items()
+                if isinstance(value, (int, float, np.number))}
     return found.assign(converged=True, **{f"fit_{name}": value for name, value in measures.items()})
 
 

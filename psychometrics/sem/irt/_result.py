@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Hashable, Sequence
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -178,7 +179,7 @@ def _groups_table(data: ItemData, pmap: ParameterMap, full: np.ndarray, cov_full
         block = cov_full[start:start + 2, start:start + 2]
         jac = np.array([[-1 / (2 * e2), e1 / (2 * e2**2)], [0.0, 1 / (2 * e2**2)]])  # d(mean, var) / d(eta)
         se = np.sqrt(np.maximum(np.diag(jac @ block @ jac.T), 0.0))
-        fixed = ~pmap.matrix[start:start + 2].any(axis=1)
+        fixed = cast(np.ndarray, ~pmap.matrix[start:start + 2].any(axis=1))  # a 2-D any(axis=1): an array
         se_mean = np.nan if fixed[0] else se[0]
         se_var = np.nan if fixed[1] else se[1]
         mean, variance = moments_from_eta(eta[g])
