@@ -78,7 +78,7 @@ class SectionReport:
 def _versions() -> dict:
     from .. import __version__
 
-    found = {"psychometrics": __version__, "python": platform.python_version()}
+    found: dict[str, str | None] = {"psychometrics": __version__, "python": platform.python_version()}
     for name in _VERSIONED:
         try:
             found[name] = metadata.version(name)
