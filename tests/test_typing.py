@@ -1,5 +1,6 @@
-"""Issue 20: the public API is typed. Every public function, and every public method of a public class, annotates
-each parameter and its return (mypy, run by ``make typecheck``, then checks the annotations against the code)."""
+"""Issue 20: the public API is typed. Every public function, every public method of a public class and every public
+method of a result class annotates each parameter and its return (mypy, run by ``make typecheck``, then checks the
+annotations against the code)."""
 
 import importlib
 import inspect
@@ -39,7 +40,20 @@ def _missing_annotations(name, function):
     return missing
 
 
+def _result_classes():
+    """Every result class, also those only returned by another result's method (ScoreTestResult ...)."""
+    from psychometrics._results import Result
+
+    found, todo = [], [Result]
+    while todo:
+        cls = todo.pop()
+        found.append(cls)
+        todo.extend(cls.__subclasses__())
+    return found
+
+
 PUBLIC_FUNCTIONS = [pair for qualname, obj in _public_names() for pair in _functions(qualname, obj)]
+RESULT_METHODS = [pair for cls in _result_classes() for pair in _functions(f"{cls.__module__}.{cls.__qualname__}", cls)]
 
 
 def test_the_public_api_is_found():
@@ -58,3 +72,9 @@ def test_the_callable_sem_pillar_is_annotated():
     import psychometrics
 
     assert not _missing_annotations("psychometrics.sem", type(psychometrics.sem).__call__)
+
+
+def test_every_result_method_annotates_its_parameters_and_return():
+    assert len(RESULT_METHODS) > 50
+    missing = [entry for name, function in RESULT_METHODS for entry in _missing_annotations(name, function)]
+    assert not missing, f"{len(missing)} annotation(s) missing: {missing}"
