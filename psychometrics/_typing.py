@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Hashable, Iterable
-from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
+from typing import Any, Protocol, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-
-if TYPE_CHECKING:
-    from .sem.model_syntax import ParsedModel
 
 #: Respondents x items: a DataFrame, or anything ``pandas.DataFrame`` accepts (a 2-D array, nested lists).
 ItemData: TypeAlias = pd.DataFrame | npt.ArrayLike
@@ -25,8 +22,6 @@ FloatOrArray: TypeAlias = float | npt.ArrayLike
 Keys: TypeAlias = str | Iterable[Hashable] | None
 #: Scores of one occasion: a Series (aligned on its index) or an array (aligned by position).
 Scores: TypeAlias = pd.Series | npt.ArrayLike
-#: A model in lavaan syntax, or one already parsed by :func:`psychometrics.parse_model`.
-Model: TypeAlias = "str | ParsedModel"
 
 
 class Submitter(Protocol):

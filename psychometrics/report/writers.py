@@ -7,7 +7,6 @@ import re
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import jinja2
 import pandas as pd
@@ -15,9 +14,7 @@ import pandas as pd
 from .._typing import PathLike
 from ._files import formula_safe, inside, replace_folder, safe_stem, write_text_atomically
 from .canonical import dumps
-
-if TYPE_CHECKING:
-    from .runner import Report
+from .runner import Report
 
 __all__ = ["write_report", "write_results"]
 

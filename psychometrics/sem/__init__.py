@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 
     import pandas as pd
 
-    from .._typing import Model
     from .cfa import CFAResult
+    from .model_syntax import Model
 
 # The public names of the pillar are those of its modules.
 __all__ = [

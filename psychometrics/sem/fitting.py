@@ -15,10 +15,9 @@ from typing import Any
 
 import pandas as pd
 
-from .._typing import Model
 from .cfa import CFAResult, cfa
 from .cfa._partable import model_variables
-from .model_syntax import ModelTerm, Modifier, ParsedModel, parse_model
+from .model_syntax import Model, ModelTerm, Modifier, ParsedModel, parse_model
 
 __all__ = ["growth"]
 

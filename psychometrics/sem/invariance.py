@@ -21,7 +21,6 @@ import pandas as pd
 from scipy import stats as st
 
 from .._results import TableResult
-from .._typing import Model
 from .cfa import CFAResult
 from .cfa._api import fit_ladder
 from .cfa._data import wants_ordinal
@@ -30,6 +29,7 @@ from .cfa._modindices import score_tests
 from .cfa._robust import difference_test
 from ..errors import ModelError
 from ._entry_checks import check_invariance_input
+from .model_syntax import Model
 
 __all__ = ["measurement_invariance", "InvarianceResult", "LEVEL_CONSTRAINTS"]
 

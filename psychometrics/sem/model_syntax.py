@@ -25,7 +25,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from typing import Any, cast
+from typing import Any, TypeAlias, cast
 
 import pandas as pd
 
@@ -145,6 +145,10 @@ class ParsedModel(Result):
                          "line": c.line, "column": c.column})
         return pd.DataFrame(rows, columns=["lhs", "op", "rhs", "fixed", "label", "free", "line", "column"])
 
+
+
+#: A model in lavaan syntax, or one already parsed by :func:`parse_model`.
+Model: TypeAlias = str | ParsedModel
 
 @dataclasses.dataclass(frozen=True)
 class _Token:

@@ -18,7 +18,7 @@ from scipy import stats
 from scipy.special import ndtr
 from statsmodels.stats.multitest import multipletests
 
-from .._typing import ItemData, Model, Seed
+from .._typing import ItemData, Seed
 from .._checks import (
     as_correlation_matrix,
     as_item_frame,
@@ -30,7 +30,7 @@ from .._results import Result, TableResult
 from ..errors import DataError, ModelError, ModelSyntaxError
 from .._bootstrap import BOOTSTRAP_INTERVALS, bootstrap_interval, check_n_boot, resampled_statistics
 from ..factor._bvn import bvn_cdf
-from ..sem.model_syntax import parse_model
+from ..sem.model_syntax import Model, parse_model
 
 if TYPE_CHECKING:
     from ..sem.cfa import CFAResult

@@ -7,11 +7,10 @@ from collections.abc import Hashable, Mapping, Sequence
 
 import pandas as pd
 
-from ..._typing import Model
-
 from ..._checks import check_confidence
 from ...errors import DataError, ModelError
 from .._entry_checks import check_cfa_input
+from ..model_syntax import Model
 from ._data import prepare, wants_ordinal
 from ._options import EstimatorOptions, resolve_estimator
 from ._partable import GROUP_EQUAL_CHOICES
