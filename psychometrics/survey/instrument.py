@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
-import os
 from importlib import resources
 from pathlib import Path
 from collections.abc import Mapping
@@ -21,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .._checks import cut
+from .._typing import PathLike
 from .._safe_yaml import load_yaml, read_text
 from .._results import Result
 from ..errors import SpecError
@@ -143,7 +143,7 @@ class Instrument(Result):
 
 
 #: What names an instrument: a YAML/JSON file, a bundled instrument's name, a parsed mapping or an Instrument.
-InstrumentSource: TypeAlias = Instrument | str | os.PathLike[str] | Mapping[str, Any]
+InstrumentSource: TypeAlias = Instrument | PathLike | Mapping[str, Any]
 
 
 def bundled_instruments() -> list[str]:

@@ -7,13 +7,13 @@ them into NaN. The file is only read, never written.
 
 from __future__ import annotations
 
-import os
 import zipfile
 from pathlib import Path
 
 import pandas as pd
 
 from .._checks import cut
+from .._typing import PathLike
 from ..errors import DataError
 from .instrument import Instrument, InstrumentSource, load_instrument
 
@@ -23,7 +23,7 @@ SURVEY_FORMATS = {".csv": "CSV", ".xlsx": "Excel", ".sav": "SPSS", ".zsav": "SPS
 
 
 def read_survey(
-    path: str | os.PathLike[str], instrument: InstrumentSource | None = None, *, sheet_name: str | int = 0
+    path: PathLike, instrument: InstrumentSource | None = None, *, sheet_name: str | int = 0
 ) -> pd.DataFrame:
     """Read a survey data file into a DataFrame (one row per respondent).
 
