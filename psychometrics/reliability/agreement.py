@@ -56,7 +56,7 @@ class KappaResult(Result):
     table: pd.DataFrame
 
 
-def _agreement_table(a, b) -> pd.DataFrame:
+def _agreement_table(a: npt.ArrayLike, b: npt.ArrayLike) -> pd.DataFrame:
     """Square table of two raters' ratings over the union of their categories (sorted)."""
     first, second = pd.Series(np.asarray(a, dtype=object)), pd.Series(np.asarray(b, dtype=object))
     if len(first) != len(second):
@@ -79,7 +79,7 @@ def _agreement_table(a, b) -> pd.DataFrame:
     return table
 
 
-def _as_square_table(a) -> pd.DataFrame:
+def _as_square_table(a: pd.DataFrame | npt.ArrayLike) -> pd.DataFrame:
     table = a.copy() if isinstance(a, pd.DataFrame) else pd.DataFrame(np.asarray(a))
     values = table.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
     if values.ndim != 2 or values.shape[0] != values.shape[1] or values.shape[0] < 2:
@@ -92,7 +92,7 @@ def _as_square_table(a) -> pd.DataFrame:
     return pd.DataFrame(values, index=table.index, columns=table.columns)
 
 
-def _custom_weights(weights, n_categories: int) -> np.ndarray:
+def _custom_weights(weights: npt.ArrayLike, n_categories: int) -> np.ndarray:
     """A checked agreement-weight matrix: c x c, entries in [0, 1], ones on the diagonal (as psych's ``w``)."""
     matrix = np.asarray(weights, dtype=float)
     if matrix.shape != (n_categories, n_categories):
@@ -145,16 +145,16 @@ def cohen_kappa(a: pd.DataFrame | npt.ArrayLike, b: npt.ArrayLike | None = None,
     >>> round(res.kappa, 4), round(res.ase, 4)
     (0.4842, 0.138)
     """
-    custom = weights is not None and not isinstance(weights, str)
-    if not custom:
+    custom = None if weights is None or isinstance(weights, str) else weights  # a matrix of agreement weights
+    if custom is None:
         check_choice(weights, _WEIGHTS, name="weights")
     confidence = check_confidence(confidence)
     table = _as_square_table(a) if b is None else _agreement_table(a, b)
     counts = table.to_numpy(dtype=float)
     if counts.sum() < 2:
         raise DataError("kappa needs at least 2 rated subjects.")
-    if custom:
-        res = inter_rater.cohens_kappa(counts, weights=1 - _custom_weights(weights, len(counts)))
+    if custom is not None:
+        res = inter_rater.cohens_kappa(counts, weights=1 - _custom_weights(custom, len(counts)))
     else:
         res = inter_rater.cohens_kappa(counts, wt=weights)
     z_crit = z_critical(confidence)

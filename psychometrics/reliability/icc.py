@@ -57,7 +57,7 @@ class ICCResult(TableResult):
         return float(self.table.loc[form, "icc"])
 
 
-def _check_ratings(ratings_wide, method: str | None) -> tuple[np.ndarray, str, int]:
+def _check_ratings(ratings_wide: ItemData, method: str | None) -> tuple[np.ndarray, str, int]:
     """Float array of the targets x raters table without unrated targets, the method and the targets dropped.
 
     Errors name non-numeric cells, a rater without ratings and, for the ANOVA, missing ratings.
@@ -215,7 +215,9 @@ def _spearman_brown_k(rho: float, k: int) -> float:
     return rho * k / (1 + rho * (k - 1))
 
 
-def _icc2_interval(icc2, msb, msj, mse, n, k, tail) -> tuple[float, float]:
+def _icc2_interval(
+    icc2: float, msb: float, msj: float, mse: float, n: int, k: int, tail: float
+) -> tuple[float, float]:
     """ICC(2,1) interval with Satterthwaite's approximate df (Shrout & Fleiss 1979 eq. 10-12, as psych::ICC)."""
     fj = msj / mse
     a = n * (1 + (k - 1) * icc2) - k * icc2

@@ -38,7 +38,7 @@ __all__ = [
 FLOOR_CEILING_THRESHOLD = 0.15  # Terwee et al. (2007): more than 15% at the lowest or highest possible score
 
 
-def _score_frame(scores) -> pd.DataFrame:
+def _score_frame(scores: pd.DataFrame | pd.Series) -> pd.DataFrame:
     """Scale scores as a float DataFrame (a Series becomes one column); non-numbers are a DataError."""
     frame = scores.to_frame() if isinstance(scores, pd.Series) else scores
     if not isinstance(frame, pd.DataFrame):
@@ -51,7 +51,7 @@ def _score_frame(scores) -> pd.DataFrame:
     return numeric.astype(float)
 
 
-def _per_scale(value, columns, name: str) -> pd.Series:
+def _per_scale(value: float | Mapping[Hashable, float], columns: pd.Index, name: str) -> pd.Series:
     """A number for every scale: a scalar for all, or a mapping scale -> number."""
     if isinstance(value, (int, float, np.integer, np.floating)):
         return pd.Series(float(value), index=columns)

@@ -10,7 +10,7 @@ import pandas as pd
 
 from .._checks import MAX_FACTORS, check_choice, check_confidence, check_count
 from ..errors import DataError
-from ..factor._factor_input import CORRELATIONS, correlation_input
+from ..factor._factor_input import CORRELATIONS, CorrelationInput, correlation_input
 from .._results import Result
 from .._typing import DataOrCorr, Seed
 from ..factor.efa import efa
@@ -60,7 +60,7 @@ def _general_loadings(phi: np.ndarray, method: str) -> np.ndarray:
     return efa(phi, 1, method=method, rotation="none").loadings.to_numpy()[:, 0]
 
 
-def _schmid_leiman(r: np.ndarray, n_factors: int, method: str, n_obs) -> np.ndarray:
+def _schmid_leiman(r: np.ndarray, n_factors: int, method: str, n_obs: int | None) -> np.ndarray:
     """Schmid-Leiman matrix [g, F1*..Fk*, h2, u2, p2] of psych::schmid (varimax, then GPArotation oblimin)."""
     orthogonal = efa(r, n_factors, method=method, rotation="varimax", n_obs=n_obs).loadings.to_numpy()
     if n_factors == 1:  # psych: the single factor is the general factor (omega_h is then not meaningful)
@@ -93,7 +93,7 @@ def _subscale_omegas(r: np.ndarray, sl: np.ndarray, n_factors: int, omega_total:
     return table
 
 
-def _omega_coefficients(r: np.ndarray, n_factors: int, method: str, n_obs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _omega_coefficients(r: np.ndarray, n_factors: int, method: str, n_obs: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Reversed correlations, Schmid-Leiman matrix (general loadings >= 0, psych's flip) and item keys."""
     sl = _schmid_leiman(r, n_factors, method, n_obs)
     keys = np.where(sl[:, 0] < 0, -1.0, 1.0)
@@ -187,18 +187,22 @@ def omega(
     )
 
 
-def _omega_intervals(given, n_factors, method, cor, ci, confidence, n_boot, seed) -> list[tuple[float, float]]:
+def _omega_intervals(
+    given: CorrelationInput, n_factors: int, method: str, cor: str, ci: str | None, confidence: float, n_boot: int,
+    seed: Seed,
+) -> list[tuple[float, float]]:
     """Bootstrap intervals of (omega_total, omega_hierarchical), or NaN pairs without ``ci``."""
     if ci is None:
         return [(np.nan, np.nan)] * 2
-    if given.data is None:
+    data = given.data
+    if data is None:
         raise DataError("bootstrap intervals of omega need the raw data; pass respondents x items, not a "
                         "correlation matrix.")
     n_boot = check_n_boot(n_boot)
-    values = given.data.to_numpy()
+    values = data.to_numpy()
 
     def statistic(rows: np.ndarray) -> np.ndarray:
-        sample = pd.DataFrame(values[rows], columns=given.data.columns)
+        sample = pd.DataFrame(values[rows], columns=data.columns)
         corr = correlation_input(sample, cor=cor, require_pd=False, correct=0.5, drop_empty_rows=True).corr
         return _total_and_hierarchical(corr.to_numpy(), n_factors, method)
 
