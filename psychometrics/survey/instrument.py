@@ -192,7 +192,7 @@ def load_instrument(path_or_name: InstrumentSource) -> Instrument:
     return _build(document, source=source)
 
 
-def _read_definition(path_or_name) -> tuple[str, str]:
+def _read_definition(path_or_name: PathLike) -> tuple[str, str]:
     path = Path(path_or_name)
     if path.is_file():
         return read_text(path, "instrument"), str(path)

@@ -8,6 +8,7 @@ them into NaN. The file is only read, never written.
 from __future__ import annotations
 
 import zipfile
+from typing import Any
 from pathlib import Path
 
 import pandas as pd
@@ -78,7 +79,7 @@ def read_survey(
     return frame
 
 
-def _read_table(path: Path, suffix: str, instrument: Instrument | None, sheet_name) -> pd.DataFrame:
+def _read_table(path: Path, suffix: str, instrument: Instrument | None, sheet_name: str | int) -> pd.DataFrame:
     text_columns = _text_columns(instrument)
     try:
         if suffix == ".csv":
@@ -141,7 +142,7 @@ def _read_statistical(path: Path, suffix: str, instrument: Instrument | None) ->
     return frame
 
 
-def _user_missing(meta) -> dict[str, list]:
+def _user_missing(meta: Any) -> dict[str, list]:  # meta: pyreadstat's metadata_container
     """The file's user-defined missing values: SPSS ranges as [lo, hi] pairs, Stata tags as letters."""
     spss = {column: [[r["lo"], r["hi"]] for r in ranges] for column, ranges in meta.missing_ranges.items()}
     stata = {column: list(tags) for column, tags in meta.missing_user_values.items()}

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+from collections.abc import Callable
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -105,7 +107,7 @@ def validate(data: pd.DataFrame, instrument: InstrumentSource, raise_on_error: b
     return _report(found, data, instrument, raise_on_error)
 
 
-def validate_item_values(data: pd.DataFrame, instrument: Instrument, columns) -> ValidationReport:
+def validate_item_values(data: pd.DataFrame, instrument: Instrument, columns: list[str]) -> ValidationReport:
     """Check only that ``columns`` (items or criteria) exist and hold valid answers or missing codes; raise
     DataValidationError otherwise (used by :func:`psychometrics.score`)."""
     data = _check_frame(data)
@@ -119,7 +121,7 @@ def validate_item_values(data: pd.DataFrame, instrument: Instrument, columns) ->
     return _report(found, data, instrument, raise_on_error=True)
 
 
-def _check_frame(data) -> pd.DataFrame:
+def _check_frame(data: object) -> pd.DataFrame:
     if not isinstance(data, pd.DataFrame):
         raise DataValidationError(f"data must be a pandas DataFrame of respondents x columns; got {type(data).__name__}.")
     return data
@@ -152,7 +154,14 @@ def _error_message(report: ValidationReport, shown: int = 5) -> str:
     )
 
 
-def _problems(mask, column, values, rule: str, messages, ids) -> pd.DataFrame:
+#: The messages of the problems at the given row positions.
+_Messages: TypeAlias = Callable[[np.ndarray], list[str]]
+
+
+def _problems(
+    mask: pd.Series | np.ndarray, column: str | None, values: pd.Series | None, rule: str, messages: str | _Messages,
+    ids: pd.Series | None,
+) -> pd.DataFrame:
     """One problem per True entry of ``mask`` (a boolean array over rows)."""
     positions = np.flatnonzero(np.asarray(mask, dtype=bool))
     return pd.DataFrame(
@@ -202,14 +211,14 @@ def _column_problems(data: pd.DataFrame, instrument: Instrument) -> list[pd.Data
     ]
 
 
-def _row_text(positions, ids) -> list[str]:
+def _row_text(positions: np.ndarray, ids: pd.Series | None) -> list[str]:
     rows = [f"row {p + 1}" for p in positions]
     if ids is None:
         return rows
     return [f"{r} (respondent {i!r})" for r, i in zip(rows, ids.to_numpy(dtype=object)[positions])]
 
 
-def _row_messages(ids, text: str):
+def _row_messages(ids: pd.Series | None, text: str) -> _Messages:
     """Messages "row N (respondent ID)<text>" for the rows at the given positions."""
     return lambda positions: [f"{where}{text}" for where in _row_text(positions, ids)]
 
@@ -223,7 +232,9 @@ def numeric_cells(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     return numeric, numeric.isna() & values.notna()
 
 
-def item_value_problems(data: pd.DataFrame, instrument: Instrument, columns, ids) -> list[pd.DataFrame]:
+def item_value_problems(
+    data: pd.DataFrame, instrument: Instrument, columns: list[str], ids: pd.Series | None
+) -> list[pd.DataFrame]:
     """``non_numeric`` and ``out_of_range`` problems of the given item/criterion columns."""
     found = []
     for column in columns:
@@ -242,7 +253,7 @@ def item_value_problems(data: pd.DataFrame, instrument: Instrument, columns, ids
     return found
 
 
-def show_value(value) -> str:
+def show_value(value: object) -> str:
     """A cell as written in messages: whole floats without ".0" (6.0 -> 6), text quoted."""
     if isinstance(value, (float, np.floating)) and float(value).is_integer():
         return str(int(value))
@@ -251,20 +262,20 @@ def show_value(value) -> str:
     return repr(value)
 
 
-def _messages(column, values, ids, what: str, expected: str):
-    def build(positions):
+def _messages(column: str, values: pd.Series, ids: pd.Series | None, what: str, expected: str) -> _Messages:
+    def build(positions: np.ndarray) -> list[str]:
         cells = values.to_numpy(dtype=object)[positions]
         return [f"{where}, column {column!r}: {show_value(v)} {what}; expected {expected}." for where, v in zip(_row_text(positions, ids), cells)]
 
     return build
 
 
-def _value_problems(data: pd.DataFrame, instrument: Instrument, ids) -> list[pd.DataFrame]:
+def _value_problems(data: pd.DataFrame, instrument: Instrument, ids: pd.Series | None) -> list[pd.DataFrame]:
     columns = [c for c in [*instrument.items, *instrument.criteria] if c in data.columns]
     return item_value_problems(data, instrument, columns, ids)
 
 
-def _label_problems(data: pd.DataFrame, instrument: Instrument, ids) -> list[pd.DataFrame]:
+def _label_problems(data: pd.DataFrame, instrument: Instrument, ids: pd.Series | None) -> list[pd.DataFrame]:
     found = []
     for role, column in instrument.group_columns.items():
         if column not in data.columns:
@@ -296,7 +307,7 @@ def _id_problems(ids: pd.Series | None) -> list[pd.DataFrame]:
     return [missing, _problems(repeated, column, ids, "duplicate_id", messages, ids)]
 
 
-def _answered_mask(data: pd.DataFrame, instrument: Instrument, items) -> pd.DataFrame:
+def _answered_mask(data: pd.DataFrame, instrument: Instrument, items: list[str]) -> pd.DataFrame:
     """True where an item cell holds an answer (neither empty nor a declared missing code)."""
     answered = {}
     for name in items:
@@ -305,7 +316,7 @@ def _answered_mask(data: pd.DataFrame, instrument: Instrument, items) -> pd.Data
     return pd.DataFrame(answered, index=data.index)
 
 
-def _empty_row_problems(data: pd.DataFrame, instrument: Instrument, ids) -> list[pd.DataFrame]:
+def _empty_row_problems(data: pd.DataFrame, instrument: Instrument, ids: pd.Series | None) -> list[pd.DataFrame]:
     items = [c for c in instrument.items if c in data.columns]
     if not items:
         return []
