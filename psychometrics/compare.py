@@ -12,6 +12,7 @@ difference exceeds its tolerance).
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import fnmatch
 import json
@@ -103,7 +104,7 @@ def load_results(path_or_data: dict[str, Any] | str | Path) -> Any:
         raise SpecError(f"{path} nests too deeply to be a results.json; pass the file a report wrote.") from None
 
 
-def load_tolerances(path) -> dict[str, Any]:
+def load_tolerances(path: str | Path) -> dict[str, Any]:
     """Read a tolerances file (YAML or JSON): an ordered mapping of path pattern -> {rtol|atol} or 'ignore'."""
     if not Path(path).is_file():
         raise SpecError(f"no tolerances file at {path}; pass a YAML or JSON file of path pattern -> tolerance.")
@@ -245,7 +246,7 @@ def _plain(value: Any) -> Any:
     return None if value is _MISSING else value
 
 
-def add_compare_arguments(parser) -> None:
+def add_compare_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``psychometrics compare``."""
     parser.add_argument("new", help="results.json (or the report folder holding it) to check")
     parser.add_argument("reference", help="golden results.json (or folder) to compare against")
@@ -257,7 +258,7 @@ def add_compare_arguments(parser) -> None:
                         help="YAML/JSON mapping of JSON-path patterns to {rtol: x}, {atol: x} or 'ignore'")
 
 
-def run_compare(args) -> int:
+def run_compare(args: argparse.Namespace) -> int:
     """Print every difference (path, reference and new value); 1 when any exceeds its tolerance."""
     comparison = compare_results(args.new, args.reference, rtol=args.rtol, atol=args.atol, tolerances=args.tolerances)
     print(comparison.summary())
