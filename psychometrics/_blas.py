@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 import numpy as np
@@ -44,7 +44,7 @@ def _libraries() -> list:
 
 
 @contextlib.contextmanager
-def _limited(threads: int):
+def _limited(threads: int) -> Iterator[None]:
     """Every BLAS library on ``threads`` threads inside the block; the libraries already there are not touched."""
     changed = _set_threads(threads)
     try:
@@ -87,7 +87,7 @@ def single_threaded():
 
 
 @contextlib.contextmanager
-def threads_for(flops: float):
+def threads_for(flops: float) -> Iterator[None]:
     """Run one product of ``flops`` operations: on one BLAS thread below THREADED_FLOPS, else with the threads BLAS
     had outside the package's limits."""
     with single_threaded():

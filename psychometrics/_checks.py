@@ -7,12 +7,16 @@ says how to fix it. No check modifies the caller's object: they work on copies.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ._typing import DataOrCorr
 from .errors import DataError
+
+T = TypeVar("T")
 
 __all__ = [
     "as_item_frame",
@@ -38,7 +42,7 @@ MAX_FACTORS = 100  # factors of an EFA or omega: the spec schema has the same bo
 MAX_ABS_VALUE = 1e100  # larger answers make sums of squares overflow: refused with the cell named
 
 
-def _is_number_dtype(dtype) -> bool:
+def _is_number_dtype(dtype: Any) -> bool:
     return pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype)
 
 
@@ -79,7 +83,7 @@ def _check_labels(frame: pd.DataFrame, name: str) -> None:
                         "name: rename or drop the copies.")
 
 
-def _is_refused_kind(values) -> bool:
+def _is_refused_kind(values: object) -> bool:
     """Datetimes, durations, complex numbers and periods are not answers, whatever number they convert to."""
     dtype = getattr(values, "dtype", None)
     if dtype is not None and (isinstance(dtype, (pd.DatetimeTZDtype, pd.PeriodDtype)) or
@@ -154,7 +158,7 @@ def _check_items_vary(values: np.ndarray, columns: pd.Index, name: str) -> None:
 
 
 def as_item_frame(
-    data,
+    data: Any,
     *,
     min_items: int = 2,
     min_obs: int = 3,
@@ -195,7 +199,7 @@ def as_item_frame(
     return pd.DataFrame(values, index=index, columns=data.columns, copy=False)
 
 
-def looks_like_correlation_matrix(data) -> bool:
+def looks_like_correlation_matrix(data: Any) -> bool:
     """True when ``data`` is a numeric, square, symmetric matrix with a unit diagonal and |r| <= 1.
 
     Used by functions that take either respondents x items data or a correlation matrix; text cells or values
@@ -215,7 +219,7 @@ def looks_like_correlation_matrix(data) -> bool:
     return bool(np.allclose(values, values.T, atol=1e-8) and np.allclose(np.diag(values), 1.0, atol=1e-8))
 
 
-def as_correlation_matrix(corr, *, name: str = "correlation matrix", require_pd: bool = True) -> pd.DataFrame:
+def as_correlation_matrix(corr: DataOrCorr, *, name: str = "correlation matrix", require_pd: bool = True) -> pd.DataFrame:
     """Return a labelled float copy of a correlation matrix after checking symmetry, diagonal and definiteness."""
     frame = corr.copy() if isinstance(corr, pd.DataFrame) else pd.DataFrame(np.asarray(corr, dtype=float))
     values = frame.to_numpy(dtype=float)
@@ -246,7 +250,7 @@ def as_correlation_matrix(corr, *, name: str = "correlation matrix", require_pd:
     return frame
 
 
-def check_n_obs(n_obs, *, what: str) -> int:
+def check_n_obs(n_obs: Any, *, what: str) -> int:
     """Check that ``n_obs`` is a positive whole number; ``what`` names the statistic that needs it."""
     if n_obs is None:
         raise DataError(f"{what} needs the number of observations: pass n_obs=... with a correlation matrix.")
@@ -255,7 +259,7 @@ def check_n_obs(n_obs, *, what: str) -> int:
     return int(n_obs)
 
 
-def check_choice(value, choices: Iterable, *, name: str):
+def check_choice(value: T, choices: Iterable, *, name: str) -> T:
     """Raise a DataError naming the allowed values unless ``value`` is one of ``choices``."""
     choices = tuple(choices)
     if value not in choices:
@@ -263,7 +267,7 @@ def check_choice(value, choices: Iterable, *, name: str):
     return value
 
 
-def check_confidence(confidence) -> float:
+def check_confidence(confidence: Any) -> float:
     """The coverage of an interval, checked to lie strictly between 0 and 1."""
     if not isinstance(confidence, (int, float, np.floating)) or not 0 < confidence < 1:
         raise DataError(f"confidence={confidence!r} must lie strictly between 0 and 1, e.g. 0.95.")
@@ -281,7 +285,7 @@ def cut(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
-def check_count(value, *, name: str, minimum: int, maximum: int) -> int:
+def check_count(value: Any, *, name: str, minimum: int, maximum: int) -> int:
     """``value`` as an int after checking it is a whole number in [minimum, maximum] (not a bool or text).
 
     The upper bounds keep a typo (n_boot=1e9) from running for days or asking for terabytes of memory.
@@ -293,7 +297,7 @@ def check_count(value, *, name: str, minimum: int, maximum: int) -> int:
     return int(value)
 
 
-def check_nonnegative(value, *, name: str) -> float:
+def check_nonnegative(value: Any, *, name: str) -> float:
     """``value`` as a float after checking it is a finite number >= 0."""
     number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
     if not number or not np.isfinite(value) or value < 0:
@@ -301,7 +305,7 @@ def check_nonnegative(value, *, name: str) -> float:
     return float(value)
 
 
-def answered_rows(data, *, min_items: int = 2, min_obs: int = 3, name: str = "data") -> tuple[pd.DataFrame, int]:
+def answered_rows(data: Any, *, min_items: int = 2, min_obs: int = 3, name: str = "data") -> tuple[pd.DataFrame, int]:
     """:func:`as_item_frame` without the rows that answer none of the items, and how many rows were dropped.
 
     A respondent who skipped every analysed item carries no information on them; R (psych) leaves such rows out

@@ -8,20 +8,23 @@ dask.distributed is an optional dependency (``pip install 'psychometrics[dask]'`
 
 from __future__ import annotations
 
+import argparse
 import contextlib
+from collections.abc import Iterator
+from typing import Any
 
 from .errors import SpecError
 
 _CONNECT_TIMEOUT = "10s"
 
 
-def add_scheduler_argument(parser) -> None:
+def add_scheduler_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scheduler", metavar="ADDRESS",
                         help="run on this dask.distributed scheduler (e.g. tcp://10.0.0.5:8786) instead of locally")
 
 
 @contextlib.contextmanager
-def scheduler_client(address: str | None):
+def scheduler_client(address: str | None) -> Iterator[Any]:  # a dask.distributed.Client, or None
     """A ``dask.distributed.Client`` connected to ``address`` for the block (closed after), or None without one."""
     if not address:
         yield None

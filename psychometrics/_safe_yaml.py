@@ -8,6 +8,7 @@ aliases expand to billions of nodes, which exhaust memory once the value is copi
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -83,7 +84,7 @@ class _StrictLoader(_BASE):  # type: ignore[valid-type,misc]  # _BASE is chosen 
         return self.construct_document(node)
 
 
-def load_yaml(text: str, source: str):
+def load_yaml(text: str, source: str) -> Any:
     """Parse ``text`` (from ``source``, named in errors) with the checks above; SpecError on any problem."""
     if len(text) > MAX_YAML_CHARS:
         raise SpecError(f"{source} has {len(text)} characters; YAML files of at most {MAX_YAML_CHARS} are read.")
@@ -99,7 +100,7 @@ def load_yaml(text: str, source: str):
         loader.dispose()
 
 
-def read_text(path, what: str) -> str:
+def read_text(path: str | Path, what: str) -> str:
     """The UTF-8 text of ``path`` (a ``what``: "instrument", ...); SpecError for binary or non-UTF-8 files."""
     try:
         return Path(path).read_text(encoding="utf-8")

@@ -6,13 +6,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 from .compare import DEFAULT_ATOL, DEFAULT_RTOL, compare_results
 
 __all__ = ["assert_results_match"]
 
 
-def assert_results_match(new, reference, *, rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL,
-                         tolerances=None) -> None:
+def assert_results_match(
+    new: dict[str, Any] | str | Path,
+    reference: dict[str, Any] | str | Path,
+    *,
+    rtol: float = DEFAULT_RTOL,
+    atol: float = DEFAULT_ATOL,
+    tolerances: dict[str, Any] | str | Path | None = None,
+) -> None:
     """Raise AssertionError listing every statistic of ``new`` beyond tolerance of ``reference``.
 
     ``new`` and ``reference`` are results dicts, results.json files or report folders; the tolerances are those

@@ -7,7 +7,7 @@ import inspect
 
 # the modules whose __all__ is the public API: the errors, the five pillars (psychometrics re-exports them), the
 # report and the comparison of results
-PUBLIC_MODULES = ("errors", "reliability", "factor", "sem", "validity", "survey", "report", "compare")
+PUBLIC_MODULES = ("errors", "reliability", "factor", "sem", "validity", "survey", "report", "compare", "testing")
 
 
 def _public_names():

@@ -8,6 +8,7 @@ Accuracy about 1e-15 (Genz's 6/12/20-point Gauss-Legendre rules).
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 from scipy.special import ndtr
 
 def _half_rule(n_points: int) -> tuple[np.ndarray, np.ndarray]:
@@ -66,7 +67,7 @@ def _upper_high(h, k, r):
     return np.where(r > 0, positive, np.where(h >= k, -bvn, between))
 
 
-def bvn_cdf(h, k, r) -> np.ndarray:
+def bvn_cdf(h: npt.ArrayLike, k: npt.ArrayLike, r: npt.ArrayLike) -> np.ndarray:
     """P(X <= h, Y <= k) for standard bivariate normal (X, Y) with correlation r; arrays broadcast, +-inf allowed."""
     h, k, r = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (h, k, r)))
     out = np.zeros(h.shape)
@@ -85,7 +86,7 @@ def bvn_cdf(h, k, r) -> np.ndarray:
     return out
 
 
-def bvn_density(h, k, r) -> np.ndarray:
+def bvn_density(h: np.ndarray, k: np.ndarray, r: np.ndarray) -> np.ndarray:
     """Standard bivariate normal density at (h, k) (0 at infinite arguments): d bvn_cdf / d r."""
     with np.errstate(invalid="ignore", over="ignore"):
         q = (h * h - 2 * r * h * k + k * k) / (2 * (1 - r * r))

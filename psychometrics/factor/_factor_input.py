@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .._checks import as_correlation_matrix, as_item_frame, check_choice, check_n_obs, looks_like_correlation_matrix
+from .._typing import DataOrCorr
 from ..errors import DataError
 from .polychoric import polychoric
 
@@ -36,7 +37,7 @@ def pairwise_counts(frame: pd.DataFrame) -> np.ndarray:
 
 
 def correlation_input(
-    data_or_corr, n_obs=None, *, cor: str = "pearson", require_pd: bool = True, what: str = "the analysis",
+    data_or_corr: DataOrCorr, n_obs: int | None = None, *, cor: str = "pearson", require_pd: bool = True, what: str = "the analysis",
     drop_empty_rows: bool = False, correct: float = 0,
 ) -> CorrelationInput:
     """Check ``data_or_corr`` and return its correlation matrix (see the module docstring).

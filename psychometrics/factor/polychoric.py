@@ -15,8 +15,10 @@ cells get ``correct`` counts; a matrix that is not positive definite is smoothed
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from scipy.special import ndtr, ndtri
 
@@ -99,7 +101,9 @@ def _cells(grid: np.ndarray) -> np.ndarray:
     return grid[:, 1:, 1:] - grid[:, :-1, 1:] - grid[:, 1:, :-1] + grid[:, :-1, :-1]
 
 
-def _corner_grid(function, row_cuts, col_cuts, rho) -> np.ndarray:
+def _corner_grid(
+    function: Callable[..., np.ndarray], row_cuts: np.ndarray, col_cuts: np.ndarray, rho: np.ndarray
+) -> np.ndarray:
     """``function`` (CDF or density) at every threshold corner; only finite corners need the bivariate formula."""
     inner = function(row_cuts[:, 1:-1, None], col_cuts[:, None, 1:-1], rho[:, None, None])
     grid = np.zeros((len(rho), row_cuts.shape[1], col_cuts.shape[1]))
@@ -111,7 +115,7 @@ def _corner_grid(function, row_cuts, col_cuts, rho) -> np.ndarray:
     return grid
 
 
-def _likelihood_slope(rho, tables, row_cuts, col_cuts) -> np.ndarray:
+def _likelihood_slope(rho: np.ndarray, tables: np.ndarray, row_cuts: np.ndarray, col_cuts: np.ndarray) -> np.ndarray:
     """d/d rho of sum n_ij log P_ij for every pair (cells with P <= 0 ignored, as psych's polyF)."""
     probabilities = _cells(_corner_grid(bvn_cdf, row_cuts, col_cuts, rho))
     derivative = _cells(_corner_grid(bvn_density, row_cuts, col_cuts, rho))
@@ -268,7 +272,7 @@ def tetrachoric(data: ItemData, correct: float = 0) -> PolychoricResult:
     return _two_step(frame, codes, 2, True, correct, True)
 
 
-def _table_rho(table) -> tuple[float, np.ndarray, np.ndarray]:
+def _table_rho(table: npt.ArrayLike) -> tuple[float, np.ndarray, np.ndarray]:
     """rho, row and column thresholds of one contingency table (counts or proportions), thresholds taken from
     its margins (psych's ``polychoric`` of a table, ``correct = 0``)."""
     counts = np.asarray(table, dtype=float)[None]

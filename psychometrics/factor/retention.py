@@ -97,7 +97,7 @@ def _eigen_pairs(corr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.linalg.eigvalsh(corr)[..., ::-1], _smc_reduced_eigenvalues(corr)
 
 
-def _simulated(rng, n_obs: int, n_items: int, n_iter: int) -> tuple[np.ndarray, np.ndarray]:
+def _simulated(rng: np.random.Generator, n_obs: int, n_items: int, n_iter: int) -> tuple[np.ndarray, np.ndarray]:
     """Eigenvalues of Pearson correlations of normal random data of the same size (psych's sim = TRUE)."""
     chunks = []
     for start in range(0, n_iter, _CHUNK):
@@ -106,7 +106,7 @@ def _simulated(rng, n_obs: int, n_items: int, n_iter: int) -> tuple[np.ndarray, 
     return np.concatenate([c[0] for c in chunks]), np.concatenate([c[1] for c in chunks])
 
 
-def _resampled(rng, frame: pd.DataFrame, n_iter: int, cor: str) -> tuple[np.ndarray, np.ndarray]:
+def _resampled(rng: np.random.Generator, frame: pd.DataFrame, n_iter: int, cor: str) -> tuple[np.ndarray, np.ndarray]:
     """Eigenvalues of data sets whose columns are resampled independently with replacement (psych)."""
     values = frame.to_numpy()
     n_obs, n_items = values.shape

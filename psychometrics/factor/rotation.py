@@ -24,6 +24,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 import warnings
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -95,7 +97,7 @@ def _kaiser_promax(loadings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return rotated * h[:, None], phi
 
 
-def _vgq_geomin(L, delta: float = 0.01):
+def _vgq_geomin(L: np.ndarray, delta: float = 0.01) -> tuple[float, np.ndarray]:
     """Geomin criterion and gradient (GPArotation ``vgQ.geomin``, Browne 2001)."""
     k = L.shape[1]
     l2 = L**2 + delta
@@ -171,7 +173,7 @@ _CRITERIA = {
 }
 
 
-def _criterion(method: str, gamma: float):
+def _criterion(method: str, gamma: float) -> tuple[str, Callable[..., Any]]:
     """The (kind, criterion) of ``method``; oblimin with gamma != 0 uses statsmodels' ``oblimin_objective``
     (GPArotation ``vgQ.oblimin(gam = gamma)``: 0 quartimin, 0.5 biquartimin, 1 covarimin)."""
     if method == "oblimin" and gamma != 0:
@@ -179,7 +181,7 @@ def _criterion(method: str, gamma: float):
     return _CRITERIA[method]
 
 
-def _check_gamma(gamma, rotation: str) -> float:
+def _check_gamma(gamma: Any, rotation: str) -> float:
     if not isinstance(gamma, (int, float, np.floating)) or not np.isfinite(gamma):
         raise DataError(f"gamma={gamma!r} must be a finite number (0 quartimin, 0.5 biquartimin, 1 covarimin).")
     if gamma != 0 and rotation != "oblimin":
