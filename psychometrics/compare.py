@@ -18,7 +18,7 @@ import fnmatch
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 from collections.abc import Iterator
 
 import pandas as pd
@@ -87,7 +87,11 @@ def _show(value: Any) -> str:
     return json.dumps(value)
 
 
-def load_results(path_or_data: dict[str, Any] | str | Path) -> Any:
+#: Results as data, a results.json file or the report folder holding one.
+ResultsSource: TypeAlias = dict[str, Any] | str | Path
+
+
+def load_results(path_or_data: ResultsSource) -> Any:
     """A results.json as data: a dict passes through, a folder means its ``results.json``."""
     if isinstance(path_or_data, dict):
         return path_or_data
@@ -188,8 +192,8 @@ def _describe(rule: dict[str, float]) -> str:
 
 
 def compare_results(
-    new: dict[str, Any] | str | Path,
-    reference: dict[str, Any] | str | Path,
+    new: ResultsSource,
+    reference: ResultsSource,
     *,
     rtol: float = DEFAULT_RTOL,
     atol: float = DEFAULT_ATOL,

@@ -9,14 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .compare import DEFAULT_ATOL, DEFAULT_RTOL, compare_results
+from .compare import DEFAULT_ATOL, DEFAULT_RTOL, ResultsSource, compare_results
 
 __all__ = ["assert_results_match"]
 
 
 def assert_results_match(
-    new: dict[str, Any] | str | Path,
-    reference: dict[str, Any] | str | Path,
+    new: ResultsSource,
+    reference: ResultsSource,
     *,
     rtol: float = DEFAULT_RTOL,
     atol: float = DEFAULT_ATOL,
