@@ -15,7 +15,9 @@ Supported (lavaan 0.6-14 semantics, Rosseel 2012, J Stat Softw 48(2), section 3)
   ``b1 < b2`` and ``ab := a*b`` (expressions of labels with + - * / ^, parentheses and functions such as exp, log,
   sqrt, abs),
 - comments after ``#`` or ``!``; statements end at a newline or ``;`` unless the line ends in an operator,
-  ``+`` or ``*`` (then the statement continues on the next line).
+  ``+`` or ``*`` (then the statement continues on the next line),
+- two-level models: ``level: 1`` (or ``level: within``) and ``level: 2`` (``level: between``) lines open the blocks
+  of a two-level model (``ModelTerm.level``; fitted by ``cfa(..., cluster=...)``, see ``sem.cfa._twolevel``).
 
 A parse error raises :class:`~psychometrics.errors.ModelSyntaxError` naming the line and column.
 """
@@ -45,7 +47,7 @@ _TOKEN = re.compile(
   | (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?![A-Za-z_.]))
   | (?P<name>[A-Za-z_.][A-Za-z0-9_.]*)
   | (?P<string>"[^"\n]*"|'[^'\n]*')
-  | (?P<punct>[-+*/^(),])
+  | (?P<punct>[-+*/^(),:])
     """,
     re.VERBOSE,
 )
@@ -72,6 +74,7 @@ class ModelTerm:
     modifiers: tuple[Modifier, ...]
     line: int
     column: int
+    level: int | None = None
 
     def modifier(self, group: int, n_groups: int) -> Modifier:
         """The modifier that applies in ``group`` (0-based) out of ``n_groups``."""
@@ -487,6 +490,20 @@ def merge_equal_labels(parsed: ParsedModel) -> ParsedModel:
     return ParsedModel(terms, tuple(kept))
 
 
+_LEVEL_NAMES = {"1": 1, "within": 1, "2": 2, "between": 2}
+
+
+def _level_header(tokens: list[_Token], level: int | None) -> tuple[int | None, list[_Token]]:
+    """A ``level: 1`` / ``level: 2`` header at the start of a statement (lavaan's two-level blocks): the level it
+    opens and the statement's remaining tokens (a term may follow on the same line)."""
+    if len(tokens) < 2 or tokens[0].text != "level" or tokens[1].text != ":":
+        return level, tokens
+    if len(tokens) < 3 or tokens[2].text not in _LEVEL_NAMES:
+        where = tokens[2] if len(tokens) > 2 else tokens[1]
+        raise ModelSyntaxError("'level:' must be followed by 1 (within) or 2 (between)", where.line, where.column)
+    return _LEVEL_NAMES[tokens[2].text], tokens[3:]
+
+
 def parse_model(model: str) -> ParsedModel:
     """Parse a lavaan-style model string into its terms.
 
@@ -524,10 +541,17 @@ def parse_model(model: str) -> ParsedModel:
         raise ModelSyntaxError(f"the model must be a string of lavaan syntax; got {type(model).__name__}")
     terms: list[ModelTerm] = []
     constraints: list[ModelConstraint] = []
+    level = None
     for statement in _statements(_tokenize(model)):
+        level, statement = _level_header(statement, level)
+        if not statement:
+            continue
         new_terms, new_constraints = _parse_statement(statement)
-        terms.extend(new_terms)
+        terms.extend(new_terms if level is None else [dataclasses.replace(t, level=level) for t in new_terms])
         constraints.extend(new_constraints)
     if not terms:
         raise ModelSyntaxError("the model is empty: write at least one term such as 'f =~ x1 + x2 + x3'", 1, 1)
+    if level is not None and terms[0].level is None:
+        raise ModelSyntaxError("a two-level model must start with 'level: 1' before its first term",
+                               terms[0].line, terms[0].column)
     return ParsedModel(tuple(_resolve_equal(terms)), tuple(constraints))

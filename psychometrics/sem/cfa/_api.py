@@ -14,6 +14,7 @@ from ._pipeline import fit
 from ._pipeline import fit_ladder as pipeline_ladder
 from ._defined import refuse_constraints, syntax_hooks
 from ._result import CFAResult
+from ._twolevel import is_two_level, two_level_cfa
 
 
 def cfa(
@@ -85,7 +86,11 @@ def cfa(
         "WLSMV", "ULSMV", "DWLS" or "WLS". ``group_equal`` may also
         hold "thresholds". See ``psychometrics.sem.cfa._wls``; R: ``cfa(model, data, ordered = ordered)``.
     cluster : str, optional
-        Column holding each respondent's cluster (e.g. the service), nested in the groups: cluster-robust
+        With ``level: 1`` / ``level: 2`` blocks in the model: the level-2 unit of a two-level CFA (ML or MLR,
+        complete cases, one group; every observed variable at both levels), as lavaan's two-level
+        ``cfa(model, data, cluster = "cluster")``; ``estimates`` then has a ``level`` column and ``fit_measures``
+        srmr_within and srmr_between (see ``psychometrics.sem.cfa._twolevel``). Otherwise: the
+        column holding each respondent's cluster (e.g. the service), nested in the groups: cluster-robust
         standard errors and Yuan-Bentler test for ``estimator="MLR"`` (complete data or ``missing="fiml"``), as
         lavaan's single-level ``cfa(..., estimator = "MLR", cluster = "service")``: the casewise scores behind
         the sandwich's meat and the test's traces are summed within clusters and scaled by C / (C - 1). The
@@ -132,6 +137,11 @@ def cfa(
     (85.306, 24, 0.9306)
     """
     check_cfa_input(model, data, ordered, group, missing)
+    if is_two_level(model):  # level: 1 / level: 2 blocks (psychometrics.sem.cfa._twolevel)
+        return two_level_cfa(model, data, cluster=cluster, estimator=estimator, std_lv=std_lv, confidence=confidence,
+                             group=group, group_equal=group_equal, group_partial=group_partial, missing=missing,
+                             sample_cov=sample_cov, sample_mean=sample_mean, n_obs=n_obs, ordered=ordered,
+                             sampling_weights=sampling_weights)
     model, finish = syntax_hooks(model)  # a == b by shared labels; := rows appended after the fit
     options = resolve_estimator(weighted_estimator(estimator, sampling_weights, ordered), categorical=wants_ordinal(ordered),
                                 missing=missing)

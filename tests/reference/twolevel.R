@@ -1,0 +1,64 @@
+# Reference values for tests/test_cfa_twolevel.py: two-level CFA (issue 14), lavaan's `level: 1` / `level: 2`
+# blocks with cluster =, estimators ML and MLR, complete data, single group.
+# R 4.2.2, lavaan 0.6-14. Run from the repository root: Rscript tests/reference/twolevel.R
+# Data: lavaan's Demo.twolevel, clusters 1..120 (the first 120 of its 200 clusters), columns y1..y6 and cluster,
+# rounded to 4 decimals and written to tests/reference/twolevel_demo.csv; R reads the CSV back so that R and
+# Python see identical numbers. Writes tests/reference/twolevel.json.
+suppressMessages(library(lavaan))
+library(jsonlite)
+
+demo <- Demo.twolevel[Demo.twolevel$cluster <= 120, c(paste0("y", 1:6), "cluster")]
+demo[paste0("y", 1:6)] <- round(demo[paste0("y", 1:6)], 4)
+write.csv(demo, "tests/reference/twolevel_demo.csv", row.names = FALSE)
+demo <- read.csv("tests/reference/twolevel_demo.csv")
+
+describe <- function(fit, call) {
+  fm <- fitMeasures(fit)
+  pe <- parameterEstimates(fit, remove.eq = TRUE, remove.system.eq = TRUE, remove.def = TRUE)
+  ss <- standardizedSolution(fit, type = "std.all", se = FALSE)
+  sl <- standardizedSolution(fit, type = "std.lv", se = FALSE)
+  list(call = call, nobs = lavInspect(fit, "nobs"), nclusters = lavInspect(fit, "nclusters"),
+       fit = as.list(fm),
+       options = lavInspect(fit, "options")[c("estimator", "test", "se", "information", "h1.information",
+                                                "observed.information")],
+       estimates = data.frame(lhs = pe$lhs, op = pe$op, rhs = pe$rhs, level = pe$level, label = if (is.null(pe$label)) "" else pe$label,
+                              est = pe$est, se = pe$se, std_lv = sl$est.std, std_all = ss$est.std))
+}
+
+models <- list(
+  one_factor = "
+level: 1
+  fw =~ y1 + y2 + y3
+level: 2
+  fb =~ y1 + y2 + y3
+",
+  two_factor = "
+level: 1
+  fw1 =~ y1 + y2 + y3
+  fw2 =~ y4 + y5 + y6
+level: 2
+  fb1 =~ y1 + y2 + y3
+  fb2 =~ y4 + y5 + y6
+",
+  cross_level_labels = "
+level: 1
+  fw =~ y1 + a*y2 + b*y3 + c*y4
+  y1 ~~ y2
+level: 2
+  fb =~ y1 + a*y2 + b*y3 + c*y4
+  y3 ~~ 0.05*y3
+")
+cases <- list()
+for (name in names(models)) {
+  for (est in c("ML", "MLR")) {
+    fit <- cfa(models[[name]], data = demo, cluster = "cluster", estimator = est)
+    cases[[paste(name, est, sep = "_")]] <- describe(
+      fit, sprintf("cfa(models$%s, data = demo, cluster = 'cluster', estimator = '%s')", name, est))
+  }
+}
+fit <- cfa(models$one_factor, data = demo, cluster = "cluster", std.lv = TRUE)
+cases$one_factor_std_lv_ML <- describe(fit, "cfa(models$one_factor, data = demo, cluster = 'cluster', std.lv = TRUE)")
+out <- list(generated_by = "tests/reference/twolevel.R", r_version = R.version.string,
+            lavaan_version = as.character(packageVersion("lavaan")), data = "tests/reference/twolevel_demo.csv",
+            models = models, cases = cases)
+write_json(out, "tests/reference/twolevel.json", digits = NA, auto_unbox = TRUE, pretty = TRUE, na = "null")
