@@ -198,9 +198,9 @@ class TwoLevelProblem:
         s = self.structure.moments(x)
         return -self.structure.jacobian(x).T @ gradient(self.stats, s) / self.stats.n_obs
 
-    def hessian(self, x: np.ndarray) -> np.ndarray:
+    def hessian(self, x: np.ndarray, richardson: bool = True) -> np.ndarray:
         """Hessian of -logL (not divided by N), numerically from the analytic gradient, symmetrised."""
-        h = numeric_jacobian(self.gradient, x) * self.stats.n_obs
+        h = numeric_jacobian(self.gradient, x, richardson=richardson) * self.stats.n_obs
         return (h + h.T) / 2
 
     def score_cross_product(self, x: np.ndarray) -> np.ndarray:
@@ -209,39 +209,64 @@ class TwoLevelProblem:
         return scores.T @ scores
 
 
-def maximise(problem: TwoLevelProblem, start: np.ndarray, max_iter: int = 200) -> tuple[np.ndarray, int]:
-    """Newton steps on the numerical Hessian of the analytic gradient, with a ridge while the Hessian is not
-    positive definite and step halving; stops when the largest gradient element (of -logL / N) is below 1e-10."""
+def maximise(problem: TwoLevelProblem, start: np.ndarray, max_iter: int = 500) -> tuple[np.ndarray, int]:
+    """Quasi-Newton (BFGS) steps from the numerical Hessian at the start, then Newton steps on the precise
+    numerical Hessian of the analytic gradient, each with step halving (a ridge keeps a Hessian positive
+    definite); converged when the largest gradient element of -logL / N is below 1e-10."""
     x = np.asarray(start, float).copy()
     value = problem.objective(x)
     if not np.isfinite(value):
         raise ConvergenceError("the starting values of the two-level model give a non-positive-definite "
                                "covariance matrix", 0)
+    grad = problem.gradient(x)
+    inverse = np.linalg.inv(_positive_definite(problem.hessian(x, richardson=False) / problem.stats.n_obs))
+    iteration = 0
     for iteration in range(1, max_iter + 1):
-        grad = problem.gradient(x)
-        if np.max(np.abs(grad)) < 1e-10:
-            return x, iteration
-        hess = problem.hessian(x) / problem.stats.n_obs
-        step = _newton_direction(hess, grad)
-        x, value, moved = _line_search(problem, x, value, step)
+        if np.max(np.abs(grad)) < 1e-9:
+            break
+        step = -inverse @ grad
+        new_x, value, moved = _line_search(problem, x, value, step)
         if not moved:
             break
-    if np.max(np.abs(problem.gradient(x))) < 1e-7:
-        return x, iteration
-    raise ConvergenceError(f"the two-level ML optimiser did not converge after {iteration} iterations; the model "
-                           "may be misspecified or empirically under-identified.", iteration)
+        new_grad = problem.gradient(new_x)
+        inverse = _bfgs_update(inverse, new_x - x, new_grad - grad)
+        x, grad = new_x, new_grad
+    for extra in range(1, 21):
+        if np.max(np.abs(grad)) < 1e-10:
+            return x, iteration + extra
+        step = -np.linalg.solve(_positive_definite(problem.hessian(x) / problem.stats.n_obs), grad)
+        x, value, moved = _line_search(problem, x, value, step)
+        grad = problem.gradient(x)
+        if not moved:
+            break
+    if np.max(np.abs(grad)) < 1e-8:
+        return x, iteration + extra
+    raise ConvergenceError(f"the two-level ML optimiser did not converge after {iteration + extra} iterations; the "
+                           "model may be misspecified or empirically under-identified.", iteration + extra)
 
 
-def _newton_direction(hess: np.ndarray, grad: np.ndarray) -> np.ndarray:
-    ridge = 0.0
+def _bfgs_update(inverse: np.ndarray, s: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The BFGS update of the inverse Hessian (Nocedal & Wright 2006, eq. 6.17); skipped without curvature."""
+    sy = s @ y
+    if sy <= 1e-12 * np.linalg.norm(s) * np.linalg.norm(y):
+        return inverse
+    rho = 1 / sy
+    left = np.eye(len(s)) - rho * np.outer(s, y)
+    return left @ inverse @ left.T + rho * np.outer(s, s)
+
+
+def _positive_definite(hess: np.ndarray) -> np.ndarray:
+    """The Hessian plus the smallest ridge (relative to its diagonal) that makes it positive definite."""
     scale = max(np.max(np.abs(np.diag(hess))), 1e-8)
-    for _ in range(30):
+    ridge = 0.0
+    for _ in range(40):
+        candidate = hess + ridge * scale * np.eye(len(hess))
         try:
-            chol = np.linalg.cholesky(hess + ridge * scale * np.eye(len(grad)))
-            return -np.linalg.solve(chol.T, np.linalg.solve(chol, grad))
+            np.linalg.cholesky(candidate)
+            return candidate
         except np.linalg.LinAlgError:
             ridge = max(2 * ridge, 1e-6)
-    return -grad / scale
+    return scale * np.eye(len(hess))
 
 
 def _line_search(problem, x, value, step) -> tuple[np.ndarray, float, bool]:

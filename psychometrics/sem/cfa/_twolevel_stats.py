@@ -18,10 +18,11 @@ off-diagonal vech element count both triangles.
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import numpy as np
 
-from ._model import vech_indices
+from ._model import vech_indices as _vech_indices
 
 LOG_2PI = np.log(2 * np.pi)
 EM_TOL = 1e-4  # lavaan's lav_h1_implied_logl: lav_mvnorm_cluster_em_sat(tol = 1e-04, max.iter = 5000)
@@ -81,6 +82,12 @@ class ClusterStats:
         out = np.zeros((self.n_clusters, self.p, self.p))
         np.add.at(out, self.cluster, within[:, :, None] * within[:, None, :])
         return out
+
+
+@functools.lru_cache(maxsize=16)
+def vech_indices(p: int) -> tuple[np.ndarray, np.ndarray]:
+    """_model.vech_indices, kept per p (the likelihood asks for them at every evaluation)."""
+    return _vech_indices(p)
 
 
 def n_saturated(p: int) -> int:
@@ -172,9 +179,9 @@ def cluster_scores(stats: ClusterStats, s: np.ndarray) -> np.ndarray:
     return np.hstack([n_j[:, None] * ad, -0.5 * _vech_gradient(g_sw), -0.5 * _vech_gradient(g_sb)])
 
 
-def numeric_jacobian(function, x: np.ndarray, step: float = 1e-4) -> np.ndarray:
-    """Jacobian of a vector function by central differences with one Richardson extrapolation (error O(h^4)),
-    in the spirit of numDeriv::jacobian that lavaan uses for the observed information."""
+def numeric_jacobian(function, x: np.ndarray, step: float = 1e-4, richardson: bool = True) -> np.ndarray:
+    """Jacobian of a vector function by central differences, by default with one Richardson extrapolation (error
+    O(h^4)), in the spirit of numDeriv::jacobian that lavaan uses for the observed information."""
     x = np.asarray(x, float)
     h = step * np.maximum(np.abs(x), 1.0)
     columns = []
@@ -182,6 +189,9 @@ def numeric_jacobian(function, x: np.ndarray, step: float = 1e-4) -> np.ndarray:
         e = np.zeros(len(x))
         e[k] = h[k]
         wide = (function(x + e) - function(x - e)) / (2 * h[k])
+        if not richardson:
+            columns.append(wide)
+            continue
         narrow = (function(x + e / 2) - function(x - e / 2)) / h[k]
         columns.append((4 * narrow - wide) / 3)
     return np.column_stack(columns)
