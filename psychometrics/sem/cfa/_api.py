@@ -200,6 +200,8 @@ def fit_ladder(model, data, group, constraint_sets, **options) -> list[CFAResult
     if unknown:
         raise ModelError(f"unknown option(s) {sorted(unknown)}; see psychometrics.cfa for the options")
     refuse_constraints(model, "the invariance ladder")
+    if is_two_level(model):
+        raise ModelError("the invariance ladder fits single-level models; two-level ('level:') models are not supported")
     estimator = resolve_estimator(weighted_estimator(options.get("estimator", "ML"), options.get("sampling_weights"),
                                                      options.get("ordered")),
                                   categorical=wants_ordinal(options.get("ordered")),

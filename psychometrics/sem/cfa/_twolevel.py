@@ -18,13 +18,15 @@ lavaan's defaults (lavInspect(fit, "options") of a two-level fit):
 - srmr_within and srmr_between: RMS of the correlation residuals of each level against the h1 (EM) moments,
   srmr their sum (lav_fit_srmr_twolevel).
 
-Scope: every observed variable appears at both levels; no regressions, observed covariates, missing data
-(incomplete rows are dropped, listwise), ordered items, groups, sampling weights or general constraints.
+Scope: observed variables at both levels or at level 1 only (within-only: their between covariances are 0 and
+their level-1 intercepts free, as lavaan's); no between-only variables, regressions, observed covariates, missing
+data (incomplete rows are dropped, listwise), ordered items, groups, sampling weights or general constraints.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -40,8 +42,8 @@ from ._samplestats import SampleStats
 from ._standardize import standardize
 from ._start import group_starts
 from ._tests import TestStatistic, scaled_test, standard_test
-from ._twolevel_stats import (ClusterStats, em_saturated, gradient, cluster_scores, loglik, n_saturated,
-                              numeric_jacobian, pack, unpack)
+from ._twolevel_stats import (ClusterStats, em_saturated, gradient, cluster_scores, loglik, numeric_jacobian, pack,
+                              saturated_free, unpack)
 
 ESTIMATORS = {"ML": False, "MLR": True}  # estimator -> robust (lavaan: se robust.huber.white, yuan.bentler.mplus)
 LEVEL_FIT_MEASURES_DROPPED = ("cn_05", "cn_01", "mfi")  # not in fitMeasures() of a two-level fit
@@ -83,6 +85,7 @@ class LevelModel:
     model: LisrelModel
     observed: tuple[str, ...]
     latent: tuple[tuple[str, ...], tuple[str, ...]]
+    between: np.ndarray  # which observed variables appear at level 2 (the others are within-only)
 
 
 def _level_terms(parsed: ParsedModel) -> tuple[ParsedModel, ParsedModel]:
@@ -102,27 +105,28 @@ def _check_scope(parsed: ParsedModel, variables) -> None:
         c = parsed.constraints[0]
         raise ModelError(f"'{c.lhs} {c.op} {c.rhs}' (line {c.line}): constraints other than shared labels are not "
                          "supported in two-level models")
-    for level, level_vars in zip((1, 2), variables):
-        other = set(variables[2 - level].observed)
-        only = [n for n in level_vars.observed if n not in other]
-        if only:
-            raise ModelError(f"{only[0]!r} appears only at level {level}: within-only and between-only variables "
-                             "are not supported; use every observed variable at both levels")
+    between_only = [n for n in variables[1].observed if n not in variables[0].observed]
+    if between_only:
+        raise ModelError(f"{between_only[0]!r} appears only at level 2: between-only (cluster-level) variables are "
+                         "not supported; use it at level 1 too, or leave it out")
 
 
 def level_model(parsed: ParsedModel, std_lv: bool) -> LevelModel:
-    """Both levels' rows (lavaan's defaults per block; the within intercepts fixed to 0) in one table whose
-    ``group`` column is the block, with one free-parameter numbering (shared labels are one parameter across
-    levels) and the latent variables of level 2 after those of level 1 in the LISREL latent vector."""
+    """Both levels' rows (lavaan's defaults per block; the within intercepts of variables at both levels fixed to
+    0) in one table whose ``group`` column is the block, with one free-parameter numbering (shared labels are one
+    parameter across levels) and the latent variables of level 2 after those of level 1 in the LISREL latent
+    vector. Both blocks share the observed vector; a within-only variable has no rows at level 2, so its between
+    loadings, variance and mean are 0."""
     parsed = merge_equal_labels(parsed)
     blocks = _level_terms(parsed)
     variables = [model_variables(b) for b in blocks]
     _check_scope(parsed, variables)
     observed = variables[0].observed
+    between = np.isin(observed, variables[1].observed)
     ov = {n: i for i, n in enumerate(observed)}
     parts, offset = [], 0
     for block, (terms, level_vars) in enumerate(zip(blocks, variables)):
-        level_vars = dataclasses.replace(level_vars, observed=observed)
+        level_vars = dataclasses.replace(level_vars, observed=tuple(n for n in observed if n in level_vars.observed))
         columns = partable_columns(terms, level_vars, 1, std_lv=std_lv, meanstructure=True)
         lv = {n: offset + i for i, n in enumerate(level_vars.latent)}
         positions = [_matrix_position(a, o, b, ov, lv) for a, o, b in zip(columns["lhs"], columns["op"], columns["rhs"])]
@@ -130,7 +134,8 @@ def level_model(parsed: ParsedModel, std_lv: bool) -> LevelModel:
         columns["row"], columns["col"] = (np.array([q[k] for q in positions]) for k in (1, 2))
         columns["group"] = np.full(len(positions), block)
         if block == 0:  # lavaan: the within intercepts of variables that also vary between clusters are 0
-            fixed = (columns["op"] == "~1") & np.isin(columns["lhs"], observed) & ~columns["user"].astype(bool)
+            both = np.array(observed)[between]
+            fixed = (columns["op"] == "~1") & np.isin(columns["lhs"], both) & ~columns["user"].astype(bool)
             columns["free"] = columns["free"] & ~fixed
             columns["ustart"] = np.where(fixed, 0.0, columns["ustart"])
         parts.append(columns)
@@ -138,7 +143,7 @@ def level_model(parsed: ParsedModel, std_lv: bool) -> LevelModel:
     table = {name: np.concatenate([part[name] for part in parts]) for name in COLUMNS}
     table["x"] = _free_indices(table)
     model = LisrelModel(table, len(observed), offset, 2, True)
-    return LevelModel(table, model, observed, (variables[0].latent, variables[1].latent))
+    return LevelModel(table, model, observed, (variables[0].latent, variables[1].latent), between)
 
 
 def _free_indices(table: dict) -> np.ndarray:
@@ -168,14 +173,19 @@ class LevelStructure:
 
 
 class IndependenceStructure:
-    """lavaan's baseline for two levels: x = (means, within variances, between variances); s is linear in x."""
+    """lavaan's baseline for two levels: x = (means, within variances, between variances of the variables that
+    vary between clusters); s is linear in x."""
 
-    def __init__(self, p: int):
-        self.p = p
+    def __init__(self, between: np.ndarray):
+        p = len(between)
         eye, zero = np.eye(p), np.zeros((p, p))
         self._jacobian = np.column_stack([pack(e, zero, zero) for e in eye]
                                          + [pack(np.zeros(p), np.diag(e), zero) for e in eye]
-                                         + [pack(np.zeros(p), zero, np.diag(e)) for e in eye])
+                                         + [pack(np.zeros(p), zero, np.diag(e)) for e in eye[between]])
+
+    @property
+    def n_free(self) -> int:
+        return self._jacobian.shape[1]
 
     def moments(self, x: np.ndarray) -> np.ndarray:
         return self._jacobian @ x
@@ -218,31 +228,36 @@ def maximise(problem: TwoLevelProblem, start: np.ndarray, max_iter: int = 500) -
     if not np.isfinite(value):
         raise ConvergenceError("the starting values of the two-level model give a non-positive-definite "
                                "covariance matrix", 0)
-    grad = problem.gradient(x)
-    inverse = np.linalg.inv(_positive_definite(problem.hessian(x, richardson=False) / problem.stats.n_obs))
-    iteration = 0
-    for iteration in range(1, max_iter + 1):
-        if np.max(np.abs(grad)) < 1e-9:
-            break
-        step = -inverse @ grad
-        new_x, value, moved = _line_search(problem, x, value, step)
-        if not moved:
-            break
-        new_grad = problem.gradient(new_x)
-        inverse = _bfgs_update(inverse, new_x - x, new_grad - grad)
-        x, grad = new_x, new_grad
-    for extra in range(1, 21):
-        if np.max(np.abs(grad)) < 1e-10:
-            return x, iteration + extra
+    x, value, grad, iterations = _quasi_newton(problem, x, value, max_iter)
+    polish = 0
+    while polish < 20 and np.max(np.abs(grad)) >= 1e-10:
+        polish += 1
         step = -np.linalg.solve(_positive_definite(problem.hessian(x) / problem.stats.n_obs), grad)
         x, value, moved = _line_search(problem, x, value, step)
         grad = problem.gradient(x)
         if not moved:
             break
     if np.max(np.abs(grad)) < 1e-8:
-        return x, iteration + extra
-    raise ConvergenceError(f"the two-level ML optimiser did not converge after {iteration + extra} iterations; the "
-                           "model may be misspecified or empirically under-identified.", iteration + extra)
+        return x, iterations + polish
+    raise ConvergenceError(f"the two-level ML optimiser did not converge after {iterations + polish} iterations; "
+                           "the model may be misspecified or empirically under-identified.", iterations + polish)
+
+
+def _quasi_newton(problem: TwoLevelProblem, x: np.ndarray, value: float, max_iter: int):
+    """BFGS from the inverse of the (plain central-difference) Hessian at ``x``, until the largest gradient
+    element is below 1e-9 or no step decreases the objective: (x, value, gradient, iterations)."""
+    grad = problem.gradient(x)
+    inverse = np.linalg.inv(_positive_definite(problem.hessian(x, richardson=False) / problem.stats.n_obs))
+    iterations = 0
+    while iterations < max_iter and np.max(np.abs(grad)) >= 1e-9:
+        iterations += 1
+        new_x, value, moved = _line_search(problem, x, value, -inverse @ grad)
+        if not moved:
+            break
+        new_grad = problem.gradient(new_x)
+        inverse = _bfgs_update(inverse, new_x - x, new_grad - grad)
+        x, grad = new_x, new_grad
+    return x, value, grad, iterations
 
 
 def _bfgs_update(inverse: np.ndarray, s: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -341,9 +356,9 @@ def h1_trace(stats: ClusterStats, h1) -> float:
     """tr(A1^-1 B1) of lavaan's yuan.bentler.mplus test: the observed information A1 and the clusters' score
     cross-product B1 of the saturated model, both at the h1 (EM) moments (the test sets h1.information to
     "unstructured"); the same for the model and its baseline. Both are per cluster, which cancels."""
-    s = pack(h1.mu, h1.sigma_w, h1.sigma_b)
-    a1 = -numeric_jacobian(lambda v: gradient(stats, v), s)
-    scores = cluster_scores(stats, s)
+    s, free = pack(h1.mu, h1.sigma_w, h1.sigma_b), saturated_free(stats.between)
+    a1 = -numeric_jacobian(lambda v: gradient(stats, v), s)[np.ix_(free, free)]
+    scores = cluster_scores(stats, s)[:, free]
     return float(np.sum(np.linalg.inv((a1 + a1.T) / 2) * (scores.T @ scores)))
 
 
@@ -362,14 +377,17 @@ def yuan_bentler(fit: TwoLevelFit, standard: TestStatistic, trace_h1: float, n_s
 
 def baseline_fit(stats: ClusterStats, h1, trace_h1: float | None) -> list[TestStatistic]:
     """The independence model's test records (lavaan refits it under the same options; ``trace_h1`` for MLR)."""
-    p = stats.p
-    problem = TwoLevelProblem(stats, IndependenceStructure(p))
+    structure = IndependenceStructure(stats.between)
+    problem = TwoLevelProblem(stats, structure)
     between = _between_start(stats)
-    start = np.concatenate([stats.y.mean(axis=0), np.diag(stats.s_pw), np.diag(between.cov)])
+    start = np.concatenate([stats.y.mean(axis=0), np.diag(stats.s_pw), np.diag(between.cov)[stats.between]])
     robust = trace_h1 is not None
-    fit = fit_structure(problem, start, robust, [f"baseline {k}" for k in range(3 * p)])
-    standard = standard_test(2 * (h1.logl - fit.logl), n_saturated(p) - 3 * p)
-    return [standard, yuan_bentler(fit, standard, trace_h1, n_saturated(p), 3 * p)] if robust else [standard]
+    fit = fit_structure(problem, start, robust, [f"baseline {k}" for k in range(structure.n_free)])
+    n_moments = len(saturated_free(stats.between))
+    standard = standard_test(2 * (h1.logl - fit.logl), n_moments - structure.n_free)
+    if not robust:
+        return [standard]
+    return [standard, yuan_bentler(fit, standard, trace_h1, n_moments, structure.n_free)]
 
 
 def _correlation(cov: np.ndarray) -> np.ndarray:
@@ -377,13 +395,18 @@ def _correlation(cov: np.ndarray) -> np.ndarray:
     return cov / np.outer(sd, sd)
 
 
-def srmr_measures(sw: np.ndarray, sb: np.ndarray, h1) -> dict[str, float]:
-    """lav_fit_srmr_twolevel: per level the RMS of vech(correlation residuals) against the h1 moments."""
-    rows, cols = np.tril_indices(len(sw))
-    within = np.sqrt(np.mean((_correlation(h1.sigma_w) - _correlation(sw))[rows, cols] ** 2))
-    between = (np.sqrt(np.mean((_correlation(h1.sigma_b) - _correlation(sb))[rows, cols] ** 2))
-               if np.all(np.diag(sb) > 0) else np.nan)
-    return {"srmr": float(within + between), "srmr_within": float(within), "srmr_between": float(between)}
+def srmr_measures(sw: np.ndarray, sb: np.ndarray, h1, between: np.ndarray) -> dict[str, float]:
+    """lav_fit_srmr_twolevel: per level the RMS of vech(correlation residuals) against the h1 moments (level 2:
+    the variables that vary between clusters)."""
+    sb, h1_sb = sb[np.ix_(between, between)], h1.sigma_b[np.ix_(between, between)]
+    within = _srmr(h1.sigma_w, sw)
+    between_value = _srmr(h1_sb, sb) if np.all(np.diag(sb) > 0) else np.nan
+    return {"srmr": float(within + between_value), "srmr_within": within, "srmr_between": between_value}
+
+
+def _srmr(sample: np.ndarray, implied: np.ndarray) -> float:
+    rows, cols = np.tril_indices(len(sample))
+    return float(np.sqrt(np.mean((_correlation(sample) - _correlation(implied))[rows, cols] ** 2)))
 
 
 def _logl_measures(fit: TwoLevelFit, h1, npar: int, n: int, p: int, tests) -> dict[str, float]:
@@ -395,7 +418,7 @@ def _logl_measures(fit: TwoLevelFit, h1, npar: int, n: int, p: int, tests) -> di
     return out
 
 
-def cluster_data(data, observed, cluster) -> ClusterStats:
+def cluster_data(data, observed, cluster, between: np.ndarray) -> ClusterStats:
     """Complete rows of the model's variables with their cluster numbers (lavaan's listwise deletion)."""
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"data must be a pandas DataFrame of respondents x variables; got {type(data).__name__}")
@@ -409,7 +432,7 @@ def cluster_data(data, observed, cluster) -> ClusterStats:
     values = frame.to_numpy(dtype=float, na_value=np.nan)
     keep = np.isfinite(values).all(axis=1) & data[cluster].notna().to_numpy()
     codes = pd.factorize(data[cluster][keep])[0]
-    stats = ClusterStats.from_data(values[keep], codes)
+    stats = ClusterStats.from_data(values[keep], codes, between)
     if stats.n_clusters < 2 or stats.n_obs <= stats.n_clusters:
         raise DataError(f"cluster={cluster!r} gives {stats.n_clusters} cluster(s) for {stats.n_obs} complete rows; a "
                         "two-level model needs several clusters with more than one respondent")
@@ -442,32 +465,34 @@ def two_level_cfa(model, data, *, cluster, estimator="ML", std_lv=False, confide
     robust = ESTIMATORS[estimator]
     parsed = model if isinstance(model, ParsedModel) else parse_model(model)
     levels = level_model(parsed, std_lv)
-    stats = cluster_data(data, levels.observed, cluster)
+    stats = cluster_data(data, levels.observed, cluster, levels.between)
     problem = TwoLevelProblem(stats, LevelStructure(levels.model))
     names = _parameter_names(levels.table)
     npar = levels.model.n_free
-    df = n_saturated(stats.p) - npar
+    n_moments = len(saturated_free(stats.between))
+    df = n_moments - npar
     if df < 0:
         raise IdentificationError(f"the two-level model is not identified: {npar} free parameters but only "
-                                  f"{n_saturated(stats.p)} sample moments (df = {df})")
+                                  f"{n_moments} sample moments (df = {df})")
     fit = fit_structure(problem, level_starts(levels, stats, std_lv), robust, names)
     h1 = em_saturated(stats)
     h_inv = np.linalg.inv(fit.hessian)
     vcov = h_inv @ fit.meat @ h_inv if robust else h_inv
     table = dict(levels.table)
+    _warn_negative_variances(levels, fit.x)
     write_estimates(table, problem, fit.x, vcov, _union_variables(levels), confidence)
     _standardized(table, levels, fit.x)
     standard = standard_test(2 * (h1.logl - fit.logl), df)
     n_rows_free = int(np.sum(levels.table["x"] >= 0))
     trace_h1 = h1_trace(stats, h1) if robust else None
-    tests = [standard, yuan_bentler(fit, standard, trace_h1, n_saturated(stats.p), n_rows_free)] if robust else [standard]
+    tests = [standard, yuan_bentler(fit, standard, trace_h1, n_moments, n_rows_free)] if robust else [standard]
     baseline = baseline_fit(stats, h1, trace_h1)
     _, sw, sb = unpack(problem.structure.moments(fit.x), stats.p)
     n = stats.n_obs
     measures = fit_measures(
         npar=npar, fmin=(-2 * fit.logl - n * stats.p * np.log(2 * np.pi)) / (2 * n), n_rmsea=n, groups=1,
         tests=tests, baseline=baseline, robust=robust_inputs(tests[1], baseline[1]) if robust else None,
-        logl=_logl_measures(fit, h1, npar, n, stats.p, tests), residual_measures=srmr_measures(sw, sb, h1),
+        logl=_logl_measures(fit, h1, npar, n, stats.p, tests), residual_measures=srmr_measures(sw, sb, h1, stats.between),
         robust_keys=robust)
     for key in LEVEL_FIT_MEASURES_DROPPED:
         measures.pop(key, None)
@@ -478,9 +503,20 @@ def two_level_cfa(model, data, *, cluster, estimator="ML", std_lv=False, confide
         latent_variables=list(dict.fromkeys(levels.latent[0] + levels.latent[1])),
         observed_variables=list(levels.observed), estimator=estimator, chisq_by_group={1: standard.statistic},
         model=model if isinstance(model, str) else "", _problem=problem, _x=fit.x, _vcov=vcov,
-        _options={"std_lv": std_lv, "estimator": estimator, "confidence": confidence, "cluster": cluster},
+        _options={"std_lv": std_lv, "estimator": estimator, "confidence": confidence, "cluster": cluster,
+                  "between": stats.between},
         _table=table, _tests=tuple(tests), _baseline_tests=tuple(baseline), n_clusters=stats.n_clusters,
         _h1=h1)
+
+
+def _warn_negative_variances(levels: LevelModel, x: np.ndarray) -> None:
+    """A Heywood case at either level: a variance estimated below 0."""
+    table, est = levels.table, levels.model.values(x)
+    negative = (table["op"] == "~~") & (table["lhs"] == table["rhs"]) & (est < 0)
+    for k in np.flatnonzero(negative):
+        warnings.warn(f"Heywood case: the variance of {table['lhs'][k]!r} at level {table['group'][k] + 1} is "
+                      f"negative ({est[k]:.4g}); the model may be misspecified or have too few clusters.",
+                      stacklevel=4)
 
 
 def _union_variables(levels: LevelModel):
@@ -505,6 +541,11 @@ class TwoLevelCFAResult(CFAResult):
     n_clusters: int = 0
     _h1: object = dataclasses.field(compare=False, default=None)
 
+    def _repr_fields(self) -> list[str]:
+        fields = super()._repr_fields()
+        shown = self.estimates[["lhs", "op", "rhs", "level", "est", "se", "std_all"]].round(3).to_string(max_rows=60)
+        return fields[:-1] + [f"  clusters: {self.n_clusters}", "  estimates:\n    " + shown.replace("\n", "\n    ")]
+
     def _level(self, level, build):
         if level is None:
             return {k: build(k) for k in (1, 2)}
@@ -512,22 +553,31 @@ class TwoLevelCFAResult(CFAResult):
             raise ModelError(f"level must be 1 (within) or 2 (between); got {level!r}")
         return build(level)
 
-    def _implied(self, level: int) -> np.ndarray:
+    def _at_level(self, level: int, within: np.ndarray, between: np.ndarray) -> pd.DataFrame:
+        """A level's covariance labelled by its variables (level 2: those that vary between clusters)."""
+        if level == 1:
+            return self._labelled(within)
+        keep = self._options["between"]
+        names = [n for n, b in zip(self.observed_variables, keep) if b]
+        return pd.DataFrame(between[np.ix_(keep, keep)], index=names, columns=names)
+
+    def _implied(self) -> tuple[np.ndarray, np.ndarray]:
         _, sw, sb = unpack(self._problem.structure.moments(self._x), len(self.observed_variables))
-        return sw if level == 1 else sb
+        return sw, sb
 
     def implied_cov(self, level=None):
         """Model-implied covariance of a level (1 within, 2 between), or a dict of both."""
-        return self._level(level, lambda k: self._labelled(self._implied(k)))
+        return self._level(level, lambda k: self._at_level(k, *self._implied()))
 
     def sample_cov(self, level=None):
         """The unrestricted (h1, lavaan's EM) covariance of a level, or a dict of both."""
-        return self._level(level, lambda k: self._labelled(self._h1.sigma_w if k == 1 else self._h1.sigma_b))
+        return self._level(level, lambda k: self._at_level(k, self._h1.sigma_w, self._h1.sigma_b))
 
     def residuals(self, level=None):
         """h1 minus model-implied covariance of a level (raw residuals), or a dict of both."""
-        return self._level(level, lambda k: self._labelled(
-            (self._h1.sigma_w if k == 1 else self._h1.sigma_b) - self._implied(k)))
+        implied = self._implied()
+        return self._level(level, lambda k: self._at_level(k, self._h1.sigma_w - implied[0],
+                                                           self._h1.sigma_b - implied[1]))
 
     implied_mean = _not_two_level("implied_mean")
     model_matrices = _not_two_level("model_matrices")

@@ -44,9 +44,10 @@ class ClusterStats:
     size_values: np.ndarray
     size_counts: np.ndarray
     size_of: np.ndarray
+    between: np.ndarray
 
     @classmethod
-    def from_data(cls, y: np.ndarray, cluster: np.ndarray) -> "ClusterStats":
+    def from_data(cls, y: np.ndarray, cluster: np.ndarray, between: np.ndarray | None = None) -> "ClusterStats":
         n_clusters = int(cluster.max()) + 1
         sizes = np.bincount(cluster, minlength=n_clusters)
         means = np.zeros((n_clusters, y.shape[1]))
@@ -55,7 +56,8 @@ class ClusterStats:
         within = y - means[cluster]
         s_pw = within.T @ within / (len(y) - n_clusters)
         size_values, size_of, size_counts = np.unique(sizes, return_inverse=True, return_counts=True)
-        return cls(y, cluster, sizes, means, s_pw, size_values, size_counts, size_of)
+        between = np.ones(y.shape[1], bool) if between is None else np.asarray(between, bool)
+        return cls(y, cluster, sizes, means, s_pw, size_values, size_counts, size_of, between)
 
     @property
     def n_obs(self) -> int:
@@ -90,9 +92,13 @@ def vech_indices(p: int) -> tuple[np.ndarray, np.ndarray]:
     return _vech_indices(p)
 
 
-def n_saturated(p: int) -> int:
-    """Length of s = (mu, vech Sigma_W, vech Sigma_B)."""
-    return p + p * (p + 1)
+def saturated_free(between: np.ndarray) -> np.ndarray:
+    """Positions in s = (mu, vech Sigma_W, vech Sigma_B) of the saturated model's parameters: all means and
+    within (co)variances, the between (co)variances of the variables that vary between clusters (lavaan's h1.ndat)."""
+    p = len(between)
+    rows, cols = vech_indices(p)
+    pairs = between[rows] & between[cols]
+    return np.concatenate([np.arange(p + len(rows)), p + len(rows) + np.flatnonzero(pairs)])
 
 
 def unpack(s: np.ndarray, p: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -212,33 +218,41 @@ def em_saturated(stats: ClusterStats) -> SaturatedFit:
     """lavaan's EM for the saturated two-level model (lav_mvnorm_cluster_em_sat with its E-step
     lav_mvnorm_cluster_em_estepb): from Sigma_W = Sigma_B = I and zero means, treat each cluster's between
     component v_j as missing; E-step its posterior mean E v_j = mu_B + Sigma_B (A_j / n_j)^-1 (ybar_j - mu) and
-    covariance Sigma_B - Sigma_B (A_j / n_j)^-1 Sigma_B; M-step the within and between moments. Stops, as lavaan,
+    covariance Sigma_B - Sigma_B (A_j / n_j)^-1 Sigma_B; M-step the within and between moments (the rows of
+    within-only variables in Sigma_B start at 0 and stay there, as lavaan's). Stops, as lavaan,
     when the log-likelihood rises by less than 1e-4, so that the unrestricted log-likelihood (and the chi-square)
     are lavaan's to the digit."""
-    p, n, j = stats.p, stats.n_obs, stats.n_clusters
-    sw, sb, mu_w, mu_b = np.eye(p), np.eye(p), np.zeros(p), np.zeros(p)
-    y1y1 = stats.y.T @ stats.y
-    n_j = stats.sizes.astype(float)
-    ybar = stats.means
-    fx_old = loglik(stats, pack(mu_w + mu_b, sw, sb))
-    for iteration in range(1, EM_MAX_ITER + 1):
-        a = sw[None] + stats.size_values[:, None, None] * sb[None]
-        omega_inv = stats.size_values[:, None, None] * np.linalg.inv(a)  # (A_k / n_k)^-1
-        gain = sb[None] @ omega_inv  # Sigma_B (A_k / n_k)^-1
-        ev = mu_b + np.einsum("jab,jb->ja", gain[stats.size_of], ybar - (mu_w + mu_b))
-        cov_v = sb[None] - gain @ sb[None]
-        cov_v = (cov_v + np.transpose(cov_v, (0, 2, 1))) / 2
-        cov_sum = np.einsum("k,kab->ab", stats.size_counts.astype(float), cov_v)
-        cov_weighted = np.einsum("k,kab->ab", (stats.size_counts * stats.size_values).astype(float), cov_v)
-        ev_outer = ev.T @ ev
-        mu_w = (n_j @ (ybar - ev)) / n
-        mu_b = ev.mean(axis=0)
-        sb = (cov_sum + ev_outer) / j - np.outer(mu_b, mu_b)
-        cross = (n_j[:, None] * ybar).T @ ev
-        cw2 = cov_weighted + (n_j[:, None] * ev).T @ ev - cross - cross.T
-        sw = (y1y1 + cw2) / n - np.outer(mu_w, mu_w)
+    p = stats.p
+    moments = (np.eye(p), np.diag(stats.between.astype(float)), np.zeros(p), np.zeros(p))
+    fx_old = fx = loglik(stats, pack(moments[2] + moments[3], moments[0], moments[1]))
+    iteration = 0
+    while iteration < EM_MAX_ITER:
+        iteration += 1
+        moments = _em_step(stats, *moments)
+        sw, sb, mu_w, mu_b = moments
         fx = loglik(stats, pack(mu_w + mu_b, sw, sb))
         if fx - fx_old < EM_TOL:
             break
         fx_old = fx
+    sw, sb, mu_w, mu_b = moments
     return SaturatedFit(mu_w + mu_b, sw, sb, fx, iteration)
+
+
+def _em_step(stats: ClusterStats, sw, sb, mu_w, mu_b) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One E-step and M-step of :func:`em_saturated` (vectorised over the clusters and their sizes)."""
+    n_j, ybar = stats.sizes.astype(float), stats.means
+    a = sw[None] + stats.size_values[:, None, None] * sb[None]
+    omega_inv = stats.size_values[:, None, None] * np.linalg.inv(a)  # (A_k / n_k)^-1
+    gain = sb[None] @ omega_inv  # Sigma_B (A_k / n_k)^-1
+    ev = mu_b + np.einsum("jab,jb->ja", gain[stats.size_of], ybar - (mu_w + mu_b))
+    cov_v = sb[None] - gain @ sb[None]
+    cov_v = (cov_v + np.transpose(cov_v, (0, 2, 1))) / 2
+    cov_sum = np.einsum("k,kab->ab", stats.size_counts.astype(float), cov_v)
+    cov_weighted = np.einsum("k,kab->ab", (stats.size_counts * stats.size_values).astype(float), cov_v)
+    mu_w = (n_j @ (ybar - ev)) / stats.n_obs
+    mu_b = ev.mean(axis=0)
+    sb = (cov_sum + ev.T @ ev) / stats.n_clusters - np.outer(mu_b, mu_b)
+    cross = (n_j[:, None] * ybar).T @ ev
+    cw2 = cov_weighted + (n_j[:, None] * ev).T @ ev - cross - cross.T
+    sw = (stats.y.T @ stats.y + cw2) / stats.n_obs - np.outer(mu_w, mu_w)
+    return sw, sb, mu_w, mu_b
