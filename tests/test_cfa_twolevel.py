@@ -167,3 +167,17 @@ def test_unsupported_two_level_requests_are_refused(demo, model, options, messag
     data = demo.assign(g=demo["cluster"] % 2)
     with pytest.raises(ModelError, match=message):
         pm.cfa(MODELS.get(model, model), data, **options)
+
+
+def test_factor_named_alike_at_both_levels(demo):
+    """lavaan allows the same factor name in each block: they are different factors."""
+    same = pm.cfa("level: 1\n f =~ y1 + y2 + y3\nlevel: 2\n f =~ y1 + y2 + y3", demo, cluster="cluster")
+    reference = pd.DataFrame(CASES["one_factor_ML"]["estimates"])
+    for column in ("est", "se", "std_lv", "std_all"):
+        np.testing.assert_allclose(same.estimates[column], reference[column], atol=1e-4, err_msg=column)
+
+
+def test_invariance_ladder_refuses_two_level_models(demo):
+    with pytest.raises(ModelError, match="two-level"):
+        pm.measurement_invariance(MODELS["one_factor"], demo.assign(g=demo["cluster"] % 2), group="g",
+                                  cluster="cluster")

@@ -87,9 +87,10 @@ def cfa(
         hold "thresholds". See ``psychometrics.sem.cfa._wls``; R: ``cfa(model, data, ordered = ordered)``.
     cluster : str, optional
         With ``level: 1`` / ``level: 2`` blocks in the model: the level-2 unit of a two-level CFA (ML or MLR,
-        complete cases, one group; every observed variable at both levels), as lavaan's two-level
-        ``cfa(model, data, cluster = "cluster")``; ``estimates`` then has a ``level`` column and ``fit_measures``
-        srmr_within and srmr_between (see ``psychometrics.sem.cfa._twolevel``). Otherwise: the
+        complete cases, one group; observed variables at both levels or within-only, measurement models), as
+        lavaan's two-level ``cfa(model, data, cluster = "cluster")``; the result (``TwoLevelCFAResult``) has a
+        ``level`` column in ``estimates``, ``n_clusters``, srmr_within and srmr_between in ``fit_measures`` and
+        ``implied_cov``/``sample_cov``/``residuals(level=...)`` (see ``psychometrics.sem.cfa._twolevel``). Otherwise: the
         column holding each respondent's cluster (e.g. the service), nested in the groups: cluster-robust
         standard errors and Yuan-Bentler test for ``estimator="MLR"`` (complete data or ``missing="fiml"``), as
         lavaan's single-level ``cfa(..., estimator = "MLR", cluster = "service")``: the casewise scores behind

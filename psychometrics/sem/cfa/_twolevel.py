@@ -480,7 +480,8 @@ def two_level_cfa(model, data, *, cluster, estimator="ML", std_lv=False, confide
     vcov = h_inv @ fit.meat @ h_inv if robust else h_inv
     table = dict(levels.table)
     _warn_negative_variances(levels, fit.x)
-    write_estimates(table, problem, fit.x, vcov, _union_variables(levels), confidence)
+    with np.errstate(divide="ignore", invalid="ignore"):  # a factor named alike at both levels: fixed just below
+        write_estimates(table, problem, fit.x, vcov, _union_variables(levels), confidence)
     _standardized(table, levels, fit.x)
     standard = standard_test(2 * (h1.logl - fit.logl), df)
     n_rows_free = int(np.sum(levels.table["x"] >= 0))
