@@ -3,8 +3,9 @@
 Source: tests/reference/twolevel.json written by tests/reference/twolevel.R (R 4.2.2, lavaan 0.6-14; each case
 stores its R call) on lavaan's Demo.twolevel (clusters 1..120, y1..y6, rounded to 4 decimals:
 tests/reference/twolevel_demo.csv): a one-factor model at each level (also with std.lv), two factors at each
-level (std.lv), a within-only indicator (std.lv), and a model with loadings equal across levels (shared labels),
-a within residual covariance and a fixed between variance; ML and MLR. Tolerances: 1e-4 absolute on every fit
+level (std.lv), a within-only indicator (std.lv), a within-only and a between-only (cluster-level w1)
+indicator, and a model with loadings equal across levels (shared labels), a within residual covariance and a
+fixed between variance; ML and MLR. Tolerances: 1e-4 absolute on every fit
 measure, estimate, standard error and standardised value; the chi-squares may instead pass within 1e-5 relative
 (the project's rule), the baseline's scaled chi-square within 1e-4 relative: lavaan's nlminb stops its baseline
 refit with a gradient of ~1e-6, where the Yuan-Bentler h0 trace is ~3e-5 from its value at the maximum;
@@ -20,7 +21,7 @@ import pytest
 from conftest import REFERENCE_DIR, load_reference
 
 import psychometrics as pm
-from psychometrics.errors import ModelError, ModelSyntaxError
+from psychometrics.errors import DataError, ModelError, ModelSyntaxError
 from psychometrics.sem.cfa import _twolevel
 from psychometrics.sem.cfa._twolevel_stats import ClusterStats, em_saturated
 
@@ -80,18 +81,20 @@ def test_lavaan_options_for_two_levels():
     assert mlr["se"] == "robust.huber.white" and mlr["test"] == "yuan.bentler.mplus"
 
 
-@pytest.mark.parametrize("case", ["one_factor_MLR", "two_factor_MLR", "within_only_MLR", "cross_level_labels_MLR"])
+@pytest.mark.parametrize("case", ["one_factor_MLR", "two_factor_MLR", "within_only_MLR", "between_only_MLR",
+                                  "cross_level_labels_MLR"])
 def test_baseline_traces_at_lavaans_estimates(demo, case):
     """The baseline's Yuan-Bentler traces evaluated at lavaan's own (slightly unconverged) baseline estimates."""
     ref = CASES[case]["baseline"]
     table = pd.DataFrame({k: ref[k] for k in ("lhs", "op", "level", "est")})
     observed = list(dict.fromkeys(ref["lhs"]))
-    between = np.isin(observed, table[table["level"] == 2]["lhs"])
-    stats = ClusterStats.from_data(demo[observed].to_numpy(float), pd.factorize(demo["cluster"])[0], between)
+    within, between = (np.isin(observed, table[table["level"] == level]["lhs"]) for level in (1, 2))
+    stats = ClusterStats.from_data(demo[observed].to_numpy(float), pd.factorize(demo["cluster"])[0], between, within)
     rows = lambda op, level: table[(table["op"] == op) & (table["level"] == level)].set_index("lhs")["est"]  # noqa: E731
     mean = rows("~1", 1).add(rows("~1", 2), fill_value=0).reindex(observed)
-    x = np.concatenate([mean, rows("~~", 1).reindex(observed), rows("~~", 2)])
-    problem = _twolevel.TwoLevelProblem(stats, _twolevel.IndependenceStructure(between))
+    variances = [rows("~~", level).reindex(np.array(observed)[mask]) for level, mask in ((1, within), (2, between))]
+    x = np.concatenate([mean, *variances])
+    problem = _twolevel.TwoLevelProblem(stats, _twolevel.IndependenceStructure(within, between))
     hessian, meat = problem.hessian(x), problem.score_cross_product(x)
     assert np.sum(np.linalg.inv(hessian) * meat) == pytest.approx(ref["trace_h0"], rel=1e-7)
     assert _twolevel.h1_trace(stats, em_saturated(stats)) == pytest.approx(ref["trace_h1"], rel=1e-7)
@@ -120,6 +123,20 @@ def test_within_only_variable(demo):
     assert list(fit.implied_cov(level=1).index) == ["y1", "y2", "y3", "y5"]
     intercepts = fit.estimates[(fit.estimates["op"] == "~1") & (fit.estimates["level"] == 1)]
     assert list(intercepts[intercepts["free"]]["lhs"]) == ["y5"]  # lavaan: free within intercept, none at level 2
+
+
+def test_between_only_variable(demo):
+    fit = fitted(demo, "between_only_ML")
+    assert list(fit.implied_cov(level=1).index) == ["y1", "y2", "y3", "y5"]
+    assert list(fit.implied_cov(level=2).index) == ["y1", "y2", "y3", "w1"]
+    assert fit.observed_variables == ["y1", "y2", "y3", "y5", "w1"]
+
+
+def test_between_only_variable_must_be_constant_in_a_cluster(demo):
+    data = demo.copy()
+    data.loc[3, "w1"] += 1.0
+    with pytest.raises(DataError, match="'w1' appears only at level 2"):
+        pm.cfa(MODELS["between_only"], data, cluster="cluster")
 
 
 def test_cross_level_labels_share_one_parameter(demo):
@@ -158,7 +175,6 @@ def test_parse_levels():
     ("one_factor", {"cluster": "cluster", "estimator": "ULS"}, "'ML' or 'MLR'"),
     ("one_factor", {"cluster": "cluster", "group": "g"}, "multiple groups"),
     ("one_factor", {"cluster": "cluster", "missing": "fiml"}, "listwise"),
-    ("level: 1\n fw =~ y1 + y2 + y3\nlevel: 2\n fb =~ y1 + y2 + y3 + y4", {"cluster": "cluster"}, "only at level 2"),
     ("level: 1\n fw =~ y1 + y2 + y3\n fw ~ y4\nlevel: 2\n fb =~ y1 + y2 + y3", {"cluster": "cluster"},
      "regressions"),
     ("level: 1\n fw =~ y1 + y2 + y3", {"cluster": "cluster"}, "level: 2"),

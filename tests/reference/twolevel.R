@@ -1,15 +1,16 @@
 # Reference values for tests/test_cfa_twolevel.py: two-level CFA (issue 14), lavaan's `level: 1` / `level: 2`
 # blocks with cluster =, estimators ML and MLR, complete data, single group.
 # R 4.2.2, lavaan 0.6-14. Run from the repository root: Rscript tests/reference/twolevel.R
-# Data: lavaan's Demo.twolevel, clusters 1..120 (the first 120 of its 200 clusters), columns y1..y6 and cluster,
+# Data: lavaan's Demo.twolevel, clusters 1..120 (the first 120 of its 200 clusters), columns y1..y6, the
+# cluster-level w1 and cluster,
 # rounded to 4 decimals and written to tests/reference/twolevel_demo.csv; R reads the CSV back so that R and
 # Python see identical numbers. Writes tests/reference/twolevel.json.
 suppressMessages(library(lavaan))
 lav_object_independence <- lavaan:::lav_object_independence
 library(jsonlite)
 
-demo <- Demo.twolevel[Demo.twolevel$cluster <= 120, c(paste0("y", 1:6), "cluster")]
-demo[paste0("y", 1:6)] <- round(demo[paste0("y", 1:6)], 4)
+demo <- Demo.twolevel[Demo.twolevel$cluster <= 120, c(paste0("y", 1:6), "w1", "cluster")]
+demo[c(paste0("y", 1:6), "w1")] <- round(demo[c(paste0("y", 1:6), "w1")], 4)
 write.csv(demo, "tests/reference/twolevel_demo.csv", row.names = FALSE)
 demo <- read.csv("tests/reference/twolevel_demo.csv")
 
@@ -57,6 +58,12 @@ level: 1
   fw =~ y1 + y2 + y3 + y5
 level: 2
   fb =~ y1 + y2 + y3
+",
+  between_only = "
+level: 1
+  fw =~ y1 + y2 + y3 + y5
+level: 2
+  fb =~ y1 + y2 + y3 + w1
 ",
   cross_level_labels = "
 level: 1

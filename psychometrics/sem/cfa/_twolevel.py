@@ -18,9 +18,11 @@ lavaan's defaults (lavInspect(fit, "options") of a two-level fit):
 - srmr_within and srmr_between: RMS of the correlation residuals of each level against the h1 (EM) moments,
   srmr their sum (lav_fit_srmr_twolevel).
 
-Scope: observed variables at both levels or at level 1 only (within-only: their between covariances are 0 and
-their level-1 intercepts free, as lavaan's); no between-only variables, regressions, observed covariates, missing
-data (incomplete rows are dropped, listwise), ordered items, groups, sampling weights or general constraints.
+Scope: observed variables at both levels, at level 1 only (within-only: their between covariances are 0 and
+their level-1 intercepts free) or at level 2 only (between-only: cluster-level variables, constant within a
+cluster), as lavaan's; measurement models (=~, ~~, ~1, labels, fixed values); no regressions, observed
+covariates, missing data (incomplete rows are dropped, listwise), ordered items, groups, sampling weights or
+general constraints.
 """
 
 from __future__ import annotations
@@ -42,8 +44,8 @@ from ._samplestats import SampleStats
 from ._standardize import standardize
 from ._start import group_starts
 from ._tests import TestStatistic, scaled_test, standard_test
-from ._twolevel_stats import (ClusterStats, em_saturated, gradient, cluster_scores, loglik, numeric_jacobian, pack,
-                              saturated_free, unpack)
+from ._twolevel_stats import (ClusterStats, cluster_scores, em_saturated, gradient, log_2pi_constant, loglik,
+                              numeric_jacobian, pack, saturated_free, unpack)
 
 ESTIMATORS = {"ML": False, "MLR": True}  # estimator -> robust (lavaan: se robust.huber.white, yuan.bentler.mplus)
 LEVEL_FIT_MEASURES_DROPPED = ("cn_05", "cn_01", "mfi")  # not in fitMeasures() of a two-level fit
@@ -85,6 +87,7 @@ class LevelModel:
     model: LisrelModel
     observed: tuple[str, ...]
     latent: tuple[tuple[str, ...], tuple[str, ...]]
+    within: np.ndarray  # which observed variables appear at level 1 (the others are between-only)
     between: np.ndarray  # which observed variables appear at level 2 (the others are within-only)
 
 
@@ -105,24 +108,20 @@ def _check_scope(parsed: ParsedModel, variables) -> None:
         c = parsed.constraints[0]
         raise ModelError(f"'{c.lhs} {c.op} {c.rhs}' (line {c.line}): constraints other than shared labels are not "
                          "supported in two-level models")
-    between_only = [n for n in variables[1].observed if n not in variables[0].observed]
-    if between_only:
-        raise ModelError(f"{between_only[0]!r} appears only at level 2: between-only (cluster-level) variables are "
-                         "not supported; use it at level 1 too, or leave it out")
 
 
 def level_model(parsed: ParsedModel, std_lv: bool) -> LevelModel:
     """Both levels' rows (lavaan's defaults per block; the within intercepts of variables at both levels fixed to
     0) in one table whose ``group`` column is the block, with one free-parameter numbering (shared labels are one
     parameter across levels) and the latent variables of level 2 after those of level 1 in the LISREL latent
-    vector. Both blocks share the observed vector; a within-only variable has no rows at level 2, so its between
-    loadings, variance and mean are 0."""
+    vector. Both blocks share the observed vector (the level-1 variables, then the between-only ones); a variable
+    has no rows in the block where it does not appear, so its loadings, variances and means there are 0."""
     parsed = merge_equal_labels(parsed)
     blocks = _level_terms(parsed)
     variables = [model_variables(b) for b in blocks]
     _check_scope(parsed, variables)
-    observed = variables[0].observed
-    between = np.isin(observed, variables[1].observed)
+    observed = variables[0].observed + tuple(n for n in variables[1].observed if n not in variables[0].observed)
+    within, between = np.isin(observed, variables[0].observed), np.isin(observed, variables[1].observed)
     ov = {n: i for i, n in enumerate(observed)}
     parts, offset = [], 0
     for block, (terms, level_vars) in enumerate(zip(blocks, variables)):
@@ -134,7 +133,7 @@ def level_model(parsed: ParsedModel, std_lv: bool) -> LevelModel:
         columns["row"], columns["col"] = (np.array([q[k] for q in positions]) for k in (1, 2))
         columns["group"] = np.full(len(positions), block)
         if block == 0:  # lavaan: the within intercepts of variables that also vary between clusters are 0
-            both = np.array(observed)[between]
+            both = np.array(observed)[within & between]
             fixed = (columns["op"] == "~1") & np.isin(columns["lhs"], both) & ~columns["user"].astype(bool)
             columns["free"] = columns["free"] & ~fixed
             columns["ustart"] = np.where(fixed, 0.0, columns["ustart"])
@@ -143,7 +142,7 @@ def level_model(parsed: ParsedModel, std_lv: bool) -> LevelModel:
     table = {name: np.concatenate([part[name] for part in parts]) for name in COLUMNS}
     table["x"] = _free_indices(table)
     model = LisrelModel(table, len(observed), offset, 2, True)
-    return LevelModel(table, model, observed, (variables[0].latent, variables[1].latent), between)
+    return LevelModel(table, model, observed, (variables[0].latent, variables[1].latent), within, between)
 
 
 def _free_indices(table: dict) -> np.ndarray:
@@ -173,14 +172,14 @@ class LevelStructure:
 
 
 class IndependenceStructure:
-    """lavaan's baseline for two levels: x = (means, within variances, between variances of the variables that
-    vary between clusters); s is linear in x."""
+    """lavaan's baseline for two levels: x = (means, within variances of the level-1 variables, between variances
+    of the variables that vary between clusters); s is linear in x."""
 
-    def __init__(self, between: np.ndarray):
+    def __init__(self, within: np.ndarray, between: np.ndarray):
         p = len(between)
         eye, zero = np.eye(p), np.zeros((p, p))
         self._jacobian = np.column_stack([pack(e, zero, zero) for e in eye]
-                                         + [pack(np.zeros(p), np.diag(e), zero) for e in eye]
+                                         + [pack(np.zeros(p), np.diag(e), zero) for e in eye[within]]
                                          + [pack(np.zeros(p), zero, np.diag(e)) for e in eye[between]])
 
     @property
@@ -356,7 +355,7 @@ def h1_trace(stats: ClusterStats, h1) -> float:
     """tr(A1^-1 B1) of lavaan's yuan.bentler.mplus test: the observed information A1 and the clusters' score
     cross-product B1 of the saturated model, both at the h1 (EM) moments (the test sets h1.information to
     "unstructured"); the same for the model and its baseline. Both are per cluster, which cancels."""
-    s, free = pack(h1.mu, h1.sigma_w, h1.sigma_b), saturated_free(stats.between)
+    s, free = pack(h1.mu, h1.sigma_w, h1.sigma_b), saturated_free(stats.within, stats.between)
     a1 = -numeric_jacobian(lambda v: gradient(stats, v), s)[np.ix_(free, free)]
     scores = cluster_scores(stats, s)[:, free]
     return float(np.sum(np.linalg.inv((a1 + a1.T) / 2) * (scores.T @ scores)))
@@ -377,13 +376,14 @@ def yuan_bentler(fit: TwoLevelFit, standard: TestStatistic, trace_h1: float, n_s
 
 def baseline_fit(stats: ClusterStats, h1, trace_h1: float | None) -> list[TestStatistic]:
     """The independence model's test records (lavaan refits it under the same options; ``trace_h1`` for MLR)."""
-    structure = IndependenceStructure(stats.between)
+    structure = IndependenceStructure(stats.within, stats.between)
     problem = TwoLevelProblem(stats, structure)
     between = _between_start(stats)
-    start = np.concatenate([stats.y.mean(axis=0), np.diag(stats.s_pw), np.diag(between.cov)[stats.between]])
+    start = np.concatenate([stats.y.mean(axis=0), np.diag(stats.s_pw)[stats.within],
+                            np.diag(between.cov)[stats.between]])
     robust = trace_h1 is not None
     fit = fit_structure(problem, start, robust, [f"baseline {k}" for k in range(structure.n_free)])
-    n_moments = len(saturated_free(stats.between))
+    n_moments = len(saturated_free(stats.within, stats.between))
     standard = standard_test(2 * (h1.logl - fit.logl), n_moments - structure.n_free)
     if not robust:
         return [standard]
@@ -395,13 +395,13 @@ def _correlation(cov: np.ndarray) -> np.ndarray:
     return cov / np.outer(sd, sd)
 
 
-def srmr_measures(sw: np.ndarray, sb: np.ndarray, h1, between: np.ndarray) -> dict[str, float]:
-    """lav_fit_srmr_twolevel: per level the RMS of vech(correlation residuals) against the h1 moments (level 2:
-    the variables that vary between clusters)."""
-    sb, h1_sb = sb[np.ix_(between, between)], h1.sigma_b[np.ix_(between, between)]
-    within = _srmr(h1.sigma_w, sw)
-    between_value = _srmr(h1_sb, sb) if np.all(np.diag(sb) > 0) else np.nan
-    return {"srmr": float(within + between_value), "srmr_within": within, "srmr_between": between_value}
+def srmr_measures(sw: np.ndarray, sb: np.ndarray, h1, stats: ClusterStats) -> dict[str, float]:
+    """lav_fit_srmr_twolevel: per level the RMS of vech(correlation residuals) against the h1 moments, over the
+    variables of that level."""
+    w, b = np.ix_(stats.within, stats.within), np.ix_(stats.between, stats.between)
+    within = _srmr(h1.sigma_w[w], sw[w])
+    between = _srmr(h1.sigma_b[b], sb[b]) if np.all(np.diag(sb[b]) > 0) else np.nan
+    return {"srmr": float(within + between), "srmr_within": within, "srmr_between": between}
 
 
 def _srmr(sample: np.ndarray, implied: np.ndarray) -> float:
@@ -418,8 +418,10 @@ def _logl_measures(fit: TwoLevelFit, h1, npar: int, n: int, p: int, tests) -> di
     return out
 
 
-def cluster_data(data, observed, cluster, between: np.ndarray) -> ClusterStats:
-    """Complete rows of the model's variables with their cluster numbers (lavaan's listwise deletion)."""
+def cluster_data(data, levels: LevelModel, cluster) -> ClusterStats:
+    """Complete rows of the model's variables with their cluster numbers (lavaan's listwise deletion); a
+    between-only variable must be constant within each cluster."""
+    observed = levels.observed
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"data must be a pandas DataFrame of respondents x variables; got {type(data).__name__}")
     missing = [n for n in (*observed, cluster) if n not in data.columns]
@@ -432,11 +434,25 @@ def cluster_data(data, observed, cluster, between: np.ndarray) -> ClusterStats:
     values = frame.to_numpy(dtype=float, na_value=np.nan)
     keep = np.isfinite(values).all(axis=1) & data[cluster].notna().to_numpy()
     codes = pd.factorize(data[cluster][keep])[0]
-    stats = ClusterStats.from_data(values[keep], codes, between)
+    stats = ClusterStats.from_data(values[keep], codes, levels.between, levels.within)
     if stats.n_clusters < 2 or stats.n_obs <= stats.n_clusters:
         raise DataError(f"cluster={cluster!r} gives {stats.n_clusters} cluster(s) for {stats.n_obs} complete rows; a "
                         "two-level model needs several clusters with more than one respondent")
+    _check_constant(data[keep], [n for n, w in zip(observed, levels.within) if not w], cluster)
     return stats
+
+
+def _check_constant(data: pd.DataFrame, between_only, cluster) -> None:
+    """A between-only variable takes one value per cluster."""
+    if not between_only:
+        return
+    counts = data.groupby(cluster, sort=False)[between_only].nunique()
+    for name in between_only:
+        varying = counts.index[counts[name].to_numpy() > 1]
+        if len(varying):
+            raise DataError(f"{name!r} appears only at level 2 (a cluster-level variable) but takes several values "
+                            f"within cluster {varying[0]!r} of {cluster!r}; give it one value per cluster, or use it "
+                            "at level 1 too")
 
 
 def _parameter_names(table: dict) -> list[str]:
@@ -465,11 +481,11 @@ def two_level_cfa(model, data, *, cluster, estimator="ML", std_lv=False, confide
     robust = ESTIMATORS[estimator]
     parsed = model if isinstance(model, ParsedModel) else parse_model(model)
     levels = level_model(parsed, std_lv)
-    stats = cluster_data(data, levels.observed, cluster, levels.between)
+    stats = cluster_data(data, levels, cluster)
     problem = TwoLevelProblem(stats, LevelStructure(levels.model))
     names = _parameter_names(levels.table)
     npar = levels.model.n_free
-    n_moments = len(saturated_free(stats.between))
+    n_moments = len(saturated_free(stats.within, stats.between))
     df = n_moments - npar
     if df < 0:
         raise IdentificationError(f"the two-level model is not identified: {npar} free parameters but only "
@@ -491,9 +507,9 @@ def two_level_cfa(model, data, *, cluster, estimator="ML", std_lv=False, confide
     _, sw, sb = unpack(problem.structure.moments(fit.x), stats.p)
     n = stats.n_obs
     measures = fit_measures(
-        npar=npar, fmin=(-2 * fit.logl - n * stats.p * np.log(2 * np.pi)) / (2 * n), n_rmsea=n, groups=1,
+        npar=npar, fmin=(-2 * fit.logl - log_2pi_constant(stats)) / (2 * n), n_rmsea=n, groups=1,
         tests=tests, baseline=baseline, robust=robust_inputs(tests[1], baseline[1]) if robust else None,
-        logl=_logl_measures(fit, h1, npar, n, stats.p, tests), residual_measures=srmr_measures(sw, sb, h1, stats.between),
+        logl=_logl_measures(fit, h1, npar, n, stats.p, tests), residual_measures=srmr_measures(sw, sb, h1, stats),
         robust_keys=robust)
     for key in LEVEL_FIT_MEASURES_DROPPED:
         measures.pop(key, None)
@@ -505,7 +521,7 @@ def two_level_cfa(model, data, *, cluster, estimator="ML", std_lv=False, confide
         observed_variables=list(levels.observed), estimator=estimator, chisq_by_group={1: standard.statistic},
         model=model if isinstance(model, str) else "", _problem=problem, _x=fit.x, _vcov=vcov,
         _options={"std_lv": std_lv, "estimator": estimator, "confidence": confidence, "cluster": cluster,
-                  "between": stats.between},
+                  "within": stats.within, "between": stats.between},
         _table=table, _tests=tuple(tests), _baseline_tests=tuple(baseline), n_clusters=stats.n_clusters,
         _h1=h1)
 
@@ -555,12 +571,12 @@ class TwoLevelCFAResult(CFAResult):
         return build(level)
 
     def _at_level(self, level: int, within: np.ndarray, between: np.ndarray) -> pd.DataFrame:
-        """A level's covariance labelled by its variables (level 2: those that vary between clusters)."""
-        if level == 1:
-            return self._labelled(within)
-        keep = self._options["between"]
+        """A level's covariance over its variables (level 1: those measured on the respondents; level 2: those
+        that vary between clusters)."""
+        keep = self._options["within" if level == 1 else "between"]
         names = [n for n, b in zip(self.observed_variables, keep) if b]
-        return pd.DataFrame(between[np.ix_(keep, keep)], index=names, columns=names)
+        matrix = within if level == 1 else between
+        return pd.DataFrame(matrix[np.ix_(keep, keep)], index=names, columns=names)
 
     def _implied(self) -> tuple[np.ndarray, np.ndarray]:
         _, sw, sb = unpack(self._problem.structure.moments(self._x), len(self.observed_variables))

@@ -1,18 +1,22 @@
 """The two-level normal likelihood from cluster sufficient statistics, its derivatives, and the saturated (h1)
 model by lavaan's EM algorithm.
 
-Each cluster ``j`` of ``n_j`` respondents has the within-cluster scatter ``W_j`` and the mean ``ybar_j``. With the
-within covariance ``Sigma_W``, the between covariance ``Sigma_B``, the mean ``mu`` and ``A_j = Sigma_W + n_j
-Sigma_B``, the log-likelihood of a two-level model whose variables all vary at both levels is (McDonald &
-Goldstein 1989; lavaan 0.6-14's lav_mvnorm_cluster_loglik_samplestats_2l)
+The variables are those measured on the respondents (level 1; ``within``; some of them within-only) and those
+measured on the clusters (between-only, ``z``). Each cluster ``j`` of ``n_j`` respondents has the within-cluster
+scatter ``W_j`` of its level-1 variables and the vector ``b_j`` of their cluster means and its z values. With the
+within covariance ``Sigma_W`` (zero rows for z), the between covariance ``Sigma_B`` (zero rows for within-only
+variables), the means ``mu`` and ``V_j = Sigma_B + Sigma_W / n_j`` (the covariance of ``b_j``), the
+log-likelihood is (McDonald & Goldstein 1989; lavaan 0.6-14's lav_mvnorm_cluster_loglik_samplestats_2l, which
+writes the same with ``Sigma_W + n_j Sigma_B`` and the z block apart)
 
-    -2 logL = N p log(2 pi) + (N - J) [log|Sigma_W| + tr(Sigma_W^-1 S_PW)]
-              + sum_j [log|A_j| + n_j (ybar_j - mu)' A_j^-1 (ybar_j - mu)]
+    -2 logL = (N p1 + J q) log(2 pi) + (N - J) [log|Sigma_W,11| + tr(Sigma_W,11^-1 S_PW)]
+              + sum_j [log|V_j| + p1 log n_j + (b_j - mu)' V_j^-1 (b_j - mu)]
 
-with ``S_PW`` the pooled within covariance (divisor N - J). Clusters of one size share ``A_j``, so the sum runs
-over the distinct cluster sizes with the mean outer product of their cluster means. The saturated coordinates are
-``s = (mu, vech Sigma_W, vech Sigma_B)`` (vech: lower triangle column by column); derivatives with respect to an
-off-diagonal vech element count both triangles.
+with ``p1`` level-1 variables, ``q`` between-only ones, ``Sigma_W,11`` the level-1 block and ``S_PW`` the
+pooled within covariance (divisor N - J). Clusters of one size share ``V_j``, so the sum runs over the distinct
+cluster sizes with the mean outer product of their ``b_j - mu``. The saturated coordinates are
+``s = (mu, vech Sigma_W, vech Sigma_B)`` over all variables (vech: lower triangle column by column; derivatives
+with respect to an off-diagonal vech element count both triangles), of which :func:`saturated_free` are free.
 """
 
 from __future__ import annotations
@@ -31,10 +35,12 @@ EM_MAX_ITER = 5000
 
 @dataclasses.dataclass(frozen=True)
 class ClusterStats:
-    """Sufficient statistics of complete two-level data: ``y`` (N x p), ``cluster`` (each row's cluster, 0..J-1),
-    ``sizes`` (n_j), ``means`` (J x p cluster means), ``s_pw`` (pooled within covariance, divisor N - J),
+    """Sufficient statistics of complete two-level data: ``y`` (N x p: the level-1 variables, then the
+    between-only ones, constant within a cluster), ``cluster`` (each row's cluster, 0..J-1), ``sizes`` (n_j),
+    ``means`` (J x p cluster means b_j), ``s_pw`` (pooled within covariance, divisor N - J),
     ``size_values``/``size_counts``/``size_of`` (the distinct sizes, how many clusters have each, each cluster's
-    size index) and ``mean_outer`` (per size: the mean over its clusters of ybar_j ybar_j')."""
+    size index), ``within`` (the variables measured at level 1) and ``between`` (those that vary between
+    clusters in the model; a level-1 variable without a between part is within-only, lavaan's within.idx)."""
 
     y: np.ndarray
     cluster: np.ndarray
@@ -44,20 +50,24 @@ class ClusterStats:
     size_values: np.ndarray
     size_counts: np.ndarray
     size_of: np.ndarray
+    within: np.ndarray
     between: np.ndarray
 
     @classmethod
-    def from_data(cls, y: np.ndarray, cluster: np.ndarray, between: np.ndarray | None = None) -> "ClusterStats":
+    def from_data(cls, y: np.ndarray, cluster: np.ndarray, between: np.ndarray | None = None,
+                  within: np.ndarray | None = None) -> "ClusterStats":
         n_clusters = int(cluster.max()) + 1
         sizes = np.bincount(cluster, minlength=n_clusters)
         means = np.zeros((n_clusters, y.shape[1]))
         np.add.at(means, cluster, y)
         means /= sizes[:, None]
-        within = y - means[cluster]
-        s_pw = within.T @ within / (len(y) - n_clusters)
+        deviations = y - means[cluster]
+        s_pw = deviations.T @ deviations / (len(y) - n_clusters)
         size_values, size_of, size_counts = np.unique(sizes, return_inverse=True, return_counts=True)
-        between = np.ones(y.shape[1], bool) if between is None else np.asarray(between, bool)
-        return cls(y, cluster, sizes, means, s_pw, size_values, size_counts, size_of, between)
+        everything = np.ones(y.shape[1], bool)
+        between = everything if between is None else np.asarray(between, bool)
+        within = everything if within is None else np.asarray(within, bool)
+        return cls(y, cluster, sizes, means, s_pw, size_values, size_counts, size_of, within, between)
 
     @property
     def n_obs(self) -> int:
@@ -71,18 +81,21 @@ class ClusterStats:
     def p(self) -> int:
         return self.y.shape[1]
 
-    def centred_outer(self, mu: np.ndarray) -> np.ndarray:
-        """Per cluster size: the mean of (ybar_j - mu)(ybar_j - mu)' over its clusters (K x p x p)."""
+    def centred_sums(self, mu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per cluster size: the sum of (b_j - mu) (K x p) and the mean of (b_j - mu)(b_j - mu)' (K x p x p)
+        over its clusters."""
         d = self.means - mu
-        out = np.zeros((len(self.size_values), self.p, self.p))
-        np.add.at(out, self.size_of, d[:, :, None] * d[:, None, :])
-        return out / self.size_counts[:, None, None]
+        sums = np.zeros((len(self.size_values), self.p))
+        np.add.at(sums, self.size_of, d)
+        outer = np.zeros((len(self.size_values), self.p, self.p))
+        np.add.at(outer, self.size_of, d[:, :, None] * d[:, None, :])
+        return sums, outer / self.size_counts[:, None, None]
 
     def within_scatter(self) -> np.ndarray:
         """Each cluster's within scatter W_j = sum_i (y_ij - ybar_j)(y_ij - ybar_j)' (J x p x p)."""
-        within = self.y - self.means[self.cluster]
+        deviations = self.y - self.means[self.cluster]
         out = np.zeros((self.n_clusters, self.p, self.p))
-        np.add.at(out, self.cluster, within[:, :, None] * within[:, None, :])
+        np.add.at(out, self.cluster, deviations[:, :, None] * deviations[:, None, :])
         return out
 
 
@@ -92,13 +105,15 @@ def vech_indices(p: int) -> tuple[np.ndarray, np.ndarray]:
     return _vech_indices(p)
 
 
-def saturated_free(between: np.ndarray) -> np.ndarray:
-    """Positions in s = (mu, vech Sigma_W, vech Sigma_B) of the saturated model's parameters: all means and
-    within (co)variances, the between (co)variances of the variables that vary between clusters (lavaan's h1.ndat)."""
+def saturated_free(within: np.ndarray, between: np.ndarray) -> np.ndarray:
+    """Positions in s = (mu, vech Sigma_W, vech Sigma_B) of the saturated model's parameters: all means, the
+    within (co)variances of the level-1 variables, the between (co)variances of the variables that vary between
+    clusters (lavaan's h1.ndat)."""
     p = len(between)
     rows, cols = vech_indices(p)
-    pairs = between[rows] & between[cols]
-    return np.concatenate([np.arange(p + len(rows)), p + len(rows) + np.flatnonzero(pairs)])
+    k = len(rows)
+    return np.concatenate([np.arange(p), p + np.flatnonzero(within[rows] & within[cols]),
+                           p + k + np.flatnonzero(between[rows] & between[cols])])
 
 
 def unpack(s: np.ndarray, p: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -125,15 +140,17 @@ def _vech_gradient(g: np.ndarray) -> np.ndarray:
 
 
 def _cluster_matrices(stats: ClusterStats, sw: np.ndarray, sb: np.ndarray):
-    """Per cluster size: A_k = Sigma_W + n_k Sigma_B, its inverse and log-determinant; None when some A_k or
-    Sigma_W is not positive definite."""
-    a = sw[None] + stats.size_values[:, None, None] * sb[None]
+    """Sigma_W,11 (the level-1 block) and, per cluster size, V_k = Sigma_B + Sigma_W / n_k with its inverse and
+    log-determinant; None when one of them is not positive definite."""
+    w = stats.within
+    sw_11 = sw[np.ix_(w, w)]
+    v = sb[None] + sw[None] / stats.size_values[:, None, None]
     try:
-        np.linalg.cholesky(a)
-        np.linalg.cholesky(sw)
+        np.linalg.cholesky(v)
+        np.linalg.cholesky(sw_11)
     except np.linalg.LinAlgError:
         return None
-    return a, np.linalg.inv(a), np.linalg.slogdet(a)[1]
+    return sw_11, np.linalg.inv(v), np.linalg.slogdet(v)[1]
 
 
 def loglik(stats: ClusterStats, s: np.ndarray) -> float:
@@ -142,29 +159,43 @@ def loglik(stats: ClusterStats, s: np.ndarray) -> float:
     parts = _cluster_matrices(stats, sw, sb)
     if parts is None:
         return -np.inf
-    _, a_inv, a_logdet = parts
-    n, j = stats.n_obs, stats.n_clusters
-    within = (n - j) * (np.linalg.slogdet(sw)[1] + np.sum(np.linalg.inv(sw) * stats.s_pw))
-    quad = np.einsum("kab,kab->k", a_inv, stats.centred_outer(mu))
-    between = np.sum(stats.size_counts * (a_logdet + stats.size_values * quad))
-    return float(-0.5 * (n * stats.p * LOG_2PI + within + between))
+    sw_11, v_inv, v_logdet = parts
+    n, j, w = stats.n_obs, stats.n_clusters, stats.within
+    p1 = int(w.sum())
+    within = (n - j) * (np.linalg.slogdet(sw_11)[1] + np.sum(np.linalg.inv(sw_11) * stats.s_pw[np.ix_(w, w)]))
+    quad = np.einsum("kab,kab->k", v_inv, stats.centred_sums(mu)[1])
+    between = np.sum(stats.size_counts * (v_logdet + p1 * np.log(stats.size_values) + quad))
+    return float(-0.5 * (log_2pi_constant(stats) + within + between))
+
+
+def log_2pi_constant(stats: ClusterStats) -> float:
+    """The log(2 pi) term of -2 logL: one per level-1 value and per between-only value (lavaan's P log(2 pi))."""
+    p1 = int(stats.within.sum())
+    return (stats.n_obs * p1 + stats.n_clusters * (stats.p - p1)) * LOG_2PI
+
+
+def _within_part(stats: ClusterStats, sw: np.ndarray, scatter: np.ndarray, count) -> np.ndarray:
+    """d(-2 logL)/dSigma_W of the within deviations, count Sigma_W^-1 - Sigma_W^-1 scatter Sigma_W^-1 on the
+    level-1 block (scatter and count per cluster, or pooled)."""
+    w = stats.within
+    inv = np.linalg.inv(sw[np.ix_(w, w)])
+    block = np.asarray(count)[..., None, None] * inv - inv @ scatter[..., w, :][..., :, w] @ inv
+    out = np.zeros(block.shape[:-2] + (stats.p, stats.p))
+    out[..., np.ix_(w, w)[0], np.ix_(w, w)[1]] = block
+    return out
 
 
 def gradient(stats: ClusterStats, s: np.ndarray) -> np.ndarray:
     """d logL / ds (analytic)."""
     mu, sw, sb = unpack(s, stats.p)
-    _, a_inv, _ = _cluster_matrices(stats, sw, sb)
-    n_k, m_k = stats.size_values.astype(float), stats.size_counts.astype(float)
-    d_mean = np.zeros((len(n_k), stats.p))
-    np.add.at(d_mean, stats.size_of, stats.means - mu)  # per size: sum of (ybar_j - mu)
-    g_mu = np.einsum("k,kab,kb->a", n_k, a_inv, d_mean)
-    c = stats.centred_outer(mu)
-    aca = a_inv @ c @ a_inv
-    per_size = m_k[:, None, None] * (a_inv - n_k[:, None, None] * aca)  # d(-2 logL)/dA_k summed over clusters
-    sw_inv = np.linalg.inv(sw)
+    _, v_inv, _ = _cluster_matrices(stats, sw, sb)
+    sums, outer = stats.centred_sums(mu)
+    g_mu = np.einsum("kab,kb->a", v_inv, sums)
+    per_size = stats.size_counts[:, None, None] * (v_inv - v_inv @ outer @ v_inv)  # d(-2 logL)/dV_k
     n_within = stats.n_obs - stats.n_clusters
-    g_sw = n_within * (sw_inv - sw_inv @ stats.s_pw @ sw_inv) + per_size.sum(axis=0)
-    g_sb = np.einsum("k,kab->ab", n_k, per_size)
+    g_sw = _within_part(stats, sw, n_within * stats.s_pw, n_within) + np.einsum(
+        "k,kab->ab", 1 / stats.size_values, per_size)
+    g_sb = per_size.sum(axis=0)
     return np.concatenate([g_mu, -0.5 * _vech_gradient(g_sw), -0.5 * _vech_gradient(g_sb)])
 
 
@@ -172,17 +203,13 @@ def cluster_scores(stats: ClusterStats, s: np.ndarray) -> np.ndarray:
     """Each cluster's contribution to d logL / ds (J x len(s)); they sum to :func:`gradient` (lavaan's
     lav_mvnorm_cluster_scores_2l, up to its factor -2)."""
     mu, sw, sb = unpack(s, stats.p)
-    _, a_inv_k, _ = _cluster_matrices(stats, sw, sb)
-    a_inv = a_inv_k[stats.size_of]
+    _, v_inv_k, _ = _cluster_matrices(stats, sw, sb)
+    v_inv = v_inv_k[stats.size_of]
     n_j = stats.sizes.astype(float)
-    d = stats.means - mu
-    ad = np.einsum("jab,jb->ja", a_inv, d)
-    ada = ad[:, :, None] * ad[:, None, :]
-    sw_inv = np.linalg.inv(sw)
-    g_sw = ((n_j - 1)[:, None, None] * sw_inv - sw_inv @ stats.within_scatter() @ sw_inv
-            + a_inv - n_j[:, None, None] * ada)
-    g_sb = n_j[:, None, None] * (a_inv - n_j[:, None, None] * ada)
-    return np.hstack([n_j[:, None] * ad, -0.5 * _vech_gradient(g_sw), -0.5 * _vech_gradient(g_sb)])
+    vd = np.einsum("jab,jb->ja", v_inv, stats.means - mu)
+    g_v = v_inv - vd[:, :, None] * vd[:, None, :]  # d(-2 logL_j)/dV_j
+    g_sw = _within_part(stats, sw, stats.within_scatter(), n_j - 1) + g_v / n_j[:, None, None]
+    return np.hstack([vd, -0.5 * _vech_gradient(g_sw), -0.5 * _vech_gradient(g_v)])
 
 
 def numeric_jacobian(function, x: np.ndarray, step: float = 1e-4, richardson: bool = True) -> np.ndarray:
@@ -216,43 +243,62 @@ class SaturatedFit:
 
 def em_saturated(stats: ClusterStats) -> SaturatedFit:
     """lavaan's EM for the saturated two-level model (lav_mvnorm_cluster_em_sat with its E-step
-    lav_mvnorm_cluster_em_estepb): from Sigma_W = Sigma_B = I and zero means, treat each cluster's between
-    component v_j as missing; E-step its posterior mean E v_j = mu_B + Sigma_B (A_j / n_j)^-1 (ybar_j - mu) and
-    covariance Sigma_B - Sigma_B (A_j / n_j)^-1 Sigma_B; M-step the within and between moments (the rows of
-    within-only variables in Sigma_B start at 0 and stay there, as lavaan's). Stops, as lavaan,
-    when the log-likelihood rises by less than 1e-4, so that the unrestricted log-likelihood (and the chi-square)
-    are lavaan's to the digit."""
-    p = stats.p
-    moments = (np.eye(p), np.diag(stats.between.astype(float)), np.zeros(p), np.zeros(p))
-    fx_old = fx = loglik(stats, pack(moments[2] + moments[3], moments[0], moments[1]))
+    lav_mvnorm_cluster_em_estepb): from Sigma_W = Sigma_B = I and zero means (the between-only variables' means and
+    covariance fixed at their sample values over the clusters, divisor J), treat each cluster's between
+    component v_j of the level-1 variables as missing; E-step its posterior mean
+    E v_j = mu_B + Sigma_B[1,.] V_j^-1 (b_j - mu) and covariance Sigma_B,11 - Sigma_B[1,.] V_j^-1 Sigma_B[.,1];
+    M-step the within and between moments and the covariances of v with z. The rows of within-only variables in
+    Sigma_B start at 0 and stay there, as lavaan's. Stops, as lavaan, when the log-likelihood rises by less than
+    1e-4, so that the unrestricted log-likelihood (and the chi-square) are lavaan's to the digit."""
+    p, w = stats.p, stats.within
+    z = ~w
+    sb = np.diag(stats.between.astype(float))
+    fx_old = fx = loglik(stats, pack(np.zeros(p), np.diag(w.astype(float)), sb))
+    centred = stats.means[:, z] - stats.means[:, z].mean(axis=0)
+    sb[np.ix_(z, z)] = centred.T @ centred / stats.n_clusters
+    state = (np.eye(int(w.sum())), sb, np.zeros(int(w.sum())), np.zeros(int(w.sum())), stats.means[:, z].mean(axis=0))
     iteration = 0
     while iteration < EM_MAX_ITER:
         iteration += 1
-        moments = _em_step(stats, *moments)
-        sw, sb, mu_w, mu_b = moments
-        fx = loglik(stats, pack(mu_w + mu_b, sw, sb))
+        state = _em_step(stats, *state)
+        fx = loglik(stats, pack(*_em_moments(stats, *state)))
         if fx - fx_old < EM_TOL:
             break
         fx_old = fx
-    sw, sb, mu_w, mu_b = moments
-    return SaturatedFit(mu_w + mu_b, sw, sb, fx, iteration)
+    return SaturatedFit(*_em_moments(stats, *state), fx, iteration)
 
 
-def _em_step(stats: ClusterStats, sw, sb, mu_w, mu_b) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """One E-step and M-step of :func:`em_saturated` (vectorised over the clusters and their sizes)."""
-    n_j, ybar = stats.sizes.astype(float), stats.means
-    a = sw[None] + stats.size_values[:, None, None] * sb[None]
-    omega_inv = stats.size_values[:, None, None] * np.linalg.inv(a)  # (A_k / n_k)^-1
-    gain = sb[None] @ omega_inv  # Sigma_B (A_k / n_k)^-1
-    ev = mu_b + np.einsum("jab,jb->ja", gain[stats.size_of], ybar - (mu_w + mu_b))
-    cov_v = sb[None] - gain @ sb[None]
+def _em_moments(stats: ClusterStats, sw_11, sb, mu_w, mu_b, mu_z) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(mu, Sigma_W, Sigma_B) over all variables from the EM state."""
+    w = stats.within
+    mu, sw = np.zeros(stats.p), np.zeros((stats.p, stats.p))
+    mu[w], mu[~w] = mu_w + mu_b, mu_z
+    sw[np.ix_(w, w)] = sw_11
+    return mu, sw, sb
+
+
+def _em_step(stats: ClusterStats, sw_11, sb, mu_w, mu_b, mu_z):
+    """One E-step and M-step of :func:`em_saturated` (vectorised over the clusters and their sizes); ``sb`` is
+    Sigma_B over all variables (its z block fixed), the means of the level-1 variables split in within and
+    between parts."""
+    w, n, j = stats.within, stats.n_obs, stats.n_clusters
+    mu, sw, _ = _em_moments(stats, sw_11, sb, mu_w, mu_b, mu_z)
+    v = sb[None] + sw[None] / stats.size_values[:, None, None]
+    gain = sb[w][None] @ np.linalg.inv(v)  # Sigma_B[1,.] V_k^-1
+    ev = mu_b + np.einsum("jab,jb->ja", gain[stats.size_of], stats.means - mu)
+    cov_v = sb[np.ix_(w, w)][None] - gain @ sb[:, w][None]
     cov_v = (cov_v + np.transpose(cov_v, (0, 2, 1))) / 2
     cov_sum = np.einsum("k,kab->ab", stats.size_counts.astype(float), cov_v)
     cov_weighted = np.einsum("k,kab->ab", (stats.size_counts * stats.size_values).astype(float), cov_v)
-    mu_w = (n_j @ (ybar - ev)) / stats.n_obs
+    n_j, ybar = stats.sizes.astype(float), stats.means[:, w]
+    mu_w = (n_j @ (ybar - ev)) / n
     mu_b = ev.mean(axis=0)
-    sb = (cov_sum + ev.T @ ev) / stats.n_clusters - np.outer(mu_b, mu_b)
+    sb = sb.copy()
+    sb[np.ix_(w, w)] = (cov_sum + ev.T @ ev) / j - np.outer(mu_b, mu_b)
+    zy = stats.means[:, ~w].T @ ev / j - np.outer(mu_z, mu_b)
+    sb[np.ix_(~w, w)], sb[np.ix_(w, ~w)] = zy, zy.T
     cross = (n_j[:, None] * ybar).T @ ev
     cw2 = cov_weighted + (n_j[:, None] * ev).T @ ev - cross - cross.T
-    sw = (stats.y.T @ stats.y + cw2) / stats.n_obs - np.outer(mu_w, mu_w)
-    return sw, sb, mu_w, mu_b
+    y1 = stats.y[:, w]
+    sw_11 = (y1.T @ y1 + cw2) / n - np.outer(mu_w, mu_w)
+    return sw_11, sb, mu_w, mu_b, mu_z
