@@ -170,6 +170,13 @@ def test_parse_levels():
         pm.parse_model("f =~ y1 + y2\nlevel: 2\n g =~ y1 + y2")
 
 
+def test_bad_columns_are_named(demo):
+    with pytest.raises(DataError, match="cluster column 'school'"):
+        pm.cfa(MODELS["one_factor"], demo, cluster="school")
+    with pytest.raises(ModelError, match="unknown variable 'fw'"):  # a level-1 factor used at level 2
+        pm.cfa("level: 1\n fw =~ y1 + y2 + y3\nlevel: 2\n fb =~ y1 + y2 + y3 + fw", demo, cluster="cluster")
+
+
 @pytest.mark.parametrize("model, options, message", [
     ("one_factor", {}, "cluster="),
     ("one_factor", {"cluster": "cluster", "estimator": "ULS"}, "'ML' or 'MLR'"),
@@ -178,6 +185,8 @@ def test_parse_levels():
     ("level: 1\n fw =~ y1 + y2 + y3\n fw ~ y4\nlevel: 2\n fb =~ y1 + y2 + y3", {"cluster": "cluster"},
      "regressions"),
     ("level: 1\n fw =~ y1 + y2 + y3", {"cluster": "cluster"}, "level: 2"),
+    ("level: 1\n fw =~ y1 + a*y2 + y3\nlevel: 2\n fb =~ y1 + y2 + y3\na > 0.1", {"cluster": "cluster"},
+     "constraints"),
 ])
 def test_unsupported_two_level_requests_are_refused(demo, model, options, message):
     data = demo.assign(g=demo["cluster"] % 2)

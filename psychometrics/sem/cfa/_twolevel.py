@@ -424,9 +424,12 @@ def cluster_data(data, levels: LevelModel, cluster) -> ClusterStats:
     observed = levels.observed
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"data must be a pandas DataFrame of respondents x variables; got {type(data).__name__}")
-    missing = [n for n in (*observed, cluster) if n not in data.columns]
+    if cluster not in data.columns:
+        raise DataError(f"cluster column {cluster!r} is not in the data; available columns: {list(data.columns)}")
+    missing = [n for n in observed if n not in data.columns]
     if missing:
-        raise ModelError(f"{missing[0]!r} is not a column of the data (two-level model with cluster={cluster!r})")
+        raise ModelError(f"unknown variable {missing[0]!r} in the two-level model: it is not a column of the data "
+                         "and not a latent variable defined with =~ at its level. Check the spelling.")
     frame = data[list(observed)]
     non_numeric = [n for n in observed if not pd.api.types.is_numeric_dtype(frame[n].dtype)]
     if non_numeric:
