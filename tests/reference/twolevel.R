@@ -87,6 +87,10 @@ for (name in names(models)) {
     cases[[paste(name, est, sep = "_")]] <- case
   }
 }
+# a fixed negative between residual variance (a Heywood case written into the model)
+models$heywood <- paste0(models$one_factor, "  y1 ~~ -0.3*y1\n")
+fit <- suppressWarnings(cfa(models$heywood, data = demo, cluster = "cluster"))
+cases$heywood_ML <- describe(fit, "cfa(models$heywood, data = demo, cluster = 'cluster')")
 fit <- cfa(models$one_factor, data = demo, cluster = "cluster", std.lv = TRUE)
 cases$one_factor_std_lv_ML <- describe(fit, "cfa(models$one_factor, data = demo, cluster = 'cluster', std.lv = TRUE)")
 out <- list(generated_by = "tests/reference/twolevel.R", r_version = R.version.string,

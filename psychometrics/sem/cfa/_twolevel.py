@@ -2,19 +2,23 @@
 two-level SEM (complete data, one group, estimators ML and MLR).
 
 The model has two blocks of LISREL matrices, one per level (``_model.LisrelModel`` with the levels as its two
-"groups"): the within block gives ``Sigma_W`` (its intercepts fixed to 0), the between block ``Sigma_B`` and the
-means. The likelihood is the two-level normal one from cluster sufficient statistics (``_twolevel_stats``), with
+"groups"): the within block gives ``Sigma_W`` (the intercepts of variables at both levels fixed to 0), the
+between block ``Sigma_B`` and the means. The likelihood is the two-level normal one from cluster sufficient statistics (``_twolevel_stats``), with
 lavaan's defaults (lavInspect(fit, "options") of a two-level fit):
 
-- estimation: ML on the two-level likelihood (lavaan: nlminb; here Newton steps on the analytic gradient);
+- estimation: ML on the two-level likelihood (lavaan: nlminb; here BFGS, then Newton steps on the numerical
+  Hessian of the analytic gradient, to a gradient below 1e-10: lavaan's nlminb stops earlier, up to ~1e-4 away
+  in flat directions);
 - standard errors: the inverse observed information (numerical Hessian of the analytic gradient, lavaan's
   information = "observed", observed.information = "hessian"); MLR: the sandwich ``H^-1 B H^-1`` with ``B`` the
   cross-product of the clusters' scores (lav_mvnorm_cluster_scores_2l);
 - the unrestricted (h1) model by lavaan's EM (``em_saturated``); chi-square ``2 (logL_h1 - logL)``;
-- MLR's Yuan-Bentler (Mplus) scaled test: ``c = (tr(A1^-1 B1) - tr(E^-1 B0)) / df`` with the h1 information
-  ``A1`` observed at the model-implied moments (h1.information = "structured") and ``B1`` the clusters' scores
-  in the saturated coordinates (lav_test_yuan_bentler_mplus_trace);
-- baseline: the independence model (diagonal Sigma_W and Sigma_B, free means), fitted the same way;
+- MLR's Yuan-Bentler (Mplus) scaled test: ``c = (tr(A1^-1 B1) - tr(E^-1 B0)) / df`` with the observed h1
+  information ``A1`` and the cross-product ``B1`` of the clusters' scores in the saturated coordinates, both at
+  the h1 (EM) moments (lav_test_yuan_bentler sets h1.information = "unstructured" for this test), ``E`` the
+  model's observed information and ``B0`` its clusters' score cross-product (lav_test_yuan_bentler_mplus_trace);
+- baseline: the independence model (diagonal Sigma_W and Sigma_B, free means), fitted the same way, its scaled
+  test with the same h1 trace;
 - srmr_within and srmr_between: RMS of the correlation residuals of each level against the h1 (EM) moments,
   srmr their sum (lav_fit_srmr_twolevel).
 
@@ -321,6 +325,22 @@ def level_starts(levels: LevelModel, stats: ClusterStats, std_lv: bool) -> np.nd
     return x
 
 
+def _admissible(problem: TwoLevelProblem, levels: LevelModel, x: np.ndarray) -> np.ndarray:
+    """Starting values at which the likelihood is defined: while V_j or Sigma_W is not positive definite (e.g. a
+    negative fixed residual variance), the free variances are doubled and the free loadings scaled by sqrt(2)."""
+    table = levels.table
+    free = table["x"] >= 0
+    variance = free & (table["op"] == "~~") & (table["lhs"] == table["rhs"])
+    loading = free & (table["op"] == "=~")
+    x = x.copy()
+    for _ in range(20):
+        if np.isfinite(problem.objective(x)):
+            break
+        x[np.unique(table["x"][variance])] *= 2
+        x[np.unique(table["x"][loading])] *= np.sqrt(2)
+    return x
+
+
 def _check_identified(problem: TwoLevelProblem, x: np.ndarray, names) -> np.ndarray:
     """The Hessian of -logL at the solution; IdentificationError when it is singular."""
     hess = problem.hessian(x)
@@ -400,8 +420,20 @@ def srmr_measures(sw: np.ndarray, sb: np.ndarray, h1, stats: ClusterStats) -> di
     variables of that level."""
     w, b = np.ix_(stats.within, stats.within), np.ix_(stats.between, stats.between)
     within = _srmr(h1.sigma_w[w], sw[w])
-    between = _srmr(h1.sigma_b[b], sb[b]) if np.all(np.diag(sb[b]) > 0) else np.nan
+    sb = _force_positive_definite(sb[b])
+    between = _srmr(h1.sigma_b[b], sb) if np.all(np.diag(sb) > 0) else np.nan
     return {"srmr": float(within + between), "srmr_within": within, "srmr_between": between}
+
+
+def _force_positive_definite(cov: np.ndarray, tol: float = 1e-6) -> np.ndarray:
+    """lavaan's lav_matrix_symmetric_force_pd, applied to the implied between covariance before the SRMR:
+    eigenvalues below ``tol`` times the largest are raised to it."""
+    if len(cov) == 1:
+        return np.maximum(cov, tol)
+    values, vectors = np.linalg.eigh(cov)
+    top = abs(values[-1])
+    values = np.where(values / top < tol, tol * top, values)
+    return (vectors * values) @ vectors.T
 
 
 def _srmr(sample: np.ndarray, implied: np.ndarray) -> float:
@@ -493,7 +525,7 @@ def two_level_cfa(model, data, *, cluster, estimator="ML", std_lv=False, confide
     if df < 0:
         raise IdentificationError(f"the two-level model is not identified: {npar} free parameters but only "
                                   f"{n_moments} sample moments (df = {df})")
-    fit = fit_structure(problem, level_starts(levels, stats, std_lv), robust, names)
+    fit = fit_structure(problem, _admissible(problem, levels, level_starts(levels, stats, std_lv)), robust, names)
     h1 = em_saturated(stats)
     h_inv = np.linalg.inv(fit.hessian)
     vcov = h_inv @ fit.meat @ h_inv if robust else h_inv
