@@ -3,8 +3,8 @@
 Source: tests/reference/twolevel.json written by tests/reference/twolevel.R (R 4.2.2, lavaan 0.6-14; each case
 stores its R call) on lavaan's Demo.twolevel (clusters 1..120, y1..y6, rounded to 4 decimals:
 tests/reference/twolevel_demo.csv): a one-factor model at each level (also with std.lv), two factors at each
-level (std.lv), a within-only indicator (std.lv), a within-only and a between-only (cluster-level w1)
-indicator, and a model with loadings equal across levels (shared labels), a within residual covariance and a
+level (std.lv; also with a factor regressed on the other at each level), a within-only indicator (std.lv), a
+within-only and a between-only (cluster-level w1) indicator, and a model with loadings equal across levels (shared labels), a within residual covariance and a
 fixed between variance; ML and MLR; and (ML) a fixed negative between residual variance. Tolerances: 1e-4 absolute on every fit
 measure, estimate, standard error and standardised value; the chi-squares may instead pass within 1e-5 relative
 (the project's rule), the baseline's scaled chi-square within 1e-4 relative: lavaan's nlminb stops its baseline
@@ -43,7 +43,7 @@ def fitted(demo, case: str):
     """The fit of a reference case (fitted once per session)."""
     if case not in _FITS:
         name, estimator = case.rsplit("_", 1)
-        std_lv = name in ("two_factor", "within_only", "one_factor_std_lv")
+        std_lv = name in ("two_factor", "within_only", "latent_regression", "one_factor_std_lv")
         model = MODELS[name.replace("_std_lv", "")]
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", "Heywood case", UserWarning)  # the heywood case's fixed -0.3
@@ -192,7 +192,7 @@ def test_bad_columns_are_named(demo):
     ("one_factor", {"cluster": "cluster", "group": "g"}, "multiple groups"),
     ("one_factor", {"cluster": "cluster", "missing": "fiml"}, "listwise"),
     ("level: 1\n fw =~ y1 + y2 + y3\n fw ~ y4\nlevel: 2\n fb =~ y1 + y2 + y3", {"cluster": "cluster"},
-     "regressions"),
+     "regressions on observed variables"),
     ("level: 1\n fw =~ y1 + y2 + y3", {"cluster": "cluster"}, "level: 2"),
     ("level: 1\n fw =~ y1 + a*y2 + y3\nlevel: 2\n fb =~ y1 + y2 + y3\na > 0.1", {"cluster": "cluster"},
      "constraints"),

@@ -87,7 +87,7 @@ def cfa(
         hold "thresholds". See ``psychometrics.sem.cfa._wls``; R: ``cfa(model, data, ordered = ordered)``.
     cluster : str, optional
         With ``level: 1`` / ``level: 2`` blocks in the model: the level-2 unit of a two-level CFA (ML or MLR,
-        complete cases, one group; observed variables at both levels or within-only, measurement models), as
+        complete cases, one group; observed variables at one or both levels; factor models, factor regressions), as
         lavaan's two-level ``cfa(model, data, cluster = "cluster")``; the result (``TwoLevelCFAResult``) has a
         ``level`` column in ``estimates``, ``n_clusters``, srmr_within and srmr_between in ``fit_measures`` and
         ``implied_cov``/``sample_cov``/``residuals(level=...)`` (see ``psychometrics.sem.cfa._twolevel``). Otherwise: the

@@ -24,9 +24,9 @@ lavaan's defaults (lavInspect(fit, "options") of a two-level fit):
 
 Scope: observed variables at both levels, at level 1 only (within-only: their between covariances are 0 and
 their level-1 intercepts free) or at level 2 only (between-only: cluster-level variables, constant within a
-cluster), as lavaan's; measurement models (=~, ~~, ~1, labels, fixed values); no regressions, observed
-covariates, missing data (incomplete rows are dropped, listwise), ordered items, groups, sampling weights or
-general constraints.
+cluster), as lavaan's; measurement models (=~, ~~, ~1, labels, fixed values) and regressions of a factor on
+factors of its level; no regressions on observed variables (covariates), missing data (incomplete rows are
+dropped, listwise), ordered items, groups, sampling weights or general constraints.
 """
 
 from __future__ import annotations
@@ -105,9 +105,11 @@ def _level_terms(parsed: ParsedModel) -> tuple[ParsedModel, ParsedModel]:
 
 def _check_scope(parsed: ParsedModel, variables) -> None:
     for term in parsed.terms:
-        if term.op == "~":
-            raise ModelError(f"'{term.lhs} ~ {term.rhs}' (line {term.line}): regressions are not supported in "
-                             "two-level models yet; only measurement models (=~, ~~, ~1)")
+        latent = variables[term.level - 1].latent
+        if term.op == "~" and not (term.lhs in latent and term.rhs in latent):
+            raise ModelError(f"'{term.lhs} ~ {term.rhs}' (line {term.line}): regressions on observed variables are "
+                             "not supported in two-level models; regress a factor on another factor of its level, "
+                             "or model the variable as an indicator")
     if parsed.constraints:
         c = parsed.constraints[0]
         raise ModelError(f"'{c.lhs} {c.op} {c.rhs}' (line {c.line}): constraints other than shared labels are not "
