@@ -2,15 +2,15 @@
 
 Source: tests/reference/twolevel.json written by tests/reference/twolevel.R (R 4.2.2, lavaan 0.6-14; each case
 stores its R call) on lavaan's Demo.twolevel (clusters 1..120, y1..y6, rounded to 4 decimals:
-tests/reference/twolevel_demo.csv): a one-factor model at each level (also with std.lv), two factors at each
-level (std.lv; also with a factor regressed on the other at each level), a within-only indicator (std.lv), a
-within-only and a between-only (cluster-level w1) indicator, and a model with loadings equal across levels (shared labels), a within residual covariance and a
-fixed between variance; ML and MLR; and (ML) a fixed negative between residual variance. Tolerances: 1e-4 absolute on every fit
-measure, estimate, standard error and standardised value; the chi-squares may instead pass within 1e-5 relative
-(the project's rule), the baseline's scaled chi-square within 1e-4 relative: lavaan's nlminb stops its baseline
-refit with a gradient of ~1e-6, where the Yuan-Bentler h0 trace is ~3e-5 from its value at the maximum;
-test_baseline_traces_at_lavaans_estimates shows that our traces at lavaan's own baseline estimates are lavaan's
-to 1e-7.
+tests/reference/twolevel_demo.csv): a one-factor model at each level (also with std.lv), two factors at each level
+(std.lv; also with a factor regressed on the other at each level), a within-only indicator (std.lv), a within-only
+and a between-only (cluster-level w1) indicator, and a model with loadings equal across levels (shared labels), a
+within residual covariance and a fixed between variance; ML and MLR; and (ML) a fixed negative between residual
+variance. Tolerances: 1e-4 absolute on every fit measure, estimate, standard error and standardised value; the
+chi-squares may instead pass within 1e-5 relative (the project's rule), the baseline's scaled chi-square within 1e-4
+relative: lavaan's nlminb stops its baseline refit with a gradient of ~1e-6, where the Yuan-Bentler h0 trace is
+~3e-5 from its value at the maximum; test_baseline_traces_at_lavaans_estimates shows that our traces at lavaan's own
+baseline estimates are lavaan's to 1e-7.
 """
 
 from __future__ import annotations
@@ -94,7 +94,9 @@ def test_baseline_traces_at_lavaans_estimates(demo, case):
     observed = list(dict.fromkeys(ref["lhs"]))
     within, between = (np.isin(observed, table[table["level"] == level]["lhs"]) for level in (1, 2))
     stats = ClusterStats.from_data(demo[observed].to_numpy(float), pd.factorize(demo["cluster"])[0], between, within)
-    rows = lambda op, level: table[(table["op"] == op) & (table["level"] == level)].set_index("lhs")["est"]  # noqa: E731
+    def rows(op, level):
+        return table[(table["op"] == op) & (table["level"] == level)].set_index("lhs")["est"]
+
     mean = rows("~1", 1).add(rows("~1", 2), fill_value=0).reindex(observed)
     variances = [rows("~~", level).reindex(np.array(observed)[mask]) for level, mask in ((1, within), (2, between))]
     x = np.concatenate([mean, *variances])

@@ -90,7 +90,8 @@ def cfa(
         complete cases, one group; observed variables at one or both levels; factor models, factor regressions), as
         lavaan's two-level ``cfa(model, data, cluster = "cluster")``; the result (``TwoLevelCFAResult``) has a
         ``level`` column in ``estimates``, ``n_clusters``, srmr_within and srmr_between in ``fit_measures`` and
-        ``implied_cov``/``sample_cov``/``residuals(level=...)`` (see ``psychometrics.sem.cfa._twolevel``). Otherwise: the
+        ``implied_cov``/``sample_cov``/``residuals(level=...)`` (see ``psychometrics.sem.cfa._twolevel``).
+        Otherwise: the
         column holding each respondent's cluster (e.g. the service), nested in the groups: cluster-robust
         standard errors and Yuan-Bentler test for ``estimator="MLR"`` (complete data or ``missing="fiml"``), as
         lavaan's single-level ``cfa(..., estimator = "MLR", cluster = "service")``: the casewise scores behind

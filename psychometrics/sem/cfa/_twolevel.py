@@ -2,9 +2,9 @@
 two-level SEM (complete data, one group, estimators ML and MLR).
 
 The model has two blocks of LISREL matrices, one per level (``_model.LisrelModel`` with the levels as its two
-"groups"): the within block gives ``Sigma_W`` (the intercepts of variables at both levels fixed to 0), the
-between block ``Sigma_B`` and the means. The likelihood is the two-level normal one from cluster sufficient statistics (``_twolevel_stats``), with
-lavaan's defaults (lavInspect(fit, "options") of a two-level fit):
+"groups"): the within block gives ``Sigma_W`` (the intercepts of variables at both levels fixed to 0), the between
+block ``Sigma_B`` and the means. The likelihood is the two-level normal one from cluster sufficient statistics
+(``_twolevel_stats``), with lavaan's defaults (lavInspect(fit, "options") of a two-level fit):
 
 - estimation: ML on the two-level likelihood (lavaan: nlminb; here BFGS, then Newton steps on the numerical
   Hessian of the analytic gradient, to a gradient below 1e-10: lavaan's nlminb stops earlier, up to ~1e-4 away
@@ -134,7 +134,8 @@ def level_model(parsed: ParsedModel, std_lv: bool) -> LevelModel:
         level_vars = dataclasses.replace(level_vars, observed=tuple(n for n in observed if n in level_vars.observed))
         columns = partable_columns(terms, level_vars, 1, std_lv=std_lv, meanstructure=True)
         lv = {n: offset + i for i, n in enumerate(level_vars.latent)}
-        positions = [_matrix_position(a, o, b, ov, lv) for a, o, b in zip(columns["lhs"], columns["op"], columns["rhs"])]
+        positions = [_matrix_position(a, o, b, ov, lv)
+                     for a, o, b in zip(columns["lhs"], columns["op"], columns["rhs"])]
         columns["matrix"] = np.array([q[0] for q in positions], dtype=object)
         columns["row"], columns["col"] = (np.array([q[k] for q in positions]) for k in (1, 2))
         columns["group"] = np.full(len(positions), block)
@@ -446,7 +447,8 @@ def _srmr(sample: np.ndarray, implied: np.ndarray) -> float:
 def _logl_measures(fit: TwoLevelFit, h1, npar: int, n: int, p: int, tests) -> dict[str, float]:
     logl = fit.logl
     out = {"logl": logl, "unrestricted_logl": h1.logl, "aic": -2 * logl + 2 * npar,
-           "bic": float(-2 * logl + npar * np.log(n)), "ntotal": n, "bic2": float(-2 * logl + npar * np.log((n + 2) / 24))}
+           "bic": float(-2 * logl + npar * np.log(n)), "ntotal": n,
+           "bic2": float(-2 * logl + npar * np.log((n + 2) / 24))}
     if len(tests) > 1 and np.isfinite(tests[1].scaling_factor_h1):
         out.update(scaling_factor_h1=tests[1].scaling_factor_h1, scaling_factor_h0=tests[1].scaling_factor_h0)
     return out
