@@ -115,7 +115,7 @@ def _collapse_columns(observed, expected, mincell):
 def _collapse(observed: np.ndarray, expected: np.ndarray, mincell: float = MINCELL):
     """mirt's ``collapseCells``: merge sparse sum-score rows (and categories) until expected counts >= mincell."""
     impossible = np.flatnonzero(np.isnan(expected).any(axis=1))
-    expected = np.nan_to_num(expected)
+    observed, expected = np.array(observed, dtype=float), np.nan_to_num(expected)  # copies: merged in place below
     if impossible.size:  # the first half of the incomplete rows lie at the top, the rest at the bottom
         top, bottom = impossible[: impossible.size // 2], impossible[impossible.size // 2:]
         for rows, target in ((top, top.max() + 1), (bottom, bottom.min() - 1)):
