@@ -155,12 +155,15 @@ def _collapse(observed: np.ndarray, expected: np.ndarray, mincell: float = MINCE
 
 
 def s_x2(result) -> TableResult:
-    """S-X2 item fit (Orlando & Thissen 2000, 2003): observed vs expected category counts per summed score.
+    """S-X2 item fit (Orlando & Thissen 2000, 2003; Kang & Chen 2008 for graded items): observed vs expected
+    category counts per summed score (the extreme scores left out).
 
-    Expected proportions come from the Lord-Wingersky recursion on the quadrature grid; sum-score groups are
-    collapsed as mirt's ``itemfit`` does (``mincell = 1``). ``df`` = cells - score groups - the item's estimated
-    parameters - the latent distribution's. Columns ``s_x2``, ``df``, ``pvalue``, ``rmsea`` (mirt's
-    ``RMSEA.S_X2``). Equivalent R: ``mirt::itemfit(mod, "S_X2")``.
+    Expected proportions P(Y_j = k | S = s) come from the Lord-Wingersky recursion on the quadrature grid; cells
+    are collapsed as mirt's ``itemfit`` does (``mincell = 1``, its ``collapseCells``: impossible rows into their
+    neighbours, single-respondent rows forward, small cells within rows, rare last categories, then small rows into
+    a neighbour). ``df`` = cells with an expected count - score groups - the item's estimated parameters - the
+    latent distribution's. Columns ``s_x2``, ``df``, ``pvalue``, ``rmsea`` (mirt's ``RMSEA.S_X2``). Equivalent R:
+    ``mirt::itemfit(mod, "S_X2")``.
     """
     _check_fit_input(result, "item_fit (S-X2)")
     data, pmap = result._data, result._problem.pmap
