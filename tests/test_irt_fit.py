@@ -71,6 +71,12 @@ def test_lsat7_m2_matches_mirt(lsat7_2pl):
                    ref["decimals"])
 
 
+def test_lsat7_srmsr_is_mirts_residual_correlations(lsat7_2pl):
+    """mirt prints the residual correlations behind its SRMSR to 7 digits (M2(mod1, residmat = TRUE))."""
+    residuals = np.array(PUBLISHED["lsat7_2pl_m2_mirt"]["residual_correlations"])
+    assert lsat7_2pl.m2().srmsr == pytest.approx(np.sqrt(np.mean(residuals**2)), abs=1e-5)
+
+
 def test_m2_types_coincide_for_binary_items(lsat7_2pl):
     """Binary items: the item score is the indicator of category 1, so M2*, M2 and C2 use the same moments."""
     values = [lsat7_2pl.m2(kind) for kind in ("M2*", "M2", "C2")]
