@@ -1,11 +1,12 @@
-"""Exploratory factor analysis as psych::fa (psych 2.2.9): minres, uls, wls, gls, ml and principal-axis extraction,
-GPArotation / psych rotations, psych's column order and signs, and psych's fit statistics (fa.stats).
+"""Exploratory factor analysis as psych::fa (psych 2.2.9): minres, uls, wls, gls, ml and principal-axis
+extraction, GPArotation / psych rotations, psych's column order and signs, and psych's fit statistics (fa.stats).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import warnings
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -123,7 +124,8 @@ def _uls_objective(psi: np.ndarray, r: np.ndarray, n_factors: int) -> tuple[floa
     return float((residual**2).sum()), -2.0 * np.diag(residual)
 
 
-def _truncation_gradient(reduced: np.ndarray, n_factors: int, criterion) -> tuple[float, np.ndarray]:
+def _truncation_gradient(reduced: np.ndarray, n_factors: int,
+                         criterion: Callable[[np.ndarray], tuple[float, np.ndarray]]) -> tuple[float, np.ndarray]:
     """Value and gradient in the uniquenesses of a criterion F(E) of the residual E = S - V_f D_f V_f' left by
     the rank-f eigen approximation (negative eigenvalues clipped to 0) of S = R - Psi, as psych's fit.residuals.
 
@@ -153,7 +155,7 @@ def _minres_objective(psi: np.ndarray, r: np.ndarray, n_factors: int) -> tuple[f
     criterion is the one psych's minres minimises.
     """
 
-    def off_diagonal(residual):
+    def off_diagonal(residual: np.ndarray) -> tuple[float, np.ndarray]:
         residual = residual.copy()
         np.fill_diagonal(residual, 0.0)
         return 0.5 * float((residual**2).sum()), residual
@@ -167,7 +169,7 @@ def _wls_objective(psi: np.ndarray, r: np.ndarray, n_factors: int) -> tuple[floa
     item_weights = 1.0 / np.diag(np.linalg.inv(r))
     weights = np.outer(item_weights, item_weights)
 
-    def weighted(residual):
+    def weighted(residual: np.ndarray) -> tuple[float, np.ndarray]:
         return float((weights * residual**2).sum()), 2.0 * weights * residual
 
     return _truncation_gradient(r - np.diag(psi), n_factors, weighted)
@@ -179,7 +181,7 @@ def _gls_objective(psi: np.ndarray, r: np.ndarray, n_factors: int) -> tuple[floa
     inverse = np.linalg.inv(r)
     inverse_squared = inverse @ inverse
 
-    def generalised(residual):
+    def generalised(residual: np.ndarray) -> tuple[float, np.ndarray]:
         product = inverse_squared @ residual
         return float((residual * product).sum()), product + product.T
 
@@ -199,8 +201,8 @@ def _ml_objective(psi: np.ndarray, r: np.ndarray, n_factors: int) -> tuple[float
 
 
 def _fit_uniquenesses(r: np.ndarray, n_factors: int, method: str) -> tuple[np.ndarray, int]:
-    """Minimise the minres/uls/wls/gls or ML criterion over the uniquenesses (L-BFGS-B, bounds [0.005, 1] as psych)
-    from 1 - SMC; the wls and gls criteria have local minima, so they are also started from psych's start (SMC)
+    """Minimise the minres/uls/wls/gls or ML criterion over the uniquenesses (L-BFGS-B, bounds [0.005, 1] as
+    psych) from 1 - SMC; the wls and gls criteria have local minima, so they are also started from psych's start (SMC)
     and the lower minimum is kept."""
     objective = {"ml": _ml_objective, "minres": _minres_objective, "uls": _uls_objective, "wls": _wls_objective,
                  "gls": _gls_objective}[method]
@@ -376,13 +378,14 @@ def efa(data_or_corr: DataOrCorr, n_factors: int, method: str = "minres", rotati
 
     Extraction (psych 2.2.9 ``fac``): ``minres``/``uls`` minimise the residual correlations (unweighted least
     squares, Harman 1976), ``wls``/``gls`` psych's weighted residual criteria (see Notes) and ``ml`` the ML
-    discrepancy (Joreskog 1967) over the uniquenesses, starting from 1 - SMC with bounds [0.005, 1]; ``pa`` iterates principal axes from SMC communalities until the
-    communality sum changes by less than ``min_err`` (at most ``max_iter`` iterations). Columns are signed so
-    their sums are positive, rotated (see :mod:`psychometrics.factor.rotation`), re-signed and ordered by the variance
-    they account for. Fit statistics follow ``psych::fa.stats``: chi2 = F (n - 1 - (2p + 5)/6 - 2f/3) with F
-    the ML discrepancy of the model; RMSEA with a 90% interval, Tucker-Lewis index, BIC = chi2 - df ln n,
-    rms (root mean squared off-diagonal residual) and crms (corrected for df). ``fit`` keys: chisq, df, pvalue,
-    rmsea, rmsea_ci_low, rmsea_ci_high, tli, bic, rms, crms, objective, null_chisq, null_df, empirical_chisq.
+    discrepancy (Joreskog 1967) over the uniquenesses, starting from 1 - SMC with bounds [0.005, 1]; ``pa`` iterates
+    principal axes from SMC communalities until the communality sum changes by less than ``min_err`` (at most
+    ``max_iter`` iterations). Columns are signed so their sums are positive, rotated (see
+    :mod:`psychometrics.factor.rotation`), re-signed and ordered by the variance they account for. Fit statistics
+    follow ``psych::fa.stats``: chi2 = F (n - 1 - (2p + 5)/6 - 2f/3) with F the ML discrepancy of the model; RMSEA
+    with a 90% interval, Tucker-Lewis index, BIC = chi2 - df ln n, rms (root mean squared off-diagonal residual) and
+    crms (corrected for df). ``fit`` keys: chisq, df, pvalue, rmsea, rmsea_ci_low, rmsea_ci_high, tli, bic, rms,
+    crms, objective, null_chisq, null_df, empirical_chisq.
 
     Parameters
     ----------
