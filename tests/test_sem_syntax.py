@@ -219,7 +219,7 @@ def test_standardized_solution_equals_lavaan(case, kind):
     ours = fit(case).standardized_solution(kind)
     multi = len(fit(case).groups) > 1
     assert list(ours.columns) == ["lhs", "op", "rhs"] + ["group"] * multi + [
-        "est_std", "se", "z", "pvalue", "ci_lower", "ci_upper"]
+        "est_std", "se", "z", "pvalue", "ci_lower", "ci_upper", "ci_low", "ci_high"]
     if not multi:
         ours = ours.assign(group="1")
     assert_columns(ours, theirs, ["est_std", "se", "z", "pvalue", "ci_lower", "ci_upper"])
@@ -477,6 +477,8 @@ def test_intervals_of_standardized_and_defined_rows_follow_confidence():
     q = stats.norm.ppf(0.95)
     for table, est in ((fit90.standardized_solution(), "est_std"), (fit90.estimates, "est")):
         np.testing.assert_allclose(table["ci_upper"], table[est] + q * table["se"], atol=1e-12)
+        # lavaan's names and the package's (issue 20) carry the same interval, the := rows included
+        np.testing.assert_array_equal(table[["ci_low", "ci_high"]], table[["ci_lower", "ci_upper"]])
     wide = fit90.standardized_solution(confidence=0.99)
     np.testing.assert_allclose(wide["ci_lower"], wide["est_std"] - stats.norm.ppf(0.995) * wide["se"], atol=1e-12)
     with pytest.raises(pm.DataError, match="confidence"):

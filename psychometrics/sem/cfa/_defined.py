@@ -192,6 +192,7 @@ def with_defined(result, parsed: ParsedModel):
         "lhs": [d.lhs for d in defs.items], "op": ":=", "rhs": [d.rhs for d in defs.items],
         "group": result.groups[0] if len(result.groups) == 1 else 0, "label": [d.lhs for d in defs.items], "free": False, "est": est, "se": se, "z": z,
         "pvalue": 2 * special.ndtr(-np.abs(z)), "ci_lower": est - quantile * se, "ci_upper": est + quantile * se,
+        "ci_low": est - quantile * se, "ci_high": est + quantile * se,
         "std_lv": defs.values(estimates["std_lv"].to_numpy(float)),
         "std_all": defs.values(estimates["std_all"].to_numpy(float)),
     })
