@@ -174,7 +174,9 @@ class CFAResult(Result):
         cases (index 0..N-1, or (group, case) for several groups); with ``data`` its index is kept (``group``:
         the group column of a multi-group fit). A row with a missing value gets NaN scores, except for FIML fits
         whose scores use each row's observed variables. ``type="ov"``: the observed variables' predicted values
-        instead (lavPredict(fit, type = "ov")). Continuous items only (see ``psychometrics.sem.cfa._predict``)."""
+        instead (lavPredict(fit, type = "ov")); see ``psychometrics.sem.cfa._predict``. For ordered items: the EBM
+        scores (the posterior modes, lavPredict's default for them; ``method="regression"``) from each respondent's
+        answered items (see ``psychometrics.sem.cfa._predict_ordered``)."""
         return predict(self, data, method, group, type)
 
     def summary(self) -> str:
