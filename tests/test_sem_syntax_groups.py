@@ -27,9 +27,10 @@ def hs() -> pd.DataFrame:
 
 
 def assert_estimates(ours: pd.DataFrame, theirs: dict) -> None:
-    """est and se of every lavaan row but the == rows (not part of ``estimates``), keyed by lhs, op, rhs, group."""
+    """est and se of every lavaan row but the constraint rows (not part of ``estimates``), keyed by lhs, op, rhs,
+    group."""
     theirs = pd.DataFrame(theirs)
-    theirs = theirs[theirs["op"] != "=="]
+    theirs = theirs[~theirs["op"].isin(["==", "<", ">"])]
     key = ["lhs", "op", "rhs", "group"]
     merged = theirs.merge(ours.assign(group=ours["group"].astype(str)), on=key, suffixes=("_r", ""), how="left")
     assert len(merged) == len(theirs) == len(ours) and merged["est"].notna().all()
@@ -67,15 +68,27 @@ def constrained_ladder():
     return pm.measurement_invariance(REF["ladder_model"], hs(), group="school")
 
 
-def test_ladder_with_user_constraints_equals_lavaan_group_equal(constrained_ladder):
-    # a*x2 + a*x3 (one loading in all groups), c(b1, b2)*x5 (left alone by group.equal), b1 == c1, d := b2 - c2
-    for level, ref in REF["ladder"].items():
-        fit = constrained_ladder.fits[level]
+def assert_ladder(ladder, reference: dict) -> None:
+    for level, ref in reference.items():
+        fit = ladder.fits[level]
         assert_fit(fit.fit_measures, ref["fit"])
         assert_estimates(fit.estimates, ref["estimates"])
-        assert fit.estimates.query("op == ':='")["lhs"].tolist() == ["d"]
         if "delta_chisq" in ref:
-            row = constrained_ladder.table.loc[level]
+            row = ladder.table.loc[level]
             assert row["delta_chisq"] == pytest.approx(ref["delta_chisq"], abs=1e-4)
             assert row["delta_df"] == ref["delta_df"]
             assert row["delta_pvalue"] == pytest.approx(ref["delta_pvalue"], abs=1e-4)
+
+
+def test_ladder_with_user_constraints_equals_lavaan_group_equal(constrained_ladder):
+    # a*x2 + a*x3 (one loading in all groups), c(b1, b2)*x5 (left alone by group.equal), b1 == c1, d := b2 - c2
+    assert_ladder(constrained_ladder, REF["ladder"])
+    for fit in constrained_ladder.fits.values():
+        assert fit.estimates.query("op == ':='")["lhs"].tolist() == ["d"]
+
+
+def test_ladder_with_nonlinear_and_inequality_constraints_equals_lavaan():
+    # v2a == v2b^2 and v2b > 0.5 on c(v2a, v2b)*x2: lavaan's constrained estimator at every level
+    ladder = pm.measurement_invariance(REF["nonlinear_model"], hs(), group="school",
+                                       levels=("configural", "metric", "scalar"))
+    assert_ladder(ladder, REF["nonlinear_ladder"])

@@ -46,27 +46,36 @@ LADDER_MODEL <- paste("visual =~ x1 + a*x2 + a*x3", "textual =~ x4 + c(b1, b2)*x
                       "speed =~ x7 + x8 + x9", "b1 == c1", "d := b2 - c2", sep = "\n")
 LEVELS <- list(configural = "", metric = "loadings", scalar = c("loadings", "intercepts"),
                strict = c("loadings", "intercepts", "residuals"))
-ladder_fits <- lapply(LEVELS, function(eq) suppressWarnings(cfa(LADDER_MODEL, data = HS, group = "school",
-                                                               group.equal = eq)))
-ladder <- lapply(names(LEVELS), function(level) {
-  out <- describe(ladder_fits[[level]], sprintf("cfa(LADDER_MODEL, data = HS, group = 'school', group.equal = c(%s))",
-                                               paste0("'", LEVELS[[level]], "'", collapse = ", ")))
-  k <- match(level, names(LEVELS))
-  if (k > 1) {
-    lrt <- lavTestLRT(ladder_fits[[k - 1]], ladder_fits[[k]])
-    out$delta_chisq <- lrt[["Chisq diff"]][2]
-    out$delta_df <- lrt[["Df diff"]][2]
-    out$delta_pvalue <- lrt[["Pr(>Chisq)"]][2]
-  }
+describe_ladder <- function(model, levels) {
+  fits <- lapply(levels, function(eq) suppressWarnings(cfa(model, data = HS, group = "school", group.equal = eq)))
+  out <- lapply(names(levels), function(level) {
+    out <- describe(fits[[level]], sprintf("cfa(model, data = HS, group = 'school', group.equal = c(%s))",
+                                           paste0("'", levels[[level]], "'", collapse = ", ")))
+    k <- match(level, names(levels))
+    if (k > 1) {
+      lrt <- lavTestLRT(fits[[k - 1]], fits[[k]])
+      out$delta_chisq <- lrt[["Chisq diff"]][2]
+      out$delta_df <- lrt[["Df diff"]][2]
+      out$delta_pvalue <- lrt[["Pr(>Chisq)"]][2]
+    }
+    out
+  })
+  names(out) <- names(levels)
   out
-})
-names(ladder) <- names(LEVELS)
+}
+ladder <- describe_ladder(LADDER_MODEL, LEVELS)
+# a nonlinear equality and an (inactive) inequality, which lavaan's constrained optimiser handles at every level
+NONLINEAR_MODEL <- paste("visual =~ x1 + c(v2a, v2b)*x2 + x3", "textual =~ x4 + x5 + x6", "speed =~ x7 + x8 + x9",
+                         "v2a == v2b^2", "v2b > 0.5", sep = "\n")
+nonlinear_ladder <- describe_ladder(NONLINEAR_MODEL, LEVELS[1:3])
 
 out <- list(
   versions = list(R = R.version.string, lavaan = as.character(packageVersion("lavaan"))),
   equal = equal_cases,
   ladder_model = LADDER_MODEL,
-  ladder = ladder
+  ladder = ladder,
+  nonlinear_model = NONLINEAR_MODEL,
+  nonlinear_ladder = nonlinear_ladder
 )
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, na = "null", dataframe = "columns"),
            "tests/reference/syntax_groups.json")
