@@ -2,7 +2,7 @@
 # R 4.2.2, lavaan 0.6-14. Run from the repository root: Rscript tests/reference/predict_ordered.R
 # Writes tests/reference/predict_ordered.json: the categorised data (so R and Python read identical data), and per
 # case lavPredict(fit) (method "EBM", lavaan's default for ordered items) and the same scores optimised to tight
-# convergence ("ebm_exact").
+# convergence ("ebm_exact"); for the "missing" case also lavPredict(fit, method = "ML") and its exact minimiser.
 #
 # Why two sets: lavPredict minimises each respondent's objective with optim(BFGS, reltol = 1e-8) from eta = 0 and a
 # numerical gradient, so its scores are only accurate to a few 1e-4 (lavaan's nlminb option gives scores ~4e-4
@@ -30,10 +30,13 @@ MISS[7, ITEMS] <- NA
 
 MODEL <- "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6"
 
-# lavaan's EBM objective for respondent i of group g, from lavaan's internal functions
-ebm_objective <- function(fit, g, i) {
+# lavaan's EBM objective for respondent i of group g, from lavaan's internal functions; ML = TRUE: the objective
+# of lavPredict(method = "ML") (lav_predict_eta_ebm_ml(ML = TRUE): the prior's inverse covariance replaced by
+# 1e-5 I, plus a constant 1)
+ebm_objective <- function(fit, g, i, ML = FALSE) {
   lm <- fit@Model
   Vinv <- solve(lavaan:::computeVETAx(lavmodel = lm)[[g]])
+  if (ML) Vinv <- diag(nrow(Vinv)) * 1e-05
   EETA <- lavaan:::computeEETAx(lavmodel = lm, lavsamplestats = fit@SampleStats, eXo = fit@Data@eXo,
                                 nobs = lapply(fit@Data@X, NROW), remove.dummy.lv = TRUE)[[g]]
   theta.sd <- sqrt(diag(lavaan:::computeTHETA(lavmodel = lm)[[g]]))
@@ -47,7 +50,7 @@ ebm_objective <- function(fit, g, i) {
                                            y.i = y.i, x.i = NULL, eta.i = matrix(eta, nrow = 1L),
                                            theta.sd = theta.sd, th = th, th.idx = lm@th.idx[[g]], log = TRUE)
     diff <- t(eta) - mu.i
-    as.numeric(0.5 * diff %*% Vinv %*% t(diff)) - sum(log.fy, na.rm = TRUE)
+    ML + as.numeric(0.5 * diff %*% Vinv %*% t(diff)) - sum(log.fy, na.rm = TRUE)
   }
 }
 
@@ -62,7 +65,7 @@ num_hess <- function(f, x, h = 1e-4) {
   H
 }
 
-ebm_exact <- function(fit) {
+ebm_exact <- function(fit, ML = FALSE) {
   out <- list(); worst <- 0
   for (g in seq_len(fit@Data@ngroups)) {
     X <- fit@Data@X[[g]]
@@ -70,7 +73,7 @@ ebm_exact <- function(fit) {
     scores <- matrix(NA_real_, nrow(X), nfac)
     for (i in seq_len(nrow(X))) {
       if (all(is.na(X[i, ]))) next
-      f <- ebm_objective(fit, g, i)
+      f <- ebm_objective(fit, g, i, ML)
       eta <- nlminb(numeric(nfac), f, control = list(rel.tol = 1e-14, x.tol = 1e-12, eval.max = 5000,
                                                       iter.max = 2000))$par
       for (step in 1:3) eta <- eta - solve(num_hess(f, eta), num_grad(f, eta))  # Newton polish
@@ -99,8 +102,19 @@ describe <- function(fit, call) {
 cases <- list()
 fit_missing <- cfa(MODEL, data = MISS, ordered = ITEMS, missing = "pairwise")
 cases$missing <- describe(fit_missing, "cfa(MODEL, data = MISS, ordered = ITEMS, missing = 'pairwise')")
-cases$missing$bartlett_error <- tryCatch({lavPredict(fit_missing, method = "ML"); "none"},
-                                         error = function(e) conditionMessage(e))
+# method = "ML" (what lavPredict runs for "Bartlett" with ordered items): for a respondent at the same extreme
+# category of every answered item the likelihood keeps rising, only the 1e-5 ridge stops it, the objective is
+# nearly flat and lavPredict's optim stops far from the minimum; "ml_extreme" marks those rows
+ml_exact <- ebm_exact(fit_missing, ML = TRUE)
+X <- fit_missing@Data@X[[1]]
+nlev <- apply(X, 2, max, na.rm = TRUE)
+cases$missing$ml_lavpredict <- as.data.frame(lavPredict(fit_missing, method = "ML"))
+cases$missing$ml_exact <- ml_exact$scores[[1]]
+cases$missing$ml_max_gradient <- ml_exact$max_gradient
+cases$missing$ml_extreme <- apply(X, 1, function(y) {
+  answered <- !is.na(y)
+  any(answered) && (all(y[answered] == 1) || all(y[answered] == nlev[answered]))
+})
 fit_groups <- cfa(MODEL, data = CAT, ordered = ITEMS, group = "school",
                   group.equal = c("thresholds", "loadings"))
 cases$groups <- describe(fit_groups, paste("cfa(MODEL, data = CAT, ordered = ITEMS, group = 'school',",

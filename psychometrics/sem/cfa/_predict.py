@@ -131,15 +131,15 @@ def predict(result, data=None, method: str = "regression", group=None, kind: str
     columns = result.latent_variables if kind == "lv" else result.observed_variables
     ordered = result._options.get("ordered")
     if ordered:
-        check_ordered_request(method, kind)
+        check_ordered_request(kind)
     if data is None:
         blocks, index = _fit_data(result)
-        scores = np.vstack([ebm_scores(result, g, b) if ordered else _group_scores(result, g, b, method, kind)
+        scores = np.vstack([ebm_scores(result, g, b, method) if ordered else _group_scores(result, g, b, method, kind)
                             for g, b in enumerate(blocks)])
         return pd.DataFrame(scores, index=index, columns=columns)
     positions, blocks = _new_data(result, data, group)
     scores = np.full((len(data), len(columns)), np.nan)
     for g, (rows, values) in enumerate(zip(positions, blocks)):
-        scores[rows] = (ebm_scores(result, g, new_answer_codes(result, g, values)) if ordered
+        scores[rows] = (ebm_scores(result, g, new_answer_codes(result, g, values), method) if ordered
                         else _group_scores(result, g, values, method, kind))
     return pd.DataFrame(scores, index=data.index.copy(), columns=columns)

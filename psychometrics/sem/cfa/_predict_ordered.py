@@ -27,9 +27,11 @@ The gradient of ``-log P_j`` is ``lambda_j r_j / s_j`` with ``r_j = (phi(b) - ph
 standardised lower and upper thresholds; the Hessian adds ``lambda_j lambda_j' w_j / s_j^2`` with
 ``w_j = (b phi(b) - a phi(a)) / P_j + r_j^2``.
 
-lavaan's ML scores for ordered items (lavPredict(method = "ML"), what it runs for method = "Bartlett") maximise the
-likelihood alone (with a 1e-5 ridge); for respondents at the lowest or highest category of every item they do not
-exist, so they are refused here, naming the EBM scores as the alternative.
+For method = "Bartlett" lavPredict runs its ML scores for ordered items (method = "ML", lav_predict_eta_ebm_ml with
+ML = TRUE): the same objective with ``V^-1`` replaced by ``1e-5 I`` (a ridge that keeps the scores finite where the
+likelihood alone has no maximum: a respondent at the lowest or highest category of all items of a factor). These
+are computed here too, as the exact minimiser; for such respondents the objective is nearly flat and lavPredict's
+optim stops far from its minimum.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from ...errors import DataError, ModelError
 _EPS = np.finfo(float).eps
 _STEP_TOLERANCE = 1e-10
 _MAX_ITERATIONS = 200
+_ML_RIDGE = 1e-5  # lav_predict_eta_ebm_ml(ML = TRUE): V^-1 replaced by 1e-5 I
 
 
 def _pdf(x: np.ndarray) -> np.ndarray:
@@ -68,12 +71,14 @@ def _interval_terms(lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, n
 
 
 class _Posterior:
-    """The EBM objective of every respondent of one group, with its gradient and Hessian (module docstring)."""
+    """The EBM objective of every respondent of one group, with its gradient and Hessian (module docstring);
+    ``ml``: lavaan's ML objective (the ridge ``1e-5 I`` for ``V^-1``)."""
 
-    def __init__(self, result, g: int, codes: np.ndarray):
+    def __init__(self, result, g: int, codes: np.ndarray, ml: bool):
         model, x = result._problem.model, result._x
         mats, first = model.matrices(x, g), model.matrices(x, 0)  # lavaan's yhat: group 1's nu and Lambda
-        self.prior_inv = np.linalg.inv(mats.lv_cov())
+        n_latent = len(mats.psi)
+        self.prior_inv = _ML_RIDGE * np.eye(n_latent) if ml else np.linalg.inv(mats.lv_cov())
         self.mean = mats.lv_mean()
         self.lam, self.nu = first.lambda_, first.nu
         self.sd = np.sqrt(np.diag(mats.theta))
@@ -104,10 +109,11 @@ class _Posterior:
         return value, gradient, hessian
 
 
-def ebm_scores(result, g: int, codes: np.ndarray) -> np.ndarray:
-    """The posterior modes of the rows ``codes`` (0-based categories, -1 missing) of group ``g``: damped Newton
-    over all respondents at once (NaN for a respondent without answers)."""
-    posterior = _Posterior(result, g, codes)
+def ebm_scores(result, g: int, codes: np.ndarray, method: str = "regression") -> np.ndarray:
+    """The posterior modes (``method`` "regression"; "bartlett": lavaan's ML scores) of the rows ``codes``
+    (0-based categories, -1 missing) of group ``g``: damped Newton over all respondents at once (NaN for a
+    respondent without answers)."""
+    posterior = _Posterior(result, g, codes, ml=method == "bartlett")
     eta = np.tile(posterior.mean, (len(codes), 1))
     value, gradient, hessian = posterior.terms(eta)
     for _ in range(_MAX_ITERATIONS):
@@ -147,14 +153,10 @@ def _codes(result, values: np.ndarray) -> np.ndarray:
     return codes
 
 
-def check_ordered_request(method: str, kind: str) -> None:
-    """Ordered items have EBM scores only (lavaan's default for them); ML/Bartlett and type="ov" are refused."""
-    if method != "regression":
-        raise ModelError("lavaan's ML (Bartlett) factor scores for ordered items are not available (they do not exist "
-                         "for respondents at an extreme category of every item); use method='regression', which for "
-                         "ordered items gives lavPredict's EBM scores (its default)")
+def check_ordered_request(kind: str) -> None:
+    """Ordered items have factor scores only: type="ov" (predicted item values) is refused."""
     if kind != "lv":
-        raise ModelError("predicted values of ordered items (type='ov') are not available; use type='lv' (EBM factor "
+        raise ModelError("predicted values of ordered items (type='ov') are not available; use type='lv' (the factor "
                          "scores)")
 
 

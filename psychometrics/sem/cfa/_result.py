@@ -175,8 +175,9 @@ class CFAResult(Result):
         the group column of a multi-group fit). A row with a missing value gets NaN scores, except for FIML fits
         whose scores use each row's observed variables. ``type="ov"``: the observed variables' predicted values
         instead (lavPredict(fit, type = "ov")); see ``psychometrics.sem.cfa._predict``. For ordered items: the EBM
-        scores (the posterior modes, lavPredict's default for them; ``method="regression"``) from each respondent's
-        answered items (see ``psychometrics.sem.cfa._predict_ordered``)."""
+        scores (the posterior modes, lavPredict's default for them; ``method="regression"``) or with
+        ``method="bartlett"`` lavaan's ML scores, from each respondent's answered items (see
+        ``psychometrics.sem.cfa._predict_ordered``)."""
         return predict(self, data, method, group, type)
 
     def summary(self) -> str:
