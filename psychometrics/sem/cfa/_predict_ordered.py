@@ -40,18 +40,12 @@ import numpy as np
 from scipy import special
 
 from ...errors import DataError, ModelError
+from ._categorical import _phi
 
 _EPS = np.finfo(float).eps
 _STEP_TOLERANCE = 1e-10
 _MAX_ITERATIONS = 200
 _ML_RIDGE = 1e-5  # lav_predict_eta_ebm_ml(ML = TRUE): V^-1 replaced by 1e-5 I
-
-
-def _pdf(x: np.ndarray) -> np.ndarray:
-    """Standard normal density, 0 at +-inf."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        return np.where(np.isfinite(x), np.exp(-0.5 * np.square(np.where(np.isfinite(x), x, 0.0))), 0.0) / np.sqrt(
-            2 * np.pi)
 
 
 def _interval_terms(lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -61,7 +55,7 @@ def _interval_terms(lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, n
     prob = np.where(upper_tail, special.ndtr(-lower) - special.ndtr(-upper), special.ndtr(upper) - special.ndtr(lower))
     floored = prob < _EPS
     prob = np.where(floored, _EPS, prob)
-    pdf_a, pdf_b = _pdf(lower), _pdf(upper)
+    pdf_a, pdf_b = _phi(lower), _phi(upper)
     with np.errstate(invalid="ignore"):
         a_pdf_a = np.where(np.isfinite(lower), lower * pdf_a, 0.0)
         b_pdf_b = np.where(np.isfinite(upper), upper * pdf_b, 0.0)
