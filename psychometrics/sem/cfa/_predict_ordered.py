@@ -16,7 +16,7 @@ parameterisation) and ``yhat = nu + Lambda eta``. A probability below machine ep
 respondent without answers gets no scores. Two details follow lavaan 0.6-14 to the letter: lav_predict_fy_eta.i is
 called without its group argument, so ``yhat`` uses the FIRST group's ``nu`` and ``Lambda`` in every group (the
 same as the group's own with equal loadings and zero intercepts, as in the usual threshold-and-loading invariance
-models), and ``t`` subtracts the implied mean ``Lambda E(eta)`` although the prior is centred at ``E(eta)``.
+models; lavaan 0.7 passes the group, so its scores of configural multi-group fits differ from 0.6-14's), and ``t`` subtracts the implied mean ``Lambda E(eta)`` although the prior is centred at ``E(eta)``.
 
 lavaan minimises ``f`` row by row with optim(BFGS, reltol = 1e-8) and numerical gradients, so its printed scores
 are accurate to a few 1e-4 only. Here all respondents of a group are solved at once by Newton's method with the
