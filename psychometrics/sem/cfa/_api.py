@@ -12,7 +12,7 @@ from ._partable import GROUP_EQUAL_CHOICES
 from ..._blas import single_threaded
 from ._pipeline import fit
 from ._pipeline import fit_ladder as pipeline_ladder
-from ._defined import refuse_constraints, syntax_hooks
+from ._defined import syntax_hooks
 from ._result import CFAResult
 
 
@@ -189,7 +189,7 @@ def fit_ladder(model, data, group, constraint_sets, **options) -> list[CFAResult
     unknown = set(options) - LADDER_OPTIONS
     if unknown:
         raise ModelError(f"unknown option(s) {sorted(unknown)}; see psychometrics.cfa for the options")
-    refuse_constraints(model, "the invariance ladder")
+    model, finish = syntax_hooks(model)  # as cfa(): a == b by shared labels, := rows appended to every level
     estimator = resolve_estimator(weighted_estimator(options.get("estimator", "ML"), options.get("sampling_weights"),
                                                      options.get("ordered")),
                                   categorical=wants_ordinal(options.get("ordered")),
@@ -204,4 +204,4 @@ def fit_ladder(model, data, group, constraint_sets, **options) -> list[CFAResult
     if len(prepared.groups) < 2:
         raise ModelError(f"group {group!r} has a single group ({prepared.groups}); comparing groups needs two or more")
     fit_options = {k: options[k] for k in ("group_partial", "std_lv", "confidence") if k in options}
-    return pipeline_ladder(prepared, estimator, sets, **fit_options)
+    return [finish(result) for result in pipeline_ladder(prepared, estimator, sets, **fit_options)]
