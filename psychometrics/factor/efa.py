@@ -13,7 +13,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from .._blas import small_matrices
-from .._typing import DataOrCorr
+from .._typing import DataOrCorr, ItemData
 from .._checks import MAX_FACTORS, as_item_frame, check_choice, check_confidence, check_count
 from ._factor_input import correlation_input
 from ._matrices import smc, smooth_correlation
@@ -65,7 +65,7 @@ class EFAResult(Result):
         """Loadings with h2 (communality) and u2 (uniqueness) columns, as psych prints them."""
         return self.loadings.assign(h2=self.communalities, u2=self.uniquenesses)
 
-    def factor_scores(self, data, method: str = "regression") -> pd.DataFrame:
+    def factor_scores(self, data: ItemData, method: str = "regression") -> pd.DataFrame:
         """Factor scores of ``data`` (respondents x the analysed items) as ``psych::factor.scores``.
 
         ``regression`` (Thurstone): W = R^-1 L Phi; ``bartlett``: W = U^-2 L (L' U^-2 L)^-1 with

@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+from typing import Any, TypeAlias, cast
 
 import pandas as pd
 
@@ -125,10 +126,13 @@ class ParsedModel(Result):
     def to_frame(self) -> pd.DataFrame:
         """One row per term: lhs, op, rhs, fixed, label, free, line, column (group-wise modifiers as lists), then
         one row per constraint or defined parameter."""
+
+        def pick(values: list[Any]) -> Any:
+            return values[0] if len(values) == 1 else list(values)
+
         rows = []
         for term in self.terms:
             mods = term.modifiers or (Modifier(),)
-            pick = (lambda values: values[0] if len(values) == 1 else list(values))
             rows.append(
                 {
                     "lhs": term.lhs,
@@ -147,6 +151,10 @@ class ParsedModel(Result):
         return pd.DataFrame(rows, columns=["lhs", "op", "rhs", "fixed", "label", "free", "line", "column"])
 
 
+
+#: A model in lavaan syntax, or one already parsed by :func:`parse_model`.
+Model: TypeAlias = str | ParsedModel
+
 @dataclasses.dataclass(frozen=True)
 class _Token:
     kind: str
@@ -162,7 +170,7 @@ def _tokenize(text: str) -> list[_Token]:
         match = _TOKEN.match(text, pos)
         if match is None:
             raise ModelSyntaxError(f"unexpected character {text[pos]!r}", line, pos - line_start + 1)
-        kind = match.lastgroup
+        kind = cast(str, match.lastgroup)  # every alternative of _TOKEN is a named group
         if kind not in ("space", "comment"):
             tokens.append(_Token(kind, match.group(), line, pos - line_start + 1))
         if match.group() == "\n":
@@ -174,7 +182,9 @@ def _tokenize(text: str) -> list[_Token]:
 def _statements(tokens: list[_Token]) -> list[list[_Token]]:
     """Split tokens at newlines/semicolons, except after an operator, '+', '*', ',' or inside parentheses, or
     before a line that starts with '+' (a formula continued on the next line)."""
-    statements, current, depth, ended = [], [], 0, False
+    statements: list[list[_Token]] = []
+    current: list[_Token] = []
+    depth, ended = 0, False
     for token in tokens:
         if token.kind == "newline":
             continues = current and (current[-1].kind == "op" or current[-1].text in "+*,(")
@@ -265,14 +275,14 @@ def _is_call(cursor: _Cursor, offset: int = 0) -> bool:
 
 def _modifier(cursor: _Cursor) -> tuple[Modifier, ...]:
     """A modifier before '*': value, c(value, ...), start(value), label("a") or equal("f=~x2")."""
-    token = cursor.peek()
+    token = cursor.tokens[cursor.pos]  # _rhs_term calls this on a token
     if token.text in _UNSUPPORTED_CALLS and _is_call(cursor):
         raise ModelSyntaxError(_UNSUPPORTED_CALLS[token.text], token.line, token.column)
     if _is_call(cursor):
         cursor.take()
         cursor.take("(")
         values = [_modifier_value(cursor)]
-        while cursor.peek() is not None and cursor.peek().text == ",":
+        while (following := cursor.peek()) is not None and following.text == ",":
             cursor.take(",")
             values.append(_modifier_value(cursor))
         cursor.take(")")
@@ -294,7 +304,10 @@ def _combine(existing: tuple[Modifier, ...], new: tuple[Modifier, ...], token: _
         return new
     if len(existing) == 1 or len(new) == 1 or len(existing) == len(new):
         n = max(len(existing), len(new))
-        grow = lambda mods: mods * n if len(mods) == 1 else mods  # noqa: E731 - tiny local helper
+
+        def grow(mods: tuple[Modifier, ...]) -> tuple[Modifier, ...]:
+            return mods * n if len(mods) == 1 else mods
+
         return tuple(_merge(a, b) for a, b in zip(grow(existing), grow(new)))
     raise ModelSyntaxError("modifiers with different numbers of group values", token.line, token.column)
 
@@ -305,7 +318,7 @@ def _rhs_term(cursor: _Cursor, op: str) -> tuple[str, tuple[Modifier, ...], _Tok
     while True:
         start = cursor.peek()
         if start is None:
-            cursor.take(kind="name")
+            start = cursor.take(kind="name")  # raises: the statement ends early
         following = cursor.tokens[cursor.pos + 1] if cursor.pos + 1 < len(cursor.tokens) else None
         is_variable = start.kind == "name" and start.text != "NA" and not _is_call(cursor)
         is_intercept = op == "~" and start.kind == "number" and start.text == "1"
@@ -456,17 +469,19 @@ def merge_equal_labels(parsed: ParsedModel) -> ParsedModel:
     labels = {m.label for t in parsed.terms for m in t.modifiers if m.label}
     parent = {label: label for label in labels}
 
-    def root(label):
+    def root(label: str) -> str:
         while parent[label] != label:
             label = parent[label]
         return label
 
-    kept, constants = [], []
+    kept: list[ModelConstraint] = []
+    constants: list[tuple[str, float, ModelConstraint]] = []
     for c in parsed.constraints:
+        label, value = (c.lhs, _number(c.rhs)) if c.lhs in labels else (c.rhs, _number(c.lhs))
         if c.op == "==" and c.lhs in labels and c.rhs in labels:
             parent[root(c.rhs)] = root(c.lhs)  # a no-op when both already share a root
-        elif c.op == "==" and {c.lhs, c.rhs} & labels and {_number(c.lhs), _number(c.rhs)} != {None}:
-            constants.append((c.lhs if c.lhs in labels else c.rhs, _number(c.rhs) if c.lhs in labels else _number(c.lhs), c))
+        elif c.op == "==" and label in labels and value is not None:
+            constants.append((label, value, c))
         else:
             kept.append(c)
     if len(kept) == len(parsed.constraints):

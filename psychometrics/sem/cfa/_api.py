@@ -3,9 +3,14 @@ pipeline (``_pipeline``)."""
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping, Sequence
+
+import pandas as pd
+
 from ..._checks import check_confidence
 from ...errors import DataError, ModelError
 from .._entry_checks import check_cfa_input
+from ..model_syntax import Model
 from ._data import prepare, wants_ordinal
 from ._options import EstimatorOptions, resolve_estimator
 from ._partable import GROUP_EQUAL_CHOICES
@@ -17,22 +22,22 @@ from ._result import CFAResult
 
 
 def cfa(
-    model,
-    data=None,
+    model: Model,
+    data: pd.DataFrame | None = None,
     *,
-    group=None,
-    group_equal=(),
-    group_partial=(),
-    std_lv=False,
-    estimator="ML",
-    missing="listwise",
-    sample_cov=None,
-    sample_mean=None,
-    n_obs=None,
-    ordered=None,
-    cluster=None,
-    sampling_weights=None,
-    confidence=0.95,
+    group: str | None = None,
+    group_equal: Sequence[str] = (),
+    group_partial: Sequence[str] = (),
+    std_lv: bool = False,
+    estimator: str = "ML",
+    missing: str = "listwise",
+    sample_cov: pd.DataFrame | Mapping[Hashable, pd.DataFrame] | None = None,
+    sample_mean: pd.Series | Mapping[Hashable, pd.Series] | None = None,
+    n_obs: int | Mapping[Hashable, int] | None = None,
+    ordered: str | Sequence[str] | bool | None = None,
+    cluster: str | None = None,
+    sampling_weights: str | None = None,
+    confidence: float = 0.95,
 ) -> CFAResult:
     """Fit a confirmatory factor analysis / structural equation model by maximum likelihood, as lavaan.
 

@@ -97,7 +97,7 @@ def _stats_from_data(data, parsed, observed, group, fiml=False, cluster=None,
         case_weights = case_weights * len(case_weights) / case_weights.sum()  # lavaan: normalised to sum N
     raw_groups = pd.unique(labels)  # lavaan's order: first appearance
     groups = [plain_label(v) for v in raw_groups]
-    stats = []
+    stats: list[SampleStats] = []
     for raw, label in zip(raw_groups, groups):
         rows = values[labels == raw]
         in_group = None if clusters is None else _renumbered(clusters[labels == raw])

@@ -84,8 +84,9 @@ def _fit_data(result) -> tuple[list[np.ndarray], pd.Index]:
     """The complete cases the model was fitted to (the answers' codes for ordered items), per group, and an index
     (group, case) for several groups."""
     field = "codes" if result._options.get("ordered") else "data"
-    blocks = [getattr(s, field, None) for s in result._problem.stats]
-    if any(b is None for b in blocks):
+    found = [getattr(s, field, None) for s in result._problem.stats]
+    blocks: list[np.ndarray] = [b for b in found if b is not None]
+    if len(blocks) < len(found):
         raise DataError("this fit was made from sample moments (sample_cov); pass the raw data: predict(data=...)")
     if len(blocks) == 1:
         return blocks, pd.RangeIndex(len(blocks[0]))

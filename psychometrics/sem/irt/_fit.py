@@ -127,7 +127,7 @@ def _collapse(observed: np.ndarray, expected: np.ndarray, mincell: float = MINCE
     observed, expected = observed[nonempty], expected[nonempty]
     # mirt flags the rows with a small cell here, before merging single-respondent rows, and then reads the flags
     # by row position in the merged table (utils.R collapseCells); the same is done here so that S-X2 agrees
-    small_before_merge = (expected < mincell).any(axis=1)
+    small_before_merge: np.ndarray = np.asarray((expected < mincell).any(axis=1))
     i = 0
     while i < len(observed) - 1:  # a row with a single respondent joins the next row
         if observed[i].sum() == 1:
