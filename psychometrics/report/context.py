@@ -11,6 +11,7 @@ import hashlib
 import warnings
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -112,7 +113,7 @@ def _load_data(spec: Spec, data_file, instrument) -> tuple[pd.DataFrame, dict, i
             payload = resources.files(datasets.__name__).joinpath("data", info["file"]).read_bytes()
         except (KeyError, TypeError, FileNotFoundError, OSError):
             payload = frame.to_csv(index=False).encode()
-        record = {"source": f"dataset {name}"}
+        record: dict[str, Any] = {"source": f"dataset {name}"}
     else:
         path = Path(data_file) if data_file is not None else spec.resolve(source["file"])
         frame = _read_file(path, instrument)

@@ -7,11 +7,12 @@ import dataclasses
 import json
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import jsonschema
 
 from .._checks import cut
+from .._typing import PathLike
 from .._safe_yaml import load_yaml, read_text
 from ..errors import SpecError
 
@@ -84,7 +85,10 @@ def _check(raw: Any, source: str) -> None:
         raise SpecError(f"{source}: section id(s) {duplicates} appear twice; give each analysis its own 'id'.")
 
 
-def load_spec(path_or_mapping, *, folder: Path | None = None) -> Spec:
+#: What names a spec: a YAML file, an already parsed mapping, or a Spec.
+SpecSource: TypeAlias = Spec | PathLike | dict[str, Any]
+
+def load_spec(path_or_mapping: SpecSource, *, folder: Path | None = None) -> Spec:
     """Read and validate a spec (a YAML path, or an already parsed mapping)."""
     if isinstance(path_or_mapping, Spec):
         return path_or_mapping

@@ -25,6 +25,7 @@ Rewrite the bundled CSV (byte-identical for the default seed) with
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -254,7 +255,21 @@ def _simulate(seed: int, site_sizes: dict[str, int]) -> tuple[pd.DataFrame, pd.D
     return data, latent
 
 
-def simulate_peer_support_survey(seed: int = DEFAULT_SEED, site_sizes: dict[str, int] | None = None, *, return_latent: bool = False):
+@overload
+def simulate_peer_support_survey(
+    seed: int = ..., site_sizes: dict[str, int] | None = ..., *, return_latent: Literal[False] = ...
+) -> pd.DataFrame: ...
+
+
+@overload
+def simulate_peer_support_survey(
+    seed: int = ..., site_sizes: dict[str, int] | None = ..., *, return_latent: Literal[True]
+) -> tuple[pd.DataFrame, pd.DataFrame]: ...
+
+
+def simulate_peer_support_survey(
+    seed: int = DEFAULT_SEED, site_sizes: dict[str, int] | None = None, *, return_latent: bool = False
+) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
     """Generate the SIMULATED six-site peer-support implementation survey from the population values above.
 
     Parameters

@@ -27,7 +27,7 @@ import pandas as pd
 
 from .._results import Result
 from ..errors import DataValidationError
-from .instrument import Instrument, load_instrument
+from .instrument import Instrument, InstrumentSource, load_instrument
 
 __all__ = ["validate", "ValidationReport", "add_validate_arguments", "run_validate"]
 
@@ -65,7 +65,7 @@ class ValidationReport(Result):
         return f"INVALID: {size}: {len(self.problems)} problem(s) ({counts})."
 
 
-def validate(data: pd.DataFrame, instrument, raise_on_error: bool = False) -> ValidationReport:
+def validate(data: pd.DataFrame, instrument: InstrumentSource, raise_on_error: bool = False) -> ValidationReport:
     """Check ``data`` against ``instrument`` and report every problem (see the module docstring for the rules).
 
     Parameters

@@ -3,6 +3,8 @@ says the items are ordinal) and floor and ceiling effects, by scale, pooled and 
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import pandas as pd
 
@@ -176,7 +178,8 @@ def _score_ranges(ctx, opts) -> dict:
 
 def _floor_ceiling_long(results) -> pd.DataFrame:
     """One row per unit and scale: n and the shares at the floor and the ceiling, with their flags."""
-    frames = [frame_of(payload["floor_ceiling"]).assign(unit=unit) for unit, payload in results.items()
+    # each payload's floor_ceiling is a FloorCeilingResult: a table
+    frames = [cast(pd.DataFrame, frame_of(payload["floor_ceiling"])).assign(unit=unit) for unit, payload in results.items()
               if "floor_ceiling" in payload]
     return pd.concat(frames).rename_axis("scale").reset_index() if frames else pd.DataFrame()
 

@@ -3,37 +3,42 @@ pipeline (``_pipeline``)."""
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping, Sequence
+
+import pandas as pd
+
 from ..._checks import check_confidence
 from ...errors import DataError, ModelError
 from .._entry_checks import check_cfa_input
+from ..model_syntax import Model
 from ._data import prepare, wants_ordinal
 from ._options import EstimatorOptions, resolve_estimator
 from ._partable import GROUP_EQUAL_CHOICES
 from ..._blas import single_threaded
 from ._pipeline import fit
 from ._pipeline import fit_ladder as pipeline_ladder
-from ._defined import refuse_constraints, syntax_hooks
+from ._defined import syntax_hooks
 from ._result import CFAResult
 from ._twolevel import is_two_level, two_level_cfa
 
 
 def cfa(
-    model,
-    data=None,
+    model: Model,
+    data: pd.DataFrame | None = None,
     *,
-    group=None,
-    group_equal=(),
-    group_partial=(),
-    std_lv=False,
-    estimator="ML",
-    missing="listwise",
-    sample_cov=None,
-    sample_mean=None,
-    n_obs=None,
-    ordered=None,
-    cluster=None,
-    sampling_weights=None,
-    confidence=0.95,
+    group: str | None = None,
+    group_equal: Sequence[str] = (),
+    group_partial: Sequence[str] = (),
+    std_lv: bool = False,
+    estimator: str = "ML",
+    missing: str = "listwise",
+    sample_cov: pd.DataFrame | Mapping[Hashable, pd.DataFrame] | None = None,
+    sample_mean: pd.Series | Mapping[Hashable, pd.Series] | None = None,
+    n_obs: int | Mapping[Hashable, int] | None = None,
+    ordered: str | Sequence[str] | bool | None = None,
+    cluster: str | None = None,
+    sampling_weights: str | None = None,
+    confidence: float = 0.95,
 ) -> CFAResult:
     """Fit a confirmatory factor analysis / structural equation model by maximum likelihood, as lavaan.
 
@@ -201,9 +206,9 @@ def fit_ladder(model, data, group, constraint_sets, **options) -> list[CFAResult
     unknown = set(options) - LADDER_OPTIONS
     if unknown:
         raise ModelError(f"unknown option(s) {sorted(unknown)}; see psychometrics.cfa for the options")
-    refuse_constraints(model, "the invariance ladder")
     if is_two_level(model):
         raise ModelError("the invariance ladder fits single-level models; two-level ('level:') models are not supported")
+    model, finish = syntax_hooks(model)  # as cfa(): a == b by shared labels, := rows appended to every level
     estimator = resolve_estimator(weighted_estimator(options.get("estimator", "ML"), options.get("sampling_weights"),
                                                      options.get("ordered")),
                                   categorical=wants_ordinal(options.get("ordered")),
@@ -218,4 +223,4 @@ def fit_ladder(model, data, group, constraint_sets, **options) -> list[CFAResult
     if len(prepared.groups) < 2:
         raise ModelError(f"group {group!r} has a single group ({prepared.groups}); comparing groups needs two or more")
     fit_options = {k: options[k] for k in ("group_partial", "std_lv", "confidence") if k in options}
-    return pipeline_ladder(prepared, estimator, sets, **fit_options)
+    return [finish(result) for result in pipeline_ladder(prepared, estimator, sets, **fit_options)]

@@ -32,7 +32,10 @@ dropped, listwise), ordered items, groups, sampling weights or general constrain
 from __future__ import annotations
 
 import dataclasses
+import html
 import warnings
+from collections.abc import Callable, Hashable
+from typing import Any, NoReturn, cast
 
 import numpy as np
 import pandas as pd
@@ -41,7 +44,7 @@ from ...errors import ConvergenceError, DataError, IdentificationError, ModelErr
 from ..model_syntax import ParsedModel, merge_equal_labels, parse_model
 from ._fitmeasures import fit_measures, robust_inputs
 from ._model import LisrelModel
-from ._partable import COLUMNS, _matrix_position, model_variables, partable_columns
+from ._partable import COLUMNS, ModelVariables, _matrix_position, model_variables, partable_columns
 from ._pipeline import estimates_view, write_estimates
 from ._result import CFAResult
 from ._samplestats import SampleStats
@@ -99,13 +102,14 @@ def _level_terms(parsed: ParsedModel) -> tuple[ParsedModel, ParsedModel]:
     levels = {t.level for t in parsed.terms}
     if levels != {1, 2}:
         raise ModelError(f"a two-level model needs terms at 'level: 1' and at 'level: 2'; found level(s) "
-                         f"{sorted(levels)}")
-    return tuple(ParsedModel(tuple(t for t in parsed.terms if t.level == k)) for k in (1, 2))
+                         f"{sorted(levels, key=str)}")
+    within, between = (ParsedModel(tuple(t for t in parsed.terms if t.level == k)) for k in (1, 2))
+    return within, between
 
 
 def _check_scope(parsed: ParsedModel, variables) -> None:
     for term in parsed.terms:
-        latent = variables[term.level - 1].latent
+        latent = variables[0 if term.level == 1 else 1].latent
         if term.op == "~" and not (term.lhs in latent and term.rhs in latent):
             raise ModelError(f"'{term.lhs} ~ {term.rhs}' (line {term.line}): regressions on observed variables are "
                              "not supported in two-level models; regress a factor on another factor of its level, "
@@ -165,7 +169,7 @@ def _free_indices(table: dict) -> np.ndarray:
 class LevelStructure:
     """The LISREL model as a map x -> saturated coordinates s = (mu_W + mu_B, vech Sigma_W, vech Sigma_B)."""
 
-    def __init__(self, model: LisrelModel):
+    def __init__(self, model: LisrelModel) -> None:
         self.model, self.p = model, model.p
 
     def moments(self, x: np.ndarray) -> np.ndarray:
@@ -182,7 +186,7 @@ class IndependenceStructure:
     """lavaan's baseline for two levels: x = (means, within variances of the level-1 variables, between variances
     of the variables that vary between clusters); s is linear in x."""
 
-    def __init__(self, within: np.ndarray, between: np.ndarray):
+    def __init__(self, within: np.ndarray, between: np.ndarray) -> None:
         p = len(between)
         eye, zero = np.eye(p), np.zeros((p, p))
         self._jacobian = np.column_stack([pack(e, zero, zero) for e in eye]
@@ -203,7 +207,7 @@ class IndependenceStructure:
 class TwoLevelProblem:
     """-logL(s(x)) / N for a structure, with its gradient and the observed information."""
 
-    def __init__(self, stats: ClusterStats, structure):
+    def __init__(self, stats: ClusterStats, structure: LevelStructure | IndependenceStructure) -> None:
         self.stats, self.structure = stats, structure
         self.model = getattr(structure, "model", None)
 
@@ -249,7 +253,8 @@ def maximise(problem: TwoLevelProblem, start: np.ndarray, max_iter: int = 500) -
                            "the model may be misspecified or empirically under-identified.", iterations + polish)
 
 
-def _quasi_newton(problem: TwoLevelProblem, x: np.ndarray, value: float, max_iter: int):
+def _quasi_newton(problem: TwoLevelProblem, x: np.ndarray, value: float,
+                  max_iter: int) -> tuple[np.ndarray, float, np.ndarray, int]:
     """BFGS from the inverse of the (plain central-difference) Hessian at ``x``, until the largest gradient
     element is below 1e-9 or no step decreases the objective: (x, value, gradient, iterations)."""
     grad = problem.gradient(x)
@@ -404,11 +409,10 @@ def baseline_fit(stats: ClusterStats, h1, trace_h1: float | None) -> list[TestSt
     between = _between_start(stats)
     start = np.concatenate([stats.y.mean(axis=0), np.diag(stats.s_pw)[stats.within],
                             np.diag(between.cov)[stats.between]])
-    robust = trace_h1 is not None
-    fit = fit_structure(problem, start, robust, [f"baseline {k}" for k in range(structure.n_free)])
+    fit = fit_structure(problem, start, trace_h1 is not None, [f"baseline {k}" for k in range(structure.n_free)])
     n_moments = len(saturated_free(stats.within, stats.between))
     standard = standard_test(2 * (h1.logl - fit.logl), n_moments - structure.n_free)
-    if not robust:
+    if trace_h1 is None:
         return [standard]
     return [standard, yuan_bentler(fit, standard, trace_h1, n_moments, structure.n_free)]
 
@@ -541,7 +545,9 @@ def two_level_cfa(model, data, *, cluster, estimator="ML", std_lv=False, confide
     standard = standard_test(2 * (h1.logl - fit.logl), df)
     n_rows_free = int(np.sum(levels.table["x"] >= 0))
     trace_h1 = h1_trace(stats, h1) if robust else None
-    tests = [standard, yuan_bentler(fit, standard, trace_h1, n_moments, n_rows_free)] if robust else [standard]
+    tests = [standard]
+    if trace_h1 is not None:
+        tests.append(yuan_bentler(fit, standard, trace_h1, n_moments, n_rows_free))
     baseline = baseline_fit(stats, h1, trace_h1)
     _, sw, sb = unpack(problem.structure.moments(fit.x), stats.p)
     n = stats.n_obs
@@ -558,7 +564,9 @@ def two_level_cfa(model, data, *, cluster, estimator="ML", std_lv=False, confide
         fit_measures=measures, estimates=estimates, converged=True, iterations=fit.iterations, n_obs=n, groups=[1],
         latent_variables=list(dict.fromkeys(levels.latent[0] + levels.latent[1])),
         observed_variables=list(levels.observed), estimator=estimator, chisq_by_group={1: standard.statistic},
-        model=model if isinstance(model, str) else "", _problem=problem, _x=fit.x, _vcov=vcov,
+        # _problem holds the TwoLevelProblem: the CFAResult methods that read it as a single-level Problem are
+        # overridden by TwoLevelCFAResult
+        model=model if isinstance(model, str) else "", _problem=cast(Any, problem), _x=fit.x, _vcov=vcov,
         _options={"std_lv": std_lv, "estimator": estimator, "confidence": confidence, "cluster": cluster,
                   "within": stats.within, "between": stats.between},
         _table=table, _tests=tuple(tests), _baseline_tests=tuple(baseline), n_clusters=stats.n_clusters,
@@ -575,14 +583,14 @@ def _warn_negative_variances(levels: LevelModel, x: np.ndarray) -> None:
                       stacklevel=4)
 
 
-def _union_variables(levels: LevelModel):
+def _union_variables(levels: LevelModel) -> ModelVariables:
     """Variables for write_estimates (its standardised columns are replaced per level by ``_standardized``)."""
     latent = tuple(dict.fromkeys(levels.latent[0] + levels.latent[1]))
     return dataclasses.replace(model_variables(ParsedModel(())), observed=levels.observed, latent=latent)
 
 
-def _not_two_level(name: str):
-    def method(self, *args, **kwargs):
+def _not_two_level(name: str) -> Callable[..., NoReturn]:
+    def method(self: Any, *args: Any, **kwargs: Any) -> NoReturn:
         raise ModelError(f"{name}() is not available for two-level fits; see estimates, fit_measures, "
                          "implied_cov(level=...), sample_cov(level=...) and residuals(level=...)")
     method.__name__ = name
@@ -595,14 +603,15 @@ class TwoLevelCFAResult(CFAResult):
     ``estimates``, ``n_clusters``, and the implied, h1 (EM) and residual covariances per level."""
 
     n_clusters: int = 0
-    _h1: object = dataclasses.field(compare=False, default=None)
+    _h1: Any = dataclasses.field(compare=False, default=None)  # the SaturatedFit (lavaan's h1)
 
     def _repr_fields(self) -> list[str]:
         fields = super()._repr_fields()
         shown = self.estimates[["lhs", "op", "rhs", "level", "est", "se", "std_all"]].round(3).to_string(max_rows=60)
         return fields[:-1] + [f"  clusters: {self.n_clusters}", "  estimates:\n    " + shown.replace("\n", "\n    ")]
 
-    def _level(self, level, build):
+    def _level(self, level: Hashable | None,
+               build: Callable[[int], pd.DataFrame]) -> pd.DataFrame | dict[Hashable, pd.DataFrame]:
         if level is None:
             return {k: build(k) for k in (1, 2)}
         if level not in (1, 2):
@@ -618,18 +627,19 @@ class TwoLevelCFAResult(CFAResult):
         return pd.DataFrame(matrix[np.ix_(keep, keep)], index=names, columns=names)
 
     def _implied(self) -> tuple[np.ndarray, np.ndarray]:
-        _, sw, sb = unpack(self._problem.structure.moments(self._x), len(self.observed_variables))
+        problem = cast(TwoLevelProblem, self._problem)  # a two-level fit holds its TwoLevelProblem there
+        _, sw, sb = unpack(problem.structure.moments(self._x), len(self.observed_variables))
         return sw, sb
 
-    def implied_cov(self, level=None):
+    def implied_cov(self, level: Hashable | None = None) -> pd.DataFrame | dict[Hashable, pd.DataFrame]:
         """Model-implied covariance of a level (1 within, 2 between), or a dict of both."""
         return self._level(level, lambda k: self._at_level(k, *self._implied()))
 
-    def sample_cov(self, level=None):
+    def sample_cov(self, level: Hashable | None = None) -> pd.DataFrame | dict[Hashable, pd.DataFrame]:
         """The unrestricted (h1, lavaan's EM) covariance of a level, or a dict of both."""
         return self._level(level, lambda k: self._at_level(k, self._h1.sigma_w, self._h1.sigma_b))
 
-    def residuals(self, level=None):
+    def residuals(self, level: Hashable | None = None) -> pd.DataFrame | dict[Hashable, pd.DataFrame]:
         """h1 minus model-implied covariance of a level (raw residuals), or a dict of both."""
         implied = self._implied()
         return self._level(level, lambda k: self._at_level(k, self._h1.sigma_w - implied[0],
@@ -643,8 +653,8 @@ class TwoLevelCFAResult(CFAResult):
     score_test = _not_two_level("score_test")
     summary = _not_two_level("summary")
 
-    def _repr_html_(self):
-        return None  # no HTML summary for two-level fits: the notebook shows repr()
+    def _repr_html_(self) -> str:
+        return f"<pre>{html.escape(repr(self))}</pre>"  # no lavaan-like HTML summary for two-level fits yet
 
     def vcov(self) -> pd.DataFrame:
         names = _parameter_names(self._table)

@@ -55,7 +55,7 @@ class ClusterStats:
 
     @classmethod
     def from_data(cls, y: np.ndarray, cluster: np.ndarray, between: np.ndarray | None = None,
-                  within: np.ndarray | None = None) -> "ClusterStats":
+                  within: np.ndarray | None = None) -> ClusterStats:
         n_clusters = int(cluster.max()) + 1
         sizes = np.bincount(cluster, minlength=n_clusters)
         means = np.zeros((n_clusters, y.shape[1]))
