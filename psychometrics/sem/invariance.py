@@ -188,6 +188,11 @@ def measurement_invariance(
     **cfa_options
         Passed to :func:`psychometrics.cfa` (e.g. ``std_lv``, ``group_partial``, ``sample_cov`` with a dict).
 
+    The model may carry labels, constraints (``==``, ``<``, ``>``) and definitions (``:=``): every level keeps
+    them and adds its group_equal constraints on top, as lavaan's group.equal, which leaves labelled parameters
+    alone (``c(b1, b2)*x5`` keeps two loadings in the metric model; a single label ``a*x2`` is already one
+    parameter in all groups).
+
     Returns
     -------
     InvarianceResult

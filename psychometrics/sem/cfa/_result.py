@@ -21,8 +21,10 @@ from ._summary import summary_html, summary_text
 
 T = TypeVar("T")
 
+# ci_lower/ci_upper mirror lavaan's ci.lower/ci.upper (issue 13's contract); ci_low/ci_high carry the same values
+# under the package-wide interval names (psychometrics._results), so code written for either convention works.
 ESTIMATE_COLUMNS = ("lhs", "op", "rhs", "group", "label", "free", "est", "se", "z", "pvalue", "ci_lower", "ci_upper",
-                    "std_lv", "std_all")
+                    "ci_low", "ci_high", "std_lv", "std_all")
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -30,7 +32,8 @@ class CFAResult(Result):
     """A fitted confirmatory factor / structural equation model (lavaan's fitted object).
 
     Fields: ``fit_measures`` (lavaan's fitMeasures), ``estimates`` (parameterEstimates joined with
-    standardizedSolution std.lv and std.all), ``converged``, ``iterations``, ``n_obs`` (int, or dict group ->
+    standardizedSolution std.lv and std.all; the interval is in ``ci_lower``/``ci_upper``, lavaan's ci.lower/ci.upper,
+    and again in ``ci_low``/``ci_high``, the package's interval names), ``converged``, ``iterations``, ``n_obs`` (int, or dict group ->
     N), ``groups`` (labels; ``[1]`` for one group as lavaan), ``latent_variables``, ``observed_variables``,
     ``estimator``, ``chisq_by_group`` (each group's contribution to the chi-square), ``model`` (the syntax).
     """
@@ -67,7 +70,8 @@ class CFAResult(Result):
     def partable(self) -> pd.DataFrame:
         """The full parameter table (lavaan's parTable plus the estimates): lhs, op, rhs, group (index), user,
         free, ustart, label, start, x (free-parameter index, -1 fixed; shared by equal parameters), matrix, row,
-        col, exo, line, column, est, se, z, pvalue, ci_lower, ci_upper, std_lv, std_all. ``estimates`` is its
+        col, exo, line, column, est, se, z, pvalue, ci_lower, ci_upper, ci_low, ci_high (the same interval), std_lv,
+        std_all. ``estimates`` is its
         public view."""
         return pd.DataFrame({name: np.array(values, copy=True) for name, values in self._table.items()})
 
@@ -165,7 +169,8 @@ class CFAResult(Result):
 
     def standardized_solution(self, type: str = "std.all", confidence: float | None = None) -> pd.DataFrame:
         """lavaan's standardizedSolution(fit, type = type, level = confidence): lhs, op, rhs, (group), est_std, se,
-        z, pvalue, ci_lower, ci_upper, with delta-method standard errors; ``type`` is "std.all", "std.lv" or
+        z, pvalue, ci_lower, ci_upper (lavaan's ci.lower, ci.upper), ci_low, ci_high (the same interval under the
+        package's names), with delta-method standard errors; ``type`` is "std.all", "std.lv" or
         "std.nox"; the interval is at ``confidence`` (default: the fit's ``confidence=``; see
         ``psychometrics.sem.cfa._standardized``)."""
         return standardized_solution(self, type, confidence)
@@ -183,7 +188,10 @@ class CFAResult(Result):
         cases (index 0..N-1, or (group, case) for several groups); with ``data`` its index is kept (``group``:
         the group column of a multi-group fit). A row with a missing value gets NaN scores, except for FIML fits
         whose scores use each row's observed variables. ``type="ov"``: the observed variables' predicted values
-        instead (lavPredict(fit, type = "ov")). Continuous items only (see ``psychometrics.sem.cfa._predict``)."""
+        instead (lavPredict(fit, type = "ov")); see ``psychometrics.sem.cfa._predict``. For ordered items: the EBM
+        scores (the posterior modes, lavPredict's default for them; ``method="regression"``) or with
+        ``method="bartlett"`` lavaan's ML scores, from each respondent's answered items (see
+        ``psychometrics.sem.cfa._predict_ordered``)."""
         return predict(self, data, method, group, type)
 
     def summary(self) -> str:

@@ -130,11 +130,12 @@ class IRTResult(Result):
 
         return s_x2(self)
 
-    def m2(self) -> Result:
-        """The M2 limited-information statistic with its RMSEA_2 (Maydeu-Olivares & Joe 2005, 2006)."""
+    def m2(self, type: str = "M2*") -> Result:  # noqa: A002 - mirt's argument name
+        """The M2-type limited-information statistic with RMSEA_2 and SRMSR (mirt's ``M2``); see
+        :func:`._fit.m2` for ``type`` ("M2*", "M2", "C2")."""
         from ._fit import m2
 
-        return m2(self)
+        return m2(self, type)
 
 
 def _items_table(data: ItemData, pmap: ParameterMap, full: np.ndarray, cov_full: np.ndarray) -> pd.DataFrame:
