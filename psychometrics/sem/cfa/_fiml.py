@@ -102,6 +102,17 @@ class MissingPatterns:
             blocks.append(_block(keys, counts, order, offsets, members))
         self.blocks = tuple(blocks)
         self._last: tuple | None = None
+        self._remembered: dict = {}
+
+    def remember(self, name: str, sigma: np.ndarray, compute):
+        """``compute()`` (an array, kept read-only) for the last ``sigma`` asked under ``name`` (a fit asks several
+        times at one point)."""
+        key = sigma.tobytes()
+        if name not in self._remembered or self._remembered[name][0] != key:
+            value = compute()
+            value.setflags(write=False)
+            self._remembered[name] = (key, value)
+        return self._remembered[name][1]
 
     def log_2pi_terms(self) -> float:
         """sum_o n_o p_o log(2 pi)."""

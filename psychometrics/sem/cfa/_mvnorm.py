@@ -24,8 +24,9 @@ def vech_positions(p: int) -> np.ndarray:
     return pos
 
 
-def _information(w: np.ndarray, wm: np.ndarray, wdw: np.ndarray, meanstructure: bool) -> np.ndarray:
-    """Assemble I11, I21, I22 from ``w`` (W), ``wm[a, b, c, d] = W_ab M_cd`` and ``wdw[c, r, m] = (W d)_c W_rm``.
+def _information(w: np.ndarray, wm, wdw: np.ndarray, meanstructure: bool) -> np.ndarray:
+    """Assemble I11, I21, I22 from ``w`` (W), ``wm(a, b, c, d) = W_ab M_cd`` (a function of index arrays) and
+    ``wdw[c, r, m] = (W d)_c W_rm``.
 
     ``D'(A kron B)D`` has element ((i,j),(k,l)) = A_jl B_ik + A_jk B_il + A_il B_jk + A_ik B_jl, halved for each
     diagonal pair; ``D'(W d kron W)`` has element ((i,j), m) = (W d)_j W_im + (W d)_i W_jm, halved on the diagonal.
@@ -33,7 +34,7 @@ def _information(w: np.ndarray, wm: np.ndarray, wdw: np.ndarray, meanstructure: 
     rows, cols = vech_indices(len(w))
     half = np.where(rows == cols, 0.5, 1.0)
     i, j, k, l = rows[:, None], cols[:, None], rows[None, :], cols[None, :]
-    dup = wm[j, l, i, k] + wm[j, k, i, l] + wm[i, l, j, k] + wm[i, k, j, l]
+    dup = wm(j, l, i, k) + wm(j, k, i, l) + wm(i, l, j, k) + wm(i, k, j, l)
     i22 = 0.5 * dup * np.outer(half, half)
     if not meanstructure:
         return i22
@@ -50,7 +51,7 @@ def h1_observed_information(mean, cov, mu, sigma, meanstructure: bool) -> np.nda
     """Unit observed information at (mu, Sigma) for complete data with moments (mean, cov)."""
     w = np.linalg.inv(sigma)
     m, wd = _m_matrix(w, mean, cov, mu, sigma)
-    return _information(w, np.multiply.outer(w, m), np.multiply.outer(wd, w), meanstructure)
+    return _information(w, lambda a, b, c, d: w[a, b] * m[c, d], np.multiply.outer(wd, w), meanstructure)
 
 
 def missing_information(stats, mu: np.ndarray, sigma: np.ndarray, expected: bool = False) -> np.ndarray:
@@ -59,7 +60,15 @@ def missing_information(stats, mu: np.ndarray, sigma: np.ndarray, expected: bool
 
     With ``z_i = W_o (y_i - mu)`` (``_fiml``), ``n_o M_o = 2 sum_(i in o) z_i z_i' - n_o W_o`` and ``n_o W_o d_o =
     sum_(i in o) z_i``, so ``sum_o n_o W_o kron M_o`` is one product of the patterns' vech(W_o) with their
-    vech(2 sum z z' - n_o W_o) (or vech(n_o W_o) for the expected information), block by block."""
+    vech(2 sum z z' - n_o W_o) (or vech(n_o W_o) for the expected information), block by block. The expected
+    information depends on Sigma only and is kept for the last Sigma (the identification check and the GFI ask
+    for it at the same estimates)."""
+    if expected:
+        return stats.patterns.remember("expected_information", sigma, lambda: _missing_information(stats, mu, sigma, True))
+    return _missing_information(stats, mu, sigma, False)
+
+
+def _missing_information(stats, mu: np.ndarray, sigma: np.ndarray, expected: bool) -> np.ndarray:
     p, n = len(sigma), stats.n_obs
     patterns = stats.patterns
     rows, cols = vech_indices(p)
@@ -79,6 +88,6 @@ def missing_information(stats, mu: np.ndarray, sigma: np.ndarray, expected: bool
             zz, z_sum = block.pattern_sums(z[:, rows] * z[:, cols]), block.pattern_sums(z)
         wd_w += z_sum.T @ w_vech
         w_m += w_vech.T @ (2 * zz - block.counts[:, None] * w_vech)
-    wm = (w_m / n)[pos[:, :, None, None], pos[None, None, :, :]]
+    w_m /= n
     w_bar = terms.inverse_sum / n
-    return _information(w_bar, wm, (wd_w / n)[:, pos], True)
+    return _information(w_bar, lambda a, b, c, d: w_m[pos[a, b], pos[c, d]], (wd_w / n)[:, pos], True)

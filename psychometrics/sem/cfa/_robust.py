@@ -69,12 +69,26 @@ def casewise_scores(stats, mu: np.ndarray, sigma: np.ndarray, meanstructure: boo
     return stats.patterns.scores(mu, sigma)
 
 
-def first_order_information(stats, mu, sigma, meanstructure: bool) -> np.ndarray:
+def first_order_information(stats, mu, sigma, meanstructure: bool, transform: np.ndarray | None = None) -> np.ndarray:
     """``B1 = sum_i s_i s_i' / N`` (lav_mvnorm_information_firstorder and its missing-data version); with
     clusters the sum runs over the clusters' summed scores, times C / (C - 1) (cluster-robust MLR); with
-    sampling weights each score is weighted and N is the sum of the weights."""
-    scores = cluster_sums(casewise_scores(stats, mu, sigma, meanstructure), stats.cluster, stats.weights)
+    sampling weights each score is weighted and N is the sum of the weights. With a matrix ``transform`` (T:
+    moments x q, e.g. a Jacobian ``Delta``) it is ``T' B1 T`` and with positions of moments the block of B1 on
+    them, from q columns of scores (N q^2 instead of N (p + p*)^2 operations)."""
+    scores = casewise_scores(stats, mu, sigma, meanstructure)
+    if transform is not None:
+        scores = scores[:, transform] if transform.ndim == 1 else scores @ transform
+    scores = cluster_sums(scores, stats.cluster, stats.weights)
     return scores.T @ scores / stats.n_obs
+
+
+def saturated_first_order(stats, meanstructure: bool) -> np.ndarray:
+    """``B1`` at the unrestricted model's estimates (sample or EM moments), computed once per group: the
+    Yuan-Bentler trace and the FIML-corrected indices both use it."""
+    key = ("_saturated_first_order", meanstructure)
+    if key not in stats.__dict__:
+        stats.__dict__[key] = first_order_information(stats, stats.mean, stats.cov, meanstructure)
+    return stats.__dict__[key]
 
 
 def observed_information(stats, mu, sigma, meanstructure: bool) -> np.ndarray:
@@ -104,7 +118,7 @@ def sandwich(problem: Problem, x: np.ndarray, a_inv: np.ndarray) -> tuple[np.nda
     b0 = []
     for g, (s, delta) in enumerate(zip(problem.stats, problem.model.delta(x))):
         mu, sigma = _implied(problem, x, g)
-        b0.append(delta.T @ first_order_information(s, mu, sigma, meanstructure) @ delta)
+        b0.append(first_order_information(s, mu, sigma, meanstructure, delta))  # Delta' B1 Delta
     meat = sum(w * b for w, b in zip(problem.weights, b0))
     return a_inv @ meat @ a_inv / problem.n_total, a_inv, b0
 
@@ -112,7 +126,7 @@ def sandwich(problem: Problem, x: np.ndarray, a_inv: np.ndarray) -> tuple[np.nda
 def _h1_trace(stats, meanstructure: bool) -> float:
     """tr(A1^-1 B1) of the unrestricted model at its estimates (sample or EM moments)."""
     a1 = saturated_information(stats, meanstructure)
-    b1 = first_order_information(stats, stats.mean, stats.cov, meanstructure)
+    b1 = saturated_first_order(stats, meanstructure)
     return float(np.sum(np.linalg.inv(a1) * b1.T))
 
 
@@ -137,7 +151,7 @@ def baseline_trace(problem: Problem, h1_traces) -> float:
     for s, h1 in zip(problem.stats, h1_traces):
         mu, sigma = _baseline_moments(s)
         ab = observed_information(s, mu, sigma, meanstructure)[np.ix_(sel, sel)]
-        bb = first_order_information(s, mu, sigma, meanstructure)[np.ix_(sel, sel)]
+        bb = first_order_information(s, mu, sigma, meanstructure, sel)
         trace += h1 - np.sum(np.linalg.inv(ab) * bb.T)
     return trace
 
@@ -176,7 +190,7 @@ def fiml_corrected(problem: Problem, x: np.ndarray, df: int, base_df: int, scale
         wm.append(w * info)
         wmi.append(inv / w)
         wc.append(w * h1_observed_information(s.mean, s.cov, s.mean, s.cov, True))
-        gamma.append(inv @ first_order_information(s, s.mean, s.cov, True) @ inv / w)
+        gamma.append(inv @ saturated_first_order(s, True) @ inv / w)
     wm, wmi, wc = block_diag(wm), block_diag(wmi), block_diag(wc)
     gamma = block_diag(gamma) if scaled else None
     sel = _baseline_selection(p, True)
