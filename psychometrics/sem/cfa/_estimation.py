@@ -189,12 +189,7 @@ class Problem:
         """Per group: the free parameters its elements map to and its incidence restricted to them. A group's
         share of the gradient, information and Hessian touches those rows and columns only, so assembling them
         is linear in the number of groups (no dense (n_free x n_free) product per group)."""
-        out = []
-        for g in range(self.model.n_groups):
-            incidence = self.model.incidence(g)
-            columns = np.flatnonzero(incidence.any(axis=0))
-            out.append((columns, incidence[:, columns]))
-        return tuple(out)
+        return tuple(self.model.incidence_columns(g) for g in range(self.model.n_groups))
 
     @functools.cached_property
     def blocks(self) -> "BlockStructure":
@@ -420,8 +415,11 @@ def solve_positive_definite(matrix: np.ndarray, rhs: np.ndarray, blocks: "BlockS
 def inverse_information(problem, information: np.ndarray) -> np.ndarray:
     """The inverse of a (unit) information matrix: block by block when positive definite, else the
     Moore-Penrose inverse (lavaan's MASS::ginv fallback)."""
+    blocks = getattr(problem, "blocks", None)
     try:
-        return solve_positive_definite(information, np.eye(len(information)), getattr(problem, "blocks", None))
+        if blocks is None:
+            return solve_positive_definite(information, np.eye(len(information)), None)
+        return blocks.factor(information).inverse()
     except np.linalg.LinAlgError:
         return np.linalg.pinv(information)
 
@@ -479,6 +477,26 @@ class BlockFactor:
             out[own] = r - b @ x_shared
         return out
 
+    def inverse(self) -> np.ndarray:
+        """matrix^-1 written block by block into one array (no identity right-hand side and its copies):
+        ``S^-1`` on the shared parameters, ``-M_g S^-1`` between group g's own and the shared ones and
+        ``delta_gh A_g^-1 + M_g S^-1 M_h'`` between the own parameters of groups g and h (M_g = A_g^-1 B_g)."""
+        own_all, shared = self.structure.own, self.structure.shared
+        n = len(shared) + sum(len(own) for own in own_all)
+        eye = np.eye(len(shared))
+        s_inv = linalg.cho_solve((self.schur_chol, True), eye) if len(shared) else eye
+        out = np.empty((n, n))
+        out[np.ix_(shared, shared)] = s_inv
+        own_index = np.concatenate(own_all) if own_all else np.zeros(0, int)
+        m_all = np.vstack([m for _, m in self.parts]) if self.parts else np.zeros((0, len(shared)))
+        for own, (chol, m) in zip(own_all, self.parts):
+            m_s = m @ s_inv
+            out[np.ix_(own, shared)] = -m_s
+            out[np.ix_(shared, own)] = -m_s.T
+            out[np.ix_(own, own_index)] = m_s @ m_all.T
+            out[np.ix_(own, own)] += linalg.cho_solve((chol, True), np.eye(len(own)))
+        return out
+
     def inverse_trace(self) -> float:
         """tr(matrix^-1) = sum_g [tr(A_g^-1) + tr(S^-1 M_g' M_g)] + tr(S^-1), M_g = A_g^-1 B_g."""
         eye = np.eye(len(self.structure.shared))
@@ -497,9 +515,10 @@ def clearly_nonsingular(information: np.ndarray, blocks: BlockStructure | None, 
     if blocks is None:
         return False
     scale = 1 / np.sqrt(np.maximum(np.diag(information), 1e-300))
-    scaled = information * np.outer(scale, scale)
+    scaled = information * scale[:, None]
+    scaled *= scale  # one (n_free x n_free) temporary
     try:
         trace = blocks.factor(scaled).inverse_trace()
     except np.linalg.LinAlgError:
         return False
-    return 1 / trace > ratio * np.abs(scaled).sum(axis=1).max()
+    return 1 / trace > ratio * np.abs(scaled, out=scaled).sum(axis=1).max()

@@ -246,12 +246,13 @@ def standard_errors(problem, x: np.ndarray, options: EstimatorOptions, constrain
         unit = problem.unit_information(x)
     e_inv = inverse_information(problem, unit) if constraints is None else constraints.restricted_inverse(unit, x)
     rank = 0 if constraints is None else constraints.equality_rank(x)
+    information = np.multiply(unit, divisor, out=unit)  # the problems return a new array: scaled in place
     if options.se == "robust.huber.white":
         vcov, _, b0 = sandwich(problem, x, e_inv)
-        return Covariance(divisor * unit, vcov, e_inv, b0, rank)
+        return Covariance(information, vcov, e_inv, b0, rank)
     if options.se == "robust.sem":
-        return Covariance(divisor * unit, robust_sem_vcov(problem, x, e_inv, divisor), e_inv, None, rank)
-    return Covariance(divisor * unit, e_inv / divisor, e_inv, None, rank)
+        return Covariance(information, robust_sem_vcov(problem, x, e_inv, divisor), e_inv, None, rank)
+    return Covariance(information, e_inv / divisor, e_inv, None, rank)
 
 
 def _standard_record(problem, x: np.ndarray, options: EstimatorOptions, constraint_rank: int = 0) -> TestStatistic:
