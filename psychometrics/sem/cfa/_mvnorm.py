@@ -84,6 +84,8 @@ def _missing_information(stats, mu: np.ndarray, sigma: np.ndarray, expected: boo
             continue
         if len(block.counts) == 1:
             zz, z_sum = (z.T @ z)[rows, cols][None], z.sum(axis=0)[None]
+        elif len(block.counts) == len(z):  # every row its own pattern: nothing to sum
+            zz, z_sum = z[:, rows] * z[:, cols], z
         else:
             zz, z_sum = block.pattern_sums(z[:, rows] * z[:, cols]), block.pattern_sums(z)
         wd_w += z_sum.T @ w_vech
