@@ -150,7 +150,10 @@ def baseline_trace(problem: Problem, h1_traces) -> float:
     trace = 0.0
     for s, h1 in zip(problem.stats, h1_traces):
         mu, sigma = _baseline_moments(s)
-        ab = observed_information(s, mu, sigma, meanstructure)[np.ix_(sel, sel)]
+        if isinstance(s, MissingStats) and meanstructure:  # only the means' and variances' block is computed
+            ab = missing_information(s, mu, sigma, variances_only=True)
+        else:
+            ab = observed_information(s, mu, sigma, meanstructure)[np.ix_(sel, sel)]
         bb = first_order_information(s, mu, sigma, meanstructure, sel)
         trace += h1 - np.sum(np.linalg.inv(ab) * bb.T)
     return trace
