@@ -79,8 +79,7 @@ def _missing_information(stats, mu: np.ndarray, sigma: np.ndarray, expected: boo
     w_m = np.zeros(len(rows)) if variances_only else np.zeros((len(rows), len(rows)))
     wd_w = np.zeros((p, len(rows)))
     terms = patterns.terms(mu, sigma)
-    for block, z, w in patterns.inverses(terms):
-        w_vech = w[:, rows, cols]
+    for block, z, w_vech in patterns.inverses(terms):
         if expected:  # sum_o n_o vech(W_o) vech(W_o)', one symmetric product
             root = np.sqrt(block.counts)[:, None] * w_vech
             w_m += root.T @ root
