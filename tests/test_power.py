@@ -168,3 +168,10 @@ def test_ordinal_thresholds_are_reported_on_the_standardised_scale():
 def test_bad_thresholds_are_refused(thresholds, options, message):
     with pytest.raises(ModelError, match=message):
         pm.power("f =~ y1 + y2 + y3 + y4", ORDINAL_POPULATION, 50, replications=1, thresholds=thresholds, **options)
+
+
+def test_power_command_with_thresholds(capsys):
+    args = ["power", "f =~ y1 + y2 + y3 + y4", ORDINAL_POPULATION, "--n", "150", "--replications", "2", "--seed", "1",
+            "--thresholds", "-1", "0", "1"]
+    assert cli(args) == 0
+    assert "power_chisq_scaled" in capsys.readouterr().out
