@@ -100,7 +100,7 @@ def _check_cell_kinds(frame: pd.DataFrame, name: str) -> None:
         if _is_refused_dtype(dtype):
             raise DataError(f"{name} column {column!r} holds {dtype} values, not answers; drop it from the "
                             "items or convert it to numbers deliberately.")
-        if dtype == object:
+        if pd.api.types.is_object_dtype(dtype):
             series = frame.iloc[:, position]
             bad = series.map(_is_refused_kind)
             if bad.any():
