@@ -441,15 +441,19 @@ class BlockStructure:
             uses[c] += 1
         return cls(tuple(c[uses[c] == 1] for c in columns), np.flatnonzero(uses != 1))
 
-    def factor(self, matrix: np.ndarray) -> "BlockFactor":
+    def factor(self, matrix: np.ndarray, scale: np.ndarray | None = None) -> "BlockFactor":
         """Cholesky factors of the group blocks and of the Schur complement (LinAlgError when not positive
-        definite)."""
+        definite); with ``scale`` those of ``diag(scale) matrix diag(scale)``, scaled block by block."""
+        def block(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+            part = matrix[np.ix_(rows, cols)]
+            return part if scale is None else part * np.outer(scale[rows], scale[cols])
+
         shared = self.shared
-        schur = matrix[np.ix_(shared, shared)].copy()
+        schur = block(shared, shared).copy()
         parts = []
         for own in self.own:
-            chol = np.linalg.cholesky(matrix[np.ix_(own, own)])
-            coupling = matrix[np.ix_(own, shared)]
+            chol = np.linalg.cholesky(block(own, own))
+            coupling = block(own, shared)
             a_inv_b = linalg.cho_solve((chol, True), coupling)
             schur -= coupling.T @ a_inv_b
             parts.append((chol, a_inv_b))
@@ -515,10 +519,14 @@ def clearly_nonsingular(information: np.ndarray, blocks: BlockStructure | None, 
     if blocks is None:
         return False
     scale = 1 / np.sqrt(np.maximum(np.diag(information), 1e-300))
-    scaled = information * scale[:, None]
-    scaled *= scale  # one (n_free x n_free) temporary
     try:
-        trace = blocks.factor(scaled).inverse_trace()
+        trace = blocks.factor(information, scale).inverse_trace()
     except np.linalg.LinAlgError:
         return False
-    return 1 / trace > ratio * np.abs(scaled, out=scaled).sum(axis=1).max()
+    return 1 / trace > ratio * _largest_scaled_row_sum(information, scale)
+
+
+def _largest_scaled_row_sum(matrix: np.ndarray, scale: np.ndarray, rows: int = 256) -> float:
+    """max_i sum_j |s_i M_ij s_j|, a few rows at a time (no scaled copy of the whole matrix)."""
+    sums = [scale[i:i + rows] * (np.abs(matrix[i:i + rows]) @ scale) for i in range(0, len(matrix), rows)]
+    return float(np.concatenate(sums).max()) if sums else 0.0
