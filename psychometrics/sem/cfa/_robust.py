@@ -226,13 +226,19 @@ def robust_sem_vcov(problem, x: np.ndarray, e_inv: np.ndarray, divisor: int) -> 
 class Covariance:
     """The SE stage's output: the total ``information`` (for the identification check), ``vcov`` of the free
     parameters, the inverted unit information ``e_inv`` the scaled tests reuse, and the sandwich's per-group meat
-    ``b0`` (robust.huber.white; None otherwise)."""
+    ``b0`` (robust.huber.white; None otherwise). With standard errors ``vcov = e_inv / divisor`` and only vcov is
+    kept (``unit_inverse`` None): one dense n_free x n_free matrix instead of two."""
 
     information: np.ndarray
     vcov: np.ndarray
-    e_inv: np.ndarray
+    unit_inverse: np.ndarray | None
     b0: list | None = None
     constraint_rank: int = 0  # rank of the general equality constraints e_inv honours: the df they add
+    divisor: float = 1.0
+
+    @property
+    def e_inv(self) -> np.ndarray:
+        return self.vcov * self.divisor if self.unit_inverse is None else self.unit_inverse
 
 
 def standard_errors(problem, x: np.ndarray, options: EstimatorOptions, constraints=None) -> Covariance:
@@ -255,7 +261,7 @@ def standard_errors(problem, x: np.ndarray, options: EstimatorOptions, constrain
         return Covariance(information, vcov, e_inv, b0, rank)
     if options.se == "robust.sem":
         return Covariance(information, robust_sem_vcov(problem, x, e_inv, divisor), e_inv, None, rank)
-    return Covariance(information, e_inv / divisor, e_inv, None, rank)
+    return Covariance(information, np.divide(e_inv, divisor, out=e_inv), None, None, rank, divisor)
 
 
 def _standard_record(problem, x: np.ndarray, options: EstimatorOptions, constraint_rank: int = 0) -> TestStatistic:
