@@ -6,7 +6,6 @@ from __future__ import annotations
 import pandas as pd
 
 from ...sem.model_syntax import parse_model
-from ._base import n_range
 from ._ordinal import category_merges, merged
 
 __all__ = ["model_from_scales", "model_of", "model_columns", "estimation", "cluster_of", "fit_data", "merges_of",
@@ -137,18 +136,17 @@ def n_sentence(ctx, opts, used: int, model: str) -> str:
     return f"n = {used} of {total}; {dropped} left out {why}"
 
 
-def nesting_caveat(ctx, opts, what: str) -> list[str]:
+def nesting_caveat(ctx, opts) -> list[str]:
     """A caveat when the spec names a cluster that a section's fits cannot use (ordered items: lavaan 0.6-14
     applies no cluster correction to categorical fits; continuous items: only MLR has one)."""
     cluster = ctx.spec.cluster
     if not cluster or cluster_of(ctx, opts) or ctx.is_correlation_matrix:
         return []
-    sizes = ctx.scored.groupby(ctx.group)[cluster].nunique() if ctx.group else None
-    per_group = f", {n_range(sizes).replace('n = ', '')} per {ctx.label(ctx.group)}" if sizes is not None else ""
-    why = ("lavaan 0.6-14 applies no cluster correction to ordinal (WLSMV) fits" if opts.get("ordered") else
-           "a cluster correction needs estimator MLR")
-    instead = ("treating the items as continuous (estimator: MLR with cluster) gives cluster-robust standard errors "
-               "and tests" if opts.get("ordered") else "estimator: MLR gives cluster-robust standard errors and tests")
-    return [f"Caveat: respondents are nested in {ctx.scored[cluster].nunique()} {cluster} clusters{per_group}; "
-            f"{why}, so the standard errors and tests of {what} treat respondents as independent and may be too "
-            f"small where answers within a {cluster} are alike (the estimates are not affected); {instead}."]
+    if opts.get("ordered"):
+        return [f"Caveat: lavaan 0.6-14 applies no cluster correction to ordinal (WLSMV) fits, so the standard errors "
+                f"and tests of the ordinal CFA models treat respondents as independent although they are nested in "
+                f"{cluster}s; they may be too small where answers within a {cluster} are alike (the estimates are "
+                f"not affected). Treating the items as continuous (estimator: MLR) gives cluster-robust standard "
+                f"errors and tests."]
+    return [f"Caveat: the standard errors and tests of the {opts.get('estimator', 'ML')} fits treat respondents as "
+            f"independent although they are nested in {cluster}s; estimator: MLR gives cluster-robust ones."]

@@ -47,8 +47,8 @@ def _neighbour(categories: list, position: int, pooled: pd.Series):
 
 
 def _item_merges(item: str, values: pd.Series, groups: pd.Series | None, min_count: int) -> list[Merge]:
-    """Merge the lowest-coded sparse category with its neighbour until every category has ``min_count`` answers
-    in every group (or two categories are left)."""
+    """Merge the sparsest category (fewest answers in a group; ties: the lowest code) with its neighbour until
+    every category has ``min_count`` answers in every group (or two categories are left)."""
     merges = []
     values = values.dropna()
     while True:
@@ -57,7 +57,7 @@ def _item_merges(item: str, values: pd.Series, groups: pd.Series | None, min_cou
         sparse = [c for c in counts.columns if fewest[c] < min_count]
         if not sparse or counts.shape[1] <= 2:
             return merges
-        source = sparse[0]
+        source = min(sparse, key=lambda c: (fewest[c], c))  # the emptiest first, then the lowest code
         categories = list(counts.columns)
         target = _neighbour(categories, categories.index(source), counts.sum(axis=0))
         merges.append(Merge(item, float(source), float(target), int(fewest[source]),

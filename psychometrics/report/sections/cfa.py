@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ... import sem
@@ -42,12 +43,12 @@ class CfaSection(PerGroupSection):
                                           + robust + " " + sentence(_n_note(ctx, opts, frame))))
         chi2 = "scaled chi2" if robust else "chi2"
         for unit, row in shown.iterrows():
-            out.text.append(f"{sentence(unit)}: {chi2}({fmt(int(row['df']), 0)}) = {fmt(row['chisq'])}, CFI "
-                            f"{fmt_bounded(row['cfi'], 3)}, RMSEA {fmt_bounded(row['rmsea'], 3)}: "
-                            f"{interpret_fit(row['cfi'], row['rmsea'], row['srmr'])} fit (n = {fmt(row['n_obs'], 0)}).")
-        caveat = _parameters_caveat(frame)
-        if caveat:
-            out.text.append(caveat)
+            fit = (f"CFI {fmt_bounded(row['cfi'], 3)}, RMSEA {fmt_bounded(row['rmsea'], 3)}: "
+                   f"{interpret_fit(row['cfi'], row['rmsea'], row['srmr'])} fit" if pd.notna(row["cfi"]) else
+                   "robust CFI and RMSEA undefined (see the caveat)")
+            out.text.append(f"{sentence(unit)}: {chi2}({fmt(int(row['df']), 0)}) = {fmt(row['chisq'])}, {fit} "
+                            f"(n = {fmt(row['n_obs'], 0)}).")
+        out.text.extend(c for c in (_parameters_caveat(frame), _undefined_caveat(frame, results)) if c)
         verdicts = [interpret_fit(r["cfi"], r["rmsea"], r["srmr"]) for _, r in shown.iterrows()]
         per_group = ", ".join(f"{v} {verdicts[1:].count(v)}" for v in dict.fromkeys(verdicts[1:]))
         out.summary = out.text[0] + (f" Per group: {per_group}." if len(verdicts) > 1 else "")
@@ -72,7 +73,7 @@ class CfaSection(PerGroupSection):
         lines = [f"Confirmatory factor analysis{where}: {model} ({scale}), estimated by "
                  f"{estimation_words(opts, ctx=ctx)}; {_n_note(ctx, opts, frame)}"]
         lines.extend(merge_sentence(merges_of(ctx, opts, model_of(ctx, opts)), ctx))
-        lines.extend(nesting_caveat(ctx, opts, "the CFA"))
+        lines.extend(nesting_caveat(ctx, opts))
         return lines
 
 
@@ -87,6 +88,20 @@ def _n_note(ctx, opts, frame: pd.DataFrame) -> str:
         parts.append(f"per site {n_range(sites)}" + (f" ({n_range(left_out).replace('n = ', '')} left out per site)"
                                                       if any(left_out) else ""))
     return "; ".join(parts) + "."
+
+
+def _undefined_caveat(frame: pd.DataFrame, results: dict) -> str:
+    """Ordinal fits whose robust CFI/RMSEA are undefined (lavaan 0.6-14 gives NA when a polychoric correlation
+    matrix is not positive definite): say so and give the scaled indices instead."""
+    undefined = [u for u in frame.index if "cfi_robust" in frame.columns and pd.isna(frame.loc[u, "cfi_robust"])
+                 and pd.notna(results[u]["fit_measures"].get("cfi_scaled", np.nan))]
+    if not undefined:
+        return ""
+    scaled = "; ".join(f"{u}: CFI {fmt_bounded(results[u]['fit_measures']['cfi_scaled'], 3)}, RMSEA "
+                       f"{fmt_bounded(results[u]['fit_measures']['rmsea_scaled'], 3)}" for u in undefined)
+    return (f"Caveat: the robust CFI, TLI and RMSEA of {', '.join(undefined)} are undefined (lavaan 0.6-14 gives NA: "
+            f"the polychoric correlation matrix is not positive definite, e.g. with few respondents per category); "
+            f"the scaled indices, which overstate fit less reliably, are {scaled}.")
 
 
 def _parameters_caveat(frame: pd.DataFrame) -> str:

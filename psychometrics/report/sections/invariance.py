@@ -96,7 +96,7 @@ class InvarianceSection(Section):
                 f"{_n_note(ctx, opts, results)}"]
         model_text = model_of(ctx, opts)
         lines.extend(merge_sentence(merges_of(ctx, opts, model_text), ctx))
-        lines.extend(nesting_caveat(ctx, opts, "the invariance ladder"))
+        lines.extend(nesting_caveat(ctx, opts))
         return lines
 
 
@@ -110,7 +110,7 @@ def _lavaan_groups(opts, ctx) -> str:
 
 _PARAMETERS = {"~1": "intercept", "=~": "loading", "~~": "variance"}
 _NO_SCORE_TESTS = ("not available for ordered items (lavaan's lavTestScore needs a maximum-likelihood fit); the "
-                   "table shows where the ladder breaks")
+                   "table shows where the ladder breaks.")
 _STEPS = {False: "equal loadings, then intercepts, then residual variances",
           True: "for ordered items as Wu & Estabrook (2016): equal thresholds, then loadings, then intercepts"}
 

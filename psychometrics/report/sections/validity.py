@@ -76,7 +76,7 @@ class ValiditySection(Section):
                 f"the factor correlations); HTMT n = {value_of(results['pooled']['htmt'], 'n_obs', '?')} "
                 f"(complete cases), CFA {_cfa_n(ctx, opts, results['pooled'])}."]
         lines.extend(merge_sentence(merges_of(ctx, opts, model_of(ctx, opts)), ctx))
-        lines.extend(nesting_caveat(ctx, opts, "the validity CFA"))
+        lines.extend(nesting_caveat(ctx, opts))
         return lines
 
 
