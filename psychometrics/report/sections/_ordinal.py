@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pandas as pd
 
 from ...errors import DataError
@@ -31,9 +32,14 @@ class Merge:
 
 
 def _counts(values: pd.Series, groups: pd.Series | None) -> pd.DataFrame:
-    """Answers per group (rows) and category (columns, sorted); one row "all" without groups."""
-    keys = groups.astype(str) if groups is not None else pd.Series("all", index=values.index)
-    return pd.crosstab(keys, values).reindex(columns=sorted(values.dropna().unique()), fill_value=0)
+    """Answers per group (rows) and category (columns, sorted) of the answered ``values``; one row "all"
+    without groups."""
+    keys = np.full(len(values), "all", dtype=object) if groups is None else groups.astype(str).to_numpy()
+    labels, group_codes = np.unique(keys, return_inverse=True)
+    categories, category_codes = np.unique(values.to_numpy(dtype=float), return_inverse=True)
+    table = np.zeros((len(labels), len(categories)), dtype=np.int64)
+    np.add.at(table, (group_codes, category_codes), 1)
+    return pd.DataFrame(table, index=labels, columns=categories)
 
 
 def _neighbour(categories: list, position: int, pooled: pd.Series):
@@ -50,7 +56,7 @@ def _item_merges(item: str, values: pd.Series, groups: pd.Series | None, min_cou
     """Merge the sparsest category (fewest answers in a group; ties: the lowest code) with its neighbour until
     every category has ``min_count`` answers in every group (or two categories are left)."""
     merges = []
-    values = values.dropna()
+    values = values.dropna() if groups is None else values[values.notna() & groups.notna()]
     while True:
         counts = _counts(values, None if groups is None else groups.loc[values.index])
         fewest = counts.min(axis=0)
@@ -88,7 +94,8 @@ def empty_categories(data: pd.DataFrame, items: list, group: str) -> list[tuple[
     """(item, group, category) for every category answered in some group but not in another."""
     found = []
     for item in items:
-        counts = _counts(data[item].dropna(), data.loc[data[item].notna(), group])
+        answered = data[item].notna() & data[group].notna()
+        counts = _counts(data.loc[answered, item], data.loc[answered, group])
         found.extend((item, str(g), float(c)) for c in counts.columns for g in counts.index[counts[c] == 0])
     return found
 

@@ -30,7 +30,7 @@ class CfaSection(PerGroupSection):
         data = fit_data(ctx, opts, model, ctx.subset(unit))
         fit = sem.cfa(model, data, std_lv=opts.get("std_lv", False), **estimation(opts, ctx))
         return {"fit_measures": dict(fit.fit_measures), "estimates": fit.estimates, "converged": fit.converged,
-                "n_obs": fit.n_obs, "n_rows": len(data)}
+                "n_obs": fit.n_obs, "n_dropped": len(data) - fit.n_obs}
 
     def render(self, ctx, opts, results):
         out = Rendered()

@@ -161,7 +161,7 @@ def _n_note(ctx, opts, results: dict) -> str:
     """The respondents per group the ladders rest on, of those in the data."""
     group = opts.get("group") or ctx.group
     sizes, used = [], []
-    for unit, payload in results.items():
+    for payload in results.values():
         n_obs = payload.get("n_obs")
         if isinstance(n_obs, dict):
             sizes.extend(n_obs.values())
