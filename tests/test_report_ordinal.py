@@ -39,13 +39,10 @@ def answers():
 
 
 @pytest.fixture(scope="module")
-def report():
-    return run_spec(load_spec(SPEC), progress=False)
-
-
-@pytest.fixture(scope="module")
-def results(report):
-    return json.loads(dumps(report.results()))
+def run():
+    """The spec's report and its results as results.json holds them."""
+    report = run_spec(load_spec(SPEC), progress=False)
+    return report, json.loads(dumps(report.results()))
 
 
 def _units(results, section):
@@ -54,7 +51,8 @@ def _units(results, section):
     return entry["units"]
 
 
-def test_ordinal_cfa_uses_every_respondent_with_the_merged_categories(results, answers):
+def test_ordinal_cfa_uses_every_respondent_with_the_merged_categories(run, answers):
+    results = run[1]
     recoded = answers.copy()
     recoded.loc[recoded["pn1"] == 1, "pn1"] = 2  # no answer 1 at IL-Jerusalem
     recoded.loc[recoded["rs2"] == 1, "rs2"] = 2  # no answer 1 at TZ-DarEsSalaam
@@ -73,8 +71,8 @@ def test_ordinal_cfa_uses_every_respondent_with_the_merged_categories(results, a
             assert table[level][key] == pytest.approx(value, rel=1e-9, abs=1e-12) or np.isnan(value), (level, key)
 
 
-def test_merges_and_the_nesting_are_stated_in_the_methods(report):
-    methods = report.document[0].rendered.text
+def test_merges_and_the_nesting_are_stated_in_the_methods(run):
+    methods = run[0].document[0].rendered.text
     merges = [line for line in methods if line.startswith("Sparse categories of ordered items merged")]
     assert len(merges) == 1  # stated once for the sections sharing it
     assert "rs2: 1 into 2 (no answers at TZ-DarEsSalaam); pn1: 1 into 2 (no answers at IL-Jerusalem)" in merges[0]
@@ -85,7 +83,8 @@ def test_merges_and_the_nesting_are_stated_in_the_methods(report):
     assert any('cfa(model, data, estimator = "MLR", cluster = "service")' in line for line in methods)
 
 
-def test_mlr_fits_use_the_specs_cluster(results, answers):
+def test_mlr_fits_use_the_specs_cluster(run, answers):
+    results = run[1]
     expected = pm.cfa(MODEL, answers.dropna(subset=answers.columns[:6]), estimator="MLR", cluster="service")
     pooled = _units(results, "cfa_mlr")["pooled"]["results"]
     for key in ("chisq_scaled", "cfi_robust", "rmsea_robust"):

@@ -86,7 +86,7 @@ def _n_note(ctx, opts, frame: pd.DataFrame) -> str:
         sizes = ctx.scored[ctx.group].astype(str).value_counts()
         left_out = [int(sizes[site] - n) for site, n in sites.items()]
         parts.append(f"per site {n_range(sites)}" + (f" ({n_range(left_out).replace('n = ', '')} left out per site)"
-                                                      if any(left_out) else ""))
+                                                      if any(left_out) else " (every respondent of each site)"))
     return "; ".join(parts) + "."
 
 
