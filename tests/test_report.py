@@ -273,7 +273,7 @@ def test_methods_section_states_estimators_missing_data_n_and_cutoffs(main_run):
     markdown = (out / "report.md").read_text()
     methods = markdown[markdown.index("## Methods"):markdown.index("## Sample")]
     assert 'missing = "pairwise", ordered = TRUE' in methods and "pairwise-present data" in methods
-    assert "(WLSMV;" in methods and "Estabrook (2016)" in methods
+    assert "scaled-shifted test (WLSMV)" in methods and "Estabrook (2016)" in methods
     assert ("pooled n = 489 of 489 (every respondent); per site n = 58 to 112 (every respondent of each "
             "site).") in methods  # issue 14
     assert "n = 58 to 112 per group; 489 of 489 respondents." in methods

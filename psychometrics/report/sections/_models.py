@@ -88,8 +88,7 @@ _ESTIMATORS = {
     "MLR": "robust maximum likelihood (MLR: Huber-White standard errors, Yuan-Bentler scaled test; fit shown as "
            "the scaled chi-square and the robust CFI, TLI and RMSEA)",
     "WLSMV": "diagonally weighted least squares on the thresholds and polychoric correlations of the ordered items "
-             "(delta parameterisation) with robust standard errors and the scaled-shifted test (WLSMV; fit shown as "
-             "the scaled chi-square and the robust CFI, TLI and RMSEA of Savalei 2021)",
+             "(delta parameterisation) with robust standard errors and the scaled-shifted test (WLSMV)",
     "ULSMV": "unweighted least squares on the thresholds and polychoric correlations of the ordered items with "
              "robust standard errors and the scaled-shifted test (ULSMV)",
 }

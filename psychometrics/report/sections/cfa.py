@@ -101,7 +101,7 @@ def _undefined_caveat(frame: pd.DataFrame, results: dict) -> str:
                        f"{fmt_bounded(results[u]['fit_measures']['rmsea_scaled'], 3)}" for u in undefined)
     return (f"Caveat: the robust CFI, TLI and RMSEA of {', '.join(undefined)} are undefined (lavaan 0.6-14 gives NA: "
             f"the polychoric correlation matrix is not positive definite, e.g. with few respondents per category); "
-            f"the scaled indices, which overstate fit less reliably, are {scaled}.")
+            f"the scaled indices, which tend to overstate the fit of ordinal models (Savalei 2021), are {scaled}.")
 
 
 def _parameters_caveat(frame: pd.DataFrame) -> str:
