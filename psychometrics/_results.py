@@ -13,10 +13,13 @@ from __future__ import annotations
 import dataclasses
 import html
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from pandas.core.indexing import _iLocIndexer, _LocIndexer
 
 __all__ = ["Result", "TableResult", "to_jsonable"]
 
@@ -130,11 +133,11 @@ class TableResult(Result):
         return len(self.table)
 
     @property
-    def loc(self):
+    def loc(self) -> _LocIndexer:
         return self.table.loc
 
     @property
-    def iloc(self):
+    def iloc(self) -> _iLocIndexer:
         return self.table.iloc
 
     @property

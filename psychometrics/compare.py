@@ -86,7 +86,7 @@ def _show(value: Any) -> str:
     return json.dumps(value)
 
 
-def load_results(path_or_data) -> Any:
+def load_results(path_or_data: dict[str, Any] | str | Path) -> Any:
     """A results.json as data: a dict passes through, a folder means its ``results.json``."""
     if isinstance(path_or_data, dict):
         return path_or_data
@@ -187,8 +187,8 @@ def _describe(rule: dict[str, float]) -> str:
 
 
 def compare_results(
-    new,
-    reference,
+    new: dict[str, Any] | str | Path,
+    reference: dict[str, Any] | str | Path,
     *,
     rtol: float = DEFAULT_RTOL,
     atol: float = DEFAULT_ATOL,

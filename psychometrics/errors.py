@@ -6,6 +6,11 @@ Catch :class:`PsychometricsError` to handle any of them.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .survey.validation import ValidationReport
+
 __all__ = [
     "PsychometricsError",
     "DataError",
@@ -29,7 +34,7 @@ class DataError(PsychometricsError, ValueError):
 class DataValidationError(DataError):
     """A survey data set breaks the rules of its instrument; ``report`` holds every problem found."""
 
-    def __init__(self, message: str, report=None):
+    def __init__(self, message: str, report: ValidationReport | None = None):
         super().__init__(message)
         self.report = report
 

@@ -215,7 +215,7 @@ def test_result_methods(hs, hs_fit):
     np.testing.assert_allclose(sigma.to_numpy(), hs_fit.implied_cov().to_numpy(), atol=1e-12)
     assert list(hs_fit.estimates.columns) == [
         "lhs", "op", "rhs", "group", "label", "free", "est", "se", "z", "pvalue", "ci_lower", "ci_upper",
-        "std_lv", "std_all",
+        "ci_low", "ci_high", "std_lv", "std_all",
     ]
     assert hs_fit.vcov().shape == (21, 21)
     assert "chisq" in repr(hs_fit)

@@ -168,7 +168,7 @@ def test_constant_item_and_bad_options_are_clear_errors(datasets):
     with pytest.raises(pm.DataError, match="rotation"):
         pm.efa(datasets["holzinger_swineford"], 2, rotation="spin")
     with pytest.raises(pm.DataError, match="method"):
-        pm.efa(datasets["holzinger_swineford"], 2, method="gls")
+        pm.efa(datasets["holzinger_swineford"], 2, method="alpha")
 
 
 def test_heywood_case_warns(datasets):

@@ -29,6 +29,7 @@ from .._checks import (
     z_critical,
 )
 from .._results import Result, TableResult
+from .._typing import DataOrCorr, FloatOrArray, ItemData, Keys, Scores, Seed
 from ..errors import DataError
 from ._bootstrap import bootstrap_alphas, complete_covariance
 
@@ -55,7 +56,7 @@ MAX_BOOT = 100_000  # bootstrap resamples: the spec schema has the same bound
 
 
 # --------------------------------------------------------------------------------------------------- helpers
-def _checked_keys(keys: Iterable | None, items: list) -> list:
+def _checked_keys(keys: Keys, items: list) -> list:
     """The reverse-keyed item names, checked to be among ``items``."""
     if keys is None:
         return []
@@ -221,14 +222,14 @@ class AlphaResult(Result):
 
 @small_matrices
 def cronbach_alpha(
-    data,
+    data: DataOrCorr,
     *,
     ci: str | None = "feldt",
     confidence: float = 0.95,
     n_boot: int = 1000,
-    seed=None,
+    seed: Seed = None,
     missing: str = "pairwise",
-    keys=None,
+    keys: Keys = None,
     n_obs: int | None = None,
     cor: str = "pearson",
 ) -> AlphaResult:
@@ -392,7 +393,7 @@ class ItemStatisticsResult(TableResult):
     n_dropped: int
 
 
-def item_statistics(data, keys=None) -> ItemStatisticsResult:
+def item_statistics(data: ItemData, keys: Keys = None) -> ItemStatisticsResult:
     """Item-level statistics of a scale, as ``psych::alpha(data, keys)$item.stats`` and ``$alpha.drop``.
 
     Columns: ``n`` answers, ``mean`` and ``sd`` (after reverse keying), ``r`` the correlation of the item with
@@ -496,7 +497,7 @@ def _lambda6(cor: np.ndarray) -> float:
     return 1.0 - (cor.shape[0] - _smc(cor).sum()) / cor.sum()
 
 
-def guttman(data) -> GuttmanResult:
+def guttman(data: DataOrCorr) -> GuttmanResult:
     """Guttman's six lower bounds of reliability, as ``psych::guttman`` (psych 2.2.9).
 
     From the (pairwise) correlation matrix R with total V = 1'R1 (Guttman 1945; Revelle & Zinbarg 2009):
@@ -602,7 +603,7 @@ def _split_half_values(cor: np.ndarray, seed) -> tuple[np.ndarray, np.ndarray, b
     return 4 * between / cor.sum(), indicators, exhaustive
 
 
-def split_half(data, seed=None, *, keys=None) -> SplitHalfResult:
+def split_half(data: DataOrCorr, seed: Seed = None, *, keys: Keys = None) -> SplitHalfResult:
     """Maximum, minimum and average split-half reliability, as ``psych::splitHalf``.
 
     Each split of the k items into halves of trunc(k/2) and k - trunc(k/2) items gives the reliability
@@ -656,11 +657,11 @@ def _check_reliability(reliability, *, low: float = 0.0) -> np.ndarray:
     return values
 
 
-def _scalar_or_array(values: np.ndarray):
+def _scalar_or_array(values: np.ndarray) -> float | np.ndarray:
     return float(values) if values.ndim == 0 else values
 
 
-def standard_error_of_measurement(sd, reliability):
+def standard_error_of_measurement(sd: FloatOrArray, reliability: FloatOrArray) -> float | np.ndarray:
     """Standard error of measurement SEM = sd sqrt(1 - reliability) (Lord & Novick 1968, eq. 3.8.4).
 
     ``sd`` is the standard deviation of the observed scores, ``reliability`` e.g. alpha or a test-retest ICC;
@@ -682,7 +683,7 @@ def standard_error_of_measurement(sd, reliability):
     return _scalar_or_array(sd * np.sqrt(1 - _check_reliability(reliability)))
 
 
-def spearman_brown(reliability, factor):
+def spearman_brown(reliability: FloatOrArray, factor: FloatOrArray) -> float | np.ndarray:
     """Spearman-Brown prophecy: reliability of a test ``factor`` times as long, f r / (1 + (f - 1) r).
 
     ``factor`` 2 gives the full-test reliability from a half-test correlation; 0.5 a test half as long.
@@ -721,7 +722,7 @@ class TestRetestResult(Result):
     confidence: float
 
 
-def test_retest(time1, time2, confidence: float = 0.95) -> TestRetestResult:
+def test_retest(time1: Scores, time2: Scores, confidence: float = 0.95) -> TestRetestResult:
     """Test-retest reliability of scores measured twice on the same respondents.
 
     ICC(2,1) and ICC(3,1) of the respondents x occasions table (:func:`psychometrics.icc`, Shrout & Fleiss 1979;

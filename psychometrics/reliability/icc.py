@@ -18,6 +18,7 @@ from scipy import optimize, special
 
 from .._checks import check_choice, check_confidence, numeric_cells
 from .._results import TableResult
+from .._typing import ItemData
 from ..errors import DataError
 
 __all__ = ["ICCResult", "icc", "icc_long"]
@@ -227,7 +228,7 @@ def _icc2_interval(icc2, msb, msj, mse, n, k, tail) -> tuple[float, float]:
     return low, high
 
 
-def icc(ratings_wide, confidence: float = 0.95, *, method: str | None = None) -> ICCResult:
+def icc(ratings_wide: ItemData, confidence: float = 0.95, *, method: str | None = None) -> ICCResult:
     """The six Shrout & Fleiss (1979) intraclass correlations of a targets x raters table.
 
     ICC1 = (MSB - MSW) / (MSB + (k - 1) MSW); ICC2 = (MSB - MSE) / (MSB + (k - 1) MSE + k (MSJ - MSE) / n);

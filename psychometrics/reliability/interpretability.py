@@ -13,6 +13,7 @@ important change.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Hashable, Mapping
 import math
 
 import numpy as np
@@ -20,6 +21,7 @@ import pandas as pd
 
 from .._checks import check_confidence, z_critical
 from .._results import Result, TableResult
+from .._typing import FloatOrArray, Scores
 from ..errors import DataError
 from .classical import _paired_scores
 from .icc import icc
@@ -74,7 +76,13 @@ class FloorCeilingResult(TableResult):
     n_dropped: dict
 
 
-def floor_ceiling(scores, minimum, maximum, *, threshold: float = FLOOR_CEILING_THRESHOLD) -> FloorCeilingResult:
+def floor_ceiling(
+    scores: pd.DataFrame | pd.Series,
+    minimum: float | Mapping[Hashable, float],
+    maximum: float | Mapping[Hashable, float],
+    *,
+    threshold: float = FLOOR_CEILING_THRESHOLD,
+) -> FloorCeilingResult:
     """Share of respondents at the lowest and at the highest possible score of each scale.
 
     A floor (ceiling) effect is flagged when more than ``threshold`` (15%) of the respondents have the lowest
@@ -124,7 +132,7 @@ def floor_ceiling(scores, minimum, maximum, *, threshold: float = FLOOR_CEILING_
 
 
 # --------------------------------------------------------------------------------------------------- measurement error
-def smallest_detectable_change(sem, confidence: float = 0.95):
+def smallest_detectable_change(sem: FloatOrArray, confidence: float = 0.95) -> float | np.ndarray:
     """Smallest detectable change of an individual, SDC = z sqrt(2) SEM (1.96 sqrt(2) SEM at 95%).
 
     The change between two measurements that exceeds measurement error with the given confidence (de Vet et al.
@@ -144,7 +152,7 @@ def smallest_detectable_change(sem, confidence: float = 0.95):
     return float(sdc) if sdc.ndim == 0 else sdc
 
 
-def minimal_important_change(scores):
+def minimal_important_change(scores: pd.DataFrame | pd.Series) -> float | pd.Series:
     """Distribution-based minimal important change: half the standard deviation of the scores (Norman, Sloan &
     Wyrwich 2003). A Series (or DataFrame) of scores gives a float (or a Series per scale); SD with divisor n - 1,
     missing scores left out.
@@ -190,7 +198,7 @@ class MeasurementErrorResult(Result):
         return pd.DataFrame([{name: getattr(self, name) for name in fields}], index=[self.icc_form])
 
 
-def measurement_error(time1, time2, *, icc_form: str = "ICC2", confidence: float = 0.95) -> MeasurementErrorResult:
+def measurement_error(time1: Scores, time2: Scores, *, icc_form: str = "ICC2", confidence: float = 0.95) -> MeasurementErrorResult:
     """SEM, smallest detectable change and the 0.5 SD minimal important change from test-retest scores.
 
     icc is the test-retest ICC of the respondents x occasions table (:func:`psychometrics.icc`; ``"ICC2"``, the
@@ -220,7 +228,7 @@ def measurement_error(time1, time2, *, icc_form: str = "ICC2", confidence: float
     reliability = icc(complete, confidence=confidence).value(icc_form)
     sd = math.sqrt(complete.var(ddof=1).mean())
     sem = sd * math.sqrt(max(1.0 - reliability, 0.0))
-    sdc = smallest_detectable_change(sem, confidence)
+    sdc = float(smallest_detectable_change(sem, confidence))
     return MeasurementErrorResult(
         icc=float(reliability), icc_form=icc_form, sd=sd, sem=sem, sdc=sdc, sdc_group=sdc / math.sqrt(len(complete)),
         mic=0.5 * sd, confidence=confidence, n_used=len(complete), n_dropped=len(pair) - len(complete),

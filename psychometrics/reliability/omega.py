@@ -12,6 +12,7 @@ from .._checks import MAX_FACTORS, check_choice, check_confidence, check_count
 from ..errors import DataError
 from ..factor._factor_input import CORRELATIONS, correlation_input
 from .._results import Result
+from .._typing import DataOrCorr, Seed
 from ..factor.efa import efa
 from ..factor.rotation import rotate_array
 from .._bootstrap import BOOTSTRAP_INTERVALS, bootstrap_interval, check_n_boot, resampled_statistics
@@ -109,16 +110,16 @@ def _total_and_hierarchical(r: np.ndarray, n_factors: int, method: str) -> np.nd
 
 
 def omega(
-    data_or_corr,
+    data_or_corr: DataOrCorr,
     n_factors: int = 3,
-    n_obs=None,
+    n_obs: int | None = None,
     method: str = "minres",
     *,
     cor: str = "pearson",
     ci: str | None = None,
     confidence: float = 0.95,
     n_boot: int = 1000,
-    seed=None,
+    seed: Seed = None,
 ) -> OmegaResult:
     """Omega total, hierarchical and asymptotic from a Schmid-Leiman solution (``psych::omega(x, nfactors)``).
 
@@ -182,7 +183,7 @@ def omega(
         n_boot=int(n_boot) if ci else 0,
         cor=cor,
         n_used=None if given.data is None else len(given.data),
-        n_dropped=0 if given.data is None else len(data_or_corr) - len(given.data),
+        n_dropped=0 if given.data is None else np.shape(data_or_corr)[0] - len(given.data),
     )
 
 

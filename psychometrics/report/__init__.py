@@ -9,6 +9,7 @@ byte-identical for the same inputs), ``report.html`` (self-contained), ``report.
 
 from __future__ import annotations
 
+import argparse
 import sys
 import warnings
 from pathlib import Path
@@ -24,7 +25,7 @@ __all__ = ["Report", "run_spec", "run_specs", "load_spec", "spec_schema", "write
            "add_report_arguments", "run_report", "add_snapshot_arguments", "run_snapshot"]
 
 
-def _add_common_arguments(parser) -> None:
+def _add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("specs", nargs="+", metavar="SPEC", help="analysis specification(s), e.g. analyses/*.yaml")
     parser.add_argument("--data", metavar="FILE", help="survey data file replacing the spec's data")
     parser.add_argument("--jobs", type=int, default=1, metavar="N",
@@ -33,7 +34,7 @@ def _add_common_arguments(parser) -> None:
     add_scheduler_argument(parser)
 
 
-def add_report_arguments(parser) -> None:
+def add_report_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``psychometrics report SPEC --out DIR [--data FILE] [--jobs N]``."""
     _add_common_arguments(parser)
     parser.add_argument("--out", required=True, metavar="DIR",
@@ -42,7 +43,7 @@ def add_report_arguments(parser) -> None:
                         help="replace a non-empty --out folder that psychometrics did not write (its files are deleted)")
 
 
-def add_snapshot_arguments(parser) -> None:
+def add_snapshot_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``psychometrics snapshot SPEC [--golden DIR]``."""
     _add_common_arguments(parser)
     parser.add_argument("--golden", default="tests/golden", metavar="DIR",
@@ -61,7 +62,7 @@ def _print_validation(error: DataValidationError) -> None:
             print(f"  ... {len(messages) - 200} more problem(s): run psychometrics validate for the full table")
 
 
-def _run(args) -> list[Report] | None:
+def _run(args: argparse.Namespace) -> list[Report] | None:
     """The batch of ``args``, or None when the data did not validate (the report was printed)."""
     if args.jobs < 1:
         raise SpecError(f"--jobs must be at least 1; got {args.jobs}.")
@@ -89,7 +90,7 @@ def _summarise(report: Report, where: Path) -> None:
             print(f"  {section.id}: {len(errors) - 3} more failure(s), see the report", file=sys.stderr)
 
 
-def run_report(args) -> int:
+def run_report(args: argparse.Namespace) -> int:
     """Write every report; 1 when the data did not validate or a section failed."""
     reports = _run(args)
     if reports is None:
@@ -101,7 +102,7 @@ def run_report(args) -> int:
     return 0 if all(r.ok for r in reports) else 1
 
 
-def run_snapshot(args) -> int:
+def run_snapshot(args: argparse.Namespace) -> int:
     """Write golden results.json files; a spec with a failing section is not written (exit 1)."""
     reports = _run(args)
     if reports is None:

@@ -11,6 +11,7 @@ import hashlib
 import warnings
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -112,7 +113,7 @@ def _load_data(spec: Spec, data_file, instrument) -> tuple[pd.DataFrame, dict, i
             payload = resources.files(datasets.__name__).joinpath("data", info["file"]).read_bytes()
         except (KeyError, TypeError, FileNotFoundError, OSError):
             payload = frame.to_csv(index=False).encode()
-        record = {"source": f"dataset {name}"}
+        record: dict[str, Any] = {"source": f"dataset {name}"}
     else:
         path = Path(data_file) if data_file is not None else spec.resolve(source["file"])
         frame = _read_file(path, instrument)
@@ -278,6 +279,8 @@ def prepare_context(spec: Spec, data_file=None) -> Context:
     group = spec.group
     if group is not None and group not in data.columns:
         raise SpecError(f"the spec groups by column {group!r}, which the data do not have.")
+    if spec.cluster is not None and spec.cluster not in data.columns:
+        raise SpecError(f"the spec names {spec.cluster!r} as the cluster column, which the data do not have.")
     if instrument is not None:
         _validate(data, instrument)
     scored = _score(data, instrument)

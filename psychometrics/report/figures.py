@@ -7,6 +7,7 @@ fixed and the date is left out of the metadata, so the same numbers give the sam
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 import numpy as np
@@ -15,9 +16,12 @@ from matplotlib.figure import Figure
 
 from .formatting import fmt_bounded
 
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
+
 __all__ = ["to_svg", "scree", "heatmap", "forest", "invariance_ladder", "response_distributions"]
 
-_RC = {"svg.hashsalt": "psychometrics", "svg.fonttype": "none", "font.size": 9, "axes.spines.top": False,
+_RC: dict[RcKeyType, Any] = {"svg.hashsalt": "psychometrics", "svg.fonttype": "none", "font.size": 9, "axes.spines.top": False,
        "axes.spines.right": False}
 _PALETTE = ["#2b6a99", "#d1803b", "#4f9a5d", "#b5474b", "#7a5ea8", "#8c6d46", "#c767a8", "#6b6b6b"]
 

@@ -14,14 +14,16 @@ import signal
 import threading
 import time
 import warnings
+from collections.abc import Iterable
 from importlib import metadata
 
+from .._typing import PathLike
 from ..errors import PsychometricsError
 from .canonical import canonical
 from .context import Context, prepare_context
 from .progress import Progress
 from .sections import SECTIONS, Rendered
-from .spec import load_spec
+from .spec import SpecSource, load_spec
 
 __all__ = ["Report", "SectionReport", "UnitOutcome", "run_specs", "run_spec"]
 
@@ -76,7 +78,7 @@ class SectionReport:
 def _versions() -> dict:
     from .. import __version__
 
-    found = {"psychometrics": __version__, "python": platform.python_version()}
+    found: dict[str, str | None] = {"psychometrics": __version__, "python": platform.python_version()}
     for name in _VERSIONED:
         try:
             found[name] = metadata.version(name)
@@ -125,7 +127,7 @@ class Report:
             "sections": {s.id: s.results() for s in self.sections},
         }
 
-    def write(self, out_dir, *, force: bool = False, inputs=()) -> None:
+    def write(self, out_dir: PathLike, *, force: bool = False, inputs: Iterable[PathLike | None] = ()) -> None:
         """Write results.json, report.html, report.md, tables/*.csv and figures/*.svg into ``out_dir``, replacing
         the folder (see :func:`~psychometrics.report.writers.write_report` for ``force`` and ``inputs``)."""
         from .writers import write_report
@@ -207,7 +209,7 @@ def ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def run_specs(specs, *, data=None, executor: concurrent.futures.Executor | None = None, jobs: int = 1,
+def run_specs(specs: Iterable[SpecSource], *, data: PathLike | None = None, executor: concurrent.futures.Executor | None = None, jobs: int = 1,
               progress: bool | None = None) -> list[Report]:
     """Run several specs (paths, mappings or Specs) as one batch and return their reports.
 
@@ -242,6 +244,13 @@ def run_specs(specs, *, data=None, executor: concurrent.futures.Executor | None 
     ]
 
 
-def run_spec(spec, *, data=None, executor=None, jobs: int = 1, progress: bool | None = None) -> Report:
+def run_spec(
+    spec: SpecSource,
+    *,
+    data: PathLike | None = None,
+    executor: concurrent.futures.Executor | None = None,
+    jobs: int = 1,
+    progress: bool | None = None,
+) -> Report:
     """Run one spec (see :func:`run_specs`)."""
     return run_specs([spec], data=data, executor=executor, jobs=jobs, progress=progress)[0]

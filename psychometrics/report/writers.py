@@ -4,14 +4,17 @@ figures/*.svg (the Markdown report links them; the HTML report inlines them)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 
 import jinja2
 import pandas as pd
 
+from .._typing import PathLike
 from ._files import formula_safe, inside, replace_folder, safe_stem, write_text_atomically
 from .canonical import dumps
+from .runner import Report
 
 __all__ = ["write_report", "write_results"]
 
@@ -86,12 +89,14 @@ def _view(report, results: dict) -> dict:
     }
 
 
-def write_results(report, path) -> Path:
+def write_results(report: Report, path: PathLike) -> Path:
     """Only the canonical results.json (what ``psychometrics snapshot`` writes), written atomically."""
     return write_text_atomically(Path(path), dumps(report.results()))
 
 
-def write_report(report, out_dir, *, force: bool = False, inputs=()) -> Path:
+def write_report(
+    report: Report, out_dir: PathLike, *, force: bool = False, inputs: Iterable[PathLike | None] = ()
+) -> Path:
     """Write every output file of ``report`` into the folder ``out_dir``, replacing it whole (see _files).
 
     ``inputs`` are the run's input files (spec, data): an ``out_dir`` holding one is refused. A non-empty folder

@@ -15,6 +15,7 @@ ladder.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -60,7 +61,7 @@ def _method(fit: CFAResult) -> str:
     return "satorra.bentler.2001" if test in ("satorra.bentler", "yuan.bentler.mplus") else "standard"
 
 
-def compare_models(*fits: CFAResult, names=None) -> ModelComparison:
+def compare_models(*fits: CFAResult, names: Sequence[str] | None = None) -> ModelComparison:
     """Chi-square difference tests of nested models (lavaan's lavTestLRT / anova).
 
     Parameters

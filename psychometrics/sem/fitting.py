@@ -11,15 +11,18 @@ terms into the model, unless the model states them itself, and fits it as cfa.
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
+
+import pandas as pd
 
 from .cfa import CFAResult, cfa
 from .cfa._partable import model_variables
-from .model_syntax import ModelTerm, Modifier, ParsedModel, parse_model
+from .model_syntax import Model, ModelTerm, Modifier, ParsedModel, parse_model
 
 __all__ = ["growth"]
 
 
-def sem(model, data=None, **options) -> CFAResult:
+def sem(model: Model, data: pd.DataFrame | None = None, **options: Any) -> CFAResult:
     """Fit a structural equation model with lavaan's sem() defaults (the same as cfa()'s in lavaan 0.6-14).
 
     Called as ``psychometrics.sem(model, data, ...)``; the options are those of :func:`psychometrics.cfa`.
@@ -43,7 +46,7 @@ def _growth_terms(parsed: ParsedModel) -> ParsedModel:
     return dataclasses.replace(parsed, terms=parsed.terms + tuple(fixed + free))
 
 
-def growth(model, data=None, **options) -> CFAResult:
+def growth(model: Model, data: pd.DataFrame | None = None, **options: Any) -> CFAResult:
     """Fit a latent growth curve model with lavaan's growth() defaults.
 
     Parameters

@@ -13,6 +13,8 @@ invariance fails when CFI drops by .010 or more *and* RMSEA rises by .015 or mor
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,6 +29,7 @@ from .cfa._modindices import score_tests
 from .cfa._robust import difference_test
 from ..errors import ModelError
 from ._entry_checks import check_invariance_input
+from .model_syntax import Model
 
 __all__ = ["measurement_invariance", "InvarianceResult", "LEVEL_CONSTRAINTS"]
 
@@ -74,7 +77,7 @@ def _comparison_table(fits: dict[str, CFAResult]) -> pd.DataFrame:
         fm = fit.fit_measures
         ordinal = bool(fit._options.get("ordered"))  # ordered items: scaled columns
         scaled = "chisq_scaling_factor" in fm and not ordinal  # a robust ML estimator: robust columns
-        row = {key: fm[key] for key in TABLE_FIT + (ROBUST_FIT if scaled else SCALED_FIT if ordinal else ())}
+        row: dict[str, Any] = {key: fm[key] for key in TABLE_FIT + (ROBUST_FIT if scaled else SCALED_FIT if ordinal else ())}
         if previous is None:
             row.update(delta_chisq=np.nan, delta_df=np.nan, delta_pvalue=np.nan, delta_cfi=np.nan,
                        delta_rmsea=np.nan, delta_srmr=np.nan, holds_chisq=None, holds_chen=None, holds=None)
@@ -113,7 +116,7 @@ class InvarianceResult(TableResult):
 
     fits: dict
     constraints: dict
-    group: str
+    group: str | None  # None: groups given as sample_cov={group: covariance}
 
     def _repr_fields(self) -> list[str]:
         shown = self.table[["npar", "chisq", "df", "cfi", "rmsea", "srmr", "delta_chisq", "delta_df",
@@ -160,11 +163,11 @@ class InvarianceResult(TableResult):
 
 
 def measurement_invariance(
-    model,
-    data=None,
-    group=None,
-    levels=DEFAULT_LEVELS,
-    **cfa_options,
+    model: Model,
+    data: pd.DataFrame | None = None,
+    group: str | None = None,
+    levels: Sequence[str] = DEFAULT_LEVELS,
+    **cfa_options: Any,
 ) -> InvarianceResult:
     """Fit a ladder of increasingly constrained multi-group CFA models and compare neighbouring levels.
 
@@ -184,6 +187,11 @@ def measurement_invariance(
         free in groups 2..G, and the latent means instead once the intercepts are equal.
     **cfa_options
         Passed to :func:`psychometrics.cfa` (e.g. ``std_lv``, ``group_partial``, ``sample_cov`` with a dict).
+
+    The model may carry labels, constraints (``==``, ``<``, ``>``) and definitions (``:=``): every level keeps
+    them and adds its group_equal constraints on top, as lavaan's group.equal, which leaves labelled parameters
+    alone (``c(b1, b2)*x5`` keeps two loadings in the metric model; a single label ``a*x2`` is already one
+    parameter in all groups).
 
     Returns
     -------

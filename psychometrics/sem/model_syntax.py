@@ -10,12 +10,15 @@ Supported (lavaan 0.6-14 semantics, Rosseel 2012, J Stat Softw 48(2), section 3)
 - modifiers before a variable, joined by ``*``: a fixed value (``1*x1``, ``0*x1``), ``NA`` (free), a label
   (``a*x1``, ``label("a")*x1``; terms that share a label are constrained equal), one value per group
   (``c(a, b)*x1``, ``c(1, NA)*x1``), ``start(0.5)*x1`` (a starting value) and ``equal("f=~x2")*x3`` (equal to the
-  parameter ``f =~ x2``: lavaan's equal() is a label naming another parameter),
+  parameter ``f =~ x2``: lavaan's equal() is a label naming another parameter; in a multi-group model the first
+  group's, with x3's loading equal in all groups, as lavaan 0.6-14),
 - constraints and defined parameters (``ParsedModel.constraints``): ``a == b``, ``a == 2*b + c``, ``b1 > 0``,
   ``b1 < b2`` and ``ab := a*b`` (expressions of labels with + - * / ^, parentheses and functions such as exp, log,
   sqrt, abs),
 - comments after ``#`` or ``!``; statements end at a newline or ``;`` unless the line ends in an operator,
-  ``+`` or ``*`` (then the statement continues on the next line).
+  ``+`` or ``*`` (then the statement continues on the next line),
+- two-level models: ``level: 1`` (or ``level: within``) and ``level: 2`` (``level: between``) lines open the blocks
+  of a two-level model (``ModelTerm.level``; fitted by ``cfa(..., cluster=...)``, see ``sem.cfa._twolevel``).
 
 A parse error raises :class:`~psychometrics.errors.ModelSyntaxError` naming the line and column.
 """
@@ -25,6 +28,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+from typing import Any, TypeAlias, cast
 
 import pandas as pd
 
@@ -45,7 +49,7 @@ _TOKEN = re.compile(
   | (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?![A-Za-z_.]))
   | (?P<name>[A-Za-z_.][A-Za-z0-9_.]*)
   | (?P<string>"[^"\n]*"|'[^'\n]*')
-  | (?P<punct>[-+*/^(),])
+  | (?P<punct>[-+*/^(),:])
     """,
     re.VERBOSE,
 )
@@ -72,17 +76,14 @@ class ModelTerm:
     modifiers: tuple[Modifier, ...]
     line: int
     column: int
+    level: int | None = None
 
     def modifier(self, group: int, n_groups: int) -> Modifier:
         """The modifier that applies in ``group`` (0-based) out of ``n_groups``."""
         if not self.modifiers:
             return Modifier()
-        if n_groups > 1 and any(m.from_equal for m in self.modifiers):
-            raise ModelSyntaxError(
-                f"equal(...) on '{self.lhs} {self.op} {self.rhs}' in a multi-group model is not supported; give the "
-                "parameters a vector of labels instead, e.g. c(a1, a2)*x2 and c(a1, a2)*x3", self.line, self.column)
         if len(self.modifiers) == 1:
-            return self.modifiers[0]
+            return self._referenced_in_first_group(self.modifiers[0], group)
         if len(self.modifiers) != n_groups:
             raise ModelSyntaxError(
                 f"'{self.lhs} {self.op} {self.rhs}' has {len(self.modifiers)} values in c(...) but the model is fitted "
@@ -90,7 +91,15 @@ class ModelTerm:
                 self.line,
                 self.column,
             )
-        return self.modifiers[group]
+        return self._referenced_in_first_group(self.modifiers[group], group)
+
+    def _referenced_in_first_group(self, modifier: Modifier, group: int) -> Modifier:
+        """equal("f=~x2") refers to the parameter f =~ x2 of the first group (lavaan 0.6-14 makes the referring
+        parameter equal to that one in every group): the label equal() gave the referenced term holds in group 1
+        only."""
+        if group > 0 and modifier.from_equal and modifier.label == _auto_label(self):
+            return dataclasses.replace(modifier, label=None, from_equal=False)
+        return modifier
 
 
 @dataclasses.dataclass(frozen=True)
@@ -120,10 +129,13 @@ class ParsedModel(Result):
     def to_frame(self) -> pd.DataFrame:
         """One row per term: lhs, op, rhs, fixed, label, free, line, column (group-wise modifiers as lists), then
         one row per constraint or defined parameter."""
+
+        def pick(values: list[Any]) -> Any:
+            return values[0] if len(values) == 1 else list(values)
+
         rows = []
         for term in self.terms:
             mods = term.modifiers or (Modifier(),)
-            pick = (lambda values: values[0] if len(values) == 1 else list(values))
             rows.append(
                 {
                     "lhs": term.lhs,
@@ -142,6 +154,10 @@ class ParsedModel(Result):
         return pd.DataFrame(rows, columns=["lhs", "op", "rhs", "fixed", "label", "free", "line", "column"])
 
 
+
+#: A model in lavaan syntax, or one already parsed by :func:`parse_model`.
+Model: TypeAlias = str | ParsedModel
+
 @dataclasses.dataclass(frozen=True)
 class _Token:
     kind: str
@@ -157,7 +173,7 @@ def _tokenize(text: str) -> list[_Token]:
         match = _TOKEN.match(text, pos)
         if match is None:
             raise ModelSyntaxError(f"unexpected character {text[pos]!r}", line, pos - line_start + 1)
-        kind = match.lastgroup
+        kind = cast(str, match.lastgroup)  # every alternative of _TOKEN is a named group
         if kind not in ("space", "comment"):
             tokens.append(_Token(kind, match.group(), line, pos - line_start + 1))
         if match.group() == "\n":
@@ -169,7 +185,9 @@ def _tokenize(text: str) -> list[_Token]:
 def _statements(tokens: list[_Token]) -> list[list[_Token]]:
     """Split tokens at newlines/semicolons, except after an operator, '+', '*', ',' or inside parentheses, or
     before a line that starts with '+' (a formula continued on the next line)."""
-    statements, current, depth, ended = [], [], 0, False
+    statements: list[list[_Token]] = []
+    current: list[_Token] = []
+    depth, ended = 0, False
     for token in tokens:
         if token.kind == "newline":
             continues = current and (current[-1].kind == "op" or current[-1].text in "+*,(")
@@ -260,14 +278,14 @@ def _is_call(cursor: _Cursor, offset: int = 0) -> bool:
 
 def _modifier(cursor: _Cursor) -> tuple[Modifier, ...]:
     """A modifier before '*': value, c(value, ...), start(value), label("a") or equal("f=~x2")."""
-    token = cursor.peek()
+    token = cursor.tokens[cursor.pos]  # _rhs_term calls this on a token
     if token.text in _UNSUPPORTED_CALLS and _is_call(cursor):
         raise ModelSyntaxError(_UNSUPPORTED_CALLS[token.text], token.line, token.column)
     if _is_call(cursor):
         cursor.take()
         cursor.take("(")
         values = [_modifier_value(cursor)]
-        while cursor.peek() is not None and cursor.peek().text == ",":
+        while (following := cursor.peek()) is not None and following.text == ",":
             cursor.take(",")
             values.append(_modifier_value(cursor))
         cursor.take(")")
@@ -289,7 +307,10 @@ def _combine(existing: tuple[Modifier, ...], new: tuple[Modifier, ...], token: _
         return new
     if len(existing) == 1 or len(new) == 1 or len(existing) == len(new):
         n = max(len(existing), len(new))
-        grow = lambda mods: mods * n if len(mods) == 1 else mods  # noqa: E731 - tiny local helper
+
+        def grow(mods: tuple[Modifier, ...]) -> tuple[Modifier, ...]:
+            return mods * n if len(mods) == 1 else mods
+
         return tuple(_merge(a, b) for a, b in zip(grow(existing), grow(new)))
     raise ModelSyntaxError("modifiers with different numbers of group values", token.line, token.column)
 
@@ -300,7 +321,7 @@ def _rhs_term(cursor: _Cursor, op: str) -> tuple[str, tuple[Modifier, ...], _Tok
     while True:
         start = cursor.peek()
         if start is None:
-            cursor.take(kind="name")
+            start = cursor.take(kind="name")  # raises: the statement ends early
         following = cursor.tokens[cursor.pos + 1] if cursor.pos + 1 < len(cursor.tokens) else None
         is_variable = start.kind == "name" and start.text != "NA" and not _is_call(cursor)
         is_intercept = op == "~" and start.kind == "number" and start.text == "1"
@@ -415,10 +436,11 @@ def _auto_label(term: ModelTerm) -> str:
 
 
 def _resolve_equal(terms: list[ModelTerm]) -> list[ModelTerm]:
-    """equal("f=~x2")*x3 labels x3's loading "f=~x2", lavaan's default label of ``f =~ x2``: give that term the
-    same label (or give x3 the label the referenced term already has) so that the two share one parameter."""
+    """equal("f=~x2")*x3 labels x3's loading "f=~x2", lavaan's default label of ``f =~ x2`` in the first group:
+    give that term the same label so that the two share one parameter. As lavaan 0.6-14, a referenced term whose
+    first-group parameter carries a label of its own has no default label, so equal() then only labels x3 (linking
+    nothing in one group; x3 across the groups of a multi-group model)."""
     by_auto = {_auto_label(t): k for k, t in enumerate(terms)}
-    user_labels = {m.label for t in terms for m in t.modifiers if m.label}
     out = list(terms)
     for k, term in enumerate(terms):
         for label in {m.label for m in term.modifiers if m.label and re.search(r"=~|~~|~", m.label)}:
@@ -427,17 +449,12 @@ def _resolve_equal(terms: list[ModelTerm]) -> list[ModelTerm]:
                 raise ModelSyntaxError(
                     f"equal({label!r}) refers to a parameter that is not written in the model; write it explicitly "
                     "(e.g. 'x1 ~~ x1') or use a shared label", term.line, term.column)
-            own = [m.label for m in out[target].modifiers if m.label and m.label not in (label,)]
-            if own and own[0] in user_labels:  # the target has its own label: use it here
-                out[k] = dataclasses.replace(out[k], modifiers=tuple(
-                    dataclasses.replace(m, label=own[0], from_equal=True) if m.label == label else m
-                    for m in out[k].modifiers))
-                continue
-            mods = out[target].modifiers or (Modifier(),)
-            out[target] = dataclasses.replace(out[target], modifiers=tuple(
-                m if m.label else dataclasses.replace(m, label=label, from_equal=True) for m in mods))
             out[k] = dataclasses.replace(out[k], modifiers=tuple(
                 dataclasses.replace(m, from_equal=True) if m.label == label else m for m in out[k].modifiers))
+            mods = out[target].modifiers or (Modifier(),)
+            if mods[0].label in (None, label):  # the first group's parameter has its default label
+                out[target] = dataclasses.replace(out[target], modifiers=tuple(
+                    m if m.label else dataclasses.replace(m, label=label, from_equal=True) for m in mods))
     return out
 
 
@@ -455,17 +472,19 @@ def merge_equal_labels(parsed: ParsedModel) -> ParsedModel:
     labels = {m.label for t in parsed.terms for m in t.modifiers if m.label}
     parent = {label: label for label in labels}
 
-    def root(label):
+    def root(label: str) -> str:
         while parent[label] != label:
             label = parent[label]
         return label
 
-    kept, constants = [], []
+    kept: list[ModelConstraint] = []
+    constants: list[tuple[str, float, ModelConstraint]] = []
     for c in parsed.constraints:
+        label, value = (c.lhs, _number(c.rhs)) if c.lhs in labels else (c.rhs, _number(c.lhs))
         if c.op == "==" and c.lhs in labels and c.rhs in labels:
             parent[root(c.rhs)] = root(c.lhs)  # a no-op when both already share a root
-        elif c.op == "==" and {c.lhs, c.rhs} & labels and {_number(c.lhs), _number(c.rhs)} != {None}:
-            constants.append((c.lhs if c.lhs in labels else c.rhs, _number(c.rhs) if c.lhs in labels else _number(c.lhs), c))
+        elif c.op == "==" and label in labels and value is not None:
+            constants.append((label, value, c))
         else:
             kept.append(c)
     if len(kept) == len(parsed.constraints):
@@ -485,6 +504,20 @@ def merge_equal_labels(parsed: ParsedModel) -> ParsedModel:
 
     terms = tuple(dataclasses.replace(t, modifiers=tuple(rename(m) for m in t.modifiers)) for t in parsed.terms)
     return ParsedModel(terms, tuple(kept))
+
+
+_LEVEL_NAMES = {"1": 1, "within": 1, "2": 2, "between": 2}
+
+
+def _level_header(tokens: list[_Token], level: int | None) -> tuple[int | None, list[_Token]]:
+    """A ``level: 1`` / ``level: 2`` header at the start of a statement (lavaan's two-level blocks): the level it
+    opens and the statement's remaining tokens (a term may follow on the same line)."""
+    if len(tokens) < 2 or tokens[0].text != "level" or tokens[1].text != ":":
+        return level, tokens
+    if len(tokens) < 3 or tokens[2].text not in _LEVEL_NAMES:
+        where = tokens[2] if len(tokens) > 2 else tokens[1]
+        raise ModelSyntaxError("'level:' must be followed by 1 (within) or 2 (between)", where.line, where.column)
+    return _LEVEL_NAMES[tokens[2].text], tokens[3:]
 
 
 def parse_model(model: str) -> ParsedModel:
@@ -524,10 +557,17 @@ def parse_model(model: str) -> ParsedModel:
         raise ModelSyntaxError(f"the model must be a string of lavaan syntax; got {type(model).__name__}")
     terms: list[ModelTerm] = []
     constraints: list[ModelConstraint] = []
+    level = None
     for statement in _statements(_tokenize(model)):
+        level, statement = _level_header(statement, level)
+        if not statement:
+            continue
         new_terms, new_constraints = _parse_statement(statement)
-        terms.extend(new_terms)
+        terms.extend(new_terms if level is None else [dataclasses.replace(t, level=level) for t in new_terms])
         constraints.extend(new_constraints)
     if not terms:
         raise ModelSyntaxError("the model is empty: write at least one term such as 'f =~ x1 + x2 + x3'", 1, 1)
+    if level is not None and terms[0].level is None:
+        raise ModelSyntaxError("a two-level model must start with 'level: 1' before its first term",
+                               terms[0].line, terms[0].column)
     return ParsedModel(tuple(_resolve_equal(terms)), tuple(constraints))

@@ -27,6 +27,7 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ import pandas as pd
 from .._blas import single_threaded
 from .._dask import add_scheduler_argument, scheduler_client
 from .._results import TableResult
+from .._typing import Seed, Submitter
 from ..errors import ModelError, PsychometricsError
 from .cfa import cfa
 from .model_syntax import parse_model
@@ -71,16 +73,16 @@ class PowerResult(TableResult):
 def power(
     model: str,
     population: str,
-    n,
+    n: int | Sequence[int],
     *,
     replications: int = 200,
     estimator: str = "ML",
     alpha: float = 0.05,
     cutoffs: dict | None = None,
-    seed=None,
-    executor=None,
-    thresholds=None,
-    **fit_options,
+    seed: Seed = None,
+    executor: int | Submitter | None = None,
+    thresholds: dict | Sequence[float] | None = None,
+    **fit_options: Any,
 ) -> PowerResult:
     """Power of a CFA/SEM at each sample size in ``n`` by simulation (R: ``simsem::sim(nRep, model, n, generate)``).
 
@@ -312,7 +314,8 @@ def _replicate(task: _Task, replication: int, sequence: np.random.SeedSequence) 
     estimates = fit.estimates[fit.estimates["free"].astype(bool)].drop_duplicates(_PARAMETER_KEYS)
     found = rows.merge(estimates[_PARAMETER_KEYS + ["est", "ci_lower", "ci_upper", "pvalue"]], how="left",
                        on=_PARAMETER_KEYS)
-    measures = {name: float(value) for name, value in fit.fit_measures.items() if np.isscalar(value)}
+    measures = {name: float(value) for name, value in fit.fit_measures.items()
+                if isinstance(value, (int, float, np.number))}
     return found.assign(converged=True, **{f"fit_{name}": value for name, value in measures.items()})
 
 

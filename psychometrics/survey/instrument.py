@@ -14,11 +14,13 @@ import json
 from importlib import resources
 from pathlib import Path
 from collections.abc import Mapping
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
 
 from .._checks import cut
+from .._typing import PathLike
 from .._safe_yaml import load_yaml, read_text
 from .._results import Result
 from ..errors import SpecError
@@ -140,6 +142,10 @@ class Instrument(Result):
         return [self.id_column, *self.group_columns.values(), *self.items, *self.criteria]
 
 
+#: What names an instrument: a YAML/JSON file, a bundled instrument's name, a parsed mapping or an Instrument.
+InstrumentSource: TypeAlias = Instrument | PathLike | Mapping[str, Any]
+
+
 def bundled_instruments() -> list[str]:
     """Names of the instruments shipped in ``psychometrics.data_schema``.
 
@@ -153,7 +159,7 @@ def bundled_instruments() -> list[str]:
     return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
 
 
-def load_instrument(path_or_name) -> Instrument:
+def load_instrument(path_or_name: InstrumentSource) -> Instrument:
     """Load and check an instrument definition.
 
     Parameters

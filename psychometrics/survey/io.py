@@ -13,15 +13,18 @@ from pathlib import Path
 import pandas as pd
 
 from .._checks import cut
+from .._typing import PathLike
 from ..errors import DataError
-from .instrument import Instrument, load_instrument
+from .instrument import Instrument, InstrumentSource, load_instrument
 
 __all__ = ["read_survey", "SURVEY_FORMATS"]
 
 SURVEY_FORMATS = {".csv": "CSV", ".xlsx": "Excel", ".sav": "SPSS", ".zsav": "SPSS", ".dta": "Stata", ".parquet": "Parquet", ".pq": "Parquet"}
 
 
-def read_survey(path, instrument=None, *, sheet_name=0) -> pd.DataFrame:
+def read_survey(
+    path: PathLike, instrument: InstrumentSource | None = None, *, sheet_name: str | int = 0
+) -> pd.DataFrame:
     """Read a survey data file into a DataFrame (one row per respondent).
 
     Parameters

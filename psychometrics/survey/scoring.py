@@ -5,13 +5,13 @@ from __future__ import annotations
 import pandas as pd
 
 from ..errors import DataError
-from .instrument import Instrument, Scale, load_instrument
+from .instrument import Instrument, InstrumentSource, Scale, load_instrument
 from .validation import numeric_cells, validate_item_values
 
 __all__ = ["score"]
 
 
-def score(data: pd.DataFrame, instrument, *, keep_items: bool = True) -> pd.DataFrame:
+def score(data: pd.DataFrame, instrument: InstrumentSource, *, keep_items: bool = True) -> pd.DataFrame:
     """Score every scale of ``instrument``; return a new DataFrame (``data`` is not modified).
 
     1. Declared missing codes (9 = not applicable, 99 = don't know) become NaN in every item column present

@@ -27,7 +27,7 @@ import pandas as pd
 
 from .._results import Result
 from ..errors import DataValidationError
-from .instrument import Instrument, load_instrument
+from .instrument import Instrument, InstrumentSource, load_instrument
 
 __all__ = ["validate", "ValidationReport", "add_validate_arguments", "run_validate"]
 
@@ -65,7 +65,7 @@ class ValidationReport(Result):
         return f"INVALID: {size}: {len(self.problems)} problem(s) ({counts})."
 
 
-def validate(data: pd.DataFrame, instrument, raise_on_error: bool = False) -> ValidationReport:
+def validate(data: pd.DataFrame, instrument: InstrumentSource, raise_on_error: bool = False) -> ValidationReport:
     """Check ``data`` against ``instrument`` and report every problem (see the module docstring for the rules).
 
     Parameters
@@ -358,7 +358,7 @@ def run_validate(args: argparse.Namespace) -> int:
     >>> parser = argparse.ArgumentParser()
     >>> pm.add_validate_arguments(parser)
     >>> pm.run_validate(parser.parse_args([str(path), "--instrument", "peer_support_implementation"]))
-    /...survey.csv: OK: 40 rows x 32 columns checked against peer_support_implementation 1.0.0: no problems.
+    /...survey.csv: OK: 40 rows x 33 columns checked against peer_support_implementation 1.0.0: no problems.
     0
     """
     from .io import read_survey

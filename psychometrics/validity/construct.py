@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Hashable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -18,7 +18,7 @@ from scipy import stats
 from scipy.special import ndtr
 from statsmodels.stats.multitest import multipletests
 
-from .._typing import ItemData, Seed
+from .._typing import FloatOrArray, ItemData, Seed
 from .._checks import (
     as_correlation_matrix,
     as_item_frame,
@@ -30,7 +30,7 @@ from .._results import Result, TableResult
 from ..errors import DataError, ModelError, ModelSyntaxError
 from .._bootstrap import BOOTSTRAP_INTERVALS, bootstrap_interval, check_n_boot, resampled_statistics
 from ..factor._bvn import bvn_cdf
-from ..sem.model_syntax import parse_model
+from ..sem.model_syntax import Model, parse_model
 
 if TYPE_CHECKING:
     from ..sem.cfa import CFAResult
@@ -57,7 +57,7 @@ _ADJUST_METHODS = ("holm", "bonferroni", "fdr_bh", "fdr_by", "simes-hochberg", "
 # --------------------------------------------------------------------------------------------------------------
 # Correlations with Fisher-z confidence intervals
 # --------------------------------------------------------------------------------------------------------------
-def fisher_interval(r, n, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+def fisher_interval(r: FloatOrArray, n: FloatOrArray, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """Fisher-z confidence interval of correlations ``r`` from ``n`` pairs: tanh(atanh(r) -/+ z_q / sqrt(n - 3)).
 
     As R ``cor.test`` (stats 4.2.2) for Pearson's r; NaN where n < 4.
@@ -70,7 +70,7 @@ def fisher_interval(r, n, confidence: float = 0.95) -> tuple[np.ndarray, np.ndar
     return np.tanh(z - half), np.tanh(z + half)
 
 
-def correlation_pvalue(r, n) -> np.ndarray:
+def correlation_pvalue(r: FloatOrArray, n: FloatOrArray) -> np.ndarray:
     """Two-sided p-value of H0: rho = 0 from t = r sqrt((n - 2) / (1 - r^2)) on n - 2 df.
 
     As R ``cor.test`` for Pearson, and for Spearman with ``exact = FALSE``.
@@ -196,7 +196,7 @@ def correlations(data: ItemData, method: str = "pearson", confidence: float = 0.
 # --------------------------------------------------------------------------------------------------------------
 # Disattenuation (Spearman 1904)
 # --------------------------------------------------------------------------------------------------------------
-def _check_reliabilities(values, name: str) -> np.ndarray:
+def _check_reliabilities(values: npt.ArrayLike, name: str) -> np.ndarray:
     values = np.asarray(values, dtype=float)
     bad = ~((values > 0) & (values <= 1))
     if bad.any():
@@ -293,12 +293,14 @@ def _multi_indicator_factors(loadings: pd.DataFrame) -> list:
     return [f for f in loadings.columns if int((loadings[f] != 0).sum()) > 1]
 
 
-def _fit_groups(fit) -> list:
+def _fit_groups(fit: CFAResult) -> list:
     groups = list(getattr(fit, "groups", None) or [None])
     return groups if len(groups) > 1 else [None]
 
 
-def _by_group(fit, group, compute) -> pd.Series | pd.DataFrame:
+def _by_group(
+    fit: CFAResult, group: Hashable | None, compute: Callable[[Hashable | None], pd.Series]
+) -> pd.Series | pd.DataFrame:
     """Apply ``compute(group)`` to one group, or to every group of a multi-group fit (rows = groups)."""
     if group is not None:
         return compute(group)
@@ -308,7 +310,9 @@ def _by_group(fit, group, compute) -> pd.Series | pd.DataFrame:
     return pd.DataFrame({label: compute(label) for label in groups}).T.rename_axis("group")
 
 
-def _ave_one_group(fit, group) -> pd.Series:
+# fit: a CFAResult, typed Any: asked for one group, its per-group methods answer that group's frame (not the
+# dict of all groups their declared type also allows)
+def _ave_one_group(fit: Any, group: Hashable | None) -> pd.Series:
     matrices = fit.model_matrices(group=group)
     loadings = matrices["lambda"]
     factors = _multi_indicator_factors(loadings)
@@ -370,7 +374,7 @@ def _coefficient_alpha(cov: np.ndarray) -> float:
     return k / (k - 1) * (1.0 - np.trace(cov) / cov.sum())
 
 
-def _ordinal_thresholds(fit, group) -> tuple[dict, pd.Series]:
+def _ordinal_thresholds(fit: CFAResult, group: Hashable | None) -> tuple[dict, pd.Series]:
     """Thresholds (item -> array) and scale factors (``~*~``, 1 when absent) of the ordered items of a fit."""
     table = getattr(fit, "estimates", None)
     if table is None:  # a fit given only as model matrices and covariances: continuous indicators
@@ -406,7 +410,8 @@ def _categorical_omega(common: np.ndarray, total: np.ndarray, thresholds: list, 
     return float(numerator / denominator)
 
 
-def _composite_reliability_one_group(fit, group, obs_var: bool, tau_eq: bool, ord_scale: bool) -> pd.Series:
+# fit: a CFAResult, typed Any (see _ave_one_group)
+def _composite_reliability_one_group(fit: Any, group: Hashable | None, obs_var: bool, tau_eq: bool, ord_scale: bool) -> pd.Series:
     matrices = fit.model_matrices(group=group)
     loadings = matrices["lambda"]
     phi = _latent_covariance(matrices)
@@ -499,17 +504,17 @@ class CompositeReliabilityCIResult(TableResult):
 
 
 def composite_reliability_ci(
-    model,
+    model: Model,
     data: pd.DataFrame,
     *,
     ci: str = "percentile",
     confidence: float = 0.95,
     n_boot: int = 1000,
-    seed=None,
+    seed: Seed = None,
     obs_var: bool = True,
     tau_eq: bool = False,
     ord_scale: bool = True,
-    **cfa_options,
+    **cfa_options: Any,
 ) -> CompositeReliabilityCIResult:
     """Composite reliability (:func:`composite_reliability`) with a bootstrap interval per factor.
 
@@ -543,7 +548,7 @@ def composite_reliability_ci(
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"data must be a pandas DataFrame of respondents x items; got {type(data).__name__}.")
 
-    def reliability(fit) -> pd.Series:
+    def reliability(fit: CFAResult) -> pd.Series:
         return _composite_reliability_one_group(fit, None, obs_var, tau_eq, ord_scale)
 
     fit = cfa(model, data, **cfa_options)
@@ -564,7 +569,7 @@ def composite_reliability_ci(
                                         n_failed=int(np.isnan(draws).all(axis=1).sum()), n_used=int(fit.n_obs))
 
 
-def _latent_correlation(fit, group) -> pd.DataFrame:
+def _latent_correlation(fit: CFAResult, group: Hashable | None) -> pd.DataFrame:
     phi = _latent_covariance(fit.model_matrices(group=group))
     sd = np.sqrt(np.diag(phi.to_numpy()))
     return phi / np.outer(sd, sd)
@@ -635,7 +640,9 @@ def _parse_model(model: str) -> dict[str, list[str]]:
     return mapping
 
 
-def _measurement_mapping(model_or_mapping, columns=None) -> dict[str, list[str]]:
+def _measurement_mapping(
+    model_or_mapping: str | Mapping[str, Any], columns: list[Hashable] | None = None
+) -> dict[str, list[str]]:
     """Factor -> list of indicators from lavaan syntax or a mapping; checks the indicators exist in ``columns``."""
     if isinstance(model_or_mapping, str):
         mapping = _parse_model(model_or_mapping)
@@ -702,7 +709,9 @@ def _weighted_correlations(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
         return cov / (sd[:, :, None] * sd[:, None, :])
 
 
-def _bootstrap_htmt(x, masks, draws, seed, htmt2, absolute) -> np.ndarray:
+def _bootstrap_htmt(
+    x: np.ndarray, masks: np.ndarray, draws: int, seed: Seed, htmt2: bool, absolute: bool
+) -> np.ndarray:
     """HTMT of ``draws`` nonparametric bootstrap resamples of the rows of ``x``, in memory-bounded chunks."""
     rng = np.random.default_rng(seed)
     n = len(x)
@@ -740,7 +749,9 @@ class HTMTResult(Result):
         return self.matrix.copy()
 
 
-def _htmt_input(data, mapping_source) -> tuple[dict[str, list[str]], list[str], pd.DataFrame | None, np.ndarray]:
+def _htmt_input(
+    data: ItemData, mapping_source: str | Mapping[str, Any]
+) -> tuple[dict[str, list[str]], list[str], pd.DataFrame | None, np.ndarray]:
     """(mapping, items, listwise complete data or None, item correlation matrix)."""
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"data must be a DataFrame with named item columns; got {type(data).__name__}.")

@@ -17,14 +17,14 @@ from .construct import correlation_pvalue, fisher_interval
 __all__ = ["KnownGroupsResult", "CriterionValidityResult", "known_groups", "criterion_validity"]
 
 
-def _score_frame(scores) -> pd.DataFrame:
+def _score_frame(scores: pd.DataFrame | pd.Series) -> pd.DataFrame:
     """Scale scores as a float DataFrame (one column per scale); a Series becomes one column."""
     if isinstance(scores, pd.Series):
         scores = scores.to_frame(name=scores.name if scores.name is not None else "score")
     return as_item_frame(scores, min_items=1, drop_empty_rows=False, name="scores")
 
 
-def _aligned(values, frame: pd.DataFrame, name: str) -> pd.Series:
+def _aligned(values: pd.Series | npt.ArrayLike, frame: pd.DataFrame, name: str) -> pd.Series:
     """``values`` (a Series aligned by index, or a sequence of the same length) as a Series on frame's index."""
     if isinstance(values, pd.Series):
         missing = frame.index.difference(values.index)
@@ -109,7 +109,7 @@ def _welch_anova_row(values: pd.Series, labels: pd.Series) -> dict:
     }
 
 
-def _group_order(labels: pd.Series, order) -> list:
+def _group_order(labels: pd.Series, order: list | None) -> list:
     present = list(pd.unique(labels.dropna()))
     if order is None:
         if isinstance(labels.dtype, pd.CategoricalDtype):

@@ -11,7 +11,9 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import re
-from collections.abc import Mapping
+from typing import TypeAlias
+from collections.abc import Callable, Hashable, Mapping
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -38,6 +40,10 @@ class _Design:
     @property
     def variables(self) -> list:
         return [self.cell[(t, m)] for m in self.methods for t in self.traits]
+
+
+#: ``r(trait1, method1, trait2, method2)``: the correlation of two cells of the design.
+_Cell: TypeAlias = Callable[[Hashable, Hashable, Hashable, Hashable], float]
 
 
 def _design(traits: Mapping, methods: Mapping) -> _Design:
@@ -80,7 +86,7 @@ def _design(traits: Mapping, methods: Mapping) -> _Design:
     return _Design(trait_list, method_list, cell)
 
 
-def _correlation_input(corr_or_data, design: _Design) -> pd.DataFrame:
+def _correlation_input(corr_or_data: pd.DataFrame, design: _Design) -> pd.DataFrame:
     """Correlations of the design's variables (a labelled correlation matrix, or Pearson correlations of data)."""
     if not hasattr(corr_or_data, "columns"):
         raise DataError("pass a labelled correlation matrix or a respondents x variables DataFrame.")
@@ -113,7 +119,7 @@ def _pairs_table(design: _Design, corr: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _criterion_heteromethod(design: _Design, r) -> tuple[int, int]:
+def _criterion_heteromethod(design: _Design, r: _Cell) -> tuple[int, int]:
     """Criterion 2: a validity value exceeds the other values of its row and column in its heteromethod block."""
     satisfied = total = 0
     for m1, m2 in itertools.combinations(design.methods, 2):
@@ -126,7 +132,7 @@ def _criterion_heteromethod(design: _Design, r) -> tuple[int, int]:
     return satisfied, total
 
 
-def _criterion_monomethod(design: _Design, r) -> tuple[int, int]:
+def _criterion_monomethod(design: _Design, r: _Cell) -> tuple[int, int]:
     """Criterion 3: a validity value exceeds the heterotrait-monomethod correlations of its two variables."""
     satisfied = total = 0
     for m1, m2 in itertools.combinations(design.methods, 2):
@@ -138,7 +144,7 @@ def _criterion_monomethod(design: _Design, r) -> tuple[int, int]:
     return satisfied, total
 
 
-def _heterotrait_triangles(design: _Design, r) -> list[np.ndarray]:
+def _heterotrait_triangles(design: _Design, r: _Cell) -> list[np.ndarray]:
     """Every heterotrait triangle as a vector over trait pairs: one per method, two per pair of methods."""
     trait_pairs = list(itertools.combinations(design.traits, 2))
     triangles = [np.array([r(a, m, b, m) for a, b in trait_pairs]) for m in design.methods]
@@ -148,7 +154,7 @@ def _heterotrait_triangles(design: _Design, r) -> list[np.ndarray]:
     return triangles
 
 
-def _criterion_pattern(design: _Design, r) -> tuple[int, int]:
+def _criterion_pattern(design: _Design, r: _Cell) -> tuple[int, int]:
     """Criterion 4: the order of every two trait pairs is the same in every two heterotrait triangles."""
     signs = [np.sign(np.subtract.outer(t, t))[np.triu_indices(len(t), k=1)] for t in _heterotrait_triangles(design, r)]
     agreements = [int((a == b).sum()) for a, b in itertools.combinations(signs, 2)]
@@ -156,7 +162,7 @@ def _criterion_pattern(design: _Design, r) -> tuple[int, int]:
 
 
 def _campbell_fiske(design: _Design, corr: pd.DataFrame) -> pd.DataFrame:
-    def r(t1, m1, t2, m2):
+    def r(t1: Hashable, m1: Hashable, t2: Hashable, m2: Hashable) -> float:
         return float(corr.loc[design.cell[(t1, m1)], design.cell[(t2, m2)]])
 
     counts = [_criterion_heteromethod(design, r), _criterion_monomethod(design, r), _criterion_pattern(design, r)]
@@ -177,7 +183,7 @@ def _summary(pairs: pd.DataFrame, reliability: pd.Series | None) -> pd.DataFrame
     return summary.rename_axis("kind")
 
 
-def _reliability_diagonal(reliabilities, design: _Design) -> pd.Series | None:
+def _reliability_diagonal(reliabilities: Mapping | npt.ArrayLike | None, design: _Design) -> pd.Series | None:
     if reliabilities is None:
         return None
     values = pd.Series(reliabilities, dtype=float)
@@ -223,7 +229,7 @@ class MTMMResult(Result):
 
 
 def mtmm(
-    corr_or_data: pd.DataFrame, traits: Mapping, methods: Mapping, reliabilities: Mapping | npt.ArrayLike | None = None, fit_cfa: bool = False, **cfa_options
+    corr_or_data: pd.DataFrame, traits: Mapping, methods: Mapping, reliabilities: Mapping | npt.ArrayLike | None = None, fit_cfa: bool = False, **cfa_options: Any
 ) -> MTMMResult:
     """Multitrait-multimethod analysis of Campbell & Fiske (1959).
 

@@ -4,6 +4,7 @@ grouping."""
 from __future__ import annotations
 
 import re
+from typing import cast
 
 import pandas as pd
 
@@ -99,7 +100,7 @@ def _long(payload) -> pd.DataFrame:
     """One row per scale and item of a grouping's DIF tests, with the n each test rests on."""
     frames = []
     for scale, result in payload["scales"].items():
-        frame = frame_of(result).rename_axis("item").reset_index()
+        frame = cast(pd.DataFrame, frame_of(result)).rename_axis("item").reset_index()  # a DIFResult: a table
         frames.append(frame.assign(scale=scale, n_obs=payload["n_obs"][scale]))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
@@ -143,7 +144,7 @@ def _note_in_words(note) -> str:
 
 
 def _text(ctx, unit, long, flagged) -> list[str]:
-    lines = []
+    lines: list[str] = []
     if len(flagged):
         lines.extend(f"{ctx.label(row.scale)}, item {ctx.label(row.item)} differs by {ctx.label(unit)} "
                      f"(chi-square({int(row.df)}) = {row.chisq:.2f}, adjusted p = {row.p_adjusted:.3f}; largest "

@@ -25,7 +25,8 @@ matrices (``_samplestats.moment_scores`` behind the NACOV of robust.sem and the 
 ``sampling_weights=``) weight and sum those rows by cluster (``_samplestats.cluster_sums``), weighted moments
 come from ``SampleStats.from_data``; ordered items with ``missing="pairwise"`` use each item's and pair's answered
 cases (``_categorical``); constraints enter the optimiser's step (``_estimation.minimize``, ``_constraints``) and the SE stage's
-inverse of the information.
+inverse of the information. Two-level models (``level:`` blocks with ``cluster=``) take their own route
+(``_twolevel``, ``_twolevel_stats``: the likelihood from cluster statistics, lavaan's EM for h1).
 """
 
 from ._api import cfa

@@ -3,36 +3,42 @@ pipeline (``_pipeline``)."""
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping, Sequence
+
+import pandas as pd
+
 from ..._checks import check_confidence
 from ...errors import DataError, ModelError
 from .._entry_checks import check_cfa_input
+from ..model_syntax import Model
 from ._data import prepare, wants_ordinal
 from ._options import EstimatorOptions, resolve_estimator
 from ._partable import GROUP_EQUAL_CHOICES
 from ..._blas import single_threaded
 from ._pipeline import fit
 from ._pipeline import fit_ladder as pipeline_ladder
-from ._defined import refuse_constraints, syntax_hooks
+from ._defined import syntax_hooks
 from ._result import CFAResult
+from ._twolevel import is_two_level, two_level_cfa
 
 
 def cfa(
-    model,
-    data=None,
+    model: Model,
+    data: pd.DataFrame | None = None,
     *,
-    group=None,
-    group_equal=(),
-    group_partial=(),
-    std_lv=False,
-    estimator="ML",
-    missing="listwise",
-    sample_cov=None,
-    sample_mean=None,
-    n_obs=None,
-    ordered=None,
-    cluster=None,
-    sampling_weights=None,
-    confidence=0.95,
+    group: str | None = None,
+    group_equal: Sequence[str] = (),
+    group_partial: Sequence[str] = (),
+    std_lv: bool = False,
+    estimator: str = "ML",
+    missing: str = "listwise",
+    sample_cov: pd.DataFrame | Mapping[Hashable, pd.DataFrame] | None = None,
+    sample_mean: pd.Series | Mapping[Hashable, pd.Series] | None = None,
+    n_obs: int | Mapping[Hashable, int] | None = None,
+    ordered: str | Sequence[str] | bool | None = None,
+    cluster: str | None = None,
+    sampling_weights: str | None = None,
+    confidence: float = 0.95,
 ) -> CFAResult:
     """Fit a confirmatory factor analysis / structural equation model by maximum likelihood, as lavaan.
 
@@ -85,7 +91,13 @@ def cfa(
         "WLSMV", "ULSMV", "DWLS" or "WLS". ``group_equal`` may also
         hold "thresholds". See ``psychometrics.sem.cfa._wls``; R: ``cfa(model, data, ordered = ordered)``.
     cluster : str, optional
-        Column holding each respondent's cluster (e.g. the service), nested in the groups: cluster-robust
+        With ``level: 1`` / ``level: 2`` blocks in the model: the level-2 unit of a two-level CFA (ML or MLR,
+        complete cases, one group; observed variables at one or both levels; factor models, factor regressions), as
+        lavaan's two-level ``cfa(model, data, cluster = "cluster")``; the result (``TwoLevelCFAResult``) has a
+        ``level`` column in ``estimates``, ``n_clusters``, srmr_within and srmr_between in ``fit_measures`` and
+        ``implied_cov``/``sample_cov``/``residuals(level=...)`` (see ``psychometrics.sem.cfa._twolevel``).
+        Otherwise: the
+        column holding each respondent's cluster (e.g. the service), nested in the groups: cluster-robust
         standard errors and Yuan-Bentler test for ``estimator="MLR"`` (complete data or ``missing="fiml"``), as
         lavaan's single-level ``cfa(..., estimator = "MLR", cluster = "service")``: the casewise scores behind
         the sandwich's meat and the test's traces are summed within clusters and scaled by C / (C - 1). The
@@ -132,6 +144,11 @@ def cfa(
     (85.306, 24, 0.9306)
     """
     check_cfa_input(model, data, ordered, group, missing)
+    if is_two_level(model):  # level: 1 / level: 2 blocks (psychometrics.sem.cfa._twolevel)
+        return two_level_cfa(model, data, cluster=cluster, estimator=estimator, std_lv=std_lv, confidence=confidence,
+                             group=group, group_equal=group_equal, group_partial=group_partial, missing=missing,
+                             sample_cov=sample_cov, sample_mean=sample_mean, n_obs=n_obs, ordered=ordered,
+                             sampling_weights=sampling_weights)
     model, finish = syntax_hooks(model)  # a == b by shared labels; := rows appended after the fit
     options = resolve_estimator(weighted_estimator(estimator, sampling_weights, ordered), categorical=wants_ordinal(ordered),
                                 missing=missing)
@@ -189,7 +206,9 @@ def fit_ladder(model, data, group, constraint_sets, **options) -> list[CFAResult
     unknown = set(options) - LADDER_OPTIONS
     if unknown:
         raise ModelError(f"unknown option(s) {sorted(unknown)}; see psychometrics.cfa for the options")
-    refuse_constraints(model, "the invariance ladder")
+    if is_two_level(model):
+        raise ModelError("the invariance ladder fits single-level models; two-level ('level:') models are not supported")
+    model, finish = syntax_hooks(model)  # as cfa(): a == b by shared labels, := rows appended to every level
     estimator = resolve_estimator(weighted_estimator(options.get("estimator", "ML"), options.get("sampling_weights"),
                                                      options.get("ordered")),
                                   categorical=wants_ordinal(options.get("ordered")),
@@ -204,4 +223,4 @@ def fit_ladder(model, data, group, constraint_sets, **options) -> list[CFAResult
     if len(prepared.groups) < 2:
         raise ModelError(f"group {group!r} has a single group ({prepared.groups}); comparing groups needs two or more")
     fit_options = {k: options[k] for k in ("group_partial", "std_lv", "confidence") if k in options}
-    return pipeline_ladder(prepared, estimator, sets, **fit_options)
+    return [finish(result) for result in pipeline_ladder(prepared, estimator, sets, **fit_options)]

@@ -48,13 +48,18 @@ def pair_indices(p: int) -> tuple[np.ndarray, np.ndarray]:
 @dataclasses.dataclass(frozen=True)
 class CategoricalStats:
     """One group's ordinal statistics: ``thresholds`` (item by item; ``threshold_item`` names the item of each),
-    ``correlation`` (polychoric), ``nacov`` (asymptotic covariance of sqrt(N) times the moments), ``n_obs``."""
+    ``correlation`` (polychoric), ``nacov`` (asymptotic covariance of sqrt(N) times the moments), ``n_obs``; the
+    cases' ``codes`` (0-based categories, -1 missing), each item's category values ``levels`` and whether the fit
+    keeps cases with missing answers (``pairwise``), for factor scores."""
 
     thresholds: np.ndarray
     threshold_item: np.ndarray
     correlation: np.ndarray
     nacov: np.ndarray
     n_obs: int
+    codes: np.ndarray | None = dataclasses.field(default=None, compare=False, repr=False)
+    levels: tuple | None = dataclasses.field(default=None, compare=False, repr=False)
+    pairwise: bool = False
 
     @property
     def moments(self) -> np.ndarray:
@@ -164,4 +169,4 @@ def categorical_stats(codes: np.ndarray, n_levels: list[int], names) -> Categori
     correlation = np.eye(p)
     correlation[rows, cols] = correlation[cols, rows] = rho
     thresholds = np.concatenate([padded[j, 1:k] for j, k in enumerate(n_levels)])
-    return CategoricalStats(thresholds, th_item, correlation, n * b_inv @ inner @ b_inv.T, n)
+    return CategoricalStats(thresholds, th_item, correlation, n * b_inv @ inner @ b_inv.T, n, codes)

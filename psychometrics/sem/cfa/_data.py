@@ -97,7 +97,7 @@ def _stats_from_data(data, parsed, observed, group, fiml=False, cluster=None,
         case_weights = case_weights * len(case_weights) / case_weights.sum()  # lavaan: normalised to sum N
     raw_groups = pd.unique(labels)  # lavaan's order: first appearance
     groups = [plain_label(v) for v in raw_groups]
-    stats = []
+    stats: list[SampleStats] = []
     for raw, label in zip(raw_groups, groups):
         rows = values[labels == raw]
         in_group = None if clusters is None else _renumbered(clusters[labels == raw])
@@ -190,6 +190,20 @@ def _ordered_names(ordered, observed) -> list[str]:
     return names
 
 
+def ordered_values(data: pd.DataFrame, names) -> np.ndarray:
+    """The ordered items' answers as numbers (an ordered categorical by its categories' order), NaN if missing."""
+    columns = []
+    for name in names:
+        column = data[name]
+        if isinstance(column.dtype, pd.CategoricalDtype) and column.dtype.ordered:
+            column = column.cat.codes.where(column.notna())  # the categories' order (lavaan's ordered factors)
+        elif not pd.api.types.is_numeric_dtype(column.dtype):
+            raise DataError(f"ordered item {name!r} must hold numeric category codes or an ordered categorical "
+                            f"(dtype {column.dtype}); recode its answers as numbers ordered like the categories.")
+        columns.append(column.to_numpy(dtype=float, na_value=np.nan))
+    return np.column_stack(columns)
+
+
 def _item_values(data, parsed, variables, group, pairwise=False) -> tuple[np.ndarray, np.ndarray]:
     """The model's items (numeric codes) and their group labels: complete cases, or with ``pairwise`` every case
     answering at least one item (lavaan drops empty cases with missing = "pairwise")."""
@@ -199,16 +213,7 @@ def _item_values(data, parsed, variables, group, pairwise=False) -> tuple[np.nda
     _check_known(parsed, observed, data.columns, "data")
     if group is not None and group not in data.columns:
         raise DataError(f"group column {group!r} is not in the data; available columns: {list(data.columns)}")
-    columns = {}
-    for name in observed:
-        column = data[name]
-        if isinstance(column.dtype, pd.CategoricalDtype) and column.dtype.ordered:
-            column = column.cat.codes.where(column.notna())  # the categories' order (lavaan's ordered factors)
-        elif not pd.api.types.is_numeric_dtype(column.dtype):
-            raise DataError(f"ordered item {name!r} must hold numeric category codes or an ordered categorical "
-                            f"(dtype {column.dtype}); recode its answers as numbers ordered like the categories.")
-        columns[name] = column.to_numpy(dtype=float, na_value=np.nan)
-    values = np.column_stack([columns[name] for name in observed])
+    values = ordered_values(data, observed)
     labels = data[group].to_numpy() if group is not None else np.ones(len(values), dtype=int)
     answered = ~np.isnan(values)
     usable = (answered.any(axis=1) if pairwise else answered.all(axis=1)) & pd.notna(labels)
@@ -256,7 +261,8 @@ def _ordinal_stats(parsed, variables, data, group, ordered, pairwise=False) -> t
         if len(rows) <= len(variables.observed):
             raise DataError(f"group {label!r} has {len(rows)} usable case(s) for {len(variables.observed)} items; "
                             "more cases are needed.")
-        stats.append(categorical_stats(rows, n_levels, variables.observed))
+        stats.append(dataclasses.replace(categorical_stats(rows, n_levels, variables.observed), levels=tuple(levels),
+                                         pairwise=pairwise))
     return groups, stats, n_levels
 
 

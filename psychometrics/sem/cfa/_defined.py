@@ -134,14 +134,6 @@ def delta_se(func, x: np.ndarray, vcov: np.ndarray) -> np.ndarray:
     return np.sqrt(np.clip(np.einsum("ij,jk,ik->i", jac, vcov, jac), 0, None))
 
 
-def refuse_constraints(model, user: str) -> None:
-    """For fits that do not go through cfa() (the invariance ladder): constraints and definitions would be
-    ignored there, so they are refused."""
-    if (model if isinstance(model, ParsedModel) else parse_model(model)).constraints:
-        raise ModelError(f"{user} does not use constraints or defined parameters (==, <, >, :=); remove them "
-                         "from the model")
-
-
 def syntax_hooks(model):
     """What cfa() does around its fit for the syntax features handled outside the estimator: returns the model
     to fit and the function that finishes the fit (the written labels restored, ``:=`` rows appended). When the
@@ -192,6 +184,7 @@ def with_defined(result, parsed: ParsedModel):
         "lhs": [d.lhs for d in defs.items], "op": ":=", "rhs": [d.rhs for d in defs.items],
         "group": result.groups[0] if len(result.groups) == 1 else 0, "label": [d.lhs for d in defs.items], "free": False, "est": est, "se": se, "z": z,
         "pvalue": 2 * special.ndtr(-np.abs(z)), "ci_lower": est - quantile * se, "ci_upper": est + quantile * se,
+        "ci_low": est - quantile * se, "ci_high": est + quantile * se,
         "std_lv": defs.values(estimates["std_lv"].to_numpy(float)),
         "std_all": defs.values(estimates["std_all"].to_numpy(float)),
     })

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 import numpy as np
 from scipy import linalg
@@ -147,13 +148,33 @@ class MLDiscrepancy:
         return hessian
 
 
+class Discrepancy(Protocol):
+    """What every discrepancy function gives (:class:`MLDiscrepancy`, ``_fiml.FIMLDiscrepancy``)."""
+
+    def value(self, stats: Any, sigma: np.ndarray, mu: np.ndarray | None, /) -> float: ...
+
+    def gradient(self, stats: Any, sigma: np.ndarray, mu: np.ndarray | None, /) -> np.ndarray: ...
+
+    def element_gradient(self, stats: Any, sigma: np.ndarray, mu: np.ndarray | None, deriv: Any, /) -> np.ndarray: ...
+
+
+S = TypeVar("S", bound=SampleStats)
+D = TypeVar("D", bound=Discrepancy)
+
+
 @dataclasses.dataclass(frozen=True)
-class Problem:
+class Problem(Generic[S, D]):
     """What is estimated: the model, the groups' statistics and the discrepancy function."""
 
     model: LisrelModel
-    stats: tuple[SampleStats, ...]
-    discrepancy: MLDiscrepancy
+    stats: tuple[S, ...]
+    discrepancy: D
+
+    @property
+    def _ml(self) -> MLDiscrepancy:
+        """The discrepancy as ML's: the methods reading it are those a problem with another discrepancy
+        (``FIMLProblem``) overrides."""
+        return cast(MLDiscrepancy, self.discrepancy)
 
     @property
     def n_total(self) -> int:
@@ -192,7 +213,7 @@ class Problem:
         return tuple(self.model.incidence_columns(g) for g in range(self.model.n_groups))
 
     @functools.cached_property
-    def blocks(self) -> "BlockStructure":
+    def blocks(self) -> BlockStructure:
         """The block-arrow structure of the information (parameters of one group, parameters shared by groups)."""
         return BlockStructure.from_columns([c for c, _ in self.group_columns], self.model.n_free)
 
@@ -222,11 +243,11 @@ class Problem:
 
     def _element_information(self, stats: SampleStats, sigma: np.ndarray, deriv) -> np.ndarray:
         """A group's unit expected information of the elements (incomplete data also need the statistics)."""
-        return self.discrepancy.element_information(sigma, deriv)
+        return self._ml.element_information(sigma, deriv)
 
-    def moment_information(self, stats: SampleStats, sigma: np.ndarray) -> np.ndarray:
+    def moment_information(self, stats: S, sigma: np.ndarray) -> np.ndarray:
         """A group's unit expected information of its moments (means, vech(Sigma))."""
-        return self.discrepancy.information(sigma, self.model.meanstructure)
+        return self._ml.information(sigma, self.model.meanstructure)
 
     def _moment_gradient(self, stats: SampleStats, sigma: np.ndarray, mu: np.ndarray | None) -> tuple:
         """(C, W d): dF/dSigma = C (symmetric-matrix derivative) and dF/dmu = -2 W d (None without means)."""
@@ -243,7 +264,7 @@ class Problem:
             deriv = model.element_derivatives(x, g, elements)
             mu = self._mu(mu)
             curvature = model.element_curvature(x, g, elements, *self._moment_gradient(s, sigma, mu))
-            self._add_group(total, g, w, self.discrepancy.element_hessian(s, sigma, mu, deriv, curvature))
+            self._add_group(total, g, w, self._ml.element_hessian(s, sigma, mu, deriv, curvature))
         return total
 
     def observed_information(self, x: np.ndarray) -> np.ndarray:
@@ -278,7 +299,7 @@ class Problem:
         """``v' V_g v`` with the group's weight matrix (:meth:`weight_blocks`) without forming it: for (means m,
         vech(A)) it is ``m' W m + tr(W A W A) / 2`` with ``W = Sigma^-1`` (vec(A)' (W kron W) vec(A) = tr(A W A W))."""
         model = self.model
-        w = self.discrepancy._inverse(model.matrices(x, group).sigma())  # cached for this Sigma
+        w = self._ml._inverse(model.matrices(x, group).sigma())  # cached for this Sigma
         offset = model.p if model.meanstructure else 0
         a = np.zeros_like(w)
         a[model.vech_rows, model.vech_cols] = a[model.vech_cols, model.vech_rows] = vector[offset:]
@@ -325,7 +346,7 @@ class Problem:
         return float(logl), float(unrestricted)
 
 
-def _loglik(n: int, p: int, discrepancy_core: float) -> float:
+def _loglik(n: float, p: int, discrepancy_core: float) -> float:
     return -n / 2 * (p * np.log(2 * np.pi) + discrepancy_core)
 
 
@@ -405,7 +426,7 @@ def _newton_step(problem: Problem, x: np.ndarray, grad: np.ndarray, exact: bool)
         return -_solve(information, grad)
 
 
-def solve_positive_definite(matrix: np.ndarray, rhs: np.ndarray, blocks: "BlockStructure | None") -> np.ndarray:
+def solve_positive_definite(matrix: np.ndarray, rhs: np.ndarray, blocks: BlockStructure | None) -> np.ndarray:
     """``matrix^-1 rhs`` for a positive definite ``matrix`` (LinAlgError otherwise), by blocks when given."""
     if blocks is None:
         return linalg.cho_solve((np.linalg.cholesky(matrix), True), rhs)
@@ -435,13 +456,13 @@ class BlockStructure:
     shared: np.ndarray
 
     @classmethod
-    def from_columns(cls, columns, n_free: int) -> "BlockStructure":
+    def from_columns(cls, columns, n_free: int) -> BlockStructure:
         uses = np.zeros(n_free, int)
         for c in columns:
             uses[c] += 1
         return cls(tuple(c[uses[c] == 1] for c in columns), np.flatnonzero(uses != 1))
 
-    def factor(self, matrix: np.ndarray, scale: np.ndarray | None = None) -> "BlockFactor":
+    def factor(self, matrix: np.ndarray, scale: np.ndarray | None = None) -> BlockFactor:
         """Cholesky factors of the group blocks and of the Schur complement (LinAlgError when not positive
         definite); with ``scale`` those of ``diag(scale) matrix diag(scale)``, scaled block by block."""
         def block(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:

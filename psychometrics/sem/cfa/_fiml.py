@@ -28,7 +28,7 @@ import functools
 
 import numpy as np
 
-from ...errors import ConvergenceError, DataError
+from ...errors import ConvergenceError, DataError, ModelError
 from ._estimation import MLDiscrepancy, Problem, minimize
 from ._model import vech_indices
 from ._mvnorm import missing_information
@@ -92,7 +92,8 @@ class MissingPatterns:
         n_missing = p - keys.sum(axis=1)
         blocks = []
         for r in np.unique(n_missing):
-            members, size = [], 0
+            members: list[np.integer] = []
+            size = 0
             for k in np.flatnonzero(n_missing == r):
                 if members and size + counts[k] > BLOCK_ROWS:
                     blocks.append(_block(keys, counts, order, offsets, members))
@@ -203,9 +204,10 @@ class MissingStats(SampleStats):
     ``patterns`` the missing-data patterns (:class:`MissingPatterns`) and ``baseline_mean``/``baseline_var`` the
     independence model's estimates (observed means and ML variances)."""
 
-    patterns: MissingPatterns | None = None
-    baseline_mean: np.ndarray | None = None
-    baseline_var: np.ndarray | None = None
+    mean: np.ndarray  # the EM estimate, always there
+    patterns: MissingPatterns = dataclasses.field(kw_only=True)
+    baseline_mean: np.ndarray = dataclasses.field(kw_only=True)
+    baseline_var: np.ndarray = dataclasses.field(kw_only=True)
 
     @functools.cached_property
     def saturated_information(self) -> np.ndarray:
@@ -295,6 +297,8 @@ class FIMLDiscrepancy:
     name = "FIML"
 
     def value(self, stats: MissingStats, sigma: np.ndarray, mu: np.ndarray | None) -> float:
+        if mu is None:
+            raise ModelError("FIML needs the model's means; fit it with a mean structure")
         h0 = minus_two_loglik(stats.patterns, mu, sigma)
         return float((h0 - stats.h1_minus_two_loglik) / stats.n_obs)
 
@@ -318,7 +322,7 @@ class FIMLDiscrepancy:
 
 
 @dataclasses.dataclass(frozen=True)
-class FIMLProblem(Problem):
+class FIMLProblem(Problem[MissingStats, FIMLDiscrepancy]):
     """A :class:`Problem` on incomplete data. The information and the Hessian are formed in moment space,
     ``Delta_g' I_g Delta_g`` with the patterns' summed information ``I_g`` of (means, vech(Sigma)) (``_mvnorm``),
     plus the model's curvature for the Hessian: cheaper than per-pattern element derivatives when patterns are

@@ -237,12 +237,12 @@ def fit_measures(
         if scaled.test == "scaled.shifted":
             out["chisq_shift_parameter"] = scaled.shift
     out.update(baseline_chisq=x2b, baseline_df=dfb, baseline_pvalue=base.pvalue)
-    if scaled is not None:
+    if scaled is not None and base_scaled is not None:  # the baseline is scaled with the model
         out.update(baseline_chisq_scaled=base_scaled.statistic, baseline_df_scaled=base_scaled.df,
                    baseline_pvalue_scaled=base_scaled.pvalue,
                    baseline_chisq_scaling_factor=base_scaled.scaling_factor)
     out.update(cfi=cfi(x2, df, x2b, dfb), tli=tli(x2, df, x2b, dfb))
-    if scaled is not None:
+    if scaled is not None and base_scaled is not None:
         args = (scaled.statistic, scaled.df, base_scaled.statistic, base_scaled.df)
         out.update(cfi_scaled=cfi(*args), tli_scaled=tli(*args))
     r = robust
@@ -254,7 +254,7 @@ def fit_measures(
         out.update(cfi_robust=np.nan, tli_robust=np.nan)
     out.update(nnfi=tli(x2, df, x2b, dfb), rfi=rfi(x2, df, x2b, dfb), nfi=nfi(x2, df, x2b, dfb),
                pnfi=pnfi(x2, df, x2b, dfb), ifi=ifi(x2, df, x2b, dfb), rni=rni(x2, df, x2b, dfb))
-    if scaled is not None:
+    if scaled is not None and base_scaled is not None:
         args = (scaled.statistic, scaled.df, base_scaled.statistic, base_scaled.df)
         out.update(nnfi_scaled=tli(*args), rfi_scaled=rfi(*args), nfi_scaled=nfi(*args), pnfi_scaled=pnfi(*args),
                    ifi_scaled=ifi(*args), rni_scaled=rni(*args))

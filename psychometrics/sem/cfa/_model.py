@@ -35,7 +35,7 @@ class Elements:
     col: np.ndarray
 
     @classmethod
-    def from_table(cls, table: pd.DataFrame) -> "Elements":
+    def from_table(cls, table: pd.DataFrame) -> Elements:
         return cls(
             table["group"].to_numpy(int),
             table["matrix"].to_numpy(object),
@@ -234,7 +234,7 @@ class LisrelModel:
             out.append((mats.sigma(), mats.mu()))
         return out
 
-    def element_derivatives(self, x: np.ndarray, group: int, elements: Elements) -> "ElementDerivatives":
+    def element_derivatives(self, x: np.ndarray, group: int, elements: Elements) -> ElementDerivatives:
         """:meth:`_element_derivatives`; those of the group's own free elements are cached for the last point (the
         gradient, the Hessian and the information at one point all need them)."""
         if elements is not self.own_elements(group):
@@ -245,7 +245,7 @@ class LisrelModel:
             cached[key] = self._element_derivatives(x, group, elements)
         return cached[key]
 
-    def _element_derivatives(self, x: np.ndarray, group: int, elements: Elements) -> "ElementDerivatives":
+    def _element_derivatives(self, x: np.ndarray, group: int, elements: Elements) -> ElementDerivatives:
         """Derivatives of ``group``'s implied moments with respect to matrix elements, in factored form.
 
         Every covariance derivative has the form ``u v' + v u'`` (Neudecker & Satorra 1991): lambda_ij:
@@ -355,7 +355,7 @@ class LisrelModel:
         deriv = self.element_derivatives(x, group, elements)
         ri, ci = self.vech_rows, self.vech_cols
         dsigma = deriv.u[:, ri] * deriv.v[:, ci] + deriv.v[:, ri] * deriv.u[:, ci]
-        if self.meanstructure:
+        if deriv.dmu is not None:  # the model has a mean structure
             return np.hstack([deriv.dmu, dsigma]).T
         return dsigma.T
 

@@ -214,14 +214,14 @@ def _assign_free_indices(rows: list[_Row], group_equal, partial, latent) -> list
     """Index (0-based) of the free parameter each row maps to; -1 for fixed rows."""
     keys: dict[object, int] = {}
     x = [-1] * len(rows)
-    first_group = {}
+    first_group: dict[tuple[str, str, str], tuple[str, str | int]] = {}
     for pos, row in enumerate(rows):
         if not row.free:
             continue
         lhs, op, rhs, group, label = row.lhs, row.op, row.rhs, row.group, row.label
         ident = (lhs, op, rhs)
         if label:
-            key = ("label", label)
+            key: tuple[str, str | int] = ("label", label)
         elif group > 0 and _equal_category(lhs, op, rhs, latent) in group_equal and ident not in partial and ident in first_group:
             key = first_group[ident]
         else:
@@ -337,7 +337,7 @@ def _categorical_group_rows(records: list[dict], g: int, variables, n_levels, gr
     return user + thresholds + defaults[:first_mean] + scaling + defaults[first_mean:]
 
 
-def _lisrel_first(x: list[int], matrices: list[str]) -> list[int]:
+def _lisrel_first(x: list[int] | np.ndarray, matrices: list[str]) -> list[int]:
     """Renumber the free parameters so that the LISREL ones come first (CategoricalModel's layout)."""
     x = np.array(x)
     extra = np.array([m not in LISREL_MATRICES for m in matrices])

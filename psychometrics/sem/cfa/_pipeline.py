@@ -168,10 +168,12 @@ def write_estimates(table: dict, problem, x, vcov, variables, confidence: float)
     lv = {n: i for i, n in enumerate(variables.structural)}
     std_lv, std_all = standardize(table, est, problem.model, x, ov, lv, set(variables.latent))
     quantile = special.ndtri(0.5 + confidence / 2)
+    lower, upper = est - quantile * se, est + quantile * se
     table.update(
         est=est, se=se, z=z,
         pvalue=np.where(has_x, 2 * special.ndtr(-np.abs(z)), np.nan),  # = 2 norm.sf(|z|), without its overhead
-        ci_lower=est - quantile * se, ci_upper=est + quantile * se, std_lv=std_lv, std_all=std_all,
+        ci_lower=lower, ci_upper=upper, ci_low=lower, ci_high=upper,  # lavaan's names, then the package's (_result)
+        std_lv=std_lv, std_all=std_all,
     )
 
 

@@ -1,4 +1,4 @@
-"""Factor scores as lavaan 0.6-14's lavPredict() for continuous indicators.
+"""Factor scores as lavaan 0.6-14's lavPredict() for continuous indicators (ordered items: ``_predict_ordered``).
 
 Per group, with the implied covariance ``Sigma``, the latent covariance ``V = (I-B)^-1 Psi (I-B)^-T``, the loadings
 ``Lambda`` (phantom latent variables of observed regression variables included), the expected values ``E(eta)``
@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 
 from ...errors import DataError, ModelError
+from ._data import ordered_values
+from ._predict_ordered import check_ordered_request, ebm_scores, new_answer_codes
 
 METHODS = ("regression", "bartlett")
 
@@ -79,9 +81,12 @@ def _group_scores(result, g: int, values: np.ndarray, method: str, kind: str) ->
 
 
 def _fit_data(result) -> tuple[list[np.ndarray], pd.Index]:
-    """The complete cases the model was fitted to, per group, and an index (group, case) for several groups."""
-    blocks = [getattr(s, "data", None) for s in result._problem.stats]
-    if any(b is None for b in blocks):
+    """The complete cases the model was fitted to (the answers' codes for ordered items), per group, and an index
+    (group, case) for several groups."""
+    field = "codes" if result._options.get("ordered") else "data"
+    found = [getattr(s, field, None) for s in result._problem.stats]
+    blocks: list[np.ndarray] = [b for b in found if b is not None]
+    if len(blocks) < len(found):
         raise DataError("this fit was made from sample moments (sample_cov); pass the raw data: predict(data=...)")
     if len(blocks) == 1:
         return blocks, pd.RangeIndex(len(blocks[0]))
@@ -96,10 +101,13 @@ def _new_data(result, data: pd.DataFrame, group) -> tuple[list[np.ndarray], list
     missing = [name for name in result.observed_variables if name not in data.columns]
     if missing:
         raise DataError(f"data lacks the model's observed variable(s) {missing}")
-    try:
-        values = data[result.observed_variables].to_numpy(dtype=float, na_value=np.nan)
-    except (TypeError, ValueError):
-        raise DataError("the model's observed variables must be numeric columns") from None
+    if result._options.get("ordered"):
+        values = ordered_values(data, result.observed_variables)
+    else:
+        try:
+            values = data[result.observed_variables].to_numpy(dtype=float, na_value=np.nan)
+        except (TypeError, ValueError):
+            raise DataError("the model's observed variables must be numeric columns") from None
     if len(result.groups) == 1:
         return [np.arange(len(data))], [values]
     if group is None or group not in data.columns:
@@ -122,14 +130,17 @@ def predict(result, data=None, method: str = "regression", group=None, kind: str
     if kind not in ("lv", "ov"):
         raise ModelError(f"type must be 'lv' (factor scores) or 'ov' (predicted observed values); got {kind!r}")
     columns = result.latent_variables if kind == "lv" else result.observed_variables
-    if result._options.get("ordered"):
-        raise ModelError("factor scores for ordered items (lavPredict's EBM scores) are not available yet")
+    ordered = result._options.get("ordered")
+    if ordered:
+        check_ordered_request(kind)
     if data is None:
         blocks, index = _fit_data(result)
-        scores = np.vstack([_group_scores(result, g, b, method, kind) for g, b in enumerate(blocks)])
+        scores = np.vstack([ebm_scores(result, g, b, method) if ordered else _group_scores(result, g, b, method, kind)
+                            for g, b in enumerate(blocks)])
         return pd.DataFrame(scores, index=index, columns=columns)
     positions, blocks = _new_data(result, data, group)
     scores = np.full((len(data), len(columns)), np.nan)
     for g, (rows, values) in enumerate(zip(positions, blocks)):
-        scores[rows] = _group_scores(result, g, values, method, kind)
+        scores[rows] = (ebm_scores(result, g, new_answer_codes(result, g, values), method) if ordered
+                        else _group_scores(result, g, values, method, kind))
     return pd.DataFrame(scores, index=data.index.copy(), columns=columns)

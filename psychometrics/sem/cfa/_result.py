@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -18,9 +19,12 @@ from ._score_test import ScoreTestResult, score_test
 from ._standardized import standardized_solution
 from ._summary import summary_html, summary_text
 
+T = TypeVar("T")
 
+# ci_lower/ci_upper mirror lavaan's ci.lower/ci.upper (issue 13's contract); ci_low/ci_high carry the same values
+# under the package-wide interval names (psychometrics._results), so code written for either convention works.
 ESTIMATE_COLUMNS = ("lhs", "op", "rhs", "group", "label", "free", "est", "se", "z", "pvalue", "ci_lower", "ci_upper",
-                    "std_lv", "std_all")
+                    "ci_low", "ci_high", "std_lv", "std_all")
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -28,7 +32,8 @@ class CFAResult(Result):
     """A fitted confirmatory factor / structural equation model (lavaan's fitted object).
 
     Fields: ``fit_measures`` (lavaan's fitMeasures), ``estimates`` (parameterEstimates joined with
-    standardizedSolution std.lv and std.all), ``converged``, ``iterations``, ``n_obs`` (int, or dict group ->
+    standardizedSolution std.lv and std.all; the interval is in ``ci_lower``/``ci_upper``, lavaan's ci.lower/ci.upper,
+    and again in ``ci_low``/``ci_high``, the package's interval names), ``converged``, ``iterations``, ``n_obs`` (int, or dict group ->
     N), ``groups`` (labels; ``[1]`` for one group as lavaan), ``latent_variables``, ``observed_variables``,
     ``estimator``, ``chisq_by_group`` (each group's contribution to the chi-square), ``model`` (the syntax).
     """
@@ -48,7 +53,7 @@ class CFAResult(Result):
     _x: np.ndarray = dataclasses.field(compare=False)
     _vcov: np.ndarray = dataclasses.field(compare=False)
     _options: dict = dataclasses.field(compare=False)
-    _table: dict = dataclasses.field(compare=False, default=None)
+    _table: dict = dataclasses.field(compare=False)
     _tests: tuple = dataclasses.field(compare=False, default=())
     _baseline_tests: tuple = dataclasses.field(compare=False, default=())
 
@@ -65,7 +70,8 @@ class CFAResult(Result):
     def partable(self) -> pd.DataFrame:
         """The full parameter table (lavaan's parTable plus the estimates): lhs, op, rhs, group (index), user,
         free, ustart, label, start, x (free-parameter index, -1 fixed; shared by equal parameters), matrix, row,
-        col, exo, line, column, est, se, z, pvalue, ci_lower, ci_upper, std_lv, std_all. ``estimates`` is its
+        col, exo, line, column, est, se, z, pvalue, ci_lower, ci_upper, ci_low, ci_high (the same interval), std_lv,
+        std_all. ``estimates`` is its
         public view."""
         return pd.DataFrame({name: np.array(values, copy=True) for name, values in self._table.items()})
 
@@ -86,14 +92,14 @@ class CFAResult(Result):
         names = parameter_names(self._problem.model.table, self.groups)
         return pd.DataFrame(self._vcov, index=names, columns=names)
 
-    def _group_index(self, group) -> int:
+    def _group_index(self, group: Hashable | None) -> int:
         if group is None:
             return 0
         if group in self.groups:
             return self.groups.index(group)
         raise ModelError(f"group {group!r} is not one of the fitted groups {self.groups}")
 
-    def _per_group(self, group, build):
+    def _per_group(self, group: Hashable | None, build: Callable[[int], T]) -> T | dict[Hashable, T]:
         if group is None and len(self.groups) > 1:
             return {label: build(i) for i, label in enumerate(self.groups)}
         return build(self._group_index(group))
@@ -102,33 +108,38 @@ class CFAResult(Result):
         names = self.observed_variables
         return pd.DataFrame(values, index=names, columns=names, copy=True)
 
-    def implied_cov(self, group=None):
+    def implied_cov(self, group: Hashable | None = None) -> pd.DataFrame | dict[Hashable, pd.DataFrame]:
         """Model-implied covariance matrix (a dict group -> DataFrame for several groups and ``group=None``)."""
         return self._per_group(group, lambda g: self._labelled(self._problem.model.matrices(self._x, g).sigma()))
 
-    def implied_mean(self, group=None):
+    def implied_mean(self, group: Hashable | None = None) -> pd.Series | dict[Hashable, pd.Series]:
         """Model-implied means (Series), or a dict of them by group."""
-        build = lambda g: pd.Series(self._problem.model.matrices(self._x, g).mu(), index=self.observed_variables, copy=True)  # noqa: E731
+
+        def build(g: int) -> pd.Series:
+            return pd.Series(self._problem.model.matrices(self._x, g).mu(), index=self.observed_variables, copy=True)
+
         return self._per_group(group, build)
 
-    def sample_cov(self, group=None):
+    def sample_cov(self, group: Hashable | None = None) -> pd.DataFrame | dict[Hashable, pd.DataFrame]:
         """The ML sample covariance (divisor N, as lavaan's sampstat) of each group."""
         return self._per_group(group, lambda g: self._labelled(self._problem.stats[g].cov))
 
-    def residuals(self, group=None):
+    def residuals(self, group: Hashable | None = None) -> pd.DataFrame | dict[Hashable, pd.DataFrame]:
         """Raw residuals ``S - Sigma`` (lavaan's residuals(fit, type = "raw")$cov)."""
         return self._per_group(
             group,
             lambda g: self._labelled(self._problem.stats[g].cov - self._problem.model.matrices(self._x, g).sigma()),
         )
 
-    def model_matrices(self, group=None):
+    def model_matrices(
+        self, group: Hashable | None = None
+    ) -> dict[str, pd.DataFrame] | dict[Hashable, dict[str, pd.DataFrame]]:
         """LISREL matrices lambda, theta, psi, beta, nu, alpha as labelled DataFrames (lavaan's inspect(fit, "est")).
 
         Observed variables in regressions appear among the latent columns as their phantom latent variables.
         """
 
-        def build(g):
+        def build(g: int) -> dict[str, pd.DataFrame]:
             mats = self._problem.model.matrices(self._x, g)
             ov, lv = self.observed_variables, list(self._options["variables"].structural)
             return {
@@ -158,18 +169,29 @@ class CFAResult(Result):
 
     def standardized_solution(self, type: str = "std.all", confidence: float | None = None) -> pd.DataFrame:
         """lavaan's standardizedSolution(fit, type = type, level = confidence): lhs, op, rhs, (group), est_std, se,
-        z, pvalue, ci_lower, ci_upper, with delta-method standard errors; ``type`` is "std.all", "std.lv" or
+        z, pvalue, ci_lower, ci_upper (lavaan's ci.lower, ci.upper), ci_low, ci_high (the same interval under the
+        package's names), with delta-method standard errors; ``type`` is "std.all", "std.lv" or
         "std.nox"; the interval is at ``confidence`` (default: the fit's ``confidence=``; see
         ``psychometrics.sem.cfa._standardized``)."""
         return standardized_solution(self, type, confidence)
 
-    def predict(self, data=None, method: str = "regression", *, group=None, type: str = "lv") -> pd.DataFrame:
+    def predict(
+        self,
+        data: pd.DataFrame | None = None,
+        method: str = "regression",
+        *,
+        group: str | None = None,
+        type: str = "lv",
+    ) -> pd.DataFrame:
         """Factor scores as lavaan's lavPredict(fit, newdata = data, method = method): one column per latent
         variable. ``method``: "regression" (lavaan's default) or "bartlett". ``data=None``: the fitted complete
         cases (index 0..N-1, or (group, case) for several groups); with ``data`` its index is kept (``group``:
         the group column of a multi-group fit). A row with a missing value gets NaN scores, except for FIML fits
         whose scores use each row's observed variables. ``type="ov"``: the observed variables' predicted values
-        instead (lavPredict(fit, type = "ov")). Continuous items only (see ``psychometrics.sem.cfa._predict``)."""
+        instead (lavPredict(fit, type = "ov")); see ``psychometrics.sem.cfa._predict``. For ordered items: the EBM
+        scores (the posterior modes, lavPredict's default for them; ``method="regression"``) or with
+        ``method="bartlett"`` lavaan's ML scores, from each respondent's answered items (see
+        ``psychometrics.sem.cfa._predict_ordered``)."""
         return predict(self, data, method, group, type)
 
     def summary(self) -> str:

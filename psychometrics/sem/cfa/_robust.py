@@ -39,6 +39,8 @@ import dataclasses
 import numpy as np
 from scipy import stats as st
 
+from ...errors import ModelError
+
 from ._estimation import MLDiscrepancy, Problem, inverse_information
 from ._fiml import MissingStats
 from ._model import vech_indices
@@ -186,16 +188,16 @@ def fiml_corrected(problem: Problem, x: np.ndarray, df: int, base_df: int, scale
     incomplete (Wm, first-order Jm) and complete (Wc) data at the EM moments; version "V3" when the test is
     scaled (MLR), "V6" otherwise."""
     weights, p = problem.weights, problem.model.p
-    wm, wmi, wc, gamma = [], [], [], []
+    wm_blocks, wmi_blocks, wc_blocks, gamma_blocks = [], [], [], []
     for w, s in zip(weights, problem.stats):
         info = saturated_information(s, True)
         inv = np.linalg.inv(info)
-        wm.append(w * info)
-        wmi.append(inv / w)
-        wc.append(w * h1_observed_information(s.mean, s.cov, s.mean, s.cov, True))
-        gamma.append(inv @ saturated_first_order(s, True) @ inv / w)
-    wm, wmi, wc = block_diag(wm), block_diag(wmi), block_diag(wc)
-    gamma = block_diag(gamma) if scaled else None
+        wm_blocks.append(w * info)
+        wmi_blocks.append(inv / w)
+        wc_blocks.append(w * h1_observed_information(s.mean, s.cov, s.mean, s.cov, True))
+        gamma_blocks.append(inv @ saturated_first_order(s, True) @ inv / w)
+    wm, wmi, wc = block_diag(wm_blocks), block_diag(wmi_blocks), block_diag(wc_blocks)
+    gamma = block_diag(gamma_blocks) if scaled else None
     sel = _baseline_selection(p, True)
     base_delta = np.kron(np.eye(len(weights)), np.eye(len(wm) // len(weights))[:, sel])  # per-group parameters
     invert = np.linalg.inv if constraints is None else (lambda info: constraints.restricted_inverse(info, x))
@@ -276,6 +278,8 @@ def model_tests(problem, x: np.ndarray, options: EstimatorOptions, cov: Covarian
     if not options.scaled:
         return [standard]
     if options.test == "yuan.bentler.mplus":
+        if cov.b0 is None:
+            raise ModelError("the Yuan-Bentler test needs the Huber-White (sandwich) covariance of MLR")
         h1 = sum(_h1_traces(problem))
         h0 = sum(w * np.sum(b * cov.e_inv.T) for w, b in zip(problem.weights, cov.b0))
         record = scaled_test(options.test, standard, h1 - h0)
@@ -300,7 +304,8 @@ def _h1_traces(problem) -> list[float]:
 
 def baseline_tests(problem, options: EstimatorOptions) -> list[TestStatistic]:
     """The independence model's records under the same options (lavaan refits it: lav_object_independence)."""
-    standard = standard_test(*problem.baseline_chisq(), options.discrepancy != "ULS")
+    chisq, df = problem.baseline_chisq()
+    standard = standard_test(chisq, df, options.discrepancy != "ULS")
     if not options.scaled:
         return [standard]
     if options.test == "yuan.bentler.mplus":

@@ -11,6 +11,7 @@ import functools
 
 import numpy as np
 
+from ...errors import ModelError
 from ._model import vech_indices
 
 
@@ -23,14 +24,14 @@ class SampleStats:
 
     cov: np.ndarray
     mean: np.ndarray | None
-    n_obs: int
+    n_obs: float  # the sum of the sampling weights when weighted
     data: np.ndarray | None = None
     cluster: np.ndarray | None = None
     weights: np.ndarray | None = None
 
     @classmethod
     def from_data(cls, values: np.ndarray, cluster: np.ndarray | None = None,
-                  weights: np.ndarray | None = None) -> "SampleStats":
+                  weights: np.ndarray | None = None) -> SampleStats:
         if weights is None:
             mean = values.mean(axis=0)
             centred = values - mean
@@ -41,7 +42,7 @@ class SampleStats:
         return cls((weights[:, None] * centred).T @ centred / total, mean, total, values, cluster, weights)
 
     @classmethod
-    def from_moments(cls, cov: np.ndarray, mean: np.ndarray | None, n_obs: int) -> "SampleStats":
+    def from_moments(cls, cov: np.ndarray, mean: np.ndarray | None, n_obs: int) -> SampleStats:
         """From an unbiased covariance matrix (divisor N - 1), rescaled by (N - 1)/N as lavaan's sample.cov.rescale."""
         return cls(np.asarray(cov, float) * (n_obs - 1) / n_obs, None if mean is None else np.asarray(mean, float), n_obs)
 
@@ -54,6 +55,8 @@ class SampleStats:
         the covariance of the casewise scores :func:`moment_scores` (the per-case matrix cluster-robust and
         weighted versions would aggregate or weight)."""
         key = f"_nacov_{meanstructure}"
+        if self.data is None:
+            raise ModelError("the ADF NACOV needs raw data; this group was given as sample moments")
         if key not in self.__dict__:
             self.__dict__[key] = nacov_from_scores(moment_scores(self.data, meanstructure))
         return self.__dict__[key]
@@ -94,13 +97,13 @@ class MomentStats:
     covariance (divisor N - 1): lavaan rescales it to divisor N for ML only."""
 
     cov: np.ndarray
-    mean: np.ndarray
-    n_obs: int
+    mean: np.ndarray | None
+    n_obs: float
     moments: np.ndarray
     nacov: np.ndarray
 
     @classmethod
-    def from_sample(cls, stats: SampleStats, meanstructure: bool) -> "MomentStats":
+    def from_sample(cls, stats: SampleStats, meanstructure: bool) -> MomentStats:
         cov = stats.cov * stats.n_obs / (stats.n_obs - 1)
         rows, cols = vech_indices(len(cov))
         moments = cov[rows, cols]

@@ -30,8 +30,13 @@ def standardize(
     scales = {g: _group_scales(model, x, g) for g in set(rows["group"])}
     for k, (lhs, op, rhs, g) in enumerate(zip(rows["lhs"], rows["op"], rows["rhs"], rows["group"])):
         mats, sd_lv, sd_ov = scales[g]
-        s_lv = lambda name: sd_lv[lv[name]] if name in latent else 1.0  # noqa: E731 - local shorthand
-        s_all = lambda name: sd_lv[lv[name]] if name in latent else sd_ov[ov[name]]  # noqa: E731
+
+        def s_lv(name: str, sd_lv: np.ndarray = sd_lv) -> float:  # this group's SDs bound
+            return sd_lv[lv[name]] if name in latent else 1.0
+
+        def s_all(name: str, sd_lv: np.ndarray = sd_lv, sd_ov: np.ndarray = sd_ov) -> float:
+            return sd_lv[lv[name]] if name in latent else sd_ov[ov[name]]
+
         value = est[k]
         if op == "=~":
             std_lv[k], std_all[k] = value * s_lv(lhs) / s_lv(rhs), value * s_all(lhs) / s_all(rhs)

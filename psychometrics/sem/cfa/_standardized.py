@@ -52,7 +52,8 @@ def standardized_values(result, x: np.ndarray, kind: str) -> np.ndarray:
 
 def standardized_solution(result, kind: str = "std.all", confidence: float | None = None) -> pd.DataFrame:
     """lavaan's standardizedSolution(fit, type = kind, level = confidence): lhs, op, rhs, (group), est_std, se, z,
-    pvalue, ci_lower, ci_upper (at ``confidence``, by default the fit's), with the ``:=`` rows of defined
+    pvalue, ci_lower, ci_upper (at ``confidence``, by default the fit's; lavaan's ci.lower, ci.upper), ci_low,
+    ci_high (the same interval under the package's names, psychometrics._results), with the ``:=`` rows of defined
     parameters."""
     if kind not in TYPES:
         raise ModelError(f"type must be one of {', '.join(TYPES)}; got {kind!r}")
@@ -78,5 +79,6 @@ def standardized_solution(result, kind: str = "std.all", confidence: float | Non
         "rhs": estimates["rhs"].to_numpy(object), "group": estimates["group"].to_numpy(object),
         "est_std": est, "se": se, "z": z, "pvalue": 2 * special.ndtr(-np.abs(z)),
         "ci_lower": est - quantile * se, "ci_upper": est + quantile * se,
+        "ci_low": est - quantile * se, "ci_high": est + quantile * se,
     })
     return table if len(result.groups) > 1 else table.drop(columns="group")

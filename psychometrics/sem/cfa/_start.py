@@ -50,7 +50,7 @@ def group_starts(table: dict, stats: SampleStats, ov: dict, std_lv: bool) -> np.
         for pos, k in enumerate(rows):
             if free[k]:
                 start[k] = raw[pos] / scale
-    for k in np.flatnonzero(free & np.isnan(start)):
+    for k in np.flatnonzero(free & np.isnan(start)).tolist():
         start[k] = _default_start(lhs[k], op[k], rhs[k], var, communality, ov, lv_var, stats)
     user = table["start"].astype(float)
     return np.where(np.isfinite(user) & free, user, start)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -147,8 +148,8 @@ class WLSProblem:
     ``F_g = (s_g - sigma_g)' W_g (s_g - sigma_g)``, objective ``sum_g (N_g - 1)/N F_g`` (lavaan's fx.group =
     (N_g - 1)/N_g F_g / 2, with chisq = 2 N fmin)."""
 
-    model: object
-    stats: tuple
+    model: CategoricalModel | LisrelModel
+    stats: tuple[Any, ...]
     w: tuple
 
     @property
@@ -187,8 +188,8 @@ class WLSProblem:
         return float(self.weights @ self.group_values(x))
 
     def gradient(self, x: np.ndarray) -> np.ndarray:
-        return sum(-2 * c * self.model.jacobian(x, g).T @ _weighted(w, self.residuals(x, g))
-                   for g, (c, w) in enumerate(zip(self.weights, self.w)))
+        return sum((-2 * c * self.model.jacobian(x, g).T @ _weighted(w, self.residuals(x, g))
+                    for g, (c, w) in enumerate(zip(self.weights, self.w))), np.zeros(self.model.n_free))
 
     def expected_information(self, x: np.ndarray, fractions: bool = False) -> np.ndarray:
         """sum_g c_g Delta_g' W_g Delta_g: with the objective's weights half its Gauss-Newton Hessian, with
@@ -303,7 +304,8 @@ def categorical_robust_inputs(problem: WLSProblem, x: np.ndarray, e_inv: np.ndar
     ``XX3_0 = -sum_g N_g log|R_g|`` on ``G p(p-1)/2`` degrees of freedom with ``c3_0 = tr(Gamma) / df3_0``.
     None (lavaan: NA) when a polychoric matrix is not positive definite or thresholds or intercepts are
     constrained (lavaan's catML refit then fails)."""
-    model, columns = problem.model, problem.model.columns
+    model = cast(CategoricalModel, problem.model)  # the robust inputs of ordered items
+    columns = model.columns
     removed = np.isin(columns["op"], ["|", "~1"])
     x_index = columns["x"]
     if np.isin(x_index[removed & (x_index >= 0)], x_index[~removed]).any() or _shared(x_index[removed]):

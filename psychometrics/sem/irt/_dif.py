@@ -16,8 +16,10 @@ density, on the item's own scale.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
@@ -61,8 +63,15 @@ def _effect_sizes(data: ItemData, pmap, full: np.ndarray, j: int, theta: np.ndar
     return np.array(out)
 
 
-def dif(data, group, model: str = "grm", anchors=None, items=None, p_adjust: str = "fdr_bh",
-        quadrature: int = 61) -> DIFResult:
+def dif(
+    data: pd.DataFrame,
+    group: str | npt.ArrayLike,
+    model: str = "grm",
+    anchors: Sequence[str] | None = None,
+    items: Sequence[str] | None = None,
+    p_adjust: str = "fdr_bh",
+    quadrature: int = 61,
+) -> DIFResult:
     """Likelihood-ratio DIF test of every item across groups (sites, languages, ...).
 
     Parameters

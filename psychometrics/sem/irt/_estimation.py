@@ -51,7 +51,7 @@ class Fit:
     free: np.ndarray
     full: np.ndarray
     loglik: float
-    hessian: np.ndarray  # observed Hessian of the log-likelihood over the free parameters
+    hessian: np.ndarray | None  # observed Hessian of the log-likelihood over the free parameters (None: not asked)
     iterations: int
 
 

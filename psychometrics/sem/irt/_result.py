@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Hashable, Sequence
+from typing import cast
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
-from ..._results import Result
+from ..._results import Result, TableResult
+from ..._typing import FloatOrArray
 from ...errors import DataError, ModelError
 from . import _scores
 from ._estimation import EStep, Fit, Problem, covariance, fit
@@ -94,7 +98,7 @@ class IRTResult(Result):
         pick = data.respondent_pattern
         return pd.DataFrame({"theta": estimate[pick], "se": se[pick]}, index=data.index)
 
-    def information(self, theta=None, group=None) -> pd.DataFrame:
+    def information(self, theta: FloatOrArray | None = None, group: Hashable | None = None) -> pd.DataFrame:
         """Item information (one column per item) and test information (``test``) at ``theta`` (default -4..4
         by 0.1), from the parameters of ``group`` (default: the first / only group). mirt's ``iteminfo``,
         ``testinfo``."""
@@ -104,7 +108,7 @@ class IRTResult(Result):
         frame["test"] = info.sum(axis=0)
         return frame
 
-    def expected_score(self, theta=None, group=None) -> pd.DataFrame:
+    def expected_score(self, theta: FloatOrArray | None = None, group: Hashable | None = None) -> pd.DataFrame:
         """Expected item scores on the items' own coding (one column per item) and their sum (``total``): the
         item and test characteristic curves (mirt's ``expected.item``, ``expected.test``)."""
         grid = np.round(np.arange(-4, 4.0001, 0.1), 10) if theta is None else np.atleast_1d(np.asarray(theta, float))
@@ -113,24 +117,25 @@ class IRTResult(Result):
         frame["total"] = scores.sum(axis=0)
         return frame
 
-    def marginal_reliability(self, group=None) -> float:
+    def marginal_reliability(self, group: Hashable | None = None) -> float:
         """mirt's ``marginal_rxx``: the mean over N(0, 1) of I(theta) / (I(theta) + variance of theta)."""
         variance = self._moments(self._group_index(group))[1]
         return _scores.marginal_reliability(self._params(group), self._data.n_categories, variance)
 
     # ------------------------------------------------------------------------------------------------- fit
 
-    def item_fit(self):
+    def item_fit(self) -> TableResult:
         """S-X2 item fit (Orlando & Thissen 2000), one row per item; see :func:`._fit.s_x2`."""
         from ._fit import s_x2
 
         return s_x2(self)
 
-    def m2(self):
-        """The M2 limited-information statistic with its RMSEA_2 (Maydeu-Olivares & Joe 2005, 2006)."""
+    def m2(self, type: str = "M2*") -> Result:  # noqa: A002 - mirt's argument name
+        """The M2-type limited-information statistic with RMSEA_2 and SRMSR (mirt's ``M2``); see
+        :func:`._fit.m2` for ``type`` ("M2*", "M2", "C2")."""
         from ._fit import m2
 
-        return m2(self)
+        return m2(self, type)
 
 
 def _items_table(data: ItemData, pmap: ParameterMap, full: np.ndarray, cov_full: np.ndarray) -> pd.DataFrame:
@@ -175,7 +180,7 @@ def _groups_table(data: ItemData, pmap: ParameterMap, full: np.ndarray, cov_full
         block = cov_full[start:start + 2, start:start + 2]
         jac = np.array([[-1 / (2 * e2), e1 / (2 * e2**2)], [0.0, 1 / (2 * e2**2)]])  # d(mean, var) / d(eta)
         se = np.sqrt(np.maximum(np.diag(jac @ block @ jac.T), 0.0))
-        fixed = ~pmap.matrix[start:start + 2].any(axis=1)
+        fixed = cast(np.ndarray, ~pmap.matrix[start:start + 2].any(axis=1))  # a 2-D any(axis=1): an array
         se_mean = np.nan if fixed[0] else se[0]
         se_var = np.nan if fixed[1] else se[1]
         mean, variance = moments_from_eta(eta[g])
@@ -226,7 +231,13 @@ def fit_model(data: ItemData, model: str, equal: list[int], free_latent: bool, q
     return problem, fit(problem, start, standard_errors, em_tolerance=WARM_EM_TOLERANCE)
 
 
-def irt(data, model: str = "grm", group=None, anchors=None, quadrature: int = 61) -> IRTResult:
+def irt(
+    data: pd.DataFrame,
+    model: str = "grm",
+    group: str | npt.ArrayLike | None = None,
+    anchors: str | Sequence[str] | None = None,
+    quadrature: int = 61,
+) -> IRTResult:
     """Fit a unidimensional logistic IRT model by marginal maximum likelihood.
 
     Parameters
