@@ -13,7 +13,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: $(VENV)/.installed
-	$(PY) -m psychometrics report analyses/peer_support_implementation.yaml --out out/peer_support
+	$(PY) -m psychometrics report analyses/peer_support_implementation.yaml --out out/peer_support --jobs 2
 
 # Any spec without activating the venv: make report SPEC=analyses/holzinger_swineford.yaml OUT=out/hs
 report: $(VENV)/.installed

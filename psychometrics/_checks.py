@@ -83,24 +83,29 @@ def _check_labels(frame: pd.DataFrame, name: str) -> None:
                         "name: rename or drop the copies.")
 
 
-def _is_refused_kind(values: object) -> bool:
+def _is_refused_dtype(dtype: Any) -> bool:
+    """Datetime, duration, complex and period columns are not answers, whatever number they convert to."""
+    return isinstance(dtype, (pd.DatetimeTZDtype, pd.PeriodDtype)) or getattr(dtype, "kind", "") in "mMc"
+
+
+def _is_refused_kind(value: object) -> bool:
     """Datetimes, durations, complex numbers and periods are not answers, whatever number they convert to."""
-    dtype = getattr(values, "dtype", None)
-    if dtype is not None and (isinstance(dtype, (pd.DatetimeTZDtype, pd.PeriodDtype)) or
-                              getattr(dtype, "kind", "") in "mMc"):
+    dtype = getattr(value, "dtype", None)
+    if dtype is not None and _is_refused_dtype(dtype):
         return True
-    return isinstance(values, (complex, np.complexfloating, np.datetime64, np.timedelta64, pd.Timestamp,
-                               pd.Timedelta, pd.Period))
+    return isinstance(value, (complex, np.complexfloating, np.datetime64, np.timedelta64, pd.Timestamp,
+                              pd.Timedelta, pd.Period))
 
 
 def _check_cell_kinds(frame: pd.DataFrame, name: str) -> None:
-    """Refuse datetime, duration and complex columns (or such values in text columns) as items."""
-    for position, column in enumerate(frame.columns):
-        series = frame.iloc[:, position]
-        if _is_refused_kind(series):
-            raise DataError(f"{name} column {column!r} holds {series.dtype} values, not answers; drop it from the "
+    """Refuse datetime, duration and complex columns (or such values in text columns) as items. Only text
+    (object) columns are read cell by cell; the others are judged by their dtype."""
+    for position, (column, dtype) in enumerate(frame.dtypes.items()):
+        if _is_refused_dtype(dtype):
+            raise DataError(f"{name} column {column!r} holds {dtype} values, not answers; drop it from the "
                             "items or convert it to numbers deliberately.")
-        if series.dtype == object:
+        if pd.api.types.is_object_dtype(dtype):
+            series = frame.iloc[:, position]
             bad = series.map(_is_refused_kind)
             if bad.any():
                 row = bad.idxmax()

@@ -30,6 +30,7 @@ def test_block_arrow_solve_and_inverse_trace_equal_dense():
     factor = blocks.factor(matrix)
     np.testing.assert_allclose(factor.solve(rhs), np.linalg.solve(matrix, rhs), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(factor.inverse_trace(), np.trace(np.linalg.inv(matrix)), rtol=1e-10)
+    np.testing.assert_allclose(factor.inverse(), np.linalg.inv(matrix), rtol=1e-10, atol=1e-12)
 
 
 def _casewise(values, mu, sigma):
@@ -95,3 +96,24 @@ def test_expected_information_is_the_patterns_weighted_sum():
         dense[:4, :4] += w
         dense[4:, 4:] += dup * np.outer(half, half)  # D'(W kron W)D / 2
     np.testing.assert_allclose(info, dense / len(values), rtol=1e-10, atol=1e-12)
+
+
+def test_means_and_variances_block_of_the_observed_information():
+    # The independence model's block (means, variances) computed alone equals that block of the whole matrix,
+    # for every row its own pattern as well as shared patterns, at a diagonal and at a full Sigma.
+    rng = np.random.default_rng(4)
+    values = rng.standard_normal((150, 5)) + rng.standard_normal((150, 1))
+    values[rng.random(values.shape) < 0.2] = np.nan
+    values = values[~np.isnan(values).all(axis=1)]
+    values[:30, 0] = np.nan
+
+    class Stats:
+        patterns, n_obs = MissingPatterns(values), len(values)
+
+    rows, cols = vech_indices(5)
+    selected = np.r_[np.arange(5), 5 + np.flatnonzero(rows == cols)]
+    mu, sigma = em_moments(values, Stats.patterns)
+    for at in (sigma, np.diag(np.diag(sigma))):
+        whole = missing_information(Stats, mu + 0.1, at)
+        block = missing_information(Stats, mu + 0.1, at, variances_only=True)
+        np.testing.assert_allclose(block, whole[np.ix_(selected, selected)], rtol=1e-12, atol=1e-14)

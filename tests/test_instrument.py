@@ -41,7 +41,7 @@ def test_study_instrument_fixed_names():
     assert inst.id == NAME and inst.version == "1.0.0"
     assert set(inst.languages) == {"de", "en", "hi", "he", "sw"}
     assert inst.id_column == "respondent_id"
-    assert inst.group_columns == {"site": "site", "language": "language", "role": "role"}
+    assert inst.group_columns == {"site": "site", "service": "service", "language": "language", "role": "role"}
     assert inst.group_labels["site"] == SITES
     assert set(inst.group_labels["role"]) == {"peer_support_worker", "mental_health_staff", "manager"}
     assert inst.criteria == ["readiness"] and inst.criterion_ranges["readiness"] == (0, 100)

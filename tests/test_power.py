@@ -114,3 +114,64 @@ def test_an_unreachable_scheduler_is_a_clear_error(capsys, monkeypatch):
     monkeypatch.setattr(_dask, "_CONNECT_TIMEOUT", "1s")
     assert cli(["power", MODEL, POPULATION, "--n", "50", "--scheduler", "tcp://127.0.0.1:9"]) == 2
     assert "cannot reach the dask scheduler" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------------------------- ordinal items
+ORDINAL_POPULATION = "f =~ 0.7*y1 + 0.7*y2 + 0.6*y3 + 0.6*y4\ny4 ~~ 0.5*y4"  # y4: variance 0.36 + 0.5 = 0.86
+
+
+def test_latent_responses_are_cut_at_the_thresholds():
+    values = np.array([-2.0, -1.0, -0.5, 0.0, 0.3, 1.0, 5.0])
+    np.testing.assert_array_equal(power_module.cut_into_categories(values, np.array([-1.0, 0.0, 1.0])),
+                                  [1, 1, 2, 2, 3, 3, 4])  # y* <= t1: 1; t1 < y* <= t2: 2; ...
+
+
+def test_ordinal_power_fits_wlsmv_to_the_cut_data_whatever_the_executor(monkeypatch):
+    frames = []
+    fit = power_module.cfa
+    monkeypatch.setattr(power_module, "cfa", lambda *a, **k: frames.append((a[1], k)) or fit(*a, **k))
+    cuts = {"y1": [-1.0, 0.0, 1.0], "y2": [-1.0, 0.0, 1.0], "y3": [-0.5, 0.5], "y4": [0.0]}
+    run = lambda executor: pm.power("f =~ y1 + y2 + y3 + y4", ORDINAL_POPULATION, 150, replications=4,  # noqa: E731
+                                    seed=11, thresholds=cuts, executor=executor)
+    serial = run(None)
+    frame, options = frames[0]
+    assert options["ordered"] == ["y1", "y2", "y3", "y4"]
+    assert [sorted(frame[item].unique()) for item in cuts] == [[1, 2, 3, 4], [1, 2, 3, 4], [1, 2, 3], [1, 2]]
+    # the categories are the cut normal draws of the replication's own generator
+    sigma, _ = population_moments(ORDINAL_POPULATION)
+    seed = np.random.SeedSequence(11).spawn(1)[0].spawn(4)[0]
+    draws = np.random.default_rng(seed).multivariate_normal(np.zeros(4), sigma.to_numpy(), size=150, method="cholesky")
+    for j, item in enumerate(cuts):
+        np.testing.assert_array_equal(frame[item], power_module.cut_into_categories(draws[:, j], np.array(cuts[item])))
+    assert serial.table["converged"].item() == 1.0 and "power_chisq_scaled" in serial.table
+    params = serial.parameters.set_index(["lhs", "op", "rhs"])
+    assert params.loc[("y1", "|", "t3"), "population"] == 1.0
+    assert params.loc[("y4", "|", "t1"), "population"] == 0.0
+    assert params.loc[("y3", "|", "t1"), "population"] == -0.5  # unit variance: thresholds as given
+    with concurrent.futures.ThreadPoolExecutor(2) as threads:
+        on_threads = run(threads)
+    pd.testing.assert_frame_equal(on_threads.table, serial.table)
+    pd.testing.assert_frame_equal(on_threads.parameters, serial.parameters)
+
+
+def test_ordinal_thresholds_are_reported_on_the_standardised_scale():
+    values = power_module._threshold_values({"y4": np.array([-0.5, 0.5])}, population_moments(ORDINAL_POPULATION)[0])
+    assert values["population"].tolist() == pytest.approx([-0.5 / np.sqrt(0.86), 0.5 / np.sqrt(0.86)], abs=1e-15)
+
+
+@pytest.mark.parametrize("thresholds, options, message", [
+    (None, {"ordered": ["y1"]}, "need their population thresholds"),
+    ({"z9": [0.0]}, {}, "not an observed variable"),
+    ({"y1": [0.5, 0.0]}, {}, "increasing finite"),
+    ([], {}, "increasing finite"),
+])
+def test_bad_thresholds_are_refused(thresholds, options, message):
+    with pytest.raises(ModelError, match=message):
+        pm.power("f =~ y1 + y2 + y3 + y4", ORDINAL_POPULATION, 50, replications=1, thresholds=thresholds, **options)
+
+
+def test_power_command_with_thresholds(capsys):
+    args = ["power", "f =~ y1 + y2 + y3 + y4", ORDINAL_POPULATION, "--n", "150", "--replications", "2", "--seed", "1",
+            "--thresholds", "-1", "0", "1"]
+    assert cli(args) == 0
+    assert "power_chisq_scaled" in capsys.readouterr().out

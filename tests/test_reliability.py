@@ -215,14 +215,35 @@ def test_bootstrap_float32_sums_of_whole_answers_equal_float64_ones(bfi, complet
     assert not _bootstrap._exact_in_float32(values + 0.5, 1.0)
 
 
-def test_bootstrap_draws_of_many_rows_are_int32_blocks_of_the_int64_stream(monkeypatch):
-    # Above 65,535 rows each block draws int32 indices: the same resamples as one int64 call for the seed.
+def test_bootstrap_counts_of_a_seed_do_not_depend_on_the_block_size(monkeypatch):
+    whole = np.vstack(list(_bootstrap._count_blocks(70_000, 40, np.random.default_rng(3))))
     monkeypatch.setattr(_bootstrap, "_BLOCK_BYTES", 2**20)
     blocks = list(_bootstrap._count_blocks(70_000, 40, np.random.default_rng(3)))
     assert len(blocks) > 1 and all(block.dtype == np.uint8 for block in blocks)
-    draws = np.random.default_rng(3).integers(0, 70_000, size=(40, 70_000))
-    expected = np.stack([np.bincount(row, minlength=70_000) for row in draws])
-    np.testing.assert_array_equal(np.vstack(blocks), expected)
+    np.testing.assert_array_equal(np.vstack(blocks), whole)
+    assert np.all(whole.sum(axis=1) == 70_000)  # every resample draws n rows
+
+
+class _Words:
+    """A stand-in bit generator whose raw output is given 64-bit words."""
+
+    def __init__(self, *raw):
+        self.raw = list(raw)
+
+    def random_raw(self, count):
+        taken, self.raw = self.raw[:count], self.raw[count:]
+        return np.array(taken, dtype=np.uint64)
+
+
+def test_uniform_rows_divide_raw_words_and_redraw_the_rejected_ones():
+    # 3 rows: row = word // q with q = 2^32 // 3; the one word 2^32 - 1 = 3 q is rejected and drawn again.
+    q, top = 2**32 // 3, 2**32 - 1
+    rng = type("Rng", (), {"bit_generator": _Words(
+        q << 32 | 5, top << 32 | 2 * q, (q + 1) << 32 | top,  # 32-bit words low half first: rows 0 1 2 - - 1
+        (3 * q - 1) << 32 | top,  # the two redraws: rejected again, row 2
+        0)})()  # the last redraw: row 0
+    np.testing.assert_array_equal(_bootstrap._uniform_rows(rng, 2, 3), [[0, 1, 2], [0, 2, 1]])
+    assert not rng.bit_generator.raw
 
 
 def test_bootstrap_interval_is_seeded_and_sensible(bfi):

@@ -261,18 +261,27 @@ def test_sections_registry_matches_the_spec_schema():
 
 def test_spec_schema_estimators_are_the_engines():
     from psychometrics.report import spec_schema
-    from psychometrics.sem.cfa._options import CONTINUOUS_ESTIMATORS as ESTIMATORS, MISSING
+    from psychometrics.sem.cfa._options import CONTINUOUS_ESTIMATORS, MISSING, ORDINAL_ESTIMATORS, ORDINAL_MISSING
 
-    assert spec_schema()["$defs"]["estimator"]["enum"] == list(ESTIMATORS)
-    assert spec_schema()["$defs"]["missing"]["enum"] == list(MISSING)
+    assert spec_schema()["$defs"]["estimator"]["enum"] == list(dict.fromkeys(CONTINUOUS_ESTIMATORS
+                                                                             + ORDINAL_ESTIMATORS))
+    assert spec_schema()["$defs"]["missing"]["enum"] == list(dict.fromkeys(MISSING + ORDINAL_MISSING))
 
 
 def test_methods_section_states_estimators_missing_data_n_and_cutoffs(main_run):
     _, out, _ = main_run
     markdown = (out / "report.md").read_text()
     methods = markdown[markdown.index("## Methods"):markdown.index("## Sample")]
-    assert 'estimator = "MLR"' in methods and "listwise deletion" in methods
-    assert "pooled n = 423 of 489; per site n = 50 to 99 (listwise deletion)" in methods
+    assert 'missing = "pairwise", ordered = TRUE' in methods and "pairwise-present data" in methods
+    assert "scaled-shifted test (WLSMV)" in methods and "Estabrook (2016)" in methods
+    assert ("pooled n = 489 of 489 (every respondent); per site n = 58 to 112 (every respondent of each "
+            "site).") in methods  # issue 14
+    assert "n = 58 to 112 per group; 489 of 489 respondents." in methods
+    assert ("oc1: 1 into 2 (no answers at TZ-DarEsSalaam); oc4: 1 into 2 (no answers at UG-Kampala); rs2: 1 into 2 "
+            "(no answers at TZ-DarEsSalaam); pn1: 1 into 2 (no answers at IL-Jerusalem)") in methods
+    assert "nested in 23 clusters by service" in methods
+    assert methods.count("lavaan 0.6-14 applies no cluster correction to ordinal (WLSMV) fits") == 1
+    assert "the bootstrap of ordinal omega resamples respondents, not whole services" in methods
     assert "Declared missing codes (9, 99) were treated as missing answers" in methods
     assert "lavaan 0.6-14" in methods and "psych 2.2.9" in methods
     cutoffs = pd.read_csv(out / "tables" / "methods_cutoffs.csv", index_col="criterion")
@@ -283,10 +292,11 @@ def test_methods_section_states_estimators_missing_data_n_and_cutoffs(main_run):
 def test_caveats_are_flagged(main_run):
     _, out, _ = main_run
     markdown = (out / "report.md").read_text()
-    assert "57 free parameters estimated from n = 50 to 99 respondents, fewer than 5" in markdown
-    assert "Caveat: AVE below .50 for Organisational culture (.495)" in markdown
-    assert "delta CFI -.011 reaches the .010 cut-off, but neither RMSEA" in markdown  # scalar step
-    assert "Satorra-Bentler (2001) scaled difference test" in markdown
+    assert "116 free parameters estimated from n = 58 to 489 respondents, fewer than 5" in markdown
+    assert "Caveat: the robust CFI, TLI and RMSEA of UG-Kampala are undefined" in markdown
+    assert "UG-Kampala: scaled chi2(174) = 198.59, robust CFI and RMSEA undefined (see the caveat)" in markdown
+    assert "Scalar invariance holds by Chen's cut-offs: CFI drops by less than .010 (delta CFI -.005)" in markdown
+    assert "Satorra's (2000) scaled-shifted difference test" in markdown
     assert "Hypothesis: peer support workers, mental health staff and managers" in markdown
     assert "Verdict: supported for 0 of 6 scales." in markdown
 

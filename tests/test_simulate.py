@@ -136,3 +136,16 @@ def test_bundled_data_have_realistic_psychometrics():
 def test_unknown_site_is_refused():
     with pytest.raises(pm.DataError, match="unknown site"):
         simulate_peer_support_survey(site_sizes={"FR-Paris": 50})
+
+
+def test_services_are_nested_in_sites_and_drawn_from_their_own_stream(monkeypatch):
+    data = pm.datasets.load("peer_support_survey")
+    assert data.groupby("service")["site"].nunique().eq(1).all()
+    for site, services in data.groupby("site")["service"].unique().items():
+        assert sorted(services) == simulate.service_labels(site)
+    assert set(data["service"]) == set(INSTRUMENT.group_labels["service"])
+    # the services come last from their own stream: other columns do not depend on them
+    monkeypatch.setattr(simulate, "_services", lambda seed, sites, eta: np.full(len(sites), "none", dtype=object))
+    without = simulate_peer_support_survey()
+    pd.testing.assert_frame_equal(without.drop(columns="service"), data.drop(columns="service"),
+                                  check_dtype=False)

@@ -30,7 +30,7 @@ def test_clean_data_is_ok(instrument):
     assert report.ok
     assert list(report.problems.columns) == ["row", "respondent_id", "column", "value", "rule", "message"]
     assert report.problems.empty
-    assert report.summary().startswith("OK: 489 rows x 32 columns") and "\n" not in report.summary()
+    assert report.summary().startswith("OK: 489 rows x 33 columns") and "\n" not in report.summary()
 
 
 def _set(column, position, value):
@@ -166,7 +166,7 @@ def test_cli_clean_file_exits_0(tmp_path, capsys, data):
     before = _digest(path)
     assert main(["validate", str(path), "--instrument", NAME]) == 0
     out = capsys.readouterr().out.strip()
-    assert out.count("\n") == 0 and "OK: 40 rows x 32 columns" in out
+    assert out.count("\n") == 0 and "OK: 40 rows x 33 columns" in out
     assert _digest(path) == before
 
 

@@ -33,35 +33,63 @@ def _count_blocks(n_obs: int, n_boot: int, rng: np.random.Generator) -> Iterator
     """How often each respondent is drawn in each of ``n_boot`` resamples with replacement, in blocks (b, n_obs).
 
     Counts are uint8 (a count above 255 has probability below 1e-500) so that a block holds many resamples.
-    Up to 65,535 respondents every draw comes from one ``rng.integers(dtype=uint16)`` call (2 bytes a draw;
-    NumPy's uint16 stream changes when split across calls, and one call keeps the resamples of a seed as they have
-    always been). Beyond, each chunk draws its own int32 indices: NumPy's bounded int32 draws are the same stream
-    as its int64 ones, whether drawn in one call or in chunks, so a seed still gives the same resamples.
+    The resamples are drawn a chunk at a time (:func:`_uniform_rows`) and blocks hold whole chunks, so a seed
+    gives the same resamples of the same number of rows whatever the block size.
     """
     block = _draws_per_block(n_obs, n_boot)
-    chunk = int(np.clip(_COUNT_BYTES // (8 * n_obs), 1, _COUNT_CHUNK))
-    draws = rng.integers(0, n_obs, size=(n_boot, n_obs), dtype=np.uint16) if n_obs <= 65535 else None
+    chunk = _resamples_per_count(n_obs)
     for start in range(0, n_boot, block):
         counts = np.empty((min(block, n_boot - start), n_obs), dtype=np.uint8)
         for first in range(0, len(counts), chunk):
             size = min(chunk, len(counts) - first)
-            rows = start + first
-            drawn = (draws[rows:rows + size] if draws is not None
-                     else rng.integers(0, n_obs, size=(size, n_obs), dtype=np.int32))
-            counts[first:first + size] = _counts(drawn, n_obs)
+            counts[first:first + size] = _counts(_uniform_rows(rng, size, n_obs), n_obs)
         yield counts
 
 
+def _resamples_per_count(n_obs: int) -> int:
+    """Resamples drawn and counted together: at most _COUNT_CHUNK, their int64 counts at most _COUNT_BYTES."""
+    return int(np.clip(_COUNT_BYTES // (8 * n_obs), 1, _COUNT_CHUNK))
+
+
 def _draws_per_block(n_obs: int, n_boot: int) -> int:
-    """Resamples counted per block: their uint8 counts take at most _BLOCK_BYTES."""
-    return int(np.clip(_BLOCK_BYTES // n_obs, 1, n_boot))
+    """Resamples counted per block: whole chunks (:func:`_resamples_per_count`, at least one) whose uint8 counts
+    take at most _BLOCK_BYTES."""
+    chunk = _resamples_per_count(n_obs)
+    return min(max(_BLOCK_BYTES // n_obs // chunk, 1) * chunk, n_boot)
 
 
-def _counts(draws: np.ndarray, n_obs: int) -> np.ndarray:
-    """Row counts (b, n_obs) of b resamples given as drawn row indices (b, n_obs), with one ``bincount``."""
-    size = len(draws)
-    flat = (draws + np.arange(size, dtype=np.int64)[:, None] * n_obs).ravel()
-    return np.bincount(flat, minlength=size * n_obs).reshape(size, n_obs)
+def _uniform_rows(rng: np.random.Generator, size: int, n_obs: int) -> np.ndarray:
+    """Row drawn at each of ``size`` x ``n_obs`` draws, uniform on 0 .. n_obs - 1: uint32 array (size, n_obs).
+
+    Division with rejection: a 32-bit word w of the bit generator's raw output gives row w // q, q = 2^32 // n_obs,
+    so that every row comes from exactly q words; the rare draws with w >= q n_obs (probability below
+    n_obs / 2^32) take new words until accepted. Exactly uniform, and faster than ``rng.integers`` (one vectorised
+    division of raw bits).
+    """
+    share = np.uint32(2**32 // n_obs)
+    rows = _random_words(rng, size * n_obs)
+    rows //= share
+    rejected = np.flatnonzero(rows >= n_obs) if rows.max() >= n_obs else rows[:0]
+    while rejected.size:
+        fresh = _random_words(rng, rejected.size) // share
+        rows[rejected] = fresh
+        rejected = rejected[fresh >= n_obs]
+    return rows.reshape(size, n_obs)
+
+
+def _random_words(rng: np.random.Generator, count: int) -> np.ndarray:
+    """``count`` uniform 32-bit words, the halves of the bit generator's raw 64-bit output read little-endian
+    (the same words on every platform)."""
+    raw = rng.bit_generator.random_raw(-(-count // 2))
+    return raw.astype("<u8", copy=False).view("<u4")[:count]
+
+
+def _counts(rows: np.ndarray, n_obs: int) -> np.ndarray:
+    """Row counts (b, n_obs) of b resamples given as drawn rows (b, n_obs), with one ``bincount``; the positions
+    resample x n_obs + row are summed in uint32 (a chunk has far fewer than 2^32 of them)."""
+    size = len(rows)
+    positions = rows + np.arange(0, size * n_obs, n_obs, dtype=np.uint32)[:, None]
+    return np.bincount(positions.ravel(), minlength=size * n_obs).reshape(size, n_obs)
 
 
 def _row_slices(n_obs: int, n_columns: int) -> list[slice]:

@@ -279,6 +279,8 @@ def prepare_context(spec: Spec, data_file=None) -> Context:
     group = spec.group
     if group is not None and group not in data.columns:
         raise SpecError(f"the spec groups by column {group!r}, which the data do not have.")
+    if spec.cluster is not None and spec.cluster not in data.columns:
+        raise SpecError(f"the spec names {spec.cluster!r} as the cluster column, which the data do not have.")
     if instrument is not None:
         _validate(data, instrument)
     scored = _score(data, instrument)

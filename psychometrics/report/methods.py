@@ -20,6 +20,9 @@ def _data_sentence(report) -> str:
     instrument = (f" of instrument {ctx.instrument['id']} version {ctx.instrument['version']}"
                   if ctx.instrument else "")
     groups = f", in {len(ctx.groups)} groups by {ctx.label(ctx.group)}" if ctx.group else ""
+    if ctx.spec.cluster:
+        clusters = ctx.scored[ctx.spec.cluster]
+        groups += f", nested in {clusters.nunique()} clusters by {ctx.label(ctx.spec.cluster)}"
     matrix = f" (a correlation matrix of n = {ctx.n_obs} respondents)" if ctx.is_correlation_matrix else ""
     return (f"Data: {ctx.input['source']}{instrument}, {ctx.input['rows']} rows{matrix}{groups} "
             f"(SHA-256 {ctx.input['sha256'][:16]}...).")
@@ -55,7 +58,8 @@ def _cutoffs(report) -> pd.DataFrame:
 def methods_section(report) -> Rendered:
     """What the Methods section shows: one paragraph per line of ``text`` and the table of cut-offs."""
     ctx = report.context
-    text = [_data_sentence(report), *_section_sentences(report), _software_sentence(report)]
+    # sections sharing a statement (merged categories, a caveat) state it once
+    text = list(dict.fromkeys([_data_sentence(report), *_section_sentences(report), _software_sentence(report)]))
     text.extend(f"Check before the analyses: {check}" for check in ctx.checks)
     cutoffs = _cutoffs(report).set_index("criterion")
     tables = [make_table("methods_cutoffs", "Cut-offs used in the interpretations", cutoffs, display=cutoffs,

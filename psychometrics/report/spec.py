@@ -15,6 +15,7 @@ from .._checks import cut
 from .._typing import PathLike
 from .._safe_yaml import load_yaml, read_text
 from ..errors import SpecError
+from ..sem.cfa._options import CONTINUOUS_ESTIMATORS, MISSING, ORDINAL_ESTIMATORS, ORDINAL_MISSING
 
 __all__ = ["Spec", "load_spec", "spec_schema"]
 
@@ -23,14 +24,13 @@ DEFAULT_SEED = 12345
 
 def spec_schema() -> dict:
     """The JSON Schema of analysis specifications (also at analyses/spec.schema.json); the estimator and
-    missing-data choices are the engine's option sets for continuous items
-    (``psychometrics.sem.cfa._options.CONTINUOUS_ESTIMATORS`` and ``MISSING``)."""
-    from ..sem.cfa._options import CONTINUOUS_ESTIMATORS as ESTIMATORS, MISSING
-
+    missing-data choices are the engine's option sets for continuous, then ordered items
+    (``psychometrics.sem.cfa._options``: ``CONTINUOUS_ESTIMATORS``, ``ORDINAL_ESTIMATORS``, ``MISSING``,
+    ``ORDINAL_MISSING``)."""
     text = resources.files(__package__).joinpath("spec.schema.json").read_text(encoding="utf-8")
     schema = json.loads(text)
-    schema["$defs"]["estimator"]["enum"] = list(ESTIMATORS)
-    schema["$defs"]["missing"]["enum"] = list(MISSING)
+    schema["$defs"]["estimator"]["enum"] = list(dict.fromkeys(CONTINUOUS_ESTIMATORS + ORDINAL_ESTIMATORS))
+    schema["$defs"]["missing"]["enum"] = list(dict.fromkeys(MISSING + ORDINAL_MISSING))
     return schema
 
 
@@ -58,6 +58,11 @@ class Spec:
         return self.raw.get("group")
 
     @property
+    def cluster(self) -> str | None:
+        """The column of the clusters respondents are nested in (e.g. service), or None."""
+        return self.raw.get("cluster")
+
+    @property
     def analyses(self) -> list[dict]:
         """The analyses with their section id (``id``, default the type) filled in."""
         return [{**a, "id": a.get("id", a["type"])} for a in self.raw["analyses"]]
@@ -73,12 +78,52 @@ def _where(error: jsonschema.ValidationError) -> str:
     return "spec" + "".join(parts)
 
 
+def _fit_options_problem(analysis: dict) -> str:
+    """What is wrong with a CFA section's combination of ordered, estimator, missing, cluster and weights (the
+    engine's rules, said in the spec's words), or ""."""
+    ordered, estimator, missing = analysis.get("ordered", False), analysis.get("estimator"), analysis.get("missing")
+    if ordered:
+        if "cluster" in analysis:
+            return (f"cluster: {analysis['cluster']} with ordered: true: lavaan 0.6-14 applies no cluster correction "
+                    "to categorical (WLSMV) fits, it accepts cluster = but leaves the standard errors and tests "
+                    "unclustered. Leave cluster out here (name it at the top of the spec: the report then states the "
+                    "nesting as a caveat), or treat the items as continuous (ordered: false, estimator: MLR) for "
+                    "cluster-robust standard errors and tests")
+        if "weights" in analysis:
+            return ("weights with ordered: true: sampling weights are available for continuous items (estimator ML "
+                    "or MLR) only; leave weights out or set ordered: false")
+        if estimator and estimator not in ORDINAL_ESTIMATORS:
+            return (f"estimator: {estimator} with ordered: true; ordered items take "
+                    f"{', '.join(ORDINAL_ESTIMATORS)} (WLSMV, the default)")
+        if missing and missing not in ORDINAL_MISSING:
+            return (f"missing: {missing} with ordered: true; ordered items take missing: pairwise (every answer, "
+                    "lavaan's default for categorical data) or listwise")
+        return ""
+    if "min_category_count" in analysis:
+        return "min_category_count merges categories of ordered items; it needs ordered: true"
+    if estimator and estimator not in CONTINUOUS_ESTIMATORS:
+        return f"estimator: {estimator} is for ordered items; add ordered: true or use one of {', '.join(CONTINUOUS_ESTIMATORS)}"
+    if missing and missing not in MISSING:
+        return (f"missing: {missing} is for ordered items (ordered: true); continuous items take missing: fiml "
+                "(every answer) or listwise")
+    if "cluster" in analysis and estimator != "MLR":
+        return (f"cluster: {analysis['cluster']} gives cluster-robust standard errors and tests with estimator: MLR; "
+                f"add estimator: MLR")
+    if "weights" in analysis and missing in ("fiml", "ml"):
+        return "weights need complete cases (missing: listwise); leave out missing: fiml or the weights"
+    return ""
+
+
 def _check(raw: Any, source: str) -> None:
     validator = jsonschema.Draft202012Validator(spec_schema())
     errors = sorted(validator.iter_errors(raw), key=lambda e: (list(map(str, e.absolute_path)), e.message))
     if errors:
         lines = "; ".join(cut(f"{_where(e)}: {e.message}") for e in errors[:10])
         raise SpecError(f"{source} does not follow analyses/spec.schema.json: {lines}.")
+    for index, analysis in enumerate(raw["analyses"]):
+        problem = _fit_options_problem(analysis)
+        if problem:
+            raise SpecError(f"{source}: spec.analyses[{index}] ({analysis['type']}): {problem}.")
     ids = [a.get("id", a["type"]) for a in raw["analyses"]]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:

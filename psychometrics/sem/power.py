@@ -11,6 +11,12 @@ Population values not given in the syntax: factor variances are 1 (``std_lv``); 
 residual variance gets 1 minus its common variance, so that it has unit variance (lavaan's
 ``simulateData(standardized = TRUE)``).
 
+Ordinal items (``thresholds=``): the normal draws are the items' latent responses y*, cut at the given thresholds
+(category c = 1 + the number of thresholds below y*, as lavaan's ``simulateData`` with ``|`` thresholds); the
+analysis fits those items as ordered (``cfa(ordered=...)``: WLSMV by default), so power can be planned for
+WLSMV fits. Their population thresholds are reported on the latent responses' standardised scale,
+``t / sqrt(Sigma_jj)``, the scale of the fitted thresholds (delta parameterisation).
+
 Reproducible whatever runs the replications: each replication draws from its own generator, seeded by
 ``numpy.random.SeedSequence(seed).spawn`` (one child per sample size, one grandchild per replication), so the
 results are identical in this process, on a local process pool or on a ``dask.distributed`` cluster.
@@ -49,7 +55,8 @@ class PowerResult(TableResult):
     """Monte Carlo power by sample size (simsem's ``summary`` of ``sim()``).
 
     ``table``: one row per n with replications, converged (share), power_chisq (share of converged fits
-    rejecting exact fit at ``alpha``) and misfit_<index> (share flagged by each cut-off); ``parameters``: one
+    rejecting exact fit at ``alpha``), power_chisq_scaled (the same with the scaled test, when the estimator has
+    one: MLR, WLSMV, ...) and misfit_<index> (share flagged by each cut-off); ``parameters``: one
     row per n and free parameter of the analysis model that the population gives, with population,
     mean_estimate, bias, relative_bias, coverage, power and fits (converged fits estimating it);
     ``replications`` per n, ``alpha``, ``estimator``, ``cutoffs``, ``seed``.
@@ -74,6 +81,7 @@ def power(
     cutoffs: dict | None = None,
     seed: Seed = None,
     executor: int | Submitter | None = None,
+    thresholds: dict | Sequence[float] | None = None,
     **fit_options: Any,
 ) -> PowerResult:
     """Power of a CFA/SEM at each sample size in ``n`` by simulation (R: ``simsem::sim(nRep, model, n, generate)``).
@@ -90,7 +98,8 @@ def power(
     replications : int
         Data sets per sample size.
     estimator : str
-        Any estimator of :func:`psychometrics.cfa` for continuous data ("ML", "MLR").
+        Any estimator of :func:`psychometrics.cfa` ("ML", "MLR"; with ordinal items "ML" means lavaan's default
+        for ordered items, WLSMV, and "WLSMV", "ULSMV", ... are accepted).
     alpha : float
         Level of the chi-square test and of the parameters' tests (coverage is of cfa's 95% intervals).
     cutoffs : dict, optional
@@ -101,6 +110,11 @@ def power(
     executor : None, int, concurrent.futures.Executor or dask.distributed.Client
         Where the replications run: None in this process, an int on a local process pool of that many workers,
         or any object with ``submit`` returning futures (a ``ProcessPoolExecutor``, a Dask ``Client``).
+    thresholds : dict or sequence, optional
+        Simulate ordinal items: ``{item: [t1, t2, ...]}`` (increasing cut points on the latent response scale,
+        e.g. ``[-1, 0, 1]`` for four categories) or one sequence for every observed variable. Those items are
+        cut at their thresholds and fitted as ordered (see the module docstring); the table then also has
+        power_chisq_scaled.
     **fit_options
         Passed on to :func:`psychometrics.cfa` (default ``std_lv=True``, the population's scale).
 
@@ -116,7 +130,11 @@ def power(
     cutoffs = dict(DEFAULT_CUTOFFS if cutoffs is None else cutoffs)
     fit_options = {"std_lv": True, **fit_options, "estimator": estimator}
     sigma, values = population_moments(population)
-    tasks = _tasks(model, sigma, values, sizes, replications, seed, fit_options, alpha)
+    cuts = _checked_thresholds(thresholds, sigma, fit_options)
+    if cuts:
+        fit_options.setdefault("ordered", list(cuts))
+        values = pd.concat([values, _threshold_values(cuts, sigma)], ignore_index=True)
+    tasks = _tasks(model, sigma, values, sizes, replications, seed, fit_options, alpha, cuts)
     outcomes = _run(tasks, executor)
     return _summarise(outcomes, sizes, replications, values, cutoffs, alpha, estimator, seed)
 
@@ -194,6 +212,41 @@ def _valued_terms(population: str) -> list:
     return list(terms)
 
 
+def _checked_thresholds(thresholds, sigma: pd.DataFrame, fit_options: dict) -> dict[str, np.ndarray]:
+    """{item: increasing finite thresholds} of the ordinal items ({} for continuous data)."""
+    if thresholds is None:
+        if fit_options.get("ordered"):
+            raise ModelError("ordered items need their population thresholds: pass thresholds={item: [t1, t2, ...]} "
+                             "(or one list for every item) so that the simulated data are cut into categories.")
+        return {}
+    observed = list(sigma.columns)
+    given = thresholds if isinstance(thresholds, dict) else {item: thresholds for item in observed}
+    cuts = {}
+    for item, values in given.items():
+        if item not in observed:
+            raise ModelError(f"thresholds are given for {item!r}, which is not an observed variable of the population "
+                             f"model ({', '.join(observed)}).")
+        values = np.asarray(values, dtype=float).ravel()
+        if not len(values) or not np.all(np.isfinite(values)) or np.any(np.diff(values) <= 0):
+            raise ModelError(f"the thresholds of {item!r} must be one or more increasing finite numbers; got "
+                             f"{values.tolist()}.")
+        cuts[item] = values
+    return cuts
+
+
+def _threshold_values(cuts: dict[str, np.ndarray], sigma: pd.DataFrame) -> pd.DataFrame:
+    """Population thresholds (item, "|", "t1", ...) on the latent responses' standardised scale."""
+    rows = [(item, "|", f"t{k + 1}", float(t) / np.sqrt(sigma.loc[item, item]))
+            for item, values in cuts.items() for k, t in enumerate(values)]
+    return pd.DataFrame(rows, columns=_PARAMETER_KEYS + ["population"])
+
+
+def cut_into_categories(values: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """Categories 1 .. K+1 of latent responses ``values`` at K increasing ``thresholds``: 1 + the number of
+    thresholds strictly below each value (y* <= t1 gives 1, t1 < y* <= t2 gives 2, ...)."""
+    return np.searchsorted(thresholds, values, side="left") + 1
+
+
 # ----------------------------------------------------------------------------------------------- replications
 @dataclasses.dataclass(frozen=True)
 class _Task:
@@ -207,15 +260,17 @@ class _Task:
     seeds: tuple
     fit_options: dict
     alpha: float
+    thresholds: dict  # {item: thresholds} of the ordinal items
 
 
-def _tasks(model, sigma, values, sizes, replications, seed, fit_options, alpha) -> list[_Task]:
+def _tasks(model, sigma, values, sizes, replications, seed, fit_options, alpha, thresholds) -> list[_Task]:
     per_size = np.random.SeedSequence(seed).spawn(len(sizes))
     tasks = []
     for n, sequence in zip(sizes, per_size):
         seeds = sequence.spawn(replications)
         for first in range(0, replications, _CHUNK):
-            tasks.append(_Task(model, sigma, values, n, first, tuple(seeds[first:first + _CHUNK]), fit_options, alpha))
+            tasks.append(_Task(model, sigma, values, n, first, tuple(seeds[first:first + _CHUNK]), fit_options, alpha,
+                               thresholds))
     return tasks
 
 
@@ -246,6 +301,8 @@ def _replicate(task: _Task, replication: int, sequence: np.random.SeedSequence) 
     sigma = task.sigma.to_numpy()
     data = rng.multivariate_normal(np.zeros(len(sigma)), sigma, size=task.n, method="cholesky")
     frame = pd.DataFrame(data, columns=task.sigma.columns)
+    for item, cuts in task.thresholds.items():
+        frame[item] = cut_into_categories(frame[item].to_numpy(), cuts)
     rows = task.parameters[_PARAMETER_KEYS].copy()
     rows["n"], rows["replication"] = task.n, replication
     try:
@@ -273,6 +330,8 @@ def _summarise(outcomes, sizes, replications, values, cutoffs, alpha, estimator,
     ok = fits[converged]
     pvalues = ok["fit_pvalue"] if "fit_pvalue" in ok else pd.Series(np.nan, index=ok.index)
     table["power_chisq"] = (pvalues < alpha).groupby(level="n").mean().reindex(sizes)
+    if "fit_pvalue_scaled" in ok and ok["fit_pvalue_scaled"].notna().any():  # robust and ordinal estimators
+        table["power_chisq_scaled"] = (ok["fit_pvalue_scaled"] < alpha).groupby(level="n").mean().reindex(sizes)
     for index, (side, value) in cutoffs.items():
         column = ok.get(f"fit_{index}")
         if column is None:
@@ -309,6 +368,8 @@ def add_power_arguments(parser) -> None:
     parser.add_argument("--replications", type=int, default=200, metavar="R", help="data sets per n (200)")
     parser.add_argument("--estimator", default="ML", help="estimator of psychometrics.cfa (ML)")
     parser.add_argument("--alpha", type=float, default=0.05, help="level of the tests (0.05)")
+    parser.add_argument("--thresholds", type=float, nargs="+", metavar="T",
+                        help="simulate ordinal items: cut every observed variable at these thresholds")
     parser.add_argument("--seed", type=int, default=None, help="seed: the same results wherever they run")
     parser.add_argument("--jobs", type=int, default=1, metavar="N", help="local worker processes (1)")
     parser.add_argument("--out", metavar="DIR", help="write power.csv and parameters.csv into DIR")
@@ -321,7 +382,7 @@ def run_power(args) -> int:
     with scheduler_client(args.scheduler) as client:
         executor = client if client is not None else (args.jobs if args.jobs > 1 else None)
         result = power(model, population, args.n, replications=args.replications, estimator=args.estimator,
-                       alpha=args.alpha, seed=args.seed, executor=executor)
+                       alpha=args.alpha, seed=args.seed, executor=executor, thresholds=args.thresholds)
     print(result.table.to_string())
     if args.out:
         out = Path(args.out)

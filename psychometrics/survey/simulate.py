@@ -12,7 +12,13 @@ population values (all kept in this module, see :func:`peer_support_true_values`
    with a rating-method factor ``M ~ N(0, 1)`` independent of the traits; rating = clip(round(5.5 + 2 g*), 0, 10);
 4. the criterion ``readiness* = beta' eta + sqrt(1 - beta' PHI beta) * e``; readiness = clip(round(55 + 15
    readiness*, 1), 0, 100);
-5. missing answers completely at random (independent of every value) and clustered in respondents, as in real
+5. the service each respondent works in (nested in the site), drawn AFTER everything else from a separate seeded
+   stream (``numpy.random.default_rng([seed, SERVICE_STREAM])``), so that no other column changes with it: within
+   a site, respondents are ranked by ``r * zbar + sqrt(1 - r^2) * e`` (``zbar``: their standardised mean trait,
+   ``r = SERVICE_TRAIT_CORRELATION``) and the ranks are cut into ``SERVICES_PER_SITE`` services of random sizes
+   (Dirichlet shares), so that services differ in their staff's views, as services of one site do (the variance
+   of the services' means of the standardised mean trait is about 0.2 in the bundled data);
+6. missing answers completely at random (independent of every value) and clustered in respondents, as in real
    surveys, so that most respondents answer every item: 10 % of respondents ("skippers") leave each Likert item
    and global rating empty (NaN) with probability 0.30 (3 % of cells); 5 % of respondents answer each Likert item
    9 = not applicable with probability 0.40 (2 % of cells); each global rating is 99 = don't know with
@@ -104,6 +110,13 @@ MISSING_RATES = {
     "readiness_nan": 0.02,  # respondents without a readiness score
 }
 
+# Services within sites: how many per site and how strongly their membership follows the mean trait.
+SERVICES_PER_SITE = {"DE-Hamburg": 5, "DE-Ulm": 3, "IN-Bangalore": 4, "IL-Jerusalem": 4, "TZ-DarEsSalaam": 4,
+                     "UG-Kampala": 3}
+SERVICE_TRAIT_CORRELATION = 0.35
+SERVICE_SIZE_CONCENTRATION = 8.0  # Dirichlet parameter of the services' shares of their site
+SERVICE_STREAM = 1  # the services' own random stream: default_rng([seed, SERVICE_STREAM])
+
 LIKERT_ITEMS = tuple(item for trait in TRAITS for item in LOADINGS[trait])
 OUTPUT_FILE = Path(__file__).parent / "datasets" / "data" / "peer_support_survey.csv"
 
@@ -142,6 +155,8 @@ def peer_support_true_values() -> dict:
         "site_sizes": dict(SITE_SIZES),
         "site_languages": {site: dict(p) for site, p in SITE_LANGUAGES.items()},
         "role_probabilities": dict(ROLE_PROBABILITIES),
+        "services": {"per_site": dict(SERVICES_PER_SITE), "trait_correlation": SERVICE_TRAIT_CORRELATION,
+                     "size_concentration": SERVICE_SIZE_CONCENTRATION},
         "seed": DEFAULT_SEED,
     }
 
@@ -176,7 +191,11 @@ def truth_summary() -> str:
         f"{MISSING_RATES['not_applicable_respondents']:.0%} answer each Likert item 9 (not applicable) with "
         f"probability {MISSING_RATES['not_applicable_probability']:.2f} (2% of cells); each global rating is 99 "
         f"(don't know) with probability {MISSING_RATES['global_dont_know_99']}; readiness is missing for "
-        f"{MISSING_RATES['readiness_nan']:.0%} of respondents. All values: psychometrics.datasets.describe('peer_support_survey')['true_values']."
+        f"{MISSING_RATES['readiness_nan']:.0%} of respondents. Services (column service, nested in sites: "
+        + ", ".join(f"{site} {k}" for site, k in SERVICES_PER_SITE.items())
+        + f") drawn from a separate random stream after all other columns: within a site, ranks of "
+        f"{SERVICE_TRAIT_CORRELATION:.2f} x standardised mean trait + noise cut into services of Dirichlet("
+        f"{SERVICE_SIZE_CONCENTRATION:g}) shares, so that services differ somewhat in their staff's views. All values: psychometrics.datasets.describe('peer_support_survey')['true_values']."
     )
 
 
@@ -191,6 +210,28 @@ def _respondents(rng: np.random.Generator, site_sizes: dict[str, int]) -> pd.Dat
     roles = _draw_labels(rng, ROLE_PROBABILITIES, len(sites))
     ids = [f"PS{k:04d}" for k in range(1, len(sites) + 1)]
     return pd.DataFrame({"respondent_id": ids, "site": sites, "language": languages, "role": roles})
+
+
+def service_labels(site: str) -> list[str]:
+    """The services of a site: "<site>-S1", "<site>-S2", ..."""
+    return [f"{site}-S{k}" for k in range(1, SERVICES_PER_SITE[site] + 1)]
+
+
+def _services(seed: int, sites: np.ndarray, eta: np.ndarray) -> np.ndarray:
+    """Each respondent's service within their site (see the module docstring, step 5)."""
+    rng = np.random.default_rng([seed, SERVICE_STREAM])
+    mean_trait = eta.mean(axis=1)
+    standardised = (mean_trait - mean_trait.mean()) / mean_trait.std()
+    r = SERVICE_TRAIT_CORRELATION
+    ranking = r * standardised + np.sqrt(1 - r**2) * rng.standard_normal(len(sites))
+    services = np.empty(len(sites), dtype=object)
+    for site in dict.fromkeys(sites):
+        rows = np.flatnonzero(sites == site)
+        labels = service_labels(site)
+        shares = rng.dirichlet(np.full(len(labels), SERVICE_SIZE_CONCENTRATION))
+        position = (np.argsort(np.argsort(ranking[rows])) + 0.5) / len(rows)  # rank within the site, in (0, 1)
+        services[rows] = np.array(labels, dtype=object)[np.searchsorted(np.cumsum(shares)[:-1], position)]
+    return services
 
 
 def _standardised_responses(rng, eta, loadings, traits, method=0.0, method_loading=0.0) -> np.ndarray:
@@ -248,6 +289,7 @@ def _simulate(seed: int, site_sizes: dict[str, int]) -> tuple[pd.DataFrame, pd.D
 
     items = pd.DataFrame(np.hstack([likert, ratings]), columns=[*LIKERT_ITEMS, *global_names]).astype("Int64")
     data = pd.concat([frame, items, pd.DataFrame({"readiness": readiness})], axis=1)
+    data.insert(2, "service", _services(seed, frame["site"].to_numpy(), eta))
     latent = pd.DataFrame(
         np.hstack([eta, y_star, g_star, r_star[:, None]]),
         columns=[*TRAITS, *(f"{i}*" for i in LIKERT_ITEMS), *(f"{g}*" for g in global_names), "readiness*"],
@@ -286,7 +328,7 @@ def simulate_peer_support_survey(
     Returns
     -------
     pandas.DataFrame, or (DataFrame, DataFrame) with ``return_latent=True``
-        Columns respondent_id, site, language, role, the 21 Likert items (1-5, 9 = not applicable, NaN =
+        Columns respondent_id, site, service, language, role, the 21 Likert items (1-5, 9 = not applicable, NaN =
         missing; reverse-keyed items as answered), the six global ratings (0-10, 99 = don't know) and readiness.
 
     Examples
@@ -294,7 +336,7 @@ def simulate_peer_support_survey(
     >>> import psychometrics as pm
     >>> data = pm.simulate_peer_support_survey(site_sizes={"DE-Ulm": 40})
     >>> data.shape
-    (40, 32)
+    (40, 33)
     """
     sizes = {site: check_count(size, name=f"site_sizes[{site!r}]", minimum=1, maximum=MAX_SITE_SIZE)
              for site, size in dict(SITE_SIZES if site_sizes is None else site_sizes).items()}

@@ -369,7 +369,7 @@ def run_validate(args: argparse.Namespace) -> int:
     >>> parser = argparse.ArgumentParser()
     >>> pm.add_validate_arguments(parser)
     >>> pm.run_validate(parser.parse_args([str(path), "--instrument", "peer_support_implementation"]))
-    /...survey.csv: OK: 40 rows x 32 columns checked against peer_support_implementation 1.0.0: no problems.
+    /...survey.csv: OK: 40 rows x 33 columns checked against peer_support_implementation 1.0.0: no problems.
     0
     """
     from .io import read_survey

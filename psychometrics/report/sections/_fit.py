@@ -8,7 +8,7 @@ import pandas as pd
 
 from ..formatting import fmt, fmt_bounded, fmt_ci, fmt_p, interpret_fit
 
-__all__ = ["FIT_COLUMNS", "ROBUST_NOTE", "is_robust", "fit_row", "robust_table", "fit_display"]
+__all__ = ["FIT_COLUMNS", "ROBUST_NOTE", "ORDINAL_NOTE", "robust_note", "is_robust", "fit_row", "robust_table", "fit_display"]
 
 FIT_COLUMNS = ["npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "srmr",
                "aic", "bic"]
@@ -17,7 +17,17 @@ FIT_COLUMNS = ["npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci
 _ROBUST = {"chisq": "chisq_scaled", "pvalue": "pvalue_scaled", "cfi": "cfi_robust", "tli": "tli_robust",
            "rmsea": "rmsea_robust", "rmsea_ci_lower": "rmsea_ci_lower_robust",
            "rmsea_ci_upper": "rmsea_ci_upper_robust"}
+# An ordinal invariance ladder has the scaled CFI, TLI and RMSEA its Chen rule uses (no robust ones).
+_SCALED = {"chisq": "chisq_scaled", "pvalue": "pvalue_scaled", "cfi": "cfi_scaled", "tli": "tli_scaled",
+           "rmsea": "rmsea_scaled"}
 ROBUST_NOTE = " With MLR: scaled chi-square, robust CFI, TLI and RMSEA (lavaan 0.6)."
+ORDINAL_NOTE = (" With WLSMV (ordered items): scaled-shifted chi-square, robust CFI, TLI and RMSEA (Savalei 2021; "
+                "lavaan 0.6-14).")
+
+
+def robust_note(opts) -> str:
+    """The note naming the robust fit a table shows (ordered items or a robust ML estimator)."""
+    return ORDINAL_NOTE if opts.get("ordered") else ROBUST_NOTE
 
 
 def is_robust(values) -> bool:
@@ -39,7 +49,8 @@ def robust_table(table: pd.DataFrame) -> pd.DataFrame:
     display and verdicts only; files keep every name with its own meaning)."""
     if not is_robust(table.columns):
         return table
-    return table.assign(**{k: table[v] for k, v in _ROBUST.items() if v in table.columns})
+    names = _ROBUST if "cfi_robust" in table.columns else _SCALED
+    return table.assign(**{k: table[v] for k, v in names.items() if v in table.columns})
 
 
 def fit_display(frame: pd.DataFrame, robust: bool = False) -> pd.DataFrame:

@@ -7,13 +7,16 @@ import pandas as pd
 
 from ... import sem
 from ...errors import PsychometricsError
-from ...sem.invariance import CHEN_CFI, CHEN_RMSEA, CHEN_SRMR, CHEN_SRMR_DEFAULT
+from ...sem.invariance import (CHEN_CFI, CHEN_RMSEA, CHEN_SRMR, CHEN_SRMR_DEFAULT, DEFAULT_LEVELS, LEVEL_CONSTRAINTS,
+                               ORDINAL_LEVELS)
 from .. import figures
 from ..formatting import fmt, fmt_bounded, fmt_p, p_phrase
 from ..tables import apa_frame, make_table
 from ._base import Rendered, Section, n_range
-from ._fit import ROBUST_NOTE, is_robust, robust_table
-from ._models import estimation, estimation_words, model_columns, model_from_scales, model_of
+from ._fit import is_robust, robust_note, robust_table
+from ._models import (estimation, estimation_words, fit_data, merges_of, missing_of, model_columns, model_from_scales,
+                      model_of, nesting_caveat)
+from ._ordinal import check_categories, merge_sentence
 
 __all__ = ["InvarianceSection"]
 
@@ -38,10 +41,14 @@ class InvarianceSection(Section):
         else:
             model = model_from_scales({unit: ctx.scales[unit]})
         group = opts.get("group") or ctx.group
-        data = ctx.scored[model_columns(model, ctx.scored) + [group]]
-        levels = tuple(opts.get("levels", ("configural", "metric", "scalar", "strict")))
-        result = sem.measurement_invariance(model, data, group, levels=levels, **estimation(opts))
-        return {"table": result.table, "partial_suggestions": _partial_suggestions(result)}
+        data = fit_data(ctx, opts, model, ctx.scored, group)
+        if opts.get("ordered"):
+            check_categories(data, model_columns(model, data), group, self.title)
+        result = sem.measurement_invariance(model, data, group, levels=_levels(opts), **estimation(opts, ctx))
+        partial = (_NO_SCORE_TESTS if opts.get("ordered") else _partial_suggestions(result))
+        n_obs = next(iter(result.fits.values())).n_obs
+        return {"table": result.table, "partial_suggestions": partial,
+                "n_obs": dict(n_obs) if isinstance(n_obs, dict) else n_obs}
 
     def render(self, ctx, opts, results):
         out = Rendered()
@@ -52,7 +59,7 @@ class InvarianceSection(Section):
         group = opts.get("group") or ctx.group
         out.tables.append(make_table("invariance", f"Measurement invariance across {ctx.label(group)}", combined,
                                      display=_invariance_display(_stacked(tables, ctx), robust), label=ctx.label,
-                                     note=_table_note(robust) + " " + _n_note(ctx, opts, results)))
+                                     note=_table_note(robust, opts) + " " + _n_note(ctx, opts, results)))
         out.summary = "; ".join(_highest_level(_where(ctx, unit), table) for unit, table in tables.items())
         for unit, table in tables.items():
             out.text.extend(_invariance_text(_where(ctx, unit), table, robust))
@@ -79,28 +86,46 @@ class InvarianceSection(Section):
 
     def methods(self, ctx, opts, results):
         group = ctx.label(opts.get("group") or ctx.group)
-        levels = ", ".join(opts.get("levels", ("configural", "metric", "scalar", "strict")))
+        levels = ", ".join(_levels(opts))
         model = "each scale's one-factor model" if opts.get("by_scale") else (
             "the spec's model" if opts.get("model") else "the model with one factor per scale")
-        return [f"Measurement invariance across {group}: multi-group models of {model} at the levels {levels} "
-                f"(equal loadings, then intercepts, then residual variances; lavaan group.equal), each compared "
-                f"with the level before by the chi-square difference test (lavTestLRT"
-                f"{', Satorra-Bentler 2001 scaled difference' if opts.get('estimator') == 'MLR' else ''}) and by "
-                f"Chen's (2007) cut-offs; estimated by {estimation_words(opts, _lavaan_groups(opts, ctx))}; "
+        lines = [f"Measurement invariance across {group}: multi-group models of {model} at the levels {levels} "
+                f"({_STEPS[bool(opts.get('ordered'))]}; lavaan group.equal), each compared "
+                f"with the level before by the chi-square difference test (lavTestLRT{_difference_words(opts)}) and "
+                f"by Chen's (2007) cut-offs; estimated by {estimation_words(opts, _lavaan_groups(opts, ctx), ctx)}; "
                 f"{_n_note(ctx, opts, results)}"]
+        model_text = model_of(ctx, opts)
+        lines.extend(merge_sentence(merges_of(ctx, opts, model_text), ctx))
+        lines.extend(nesting_caveat(ctx, opts))
+        return lines
 
 
 def _lavaan_groups(opts, ctx) -> str:
     """The multi-group arguments of lavaan's call for the last level of the ladder."""
-    levels = list(opts.get("levels", ("configural", "metric", "scalar", "strict")))
-    equal = {"metric": ["loadings"], "scalar": ["loadings", "intercepts"],
-             "strict": ["loadings", "intercepts", "residuals"]}.get(levels[-1], [])
+    equal = [c for level in _levels(opts) for c in LEVEL_CONSTRAINTS[level]]
     quoted = ", ".join(f'"{e}"' for e in equal)
     constraints = f", group.equal = c({quoted})" if equal else ""
     return f', group = "{opts.get("group") or ctx.group}"{constraints}'
 
 
 _PARAMETERS = {"~1": "intercept", "=~": "loading", "~~": "variance"}
+_NO_SCORE_TESTS = ("not available for ordered items (lavaan's lavTestScore needs a maximum-likelihood fit); the "
+                   "table shows where the ladder breaks.")
+_STEPS = {False: "equal loadings, then intercepts, then residual variances",
+          True: "for ordered items as Wu & Estabrook (2016): equal thresholds, then loadings, then intercepts"}
+
+
+def _levels(opts) -> tuple:
+    """The levels of the ladder: the spec's, else configural to strict (ordered items: Wu & Estabrook's
+    configural, thresholds, metric, scalar)."""
+    default = ORDINAL_LEVELS if opts.get("ordered") else DEFAULT_LEVELS
+    return tuple(opts.get("levels", default))
+
+
+def _difference_words(opts) -> str:
+    if opts.get("ordered"):
+        return ", Satorra 2000 scaled-shifted difference"
+    return ", Satorra-Bentler 2001 scaled difference" if opts.get("estimator") == "MLR" else ""
 
 
 def _where(ctx, unit: str) -> str:
@@ -115,32 +140,39 @@ def _stacked(tables: dict, ctx) -> pd.DataFrame:
     return combined
 
 
-def _table_note(robust: bool) -> str:
+def _table_note(robust: bool, opts) -> str:
     note = (f"Each level is compared with the one before. Holds by Chen (2007): not rejected, where a level is "
             f"rejected when CFI drops by {fmt_bounded(-CHEN_CFI, 3)} or more together with a rise in RMSEA of "
             f"{fmt_bounded(CHEN_RMSEA, 3)} or more or in SRMR of {fmt_bounded(CHEN_SRMR['metric'], 3)} or more "
             f"(loadings; {fmt_bounded(CHEN_SRMR_DEFAULT, 3)} for intercepts and residuals). Holds by chi2: "
             f"difference test p >= .05.")
-    if robust:
-        note += (ROBUST_NOTE + " The delta chi2 is the Satorra-Bentler (2001) scaled difference test (lavTestLRT), "
+    if robust and opts.get("ordered"):
+        note += (" With WLSMV (ordered items): scaled-shifted chi-square, scaled CFI, TLI and RMSEA (as lavaan's "
+                 "\"scaled\" column; Chen's rule uses them). The delta chi2 is Satorra's (2000) scaled-shifted "
+                 "difference test (lavTestLRT): it differs from the difference of the scaled chi-squares shown.")
+    elif robust:
+        note += (robust_note(opts) + " The delta chi2 is the Satorra-Bentler (2001) scaled difference test (lavTestLRT), "
                  "computed from the unscaled chi-squares and the scaling factors: it differs from the difference "
                  "of the scaled chi-squares shown.")
     return note
 
 
 def _n_note(ctx, opts, results: dict) -> str:
-    """The respondents per group the ladders rest on."""
+    """The respondents per group the ladders rest on, of those in the data."""
     group = opts.get("group") or ctx.group
-    sizes = []
-    for unit in results:
-        model = model_of(ctx, opts) if unit == "pooled" else model_from_scales({unit: ctx.scales[unit]})
-        items = model_columns(model, ctx.scored)
-        data = ctx.scored[items + [group]].dropna(subset=[group])
-        kept = data.dropna() if estimation(opts).get("missing", "listwise") == "listwise" else \
-            data.dropna(subset=items, how="all")
-        sizes.extend(kept.groupby(group).size().tolist())
-    return f"{n_range(sizes)} per group" + (" (listwise deletion)." if estimation(opts).get(
-        "missing", "listwise") == "listwise" else ".")
+    sizes: list[int] = []
+    used: list[int] = []
+    for payload in results.values():
+        n_obs = payload.get("n_obs")
+        if isinstance(n_obs, dict):
+            sizes.extend(n_obs.values())
+            used.append(sum(n_obs.values()))
+    total = int(ctx.scored[group].notna().sum())
+    left = ("listwise deletion" if missing_of(opts) == "listwise" else "no answer on the model's items")
+    dropped = [total - n for n in used]
+    kept = (f"; {n_range(used).replace('n = ', '')} of {total} respondents"
+            + (f" ({n_range(dropped).replace('n = ', '')} left out: {left})" if any(dropped) else "")) if used else ""
+    return f"{n_range(sizes)} per group{kept}."
 
 
 def _holds(row, column: str) -> str:

@@ -130,6 +130,10 @@ class ReliabilitySection(PerGroupSection):
         lines = [f"Reliability: Cronbach's alpha with its {int(round(100 * opts.get('confidence', 0.95)))}% "
                  f"confidence interval (psych::alpha; {ci}){omega}{where}, from the respondents who answered at "
                  f"least one item of the scale, with pairwise-complete covariances ({_n_note(self._long(results))})."]
+        if ctx.spec.cluster and opts.get("omega", True) and opts.get("ordinal", False):
+            lines.append(f"Caveat: the bootstrap of ordinal omega resamples respondents, not whole "
+                         f"{ctx.spec.cluster}s: where answers within a {ctx.spec.cluster} are alike its interval may be "
+                         f"too narrow.")
         if _floor_ceiling_long(results).size:
             lines.append("Floor and ceiling effects: the share of respondents with the lowest and with the highest "
                          "possible scale score (from the items' response range), flagged above 15% (McHorney & "

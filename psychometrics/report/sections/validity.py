@@ -9,7 +9,9 @@ from ... import sem, validity
 from .. import figures
 from ..formatting import fmt_bounded
 from ._base import Rendered, Section, frame_of, generic_tables, value_of
-from ._models import estimation, estimation_words, model_columns, model_of
+from ._models import (estimation, estimation_words, fit_data, merges_of, model_columns, model_of, n_sentence,
+                      nesting_caveat)
+from ._ordinal import merge_sentence
 
 __all__ = ["ValiditySection", "HTMT_CUT", "AVE_CUT"]
 
@@ -25,10 +27,13 @@ class ValiditySection(Section):
 
     def compute(self, ctx, opts, unit):
         model = model_of(ctx, opts)
-        data = ctx.scored[model_columns(model, ctx.scored)]
-        fit = sem.cfa(model, data, **estimation(opts))
+        data = fit_data(ctx, opts, model, ctx.scored)
+        fit = sem.cfa(model, data, **estimation(opts, ctx))
+        items = model_columns(model, ctx.scored)
         return {
-            "htmt": validity.htmt(model if opts.get("model") else ctx.scales, data, htmt2=opts.get("htmt2", True)),
+            "htmt": validity.htmt(model if opts.get("model") else ctx.scales, ctx.scored[items],
+                                  htmt2=opts.get("htmt2", True)),
+            "n_obs": fit.n_obs,
             "ave": validity.ave(fit),
             "composite_reliability": validity.composite_reliability(fit),
             "fornell_larcker": validity.fornell_larcker(fit),
@@ -36,7 +41,8 @@ class ValiditySection(Section):
 
     def render(self, ctx, opts, results):
         payload = results["pooled"]
-        n = f"n = {value_of(payload['htmt'], 'n_obs', '?')} (listwise deletion)."
+        n = (f"HTMT: n = {value_of(payload['htmt'], 'n_obs', '?')} (respondents answering every item); AVE, "
+             f"composite reliability, Fornell-Larcker: {_cfa_n(ctx, opts, payload)}.")
         out = Rendered(generic_tables("validity", "Validity", payload, label=ctx.label, note=n))
         htmt = frame_of(payload["htmt"])
         discriminant = []
@@ -63,11 +69,20 @@ class ValiditySection(Section):
         return out
 
     def methods(self, ctx, opts, results):
-        return [f"Validity: HTMT{'2 (geometric means)' if opts.get('htmt2', True) else ''} of the item "
+        lines = [f"Validity: HTMT{'2 (geometric means)' if opts.get('htmt2', True) else ''} of the item "
                 f"correlations (semTools::htmt), AVE and composite reliability (semTools::AVE, compRelSEM) of a "
                 f"CFA of {'the spec' if opts.get('model') else 'one factor per scale'}, estimated by "
-                f"{estimation_words(opts)}, and the Fornell-Larcker criterion (square root of AVE above the "
-                f"factor correlations); n = {value_of(results['pooled']['htmt'], 'n_obs', '?')}."]
+                f"{estimation_words(opts, ctx=ctx)}, and the Fornell-Larcker criterion (square root of AVE above "
+                f"the factor correlations); HTMT n = {value_of(results['pooled']['htmt'], 'n_obs', '?')} "
+                f"(complete cases), CFA {_cfa_n(ctx, opts, results['pooled'])}."]
+        lines.extend(merge_sentence(merges_of(ctx, opts, model_of(ctx, opts)), ctx))
+        lines.extend(nesting_caveat(ctx, opts))
+        return lines
+
+
+def _cfa_n(ctx, opts, payload) -> str:
+    """The respondents of the validity CFA, of those in the data."""
+    return n_sentence(ctx, opts, int(payload["n_obs"]), model_of(ctx, opts))
 
 
 def _convergent_text(ave, name, discriminant: bool) -> str:

@@ -210,12 +210,7 @@ class Problem(Generic[S, D]):
         """Per group: the free parameters its elements map to and its incidence restricted to them. A group's
         share of the gradient, information and Hessian touches those rows and columns only, so assembling them
         is linear in the number of groups (no dense (n_free x n_free) product per group)."""
-        out = []
-        for g in range(self.model.n_groups):
-            incidence = self.model.incidence(g)
-            columns = np.flatnonzero(incidence.any(axis=0))
-            out.append((columns, incidence[:, columns]))
-        return tuple(out)
+        return tuple(self.model.incidence_columns(g) for g in range(self.model.n_groups))
 
     @functools.cached_property
     def blocks(self) -> BlockStructure:
@@ -441,8 +436,11 @@ def solve_positive_definite(matrix: np.ndarray, rhs: np.ndarray, blocks: BlockSt
 def inverse_information(problem, information: np.ndarray) -> np.ndarray:
     """The inverse of a (unit) information matrix: block by block when positive definite, else the
     Moore-Penrose inverse (lavaan's MASS::ginv fallback)."""
+    blocks = getattr(problem, "blocks", None)
     try:
-        return solve_positive_definite(information, np.eye(len(information)), getattr(problem, "blocks", None))
+        if blocks is None:
+            return solve_positive_definite(information, np.eye(len(information)), None)
+        return blocks.factor(information).inverse()
     except np.linalg.LinAlgError:
         return np.linalg.pinv(information)
 
@@ -464,15 +462,19 @@ class BlockStructure:
             uses[c] += 1
         return cls(tuple(c[uses[c] == 1] for c in columns), np.flatnonzero(uses != 1))
 
-    def factor(self, matrix: np.ndarray) -> BlockFactor:
+    def factor(self, matrix: np.ndarray, scale: np.ndarray | None = None) -> BlockFactor:
         """Cholesky factors of the group blocks and of the Schur complement (LinAlgError when not positive
-        definite)."""
+        definite); with ``scale`` those of ``diag(scale) matrix diag(scale)``, scaled block by block."""
+        def block(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+            part = matrix[np.ix_(rows, cols)]
+            return part if scale is None else part * np.outer(scale[rows], scale[cols])
+
         shared = self.shared
-        schur = matrix[np.ix_(shared, shared)].copy()
+        schur = block(shared, shared).copy()
         parts = []
         for own in self.own:
-            chol = np.linalg.cholesky(matrix[np.ix_(own, own)])
-            coupling = matrix[np.ix_(own, shared)]
+            chol = np.linalg.cholesky(block(own, own))
+            coupling = block(own, shared)
             a_inv_b = linalg.cho_solve((chol, True), coupling)
             schur -= coupling.T @ a_inv_b
             parts.append((chol, a_inv_b))
@@ -500,6 +502,26 @@ class BlockFactor:
             out[own] = r - b @ x_shared
         return out
 
+    def inverse(self) -> np.ndarray:
+        """matrix^-1 written block by block into one array (no identity right-hand side and its copies):
+        ``S^-1`` on the shared parameters, ``-M_g S^-1`` between group g's own and the shared ones and
+        ``delta_gh A_g^-1 + M_g S^-1 M_h'`` between the own parameters of groups g and h (M_g = A_g^-1 B_g)."""
+        own_all, shared = self.structure.own, self.structure.shared
+        n = len(shared) + sum(len(own) for own in own_all)
+        eye = np.eye(len(shared))
+        s_inv = linalg.cho_solve((self.schur_chol, True), eye) if len(shared) else eye
+        out = np.empty((n, n))
+        out[np.ix_(shared, shared)] = s_inv
+        own_index = np.concatenate(own_all) if own_all else np.zeros(0, int)
+        m_all = np.vstack([m for _, m in self.parts]) if self.parts else np.zeros((0, len(shared)))
+        for own, (chol, m) in zip(own_all, self.parts):
+            m_s = m @ s_inv
+            out[np.ix_(own, shared)] = -m_s
+            out[np.ix_(shared, own)] = -m_s.T
+            out[np.ix_(own, own_index)] = m_s @ m_all.T
+            out[np.ix_(own, own)] += linalg.cho_solve((chol, True), np.eye(len(own)))
+        return out
+
     def inverse_trace(self) -> float:
         """tr(matrix^-1) = sum_g [tr(A_g^-1) + tr(S^-1 M_g' M_g)] + tr(S^-1), M_g = A_g^-1 B_g."""
         eye = np.eye(len(self.structure.shared))
@@ -518,9 +540,14 @@ def clearly_nonsingular(information: np.ndarray, blocks: BlockStructure | None, 
     if blocks is None:
         return False
     scale = 1 / np.sqrt(np.maximum(np.diag(information), 1e-300))
-    scaled = information * np.outer(scale, scale)
     try:
-        trace = blocks.factor(scaled).inverse_trace()
+        trace = blocks.factor(information, scale).inverse_trace()
     except np.linalg.LinAlgError:
         return False
-    return 1 / trace > ratio * np.abs(scaled).sum(axis=1).max()
+    return 1 / trace > ratio * _largest_scaled_row_sum(information, scale)
+
+
+def _largest_scaled_row_sum(matrix: np.ndarray, scale: np.ndarray, rows: int = 256) -> float:
+    """max_i sum_j |s_i M_ij s_j|, a few rows at a time (no scaled copy of the whole matrix)."""
+    sums = [scale[i:i + rows] * (np.abs(matrix[i:i + rows]) @ scale) for i in range(0, len(matrix), rows)]
+    return float(np.concatenate(sums).max()) if sums else 0.0

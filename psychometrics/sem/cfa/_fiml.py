@@ -103,6 +103,17 @@ class MissingPatterns:
             blocks.append(_block(keys, counts, order, offsets, members))
         self.blocks = tuple(blocks)
         self._last: tuple | None = None
+        self._remembered: dict = {}
+
+    def remember(self, name: str, sigma: np.ndarray, compute):
+        """``compute()`` (an array, kept read-only) for the last ``sigma`` asked under ``name`` (a fit asks several
+        times at one point)."""
+        key = sigma.tobytes()
+        if name not in self._remembered or self._remembered[name][0] != key:
+            value = compute()
+            value.setflags(write=False)
+            self._remembered[name] = (key, value)
+        return self._remembered[name][1]
 
     def log_2pi_terms(self) -> float:
         """sum_o n_o p_o log(2 pi)."""
@@ -152,23 +163,24 @@ class MissingPatterns:
         return terms
 
     def inverses(self, terms: Terms):
-        """Per block: (block, z, the patterns' Sigma_oo^-1 embedded in p x p zeros (k, p, p))."""
+        """Per block: (block, z, vech of the patterns' Sigma_oo^-1 embedded in p x p zeros (k, p*)); only the
+        vech elements of ``P - P_om P_mm^-1 P_mo`` are subtracted and masked."""
         inverse = terms.inverse
+        rows, cols = vech_indices(self.p)
         for block, z, conditional in zip(self.blocks, terms.z, terms.conditional):
-            w = np.broadcast_to(inverse, (len(block.counts), self.p, self.p))
+            w_vech = np.broadcast_to(inverse[rows, cols], (len(block.counts), len(rows)))
             if conditional is not None:
                 p_m = inverse[block.missing]  # (k, r, p): rows P_m.
-                w = w - np.swapaxes(p_m, 1, 2) @ (conditional @ p_m)
-                w = w * (block.observed[:, :, None] & block.observed[:, None, :])
-            yield block, z, w
+                correction = np.swapaxes(p_m, 1, 2) @ (conditional @ p_m)
+                w_vech = (w_vech - correction[:, rows, cols]) * (block.observed[:, rows] & block.observed[:, cols])
+            yield block, z, w_vech
 
     def scores(self, mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:
         """N x (p + p*) casewise scores of the normal log-likelihood with respect to (means, vech(Sigma)):
         ``(z_i, vech(z_i z_i' - Sigma_oo^-1))`` with the diagonal halved (lav_mvnorm_missing_scores_mu_vech_sigma)."""
         rows, cols = vech_indices(self.p)
         out = np.zeros((self.n, self.p + len(rows)))
-        for block, z, w in self.inverses(self.terms(mu, sigma)):
-            w_vech = w[:, rows, cols]
+        for block, z, w_vech in self.inverses(self.terms(mu, sigma)):
             cov_part = z[:, rows] * z[:, cols] - (w_vech if len(w_vech) == 1 else w_vech[block.pattern])
             cov_part[:, rows == cols] /= 2
             out[block.rows] = np.hstack([z, cov_part])

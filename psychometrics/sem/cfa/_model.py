@@ -122,7 +122,7 @@ class LisrelModel:
         self.vech_rows, self.vech_cols = vech_indices(n_observed)
         self._slots = self._free_slots()
         self._group_elements = [self._elements_of(g) for g in range(n_groups)]
-        self._incidence = [self._incidence_of(pick) for pick, _ in self._group_elements]
+        self._incidence = [self._incidence_of(pick) for pick, _ in self._group_elements]  # (columns, local)
         self._plans = [_plan(elements, g) for g, (_, elements) in enumerate(self._group_elements)]
         self._cache: tuple[np.ndarray, dict] = (np.full(self.n_free, np.nan), {})
         self._eye_p = np.eye(n_observed)
@@ -179,10 +179,13 @@ class LisrelModel:
         pick = np.flatnonzero(e.group == group)
         return pick, Elements(e.group[pick], e.matrix[pick], e.row[pick], e.col[pick])
 
-    def _incidence_of(self, pick: np.ndarray) -> np.ndarray:
-        out = np.zeros((len(pick), self.n_free))
-        np.add.at(out, (np.arange(len(pick)), self.free_x[pick]), 1.0)
-        return out
+    def _incidence_of(self, pick: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The free parameters the elements ``pick`` map to and the 0/1 incidence restricted to them: a group's
+        own columns only, so that the model's memory grows linearly with the groups."""
+        columns, local_index = np.unique(self.free_x[pick], return_inverse=True)
+        local = np.zeros((len(pick), len(columns)))
+        local[np.arange(len(pick)), local_index.ravel()] = 1.0
+        return columns, local
 
     def _free_slots(self) -> list[list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]]:
         """Per group and matrix: the rows, columns and parameter indices of the free elements."""
@@ -362,7 +365,19 @@ class LisrelModel:
 
     def incidence(self, group: int) -> np.ndarray:
         """0/1 matrix mapping ``group``'s free elements to the free parameters (equal ones share a column)."""
+        return self.to_free(self._incidence[group][1], group)
+
+    def incidence_columns(self, group: int) -> tuple[np.ndarray, np.ndarray]:
+        """(the free parameters ``group``'s elements map to, the incidence restricted to those columns)."""
         return self._incidence[group]
+
+    def to_free(self, per_element: np.ndarray, group: int) -> np.ndarray:
+        """``per_element @ incidence(group)`` (a matrix whose columns are the group's free elements) without
+        forming the incidence over every group's parameters."""
+        columns, local = self._incidence[group]
+        out = np.zeros((len(per_element), self.n_free))
+        out[:, columns] = per_element @ local
+        return out
 
     def moments(self, x: np.ndarray, group: int) -> np.ndarray:
         """The group's implied moments in lavaan's WLS.obs order: (means,) vech(Sigma)."""
@@ -372,7 +387,7 @@ class LisrelModel:
 
     def jacobian(self, x: np.ndarray, group: int) -> np.ndarray:
         """d(moments of ``group``)/dx (moments x free parameters)."""
-        return self.element_jacobian(x, group, self.own_elements(group)) @ self.incidence(group)
+        return self.to_free(self.element_jacobian(x, group, self.own_elements(group)), group)
 
     def baseline_jacobian(self, stats) -> np.ndarray:
         """The independence model's Jacobian (moments x its means and variances): it is linear in them."""
@@ -382,7 +397,7 @@ class LisrelModel:
 
     def delta(self, x: np.ndarray) -> list[np.ndarray]:
         """Jacobian of each group's moments with respect to the free parameters (n_moments x n_free)."""
-        return [self.element_jacobian(x, g, self.own_elements(g)) @ self.incidence(g) for g in range(self.n_groups)]
+        return [self.jacobian(x, g) for g in range(self.n_groups)]
 
 
 def _plan(elements: Elements, group: int) -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:

@@ -71,12 +71,26 @@ def casewise_scores(stats, mu: np.ndarray, sigma: np.ndarray, meanstructure: boo
     return stats.patterns.scores(mu, sigma)
 
 
-def first_order_information(stats, mu, sigma, meanstructure: bool) -> np.ndarray:
+def first_order_information(stats, mu, sigma, meanstructure: bool, transform: np.ndarray | None = None) -> np.ndarray:
     """``B1 = sum_i s_i s_i' / N`` (lav_mvnorm_information_firstorder and its missing-data version); with
     clusters the sum runs over the clusters' summed scores, times C / (C - 1) (cluster-robust MLR); with
-    sampling weights each score is weighted and N is the sum of the weights."""
-    scores = cluster_sums(casewise_scores(stats, mu, sigma, meanstructure), stats.cluster, stats.weights)
+    sampling weights each score is weighted and N is the sum of the weights. With a matrix ``transform`` (T:
+    moments x q, e.g. a Jacobian ``Delta``) it is ``T' B1 T`` and with positions of moments the block of B1 on
+    them, from q columns of scores (N q^2 instead of N (p + p*)^2 operations)."""
+    scores = casewise_scores(stats, mu, sigma, meanstructure)
+    if transform is not None:
+        scores = scores[:, transform] if transform.ndim == 1 else scores @ transform
+    scores = cluster_sums(scores, stats.cluster, stats.weights)
     return scores.T @ scores / stats.n_obs
+
+
+def saturated_first_order(stats, meanstructure: bool) -> np.ndarray:
+    """``B1`` at the unrestricted model's estimates (sample or EM moments), computed once per group: the
+    Yuan-Bentler trace and the FIML-corrected indices both use it."""
+    key = ("_saturated_first_order", meanstructure)
+    if key not in stats.__dict__:
+        stats.__dict__[key] = first_order_information(stats, stats.mean, stats.cov, meanstructure)
+    return stats.__dict__[key]
 
 
 def observed_information(stats, mu, sigma, meanstructure: bool) -> np.ndarray:
@@ -106,7 +120,7 @@ def sandwich(problem: Problem, x: np.ndarray, a_inv: np.ndarray) -> tuple[np.nda
     b0 = []
     for g, (s, delta) in enumerate(zip(problem.stats, problem.model.delta(x))):
         mu, sigma = _implied(problem, x, g)
-        b0.append(delta.T @ first_order_information(s, mu, sigma, meanstructure) @ delta)
+        b0.append(first_order_information(s, mu, sigma, meanstructure, delta))  # Delta' B1 Delta
     meat = sum(w * b for w, b in zip(problem.weights, b0))
     return a_inv @ meat @ a_inv / problem.n_total, a_inv, b0
 
@@ -114,7 +128,7 @@ def sandwich(problem: Problem, x: np.ndarray, a_inv: np.ndarray) -> tuple[np.nda
 def _h1_trace(stats, meanstructure: bool) -> float:
     """tr(A1^-1 B1) of the unrestricted model at its estimates (sample or EM moments)."""
     a1 = saturated_information(stats, meanstructure)
-    b1 = first_order_information(stats, stats.mean, stats.cov, meanstructure)
+    b1 = saturated_first_order(stats, meanstructure)
     return float(np.sum(np.linalg.inv(a1) * b1.T))
 
 
@@ -138,8 +152,11 @@ def baseline_trace(problem: Problem, h1_traces) -> float:
     trace = 0.0
     for s, h1 in zip(problem.stats, h1_traces):
         mu, sigma = _baseline_moments(s)
-        ab = observed_information(s, mu, sigma, meanstructure)[np.ix_(sel, sel)]
-        bb = first_order_information(s, mu, sigma, meanstructure)[np.ix_(sel, sel)]
+        if isinstance(s, MissingStats) and meanstructure:  # only the means' and variances' block is computed
+            ab = missing_information(s, mu, sigma, variances_only=True)
+        else:
+            ab = observed_information(s, mu, sigma, meanstructure)[np.ix_(sel, sel)]
+        bb = first_order_information(s, mu, sigma, meanstructure, sel)
         trace += h1 - np.sum(np.linalg.inv(ab) * bb.T)
     return trace
 
@@ -178,7 +195,7 @@ def fiml_corrected(problem: Problem, x: np.ndarray, df: int, base_df: int, scale
         wm_blocks.append(w * info)
         wmi_blocks.append(inv / w)
         wc_blocks.append(w * h1_observed_information(s.mean, s.cov, s.mean, s.cov, True))
-        gamma_blocks.append(inv @ first_order_information(s, s.mean, s.cov, True) @ inv / w)
+        gamma_blocks.append(inv @ saturated_first_order(s, True) @ inv / w)
     wm, wmi, wc = block_diag(wm_blocks), block_diag(wmi_blocks), block_diag(wc_blocks)
     gamma = block_diag(gamma_blocks) if scaled else None
     sel = _baseline_selection(p, True)
@@ -211,13 +228,19 @@ def robust_sem_vcov(problem, x: np.ndarray, e_inv: np.ndarray, divisor: int) -> 
 class Covariance:
     """The SE stage's output: the total ``information`` (for the identification check), ``vcov`` of the free
     parameters, the inverted unit information ``e_inv`` the scaled tests reuse, and the sandwich's per-group meat
-    ``b0`` (robust.huber.white; None otherwise)."""
+    ``b0`` (robust.huber.white; None otherwise). With standard errors ``vcov = e_inv / divisor`` and only vcov is
+    kept (``unit_inverse`` None): one dense n_free x n_free matrix instead of two."""
 
     information: np.ndarray
     vcov: np.ndarray
-    e_inv: np.ndarray
+    unit_inverse: np.ndarray | None
     b0: list | None = None
     constraint_rank: int = 0  # rank of the general equality constraints e_inv honours: the df they add
+    divisor: float = 1.0
+
+    @property
+    def e_inv(self) -> np.ndarray:
+        return self.vcov * self.divisor if self.unit_inverse is None else self.unit_inverse
 
 
 def standard_errors(problem, x: np.ndarray, options: EstimatorOptions, constraints=None) -> Covariance:
@@ -234,12 +257,13 @@ def standard_errors(problem, x: np.ndarray, options: EstimatorOptions, constrain
         unit = problem.unit_information(x)
     e_inv = inverse_information(problem, unit) if constraints is None else constraints.restricted_inverse(unit, x)
     rank = 0 if constraints is None else constraints.equality_rank(x)
+    information = np.multiply(unit, divisor, out=unit)  # the problems return a new array: scaled in place
     if options.se == "robust.huber.white":
         vcov, _, b0 = sandwich(problem, x, e_inv)
-        return Covariance(divisor * unit, vcov, e_inv, b0, rank)
+        return Covariance(information, vcov, e_inv, b0, rank)
     if options.se == "robust.sem":
-        return Covariance(divisor * unit, robust_sem_vcov(problem, x, e_inv, divisor), e_inv, None, rank)
-    return Covariance(divisor * unit, e_inv / divisor, e_inv, None, rank)
+        return Covariance(information, robust_sem_vcov(problem, x, e_inv, divisor), e_inv, None, rank)
+    return Covariance(information, np.divide(e_inv, divisor, out=e_inv), None, None, rank, divisor)
 
 
 def _standard_record(problem, x: np.ndarray, options: EstimatorOptions, constraint_rank: int = 0) -> TestStatistic:

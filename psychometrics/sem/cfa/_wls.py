@@ -106,7 +106,7 @@ class CategoricalModel:
         """d(moments of ``group``)/dx (moments x free parameters), analytic."""
         lisrel, k = self.lisrel, self.lisrel.n_free
         mats = self._lisrel_matrices(x, group)
-        inner = lisrel.element_jacobian(x[:k], group, lisrel.own_elements(group)) @ lisrel.incidence(group)
+        inner = lisrel.to_free(lisrel.element_jacobian(x[:k], group, lisrel.own_elements(group)), group)
         delta, item = self._vector(x, group, "delta"), self.threshold_item[group]
         tau, mu, sigma = self._vector(x, group, "tau"), mats.mu(), mats.sigma()
         r, c, n_th = self.pair_rows, self.pair_cols, len(item)
