@@ -198,7 +198,9 @@ class WLSProblem:
         out = np.zeros((self.model.n_free, self.model.n_free))
         for g, (c, w) in enumerate(zip(self.fractions if fractions else self.weights, self.w)):
             jac = self.model.jacobian(x, g)
-            out += c * jac.T @ _weighted(w, jac)
+            used = np.flatnonzero(jac.any(axis=0))  # the parameters the group's moments depend on
+            part = jac[:, used]
+            out[np.ix_(used, used)] += c * part.T @ _weighted(w, part)
         return out
 
     def hessian(self, x: np.ndarray) -> np.ndarray:
