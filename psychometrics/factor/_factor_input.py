@@ -12,10 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._checks import as_correlation_matrix, as_item_frame, check_choice, check_n_obs, looks_like_correlation_matrix
+from .._checks import (_check_items_vary, as_correlation_matrix, as_item_frame, check_choice, check_n_obs,
+                       looks_like_correlation_matrix)
 from .._typing import DataOrCorr
 from ..errors import DataError
-from .polychoric import polychoric
+from .polychoric import polychoric, polychoric_of_checked
 
 CORRELATIONS = ("pearson", "polychoric")
 
@@ -55,11 +56,28 @@ def correlation_input(
         corr = polychoric(frame, correct=correct).correlation
     else:
         corr = frame.corr(method="pearson", min_periods=2)
+    _check_defined(corr)
+    corr = as_correlation_matrix(corr, require_pd=require_pd)
+    return CorrelationInput(corr, len(frame), frame, pairwise_counts(frame))
+
+
+def _check_defined(corr: pd.DataFrame) -> None:
     if corr.isna().to_numpy().any():
         i, j = np.argwhere(corr.isna().to_numpy())[0]
         raise DataError(
             f"items {corr.index[i]!r} and {corr.columns[j]!r} are never answered together, so their correlation "
             "is undefined; drop one of them."
         )
-    corr = as_correlation_matrix(corr, require_pd=require_pd)
-    return CorrelationInput(corr, len(frame), frame, pairwise_counts(frame))
+
+
+def resampled_correlation(frame: pd.DataFrame, cor: str, correct: float = 0) -> np.ndarray:
+    """The correlations of a resample of the rows of ``CorrelationInput.data`` (checked, no empty rows), as
+    :func:`correlation_input` would give them, repeating only the checks a resample can fail: an item constant in
+    the resample and a pair never answered together (DataError)."""
+    _check_items_vary(frame.to_numpy(), frame.columns, "data")
+    if cor == "polychoric":
+        corr = polychoric_of_checked(frame, correct).correlation
+    else:
+        corr = frame.corr(method="pearson", min_periods=2)
+    _check_defined(corr)
+    return corr.to_numpy()

@@ -223,6 +223,12 @@ def polychoric(data: ItemData, correct: float = 0) -> PolychoricResult:
     correct = check_nonnegative(correct, name="correct")
     frame = as_item_frame(data)
     _integer_codes(frame)
+    return polychoric_of_checked(frame, correct)
+
+
+def polychoric_of_checked(frame: pd.DataFrame, correct: float) -> PolychoricResult:
+    """:func:`polychoric` of a frame that passed its checks (float items with whole-number categories), e.g. a
+    resample of such a frame's rows (see ``_factor_input.resampled_correlation``)."""
     codes = frame.to_numpy() - np.nanmin(frame.to_numpy())
     n_categories = int(np.nanmax(codes)) + 1
     if n_categories > _MAX_CATEGORIES:

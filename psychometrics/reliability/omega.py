@@ -10,11 +10,12 @@ import pandas as pd
 
 from .._checks import MAX_FACTORS, check_choice, check_confidence, check_count
 from ..errors import DataError
-from ..factor._factor_input import CORRELATIONS, CorrelationInput, correlation_input
+from ..factor._factor_input import CORRELATIONS, CorrelationInput, correlation_input, resampled_correlation
 from .._results import Result
 from .._typing import DataOrCorr, Seed
 from ..factor.efa import efa
 from ..factor.rotation import rotate_array
+from .._blas import single_threaded
 from .._bootstrap import BOOTSTRAP_INTERVALS, bootstrap_interval, check_n_boot, resampled_statistics
 
 __all__ = ["OmegaResult", "omega"]
@@ -201,11 +202,11 @@ def _omega_intervals(
     n_boot = check_n_boot(n_boot)
     values = data.to_numpy()
 
-    def statistic(rows: np.ndarray) -> np.ndarray:
+    def statistic(rows: np.ndarray) -> np.ndarray:  # the data were checked once: see resampled_correlation
         sample = pd.DataFrame(values[rows], columns=data.columns)
-        corr = correlation_input(sample, cor=cor, require_pd=False, correct=0.5, drop_empty_rows=True).corr
-        return _total_and_hierarchical(corr.to_numpy(), n_factors, method)
+        return _total_and_hierarchical(resampled_correlation(sample, cor, correct=0.5), n_factors, method)
 
     estimate = _total_and_hierarchical(given.corr.to_numpy(), n_factors, method)
-    draws = resampled_statistics(statistic, len(values), n_boot, seed)
-    return bootstrap_interval(estimate, draws, ci, confidence, statistic, len(values))
+    with single_threaded():  # items x items matrices (psychometrics._blas)
+        draws = resampled_statistics(statistic, len(values), n_boot, seed)
+        return bootstrap_interval(estimate, draws, ci, confidence, statistic, len(values))

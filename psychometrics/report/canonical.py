@@ -29,21 +29,19 @@ def _round(value: float) -> float | None:
     return rounded + 0.0  # -0.0 -> 0.0
 
 
-def _row_key(frame: pd.DataFrame, position: int, label: Any) -> str:
-    """Readable key of a row: 'lhs op rhs' (+ '@group') for parameter tables, else the index label."""
+def _row_keys(frame: pd.DataFrame) -> list[str]:
+    """Readable keys of the rows: 'lhs op rhs' (+ '@group') for parameter tables, else the index labels."""
     if {"lhs", "op", "rhs"} <= set(frame.columns):
-        row = frame.iloc[position]
-        key = f"{row['lhs']} {row['op']} {row['rhs']}".strip()
+        keys = [f"{lhs} {op} {rhs}".strip() for lhs, op, rhs in zip(frame["lhs"], frame["op"], frame["rhs"])]
         if "group" in frame.columns and frame["group"].nunique() > 1:
-            key += f" @{row['group']}"
-        return key
-    if isinstance(label, tuple):
-        return " | ".join(str(to_jsonable(part)) for part in label)
-    return str(to_jsonable(label))
+            keys = [f"{key} @{group}" for key, group in zip(keys, frame["group"])]
+        return keys
+    return [" | ".join(str(to_jsonable(part)) for part in label) if isinstance(label, tuple)
+            else str(to_jsonable(label)) for label in frame.index]
 
 
 def _frame(frame: pd.DataFrame) -> Any:
-    keys = [_row_key(frame, i, label) for i, label in enumerate(frame.index)]
+    keys = _row_keys(frame)
     rows = [
         {str(to_jsonable(col)): canonical(value) for col, value in zip(frame.columns, values)}
         for values in frame.itertuples(index=False, name=None)

@@ -87,12 +87,28 @@ def scaled_test(test: str, standard: TestStatistic, trace: float, trace2: float 
 def ugamma_traces(v_blocks, deltas, gammas, fractions, e_inv) -> tuple[float, float]:
     """tr(U Gamma) and tr((U Gamma)^2) of lavaan's lav_test_satorra_bentler_trace_original: ``U = V - V Delta
     E^-1 Delta' V`` with ``V = bdiag(f_g V_g)``, ``Gamma = bdiag(Gamma_g / f_g)`` and ``E`` the unit information
-    ``sum_g f_g Delta_g' V_g Delta_g``. ``v_blocks``: each group's weight matrix (or its diagonal)."""
-    v = block_diag([f * (np.diag(w) if w.ndim == 1 else w) for f, w in zip(fractions, v_blocks)])
-    gamma = block_diag([g / f for f, g in zip(fractions, gammas)])
-    vd = v @ np.vstack(deltas)
-    ug = (v - vd @ e_inv @ vd.T) @ gamma
-    return float(np.trace(ug)), float(np.sum(ug * ug.T))
+    ``sum_g f_g Delta_g' V_g Delta_g``. ``v_blocks``: each group's weight matrix (or its diagonal).
+
+    Block by block, with ``C_g = V_g Gamma_g / f_g`` (= W_g Gamma_g), ``Y_g = f_g V_g Delta_g`` and ``Z_g = Gamma_g
+    Y_g / f_g``: ``U Gamma = bdiag(C_g) - Y E^-1 Z'``, so ``tr(U Gamma) = sum_g tr(C_g) - tr(E^-1 B)`` and
+    ``tr((U Gamma)^2) = sum_g tr(C_g^2) - 2 tr(E^-1 sum_g Z_g' C_g Y_g) + tr((E^-1 B)^2)`` with ``B = sum_g Z_g'
+    Y_g``; no moments-sized matrix is formed."""
+    trace = trace2 = 0.0
+    b = np.zeros_like(e_inv)
+    zcy = np.zeros_like(e_inv)
+    for f, w, d, gamma in zip(fractions, v_blocks, deltas, gammas):
+        c = w[:, None] * gamma if w.ndim == 1 else w @ gamma
+        y = f * (w[:, None] * d if w.ndim == 1 else w @ d)
+        z = gamma @ y / f
+        trace += float(np.trace(c))
+        trace2 += float(np.sum(c * c.T))
+        b += z.T @ y
+        zcy += z.T @ c @ y
+    eb = e_inv @ b
+    trace -= float(np.trace(eb))
+    cross = float(np.sum(e_inv * zcy.T))
+    trace2 += float(np.sum(eb * eb.T)) - 2 * cross
+    return trace, trace2
 
 
 def block_diag(blocks) -> np.ndarray:
