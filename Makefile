@@ -25,6 +25,7 @@ test: lint typecheck docs
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check psychometrics tests benchmarks
+	$(PY) -m ruff format --check psychometrics tests benchmarks
 
 typecheck: $(VENV)/.installed
 	$(PY) -m mypy

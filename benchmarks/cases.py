@@ -30,10 +30,13 @@ HS_MODEL = """visual =~ x1 + x2 + x3
 textual =~ x4 + x5 + x6
 speed =~ x7 + x8 + x9
 """
-BFI_MODEL = "\n".join(
-    f"{name} =~ {' + '.join(f'{trait}{i}' for i in range(1, 6))}"
-    for name, trait in [("agree", "A"), ("consc", "C"), ("extra", "E"), ("neuro", "N"), ("open", "O")]
-) + "\n"
+BFI_MODEL = (
+    "\n".join(
+        f"{name} =~ {' + '.join(f'{trait}{i}' for i in range(1, 6))}"
+        for name, trait in [("agree", "A"), ("consc", "C"), ("extra", "E"), ("neuro", "N"), ("open", "O")]
+    )
+    + "\n"
+)
 SEED = 9
 
 
@@ -235,8 +238,7 @@ def _ours_icc(data_name: str):
 def _pingouin_icc(data_name: str):
     def setup(files: DataFiles):
         pingouin, ratings = _pingouin(), files.frame(data_name)
-        long = ratings.rename_axis("target").reset_index().melt(id_vars="target", var_name="rater",
-                                                                value_name="rating")
+        long = ratings.rename_axis("target").reset_index().melt(id_vars="target", var_name="rater", value_name="rating")
         return lambda: pingouin.intraclass_corr(data=long, targets="target", raters="rater", ratings="rating")
 
     return setup
@@ -270,23 +272,39 @@ _MCLAPPLY = "psych runs its replicates with parallel::mclapply (2 workers by def
 
 CASES: tuple[Case, ...] = (
     Case(
-        "alpha_bootstrap", "Cronbach's alpha, 1000 bootstrap draws (bfi agreeableness, 5 items x 2800)",
+        "alpha_bootstrap",
+        "Cronbach's alpha, 1000 bootstrap draws (bfi agreeableness, 5 items x 2800)",
         Impl("psychometrics", "ours", _ours_alpha),
-        (_psych("alpha", "alpha.R", "agreeableness.csv", _MCLAPPLY, n_iter=1000),
-         Impl("pingouin", "python", _pingouin_alpha, note="analytic CI only, no bootstrap: not like for like")),
-        {"psych::alpha": 100}, 0.05, "issue 2: 1000 draws for 5 items x 2800 respondents well under 50 ms",
+        (
+            _psych("alpha", "alpha.R", "agreeableness.csv", _MCLAPPLY, n_iter=1000),
+            Impl("pingouin", "python", _pingouin_alpha, note="analytic CI only, no bootstrap: not like for like"),
+        ),
+        {"psych::alpha": 100},
+        0.05,
+        "issue 2: 1000 draws for 5 items x 2800 respondents well under 50 ms",
     ),
     Case(
-        "polychoric", "Polychoric correlations of the 25 bfi items (2436 complete cases)",
+        "polychoric",
+        "Polychoric correlations of the 25 bfi items (2436 complete cases)",
         Impl("psychometrics", "ours", _ours_polychoric),
-        (_psych("polychoric", "polychoric.R", "bfi25.csv", "psych runs the item pairs with parallel::mclapply"),
-         Impl("semopy", "venv", script="polychoric_semopy", files={"data": "bfi25.csv"},
-              note="semopy.polycorr, one polychoric_corr per pair as its hetcor()")),
-        {"psych::polychoric": 20}, 1.0, "issue 3: 25 items x 2800 respondents well under a second",
+        (
+            _psych("polychoric", "polychoric.R", "bfi25.csv", "psych runs the item pairs with parallel::mclapply"),
+            Impl(
+                "semopy",
+                "venv",
+                script="polychoric_semopy",
+                files={"data": "bfi25.csv"},
+                note="semopy.polycorr, one polychoric_corr per pair as its hetcor()",
+            ),
+        ),
+        {"psych::polychoric": 20},
+        1.0,
+        "issue 3: 25 items x 2800 respondents well under a second",
     ),
     *(
         Case(
-            f"parallel_{n_iter}", f"Parallel analysis, {n_iter} iterations, factors and components (bfi 25 items)",
+            f"parallel_{n_iter}",
+            f"Parallel analysis, {n_iter} iterations, factors and components (bfi 25 items)",
             Impl("psychometrics", "ours", _ours_parallel(n_iter)),
             (_psych("fa.parallel", "fa_parallel.R", "bfi25.csv", _MCLAPPLY, n_iter=n_iter),),
             {"psych::fa.parallel": 5},
@@ -294,65 +312,125 @@ CASES: tuple[Case, ...] = (
         for n_iter in (20, 1000)
     ),
     Case(
-        "efa", "EFA, 5 factors, minres + oblimin (bfi 25 items, 2436 complete cases)",
+        "efa",
+        "EFA, 5 factors, minres + oblimin (bfi 25 items, 2436 complete cases)",
         Impl("psychometrics", "ours", _ours_efa),
-        (_psych("fa", "fa.R", "bfi25.csv", n_factors=5),
-         Impl("factor_analyzer", "venv", script="efa_factor_analyzer", files={"data": "bfi25.csv"},
-              params={"n_factors": 5})),
+        (
+            _psych("fa", "fa.R", "bfi25.csv", n_factors=5),
+            Impl(
+                "factor_analyzer",
+                "venv",
+                script="efa_factor_analyzer",
+                files={"data": "bfi25.csv"},
+                params={"n_factors": 5},
+            ),
+        ),
     ),
     Case(
-        "cfa_holzinger_swineford", "CFA, 3-factor Holzinger-Swineford model (ML, 301 x 9)",
+        "cfa_holzinger_swineford",
+        "CFA, 3-factor Holzinger-Swineford model (ML, 301 x 9)",
         Impl("psychometrics", "ours", _ours_cfa),
-        (Impl("lavaan", "r", script="cfa.R", files={"data": "holzinger_swineford.csv", "model": "hs_model.lav"},
-              note="cfa() + fitMeasures() + standardizedSolution()"),
-         Impl("semopy", "venv", script="cfa_semopy",
-              files={"data": "holzinger_swineford.csv", "model": "hs_model.lav"},
-              note="Model.fit() + calc_stats() + inspect(std_est=True)")),
-        {"lavaan": 3, "semopy": 1}, 0.01, "issue 4: the Holzinger-Swineford model in a few milliseconds",
+        (
+            Impl(
+                "lavaan",
+                "r",
+                script="cfa.R",
+                files={"data": "holzinger_swineford.csv", "model": "hs_model.lav"},
+                note="cfa() + fitMeasures() + standardizedSolution()",
+            ),
+            Impl(
+                "semopy",
+                "venv",
+                script="cfa_semopy",
+                files={"data": "holzinger_swineford.csv", "model": "hs_model.lav"},
+                note="Model.fit() + calc_stats() + inspect(std_est=True)",
+            ),
+        ),
+        {"lavaan": 3, "semopy": 1},
+        0.01,
+        "issue 4: the Holzinger-Swineford model in a few milliseconds",
     ),
     Case(
-        "cfa_wlsmv_bfi", "CFA of ordinal items, WLSMV, 2-factor model (bfi A1-A5, C1-C5, 2632 x 10)",
+        "cfa_wlsmv_bfi",
+        "CFA of ordinal items, WLSMV, 2-factor model (bfi A1-A5, C1-C5, 2632 x 10)",
         Impl("psychometrics", "ours", _ours_cfa_ordinal),
-        (Impl("lavaan", "r", script="cfa.R", files={"data": "bfi_ac.csv", "model": "ac_model.lav"},
-              params={"ordered": "all"},
-              note="cfa(ordered = all items) + fitMeasures() + standardizedSolution()"),),
-        {"lavaan": 3}, 1.0, "issue 5: WLSMV for 10 ordinal items x 2,500 respondents in under a second",
+        (
+            Impl(
+                "lavaan",
+                "r",
+                script="cfa.R",
+                files={"data": "bfi_ac.csv", "model": "ac_model.lav"},
+                params={"ordered": "all"},
+                note="cfa(ordered = all items) + fitMeasures() + standardizedSolution()",
+            ),
+        ),
+        {"lavaan": 3},
+        1.0,
+        "issue 5: WLSMV for 10 ordinal items x 2,500 respondents in under a second",
     ),
     Case(
-        "cfa_fiml_mlr_bfi", "CFA with FIML and MLR on incomplete data, 2-factor model (bfi A1-A5, C1-C5, 2800 x 10)",
+        "cfa_fiml_mlr_bfi",
+        "CFA with FIML and MLR on incomplete data, 2-factor model (bfi A1-A5, C1-C5, 2800 x 10)",
         Impl("psychometrics", "ours", _ours_cfa_fiml_mlr),
-        (Impl("lavaan", "r", script="cfa.R", files={"data": "bfi_ac_missing.csv", "model": "ac_model.lav"},
-              params={"missing": "fiml", "estimator": "MLR"},
-              note="cfa(missing = 'fiml', estimator = 'MLR') + fitMeasures() + standardizedSolution()"),),
+        (
+            Impl(
+                "lavaan",
+                "r",
+                script="cfa.R",
+                files={"data": "bfi_ac_missing.csv", "model": "ac_model.lav"},
+                params={"missing": "fiml", "estimator": "MLR"},
+                note="cfa(missing = 'fiml', estimator = 'MLR') + fitMeasures() + standardizedSolution()",
+            ),
+        ),
         {"lavaan": 1},  # issue 5 sets no speed target for FIML/MLR: at least as fast as lavaan
     ),
     Case(
         "invariance_bfi_gender",
         "Invariance ladder (configural, metric, scalar, strict), 5-factor bfi model by gender (2436 cases)",
         Impl("psychometrics", "ours", _ours_invariance),
-        (Impl("lavaan", "r", script="invariance.R",
-              files={"data": "bfi25_gender.csv", "model": "bfi_model.lav"}, params={"group": "gender"},
-              note="4 x cfa(group.equal=...) + fitMeasures() + lavTestLRT()"),),
-        {"lavaan": 3}, 1.0, "issue 4: a four-level ladder, 5 factors, 25 items, 2000+ cases well under a second",
+        (
+            Impl(
+                "lavaan",
+                "r",
+                script="invariance.R",
+                files={"data": "bfi25_gender.csv", "model": "bfi_model.lav"},
+                params={"group": "gender"},
+                note="4 x cfa(group.equal=...) + fitMeasures() + lavTestLRT()",
+            ),
+        ),
+        {"lavaan": 3},
+        1.0,
+        "issue 4: a four-level ladder, 5 factors, 25 items, 2000+ cases well under a second",
     ),
     *(
         Case(
-            f"icc_{n_targets}", f"ICC, 2 raters x {n_targets:,} targets (simulated)",
+            f"icc_{n_targets}",
+            f"ICC, 2 raters x {n_targets:,} targets (simulated)",
             Impl("psychometrics", "ours", _ours_icc(f"icc_{n_targets}.csv")),
-            (_psych("ICC", "icc.R", f"icc_{n_targets}.csv", "default lmer = TRUE variance components"),
-             Impl("pingouin", "python", _pingouin_icc(f"icc_{n_targets}.csv"), note="long data")),
+            (
+                _psych("ICC", "icc.R", f"icc_{n_targets}.csv", "default lmer = TRUE variance components"),
+                Impl("pingouin", "python", _pingouin_icc(f"icc_{n_targets}.csv"), note="long data"),
+            ),
             {"psych::ICC": 100},
         )
         for n_targets in (2_000, 100_000)
     ),
     Case(
-        "irt_grm", "Graded response model by MML with standard errors (simulated, 21 items x 5 categories x 5000)",
+        "irt_grm",
+        "Graded response model by MML with standard errors (simulated, 21 items x 5 categories x 5000)",
         Impl("psychometrics", "ours", _ours_irt_grm),
-        (), {}, 2.0, "issue 18: a 21-item GRM on 5,000 respondents in under 2 s (mirt is not in Debian)",
+        (),
+        {},
+        2.0,
+        "issue 18: a 21-item GRM on 5,000 respondents in under 2 s (mirt is not in Debian)",
     ),
     Case(
-        "report", "The whole six-site report (`psychometrics report analyses/peer_support_implementation.yaml`)",
+        "report",
+        "The whole six-site report (`psychometrics report analyses/peer_support_implementation.yaml`)",
         Impl("psychometrics", "ours", _ours_report, note="a fresh process, imports included"),
-        (), {}, 60.0, "issue 8: the main job's report in under a minute",
+        (),
+        {},
+        60.0,
+        "issue 8: the main job's report in under a minute",
     ),
 )

@@ -32,24 +32,42 @@ MARKERS = ("<!-- growth:start -->", "<!-- growth:end -->")
 # 300 respondents)
 GRID = {
     "alpha": [  # cronbach_alpha(ci="bootstrap", n_boot=1000); complete data, one common factor
-        {"n": 2_800, "k": 5}, {"n": 10_000, "k": 5}, {"n": 100_000, "k": 5}, {"n": 1_000_000, "k": 5},
-        {"n": 100_000, "k": 25}, {"n": 100_000, "k": 100}, {"n": 1_000_000, "k": 100},
+        {"n": 2_800, "k": 5},
+        {"n": 10_000, "k": 5},
+        {"n": 100_000, "k": 5},
+        {"n": 1_000_000, "k": 5},
+        {"n": 100_000, "k": 25},
+        {"n": 100_000, "k": 100},
+        {"n": 1_000_000, "k": 100},
     ],
     "alpha_missing": [  # the same with 5% of the answers missing (pairwise covariances)
-        {"n": 2_800, "k": 5}, {"n": 100_000, "k": 5}, {"n": 100_000, "k": 25}, {"n": 10_000, "k": 50},
+        {"n": 2_800, "k": 5},
+        {"n": 100_000, "k": 5},
+        {"n": 100_000, "k": 25},
+        {"n": 10_000, "k": 50},
     ],
     "polychoric": [  # polychoric(); 6 categories, one common factor
-        {"n": 2_500, "k": 25}, {"n": 20_000, "k": 25}, {"n": 100_000, "k": 25}, {"n": 2_500, "k": 100},
+        {"n": 2_500, "k": 25},
+        {"n": 20_000, "k": 25},
+        {"n": 100_000, "k": 25},
+        {"n": 2_500, "k": 100},
         {"n": 20_000, "k": 100},
     ],
     "power": [  # power(2-factor CFA, 6 indicators, n=[100, 200, 400], replications=R), serial
-        {"n": 3, "k": 50}, {"n": 3, "k": 100},
+        {"n": 3, "k": 50},
+        {"n": 3, "k": 100},
     ],
     "fiml": [  # cfa(5 factors x 5 items, missing="fiml", estimator="MLR"), 20% missing: every row its own pattern
-        {"n": 2_000, "k": 25}, {"n": 8_000, "k": 25}, {"n": 20_000, "k": 25}, {"n": 50_000, "k": 25},
+        {"n": 2_000, "k": 25},
+        {"n": 8_000, "k": 25},
+        {"n": 20_000, "k": 25},
+        {"n": 50_000, "k": 25},
     ],
     "invariance": [  # measurement_invariance(4 factors x 3 items), configural to strict, 300 rows per group
-        {"n": 5, "k": 12}, {"n": 10, "k": 12}, {"n": 20, "k": 12}, {"n": 40, "k": 12},
+        {"n": 5, "k": 12},
+        {"n": 10, "k": 12},
+        {"n": 20, "k": 12},
+        {"n": 40, "k": 12},
     ],
 }
 # largest n and k psych is timed at (on a busy machine psych's bootstrap alpha takes minutes from 10,000 rows,
@@ -97,8 +115,9 @@ def _simulate_factors(rng, case: str, n: int, k: int):
 def factor_model(case: str, k: int) -> str:
     """lavaan syntax: FACTORS[case] factors, consecutive items."""
     per = k // FACTORS[case]
-    return "\n".join(f"f{a + 1} =~ " + " + ".join(f"i{j + 1}" for j in range(a * per, (a + 1) * per))
-                     for a in range(FACTORS[case]))
+    return "\n".join(
+        f"f{a + 1} =~ " + " + ".join(f"i{j + 1}" for j in range(a * per, (a + 1) * per)) for a in range(FACTORS[case])
+    )
 
 
 FACTORS = {"fiml": 5, "invariance": 4}
@@ -118,23 +137,35 @@ def measure_point(case: str, n: int, k: int) -> dict:
 
     threadpool_limits(1, "blas")
     if case == "power":
-        call = lambda size=n: pm.power(POWER_MODEL, POWER_POPULATION, [100, 200, 400][:size], replications=k,  # noqa: E731
-                                       seed=1)
+
+        def call(size=n):
+            return pm.power(POWER_MODEL, POWER_POPULATION, [100, 200, 400][:size], replications=k, seed=1)
+
         input_mb, warm_up = 0.0, 1
     elif case in ("fiml", "invariance"):
         data, model = simulate(case, n, k), factor_model(case, k)
         input_mb = data.memory_usage(index=False).sum() / 2**20
         if case == "fiml":
-            call = lambda frame=data: pm.cfa(model, frame, missing="fiml", estimator="MLR")  # noqa: E731
+
+            def call(frame=data):
+                return pm.cfa(model, frame, missing="fiml", estimator="MLR")
+
             warm_up = data.iloc[:500]
         else:
-            call = lambda frame=data: pm.measurement_invariance(model, frame, group="group")  # noqa: E731
+
+            def call(frame=data):
+                return pm.measurement_invariance(model, frame, group="group")
+
             warm_up = data.iloc[:600]
     else:
         data = simulate(case, n, k)
         input_mb, warm_up = data.memory_usage(index=False).sum() / 2**20, data.iloc[:500]
-        call = ((lambda frame=data: pm.polychoric(frame)) if case == "polychoric"
-                else (lambda frame=data: pm.cronbach_alpha(frame, ci="bootstrap", n_boot=1000, seed=1)))
+
+        def call(frame=data):
+            if case == "polychoric":
+                return pm.polychoric(frame)
+            return pm.cronbach_alpha(frame, ci="bootstrap", n_boot=1000, seed=1)
+
     call(warm_up)  # imports and first-call set-up, on a small problem: not timed
     tracemalloc.start()
     times = [_timed(call)]
@@ -155,8 +186,13 @@ def _timed(call) -> tuple[float, float]:
 
 
 def run_point(case: str, n: int, k: int) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--point", case, str(n), str(k)], capture_output=True,
-                         text=True, cwd=ROOT, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, __file__, "--point", case, str(n), str(k)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -169,16 +205,25 @@ def run_psych(case: str, n: int, k: int) -> float | None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "data.csv"
         simulate(case, n, k).to_csv(path, index=False)
-        args = ["Rscript", str(HERE / "r" / script), f"data={path}", "budget=1", "min_repeats=1", "max_repeats=3",
-                "n_iter=1000"]
+        args = [
+            "Rscript",
+            str(HERE / "r" / script),
+            f"data={path}",
+            "budget=1",
+            "min_repeats=1",
+            "max_repeats=3",
+            "n_iter=1000",
+        ]
         out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
     line = next(line for line in out.splitlines() if line.startswith("BENCH_JSON:"))
-    return float(json.loads(line[len("BENCH_JSON:"):])["median"])
+    return float(json.loads(line[len("BENCH_JSON:") :])["median"])
 
 
 def table(case: str, rows: list[dict]) -> str:
-    head = ("| n | items | wall | CPU | peak memory of the call | input | process peak RSS | psych | psych / ours |\n"
-            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    head = (
+        "| n | items | wall | CPU | peak memory of the call | input | process peak RSS | psych | psych / ours |\n"
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    )
     if case == "power":
         head = head.replace("| n | items |", "| sample sizes | replications |")
     if case == "invariance":
@@ -187,19 +232,28 @@ def table(case: str, rows: list[dict]) -> str:
     for r in rows:
         psych = "-" if r.get("psych") is None else f"{r['psych']:.2f} s"
         ratio = "-" if r.get("psych") is None else f"{r['psych'] / r['wall']:.1f}x"
-        lines.append(f"| {r['n']:,} | {r['k']} | {r['wall']:.3f} s | {r['cpu']:.3f} s | {r['peak_mb']:.0f} MB | "
-                     f"{r['input_mb']:.0f} MB | {r['rss_mb']:.0f} MB | {psych} | {ratio} |")
+        lines.append(
+            f"| {r['n']:,} | {r['k']} | {r['wall']:.3f} s | {r['cpu']:.3f} s | {r['peak_mb']:.0f} MB | "
+            f"{r['input_mb']:.0f} MB | {r['rss_mb']:.0f} MB | {psych} | {ratio} |"
+        )
     return "\n".join(lines)
 
 
 def markdown(results: dict, note: str) -> str:
-    parts = [MARKERS[0], "## Growth curves (benchmarks/growth.py)", "",
-             ("One call per point in a fresh process, one BLAS thread; peak memory is what the call allocated "
-             "beyond its input (tracemalloc), process peak RSS includes the input and the interpreter. "
-             "alpha: `cronbach_alpha(ci=\"bootstrap\", n_boot=1000)`; polychoric: `polychoric()`, 6 categories; "
-             "power: `power(2-factor CFA, n=[100, 200, 400][:sizes], replications)`, serial; fiml: "
-             "`cfa(5 factors x 5 items, missing=\"fiml\", estimator=\"MLR\")`, 20% missing at random (every row its "
-             "own pattern); invariance: `measurement_invariance(4 factors x 3 items)`, configural to strict."), ""]
+    parts = [
+        MARKERS[0],
+        "## Growth curves (benchmarks/growth.py)",
+        "",
+        (
+            "One call per point in a fresh process, one BLAS thread; peak memory is what the call allocated "
+            "beyond its input (tracemalloc), process peak RSS includes the input and the interpreter. "
+            'alpha: `cronbach_alpha(ci="bootstrap", n_boot=1000)`; polychoric: `polychoric()`, 6 categories; '
+            "power: `power(2-factor CFA, n=[100, 200, 400][:sizes], replications)`, serial; fiml: "
+            '`cfa(5 factors x 5 items, missing="fiml", estimator="MLR")`, 20% missing at random (every row its '
+            "own pattern); invariance: `measurement_invariance(4 factors x 3 items)`, configural to strict."
+        ),
+        "",
+    ]
     if note:
         parts += [f"Note: {note}", ""]
     for case, rows in results.items():

@@ -59,8 +59,7 @@ def polychoric_semopy(args: dict):
     return correlations
 
 
-TASKS = {"efa_factor_analyzer": efa_factor_analyzer, "cfa_semopy": cfa_semopy,
-         "polychoric_semopy": polychoric_semopy}
+TASKS = {"efa_factor_analyzer": efa_factor_analyzer, "cfa_semopy": cfa_semopy, "polychoric_semopy": polychoric_semopy}
 PACKAGES = ("factor_analyzer", "semopy", "scikit-learn", "numpy", "scipy", "pandas")
 
 

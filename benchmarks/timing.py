@@ -45,5 +45,5 @@ def parse_emitted(stdout: str) -> dict:
     """The payload that ``emit`` (or bench.R) printed; ValueError when there is none."""
     for line in reversed(stdout.splitlines()):
         if line.startswith(JSON_MARKER):
-            return json.loads(line[len(JSON_MARKER):])
+            return json.loads(line[len(JSON_MARKER) :])
     raise ValueError("no benchmark result line in the output")

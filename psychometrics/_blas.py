@@ -101,6 +101,7 @@ def threads_for(flops: float) -> Iterator[None]:
 
 def small_matrices(function: F) -> F:
     """Decorator: ``function`` works on small matrices and runs with one BLAS thread (see the module docstring)."""
+
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
         with single_threaded():

@@ -65,8 +65,10 @@ def _bca_levels(estimate: float, draws: np.ndarray, a: float, tail: float) -> tu
     """Adjusted percentile levels Phi(z0 + (z0 + z) / (1 - a (z0 + z))), z0 = Phi^-1(share of draws < estimate)."""
     share = np.mean(draws < estimate)
     if share in (0.0, 1.0):
-        raise DataError("every bootstrap value lies on one side of the estimate; the BCa interval is undefined. "
-                        "Use ci='percentile' or more resamples.")
+        raise DataError(
+            "every bootstrap value lies on one side of the estimate; the BCa interval is undefined. "
+            "Use ci='percentile' or more resamples."
+        )
     z0 = stats.norm.ppf(share)
     z = stats.norm.ppf([tail, 1 - tail])
     return tuple(stats.norm.cdf(z0 + (z0 + z) / (1 - a * (z0 + z))))

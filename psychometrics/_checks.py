@@ -74,13 +74,17 @@ def float_values(frame: pd.DataFrame) -> np.ndarray:
 def _check_labels(frame: pd.DataFrame, name: str) -> None:
     """Refuse MultiIndex and duplicated column names (an analysis would silently use both copies)."""
     if isinstance(frame.columns, pd.MultiIndex):
-        raise DataError(f"{name} has MultiIndex (several-level) columns such as {frame.columns[0]!r}; flatten "
-                        "them to one name per item first, e.g. data.columns = ['_'.join(map(str, c)) for c in "
-                        "data.columns].")
+        raise DataError(
+            f"{name} has MultiIndex (several-level) columns such as {frame.columns[0]!r}; flatten "
+            "them to one name per item first, e.g. data.columns = ['_'.join(map(str, c)) for c in "
+            "data.columns]."
+        )
     duplicated = frame.columns[frame.columns.duplicated()]
     if len(duplicated):
-        raise DataError(f"{name} has column {duplicated[0]!r} more than once; each item needs its own column "
-                        "name: rename or drop the copies.")
+        raise DataError(
+            f"{name} has column {duplicated[0]!r} more than once; each item needs its own column "
+            "name: rename or drop the copies."
+        )
 
 
 def _is_refused_dtype(dtype: Any) -> bool:
@@ -93,8 +97,9 @@ def _is_refused_kind(value: object) -> bool:
     dtype = getattr(value, "dtype", None)
     if dtype is not None and _is_refused_dtype(dtype):
         return True
-    return isinstance(value, (complex, np.complexfloating, np.datetime64, np.timedelta64, pd.Timestamp,
-                              pd.Timedelta, pd.Period))
+    return isinstance(
+        value, (complex, np.complexfloating, np.datetime64, np.timedelta64, pd.Timestamp, pd.Timedelta, pd.Period)
+    )
 
 
 def _check_cell_kinds(frame: pd.DataFrame, name: str) -> None:
@@ -102,16 +107,20 @@ def _check_cell_kinds(frame: pd.DataFrame, name: str) -> None:
     (object) columns are read cell by cell; the others are judged by their dtype."""
     for position, (column, dtype) in enumerate(frame.dtypes.items()):
         if _is_refused_dtype(dtype):
-            raise DataError(f"{name} column {column!r} holds {dtype} values, not answers; drop it from the "
-                            "items or convert it to numbers deliberately.")
+            raise DataError(
+                f"{name} column {column!r} holds {dtype} values, not answers; drop it from the "
+                "items or convert it to numbers deliberately."
+            )
         if pd.api.types.is_object_dtype(dtype):
             series = frame.iloc[:, position]
             bad = series.map(_is_refused_kind)
             if bad.any():
                 row = bad.idxmax()
                 value = series.loc[row]
-                raise DataError(f"{name} has the value {cut(repr(value), 80)} ({type(value).__name__}) in column "
-                                f"{column!r}, row {row!r}; items hold numbers only.")
+                raise DataError(
+                    f"{name} has the value {cut(repr(value), 80)} ({type(value).__name__}) in column "
+                    f"{column!r}, row {row!r}; items hold numbers only."
+                )
 
 
 def _check_finite(values: np.ndarray, frame: pd.DataFrame, name: str) -> None:
@@ -119,9 +128,11 @@ def _check_finite(values: np.ndarray, frame: pd.DataFrame, name: str) -> None:
     bad = np.isinf(values) | (np.abs(np.nan_to_num(values)) > MAX_ABS_VALUE)
     if bad.any():
         i, j = np.argwhere(bad)[0]
-        raise DataError(f"{name} has the value {values[i, j]!r} in column {frame.columns[j]!r}, row "
-                        f"{frame.index[i]!r}; items must be finite numbers of at most {MAX_ABS_VALUE:g} in size: "
-                        "recode it or set it to NaN (missing).")
+        raise DataError(
+            f"{name} has the value {values[i, j]!r} in column {frame.columns[j]!r}, row "
+            f"{frame.index[i]!r}; items must be finite numbers of at most {MAX_ABS_VALUE:g} in size: "
+            "recode it or set it to NaN (missing)."
+        )
 
 
 def numeric_cells(data: pd.DataFrame, name: str = "data") -> np.ndarray:
@@ -182,7 +193,9 @@ def as_item_frame(
         try:
             data = pd.DataFrame(np.asarray(data))
         except Exception as exc:  # noqa: BLE001 - re-raised as a clear error
-            raise DataError(f"{name} must be a pandas DataFrame of respondents x items; got {type(data).__name__}") from exc
+            raise DataError(
+                f"{name} must be a pandas DataFrame of respondents x items; got {type(data).__name__}"
+            ) from exc
     if data.shape[1] < min_items:
         raise DataError(
             f"{name} has {data.shape[1]} column(s); at least {min_items} items are needed. "
@@ -224,7 +237,9 @@ def looks_like_correlation_matrix(data: Any) -> bool:
     return bool(np.allclose(values, values.T, atol=1e-8) and np.allclose(np.diag(values), 1.0, atol=1e-8))
 
 
-def as_correlation_matrix(corr: DataOrCorr, *, name: str = "correlation matrix", require_pd: bool = True) -> pd.DataFrame:
+def as_correlation_matrix(
+    corr: DataOrCorr, *, name: str = "correlation matrix", require_pd: bool = True
+) -> pd.DataFrame:
     """Return a labelled float copy of a correlation matrix after checking symmetry, diagonal and definiteness."""
     frame = corr.copy() if isinstance(corr, pd.DataFrame) else pd.DataFrame(np.asarray(corr, dtype=float))
     values = frame.to_numpy(dtype=float)
@@ -241,7 +256,9 @@ def as_correlation_matrix(corr: DataOrCorr, *, name: str = "correlation matrix",
         )
     if not np.allclose(np.diag(values), 1.0, atol=1e-6):
         k = int(np.argmax(np.abs(np.diag(values) - 1)))
-        raise DataError(f"{name} has {values[k, k]} on the diagonal for {frame.index[k]!r}; a correlation matrix has 1.")
+        raise DataError(
+            f"{name} has {values[k, k]} on the diagonal for {frame.index[k]!r}; a correlation matrix has 1."
+        )
     if require_pd:
         smallest = float(np.linalg.eigvalsh(values).min())
         if smallest <= 1e-10:
@@ -297,8 +314,9 @@ def check_count(value: Any, *, name: str, minimum: int, maximum: int) -> int:
     """
     number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
     if not number or not np.isfinite(value) or not float(value).is_integer() or not minimum <= value <= maximum:
-        raise DataError(f"{name} must be a whole number of at least {minimum} and at most {maximum}; got "
-                        f"{cut(repr(value), 40)}.")
+        raise DataError(
+            f"{name} must be a whole number of at least {minimum} and at most {maximum}; got {cut(repr(value), 40)}."
+        )
     return int(value)
 
 

@@ -19,8 +19,11 @@ _CONNECT_TIMEOUT = "10s"
 
 
 def add_scheduler_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--scheduler", metavar="ADDRESS",
-                        help="run on this dask.distributed scheduler (e.g. tcp://10.0.0.5:8786) instead of locally")
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on this dask.distributed scheduler (e.g. tcp://10.0.0.5:8786) instead of locally",
+    )
 
 
 @contextlib.contextmanager
@@ -32,12 +35,15 @@ def scheduler_client(address: str | None) -> Iterator[Any]:  # a dask.distribute
     try:
         from dask.distributed import Client
     except ImportError as exc:
-        raise SpecError("--scheduler needs dask.distributed: pip install 'psychometrics[dask]' "
-                        "(or 'dask[distributed]').") from exc
+        raise SpecError(
+            "--scheduler needs dask.distributed: pip install 'psychometrics[dask]' (or 'dask[distributed]')."
+        ) from exc
     try:
         client = Client(address, timeout=_CONNECT_TIMEOUT)
     except (OSError, TimeoutError) as exc:
-        raise SpecError(f"cannot reach the dask scheduler at {address!r} ({exc}); check the address "
-                        "(tcp://host:port) and that the scheduler is running.") from exc
+        raise SpecError(
+            f"cannot reach the dask scheduler at {address!r} ({exc}); check the address "
+            "(tcp://host:port) and that the scheduler is running."
+        ) from exc
     with client:
         yield client

@@ -46,8 +46,10 @@ def _check_expansion(root: yaml.Node, source: str) -> None:
             open_nodes.discard(key)
             sizes[key] = 1 + sum(sizes[id(child)] for child in _children(node))
             if sizes[key] > MAX_YAML_NODES:
-                raise SpecError(f"{source}: the YAML expands to more than {MAX_YAML_NODES} values (aliases repeat "
-                                f"the anchor near line {node.start_mark.line + 1}); write the document out plainly.")
+                raise SpecError(
+                    f"{source}: the YAML expands to more than {MAX_YAML_NODES} values (aliases repeat "
+                    f"the anchor near line {node.start_mark.line + 1}); write the document out plainly."
+                )
         elif key not in sizes:
             if key in open_nodes:
                 raise SpecError(f"{source}: the YAML alias near line {node.start_mark.line + 1} refers to itself.")
@@ -72,8 +74,9 @@ class _StrictLoader(_BASE):  # type: ignore[valid-type,misc]  # _BASE is chosen 
             except TypeError:  # an unhashable key: SafeConstructor reports it
                 continue
             if first != line:
-                raise SpecError(f"{self.source}: the key {str(key)[:80]!r} appears twice (lines {first} and {line}); "
-                                "keep one.")
+                raise SpecError(
+                    f"{self.source}: the key {str(key)[:80]!r} appears twice (lines {first} and {line}); keep one."
+                )
         return super().construct_mapping(node, deep=deep)
 
     def get_single_data(self):
@@ -105,6 +108,7 @@ def read_text(path: str | Path, what: str) -> str:
     try:
         return Path(path).read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        byte = exc.object[exc.start:exc.start + 1]
-        raise SpecError(f"the {what} {path} is not UTF-8 text (byte {exc.start}: {byte!r}); save it as UTF-8.") \
-            from None
+        byte = exc.object[exc.start : exc.start + 1]
+        raise SpecError(
+            f"the {what} {path} is not UTF-8 text (byte {exc.start}: {byte!r}); save it as UTF-8."
+        ) from None

@@ -28,5 +28,7 @@ class Submitter(Protocol):
     """Anything with ``submit`` returning a future: a ``concurrent.futures.Executor`` or a Dask ``Client``."""
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any: ...
+
+
 #: A file path: a str or a ``pathlib.Path``.
 PathLike: TypeAlias = str | os.PathLike[str]

@@ -15,8 +15,10 @@ import sys
 
 from .errors import PsychometricsError
 
-DESCRIPTION = ("Reliability, validity and factor structure of survey instruments: validate data, run analysis "
-               "specifications into reports, compare results.")
+DESCRIPTION = (
+    "Reliability, validity and factor structure of survey instruments: validate data, run analysis "
+    "specifications into reports, compare results."
+)
 
 # sub-command -> (module that implements it, one-line help)
 COMMANDS = {

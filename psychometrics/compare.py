@@ -128,8 +128,12 @@ def load_tolerances(path: str | Path) -> dict[str, Any]:
 
 def _is_tolerance(rule: Any) -> bool:
     """A mapping of rtol and/or atol to non-negative numbers."""
-    return (isinstance(rule, dict) and bool(rule) and set(rule) <= {"rtol", "atol"}
-            and all(_is_number(v) and v >= 0 for v in rule.values()))
+    return (
+        isinstance(rule, dict)
+        and bool(rule)
+        and set(rule) <= {"rtol", "atol"}
+        and all(_is_number(v) and v >= 0 for v in rule.values())
+    )
 
 
 def _key_text(key: Any) -> str:
@@ -254,12 +258,23 @@ def add_compare_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``psychometrics compare``."""
     parser.add_argument("new", help="results.json (or the report folder holding it) to check")
     parser.add_argument("reference", help="golden results.json (or folder) to compare against")
-    parser.add_argument("--rtol", type=float, default=DEFAULT_RTOL,
-                        help=f"relative tolerance of chi-square-like statistics (default {DEFAULT_RTOL:g})")
-    parser.add_argument("--atol", type=float, default=DEFAULT_ATOL,
-                        help=f"absolute tolerance of indices and estimates (default {DEFAULT_ATOL:g})")
-    parser.add_argument("--tolerances", metavar="FILE",
-                        help="YAML/JSON mapping of JSON-path patterns to {rtol: x}, {atol: x} or 'ignore'")
+    parser.add_argument(
+        "--rtol",
+        type=float,
+        default=DEFAULT_RTOL,
+        help=f"relative tolerance of chi-square-like statistics (default {DEFAULT_RTOL:g})",
+    )
+    parser.add_argument(
+        "--atol",
+        type=float,
+        default=DEFAULT_ATOL,
+        help=f"absolute tolerance of indices and estimates (default {DEFAULT_ATOL:g})",
+    )
+    parser.add_argument(
+        "--tolerances",
+        metavar="FILE",
+        help="YAML/JSON mapping of JSON-path patterns to {rtol: x}, {atol: x} or 'ignore'",
+    )
 
 
 def run_compare(args: argparse.Namespace) -> int:

@@ -15,8 +15,11 @@ SPEC = {
     "group": "school",
     "seed": 7,
     "scales": {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"], "speed": ["x7", "x8", "x9"]},
-    "analyses": [{"type": "sample"}, {"type": "reliability", "omega": False, "ci": "bootstrap", "n_boot": 200},
-                 {"type": "item_statistics", "per_group": True}],
+    "analyses": [
+        {"type": "sample"},
+        {"type": "reliability", "omega": False, "ci": "bootstrap", "n_boot": 200},
+        {"type": "item_statistics", "per_group": True},
+    ],
 }
 SPECS = [SPEC, ANALYSES / "shrout_fleiss.yaml"]
 
@@ -49,7 +52,9 @@ def test_any_executor_is_accepted(serial):
 
 def test_dask_cluster_gives_the_serial_results(serial):
     distributed = pytest.importorskip("dask.distributed")
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
         with distributed.Client(cluster) as client:
             assert _texts(run_specs(SPECS, executor=client.get_executor(), progress=False)) == serial
 

@@ -26,8 +26,9 @@ def bench():
 
 
 def test_one_tiny_case_runs_with_peers_skipped(bench, tmp_path):
-    options = bench.Options(budget=0.0, min_repeats=1, max_repeats=1, run_r=False, run_venv=False,
-                            run_python_peers=False)
+    options = bench.Options(
+        budget=0.0, min_repeats=1, max_repeats=1, run_r=False, run_venv=False, run_python_peers=False
+    )
     [result] = bench.run(["icc_2000"], options, progress=lambda *a, **k: None)
     # The harness never raises: a function not implemented yet is skipped, a failing one is reported (its own
     # tests say why); either way with a note.
@@ -39,8 +40,9 @@ def test_one_tiny_case_runs_with_peers_skipped(bench, tmp_path):
     assert all(peer.note for peer in result.peers)
     text = bench.format_text([result])
     assert "icc_2000" in text and "psych::ICC" in text
-    markdown = bench.format_markdown([result], bench.machine(), bench.machine(),
-                                     {"ours": bench.our_versions(), "peers": {}}, "smoke test")
+    markdown = bench.format_markdown(
+        [result], bench.machine(), bench.machine(), {"ours": bench.our_versions(), "peers": {}}, "smoke test"
+    )
     assert "| icc_2000 | psych::ICC / ours >= 100x |" in markdown
 
 

@@ -76,20 +76,38 @@ def check_modindices(result, case: dict) -> None:
 
 # ---------------------------------------------------------------- published values (lavaan tutorial)
 
+
 def test_holzinger_swineford_published(hs_fit):
     """Rosseel (2012) / lavaan tutorial: HS 3-factor model, ML, N = 301."""
     fm = hs_fit.fit_measures
     assert fm["npar"] == 21 and fm["df"] == 24 and fm["baseline_df"] == 36 and fm["ntotal"] == 301
     published = {
-        "chisq": 85.306, "baseline_chisq": 918.852, "cfi": 0.931, "tli": 0.896, "logl": -3737.745,
-        "unrestricted_logl": -3695.092, "aic": 7517.490, "bic": 7595.339, "bic2": 7528.739, "rmsea": 0.092,
-        "rmsea_ci_lower": 0.071, "rmsea_ci_upper": 0.114, "rmsea_pvalue": 0.001, "srmr": 0.065,
+        "chisq": 85.306,
+        "baseline_chisq": 918.852,
+        "cfi": 0.931,
+        "tli": 0.896,
+        "logl": -3737.745,
+        "unrestricted_logl": -3695.092,
+        "aic": 7517.490,
+        "bic": 7595.339,
+        "bic2": 7528.739,
+        "rmsea": 0.092,
+        "rmsea_ci_lower": 0.071,
+        "rmsea_ci_upper": 0.114,
+        "rmsea_pvalue": 0.001,
+        "srmr": 0.065,
     }
     for key, value in published.items():
         assert fm[key] == pytest.approx(value, abs=5e-4), key
     est = hs_fit.estimates.set_index(["lhs", "op", "rhs"])
-    loadings = {("visual", "x2"): (0.554, 0.100), ("visual", "x3"): (0.729, 0.109), ("textual", "x5"): (1.113, 0.065),
-                ("textual", "x6"): (0.926, 0.055), ("speed", "x8"): (1.180, 0.165), ("speed", "x9"): (1.082, 0.151)}
+    loadings = {
+        ("visual", "x2"): (0.554, 0.100),
+        ("visual", "x3"): (0.729, 0.109),
+        ("textual", "x5"): (1.113, 0.065),
+        ("textual", "x6"): (0.926, 0.055),
+        ("speed", "x8"): (1.180, 0.165),
+        ("speed", "x9"): (1.082, 0.151),
+    }
     for (f, x), (value, se) in loadings.items():
         assert est.loc[(f, "=~", x), "est"] == pytest.approx(value, abs=5e-4)
         assert est.loc[(f, "=~", x), "se"] == pytest.approx(se, abs=5e-4)
@@ -106,8 +124,11 @@ def test_political_democracy_published():
     assert fit.fit_measures["chisq"] == pytest.approx(38.125, abs=5e-4)
     assert fit.fit_measures["pvalue"] == pytest.approx(0.329, abs=5e-4)
     est = fit.estimates.set_index(["lhs", "op", "rhs"])
-    for (lhs, rhs), (value, se) in {("dem60", "ind60"): (1.483, 0.399), ("dem65", "ind60"): (0.572, 0.221),
-                                    ("dem65", "dem60"): (0.837, 0.098)}.items():
+    for (lhs, rhs), (value, se) in {
+        ("dem60", "ind60"): (1.483, 0.399),
+        ("dem65", "ind60"): (0.572, 0.221),
+        ("dem65", "dem60"): (0.837, 0.098),
+    }.items():
         assert est.loc[(lhs, "~", rhs), ["est", "se"]].tolist() == pytest.approx([value, se], abs=5e-4)
 
 
@@ -201,6 +222,7 @@ def test_n_obs_and_groups(hs, hs_fit):
 
 # ---------------------------------------------------------------- result API
 
+
 def test_result_methods(hs, hs_fit):
     assert hs_fit.latent_variables == ["visual", "textual", "speed"]
     assert hs_fit.observed_variables == [f"x{i}" for i in range(1, 10)]
@@ -214,8 +236,22 @@ def test_result_methods(hs, hs_fit):
     sigma = mats["lambda"] @ mats["psi"] @ mats["lambda"].T + mats["theta"]
     np.testing.assert_allclose(sigma.to_numpy(), hs_fit.implied_cov().to_numpy(), atol=1e-12)
     assert list(hs_fit.estimates.columns) == [
-        "lhs", "op", "rhs", "group", "label", "free", "est", "se", "z", "pvalue", "ci_lower", "ci_upper",
-        "ci_low", "ci_high", "std_lv", "std_all",
+        "lhs",
+        "op",
+        "rhs",
+        "group",
+        "label",
+        "free",
+        "est",
+        "se",
+        "z",
+        "pvalue",
+        "ci_lower",
+        "ci_upper",
+        "ci_low",
+        "ci_high",
+        "std_lv",
+        "std_all",
     ]
     assert hs_fit.vcov().shape == (21, 21)
     assert "chisq" in repr(hs_fit)
@@ -246,6 +282,7 @@ def test_listwise_deletion_matches_complete_cases(hs):
 
 
 # ---------------------------------------------------------------- bad input
+
 
 def test_unknown_variable_names_the_term(hs):
     with pytest.raises(pm.ModelError, match=r"'x99'.*visual =~ x99.*line 1"):
@@ -319,8 +356,10 @@ def test_multi_group_from_moments_matches_raw_data(hs):
         assert moments.fit_measures[key] == pytest.approx(raw.fit_measures[key], rel=1e-8)
     np.testing.assert_allclose(moments.estimates["se"], raw.estimates["se"], atol=1e-8)
     ladder = pm.measurement_invariance(
-        MODELS["hs"], sample_cov={g: f.cov() for g, f in groups.items()},
-        sample_mean={g: f.mean() for g, f in groups.items()}, n_obs={g: len(f) for g, f in groups.items()},
+        MODELS["hs"],
+        sample_cov={g: f.cov() for g, f in groups.items()},
+        sample_mean={g: f.mean() for g, f in groups.items()},
+        n_obs={g: len(f) for g, f in groups.items()},
         levels=("configural", "metric"),
     )
     assert ladder.table.loc["metric", "delta_chisq"] == pytest.approx(8.192, abs=5e-4)

@@ -13,7 +13,7 @@ def _block_arrow(rng, sizes, n_shared):
     n = sum(sizes) + n_shared
     columns, start = [], 0
     for size in sizes:
-        columns.append(np.r_[start:start + size, n - n_shared:n])
+        columns.append(np.r_[start : start + size, n - n_shared : n])
         start += size
     matrix = np.zeros((n, n))
     for c in columns:

@@ -31,15 +31,19 @@ NOISE = {"hs_saturated_mlr": {"cn_05", "cn_01"}}
 @pytest.fixture(scope="module")
 def data():
     bfi = pm.datasets.load("bfi")
-    return {"hs": pm.datasets.load("holzinger_swineford"), "bfi": bfi,
-            "ac": bfi[ITEMS + ["gender"]].dropna(subset=ITEMS)}
+    return {
+        "hs": pm.datasets.load("holzinger_swineford"),
+        "bfi": bfi,
+        "ac": bfi[ITEMS + ["gender"]].dropna(subset=ITEMS),
+    }
 
 
 def _fit(name: str, data):
     hs, ac = data["hs"], data["ac"]
     if name.startswith("hs_school_"):
-        return pm.cfa(MODELS["hs"], hs, estimator=name.rsplit("_", 1)[1].upper(), group="school",
-                      group_equal="loadings")
+        return pm.cfa(
+            MODELS["hs"], hs, estimator=name.rsplit("_", 1)[1].upper(), group="school", group_equal="loadings"
+        )
     if name == "hs_ml_level90":
         return pm.cfa(MODELS["hs"], hs, confidence=0.90)
     if name == "hs_saturated_mlr":
@@ -135,8 +139,9 @@ def test_invariance_ladder_difference_tests(data, estimator):
     # lavTestLRT's default: Satorra-Bentler (2001) for MLM, Satorra (2000) for MLMV (reference "ladders");
     # the chi-square differences at 1e-4 relative (lavaan's own optimiser stops at about 1e-5 of them)
     ref = REF["ladders"][estimator.lower()]
-    ladder = pm.measurement_invariance(MODELS["hs"], data["hs"], group="school",
-                                       levels=("configural", "metric", "scalar"), estimator=estimator)
+    ladder = pm.measurement_invariance(
+        MODELS["hs"], data["hs"], group="school", levels=("configural", "metric", "scalar"), estimator=estimator
+    )
     np.testing.assert_allclose(ladder.table["delta_chisq"][1:], ref["chisq_diff"][1:], rtol=1e-4)
     np.testing.assert_allclose(ladder.table["delta_df"][1:], ref["df_diff"][1:])
     np.testing.assert_allclose(ladder.table["delta_pvalue"][1:], ref["pvalue"][1:], atol=1e-4)

@@ -70,8 +70,9 @@ def test_fiml_on_complete_data_is_ml(items):
 
 def test_fiml_mlr_invariance(items):
     ref = REF["invariance"]["bfi_gender_fiml"]
-    result = pm.measurement_invariance(MODEL, items, "gender", levels=("configural", "metric", "scalar"),
-                                       estimator="MLR", missing="fiml")
+    result = pm.measurement_invariance(
+        MODEL, items, "gender", levels=("configural", "metric", "scalar"), estimator="MLR", missing="fiml"
+    )
     for level in result.table.index:
         check_fit_measures(result.fits[level].fit_measures, ref["fit"][level])
     np.testing.assert_allclose(result.table["delta_chisq"].iloc[1:], ref["lrt"]["chisq_diff"][1:3], rtol=1e-5)

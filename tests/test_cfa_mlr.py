@@ -19,8 +19,17 @@ from psychometrics.errors import DataError, ModelError
 
 REF = load_reference("cfa_robust.json")
 MODELS = REF["models"]
-RELATIVE = {"chisq", "chisq.scaled", "baseline.chisq", "baseline.chisq.scaled", "logl", "unrestricted.logl", "aic",
-            "bic", "bic2"}
+RELATIVE = {
+    "chisq",
+    "chisq.scaled",
+    "baseline.chisq",
+    "baseline.chisq.scaled",
+    "logl",
+    "unrestricted.logl",
+    "aic",
+    "bic",
+    "bic2",
+}
 
 
 @pytest.fixture(scope="module")

@@ -52,8 +52,13 @@ def check_fit_measures(result, expected: dict) -> None:
 
 
 def test_options_are_lavaans_wlsmv():
-    assert CASES["ac"]["options"] == {"estimator": "DWLS", "test": "scaled.shifted", "se": "robust.sem",
-                                      "parameterization": "delta", "missing": "listwise"}
+    assert CASES["ac"]["options"] == {
+        "estimator": "DWLS",
+        "test": "scaled.shifted",
+        "se": "robust.sem",
+        "parameterization": "delta",
+        "missing": "listwise",
+    }
 
 
 def test_single_group_fit_measures(ac_fit):
@@ -148,14 +153,16 @@ def test_invariance_ladder_scaled_difference_tests(ladder):
     np.testing.assert_allclose(ladder.table["delta_chisq"][1:], expected["delta_chisq"][1:], rtol=1e-5)
     np.testing.assert_allclose(ladder.table["delta_df"][1:], expected["delta_df"][1:])
     np.testing.assert_allclose(ladder.table["delta_pvalue"][1:], expected["delta_pvalue"][1:], atol=1e-6)
-    assert ladder.table.loc["thresholds", "cfi_scaled"] == pytest.approx(CASES["ladder_thresholds"]["fit"]["cfi.scaled"],
-                                                                         abs=1e-4)
+    assert ladder.table.loc["thresholds", "cfi_scaled"] == pytest.approx(
+        CASES["ladder_thresholds"]["fit"]["cfi.scaled"], abs=1e-4
+    )
 
 
 def test_invariance_ladder_with_three_groups(bfi):
     ages = bfi[(bfi["age"] >= 10) & (bfi["age"] < 40)]
-    ladder = pm.measurement_invariance(MODELS["ac"], ages.assign(agegrp=ages["age"] // 10), group="agegrp",
-                                       ordered=True)
+    ladder = pm.measurement_invariance(
+        MODELS["ac"], ages.assign(agegrp=ages["age"] // 10), group="agegrp", ordered=True
+    )
     assert [str(g) for g in ladder.fits["scalar"].groups] == CASES["age_ladder_scalar"]["groups"]
     for level, fit in ladder.fits.items():
         check_fit_measures(fit, CASES[f"age_ladder_{level}"]["fit"])
@@ -188,15 +195,27 @@ def test_binary_items_with_an_empty_cell(bfi):
 
 
 def test_partial_threshold_invariance(bfi):
-    fit = pm.cfa(MODELS["ac"], bfi, ordered=ITEMS, group="gender", group_equal=["thresholds", "loadings"],
-                 group_partial=["A1 | t1", "C5|t5", "consc =~ C4"])
+    fit = pm.cfa(
+        MODELS["ac"],
+        bfi,
+        ordered=ITEMS,
+        group="gender",
+        group_equal=["thresholds", "loadings"],
+        group_partial=["A1 | t1", "C5|t5", "consc =~ C4"],
+    )
     check_fit_measures(fit, CASES["gender_partial"]["fit"])
     check_estimates(fit, CASES["gender_partial"])
 
 
 def test_ordered_categoricals_and_an_empty_ordered_list(bfi, ac_fit):
-    labels = ["very inaccurate", "moderately inaccurate", "slightly inaccurate", "slightly accurate",
-              "moderately accurate", "very accurate"]
+    labels = [
+        "very inaccurate",
+        "moderately inaccurate",
+        "slightly inaccurate",
+        "slightly accurate",
+        "moderately accurate",
+        "very accurate",
+    ]
     answers = bfi["A3"].map(dict(enumerate(labels, start=1)))
     recoded = bfi.assign(A3=pd.Categorical(answers, categories=labels, ordered=True))
     assert recoded["A3"].dtype.ordered

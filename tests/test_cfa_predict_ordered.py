@@ -75,8 +75,9 @@ def test_multi_group_ebm_scores_equal_lavaan(group_fits, case):
         exact = _frame(CASES[case]["ebm_exact"][g])
         np.testing.assert_allclose(stacked.loc[label], exact, atol=1e-4)
         np.testing.assert_allclose(by_rows[data["school"] == label], exact, atol=1e-4)
-        np.testing.assert_allclose(stacked.loc[label], _frame(CASES[case]["lavpredict"][label]),
-                                   atol=LAVPREDICT_TOLERANCE)
+        np.testing.assert_allclose(
+            stacked.loc[label], _frame(CASES[case]["lavpredict"][label]), atol=LAVPREDICT_TOLERANCE
+        )
 
 
 def test_listwise_fit_scores_only_complete_new_rows():
@@ -94,8 +95,9 @@ def test_ordered_categoricals_are_scored_by_their_order(missing_fit):
     as_categories = data.copy()
     for item in REF["items"]:
         levels = list(names[: int(data[item].max())])
-        as_categories[item] = pd.Categorical(data[item].map(lambda v: names[int(v) - 1] if v == v else None),
-                                             categories=levels, ordered=True)
+        as_categories[item] = pd.Categorical(
+            data[item].map(lambda v: names[int(v) - 1] if v == v else None), categories=levels, ordered=True
+        )
     categorical_fit = pm.cfa(REF["model"], as_categories, ordered=REF["items"], missing="pairwise")
     np.testing.assert_allclose(categorical_fit.predict(as_categories), fit.predict(data), atol=1e-8)
 

@@ -85,6 +85,7 @@ def test_pairwise_needs_ordered_items(survey):
 
 # ---------------------------------------------------------------- cluster-robust MLR (cluster=)
 
+
 @pytest.fixture(scope="module")
 def services(survey):
     """The survey with the R script's stand-in cluster id: site:role:k, k = running number within site and role
@@ -131,8 +132,14 @@ def test_invariance_ladder_with_clusters(services):
     The configural fit has a negative residual variance at one site (as in lavaan); its scaled chi-square agrees
     with lavaan's (numerical Hessian) to 5e-6 relative, hence the p-values to 1e-6 absolute."""
     with pytest.warns(UserWarning):
-        result = pm.measurement_invariance(MODELS["ps"], services, "site", levels=("configural", "metric", "scalar"),
-                                           estimator="MLR", cluster="service")
+        result = pm.measurement_invariance(
+            MODELS["ps"],
+            services,
+            "site",
+            levels=("configural", "metric", "scalar"),
+            estimator="MLR",
+            cluster="service",
+        )
     check_ladder(result, REF["ladders"]["ps_site_mlr_cluster"])
 
 
@@ -151,13 +158,18 @@ def test_cluster_is_checked(services):
     with pytest.raises(DataError, match="cluster column 'clinic' is not in the data"):
         pm.cfa(MODELS["ps"], services, estimator="MLR", cluster="clinic")
     with pytest.raises(DataError, match="missing in row 3"):
-        pm.cfa(MODELS["ps"], services.assign(service=services["service"].mask(services.index == 3)),
-               estimator="MLR", cluster="service")
+        pm.cfa(
+            MODELS["ps"],
+            services.assign(service=services["service"].mask(services.index == 3)),
+            estimator="MLR",
+            cluster="service",
+        )
     with pytest.raises(DataError, match="also the group column"):
         pm.cfa(MODELS["ps"], services, estimator="MLR", cluster="site", group="site")
 
 
 # ---------------------------------------------------------------- sampling weights (sampling_weights=)
+
 
 @pytest.fixture(scope="module")
 def weighted_hs():
@@ -195,7 +207,10 @@ def test_sampling_weights_are_checked(weighted_hs, survey):
     with pytest.raises(DataError, match="'wt' is not in the data"):
         pm.cfa(MODELS["hs"], weighted_hs, sampling_weights="wt")
     with pytest.raises(DataError, match="has the value -1.0 in row 0"):
-        pm.cfa(MODELS["hs"], weighted_hs.assign(w=weighted_hs["w"].mask(weighted_hs.index == 0, -1.0)),
-               sampling_weights="w")
+        pm.cfa(
+            MODELS["hs"],
+            weighted_hs.assign(w=weighted_hs["w"].mask(weighted_hs.index == 0, -1.0)),
+            sampling_weights="w",
+        )
     with pytest.raises(ModelError, match="not with ordered items"):
         pm.cfa(MODELS["ps"], survey.assign(w=1.0), ordered=ITEMS["ps"], sampling_weights="w")

@@ -85,8 +85,9 @@ def test_lavaan_options_for_two_levels():
     assert mlr["se"] == "robust.huber.white" and mlr["test"] == "yuan.bentler.mplus"
 
 
-@pytest.mark.parametrize("case", ["one_factor_MLR", "two_factor_MLR", "within_only_MLR", "between_only_MLR",
-                                  "cross_level_labels_MLR"])
+@pytest.mark.parametrize(
+    "case", ["one_factor_MLR", "two_factor_MLR", "within_only_MLR", "between_only_MLR", "cross_level_labels_MLR"]
+)
 def test_baseline_traces_at_lavaans_estimates(demo, case):
     """The baseline's Yuan-Bentler traces evaluated at lavaan's own (slightly unconverged) baseline estimates."""
     ref = CASES[case]["baseline"]
@@ -94,6 +95,7 @@ def test_baseline_traces_at_lavaans_estimates(demo, case):
     observed = list(dict.fromkeys(ref["lhs"]))
     within, between = (np.isin(observed, table[table["level"] == level]["lhs"]) for level in (1, 2))
     stats = ClusterStats.from_data(demo[observed].to_numpy(float), pd.factorize(demo["cluster"])[0], between, within)
+
     def rows(op, level):
         return table[(table["op"] == op) & (table["level"] == level)].set_index("lhs")["est"]
 
@@ -188,17 +190,26 @@ def test_bad_columns_are_named(demo):
         pm.cfa("level: 1\n fw =~ y1 + y2 + y3\nlevel: 2\n fb =~ y1 + y2 + y3 + fw", demo, cluster="cluster")
 
 
-@pytest.mark.parametrize("model, options, message", [
-    ("one_factor", {}, "cluster="),
-    ("one_factor", {"cluster": "cluster", "estimator": "ULS"}, "'ML' or 'MLR'"),
-    ("one_factor", {"cluster": "cluster", "group": "g"}, "multiple groups"),
-    ("one_factor", {"cluster": "cluster", "missing": "fiml"}, "listwise"),
-    ("level: 1\n fw =~ y1 + y2 + y3\n fw ~ y4\nlevel: 2\n fb =~ y1 + y2 + y3", {"cluster": "cluster"},
-     "regressions on observed variables"),
-    ("level: 1\n fw =~ y1 + y2 + y3", {"cluster": "cluster"}, "level: 2"),
-    ("level: 1\n fw =~ y1 + a*y2 + y3\nlevel: 2\n fb =~ y1 + y2 + y3\na > 0.1", {"cluster": "cluster"},
-     "constraints"),
-])
+@pytest.mark.parametrize(
+    "model, options, message",
+    [
+        ("one_factor", {}, "cluster="),
+        ("one_factor", {"cluster": "cluster", "estimator": "ULS"}, "'ML' or 'MLR'"),
+        ("one_factor", {"cluster": "cluster", "group": "g"}, "multiple groups"),
+        ("one_factor", {"cluster": "cluster", "missing": "fiml"}, "listwise"),
+        (
+            "level: 1\n fw =~ y1 + y2 + y3\n fw ~ y4\nlevel: 2\n fb =~ y1 + y2 + y3",
+            {"cluster": "cluster"},
+            "regressions on observed variables",
+        ),
+        ("level: 1\n fw =~ y1 + y2 + y3", {"cluster": "cluster"}, "level: 2"),
+        (
+            "level: 1\n fw =~ y1 + a*y2 + y3\nlevel: 2\n fb =~ y1 + y2 + y3\na > 0.1",
+            {"cluster": "cluster"},
+            "constraints",
+        ),
+    ],
+)
 def test_unsupported_two_level_requests_are_refused(demo, model, options, message):
     data = demo.assign(g=demo["cluster"] % 2)
     with pytest.raises(ModelError, match=message):
@@ -215,5 +226,6 @@ def test_factor_named_alike_at_both_levels(demo):
 
 def test_invariance_ladder_refuses_two_level_models(demo):
     with pytest.raises(ModelError, match="two-level"):
-        pm.measurement_invariance(MODELS["one_factor"], demo.assign(g=demo["cluster"] % 2), group="g",
-                                  cluster="cluster")
+        pm.measurement_invariance(
+            MODELS["one_factor"], demo.assign(g=demo["cluster"] % 2), group="g", cluster="cluster"
+        )

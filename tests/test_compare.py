@@ -14,8 +14,16 @@ ANALYSES = Path(__file__).resolve().parent.parent / "analyses"
 REFERENCE = {
     "versions": {"numpy": "2.0"},
     "sections": {
-        "cfa": {"units": {"pooled": {"results": {"fit_measures": {"chisq": 85.306, "cfi": 0.931, "df": 24},
-                                                 "estimates": {"visual =~ x2": {"est": 0.554}}}}}},
+        "cfa": {
+            "units": {
+                "pooled": {
+                    "results": {
+                        "fit_measures": {"chisq": 85.306, "cfi": 0.931, "df": 24},
+                        "estimates": {"visual =~ x2": {"est": 0.554}},
+                    }
+                }
+            }
+        },
         "icc": {"status": "ok"},
     },
 }

@@ -21,7 +21,10 @@ ROTATION_NAMES = {"geominQ": "geomin"}  # psych's rotate = "geominQ" is our "geo
 
 @pytest.fixture(scope="module")
 def datasets():
-    return {"bfi": pm.datasets.load("bfi").iloc[:, :25], "holzinger_swineford": pm.datasets.load("holzinger_swineford")[HS_ITEMS]}
+    return {
+        "bfi": pm.datasets.load("bfi").iloc[:, :25],
+        "holzinger_swineford": pm.datasets.load("holzinger_swineford")[HS_ITEMS],
+    }
 
 
 @pytest.fixture(scope="module")
@@ -48,16 +51,19 @@ def _assert_fit(fit, ref, keys, tol):
 GRID = REF["fa_grid"]
 
 
-@pytest.mark.parametrize(
-    "case", GRID, ids=[f"{c['data']}-{c['method']}-{c['nfactors']}-{c['rotation']}" for c in GRID]
-)
+@pytest.mark.parametrize("case", GRID, ids=[f"{c['data']}-{c['method']}-{c['nfactors']}-{c['rotation']}" for c in GRID])
 def test_psych_fa_grid(case, correlations):
     """psych::fa(data, nfactors, fm, rotate) with pairwise correlations; psych's column order and signs."""
     corr, n_obs = correlations[case["data"]]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = pm.efa(corr, case["nfactors"], method=case["method"],
-                     rotation=ROTATION_NAMES.get(case["rotation"], case["rotation"]), n_obs=n_obs)
+        res = pm.efa(
+            corr,
+            case["nfactors"],
+            method=case["method"],
+            rotation=ROTATION_NAMES.get(case["rotation"], case["rotation"]),
+            n_obs=n_obs,
+        )
     tol = _tolerance(case)
     np.testing.assert_allclose(res.loadings.to_numpy(), np.reshape(case["loadings"], res.loadings.shape), atol=tol)
     np.testing.assert_allclose(res.communalities.to_numpy(), case["communality"], atol=tol)
@@ -73,8 +79,14 @@ def test_psych_fa_grid(case, correlations):
 
 @pytest.mark.parametrize("n_factors, method", [(1, "minres"), (3, "ml"), (5, "minres")])
 def test_raw_bfi_data_uses_pairwise_counts(datasets, n_factors, method):
-    case = next(c for c in GRID if c["data"] == "bfi" and c["method"] == method and c["nfactors"] == n_factors
-                and c["rotation"] in ("oblimin", "none"))
+    case = next(
+        c
+        for c in GRID
+        if c["data"] == "bfi"
+        and c["method"] == method
+        and c["nfactors"] == n_factors
+        and c["rotation"] in ("oblimin", "none")
+    )
     frame = datasets["bfi"]
     before = frame.copy()
     res = pm.efa(frame, n_factors, method=method, rotation=case["rotation"])
@@ -85,15 +97,17 @@ def test_raw_bfi_data_uses_pairwise_counts(datasets, n_factors, method):
 def test_thurstone_published():
     """psychTools overview vignette: fa(Thurstone, 3, n.obs = 213), minres + oblimin."""
     res = pm.efa(pm.datasets.load("thurstone"), 3, n_obs=213)
-    printed = np.array([
-        [.90, .89, .84, .00, -.02, .18, .03, .38, -.06],
-        [-.03, .06, .03, .85, .75, .63, -.01, -.05, .21],
-        [.04, -.03, .00, .00, .10, -.08, .84, .46, .63],
-    ]).T
+    printed = np.array(
+        [
+            [0.90, 0.89, 0.84, 0.00, -0.02, 0.18, 0.03, 0.38, -0.06],
+            [-0.03, 0.06, 0.03, 0.85, 0.75, 0.63, -0.01, -0.05, 0.21],
+            [0.04, -0.03, 0.00, 0.00, 0.10, -0.08, 0.84, 0.46, 0.63],
+        ]
+    ).T
     np.testing.assert_allclose(res.loadings.to_numpy(), printed, atol=0.005 + 1e-9)
-    np.testing.assert_allclose(res.communalities.round(2), [.82, .84, .74, .73, .63, .50, .73, .51, .52])
+    np.testing.assert_allclose(res.communalities.round(2), [0.82, 0.84, 0.74, 0.73, 0.63, 0.50, 0.73, 0.51, 0.52])
     phi = res.phi.to_numpy()
-    np.testing.assert_allclose([phi[0, 1], phi[0, 2], phi[1, 2]], [.59, .53, .52], atol=0.005)
+    np.testing.assert_allclose([phi[0, 1], phi[0, 2], phi[1, 2]], [0.59, 0.53, 0.52], atol=0.005)
     assert res.fit["chisq"] == pytest.approx(2.977233, abs=1e-4)  # R: 2.977233 on 12 df
     assert res.fit["df"] == 12
     assert res.fit["null_chisq"] == pytest.approx(1081.97, abs=0.005)
@@ -119,7 +133,10 @@ def test_harman_burt_unrotated_minres():
     ref = REF["harman_burt_minres_none"]
     np.testing.assert_allclose(res.loadings.to_numpy(), np.reshape(ref["loadings"], (8, 2)), atol=1e-4)
     np.testing.assert_allclose(res.communalities.to_numpy(), ref["communality"], atol=1e-4)
-    harman = [[.982, .935, .833, .720, .676, .526, .515, .355], [.065, -.111, -.550, -.091, .330, .164, .583, -.128]]
+    harman = [
+        [0.982, 0.935, 0.833, 0.720, 0.676, 0.526, 0.515, 0.355],
+        [0.065, -0.111, -0.550, -0.091, 0.330, 0.164, 0.583, -0.128],
+    ]
     np.testing.assert_allclose(res.loadings.to_numpy(), np.array(harman).T, atol=0.0021)
 
 

@@ -23,16 +23,30 @@ efa_module = importlib.import_module("psychometrics.factor.efa")
 
 REF = load_reference("efa_wls.json")
 CASES = REF["cases"]
-FIT_KEYS = {"chisq": "chisq", "df": "dof", "rmsea": "rmsea", "tli": "tli", "bic": "bic", "rms": "rms",
-            "crms": "crms", "objective": "objective"}
+FIT_KEYS = {
+    "chisq": "chisq",
+    "df": "dof",
+    "rmsea": "rmsea",
+    "tli": "tli",
+    "bic": "bic",
+    "rms": "rms",
+    "crms": "crms",
+    "objective": "objective",
+}
 # criterion (psych's fit.residuals) at psych's printed solution and at the minimum, from efa_wls.json
 PSYCH_STOPS_SHORT = {
-    ("holzinger_swineford", 1, "wls"): (0.597951, 0.552000), ("holzinger_swineford", 2, "wls"): (0.247215, 0.245972),
-    ("holzinger_swineford", 3, "wls"): (0.009065, 0.008877), ("bfi", 5, "wls"): (0.220413, 0.212430),
-    ("harman74", 4, "wls"): (0.256150, 0.255183), ("ability_cov", 2, "wls"): (0.013522, 0.011517),
-    ("holzinger_swineford", 1, "gls"): (2.851503, 1.116850), ("holzinger_swineford", 2, "gls"): (0.990325, 0.562143),
-    ("holzinger_swineford", 3, "gls"): (0.191973, 0.163997), ("bfi", 5, "gls"): (1.137018, 0.918128),
-    ("harman74", 4, "gls"): (6.331740, 3.198764), ("ability_cov", 2, "gls"): (0.158071, 0.131757),
+    ("holzinger_swineford", 1, "wls"): (0.597951, 0.552000),
+    ("holzinger_swineford", 2, "wls"): (0.247215, 0.245972),
+    ("holzinger_swineford", 3, "wls"): (0.009065, 0.008877),
+    ("bfi", 5, "wls"): (0.220413, 0.212430),
+    ("harman74", 4, "wls"): (0.256150, 0.255183),
+    ("ability_cov", 2, "wls"): (0.013522, 0.011517),
+    ("holzinger_swineford", 1, "gls"): (2.851503, 1.116850),
+    ("holzinger_swineford", 2, "gls"): (0.990325, 0.562143),
+    ("holzinger_swineford", 3, "gls"): (0.191973, 0.163997),
+    ("bfi", 5, "gls"): (1.137018, 0.918128),
+    ("harman74", 4, "gls"): (6.331740, 3.198764),
+    ("ability_cov", 2, "gls"): (0.158071, 0.131757),
 }
 
 
@@ -48,12 +62,18 @@ def correlations():
 def _efa(case, correlations):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return pm.efa(correlations[case["data"]], case["nfactors"], method=case["method"],
-                      rotation=case["rotation"], n_obs=case["n_obs"])
+        return pm.efa(
+            correlations[case["data"]],
+            case["nfactors"],
+            method=case["method"],
+            rotation=case["rotation"],
+            n_obs=case["n_obs"],
+        )
 
 
-@pytest.mark.parametrize("case", CASES,
-                         ids=[f"{c['data']}-{c['method']}-{c['nfactors']}-{c['rotation']}" for c in CASES])
+@pytest.mark.parametrize(
+    "case", CASES, ids=[f"{c['data']}-{c['method']}-{c['nfactors']}-{c['rotation']}" for c in CASES]
+)
 def test_equals_the_minimum_of_psychs_criterion(case, correlations):
     """psych's fac() pipeline (loadings, rotation, signs, order, fa.stats) at the minimum of fit.residuals."""
     ref = case["optimum"]
@@ -75,8 +95,9 @@ def test_equals_the_minimum_of_psychs_criterion(case, correlations):
 CRITERION_CASES = list({(c["data"], c["nfactors"], c["method"]): c for c in CASES}.values())
 
 
-@pytest.mark.parametrize("case", CRITERION_CASES,
-                         ids=[f"{c['data']}-{c['method']}-{c['nfactors']}" for c in CRITERION_CASES])
+@pytest.mark.parametrize(
+    "case", CRITERION_CASES, ids=[f"{c['data']}-{c['method']}-{c['nfactors']}" for c in CRITERION_CASES]
+)
 def test_criterion_is_at_or_below_psychs(case, correlations):
     """Our uniquenesses minimise psych's criterion: equal to nlminb's minimum and below psych's printed solution."""
     r = correlations[case["data"]].to_numpy()

@@ -33,9 +33,7 @@ def test_shrout_fleiss_published(shrout_fleiss):
     table = res.to_frame()
     assert list(table.index) == FORMS
     assert list(table.columns) == ["icc", "f", "df1", "df2", "pvalue", "ci_low", "ci_high", "description"]
-    np.testing.assert_allclose(
-        table["icc"], [0.165742, 0.289764, 0.714841, 0.442797, 0.620051, 0.909316], atol=1e-6
-    )
+    np.testing.assert_allclose(table["icc"], [0.165742, 0.289764, 0.714841, 0.442797, 0.620051, 0.909316], atol=1e-6)
     np.testing.assert_allclose(table["icc"].round(2), [0.17, 0.29, 0.71, 0.44, 0.62, 0.91])  # as printed
     np.testing.assert_allclose(table["f"], [1.79468, 11.02725, 11.02725, 1.79468, 11.02725, 11.02725], atol=1e-5)
     np.testing.assert_array_equal(table["df1"], [5] * 6)
@@ -52,8 +50,15 @@ def test_icc_matches_psych(shrout_fleiss, name):
     data = shrout_fleiss if name == "shrout_fleiss" else pm.datasets.load("attitude").iloc[:, :4]
     table = pm.icc(data).to_frame()
     assert list(table.index) == case["forms"]
-    for column, key in [("icc", "icc"), ("f", "f"), ("df1", "df1"), ("df2", "df2"), ("pvalue", "pvalue"),
-                        ("ci_low", "ci_low"), ("ci_high", "ci_high")]:
+    for column, key in [
+        ("icc", "icc"),
+        ("f", "f"),
+        ("df1", "df1"),
+        ("df2", "df2"),
+        ("pvalue", "pvalue"),
+        ("ci_low", "ci_low"),
+        ("ci_high", "ci_high"),
+    ]:
         np.testing.assert_allclose(table[column], case[key], atol=TOL, err_msg=column)
     # psych's default lmer = TRUE gives the same ICCs with complete data (to its optimiser's precision).
     if name == "attitude_1_4":
@@ -68,14 +73,20 @@ def test_confidence_changes_only_the_intervals(shrout_fleiss):
 
 
 def test_icc_agrees_with_pingouin_and_icc_long(shrout_fleiss):
-    long = shrout_fleiss.rename_axis("target").reset_index().melt(
-        id_vars="target", var_name="judge", value_name="score"
+    long = (
+        shrout_fleiss.rename_axis("target").reset_index().melt(id_vars="target", var_name="judge", value_name="score")
     )
     ours = pm.icc_long(long, targets="target", raters="judge", ratings="score").to_frame()
     theirs = pingouin.intraclass_corr(long, targets="target", raters="judge", ratings="score").set_index("Type")
     # pingouin 0.7 labels the forms with McGraw & Wong's names
-    names = {"ICC1": "ICC(1,1)", "ICC2": "ICC(A,1)", "ICC3": "ICC(C,1)", "ICC1k": "ICC(1,k)", "ICC2k": "ICC(A,k)",
-             "ICC3k": "ICC(C,k)"}
+    names = {
+        "ICC1": "ICC(1,1)",
+        "ICC2": "ICC(A,1)",
+        "ICC3": "ICC(C,1)",
+        "ICC1k": "ICC(1,k)",
+        "ICC2k": "ICC(A,k)",
+        "ICC3k": "ICC(C,k)",
+    }
     for ours_name, theirs_name in names.items():
         assert ours.loc[ours_name, "icc"] == pytest.approx(theirs.loc[theirs_name, "ICC"], abs=1e-10)
         assert ours.loc[ours_name, "f"] == pytest.approx(theirs.loc[theirs_name, "F"], abs=1e-10)
@@ -98,8 +109,9 @@ def test_missing_ratings_name_the_targets(shrout_fleiss):
 
 
 def test_icc_long_errors():
-    long = pd.DataFrame({"t": [1, 1, 2, 2, 3, 3, 3], "r": ["a", "b", "a", "b", "a", "b", "b"],
-                         "y": [1, 2, 3, 4, 5, 6, 7]})
+    long = pd.DataFrame(
+        {"t": [1, 1, 2, 2, 3, 3, 3], "r": ["a", "b", "a", "b", "a", "b", "b"], "y": [1, 2, 3, 4, 5, 6, 7]}
+    )
     with pytest.raises(pm.DataError, match=r"\(3, 'b'\)"):
         pm.icc_long(long, "t", "r", "y")
     with pytest.raises(pm.DataError, match=r"targets \[3\]"):

@@ -124,9 +124,22 @@ def test_schema_violations_name_the_place(document, change, message):
         (lambda d: d["items"][0].update(missing_codes=[{"code": 3, "label": "x"}]), "missing code.*3.*valid answers"),
         (lambda d: d["scales"][1].update(min_answered=4), "min_answered=4 but has only 3 items"),
         (lambda d: d["items"][0].update(scale="training"), "listed in scale 'organisational_culture'"),
-        (lambda d: d["items"][-1].update(scale="staff_attitudes"), "global rating 'sa_global'.*must not belong to a scale"),
-        (lambda d: d["items"].append({"name": "oc5", "scale": "organisational_culture", "text": "t", "minimum": 1, "maximum": 5}), "oc5 name a scale that does not list them"),
-        (lambda d: d["items"][0].update(minimum=4, maximum=2, allowed_values=None) or d["items"][0].pop("allowed_values"), "minimum 4 above maximum 2"),
+        (
+            lambda d: d["items"][-1].update(scale="staff_attitudes"),
+            "global rating 'sa_global'.*must not belong to a scale",
+        ),
+        (
+            lambda d: d["items"].append(
+                {"name": "oc5", "scale": "organisational_culture", "text": "t", "minimum": 1, "maximum": 5}
+            ),
+            "oc5 name a scale that does not list them",
+        ),
+        (
+            lambda d: (
+                d["items"][0].update(minimum=4, maximum=2, allowed_values=None) or d["items"][0].pop("allowed_values")
+            ),
+            "minimum 4 above maximum 2",
+        ),
         (lambda d: d["items"][0].update(minimum=2, maximum=5), "allows values outside its range"),
         (lambda d: d.update(id_column="oc1"), "duplicate column.*oc1"),
     ],

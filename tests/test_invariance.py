@@ -47,7 +47,10 @@ def test_school_ladder_matches_lavaan_fit_measures(hs_ladder):
         row = hs_ladder.table.loc[level]
         for key in ("npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr", "aic", "bic"):
             rel = key in ("chisq", "aic", "bic")
-            assert row[key] == pytest.approx(expected[key], rel=1e-5 if rel else 0, abs=0 if rel else 1e-4), (level, key)
+            assert row[key] == pytest.approx(expected[key], rel=1e-5 if rel else 0, abs=0 if rel else 1e-4), (
+                level,
+                key,
+            )
 
 
 def test_deltas_and_decisions(hs_ladder):
@@ -98,7 +101,10 @@ def test_partial_suggestions_match_lavtestscore(hs_ladder):
 def test_partial_invariance_fit_via_options():
     hs = pm.datasets.load("holzinger_swineford")
     ladder = pm.measurement_invariance(
-        MODELS["hs"], hs, group="school", levels=("configural", "metric", "scalar"),
+        MODELS["hs"],
+        hs,
+        group="school",
+        levels=("configural", "metric", "scalar"),
         group_partial=("visual =~ x2", "x7 ~ 1"),
     )
     expected = REF["cases"]["hs_school_partial"]["fit"]

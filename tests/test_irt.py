@@ -31,8 +31,9 @@ MIRT_TOL = 1e-4  # mirt's EM stops when no parameter changes by more than TOL = 
 def within_printed(mine, printed, decimals: int, slack: float = 0.0) -> None:
     """|mine - printed| <= half a unit of the last printed decimal (+ the printing program's own convergence
     tolerance ``slack``, + float noise)."""
-    np.testing.assert_allclose(np.asarray(mine, float), np.asarray(printed, float), rtol=0,
-                               atol=0.5 * 10.0**-decimals + slack + 1e-9)
+    np.testing.assert_allclose(
+        np.asarray(mine, float), np.asarray(printed, float), rtol=0, atol=0.5 * 10.0**-decimals + slack + 1e-9
+    )
 
 
 def simulate_grm(n: int, slopes, thresholds, seed: int) -> pd.DataFrame:
@@ -96,9 +97,21 @@ def test_standard_errors_are_the_observed_information(lsat7_2pl):
 
     h, n = 1e-4, len(free)
     steps = np.eye(n) * h
-    numeric = np.array([[(loglik(free + steps[i] + steps[j]) - loglik(free + steps[i] - steps[j])
-                          - loglik(free - steps[i] + steps[j]) + loglik(free - steps[i] - steps[j])) / (4 * h * h)
-                         for j in range(n)] for i in range(n)])
+    numeric = np.array(
+        [
+            [
+                (
+                    loglik(free + steps[i] + steps[j])
+                    - loglik(free + steps[i] - steps[j])
+                    - loglik(free - steps[i] + steps[j])
+                    + loglik(free - steps[i] - steps[j])
+                )
+                / (4 * h * h)
+                for j in range(n)
+            ]
+            for i in range(n)
+        ]
+    )
     np.testing.assert_allclose(lsat7_2pl._fit.hessian, numeric, atol=1e-3)
 
 
@@ -195,7 +208,7 @@ def test_eap_scores_are_posterior_moments(lsat6_2pl):
     grid = np.linspace(-6, 6, 61)
     a, d = lsat6_2pl.items["slope"].to_numpy(), lsat6_2pl.items["intercept"].to_numpy()
     p = 1 / (1 + np.exp(-(np.outer(grid, a) + d)))
-    post = np.prod(p, axis=1) * np.exp(-grid**2 / 2)  # last respondent answered every item correctly
+    post = np.prod(p, axis=1) * np.exp(-(grid**2) / 2)  # last respondent answered every item correctly
     post /= post.sum()
     assert eap["theta"].iloc[-1] == pytest.approx(post @ grid, abs=1e-10)
     assert eap["se"].iloc[-1] == pytest.approx(np.sqrt(post @ grid**2 - (post @ grid) ** 2), abs=1e-10)
@@ -209,7 +222,7 @@ def test_expected_score_and_reliability(lsat6_2pl):
     # mirt's marginal_rxx: the N(0, 1) mean of I / (I + 1), here by a fine Riemann sum
     grid = np.linspace(-8, 8, 16001)
     info = lsat6_2pl.information(grid)["test"].to_numpy()
-    density = np.exp(-grid**2 / 2) / np.sqrt(2 * np.pi)
+    density = np.exp(-(grid**2) / 2) / np.sqrt(2 * np.pi)
     expected = np.sum(info / (info + 1) * density) * (grid[1] - grid[0])
     assert lsat6_2pl.marginal_reliability() == pytest.approx(expected, abs=1e-8)
 
@@ -225,8 +238,14 @@ def test_result_is_serialisable(lsat6_2pl):
 
 def test_grm_recovers_known_parameters():
     slopes = [0.8, 1.2, 1.6, 2.0, 1.0, 1.4]
-    thresholds = [[-1.5, -0.5, 0.5, 1.5], [-2.0, -1.0, 0.0, 1.0], [-1.0, -0.2, 0.6, 1.4],
-                  [-1.2, -0.4, 0.4, 1.2], [-0.5, 0.0, 0.8, 2.0], [-1.8, -0.6, 0.2, 0.9]]
+    thresholds = [
+        [-1.5, -0.5, 0.5, 1.5],
+        [-2.0, -1.0, 0.0, 1.0],
+        [-1.0, -0.2, 0.6, 1.4],
+        [-1.2, -0.4, 0.4, 1.2],
+        [-0.5, 0.0, 0.8, 2.0],
+        [-1.8, -0.6, 0.2, 0.9],
+    ]
     data = simulate_grm(4000, slopes, thresholds, seed=18)
     fit = pm.irt(data, "grm")
     items = fit.items
@@ -273,13 +292,16 @@ def test_consistent_with_ordinal_cfa():
 def _dif_data(seed: int = 5) -> pd.DataFrame:
     """Two groups of 1500; item i4 is harder by 0.8 in the focal group, whose mean is 0.3 higher."""
     slopes = [1.2, 1.5, 1.0, 1.3, 1.1, 1.6]
-    thresholds = np.array([[-1.0, 0.0, 1.0], [-1.2, -0.2, 0.8], [-0.8, 0.2, 1.2],
-                           [-1.0, 0.0, 1.0], [-0.6, 0.4, 1.4], [-1.4, -0.4, 0.6]])
+    thresholds = np.array(
+        [[-1.0, 0.0, 1.0], [-1.2, -0.2, 0.8], [-0.8, 0.2, 1.2], [-1.0, 0.0, 1.0], [-0.6, 0.4, 1.4], [-1.4, -0.4, 0.6]]
+    )
     reference = simulate_grm(1500, slopes, thresholds, seed=seed)
     shifted = thresholds.copy()
     shifted[3] += 0.8
     focal = simulate_grm(1500, slopes, shifted - 0.3, seed=seed + 1)
-    focal.iloc[:, [0, 1, 2, 4, 5]] = simulate_grm(1500, slopes, thresholds - 0.3, seed=seed + 1).iloc[:, [0, 1, 2, 4, 5]]
+    focal.iloc[:, [0, 1, 2, 4, 5]] = simulate_grm(1500, slopes, thresholds - 0.3, seed=seed + 1).iloc[
+        :, [0, 1, 2, 4, 5]
+    ]
     data = pd.concat([reference, focal], ignore_index=True)
     data["site"] = ["A"] * 1500 + ["B"] * 1500
     return data
@@ -393,8 +415,9 @@ def test_configural_model_is_the_separate_fits():
 
 
 def test_mixed_binary_and_graded_items_table():
-    data = simulate_grm(800, [1.0, 1.5, 1.2, 1.3], [[-1.0, 0.0, 1.0], [-0.5, 0.5, 1.5], [-1.2, 0.2, 0.9],
-                                                    [0.3, 10.0, 10.0]], seed=3)
+    data = simulate_grm(
+        800, [1.0, 1.5, 1.2, 1.3], [[-1.0, 0.0, 1.0], [-0.5, 0.5, 1.5], [-1.2, 0.2, 0.9], [0.3, 10.0, 10.0]], seed=3
+    )
     data = data.assign(bin=data.pop("i4") - 1)  # thresholds beyond 10: a binary item
     items = pm.irt(data, "grm").items
     assert ["a", "b1", "b2", "b3", "slope", "intercept1"] == list(items.columns[:6])

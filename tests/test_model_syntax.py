@@ -23,9 +23,17 @@ def test_operators_comments_and_continuation():
     x1 ~ 1
     """
     assert terms(model) == [
-        ("visual", "=~", "x1"), ("visual", "=~", "x2"), ("visual", "=~", "x3"),
-        ("textual", "=~", "x4"), ("textual", "=~", "x5"), ("textual", "=~", "x6"), ("speed", "=~", "x7"),
-        ("speed", "~", "visual"), ("speed", "~", "textual"), ("x1", "~~", "x2"), ("x1", "~1", ""),
+        ("visual", "=~", "x1"),
+        ("visual", "=~", "x2"),
+        ("visual", "=~", "x3"),
+        ("textual", "=~", "x4"),
+        ("textual", "=~", "x5"),
+        ("textual", "=~", "x6"),
+        ("speed", "=~", "x7"),
+        ("speed", "~", "visual"),
+        ("speed", "~", "textual"),
+        ("x1", "~~", "x2"),
+        ("x1", "~1", ""),
     ]
 
 
@@ -91,7 +99,16 @@ def test_cfa_accepts_parsed_model():
 
 def test_continuation_lines_and_signed_values():
     parsed = pm.parse_model("f =~ x1 +0.5*x2\n     + -1*x3\n  + x4\ng =~ y1 + y2; g ~~ -0.2*f")
-    assert [(t.lhs, t.rhs) for t in parsed.terms] == [("f", "x1"), ("f", "x2"), ("f", "x3"), ("f", "x4"),
-                                                      ("g", "y1"), ("g", "y2"), ("g", "f")]
+    assert [(t.lhs, t.rhs) for t in parsed.terms] == [
+        ("f", "x1"),
+        ("f", "x2"),
+        ("f", "x3"),
+        ("f", "x4"),
+        ("g", "y1"),
+        ("g", "y2"),
+        ("g", "f"),
+    ]
     mods = [t.modifiers for t in parsed.terms]
-    assert mods[1] == (Modifier(fixed=0.5),) and mods[2] == (Modifier(fixed=-1.0),) and mods[6] == (Modifier(fixed=-0.2),)
+    assert (
+        mods[1] == (Modifier(fixed=0.5),) and mods[2] == (Modifier(fixed=-1.0),) and mods[6] == (Modifier(fixed=-0.2),)
+    )

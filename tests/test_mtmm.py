@@ -106,13 +106,22 @@ def test_campbell_fiske_table_1_fields():
     assert (blocks["kind"] == "heterotrait_heteromethod").sum() == 18
     row = blocks[(blocks.x == "B1") & (blocks.y == "A2")].iloc[0]
     assert (row.kind, row.method_1, row.method_2, row.trait_1, row.trait_2, row.r) == (
-        "heterotrait_heteromethod", "method1", "method2", "B", "A", 0.22)
+        "heterotrait_heteromethod",
+        "method1",
+        "method2",
+        "B",
+        "A",
+        0.22,
+    )
     # Means of Table 1 by kind.
     summary = result.summary
     assert summary.loc["reliability", "mean"] == pytest.approx(np.mean(reliabilities))
-    assert summary.loc["validity", "mean"] == pytest.approx(np.mean([.57, .56, .67, .57, .58, .66, .46, .45, .58]))
+    assert summary.loc["validity", "mean"] == pytest.approx(
+        np.mean([0.57, 0.56, 0.67, 0.57, 0.58, 0.66, 0.46, 0.45, 0.58])
+    )
     assert summary.loc["heterotrait_monomethod", "mean"] == pytest.approx(
-        np.mean([.51, .38, .37, .68, .59, .58, .67, .58, .60]))
+        np.mean([0.51, 0.38, 0.37, 0.68, 0.59, 0.58, 0.67, 0.58, 0.60])
+    )
     assert summary.loc["heterotrait_heteromethod", "count"] == 18
     assert result.to_dict()["campbell_fiske"]["data"][0][0] == 36
 

@@ -19,7 +19,7 @@ def test_thurstone_published():
     assert res.omega_asymptotic == pytest.approx(0.7907716, abs=1e-5)
     assert res.omega_total == pytest.approx(0.9308254, abs=1e-5)
     # Schmid-Leiman g loadings .71 .73 .68 .65 .62 .56 .59 .58 .54
-    np.testing.assert_allclose(res.g_loadings.round(2), [.71, .73, .68, .65, .62, .56, .59, .58, .54])
+    np.testing.assert_allclose(res.g_loadings.round(2), [0.71, 0.73, 0.68, 0.65, 0.62, 0.56, 0.59, 0.58, 0.54])
 
 
 @pytest.mark.parametrize("name", ["thurstone", "hs", "bfi", "hs2"])

@@ -28,8 +28,9 @@ def test_bivariate_normal_cdf_matches_scipy():
     r = np.concatenate([rng.uniform(-0.99, 0.99, 30), rng.uniform(0.93, 0.9999, 15), -rng.uniform(0.93, 0.9999, 15)])
     expected = [multivariate_normal(cov=[[1, ri], [ri, 1]]).cdf([hi, ki]) for hi, ki, ri in zip(h, k, r)]
     np.testing.assert_allclose(bvn_cdf(h, k, r), expected, atol=1e-10)
-    np.testing.assert_allclose(bvn_cdf([np.inf, -np.inf, 0.3], [0.2, 1.0, np.inf], 0.4), [0.579260, 0.0, 0.617911],
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        bvn_cdf([np.inf, -np.inf, 0.3], [0.2, 1.0, np.inf], 0.4), [0.579260, 0.0, 0.617911], atol=1e-6
+    )
 
 
 def test_bfi_matches_psych(bfi):
@@ -70,7 +71,7 @@ def test_olsson_table_as_raw_data_with_an_empty_cell():
 @pytest.mark.parametrize(
     "p1, p2, p11, rho",
     # Kirk (1973) tetrachoric table: (p1, p2, p11) -> rho
-    [(.5, .5, .333333, .5), (.5, .5, .1150267, -.75), (.5, .5, .397584, .8), (.5, .2275, .11375, 0.0)],
+    [(0.5, 0.5, 0.333333, 0.5), (0.5, 0.5, 0.1150267, -0.75), (0.5, 0.5, 0.397584, 0.8), (0.5, 0.2275, 0.11375, 0.0)],
 )
 def test_kirk_1973_tetrachorics(p1, p2, p11, rho):
     table = [[p11, p1 - p11], [p2 - p11, 1 - p1 - p2 + p11]]

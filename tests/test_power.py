@@ -47,11 +47,14 @@ def test_population_covariance_is_lambda_psi_lambda_plus_theta():
     assert x1 == pytest.approx(0.51, abs=1e-14)
 
 
-@pytest.mark.parametrize("population, message", [
-    ("f =~ x1 + 0.5*x2 + 0.5*x3", "without one"),
-    ("f =~ 1.2*x1 + 0.5*x2 + 0.5*x3", "common variance"),
-    ("f =~ 0.5*x1 + 0.5*x2 + 0.5*x3\nx1 ~ 1", "means are 0"),
-])
+@pytest.mark.parametrize(
+    "population, message",
+    [
+        ("f =~ x1 + 0.5*x2 + 0.5*x3", "without one"),
+        ("f =~ 1.2*x1 + 0.5*x2 + 0.5*x3", "common variance"),
+        ("f =~ 0.5*x1 + 0.5*x2 + 0.5*x3\nx1 ~ 1", "means are 0"),
+    ],
+)
 def test_population_models_that_cannot_be_simulated_are_refused(population, message):
     with pytest.raises(ModelError, match=message):
         population_moments(population)
@@ -59,13 +62,22 @@ def test_population_models_that_cannot_be_simulated_are_refused(population, mess
 
 def test_power_summaries_and_identical_results_whatever_the_executor(cluster, monkeypatch):
     monkeypatch.setattr(power_module, "_CHUNK", 2)  # several tasks per sample size
-    run = lambda executor: pm.power(MODEL, POPULATION, [40, 120], replications=5, seed=3,  # noqa: E731
-                                    executor=executor)
+
+    def run(executor):
+        return pm.power(MODEL, POPULATION, [40, 120], replications=5, seed=3, executor=executor)
+
     serial = run(None)
     table = serial.table
     assert list(table.index) == [40, 120] and (table["replications"] == 5).all()
-    assert list(table.columns) == ["replications", "converged", "power_chisq", "misfit_cfi", "misfit_tli",
-                                   "misfit_rmsea", "misfit_srmr"]
+    assert list(table.columns) == [
+        "replications",
+        "converged",
+        "power_chisq",
+        "misfit_cfi",
+        "misfit_tli",
+        "misfit_rmsea",
+        "misfit_srmr",
+    ]
     params = serial.parameters
     assert set(params["n"]) == {40, 120}
     loading = params[(params["n"] == 120) & (params["rhs"] == "x1") & (params["op"] == "=~")].iloc[0]
@@ -90,8 +102,19 @@ def test_power_on_a_local_process_pool_equals_serial():
 def test_power_command_on_a_dask_scheduler(cluster, tmp_path, capsys):
     (tmp_path / "model.lav").write_text(MODEL)
     (tmp_path / "population.lav").write_text(POPULATION)
-    args = ["power", str(tmp_path / "model.lav"), str(tmp_path / "population.lav"), "--n", "50",
-            "--replications", "3", "--seed", "5", "--out", str(tmp_path / "out")]
+    args = [
+        "power",
+        str(tmp_path / "model.lav"),
+        str(tmp_path / "population.lav"),
+        "--n",
+        "50",
+        "--replications",
+        "3",
+        "--seed",
+        "5",
+        "--out",
+        str(tmp_path / "out"),
+    ]
     assert cli(args + ["--scheduler", cluster.scheduler_address]) == 0
     on_dask = pd.read_csv(tmp_path / "out" / "parameters.csv")
     assert cli(args) == 0
@@ -102,8 +125,20 @@ def test_power_command_on_a_dask_scheduler(cluster, tmp_path, capsys):
 def test_report_of_several_specs_on_a_dask_scheduler_equals_serial(cluster, tmp_path):
     specs = ["analyses/shrout_fleiss.yaml", "analyses/thurstone.yaml"]
     assert cli(["report", *specs, "--out", str(tmp_path / "serial"), "--no-progress"]) == 0
-    assert cli(["report", *specs, "--out", str(tmp_path / "dask"), "--no-progress",
-                "--scheduler", cluster.scheduler_address]) == 0
+    assert (
+        cli(
+            [
+                "report",
+                *specs,
+                "--out",
+                str(tmp_path / "dask"),
+                "--no-progress",
+                "--scheduler",
+                cluster.scheduler_address,
+            ]
+        )
+        == 0
+    )
     for name in ("shrout_fleiss", "thurstone"):
         serial = json.loads((tmp_path / "serial" / name / "results.json").read_text())
         on_dask = json.loads((tmp_path / "dask" / name / "results.json").read_text())
@@ -122,8 +157,9 @@ ORDINAL_POPULATION = "f =~ 0.7*y1 + 0.7*y2 + 0.6*y3 + 0.6*y4\ny4 ~~ 0.5*y4"  # y
 
 def test_latent_responses_are_cut_at_the_thresholds():
     values = np.array([-2.0, -1.0, -0.5, 0.0, 0.3, 1.0, 5.0])
-    np.testing.assert_array_equal(power_module.cut_into_categories(values, np.array([-1.0, 0.0, 1.0])),
-                                  [1, 1, 2, 2, 3, 3, 4])  # y* <= t1: 1; t1 < y* <= t2: 2; ...
+    np.testing.assert_array_equal(
+        power_module.cut_into_categories(values, np.array([-1.0, 0.0, 1.0])), [1, 1, 2, 2, 3, 3, 4]
+    )  # y* <= t1: 1; t1 < y* <= t2: 2; ...
 
 
 def test_ordinal_power_fits_wlsmv_to_the_cut_data_whatever_the_executor(monkeypatch):
@@ -131,8 +167,18 @@ def test_ordinal_power_fits_wlsmv_to_the_cut_data_whatever_the_executor(monkeypa
     fit = power_module.cfa
     monkeypatch.setattr(power_module, "cfa", lambda *a, **k: frames.append((a[1], k)) or fit(*a, **k))
     cuts = {"y1": [-1.0, 0.0, 1.0], "y2": [-1.0, 0.0, 1.0], "y3": [-0.5, 0.5], "y4": [0.0]}
-    run = lambda executor: pm.power("f =~ y1 + y2 + y3 + y4", ORDINAL_POPULATION, 150, replications=4,  # noqa: E731
-                                    seed=11, thresholds=cuts, executor=executor)
+
+    def run(executor):
+        return pm.power(
+            "f =~ y1 + y2 + y3 + y4",
+            ORDINAL_POPULATION,
+            150,
+            replications=4,
+            seed=11,
+            thresholds=cuts,
+            executor=executor,
+        )
+
     serial = run(None)
     frame, options = frames[0]
     assert options["ordered"] == ["y1", "y2", "y3", "y4"]
@@ -159,19 +205,35 @@ def test_ordinal_thresholds_are_reported_on_the_standardised_scale():
     assert values["population"].tolist() == pytest.approx([-0.5 / np.sqrt(0.86), 0.5 / np.sqrt(0.86)], abs=1e-15)
 
 
-@pytest.mark.parametrize("thresholds, options, message", [
-    (None, {"ordered": ["y1"]}, "need their population thresholds"),
-    ({"z9": [0.0]}, {}, "not an observed variable"),
-    ({"y1": [0.5, 0.0]}, {}, "increasing finite"),
-    ([], {}, "increasing finite"),
-])
+@pytest.mark.parametrize(
+    "thresholds, options, message",
+    [
+        (None, {"ordered": ["y1"]}, "need their population thresholds"),
+        ({"z9": [0.0]}, {}, "not an observed variable"),
+        ({"y1": [0.5, 0.0]}, {}, "increasing finite"),
+        ([], {}, "increasing finite"),
+    ],
+)
 def test_bad_thresholds_are_refused(thresholds, options, message):
     with pytest.raises(ModelError, match=message):
         pm.power("f =~ y1 + y2 + y3 + y4", ORDINAL_POPULATION, 50, replications=1, thresholds=thresholds, **options)
 
 
 def test_power_command_with_thresholds(capsys):
-    args = ["power", "f =~ y1 + y2 + y3 + y4", ORDINAL_POPULATION, "--n", "150", "--replications", "2", "--seed", "1",
-            "--thresholds", "-1", "0", "1"]
+    args = [
+        "power",
+        "f =~ y1 + y2 + y3 + y4",
+        ORDINAL_POPULATION,
+        "--n",
+        "150",
+        "--replications",
+        "2",
+        "--seed",
+        "1",
+        "--thresholds",
+        "-1",
+        "0",
+        "1",
+    ]
     assert cli(args) == 0
     assert "power_chisq_scaled" in capsys.readouterr().out

@@ -112,12 +112,25 @@ def test_item_statistics_match_psych(bfi, attitude, name):
     case = ALPHA_CASES[name]
     table = pm.item_statistics(_case_data(bfi, attitude, name, case), keys=case["keys"] or None).to_frame()
     assert list(table.columns) == [
-        "n", "mean", "sd", "r", "r_cor", "r_drop", "alpha_if_deleted", "std_alpha_if_deleted"
+        "n",
+        "mean",
+        "sd",
+        "r",
+        "r_cor",
+        "r_drop",
+        "alpha_if_deleted",
+        "std_alpha_if_deleted",
     ]
     np.testing.assert_array_equal(table["n"], case["item_n"])
-    for column, key in [("mean", "item_mean"), ("sd", "item_sd"), ("r", "item_r"), ("r_cor", "item_r_cor"),
-                        ("r_drop", "item_r_drop"), ("alpha_if_deleted", "alpha_if_deleted"),
-                        ("std_alpha_if_deleted", "std_alpha_if_deleted")]:
+    for column, key in [
+        ("mean", "item_mean"),
+        ("sd", "item_sd"),
+        ("r", "item_r"),
+        ("r_cor", "item_r_cor"),
+        ("r_drop", "item_r_drop"),
+        ("alpha_if_deleted", "alpha_if_deleted"),
+        ("std_alpha_if_deleted", "std_alpha_if_deleted"),
+    ]:
         np.testing.assert_allclose(table[column], case[key], atol=TOL, err_msg=column)
 
 
@@ -238,10 +251,19 @@ class _Words:
 def test_uniform_rows_divide_raw_words_and_redraw_the_rejected_ones():
     # 3 rows: row = word // q with q = 2^32 // 3; the one word 2^32 - 1 = 3 q is rejected and drawn again.
     q, top = 2**32 // 3, 2**32 - 1
-    rng = type("Rng", (), {"bit_generator": _Words(
-        q << 32 | 5, top << 32 | 2 * q, (q + 1) << 32 | top,  # 32-bit words low half first: rows 0 1 2 - - 1
-        (3 * q - 1) << 32 | top,  # the two redraws: rejected again, row 2
-        0)})()  # the last redraw: row 0
+    rng = type(
+        "Rng",
+        (),
+        {
+            "bit_generator": _Words(
+                q << 32 | 5,
+                top << 32 | 2 * q,
+                (q + 1) << 32 | top,  # 32-bit words low half first: rows 0 1 2 - - 1
+                (3 * q - 1) << 32 | top,  # the two redraws: rejected again, row 2
+                0,
+            )
+        },
+    )()  # the last redraw: row 0
     np.testing.assert_array_equal(_bootstrap._uniform_rows(rng, 2, 3), [[0, 1, 2], [0, 2, 1]])
     assert not rng.bit_generator.raw
 

@@ -52,8 +52,15 @@ def test_item_statistics_guttman_split_half_omega_drop_rows_with_no_answer(bfi_e
     case = REF["empty_rows"]
     items = pm.item_statistics(bfi_empty[A], keys=["A1"])
     assert (items.n_used, items.n_dropped) == (2793, 7)
-    for column, key in (("n", "item_n"), ("mean", "item_mean"), ("sd", "item_sd"), ("r", "item_r"),
-                        ("r_cor", "item_r_cor"), ("r_drop", "item_r_drop"), ("alpha_if_deleted", "alpha_if_deleted")):
+    for column, key in (
+        ("n", "item_n"),
+        ("mean", "item_mean"),
+        ("sd", "item_sd"),
+        ("r", "item_r"),
+        ("r_cor", "item_r_cor"),
+        ("r_drop", "item_r_drop"),
+        ("alpha_if_deleted", "alpha_if_deleted"),
+    ):
         np.testing.assert_allclose(items[column].to_numpy(), case[key], atol=TOL)
     g = pm.guttman(bfi_empty[A + C])
     assert (g.n_used, g.n_dropped) == (2793, 7)
@@ -65,7 +72,8 @@ def test_item_statistics_guttman_split_half_omega_drop_rows_with_no_answer(bfi_e
     assert s.n_dropped == 7
     o = pm.omega(bfi_empty[A + C], 2)
     assert (o.omega_hierarchical, o.omega_total, o.alpha) == pytest.approx(
-        (case["omega"]["omega_h"], case["omega"]["omega_total"], case["omega"]["alpha"]), abs=TOL)
+        (case["omega"]["omega_h"], case["omega"]["omega_total"], case["omega"]["alpha"]), abs=TOL
+    )
     assert (o.n_used, o.n_dropped) == (2793, 7)
 
 
@@ -123,8 +131,9 @@ def test_polychoric_omega_matches_psych(bfi, name):
 @pytest.fixture(scope="module")
 def ordered_fits(bfi):
     return {
-        "AC": pm.cfa("agree =~ A1 + A2 + A3 + A4 + A5\nconsc =~ C1 + C2 + C3 + C4 + C5", bfi[A + C].dropna(),
-                     ordered=True),
+        "AC": pm.cfa(
+            "agree =~ A1 + A2 + A3 + A4 + A5\nconsc =~ C1 + C2 + C3 + C4 + C5", bfi[A + C].dropna(), ordered=True
+        ),
         "A4": pm.cfa("agree =~ A2 + A3 + A4 + A5", bfi[A[1:]].dropna(), ordered=True, std_lv=True),
     }
 
@@ -133,10 +142,12 @@ def ordered_fits(bfi):
 def test_categorical_omega_and_ave_match_semtools(ordered_fits, name):
     case = REF["composite"][name]  # R: case["call"]
     fit = ordered_fits[name]
-    for result, key in ((pm.composite_reliability(fit), "omega_obs"),
-                        (pm.composite_reliability(fit, obs_var=False), "omega_implied"),
-                        (pm.composite_reliability(fit, ord_scale=False), "omega_continuous_scale"),
-                        (pm.ave(fit), "ave")):
+    for result, key in (
+        (pm.composite_reliability(fit), "omega_obs"),
+        (pm.composite_reliability(fit, obs_var=False), "omega_implied"),
+        (pm.composite_reliability(fit, ord_scale=False), "omega_continuous_scale"),
+        (pm.ave(fit), "ave"),
+    ):
         assert result.to_dict() == pytest.approx(case[key], abs=TOL)
 
 
@@ -175,9 +186,9 @@ def test_bca_interval_follows_efron_tibshirani():
     z = stats.norm.ppf([0.025, 0.975])
     levels = stats.norm.cdf(z0 + (z0 + z) / (1 - a * (z0 + z)))
     expected = np.quantile(draws[:, 0], levels)
-    (low, high), = bootstrap_interval(np.array([x.mean()]), draws, "bca", 0.95, mean, len(x))
+    ((low, high),) = bootstrap_interval(np.array([x.mean()]), draws, "bca", 0.95, mean, len(x))
     assert (low, high) == pytest.approx(tuple(expected), abs=1e-12)
-    (p_low, p_high), = bootstrap_interval(np.array([x.mean()]), draws, "percentile", 0.95, mean, len(x))
+    ((p_low, p_high),) = bootstrap_interval(np.array([x.mean()]), draws, "percentile", 0.95, mean, len(x))
     assert (p_low, p_high) == pytest.approx(tuple(np.quantile(draws[:, 0], [0.025, 0.975])), abs=1e-12)
 
 
@@ -210,12 +221,20 @@ def test_icc_reml_matches_psych_lmer(bfi, name):
     res = pm.icc(data, method="reml")
     assert res.method == "reml" and res.n_targets == case["n"]
     table = res.to_frame()
-    for column, key in (("icc", "icc"), ("f", "f"), ("df1", "df1"), ("df2", "df2"), ("pvalue", "p"),
-                        ("ci_low", "lower"), ("ci_high", "upper")):
+    for column, key in (
+        ("icc", "icc"),
+        ("f", "f"),
+        ("df1", "df1"),
+        ("df2", "df2"),
+        ("pvalue", "p"),
+        ("ci_low", "lower"),
+        ("ci_high", "upper"),
+    ):
         np.testing.assert_allclose(table[column].to_numpy(), case[key], atol=TOL, rtol=0)
     components = res.variance_components
     assert [components["targets"], components["raters"], components["residual"]] == pytest.approx(
-        case["variance"], abs=TOL)
+        case["variance"], abs=TOL
+    )
 
 
 def test_complete_tables_keep_the_anova(bfi):

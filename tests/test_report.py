@@ -49,7 +49,14 @@ def test_main_job_writes_every_output(main_run):
     tables = {p.name for p in (out / "tables").glob("*.csv")}
     assert {"reliability.csv", "item_statistics.csv", "cfa_fit.csv", "invariance.csv"} <= tables
     figures = {p.stem for p in (out / "figures").glob("*.svg")}
-    assert {"scree", "loadings", "reliability_by_site", "invariance_ladder", "mtmm", "response_distributions"} <= figures
+    assert {
+        "scree",
+        "loadings",
+        "reliability_by_site",
+        "invariance_ladder",
+        "mtmm",
+        "response_distributions",
+    } <= figures
 
 
 def test_results_record_inputs_versions_and_seed(main_run):
@@ -91,8 +98,10 @@ def test_main_job_matches_golden(main_run):
 # ---------------------------------------------------------------------------------------------- reference specs
 @pytest.fixture(scope="module")
 def reference_results():
-    return {name: json.loads(dumps(run_spec(ANALYSES / f"{name}.yaml", progress=False).results()))
-            for name in REFERENCE_SPECS}
+    return {
+        name: json.loads(dumps(run_spec(ANALYSES / f"{name}.yaml", progress=False).results()))
+        for name in REFERENCE_SPECS
+    }
 
 
 @pytest.mark.parametrize("name", REFERENCE_SPECS)
@@ -119,8 +128,14 @@ def test_holzinger_swineford_reproduces_lavaan(reference_results):
 def test_shrout_fleiss_reproduces_table_1(reference_results):
     # Shrout & Fleiss (1979) Table 1; R psych 2.2.9 ICC(sf)
     table = _section(reference_results["shrout_fleiss"], "icc")["icc"]["table"]
-    expected = {"ICC1": 0.165742, "ICC2": 0.289764, "ICC3": 0.714841, "ICC1k": 0.442797, "ICC2k": 0.620051,
-                "ICC3k": 0.909316}
+    expected = {
+        "ICC1": 0.165742,
+        "ICC2": 0.289764,
+        "ICC3": 0.714841,
+        "ICC1k": 0.442797,
+        "ICC2k": 0.620051,
+        "ICC3k": 0.909316,
+    }
     for form, value in expected.items():
         assert table[form]["icc"] == pytest.approx(value, abs=1e-6)
 
@@ -182,8 +197,11 @@ def test_invalid_data_stops_before_analysis_and_prints_the_validation_report(tmp
 
 def test_failing_section_is_reported_and_the_rest_builds(tmp_path):
     spec = load_spec(ANALYSES / "holzinger_swineford.yaml").raw
-    spec["analyses"] = [{"type": "sample"}, {"type": "reliability", "omega": False},
-                        {"type": "cfa", "model": "visual =~ x1 + x2 + nonexistent_item"}]
+    spec["analyses"] = [
+        {"type": "sample"},
+        {"type": "reliability", "omega": False},
+        {"type": "cfa", "model": "visual =~ x1 + x2 + nonexistent_item"},
+    ]
     report = run_spec(spec, progress=False)
     status = {s.id: s.status for s in report.sections}
     assert status == {"sample": "ok", "reliability": "ok", "cfa": "failed"}
@@ -263,22 +281,26 @@ def test_spec_schema_estimators_are_the_engines():
     from psychometrics.report import spec_schema
     from psychometrics.sem.cfa._options import CONTINUOUS_ESTIMATORS, MISSING, ORDINAL_ESTIMATORS, ORDINAL_MISSING
 
-    assert spec_schema()["$defs"]["estimator"]["enum"] == list(dict.fromkeys(CONTINUOUS_ESTIMATORS
-                                                                             + ORDINAL_ESTIMATORS))
+    assert spec_schema()["$defs"]["estimator"]["enum"] == list(
+        dict.fromkeys(CONTINUOUS_ESTIMATORS + ORDINAL_ESTIMATORS)
+    )
     assert spec_schema()["$defs"]["missing"]["enum"] == list(dict.fromkeys(MISSING + ORDINAL_MISSING))
 
 
 def test_methods_section_states_estimators_missing_data_n_and_cutoffs(main_run):
     _, out, _ = main_run
     markdown = (out / "report.md").read_text()
-    methods = markdown[markdown.index("## Methods"):markdown.index("## Sample")]
+    methods = markdown[markdown.index("## Methods") : markdown.index("## Sample")]
     assert 'missing = "pairwise", ordered = TRUE' in methods and "pairwise-present data" in methods
     assert "scaled-shifted test (WLSMV)" in methods and "Estabrook (2016)" in methods
-    assert ("pooled n = 489 of 489 (every respondent); per site n = 58 to 112 (every respondent of each "
-            "site).") in methods  # issue 14
+    assert (
+        "pooled n = 489 of 489 (every respondent); per site n = 58 to 112 (every respondent of each site)."
+    ) in methods  # issue 14
     assert "n = 58 to 112 per group; 489 of 489 respondents." in methods
-    assert ("oc1: 1 into 2 (no answers at TZ-DarEsSalaam); oc4: 1 into 2 (no answers at UG-Kampala); rs2: 1 into 2 "
-            "(no answers at TZ-DarEsSalaam); pn1: 1 into 2 (no answers at IL-Jerusalem)") in methods
+    assert (
+        "oc1: 1 into 2 (no answers at TZ-DarEsSalaam); oc4: 1 into 2 (no answers at UG-Kampala); rs2: 1 into 2 "
+        "(no answers at TZ-DarEsSalaam); pn1: 1 into 2 (no answers at IL-Jerusalem)"
+    ) in methods
     assert "nested in 23 clusters by service" in methods
     assert methods.count("lavaan 0.6-14 applies no cluster correction to ordinal (WLSMV) fits") == 1
     assert "the bootstrap of ordinal omega resamples respondents, not whole services" in methods
@@ -304,8 +326,16 @@ def test_caveats_are_flagged(main_run):
 def test_text_and_tables_use_words_not_identifiers(main_run):
     _, out, _ = main_run
     markdown = (out / "report.md").read_text()
-    for identifier in ("declared_missing_code", "alpha_if_deleted", "fornell larcker", "welch anova",
-                       "validity gt heterotrait", "| True |", "groups of site", "organisational_culture"):
+    for identifier in (
+        "declared_missing_code",
+        "alpha_if_deleted",
+        "fornell larcker",
+        "welch anova",
+        "validity gt heterotrait",
+        "| True |",
+        "groups of site",
+        "organisational_culture",
+    ):
         assert identifier not in markdown, identifier
     assert "| oc3 (R) |" in markdown  # reverse-keyed items marked
     assert "Welch's ANOVA" in markdown and "Access to a peer support network" in markdown
@@ -345,8 +375,7 @@ def test_html_page_in_a_real_browser(main_run):
 
 
 def _bfi_spec(tmp_path, scales, analyses, data=None):
-    spec = {"name": "bfi", "title": "BFI", "data": data or {"dataset": "bfi"}, "scales": scales,
-            "analyses": analyses}
+    spec = {"name": "bfi", "title": "BFI", "data": data or {"dataset": "bfi"}, "scales": scales, "analyses": analyses}
     path = tmp_path / "bfi.yaml"
     path.write_text(yaml.safe_dump(spec))
     return path
@@ -355,8 +384,11 @@ def _bfi_spec(tmp_path, scales, analyses, data=None):
 def test_scales_accept_a_leading_minus_for_reverse_keyed_items(tmp_path):
     # psych::alpha(bfi[c("A1", ..., "A5")], keys = "A1"): tests/reference/reliability.json (R 4.2.2, psych 2.2.9)
     reference = json.loads((ROOT / "tests" / "reference" / "reliability.json").read_text())["alpha"]
-    path = _bfi_spec(tmp_path, {"agreeableness": ["-A1", "A2", "A3", "A4", "A5"]},
-                     [{"type": "reliability", "omega": False}, {"type": "known_groups", "by": "education"}])
+    path = _bfi_spec(
+        tmp_path,
+        {"agreeableness": ["-A1", "A2", "A3", "A4", "A5"]},
+        [{"type": "reliability", "omega": False}, {"type": "known_groups", "by": "education"}],
+    )
     report = run_spec(path)
     assert report.ok, [s.errors for s in report.sections]
     alpha = report.sections[0].units["pooled"].payload["scales"]["agreeableness"]["alpha"]
@@ -375,8 +407,14 @@ def test_an_unreversed_negative_item_is_named_in_a_warning(tmp_path):
 
 
 def test_data_id_column_is_kept_out_of_the_analyses(tmp_path):
-    frame = pd.DataFrame({"rid": [101, 102, 103, 104, 105, 106], "a": [1, 2, 3, 4, 5, 6], "b": [2, 2, 4, 4, 6, 5],
-                          "c": [1, 3, 3, 5, 5, 6]})
+    frame = pd.DataFrame(
+        {
+            "rid": [101, 102, 103, 104, 105, 106],
+            "a": [1, 2, 3, 4, 5, 6],
+            "b": [2, 2, 4, 4, 6, 5],
+            "c": [1, 3, 3, 5, 5, 6],
+        }
+    )
     frame.to_csv(tmp_path / "ratings.csv", index=False)
     spec = {"name": "ids", "title": "ids", "data": {"file": "ratings.csv", "id": "rid"}, "analyses": [{"type": "icc"}]}
     (tmp_path / "ids.yaml").write_text(yaml.safe_dump(spec))

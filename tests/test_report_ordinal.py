@@ -19,9 +19,14 @@ SCALES = {"peer_network": ["pn1", "pn2", "pn3"], "resourcing": ["rs1", "rs2", "r
 MODEL = "peer_network =~ pn1 + pn2 + pn3\nresourcing =~ rs1 + rs2 + rs3"
 ORDINAL = {"ordered": True, "missing": "pairwise", "min_category_count": 1}
 SPEC = {
-    "name": "ordinal_report", "title": "Ordinal CFA and invariance on every respondent", "seed": 3,
-    "instrument": "peer_support_implementation", "data": {"dataset": "peer_support_survey"}, "group": "site",
-    "cluster": "service", "scales": list(SCALES),
+    "name": "ordinal_report",
+    "title": "Ordinal CFA and invariance on every respondent",
+    "seed": 3,
+    "instrument": "peer_support_implementation",
+    "data": {"dataset": "peer_support_survey"},
+    "group": "site",
+    "cluster": "service",
+    "scales": list(SCALES),
     "analyses": [
         {"type": "cfa", **ORDINAL},
         {"type": "invariance", **ORDINAL},
@@ -61,8 +66,7 @@ def test_ordinal_cfa_uses_every_respondent_with_the_merged_categories(run, answe
     assert pooled["n_obs"] == expected.n_obs == len(answers.dropna(subset=answers.columns[:6], how="all"))
     for key in ("chisq_scaled", "cfi_robust", "rmsea_robust", "srmr"):
         assert pooled["fit_measures"][key] == pytest.approx(expected.fit_measures[key], rel=1e-9, abs=1e-12), key
-    ladder = pm.measurement_invariance(MODEL, recoded.drop(columns="service"), "site", ordered=True,
-                                       missing="pairwise")
+    ladder = pm.measurement_invariance(MODEL, recoded.drop(columns="service"), "site", ordered=True, missing="pairwise")
     table = _units(results, "invariance")["pooled"]["results"]["table"]
     assert set(table) == {"configural", "thresholds", "metric", "scalar"}  # Wu & Estabrook (2016)
     for level in table:
@@ -103,34 +107,43 @@ def test_an_empty_category_names_item_group_category_and_the_fix(answers):
 
 
 def test_category_merges_go_inwards_and_are_the_same_in_every_group():
-    data = pd.DataFrame({"g": ["a"] * 6 + ["b"] * 6,
-                         "x": [1, 2, 3, 3, 4, 5, 2, 2, 3, 4, 4, 5],  # lowest empty in b: into its neighbour
-                         "y": [1, 2, 2, 4, 4, 4, 1, 2, 2, 3, 4, 4],  # middle empty in a: into the rarer neighbour
-                         "z": [1, 2, 3, 4, 5, 5, 1, 2, 3, 4, 4, 4]})  # highest empty in b
+    data = pd.DataFrame(
+        {
+            "g": ["a"] * 6 + ["b"] * 6,
+            "x": [1, 2, 3, 3, 4, 5, 2, 2, 3, 4, 4, 5],  # lowest empty in b: into its neighbour
+            "y": [1, 2, 2, 4, 4, 4, 1, 2, 2, 3, 4, 4],  # middle empty in a: into the rarer neighbour
+            "z": [1, 2, 3, 4, 5, 5, 1, 2, 3, 4, 4, 4],
+        }
+    )  # highest empty in b
     merges = category_merges(data, ["x", "y", "z"], "g", 1)
     assert [(m.item, m.source, m.target, m.fewest, m.where) for m in merges] == [
-        ("x", 1.0, 2.0, 0, "b"), ("y", 3.0, 2.0, 0, "a"), ("z", 5.0, 4.0, 0, "b")]
+        ("x", 1.0, 2.0, 0, "b"),
+        ("y", 3.0, 2.0, 0, "a"),
+        ("z", 5.0, 4.0, 0, "b"),
+    ]
     assert merges[0].words() == "x: 1 into 2 (no answers at b)"
     recoded = merged(data, merges)
     assert [sorted(recoded[c].unique()) for c in "xyz"] == [[2, 3, 4, 5], [1, 2, 4], [1, 2, 3, 4]]
     assert data["x"].tolist()[0] == 1  # the caller's frame is not changed
     assert category_merges(data, ["x"], "g", None) == ()
     # a higher minimum merges until every category has it in every group (or two categories are left)
-    assert [(m.source, m.target) for m in category_merges(data, ["z"], "g", 2)] == [(5.0, 4.0), (1.0, 2.0),
-                                                                                   (3.0, 2.0)]
+    assert [(m.source, m.target) for m in category_merges(data, ["z"], "g", 2)] == [(5.0, 4.0), (1.0, 2.0), (3.0, 2.0)]
 
 
-@pytest.mark.parametrize("options, message", [
-    ({"ordered": True, "cluster": "service"}, "lavaan 0.6-14 applies no cluster correction to categorical"),
-    ({"ordered": True, "weights": "w"}, "sampling weights are available for continuous items"),
-    ({"ordered": True, "estimator": "MLR"}, "ordered items take WLSMV"),
-    ({"ordered": True, "missing": "fiml"}, "ordered items take missing: pairwise"),
-    ({"missing": "pairwise"}, "missing: pairwise is for ordered items"),
-    ({"estimator": "WLSMV"}, "estimator: WLSMV is for ordered items"),
-    ({"min_category_count": 1}, "it needs ordered: true"),
-    ({"cluster": "service"}, "add estimator: MLR"),
-    ({"estimator": "MLR", "missing": "fiml", "weights": "w"}, "weights need complete cases"),
-])
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"ordered": True, "cluster": "service"}, "lavaan 0.6-14 applies no cluster correction to categorical"),
+        ({"ordered": True, "weights": "w"}, "sampling weights are available for continuous items"),
+        ({"ordered": True, "estimator": "MLR"}, "ordered items take WLSMV"),
+        ({"ordered": True, "missing": "fiml"}, "ordered items take missing: pairwise"),
+        ({"missing": "pairwise"}, "missing: pairwise is for ordered items"),
+        ({"estimator": "WLSMV"}, "estimator: WLSMV is for ordered items"),
+        ({"min_category_count": 1}, "it needs ordered: true"),
+        ({"cluster": "service"}, "add estimator: MLR"),
+        ({"estimator": "MLR", "missing": "fiml", "weights": "w"}, "weights need complete cases"),
+    ],
+)
 def test_spec_refuses_option_combinations_the_engine_cannot_fit(options, message):
     spec = {**SPEC, "analyses": [{"type": "cfa", **options}]}
     with pytest.raises(SpecError, match=message) as caught:
@@ -141,4 +154,7 @@ def test_spec_refuses_option_combinations_the_engine_cannot_fit(options, message
 def test_estimation_passes_the_specs_options_to_cfa():
     assert estimation({"ordered": True, "missing": "pairwise"}) == {"missing": "pairwise", "ordered": True}
     assert estimation({"estimator": "MLR", "cluster": "service", "weights": "w"}) == {
-        "estimator": "MLR", "cluster": "service", "sampling_weights": "w"}
+        "estimator": "MLR",
+        "cluster": "service",
+        "sampling_weights": "w",
+    }

@@ -10,8 +10,12 @@ import psychometrics as pm
 from psychometrics.report import dumps, load_spec, run_spec
 
 SPEC = {
-    "name": "ordinal_sections", "title": "Ordinal reliability and DIF", "seed": 7,
-    "instrument": "peer_support_implementation", "data": {"dataset": "peer_support_survey"}, "group": "site",
+    "name": "ordinal_sections",
+    "title": "Ordinal reliability and DIF",
+    "seed": 7,
+    "instrument": "peer_support_implementation",
+    "data": {"dataset": "peer_support_survey"},
+    "group": "site",
     "scales": ["training", "resourcing"],
     "analyses": [
         {"type": "reliability", "ordinal": True, "omega_ci": "percentile", "omega_n_boot": 30, "per_group": False},
@@ -46,8 +50,9 @@ def _rendered(report, section_id):
 def test_ordinal_omega_with_its_bootstrap_interval(results, answers):
     raw, _ = answers
     pooled = results["sections"]["reliability"]["units"]["pooled"]["results"]["scales"]["training"]["omega"]
-    expected = pm.omega(raw[ITEMS["training"]].dropna(how="all"), n_factors=1, cor="polychoric", ci="percentile",
-                        n_boot=30, seed=7)
+    expected = pm.omega(
+        raw[ITEMS["training"]].dropna(how="all"), n_factors=1, cor="polychoric", ci="percentile", n_boot=30, seed=7
+    )
     assert pooled["cor"] == "polychoric" and pooled["ci_method"] == "percentile" and pooled["n_boot"] == 30
     assert pooled["omega_total"] == pytest.approx(expected.omega_total, abs=1e-9)
     assert pooled["omega_total_ci"] == pytest.approx(list(expected.omega_total_ci), abs=1e-9)
@@ -104,9 +109,13 @@ def test_methods_state_the_estimators_and_their_references(report):
 def test_response_range_without_an_instrument():
     """Without the instrument the 9s (not applicable) are answers, so the scores leave the stated range: the
     section says so instead of reporting shares of a wrong range."""
-    spec = {"name": "no_instrument", "title": "t", "data": {"dataset": "peer_support_survey", "id": "respondent_id"},
-            "scales": {"training": ITEMS["training"]},
-            "analyses": [{"type": "reliability", "omega": False, "response_range": [1, 5]}]}
+    spec = {
+        "name": "no_instrument",
+        "title": "t",
+        "data": {"dataset": "peer_support_survey", "id": "respondent_id"},
+        "scales": {"training": ITEMS["training"]},
+        "analyses": [{"type": "reliability", "omega": False, "response_range": [1, 5]}],
+    }
     with pytest.raises(pm.errors.PsychometricsError):
         load_spec({**spec, "analyses": [{"type": "reliability", "response_range": [1]}]})
     unit = run_spec(load_spec(spec), progress=False).results()["sections"]["reliability"]["units"]["pooled"]
@@ -115,16 +124,30 @@ def test_response_range_without_an_instrument():
 
 
 def test_ordinal_omega_interval_at_every_site_when_asked():
-    spec = {**SPEC, "scales": ["training"], "analyses": [
-        {"type": "reliability", "ordinal": True, "omega_ci": "percentile", "omega_n_boot": 20,
-         "omega_ci_per_group": True}]}
+    spec = {
+        **SPEC,
+        "scales": ["training"],
+        "analyses": [
+            {
+                "type": "reliability",
+                "ordinal": True,
+                "omega_ci": "percentile",
+                "omega_n_boot": 20,
+                "omega_ci_per_group": True,
+            }
+        ],
+    }
     units = json.loads(dumps(run_spec(load_spec(spec), progress=False).results()))["sections"]["reliability"]["units"]
     data = pm.datasets.load("peer_support_survey")
     site = sorted(data["site"].unique())[0]
     raw = data.loc[data["site"] == site, ITEMS["training"]]
-    expected = pm.omega(raw.where(raw != 9).dropna(how="all"), n_factors=1, cor="polychoric", ci="percentile",
-                        n_boot=20, seed=7)
+    expected = pm.omega(
+        raw.where(raw != 9).dropna(how="all"), n_factors=1, cor="polychoric", ci="percentile", n_boot=20, seed=7
+    )
     got = units[site]["results"]["scales"]["training"]["omega"]
     assert got["omega_total_ci"] == pytest.approx(list(expected.omega_total_ci), abs=1e-9)
-    assert all(unit["results"]["scales"]["training"]["omega"]["omega_total_ci"] is not None
-               for name, unit in units.items() if unit["status"] == "ok")
+    assert all(
+        unit["results"]["scales"]["training"]["omega"]["omega_total_ci"] is not None
+        for name, unit in units.items()
+        if unit["status"] == "ok"
+    )

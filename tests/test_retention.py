@@ -13,8 +13,10 @@ REF = load_reference("factor.json")
 
 @pytest.fixture(scope="module")
 def data():
-    return {"bfi": pm.datasets.load("bfi").iloc[:, :25],
-            "hs": pm.datasets.load("holzinger_swineford")[[f"x{i}" for i in range(1, 10)]]}
+    return {
+        "bfi": pm.datasets.load("bfi").iloc[:, :25],
+        "hs": pm.datasets.load("holzinger_swineford")[[f"x{i}" for i in range(1, 10)]],
+    }
 
 
 @pytest.mark.parametrize("name, n_factors, n_components", [("bfi", 8, 6), ("hs", 3, 3)])

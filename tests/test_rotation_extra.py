@@ -17,11 +17,18 @@ HS_ITEMS = [f"x{i}" for i in range(1, 10)]
 # in the 3rd digit between any two implementations): that case is left out; HS with 2 factors is proper.
 # Where GPArotation stops unconverged after its 1000 iterations (bfi: oblimax, simplimax) R's values are not a
 # solution: rotate_loadings goes on (more iterations, then random starts), so those cases are checked apart.
-GPA_CASES = [(data, name) for data, cases in REF["gpa"].items() for name in cases
-             if name != "unrotated" and (data, name) != ("holzinger_swineford", "oblimax")
-             and cases[name]["converged"]]
-UNCONVERGED = [(data, name) for data, cases in REF["gpa"].items() for name in cases
-               if name != "unrotated" and not cases[name]["converged"]]
+GPA_CASES = [
+    (data, name)
+    for data, cases in REF["gpa"].items()
+    for name in cases
+    if name != "unrotated" and (data, name) != ("holzinger_swineford", "oblimax") and cases[name]["converged"]
+]
+UNCONVERGED = [
+    (data, name)
+    for data, cases in REF["gpa"].items()
+    for name in cases
+    if name != "unrotated" and not cases[name]["converged"]
+]
 
 
 def _rotation_and_gamma(name: str) -> tuple[str, float]:
@@ -51,9 +58,12 @@ def test_rotation_matches_gparotation(data, name):
 
 
 # psych::fa keeps GPArotation's unconverged iterate where it stops after 1000 iterations: not compared
-FA_CASES = [(rotation, data, n_factors) for rotation in sorted(REF["fa_rotations"])
-            for data, n_factors in [("holzinger_swineford", 3), ("bfi", 5)]
-            if REF["gpa"][data][rotation]["converged"]]
+FA_CASES = [
+    (rotation, data, n_factors)
+    for rotation in sorted(REF["fa_rotations"])
+    for data, n_factors in [("holzinger_swineford", 3), ("bfi", 5)]
+    if REF["gpa"][data][rotation]["converged"]
+]
 
 
 @pytest.mark.parametrize("rotation, data, n_factors", FA_CASES, ids=[f"{r}-{d}" for r, d, _ in FA_CASES])

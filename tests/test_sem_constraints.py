@@ -51,8 +51,11 @@ FITS = {
 }
 # lavaan's GFI/AGFI/PGFI of models with exogenous covariates (fixed.x) and of FIML fits differ from ours with or
 # without constraints (a weight-matrix question of lav_fit_gfi, not of the constraints)
-NOT_COMPARED = {"tutorial": {"gfi", "agfi", "pgfi"}, "hs_fiml_ml": {"gfi", "agfi", "pgfi"},
-                "hs_fiml_mlr": {"gfi", "agfi", "pgfi"}}  # FIML's GFI differs without constraints too
+NOT_COMPARED = {
+    "tutorial": {"gfi", "agfi", "pgfi"},
+    "hs_fiml_ml": {"gfi", "agfi", "pgfi"},
+    "hs_fiml_mlr": {"gfi", "agfi", "pgfi"},
+}  # FIML's GFI differs without constraints too
 
 
 @functools.cache
@@ -77,7 +80,9 @@ def test_estimates_equal_lavaan(case):
         bad = ~((np.abs(a - b) <= atol) | (np.isnan(a) & np.isnan(b)))
         # a parameter held at an active bound has variance 0 up to rounding: lavaan reports the root of +-1e-17
         # as 0 or (negative) NA, and then NA confidence limits; ours are below 1e-8 and the estimate
-        at_bound = (theirs["se"].isna() | (theirs["se"] == 0)).to_numpy() & (ours.loc[theirs.index, "se"] < 1e-8).to_numpy()
+        at_bound = (theirs["se"].isna() | (theirs["se"] == 0)).to_numpy() & (
+            ours.loc[theirs.index, "se"] < 1e-8
+        ).to_numpy()
         bad &= ~(at_bound & np.isnan(b))
         assert not bad.any(), (column, theirs.index[bad].tolist(), a[bad], b[bad])
 

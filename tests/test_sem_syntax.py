@@ -80,18 +80,26 @@ def assert_columns(ours: pd.DataFrame, theirs: pd.DataFrame, columns) -> None:
 
 # --- (1) the parser --------------------------------------------------------------------------------------------
 
+
 def terms(text):
     return [(t.lhs, t.op, t.rhs) for t in pm.parse_model(text).terms]
 
 
 def test_several_left_and_right_hand_sides_in_lavaans_order():
     assert terms("y1 + y2 ~ x1 + x2\nf1 + f2 =~ z1") == [
-        ("y1", "~", "x1"), ("y1", "~", "x2"), ("y2", "~", "x1"), ("y2", "~", "x2"), ("f1", "=~", "z1"), ("f2", "=~", "z1")]
+        ("y1", "~", "x1"),
+        ("y1", "~", "x2"),
+        ("y2", "~", "x1"),
+        ("y2", "~", "x2"),
+        ("f1", "=~", "z1"),
+        ("f2", "=~", "z1"),
+    ]
 
 
 def test_label_equal_start_and_group_modifiers():
-    parsed = pm.parse_model('f =~ x1 + label("a")*x2 + equal("f=~x2")*x3 + c("p", NA)*x4 + start(.5)*x5\n'
-                            'f =~ equal("f =~ x7")*x6 + b*x7')
+    parsed = pm.parse_model(
+        'f =~ x1 + label("a")*x2 + equal("f=~x2")*x3 + c("p", NA)*x4 + start(.5)*x5\nf =~ equal("f =~ x7")*x6 + b*x7'
+    )
     mods = {t.rhs: t.modifiers for t in parsed.terms}
     assert mods["x2"] == (Modifier(label="a"),)
     # x2 is labelled "a", so (as lavaan 0.6-14) no parameter carries the default label "f=~x2": x3 just gets it
@@ -104,10 +112,16 @@ def test_label_equal_start_and_group_modifiers():
 
 
 def test_constraints_and_definitions_as_lavaan_writes_them():
-    parsed = pm.parse_model("f =~ a*x1 + b*x2 + c*x3\nab := a * b + exp( c )^2 / 3\na == 2*b + 1; b > 0\n"
-                            "b1 == (a + b)^2\nc < 1")
+    parsed = pm.parse_model(
+        "f =~ a*x1 + b*x2 + c*x3\nab := a * b + exp( c )^2 / 3\na == 2*b + 1; b > 0\nb1 == (a + b)^2\nc < 1"
+    )
     assert [(c.lhs, c.op, c.rhs) for c in parsed.constraints] == [
-        ("ab", ":=", "a*b+exp(c)^2/3"), ("a", "==", "2*b+1"), ("b", ">", "0"), ("b1", "==", "(a+b)^2"), ("c", "<", "1")]
+        ("ab", ":=", "a*b+exp(c)^2/3"),
+        ("a", "==", "2*b+1"),
+        ("b", ">", "0"),
+        ("b1", "==", "(a+b)^2"),
+        ("c", "<", "1"),
+    ]
     assert [c.lhs for c in parsed.defined] == ["ab"]
     assert list(parsed.to_frame()["op"]) == ["=~"] * 3 + [":=", "==", ">", "==", "<"]
 
@@ -121,7 +135,7 @@ def test_constraints_and_definitions_as_lavaan_writes_them():
         ("f =~ upper(1)*x1", "inequality"),
         ("f =~ x1\n2*a := b", "name on the left"),
         ("f =~ x1\nab := a *", "ends early|not a valid"),
-        ("f =~ x1 + equal(\"f=~x9\")*x2", "not written in the model"),
+        ('f =~ x1 + equal("f=~x9")*x2', "not written in the model"),
         ("f =~ x1\nab := a ~ b", "unexpected"),
     ],
 )
@@ -151,8 +165,14 @@ def test_model_syntax_help_page_model():
     """
     parsed = terms(help_model)
     assert len(parsed) == 13 + 3 + 6 + 4 + 2
-    assert parsed[16:22] == [("y1", "~", "x1"), ("y1", "~", "x2"), ("y1", "~", "x3"),
-                             ("y2", "~", "x1"), ("y2", "~", "x2"), ("y2", "~", "x3")]
+    assert parsed[16:22] == [
+        ("y1", "~", "x1"),
+        ("y1", "~", "x2"),
+        ("y1", "~", "x3"),
+        ("y2", "~", "x1"),
+        ("y2", "~", "x2"),
+        ("y2", "~", "x3"),
+    ]
     for extra in ("y11 | t1 + t2 + t3", "y11 ~*~ y11", "f5 <~ z1 + z2 + z3 + z4"):
         with pytest.raises(pm.ModelSyntaxError):
             pm.parse_model(help_model + extra)
@@ -169,21 +189,27 @@ def test_equality_constraints_keep_the_written_labels_and_model():
     assert result.model == ref()["models"]["HS_constrained"]
     merged = pm.parse_model("f =~ a*x1 + b*x2 + c*x3 + d*x4\nb == c\nd == a\nc == d")
     from psychometrics.sem.model_syntax import merge_equal_labels
+
     assert {m.label for t in merge_equal_labels(merged).terms for m in t.modifiers} == {"b"}  # one chain: b
 
 
-@pytest.mark.parametrize("case", ["pd", "hs_multi", "hs_modifiers", "hs_equal", "hs_constrained", "hs_inequality",
-                                  "hs_fixed", "growth"])
+@pytest.mark.parametrize(
+    "case", ["pd", "hs_multi", "hs_modifiers", "hs_equal", "hs_constrained", "hs_inequality", "hs_fixed", "growth"]
+)
 def test_fits_with_the_new_syntax_equal_lavaan(case):
     theirs = ref()["cases"][case]
     ours = fit(case)
     for key in ("npar", "chisq", "df", "cfi", "tli", "rmsea", "srmr", "aic", "bic"):
         assert ours.fit_measures[key] == pytest.approx(theirs["fit"][key], abs=TOL), key
-    assert_columns(ours.estimates, frame(theirs["estimates"]), ["est", "se", "z", "pvalue", "ci_lower", "ci_upper",
-                                                                 "std_lv", "std_all"])
+    assert_columns(
+        ours.estimates,
+        frame(theirs["estimates"]),
+        ["est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_lv", "std_all"],
+    )
 
 
 # --- (5) defined parameters --------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("case", ["pd_defined", "hs_modifiers", "hs_constrained"])
 def test_defined_parameters_equal_lavaan(case):
@@ -203,6 +229,7 @@ def test_definitions_check_their_names():
 
 # --- (2) standardizedSolution -------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("case", list(FITS))
 @pytest.mark.parametrize("kind", ["std.all", "std.lv", "std.nox"])
 def test_standardized_solution_equals_lavaan(case, kind):
@@ -210,7 +237,15 @@ def test_standardized_solution_equals_lavaan(case, kind):
     ours = fit(case).standardized_solution(kind)
     multi = len(fit(case).groups) > 1
     assert list(ours.columns) == ["lhs", "op", "rhs"] + ["group"] * multi + [
-        "est_std", "se", "z", "pvalue", "ci_lower", "ci_upper", "ci_low", "ci_high"]
+        "est_std",
+        "se",
+        "z",
+        "pvalue",
+        "ci_lower",
+        "ci_upper",
+        "ci_low",
+        "ci_high",
+    ]
     if not multi:
         ours = ours.assign(group="1")
     assert_columns(ours, theirs, ["est_std", "se", "z", "pvalue", "ci_lower", "ci_upper"])
@@ -223,8 +258,10 @@ def test_standardized_solution_type_is_checked():
 
 # --- (3) lavPredict ----------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("case, method", [("hs", "regression"), ("hs", "bartlett"), ("hs_std_lv", "bartlett"),
-                                          ("hs_multi", "regression")])
+
+@pytest.mark.parametrize(
+    "case, method", [("hs", "regression"), ("hs", "bartlett"), ("hs_std_lv", "bartlett"), ("hs_multi", "regression")]
+)
 def test_factor_scores_equal_lavpredict(case, method):
     theirs = frame(ref()["cases"][case][f"predict_{method}"])
     ours = fit(case).predict(method="Bartlett" if method == "bartlett" else method)
@@ -245,8 +282,9 @@ def test_multigroup_factor_scores_equal_lavpredict(method):
         np.testing.assert_allclose(ours.iloc[rows].to_numpy(), expected, rtol=0, atol=TOL)
     stacked = result.predict(method=method)
     assert stacked.index.names == ["group", "case"]
-    np.testing.assert_allclose(stacked.loc["Pasteur"].to_numpy(), ours[data(HS)["school"] == "Pasteur"].to_numpy(),
-                               atol=1e-12)
+    np.testing.assert_allclose(
+        stacked.loc["Pasteur"].to_numpy(), ours[data(HS)["school"] == "Pasteur"].to_numpy(), atol=1e-12
+    )
 
 
 @pytest.mark.parametrize("case", ["hs", "hs_multi"])
@@ -262,8 +300,9 @@ def test_multigroup_predicted_observed_values_equal_lavpredict():
     ours = result.predict(data(HS), group="school", type="ov")
     for g, label in enumerate(result.groups):  # lavaan returns an unnamed list for type = "ov"
         rows = np.asarray(theirs["case_idx"][label]) - 1
-        np.testing.assert_allclose(ours.iloc[rows].to_numpy(), frame(theirs["predict_ov"][g]).to_numpy(),
-                                   rtol=0, atol=TOL)
+        np.testing.assert_allclose(
+            ours.iloc[rows].to_numpy(), frame(theirs["predict_ov"][g]).to_numpy(), rtol=0, atol=TOL
+        )
 
 
 def test_factor_scores_input_checks():
@@ -304,8 +343,14 @@ def test_compare_models_equals_lavtestlrt(estimator):
             # the scaled difference divides by (df0 c0 - df1 c1) / (df0 - df1): it carries the scaling factors'
             # last digits times df0 / (df0 - df1) (24 here), hence compared relatively
             rtol = TOL if column == "chisq_diff" and estimator == "MLR" else 0
-            np.testing.assert_allclose(ours[column].to_numpy(float), expected[column].to_numpy(float), rtol=rtol,
-                                       atol=TOL, equal_nan=True, err_msg=column)
+            np.testing.assert_allclose(
+                ours[column].to_numpy(float),
+                expected[column].to_numpy(float),
+                rtol=rtol,
+                atol=TOL,
+                equal_nan=True,
+                err_msg=column,
+            )
 
 
 def test_compare_models_wlsmv_equals_lavtestlrt():
@@ -318,8 +363,14 @@ def test_compare_models_wlsmv_equals_lavtestlrt():
     theirs = frame(ref()["lrt"]["WLSMV"]["two"])
     assert ours.method == "satorra.2000"
     for column in ("df", "chisq", "chisq_diff", "df_diff"):
-        np.testing.assert_allclose(ours[column].to_numpy(float), theirs[column].to_numpy(float), rtol=0, atol=TOL,
-                                   equal_nan=True, err_msg=column)
+        np.testing.assert_allclose(
+            ours[column].to_numpy(float),
+            theirs[column].to_numpy(float),
+            rtol=0,
+            atol=TOL,
+            equal_nan=True,
+            err_msg=column,
+        )
     assert ours["pvalue"].iloc[1] == pytest.approx(theirs["pvalue"][1], rel=1e-4)
     assert ours["aic"].isna().all()
 
@@ -348,7 +399,7 @@ def _header_values(text: str) -> list[tuple[str, float]]:
 
 def _table_rows(text: str) -> list[tuple[str, list[float]]]:
     body = text.split("Parameter Estimates:")[1]
-    body = body[body.index("\n\n", body.index("Information")):]  # from the first section on
+    body = body[body.index("\n\n", body.index("Information")) :]  # from the first section on
     out = []
     for line in body.splitlines():
         match = _ROW.match(line)
@@ -367,13 +418,21 @@ def test_summary_is_laid_out_like_lavaan(case):
     assert [name for name, _ in got] == [name for name, _ in expected]
     for (name, a), (_, b) in zip(got, expected):
         assert len(a) == len(b) and np.allclose(a, b, atol=1.5e-3), name
+
     def occurrences(pairs):  # ("Test statistic", 1): the second line with that label (the baseline model's)
         return {(label, sum(1 for q, _ in pairs[:i] if q == label)): value for i, (label, value) in enumerate(pairs)}
 
     mine, expected_values = occurrences(_header_values(ours)), occurrences(_header_values(theirs))
     shared = [key for key in expected_values if key in mine]
-    assert {("Test statistic", 0), ("Test statistic", 1), ("Comparative Fit Index (CFI)", 0), ("RMSEA", 0),
-            ("SRMR", 0), ("Akaike (AIC)", 0), ("Number of equality constraints", 0)} <= set(shared)
+    assert {
+        ("Test statistic", 0),
+        ("Test statistic", 1),
+        ("Comparative Fit Index (CFI)", 0),
+        ("RMSEA", 0),
+        ("SRMR", 0),
+        ("Akaike (AIC)", 0),
+        ("Number of equality constraints", 0),
+    } <= set(shared)
     for key in shared:
         assert mine[key] == pytest.approx(expected_values[key], abs=1.5e-3), key
 
@@ -384,6 +443,7 @@ def test_html_representation_shows_tables():
 
 
 # --- (7) sem() and growth() --------------------------------------------------------------------------------------
+
 
 def test_sem_is_cfa_with_lavaans_sem_defaults_and_the_pillar_stays_a_package():
     assert pm.sem(ref()["models"]["HS"], data(HS)).fit_measures["chisq"] == fit("hs").fit_measures["chisq"]
@@ -454,6 +514,7 @@ def test_fiml_factor_scores_use_each_pattern_as_lavpredict(method):
 def test_constant_constraints_fix_the_labelled_parameters():
     parsed = pm.parse_model("f =~ a*x1 + b*x2 + c*x3\na == b\n0.5 == b")
     from psychometrics.sem.model_syntax import merge_equal_labels
+
     mods = [t.modifiers[0] for t in merge_equal_labels(parsed).terms]
     assert mods[0] == mods[1] == Modifier(fixed=0.5, label="a") and mods[2] == Modifier(label="c")
     with pytest.raises(pm.ModelSyntaxError, match="contradicts"):

@@ -89,6 +89,7 @@ def test_ladder_with_user_constraints_equals_lavaan_group_equal(constrained_ladd
 
 def test_ladder_with_nonlinear_and_inequality_constraints_equals_lavaan():
     # v2a == v2b^2 and v2b > 0.5 on c(v2a, v2b)*x2: lavaan's constrained estimator at every level
-    ladder = pm.measurement_invariance(REF["nonlinear_model"], hs(), group="school",
-                                       levels=("configural", "metric", "scalar"))
+    ladder = pm.measurement_invariance(
+        REF["nonlinear_model"], hs(), group="school", levels=("configural", "metric", "scalar")
+    )
     assert_ladder(ladder, REF["nonlinear_ladder"])

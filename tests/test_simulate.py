@@ -80,12 +80,16 @@ def _one_factor_loadings(corr: np.ndarray, iterations: int = 200) -> np.ndarray:
 
 
 def test_recovered_loadings_from_latent_responses_are_close_to_the_truth():
-    data, latent = simulate_peer_support_survey(seed=11, site_sizes={s: 1500 for s in TRUTH["site_sizes"]}, return_latent=True)
+    data, latent = simulate_peer_support_survey(
+        seed=11, site_sizes={s: 1500 for s in TRUTH["site_sizes"]}, return_latent=True
+    )
     not_shifted = data["site"] != TRUTH["noninvariant_intercept"]["site"]
     for trait in simulate.TRAITS:
         items = list(simulate.LOADINGS[trait])
         corr = latent.loc[not_shifted, [f"{i}*" for i in items]].corr().to_numpy()
-        np.testing.assert_allclose(_one_factor_loadings(corr), [TRUTH["loadings"][i] for i in items], atol=0.03, err_msg=trait)
+        np.testing.assert_allclose(
+            _one_factor_loadings(corr), [TRUTH["loadings"][i] for i in items], atol=0.03, err_msg=trait
+        )
     np.testing.assert_allclose(latent[list(simulate.TRAITS)].corr().to_numpy(), simulate.PHI, atol=0.03)
     shift = latent.groupby(data["site"])["rs2*"].mean()
     assert shift["TZ-DarEsSalaam"] - shift.drop("TZ-DarEsSalaam").mean() == pytest.approx(0.70, abs=0.08)
@@ -125,7 +129,7 @@ def test_bundled_data_have_realistic_psychometrics():
         r_global = scored[trait].corr(scored[INSTRUMENT.scales[trait].global_item])
         assert 0.45 <= r_global <= 0.75, (trait, r_global)
     for i, a in enumerate(simulate.TRAITS):
-        for b in simulate.TRAITS[i + 1:]:
+        for b in simulate.TRAITS[i + 1 :]:
             assert _htmt(corr, INSTRUMENT.scale_items(a), INSTRUMENT.scale_items(b)) < 0.85, (a, b)
     assert scored[list(simulate.TRAITS)].corrwith(scored["readiness"]).between(0.15, 0.7).all()
     # the non-invariant intercept is visible in the answers
@@ -147,5 +151,4 @@ def test_services_are_nested_in_sites_and_drawn_from_their_own_stream(monkeypatc
     # the services come last from their own stream: other columns do not depend on them
     monkeypatch.setattr(simulate, "_services", lambda seed, sites, eta: np.full(len(sites), "none", dtype=object))
     without = simulate_peer_support_survey()
-    pd.testing.assert_frame_equal(without.drop(columns="service"), data.drop(columns="service"),
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(without.drop(columns="service"), data.drop(columns="service"), check_dtype=False)

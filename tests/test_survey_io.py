@@ -113,8 +113,13 @@ def test_stata_tagged_missing_becomes_the_instrument_code(tmp_path, instrument, 
     frame["oc1"] = oc1
     path = tmp_path / "survey.dta"
     pyreadstat.write_dta(
-        frame, str(path), missing_user_values={"oc1": ["a", "b"]},
-        variable_value_labels={"oc1": {"a": "Not applicable", "b": "refused"}, "site": {i + 1: s for i, s in enumerate(SITES)}},
+        frame,
+        str(path),
+        missing_user_values={"oc1": ["a", "b"]},
+        variable_value_labels={
+            "oc1": {"a": "Not applicable", "b": "refused"},
+            "site": {i + 1: s for i, s in enumerate(SITES)},
+        },
     )
     read = pm.read_survey(path, instrument)
     assert (read["oc1"] == 9).sum() == (data["oc1"] == 9).sum() - (data["oc1"].iloc[3] == 9)
@@ -125,7 +130,10 @@ def test_stata_tagged_missing_becomes_the_instrument_code(tmp_path, instrument, 
 
 
 def test_excel_and_parquet_round_trips(tmp_path, instrument, data):
-    for suffix, write in ((".xlsx", lambda f, p: f.to_excel(p, index=False)), (".parquet", lambda f, p: f.to_parquet(p, index=False))):
+    for suffix, write in (
+        (".xlsx", lambda f, p: f.to_excel(p, index=False)),
+        (".parquet", lambda f, p: f.to_parquet(p, index=False)),
+    ):
         path = tmp_path / f"survey{suffix}"
         write(data, path)
         digest = _digest(path)

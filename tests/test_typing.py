@@ -33,8 +33,11 @@ def _functions(qualname, obj):
 
 def _missing_annotations(name, function):
     signature = inspect.signature(function)  # follows __wrapped__ of the decorated functions
-    missing = [f"{name}({p.name})" for p in signature.parameters.values()
-               if p.name not in ("self", "cls") and p.annotation is inspect.Parameter.empty]
+    missing = [
+        f"{name}({p.name})"
+        for p in signature.parameters.values()
+        if p.name not in ("self", "cls") and p.annotation is inspect.Parameter.empty
+    ]
     if signature.return_annotation is inspect.Signature.empty and not name.endswith(".__init__"):
         missing.append(f"{name} -> ?")
     return missing
@@ -58,8 +61,14 @@ RESULT_METHODS = [pair for cls in _result_classes() for pair in _functions(f"{cl
 
 def test_the_public_api_is_found():
     names = {name for name, _ in PUBLIC_FUNCTIONS}
-    assert {"reliability.cronbach_alpha", "sem.cfa", "sem.CFAResult.implied_cov", "report.run_spec",
-            "factor.EFAResult.factor_scores", "survey.read_survey"} <= names
+    assert {
+        "reliability.cronbach_alpha",
+        "sem.cfa",
+        "sem.CFAResult.implied_cov",
+        "report.run_spec",
+        "factor.EFAResult.factor_scores",
+        "survey.read_survey",
+    } <= names
     assert len(PUBLIC_FUNCTIONS) > 150
 
 

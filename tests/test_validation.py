@@ -56,7 +56,10 @@ RULE_CASES = {
     "unknown_column": (lambda f: f.assign(comment="x"), "unknown_column", None, "comment", None),
     "duplicate_column": (
         lambda f: pd.concat([f, f[["oc1"]]], axis=1),
-        "duplicate_column", None, "oc1", None,
+        "duplicate_column",
+        None,
+        "oc1",
+        None,
     ),
     "non_numeric": (_set("oc2", 4, "agree"), "non_numeric", 5, "oc2", "agree"),
     "out_of_range_likert": (_set("tr1", 2, 6), "out_of_range", 3, "tr1", 6),
@@ -81,7 +84,7 @@ def test_each_rule_has_a_failing_example(data, instrument, case):
     assert not report.ok
     assert set(report.problems["rule"]) == {rule}, report.problems
     problem = report.problems.iloc[0]
-    assert (pd.isna(problem["row"]) if row is None else problem["row"] == row)
+    assert pd.isna(problem["row"]) if row is None else problem["row"] == row
     assert problem["column"] == column
     if value is None:
         assert pd.isna(problem["value"])
@@ -113,14 +116,23 @@ def test_every_problem_is_collected(data, instrument):
     for change, *_ in (RULE_CASES[c] for c in ("non_numeric", "out_of_range_likert", "unknown_site", "missing_id")):
         frame = change(frame)
     report = pm.validate(frame, instrument)
-    assert report.counts() == {"missing_column": 1, "unknown_column": 1, "out_of_range": 1, "unknown_label": 1, "non_numeric": 1, "missing_id": 1}
+    assert report.counts() == {
+        "missing_column": 1,
+        "unknown_column": 1,
+        "out_of_range": 1,
+        "unknown_label": 1,
+        "non_numeric": 1,
+        "missing_id": 1,
+    }
     assert report.problems["row"].dropna().is_monotonic_increasing
     assert report.to_frame().equals(report.problems)
 
 
 def test_raise_on_error_carries_the_report(data, instrument):
     frame = RULE_CASES["out_of_range_likert"][0](data.copy())
-    with pytest.raises(DataValidationError, match=r"row 3 \(respondent 'PS0003'\), column 'tr1': 6 is out of range") as info:
+    with pytest.raises(
+        DataValidationError, match=r"row 3 \(respondent 'PS0003'\), column 'tr1': 6 is out of range"
+    ) as info:
         pm.validate(frame, instrument, raise_on_error=True)
     assert len(info.value.report.problems) == 1
     assert pm.validate(data, instrument, raise_on_error=True).ok

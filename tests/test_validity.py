@@ -105,7 +105,13 @@ def test_htmt_bootstrap_is_seeded_and_brackets_estimate(hs):
     pd.testing.assert_frame_equal(first.pairs, again.pairs)
     pairs = first.pairs
     assert list(pairs.columns) == [
-        "factor_1", "factor_2", "htmt", "ci_low", "ci_high", "share_below_85", "share_below_90"
+        "factor_1",
+        "factor_2",
+        "htmt",
+        "ci_low",
+        "ci_high",
+        "share_below_85",
+        "share_below_90",
     ]
     assert (pairs["ci_low"] < pairs["htmt"]).all() and (pairs["htmt"] < pairs["ci_high"]).all()
     assert ((pairs["share_below_85"] >= 0) & (pairs["share_below_85"] <= pairs["share_below_90"])).all()
@@ -309,12 +315,16 @@ def test_multigroup_with_cfa(hs):
     with pytest.raises(pm.DataError, match="group="):
         pm.fornell_larcker(fit)
     assert pm.fornell_larcker(fit, group="Pasteur").loc["visual", "visual"] == pytest.approx(
-        np.sqrt(ref["ave"]["visual"][0]), abs=1e-4)
+        np.sqrt(ref["ave"]["visual"][0]), abs=1e-4
+    )
 
 
 def test_fornell_larcker_with_cfa(hs):
     ref = REF["holzinger_swineford"]
     table = pm.fornell_larcker(pm.cfa(HS_MODEL, hs))
-    np.testing.assert_allclose(table.loc[HS_FACTORS, HS_FACTORS].to_numpy()[np.triu_indices(3, 1)],
-                               frame(ref["cor_lv"]).to_numpy()[np.triu_indices(3, 1)], atol=1e-4)
+    np.testing.assert_allclose(
+        table.loc[HS_FACTORS, HS_FACTORS].to_numpy()[np.triu_indices(3, 1)],
+        frame(ref["cor_lv"]).to_numpy()[np.triu_indices(3, 1)],
+        atol=1e-4,
+    )
     assert table["pass"].all()

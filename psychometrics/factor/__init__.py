@@ -12,6 +12,7 @@ import sys as _sys
 
 # The public names of the pillar are those of its modules.
 __all__ = [
-    name for module in ("suitability", "polychoric", "retention", "rotation", "efa")
+    name
+    for module in ("suitability", "polychoric", "retention", "rotation", "efa")
     for name in _sys.modules[f"{__name__}.{module}"].__all__
 ]

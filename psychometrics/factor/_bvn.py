@@ -11,12 +11,15 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import ndtr
 
+
 def _half_rule(n_points: int) -> tuple[np.ndarray, np.ndarray]:
     """Genz's rule on (0, 2): Gauss-Legendre nodes x mapped to 1 -/+ x, with their weights."""
     nodes, weights = np.polynomial.legendre.leggauss(n_points)
     positive = nodes > 0
-    return (np.concatenate([1 - nodes[positive], 1 + nodes[positive]]),
-            np.concatenate([weights[positive], weights[positive]]))
+    return (
+        np.concatenate([1 - nodes[positive], 1 + nodes[positive]]),
+        np.concatenate([weights[positive], weights[positive]]),
+    )
 
 
 # Genz: 6 points for |r| < 0.3, 12 for |r| < 0.75, 20 otherwise

@@ -12,8 +12,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._checks import (_check_items_vary, as_correlation_matrix, as_item_frame, check_choice, check_n_obs,
-                       looks_like_correlation_matrix)
+from .._checks import (
+    _check_items_vary,
+    as_correlation_matrix,
+    as_item_frame,
+    check_choice,
+    check_n_obs,
+    looks_like_correlation_matrix,
+)
 from .._typing import DataOrCorr
 from ..errors import DataError
 from .polychoric import polychoric, polychoric_of_checked
@@ -38,8 +44,14 @@ def pairwise_counts(frame: pd.DataFrame) -> np.ndarray:
 
 
 def correlation_input(
-    data_or_corr: DataOrCorr, n_obs: int | None = None, *, cor: str = "pearson", require_pd: bool = True, what: str = "the analysis",
-    drop_empty_rows: bool = False, correct: float = 0,
+    data_or_corr: DataOrCorr,
+    n_obs: int | None = None,
+    *,
+    cor: str = "pearson",
+    require_pd: bool = True,
+    what: str = "the analysis",
+    drop_empty_rows: bool = False,
+    correct: float = 0,
 ) -> CorrelationInput:
     """Check ``data_or_corr`` and return its correlation matrix (see the module docstring).
 

@@ -58,8 +58,9 @@ class EFAResult(Result):
     @property
     def structure(self) -> pd.DataFrame:
         """Structure matrix L Phi: correlations of items and factors (the loadings for orthogonal rotations)."""
-        return pd.DataFrame(self.loadings.to_numpy() @ self._phi_array(), index=self.loadings.index,
-                            columns=self.loadings.columns)
+        return pd.DataFrame(
+            self.loadings.to_numpy() @ self._phi_array(), index=self.loadings.index, columns=self.loadings.columns
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """Loadings with h2 (communality) and u2 (uniqueness) columns, as psych prints them."""
@@ -124,8 +125,9 @@ def _uls_objective(psi: np.ndarray, r: np.ndarray, n_factors: int) -> tuple[floa
     return float((residual**2).sum()), -2.0 * np.diag(residual)
 
 
-def _truncation_gradient(reduced: np.ndarray, n_factors: int,
-                         criterion: Callable[[np.ndarray], tuple[float, np.ndarray]]) -> tuple[float, np.ndarray]:
+def _truncation_gradient(
+    reduced: np.ndarray, n_factors: int, criterion: Callable[[np.ndarray], tuple[float, np.ndarray]]
+) -> tuple[float, np.ndarray]:
     """Value and gradient in the uniquenesses of a criterion F(E) of the residual E = S - V_f D_f V_f' left by
     the rank-f eigen approximation (negative eigenvalues clipped to 0) of S = R - Psi, as psych's fit.residuals.
 
@@ -204,13 +206,22 @@ def _fit_uniquenesses(r: np.ndarray, n_factors: int, method: str) -> tuple[np.nd
     """Minimise the minres/uls/wls/gls or ML criterion over the uniquenesses (L-BFGS-B, bounds [0.005, 1] as
     psych) from 1 - SMC; the wls and gls criteria have local minima, so they are also started from psych's start (SMC)
     and the lower minimum is kept."""
-    objective = {"ml": _ml_objective, "minres": _minres_objective, "uls": _uls_objective, "wls": _wls_objective,
-                 "gls": _gls_objective}[method]
+    objective = {
+        "ml": _ml_objective,
+        "minres": _minres_objective,
+        "uls": _uls_objective,
+        "wls": _wls_objective,
+        "gls": _gls_objective,
+    }[method]
     starts = [1.0 - smc(r), smc(r)] if method in ("wls", "gls") else [1.0 - smc(r)]
     upper = max(float(smc(r).max()), 1.0)
     results = [
         optimize.minimize(
-            objective, start, args=(r, n_factors), jac=True, method="L-BFGS-B",
+            objective,
+            start,
+            args=(r, n_factors),
+            jac=True,
+            method="L-BFGS-B",
             bounds=[(_LOWER_BOUND, upper)] * len(start),
             options={"maxiter": 10000, "ftol": 1e-15, "gtol": 1e-10, "maxcor": 20},
         )
@@ -297,8 +308,7 @@ def _rmsea_bounds(chisq: float, dof: float, n_obs: int, confidence: float) -> tu
     upper_end = max(n_obs, chisq) + 2 * n_obs
 
     def bound(prob):
-        ncp = optimize.brentq(lambda x: stats.ncx2.cdf(chisq, dof, max(x, 1e-300)) - prob, 0.0, upper_end,
-                              xtol=1e-9)
+        ncp = optimize.brentq(lambda x: stats.ncx2.cdf(chisq, dof, max(x, 1e-300)) - prob, 0.0, upper_end, xtol=1e-9)
         return np.sqrt(ncp / (n_obs - 1) / dof)
 
     central = stats.chi2.cdf(chisq, dof)
@@ -322,8 +332,14 @@ def _residual_statistics(residual: np.ndarray, dof: float, n_obs, pair_counts) -
     return rms, crms, empirical
 
 
-def fit_statistics(r: np.ndarray, loadings: np.ndarray, phi: np.ndarray | None, n_obs: int | None,
-                   pair_counts: np.ndarray | None, confidence: float = 0.90) -> dict:
+def fit_statistics(
+    r: np.ndarray,
+    loadings: np.ndarray,
+    phi: np.ndarray | None,
+    n_obs: int | None,
+    pair_counts: np.ndarray | None,
+    confidence: float = 0.90,
+) -> dict:
     """psych::fa.stats: likelihood chi-square, RMSEA with its interval, TLI, BIC, rms and crms of a factor model."""
     n, n_factors = loadings.shape
     phi = np.eye(n_factors) if phi is None else phi
@@ -337,24 +353,42 @@ def fit_statistics(r: np.ndarray, loadings: np.ndarray, phi: np.ndarray | None, 
     m_inv_r = np.linalg.solve(smooth_correlation(model), r_smooth)
     objective = float(np.trace(m_inv_r) - np.linalg.slogdet(m_inv_r)[1] - n)
     null_objective = float(np.trace(r_smooth) - np.linalg.slogdet(r_smooth)[1] - n)
-    fit = {"chisq": np.nan, "df": dof, "pvalue": np.nan, "rmsea": np.nan, "rmsea_ci_low": np.nan,
-           "rmsea_ci_high": np.nan, "tli": np.nan, "bic": np.nan, "rms": float(rms), "crms": float(crms),
-           "objective": objective, "null_chisq": np.nan, "null_df": n * (n - 1) / 2,
-           "empirical_chisq": float(empirical)}
+    fit = {
+        "chisq": np.nan,
+        "df": dof,
+        "pvalue": np.nan,
+        "rmsea": np.nan,
+        "rmsea_ci_low": np.nan,
+        "rmsea_ci_high": np.nan,
+        "tli": np.nan,
+        "bic": np.nan,
+        "rms": float(rms),
+        "crms": float(crms),
+        "objective": objective,
+        "null_chisq": np.nan,
+        "null_df": n * (n - 1) / 2,
+        "empirical_chisq": float(empirical),
+    }
     if n_obs is None:
         return {key: float(value) for key, value in fit.items()}
     multiplier = (n_obs - 1) - (2 * n + 5) / 6 - 2 * n_factors / 3
     chisq = max(objective * multiplier, 0.0)
     m0 = null_objective * 2 / (n * (n - 1))
-    fit.update(chisq=chisq, null_chisq=null_objective * ((n_obs - 1) - (2 * n + 5) / 6),
-               tli=((m0 - objective / dof) / (m0 - 1 / multiplier)) if dof > 0 else np.nan)
+    fit.update(
+        chisq=chisq,
+        null_chisq=null_objective * ((n_obs - 1) - (2 * n + 5) / 6),
+        tli=((m0 - objective / dof) / (m0 - 1 / multiplier)) if dof > 0 else np.nan,
+    )
     if dof > 0:
         rmsea = np.sqrt(max(chisq / (dof * n_obs) - 1 / (n_obs - 1), 0.0))
         lower, upper = _rmsea_bounds(chisq, dof, n_obs, confidence)
-        fit.update(pvalue=float(stats.chi2.sf(chisq, dof)), rmsea=rmsea,
-                   rmsea_ci_low=lower if lower <= rmsea else np.nan,
-                   rmsea_ci_high=upper if upper >= rmsea else np.nan,
-                   bic=chisq - dof * np.log(n_obs))
+        fit.update(
+            pvalue=float(stats.chi2.sf(chisq, dof)),
+            rmsea=rmsea,
+            rmsea_ci_low=lower if lower <= rmsea else np.nan,
+            rmsea_ci_high=upper if upper >= rmsea else np.nan,
+            bic=chisq - dof * np.log(n_obs),
+        )
     return {key: float(value) for key, value in fit.items()}
 
 
@@ -371,9 +405,19 @@ def _check_factors(n_factors, n_items: int) -> int:
 
 
 @small_matrices
-def efa(data_or_corr: DataOrCorr, n_factors: int, method: str = "minres", rotation: str = "oblimin", n_obs: int | None = None,
-        cor: str = "pearson", *, min_err: float = 0.001, max_iter: int = 50, confidence: float = 0.90,
-        gamma: float = 0.0) -> EFAResult:
+def efa(
+    data_or_corr: DataOrCorr,
+    n_factors: int,
+    method: str = "minres",
+    rotation: str = "oblimin",
+    n_obs: int | None = None,
+    cor: str = "pearson",
+    *,
+    min_err: float = 0.001,
+    max_iter: int = 50,
+    confidence: float = 0.90,
+    gamma: float = 0.0,
+) -> EFAResult:
     """Exploratory factor analysis, equivalent to ``psych::fa(x, nfactors, fm = method, rotate = rotation)``.
 
     Extraction (psych 2.2.9 ``fac``): ``minres``/``uls`` minimise the residual correlations (unweighted least
@@ -473,13 +517,17 @@ def efa(data_or_corr: DataOrCorr, n_factors: int, method: str = "minres", rotati
     confidence = check_confidence(confidence)
     # minres, uls and pa work on indefinite matrices (psych smooths them for the fit statistics); ml needs
     # log-determinants and wls/gls weight by R^-1, so those three need a positive definite matrix
-    given = correlation_input(data_or_corr, n_obs, cor=cor, require_pd=method in ("ml", "wls", "gls"),
-                              what="the factor analysis")
+    given = correlation_input(
+        data_or_corr, n_obs, cor=cor, require_pd=method in ("ml", "wls", "gls"), what="the factor analysis"
+    )
     r = given.corr.to_numpy()
     smallest = float(np.linalg.eigvalsh(r).min())
     if smallest <= 1e-10:
-        warnings.warn(f"the correlation matrix is not positive definite (smallest eigenvalue {smallest:.3g}); "
-                      "it is smoothed for the fit statistics (psych::cor.smooth).", stacklevel=2)
+        warnings.warn(
+            f"the correlation matrix is not positive definite (smallest eigenvalue {smallest:.3g}); "
+            "it is smoothed for the fit statistics (psych::cor.smooth).",
+            stacklevel=2,
+        )
     n_factors = _check_factors(n_factors, r.shape[0])
     max_iter = check_count(max_iter, name="max_iter", minimum=1, maximum=10_000)
     unrotated, iterations = _extract(r, n_factors, method, min_err, max_iter)
@@ -489,8 +537,11 @@ def efa(data_or_corr: DataOrCorr, n_factors: int, method: str = "minres", rotati
     loadings, phi = _orient(rotated, phi)
     communalities = (unrotated**2).sum(axis=1)
     if np.any(communalities > 1):
-        warnings.warn("An ultra-Heywood case was detected (a communality above 1); examine the results carefully.",
-                      HeywoodWarning, stacklevel=2)
+        warnings.warn(
+            "An ultra-Heywood case was detected (a communality above 1); examine the results carefully.",
+            HeywoodWarning,
+            stacklevel=2,
+        )
     items = given.corr.columns
     columns = [f"{_COLUMN_PREFIX[method]}{k + 1}" for k in range(n_factors)]
     fit = fit_statistics(r, loadings, phi, given.n_obs, given.pair_counts, confidence)
@@ -499,8 +550,13 @@ def efa(data_or_corr: DataOrCorr, n_factors: int, method: str = "minres", rotati
         phi=None if phi is None else pd.DataFrame(phi, index=columns, columns=columns),
         communalities=pd.Series(communalities, index=items, name="h2"),
         uniquenesses=pd.Series(np.diag(r) - communalities, index=items, name="u2"),
-        fit=fit, n_factors=n_factors, method=method, rotation=rotation, n_obs=given.n_obs,
-        correlation=given.corr, iterations=iterations,
+        fit=fit,
+        n_factors=n_factors,
+        method=method,
+        rotation=rotation,
+        n_obs=given.n_obs,
+        correlation=given.corr,
+        iterations=iterations,
         eigenvalues=pd.Series(np.linalg.eigvalsh(r)[::-1], index=pd.RangeIndex(1, len(items) + 1), name="eigenvalue"),
         confidence=confidence,
     )

@@ -75,7 +75,7 @@ def _pair_tables(codes: np.ndarray, n_categories: int, first: np.ndarray, second
     k = n_categories
     counts = np.zeros((p * k, p * k))
     for start in range(0, n_obs, _TABLE_ROWS):
-        block = codes[start:start + _TABLE_ROWS]
+        block = codes[start : start + _TABLE_ROWS]
         one_hot = (block[:, :, None] == np.arange(k)).reshape(len(block), p * k).astype(np.float32)
         counts += cross_product(one_hot)
     return counts.reshape(p, k, p, k)[first, :, second, :]
@@ -164,11 +164,21 @@ def _pairwise_thresholds(tables: np.ndarray, correct: float) -> tuple[np.ndarray
     live = (tables.sum(axis=2) > 0)[:, :, None] & (tables.sum(axis=1) > 0)[:, None, :]
     if correct > 0:
         proportions = np.where(live & (tables == 0), correct / totals, proportions)
-    return proportions, _thresholds_from_margins(proportions.sum(axis=2)), _thresholds_from_margins(proportions.sum(axis=1))
+    return (
+        proportions,
+        _thresholds_from_margins(proportions.sum(axis=2)),
+        _thresholds_from_margins(proportions.sum(axis=1)),
+    )
 
 
-def _two_step(frame: pd.DataFrame, codes: np.ndarray, n_categories: int, global_thresholds: bool,
-              correct: float, correct_counts: bool) -> PolychoricResult:
+def _two_step(
+    frame: pd.DataFrame,
+    codes: np.ndarray,
+    n_categories: int,
+    global_thresholds: bool,
+    correct: float,
+    correct_counts: bool,
+) -> PolychoricResult:
     """Shared estimator of polychoric() and tetrachoric(); ``codes`` are 0-based categories (NaN = missing)."""
     p = codes.shape[1]
     frequencies = np.stack([np.bincount(c[~np.isnan(c)].astype(int), minlength=n_categories) for c in codes.T])
@@ -177,8 +187,10 @@ def _two_step(frame: pd.DataFrame, codes: np.ndarray, n_categories: int, global_
     tables = _pair_tables(codes, n_categories, first, second)
     if tables.sum(axis=(1, 2)).min() == 0:
         k = int(np.argmin(tables.sum(axis=(1, 2))))
-        raise DataError(f"items {frame.columns[first[k]]!r} and {frame.columns[second[k]]!r} are never answered "
-                        "together; their correlation cannot be estimated.")
+        raise DataError(
+            f"items {frame.columns[first[k]]!r} and {frame.columns[second[k]]!r} are never answered "
+            "together; their correlation cannot be estimated."
+        )
     if global_thresholds:
         if correct_counts and correct > 0:
             tables = np.where(tables == 0, correct, tables)
@@ -232,8 +244,10 @@ def polychoric_of_checked(frame: pd.DataFrame, correct: float) -> PolychoricResu
     codes = frame.to_numpy() - np.nanmin(frame.to_numpy())
     n_categories = int(np.nanmax(codes)) + 1
     if n_categories > _MAX_CATEGORIES:
-        raise DataError(f"the items span {n_categories} categories; polychoric correlations are meant for at most "
-                        f"{_MAX_CATEGORIES} (use Pearson correlations).")
+        raise DataError(
+            f"the items span {n_categories} categories; polychoric correlations are meant for at most "
+            f"{_MAX_CATEGORIES} (use Pearson correlations)."
+        )
     item_max = np.nanmax(codes, axis=0)
     return _two_step(frame, codes, n_categories, bool(item_max.min() == item_max.max()), correct, False)
 
@@ -273,8 +287,10 @@ def tetrachoric(data: ItemData, correct: float = 0) -> PolychoricResult:
     codes = frame.to_numpy() - np.nanmin(frame.to_numpy(), axis=0)
     wrong = [c for c, top in zip(frame.columns, np.nanmax(codes, axis=0)) if top != 1]
     if wrong or (~np.isnan(codes) & (codes != 0) & (codes != 1)).any():
-        raise DataError(f"tetrachoric correlations need dichotomous items; {wrong or 'some items'} have other "
-                        "values. Use polychoric() for ordinal items.")
+        raise DataError(
+            f"tetrachoric correlations need dichotomous items; {wrong or 'some items'} have other "
+            "values. Use polychoric() for ordinal items."
+        )
     return _two_step(frame, codes, 2, True, correct, True)
 
 

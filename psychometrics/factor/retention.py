@@ -116,8 +116,12 @@ def _resampled(rng: np.random.Generator, frame: pd.DataFrame, n_iter: int, cor: 
         rows = rng.integers(0, n_obs, size=(size, n_obs, n_items))
         samples = values[rows, np.arange(n_items)]
         if cor == "polychoric":
-            corr = np.stack([correlation_input(pd.DataFrame(s, columns=frame.columns), cor=cor,
-                                               require_pd=False).corr.to_numpy() for s in samples])
+            corr = np.stack(
+                [
+                    correlation_input(pd.DataFrame(s, columns=frame.columns), cor=cor, require_pd=False).corr.to_numpy()
+                    for s in samples
+                ]
+            )
         else:
             corr = _pairwise_correlations(samples)
         chunks.append(_eigen_pairs(corr))
@@ -130,8 +134,14 @@ def _n_above(observed: np.ndarray, reference: np.ndarray) -> int:
     return int(below[0]) if below.size else len(observed)
 
 
-def parallel_analysis(data: ItemData, n_iter: int = 100, quantile: float | None = None, seed: Seed = None, kind: str = "both",
-                      cor: str = "pearson") -> ParallelAnalysisResult:
+def parallel_analysis(
+    data: ItemData,
+    n_iter: int = 100,
+    quantile: float | None = None,
+    seed: Seed = None,
+    kind: str = "both",
+    cor: str = "pearson",
+) -> ParallelAnalysisResult:
     """Horn's (1965) parallel analysis as ``psych::fa.parallel(x, SMC = TRUE, n.iter, quant, fa = kind)``.
 
     Observed eigenvalues of the correlation matrix (components) and of the SMC-reduced matrix (factors) are
@@ -179,8 +189,10 @@ def parallel_analysis(data: ItemData, n_iter: int = 100, quantile: float | None 
     n_iter = check_count(n_iter, name="n_iter", minimum=1, maximum=MAX_ITER)
     given = correlation_input(data, cor=cor, require_pd=False, what="parallel analysis")
     if given.data is None:
-        raise DataError("parallel analysis resamples the respondents: pass the raw data (respondents x items), "
-                        "not a correlation matrix.")
+        raise DataError(
+            "parallel analysis resamples the respondents: pass the raw data (respondents x items), "
+            "not a correlation matrix."
+        )
     frame, corr = given.data, given.corr.to_numpy()
     rng = np.random.default_rng(seed)
     observed = _eigen_pairs(corr)
@@ -191,9 +203,14 @@ def parallel_analysis(data: ItemData, n_iter: int = 100, quantile: float | None 
         resampled = _resampled(rng, frame, int(n_iter), cor)
     summarise = (lambda v: v.mean(axis=0)) if quantile is None else (lambda v: np.quantile(v, quantile, axis=0))
     table = pd.DataFrame(
-        {"observed_pc": observed[0], "observed_fa": observed[1],
-         "simulated_pc": summarise(simulated[0]), "simulated_fa": summarise(simulated[1]),
-         "resampled_pc": summarise(resampled[0]), "resampled_fa": summarise(resampled[1])},
+        {
+            "observed_pc": observed[0],
+            "observed_fa": observed[1],
+            "simulated_pc": summarise(simulated[0]),
+            "simulated_fa": summarise(simulated[1]),
+            "resampled_pc": summarise(resampled[0]),
+            "resampled_fa": summarise(resampled[1]),
+        },
         index=pd.RangeIndex(1, frame.shape[1] + 1, name="number"),
     )
     n_factors = _n_above(observed[1], table["simulated_fa"].to_numpy()) if kind != "pc" else None

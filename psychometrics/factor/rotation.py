@@ -39,8 +39,23 @@ from ..errors import ConvergenceError, DataError
 
 __all__ = ["ROTATIONS", "RotationResult", "rotate_loadings"]
 
-ROTATIONS = ("none", "varimax", "quartimax", "promax", "oblimin", "quartimin", "geomin", "geominQ", "geominT",
-             "bifactor", "equamax", "bentlerT", "bentlerQ", "oblimax", "simplimax")
+ROTATIONS = (
+    "none",
+    "varimax",
+    "quartimax",
+    "promax",
+    "oblimin",
+    "quartimin",
+    "geomin",
+    "geominQ",
+    "geominT",
+    "bifactor",
+    "equamax",
+    "bentlerT",
+    "bentlerQ",
+    "oblimax",
+    "simplimax",
+)
 _GPA_TOL = 1e-5
 _GPA_MAX_ITER = 1000
 _GPA_MORE_ITER = 9000  # iterations after GPArotation's 1000 before random starts
@@ -189,14 +204,13 @@ def _check_gamma(gamma: Any, rotation: str) -> float:
     return float(gamma)
 
 
-
-
 def _gpa(loadings: np.ndarray, method: str, start: np.ndarray, iterations: int, gamma: float = 0.0) -> tuple:
     """One gradient-projection run from ``start``: (loadings, phi, T, log10 gradient norm, criterion)."""
     kind, criterion = _criterion(method, gamma)
     with np.errstate(all="ignore"):
-        rotated, phi, rotation, table = gpa.GPA(loadings, vgQ=criterion, rotation_method=kind, tol=_GPA_TOL,
-                                                max_tries=iterations + 1, T=start)
+        rotated, phi, rotation, table = gpa.GPA(
+            loadings, vgQ=criterion, rotation_method=kind, tol=_GPA_TOL, max_tries=iterations + 1, T=start
+        )
     return rotated, (phi if kind == "oblique" else None), rotation, table[-1][2], table[-1][1]
 
 
@@ -209,8 +223,10 @@ def _random_starts(loadings: np.ndarray, method: str, gamma: float) -> tuple | N
     standard normal matrices (seed 0: the same result every time); the converged run with the lowest criterion."""
     rng = np.random.default_rng(0)
     k = loadings.shape[1]
-    runs = [_gpa(loadings, method, np.linalg.qr(rng.standard_normal((k, k)))[0], _GPA_MAX_ITER, gamma)
-            for _ in range(_RANDOM_STARTS)]
+    runs = [
+        _gpa(loadings, method, np.linalg.qr(rng.standard_normal((k, k)))[0], _GPA_MAX_ITER, gamma)
+        for _ in range(_RANDOM_STARTS)
+    ]
     converged = [run for run in runs if _converged(run)]
     return min(converged, key=lambda run: run[4]) if converged else None
 
@@ -222,8 +238,10 @@ def _gpa_rotate(loadings: np.ndarray, method: str, gamma: float = 0.0) -> tuple[
     run = _gpa(loadings, method, np.eye(loadings.shape[1]), _GPA_MAX_ITER, gamma)
     if not np.all(np.isfinite(run[0])) or not np.isfinite(run[3]):
         # psych::fa falls back to (unnormalised) Promax when the GPArotation call fails
-        warnings.warn(f"the {method} rotation failed (numerical breakdown); Promax was used instead, as psych::fa does",
-                      stacklevel=4)
+        warnings.warn(
+            f"the {method} rotation failed (numerical breakdown); Promax was used instead, as psych::fa does",
+            stacklevel=4,
+        )
         return _promax(loadings)
     if not _converged(run):
         longer = _gpa(loadings, method, run[2], _GPA_MORE_ITER, gamma)
@@ -231,7 +249,7 @@ def _gpa_rotate(loadings: np.ndarray, method: str, gamma: float = 0.0) -> tuple[
     if not _converged(run):
         raise ConvergenceError(
             f"the {method} rotation did not converge in {_GPA_MAX_ITER + _GPA_MORE_ITER} iterations nor from "
-            f"{_RANDOM_STARTS} random starts (gradient norm {10**run[3]:.2g}); try another rotation or fewer factors.",
+            f"{_RANDOM_STARTS} random starts (gradient norm {10 ** run[3]:.2g}); try another rotation or fewer factors.",
             iterations=_GPA_MAX_ITER + _GPA_MORE_ITER,
         )
     return run[0], run[1]
@@ -251,7 +269,9 @@ def rotate_array(loadings: np.ndarray, rotation: str, gamma: float = 0.0) -> tup
 
 
 @small_matrices
-def rotate_loadings(loadings: pd.DataFrame | npt.ArrayLike, rotation: str = "oblimin", *, gamma: float = 0.0) -> RotationResult:
+def rotate_loadings(
+    loadings: pd.DataFrame | npt.ArrayLike, rotation: str = "oblimin", *, gamma: float = 0.0
+) -> RotationResult:
     """Rotate a factor loading matrix (items x factors) as ``psych::fa(..., rotate = rotation)`` does.
 
     Orthogonal rotations maximise (or minimise) a simplicity criterion over T with L T; oblique ones over
@@ -305,5 +325,4 @@ def rotate_loadings(loadings: pd.DataFrame | npt.ArrayLike, rotation: str = "obl
     rotated, phi = rotate_array(frame.to_numpy(dtype=float), rotation, gamma)
     columns = frame.columns
     phi_frame = None if phi is None else pd.DataFrame(phi, index=columns, columns=columns)
-    return RotationResult(pd.DataFrame(rotated, index=frame.index, columns=columns), phi_frame, rotation,
-                          float(gamma))
+    return RotationResult(pd.DataFrame(rotated, index=frame.index, columns=columns), phi_frame, rotation, float(gamma))

@@ -42,7 +42,7 @@ def _count_blocks(n_obs: int, n_boot: int, rng: np.random.Generator) -> Iterator
         counts = np.empty((min(block, n_boot - start), n_obs), dtype=np.uint8)
         for first in range(0, len(counts), chunk):
             size = min(chunk, len(counts) - first)
-            counts[first:first + size] = _counts(_uniform_rows(rng, size, n_obs), n_obs)
+            counts[first : first + size] = _counts(_uniform_rows(rng, size, n_obs), n_obs)
         yield counts
 
 
@@ -190,6 +190,7 @@ def _block_sums(counts: np.ndarray, block) -> np.ndarray | float:
 
 def _complete_features(values: np.ndarray, means: np.ndarray, width: int, dtype) -> _RowFeatures:
     """Columns y_1..y_k, Q = sum y_j^2, T^2 = (sum y_j)^2 of the rows (no missing answers), y = x - mean."""
+
     def make(rows: slice) -> tuple:
         y = values[rows] - means
         return (np.column_stack([y, np.einsum("ij,ij->i", y, y), y.sum(axis=1) ** 2]).astype(dtype),)
@@ -236,9 +237,9 @@ def _pairwise_alphas(sums: tuple, n_obs: int, k: int) -> np.ndarray:
     pairs = len(first)
     own = np.broadcast_to(own, (len(shared), 4 * pairs))
     weight = shared[:, :1] + own[:, :pairs]
-    sum_first = shared[:, 1:1 + k][:, first] + own[:, pairs:2 * pairs]
-    sum_second = shared[:, 1:1 + k][:, second] + own[:, 2 * pairs:3 * pairs]
-    sum_products = shared[:, 1 + k:] + own[:, 3 * pairs:]
+    sum_first = shared[:, 1 : 1 + k][:, first] + own[:, pairs : 2 * pairs]
+    sum_second = shared[:, 1 : 1 + k][:, second] + own[:, 2 * pairs : 3 * pairs]
+    sum_products = shared[:, 1 + k :] + own[:, 3 * pairs :]
     with np.errstate(invalid="ignore", divide="ignore"):
         upper = (sum_products - sum_first * sum_second / weight) / (weight - 1)
         diagonal = first == second

@@ -108,7 +108,12 @@ def _custom_weights(weights: npt.ArrayLike, n_categories: int) -> np.ndarray:
     return matrix
 
 
-def cohen_kappa(a: pd.DataFrame | npt.ArrayLike, b: npt.ArrayLike | None = None, weights: str | npt.ArrayLike | None = None, confidence: float = 0.95) -> KappaResult:
+def cohen_kappa(
+    a: pd.DataFrame | npt.ArrayLike,
+    b: npt.ArrayLike | None = None,
+    weights: str | npt.ArrayLike | None = None,
+    confidence: float = 0.95,
+) -> KappaResult:
     """Cohen's kappa for two raters, unweighted, with linear / quadratic weights or a custom weight matrix.
 
     kappa = (p_o - p_e) / (1 - p_e) with weighted agreement proportions (Cohen 1960, 1968); weights use the
@@ -333,8 +338,10 @@ def krippendorff_alpha(reliability_data: pd.DataFrame | npt.ArrayLike, level: st
     0.8298
     """
     check_choice(level, _LEVELS, name="level")
-    frame = reliability_data.copy() if isinstance(reliability_data, pd.DataFrame) else pd.DataFrame(
-        np.asarray(reliability_data, dtype=object)
+    frame = (
+        reliability_data.copy()
+        if isinstance(reliability_data, pd.DataFrame)
+        else pd.DataFrame(np.asarray(reliability_data, dtype=object))
     )
     if frame.shape[1] < 2:
         raise DataError(f"reliability_data has {frame.shape[1]} coder column(s); agreement needs at least 2 coders.")

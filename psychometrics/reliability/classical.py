@@ -302,8 +302,20 @@ def cronbach_alpha(
     correlation = _cov_to_cor(cov)
     if keys is None:
         _warn_negative_items(correlation, frame.columns)
-    return _alpha_result(cov, correlation, len(frame), frame.to_numpy(), ci, confidence, n_boot, seed, missing,
-                         reversed_items, "pearson", n_dropped)
+    return _alpha_result(
+        cov,
+        correlation,
+        len(frame),
+        frame.to_numpy(),
+        ci,
+        confidence,
+        n_boot,
+        seed,
+        missing,
+        reversed_items,
+        "pearson",
+        n_dropped,
+    )
 
 
 def _warn_negative_items(cor: np.ndarray, items: pd.Index) -> None:
@@ -317,9 +329,13 @@ def _warn_negative_items(cor: np.ndarray, items: pd.Index) -> None:
     first = first * (1.0 if first.sum() >= 0 else -1.0)
     negative = [str(item) for item, loading in zip(items, first) if loading < 0]
     if negative:
-        warnings.warn(f"item(s) {', '.join(negative)} correlate negatively with the first principal component "
-                      f"of the scale and probably should be reversed: pass keys={negative} (psych::alpha warns "
-                      "the same).", UserWarning, stacklevel=3)
+        warnings.warn(
+            f"item(s) {', '.join(negative)} correlate negatively with the first principal component "
+            f"of the scale and probably should be reversed: pass keys={negative} (psych::alpha warns "
+            "the same).",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 def _alpha_from_correlation(corr, ci, confidence, n_obs) -> AlphaResult:
@@ -342,12 +358,14 @@ def _ordinal_alpha(data, keys, ci, confidence, missing) -> AlphaResult:
     rho = polychoric(frame, correct=0.5).correlation.to_numpy() * np.outer(signs, signs)
     if not keys:
         _warn_negative_items(rho, frame.columns)
-    return _alpha_result(rho, rho, len(frame), None, ci, confidence, 0, None, missing, tuple(keys), "polychoric",
-                         n_dropped)
+    return _alpha_result(
+        rho, rho, len(frame), None, ci, confidence, 0, None, missing, tuple(keys), "polychoric", n_dropped
+    )
 
 
-def _alpha_result(cov, cor, n_obs, values, ci, confidence, n_boot, seed, missing, reversed_items, method,
-                  n_dropped) -> AlphaResult:
+def _alpha_result(
+    cov, cor, n_obs, values, ci, confidence, n_boot, seed, missing, reversed_items, method, n_dropped
+) -> AlphaResult:
     k = cov.shape[0]
     alpha = float(_raw_alpha(cov))
     average_r = _average_r(cor)

@@ -69,7 +69,9 @@ def _check_ratings(ratings_wide: ItemData, method: str | None) -> tuple[np.ndarr
     values = numeric_cells(ratings_wide, "ratings_wide")
     unrated = np.isnan(values).all(axis=0)
     if unrated.any():
-        raise DataError(f"ratings_wide column {ratings_wide.columns[unrated.argmax()]!r} has no ratings; drop the rater.")
+        raise DataError(
+            f"ratings_wide column {ratings_wide.columns[unrated.argmax()]!r} has no ratings; drop the rater."
+        )
     rated = ~np.isnan(values).all(axis=1)
     values, index = values[rated], ratings_wide.index[rated]
     incomplete = np.isnan(values).any(axis=1)
@@ -151,14 +153,22 @@ def _reml_variances(x: np.ndarray) -> dict:
         "gram": np.array([[observed.sum(), y.sum()], [y.sum(), (y**2).sum()]], dtype=float),
         "n_obs": int(observed.sum()),
     }
-    best = optimize.minimize(lambda t: _reml_deviance(t, design)[0], np.zeros(2), method="L-BFGS-B",
-                             bounds=[(-20, 10)] * 2, options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 500})
+    best = optimize.minimize(
+        lambda t: _reml_deviance(t, design)[0],
+        np.zeros(2),
+        method="L-BFGS-B",
+        bounds=[(-20, 10)] * 2,
+        options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 500},
+    )
     r2 = _reml_deviance(best.x, design)[1]
     residual = r2 / (design["n_obs"] - 1)
     theta = np.exp(best.x)
     theta[theta < 1e-6] = 0.0  # a boundary estimate: the component is zero, as lme4 reports it
-    return {"targets": float(theta[0] ** 2 * residual), "raters": float(theta[1] ** 2 * residual),
-            "residual": float(residual)}
+    return {
+        "targets": float(theta[0] ** 2 * residual),
+        "raters": float(theta[1] ** 2 * residual),
+        "residual": float(residual),
+    }
 
 
 def _mean_squares_from_components(components: dict, n: int, k: int) -> dict:
@@ -201,8 +211,13 @@ def _icc_table(ms: dict, n: int, k: int, confidence: float) -> pd.DataFrame:
         "ICC3": (icc3, f3, df1_two, df2_two, p3, (f3_low - 1) / (f3_low + k - 1), (f3_high - 1) / (f3_high + k - 1)),
         "ICC1k": ((msb - msw) / msb, f1, df1_one, df2_one, p1, 1 - 1 / f1_low, 1 - 1 / f1_high),
         "ICC2k": (
-            (msb - mse) / (msb + (msj - mse) / n), f3, df1_two, df2_two, p3,
-            _spearman_brown_k(icc2_low, k), _spearman_brown_k(icc2_high, k),
+            (msb - mse) / (msb + (msj - mse) / n),
+            f3,
+            df1_two,
+            df2_two,
+            p3,
+            _spearman_brown_k(icc2_low, k),
+            _spearman_brown_k(icc2_high, k),
         ),
         "ICC3k": ((msb - mse) / msb, f3, df1_two, df2_two, p3, 1 - 1 / f3_low, 1 - 1 / f3_high),
     }
@@ -215,9 +230,7 @@ def _spearman_brown_k(rho: float, k: int) -> float:
     return rho * k / (1 + rho * (k - 1))
 
 
-def _icc2_interval(
-    icc2: float, msb: float, msj: float, mse: float, n: int, k: int, tail: float
-) -> tuple[float, float]:
+def _icc2_interval(icc2: float, msb: float, msj: float, mse: float, n: int, k: int, tail: float) -> tuple[float, float]:
     """ICC(2,1) interval with Satterthwaite's approximate df (Shrout & Fleiss 1979 eq. 10-12, as psych::ICC)."""
     fj = msj / mse
     a = n * (1 + (k - 1) * icc2) - k * icc2
@@ -291,8 +304,9 @@ def icc(ratings_wide: ItemData, confidence: float = 0.95, *, method: str | None 
     )
 
 
-def icc_long(data: pd.DataFrame, targets: str, raters: str, ratings: str, confidence: float = 0.95, *,
-             method: str | None = None) -> ICCResult:
+def icc_long(
+    data: pd.DataFrame, targets: str, raters: str, ratings: str, confidence: float = 0.95, *, method: str | None = None
+) -> ICCResult:
     """ICCs of long data (one row per target x rater) with columns ``targets``, ``raters``, ``ratings``.
 
     The data are pivoted to targets x raters and passed to :func:`icc` (with ``method``; a missing target x rater

@@ -116,19 +116,31 @@ def floor_ceiling(
     outside = (frame.lt(low) | frame.gt(high)).any()
     if outside.any():
         scale = outside.idxmax()
-        raise DataError(f"scale {scale!r} has scores outside its possible range [{low[scale]}, {high[scale]}]; "
-                        "check minimum and maximum.")
+        raise DataError(
+            f"scale {scale!r} has scores outside its possible range [{low[scale]}, {high[scale]}]; "
+            "check minimum and maximum."
+        )
     n = frame.notna().sum()
     if (n == 0).any():
         raise DataError(f"scale {(n == 0).idxmax()!r} has no scores.")
     at_floor = np.isclose(frame, low.to_numpy()).sum(axis=0)
     at_ceiling = np.isclose(frame, high.to_numpy()).sum(axis=0)
-    table = pd.DataFrame({"n": n, "minimum": low, "maximum": high, "floor_n": at_floor, "floor_share": at_floor / n,
-                          "ceiling_n": at_ceiling, "ceiling_share": at_ceiling / n}).rename_axis("scale")
+    table = pd.DataFrame(
+        {
+            "n": n,
+            "minimum": low,
+            "maximum": high,
+            "floor_n": at_floor,
+            "floor_share": at_floor / n,
+            "ceiling_n": at_ceiling,
+            "ceiling_share": at_ceiling / n,
+        }
+    ).rename_axis("scale")
     table["floor_effect"] = table["floor_share"] > threshold
     table["ceiling_effect"] = table["ceiling_share"] > threshold
-    return FloorCeilingResult(table=table, threshold=float(threshold),
-                              n_dropped={c: int(len(frame) - n[c]) for c in frame.columns})
+    return FloorCeilingResult(
+        table=table, threshold=float(threshold), n_dropped={c: int(len(frame) - n[c]) for c in frame.columns}
+    )
 
 
 # --------------------------------------------------------------------------------------------------- measurement error
@@ -198,7 +210,9 @@ class MeasurementErrorResult(Result):
         return pd.DataFrame([{name: getattr(self, name) for name in fields}], index=[self.icc_form])
 
 
-def measurement_error(time1: Scores, time2: Scores, *, icc_form: str = "ICC2", confidence: float = 0.95) -> MeasurementErrorResult:
+def measurement_error(
+    time1: Scores, time2: Scores, *, icc_form: str = "ICC2", confidence: float = 0.95
+) -> MeasurementErrorResult:
     """SEM, smallest detectable change and the 0.5 SD minimal important change from test-retest scores.
 
     icc is the test-retest ICC of the respondents x occasions table (:func:`psychometrics.icc`; ``"ICC2"``, the
@@ -230,6 +244,14 @@ def measurement_error(time1: Scores, time2: Scores, *, icc_form: str = "ICC2", c
     sem = sd * math.sqrt(max(1.0 - reliability, 0.0))
     sdc = float(smallest_detectable_change(sem, confidence))
     return MeasurementErrorResult(
-        icc=float(reliability), icc_form=icc_form, sd=sd, sem=sem, sdc=sdc, sdc_group=sdc / math.sqrt(len(complete)),
-        mic=0.5 * sd, confidence=confidence, n_used=len(complete), n_dropped=len(pair) - len(complete),
+        icc=float(reliability),
+        icc_form=icc_form,
+        sd=sd,
+        sem=sem,
+        sdc=sdc,
+        sdc_group=sdc / math.sqrt(len(complete)),
+        mic=0.5 * sd,
+        confidence=confidence,
+        n_used=len(complete),
+        n_dropped=len(pair) - len(complete),
     )

@@ -79,7 +79,7 @@ def _schmid_leiman(r: np.ndarray, n_factors: int, method: str, n_obs: int | None
 def _subscale_omegas(r: np.ndarray, sl: np.ndarray, n_factors: int, omega_total: float) -> np.ndarray:
     """psych's omega.group: (total, general, group) omega of g and of each item cluster (largest group loading)."""
     general = sl[:, 0]
-    cluster = np.argmax(np.abs(sl[:, 1:n_factors + 1]), axis=1)
+    cluster = np.argmax(np.abs(sl[:, 1 : n_factors + 1]), axis=1)
     table = np.full((n_factors + 1, 3), np.nan)
     group_sq_sum = 0.0
     for k in range(n_factors):
@@ -88,17 +88,22 @@ def _subscale_omegas(r: np.ndarray, sl: np.ndarray, n_factors: int, omega_total:
             variance = r[np.ix_(items, items)].sum()
             group_sum, general_sum = sl[items, k + 1].sum(), general[items].sum()
             group_sq_sum += group_sum**2
-            table[k + 1] = [(group_sum**2 + general_sum**2) / variance, general_sum**2 / variance,
-                            group_sum**2 / variance]
+            table[k + 1] = [
+                (group_sum**2 + general_sum**2) / variance,
+                general_sum**2 / variance,
+                group_sum**2 / variance,
+            ]
     table[0] = [omega_total, general.sum() ** 2 / r.sum(), group_sq_sum / r.sum()]
     return table
 
 
-def _omega_coefficients(r: np.ndarray, n_factors: int, method: str, n_obs: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _omega_coefficients(
+    r: np.ndarray, n_factors: int, method: str, n_obs: int | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Reversed correlations, Schmid-Leiman matrix (general loadings >= 0, psych's flip) and item keys."""
     sl = _schmid_leiman(r, n_factors, method, n_obs)
     keys = np.where(sl[:, 0] < 0, -1.0, 1.0)
-    sl[:, :n_factors + 1] *= keys[:, None]
+    sl[:, : n_factors + 1] *= keys[:, None]
     return r * np.outer(keys, keys), sl, keys
 
 
@@ -106,8 +111,9 @@ def _total_and_hierarchical(r: np.ndarray, n_factors: int, method: str) -> np.nd
     """(omega_total, omega_hierarchical) of one correlation matrix: the statistic that is bootstrapped."""
     r, sl, _ = _omega_coefficients(r, n_factors, method, None)
     total_variance = r.sum()
-    return np.array([(total_variance - sl[:, n_factors + 2].sum()) / total_variance,
-                     sl[:, 0].sum() ** 2 / total_variance])
+    return np.array(
+        [(total_variance - sl[:, n_factors + 2].sum()) / total_variance, sl[:, 0].sum() ** 2 / total_variance]
+    )
 
 
 def omega(
@@ -155,15 +161,16 @@ def omega(
     check_choice(cor, CORRELATIONS, name="cor")
     check_choice(ci, BOOTSTRAP_INTERVALS + (None,), name="ci")
     confidence = check_confidence(confidence)
-    given = correlation_input(data_or_corr, n_obs, cor=cor, require_pd=False, what="omega", drop_empty_rows=True,
-                              correct=0.5)
+    given = correlation_input(
+        data_or_corr, n_obs, cor=cor, require_pd=False, what="omega", drop_empty_rows=True, correct=0.5
+    )
     intervals = _omega_intervals(given, n_factors, method, cor, ci, confidence, n_boot, seed)
     r, sl, keys = _omega_coefficients(given.corr.to_numpy(), n_factors, method, given.n_obs)
     total_variance, n_items = r.sum(), r.shape[0]
     general_sq = sl[:, 0].sum() ** 2
     explained = total_variance - sl[:, n_factors + 2].sum()
     omega_total = explained / total_variance
-    squares = (sl[:, :n_factors + 1] ** 2).sum(axis=0)
+    squares = (sl[:, : n_factors + 1] ** 2).sum(axis=0)
     items = [f"{name}-" if key < 0 else str(name) for name, key in zip(given.corr.columns, keys)]
     factor_names = ["g"] + [f"F{k + 1}*" for k in range(n_factors)]
     return OmegaResult(
@@ -173,8 +180,9 @@ def omega(
         alpha=float((total_variance - np.trace(r)) / total_variance * n_items / (n_items - 1)),
         ecv=float(squares[0] / squares.sum()),
         g_loadings=pd.Series(sl[:, 0], index=items, name="g"),
-        subscale_omega=pd.DataFrame(_subscale_omegas(r, sl, n_factors, omega_total), index=factor_names,
-                                    columns=["total", "general", "group"]),
+        subscale_omega=pd.DataFrame(
+            _subscale_omegas(r, sl, n_factors, omega_total), index=factor_names, columns=["total", "general", "group"]
+        ),
         schmid_leiman=pd.DataFrame(sl, index=items, columns=factor_names + ["h2", "u2", "p2"]),
         n_factors=n_factors,
         omega_total_ci=intervals[0],
@@ -189,7 +197,13 @@ def omega(
 
 
 def _omega_intervals(
-    given: CorrelationInput, n_factors: int, method: str, cor: str, ci: str | None, confidence: float, n_boot: int,
+    given: CorrelationInput,
+    n_factors: int,
+    method: str,
+    cor: str,
+    ci: str | None,
+    confidence: float,
+    n_boot: int,
     seed: Seed,
 ) -> list[tuple[float, float]]:
     """Bootstrap intervals of (omega_total, omega_hierarchical), or NaN pairs without ``ci``."""
@@ -197,8 +211,9 @@ def _omega_intervals(
         return [(np.nan, np.nan)] * 2
     data = given.data
     if data is None:
-        raise DataError("bootstrap intervals of omega need the raw data; pass respondents x items, not a "
-                        "correlation matrix.")
+        raise DataError(
+            "bootstrap intervals of omega need the raw data; pass respondents x items, not a correlation matrix."
+        )
     n_boot = check_n_boot(n_boot)
     values = data.to_numpy()
 

@@ -21,15 +21,32 @@ from .runner import Report, run_spec, run_specs
 from .spec import load_spec, spec_schema
 from .writers import write_report, write_results
 
-__all__ = ["Report", "run_spec", "run_specs", "load_spec", "spec_schema", "write_report", "write_results", "dumps",
-           "add_report_arguments", "run_report", "add_snapshot_arguments", "run_snapshot"]
+__all__ = [
+    "Report",
+    "run_spec",
+    "run_specs",
+    "load_spec",
+    "spec_schema",
+    "write_report",
+    "write_results",
+    "dumps",
+    "add_report_arguments",
+    "run_report",
+    "add_snapshot_arguments",
+    "run_snapshot",
+]
 
 
 def _add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("specs", nargs="+", metavar="SPEC", help="analysis specification(s), e.g. analyses/*.yaml")
     parser.add_argument("--data", metavar="FILE", help="survey data file replacing the spec's data")
-    parser.add_argument("--jobs", type=int, default=1, metavar="N",
-                        help="parallel worker processes (sections and sites run in parallel; same results)")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="parallel worker processes (sections and sites run in parallel; same results)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (shown only on a terminal)")
     add_scheduler_argument(parser)
 
@@ -37,17 +54,25 @@ def _add_common_arguments(parser: argparse.ArgumentParser) -> None:
 def add_report_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``psychometrics report SPEC --out DIR [--data FILE] [--jobs N]``."""
     _add_common_arguments(parser)
-    parser.add_argument("--out", required=True, metavar="DIR",
-                        help="output folder (with several specs: one sub-folder per spec name)")
-    parser.add_argument("--force", action="store_true",
-                        help="replace a non-empty --out folder that psychometrics did not write (its files are deleted)")
+    parser.add_argument(
+        "--out", required=True, metavar="DIR", help="output folder (with several specs: one sub-folder per spec name)"
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace a non-empty --out folder that psychometrics did not write (its files are deleted)",
+    )
 
 
 def add_snapshot_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``psychometrics snapshot SPEC [--golden DIR]``."""
     _add_common_arguments(parser)
-    parser.add_argument("--golden", default="tests/golden", metavar="DIR",
-                        help="folder of golden files; writes DIR/<spec name>/results.json (default tests/golden)")
+    parser.add_argument(
+        "--golden",
+        default="tests/golden",
+        metavar="DIR",
+        help="folder of golden files; writes DIR/<spec name>/results.json (default tests/golden)",
+    )
 
 
 def _print_validation(error: DataValidationError) -> None:
@@ -70,8 +95,13 @@ def _run(args: argparse.Namespace) -> list[Report] | None:
         with scheduler_client(args.scheduler) as client, warnings.catch_warnings():
             # the checks before the analyses are printed with each report's summary (and are in its Methods)
             warnings.filterwarnings("ignore", message=r"scale .* correlates negatively", category=UserWarning)
-            return run_specs(args.specs, data=args.data, jobs=args.jobs, progress=False if args.no_progress else None,
-                             executor=None if client is None else client.get_executor())
+            return run_specs(
+                args.specs,
+                data=args.data,
+                jobs=args.jobs,
+                progress=False if args.no_progress else None,
+                executor=None if client is None else client.get_executor(),
+            )
     except DataValidationError as error:
         _print_validation(error)
         return None

@@ -59,14 +59,20 @@ def _check_target(out: Path, inputs: Iterable, force: bool) -> None:
         raise SpecError(f"--out {out} is a file; name a folder.")
     for path in inputs:
         if path is not None and Path(path).resolve().is_relative_to(resolved):
-            raise SpecError(f"--out {out} contains the input {path}; the report replaces its output folder, so "
-                            "choose a folder that holds none of the inputs.")
+            raise SpecError(
+                f"--out {out} contains the input {path}; the report replaces its output folder, so "
+                "choose a folder that holds none of the inputs."
+            )
     if Path.cwd().resolve().is_relative_to(resolved) or resolved == Path.home().resolve():
-        raise SpecError(f"--out {out} is the working directory, one of its parents or the home folder; name a "
-                        "folder for the report, e.g. --out report/.")
+        raise SpecError(
+            f"--out {out} is the working directory, one of its parents or the home folder; name a "
+            "folder for the report, e.g. --out report/."
+        )
     if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file() and not force:
-        raise SpecError(f"--out {out} is not empty and was not written by psychometrics; choose a new folder or "
-                        "pass --force to replace its contents.")
+        raise SpecError(
+            f"--out {out} is not empty and was not written by psychometrics; choose a new folder or "
+            "pass --force to replace its contents."
+        )
 
 
 def _remove_scratch(out: Path) -> None:
@@ -91,8 +97,9 @@ def replace_folder(out, write: Callable[[Path], None], *, inputs: Iterable = (),
     _remove_scratch(out)
     scratch = _new_folder(out)
     try:
-        (scratch / MARKER).write_text("written by psychometrics report; the next run replaces this folder\n",
-                                      encoding="utf-8")
+        (scratch / MARKER).write_text(
+            "written by psychometrics report; the next run replaces this folder\n", encoding="utf-8"
+        )
         write(scratch)
         if out.exists():
             previous = _new_folder(out)
@@ -136,6 +143,7 @@ def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
         if not pd.api.types.is_numeric_dtype(dtype):
             frame.isetitem(position, frame.iloc[:, position].map(_formula_safe_cell))
     frame.index = frame.index.map(_formula_safe_cell) if not isinstance(frame.index, pd.MultiIndex) else frame.index
-    frame.columns = frame.columns.map(_formula_safe_cell) if not isinstance(frame.columns, pd.MultiIndex) \
-        else frame.columns
+    frame.columns = (
+        frame.columns.map(_formula_safe_cell) if not isinstance(frame.columns, pd.MultiIndex) else frame.columns
+    )
     return frame

@@ -64,8 +64,9 @@ def _trimmed(image):
     return image if box is None else image.crop((0, 0, image.width, min(image.height, box[3] + 16)))
 
 
-def section_screenshots(html_path, out_dir, *, width: int = 800, height: int = 6000, colours: int = 64,
-                        timeout: float = 60) -> list[Path]:
+def section_screenshots(
+    html_path, out_dir, *, width: int = 800, height: int = 6000, colours: int = 64, timeout: float = 60
+) -> list[Path]:
     """One PNG per section of the report (``<section id=...>``, the others hidden), ``width`` pixels wide and
     at most ``height`` high (white below the section trimmed), reduced to ``colours`` colours to keep the files
     small; returns the files written."""
@@ -80,8 +81,9 @@ def section_screenshots(html_path, out_dir, *, width: int = 800, height: int = 6
     written = []
     with tempfile.TemporaryDirectory() as folder:
         for section in re.findall(r'<section id="([^"]+)">', html):
-            hide = (f"<style>body > *:not(#{section}) {{ display: none !important; }} "
-                    f"details {{ display: block; }}</style>")
+            hide = (
+                f"<style>body > *:not(#{section}) {{ display: none !important; }} details {{ display: block; }}</style>"
+            )
             page = Path(folder) / f"{section}.html"
             page.write_text(html.replace("</head>", hide + "</head>"), encoding="utf-8")
             png = out / f"{section}.png"

@@ -36,8 +36,10 @@ def _row_keys(frame: pd.DataFrame) -> list[str]:
         if "group" in frame.columns and frame["group"].nunique() > 1:
             keys = [f"{key} @{group}" for key, group in zip(keys, frame["group"])]
         return keys
-    return [" | ".join(str(to_jsonable(part)) for part in label) if isinstance(label, tuple)
-            else str(to_jsonable(label)) for label in frame.index]
+    return [
+        " | ".join(str(to_jsonable(part)) for part in label) if isinstance(label, tuple) else str(to_jsonable(label))
+        for label in frame.index
+    ]
 
 
 def _frame(frame: pd.DataFrame) -> Any:
@@ -55,9 +57,7 @@ def canonical(value: Any) -> Any:
     """``value`` as plain JSON data with rounded floats and labelled table rows."""
     if isinstance(value, Result):
         return {
-            f.name: canonical(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if not f.name.startswith("_")
+            f.name: canonical(getattr(value, f.name)) for f in dataclasses.fields(value) if not f.name.startswith("_")
         }
     if isinstance(value, pd.DataFrame):
         return _frame(value)

@@ -87,7 +87,9 @@ def _load_instrument(spec: Spec):
     from ..survey import instrument as instrument_module
 
     if not hasattr(instrument_module, "load_instrument"):
-        raise SpecError("the spec names an instrument but psychometrics.survey.instrument.load_instrument is not available yet.")
+        raise SpecError(
+            "the spec names an instrument but psychometrics.survey.instrument.load_instrument is not available yet."
+        )
     local = spec.resolve(name)
     return instrument_module.load_instrument(str(local) if local.suffix in {".yaml", ".yml"} else name)
 
@@ -137,8 +139,10 @@ def _with_id(frame: pd.DataFrame, id_column: str | None, instrument) -> pd.DataF
         return frame.set_index(id_column)
     if id_column in ("index", frame.index.name):
         return frame
-    raise SpecError(f"data.id names column {id_column!r}, which the data do not have; name the respondent id "
-                    "column, or write id: index when the ids are the data's index.")
+    raise SpecError(
+        f"data.id names column {id_column!r}, which the data do not have; name the respondent id "
+        "column, or write id: index when the ids are the data's index."
+    )
 
 
 def _split_key(name: str) -> tuple[str, bool]:
@@ -159,15 +163,18 @@ def _resolve_scales(spec: Spec, instrument, data: pd.DataFrame) -> tuple[dict, t
         minus = tuple(dict.fromkeys(item for items in keyed.values() for item, reverse in items if reverse))
         twice = [i for i in minus if instrument is not None and i in instrument.items and instrument.items[i].reverse]
         if twice:
-            raise SpecError(f"item(s) {twice} are reverse-keyed in instrument {instrument.id!r} already; remove the "
-                            "leading minus in the spec's scales.")
+            raise SpecError(
+                f"item(s) {twice} are reverse-keyed in instrument {instrument.id!r} already; remove the "
+                "leading minus in the spec's scales."
+            )
         return scales, minus
     names = named if named is not None else list(available)
     unknown = [s for s in names if s not in available]
     if unknown:
         where = f"instrument {instrument.id!r}" if instrument is not None else "the spec (no instrument is named)"
-        raise SpecError(f"the spec names scale(s) {unknown} that {where} does not define; "
-                        f"available: {sorted(available) or 'none'}.")
+        raise SpecError(
+            f"the spec names scale(s) {unknown} that {where} does not define; available: {sorted(available) or 'none'}."
+        )
     return {s: list(instrument.scale_items(s)) for s in names}, ()
 
 
@@ -190,8 +197,9 @@ def _add_scale_scores(scored: pd.DataFrame, scales: dict) -> pd.DataFrame:
     missing = {scale: items for scale, items in scales.items() if scale not in scored.columns}
     if not missing:
         return scored
-    means = {scale: scored[items].apply(pd.to_numeric, errors="coerce").mean(axis=1)
-             for scale, items in missing.items()}
+    means = {
+        scale: scored[items].apply(pd.to_numeric, errors="coerce").mean(axis=1) for scale, items in missing.items()
+    }
     return pd.concat([scored, pd.DataFrame(means, index=scored.index)], axis=1)
 
 
@@ -208,9 +216,11 @@ def _unreversed_negative_items(scored: pd.DataFrame, scales: dict, reversed_item
         first = first if first.sum() >= 0 else -first
         for item, loading in zip(items, first):
             if loading < 0 and item not in reversed_items:
-                found.append(f"scale {scale}: item {item} correlates negatively with the first principal "
-                             f"component of the scale but is not reverse-keyed; if it is worded in reverse, "
-                             f"write -{item} in the spec's scales (or reverse: true in the instrument).")
+                found.append(
+                    f"scale {scale}: item {item} correlates negatively with the first principal "
+                    f"component of the scale but is not reverse-keyed; if it is worded in reverse, "
+                    f"write -{item} in the spec's scales (or reverse: true in the instrument)."
+                )
     return found
 
 
@@ -219,8 +229,7 @@ def _validate(data: pd.DataFrame, instrument) -> None:
 
     report = validation.validate(data, instrument)
     if not report.ok:
-        raise DataValidationError(f"the data do not follow instrument {instrument.id!r}; nothing was analysed.",
-                                  report)
+        raise DataValidationError(f"the data do not follow instrument {instrument.id!r}; nothing was analysed.", report)
 
 
 def _score(data: pd.DataFrame, instrument) -> pd.DataFrame:
@@ -236,8 +245,13 @@ def _labels(instrument, scales: dict) -> dict:
     if instrument is None:
         return {}
     labels = {s: instrument.scales[s].label or s.replace("_", " ") for s in scales if s in instrument.scales}
-    labels.update({instrument.scales[s].global_item: f"{labels[s]} (global rating)" for s in labels
-                   if instrument.scales[s].global_item})
+    labels.update(
+        {
+            instrument.scales[s].global_item: f"{labels[s]} (global rating)"
+            for s in labels
+            if instrument.scales[s].global_item
+        }
+    )
     return labels
 
 
@@ -250,8 +264,9 @@ def _score_ranges(instrument, scales: dict) -> dict:
     for name in (s for s in scales if s in instrument.scales):
         items = [instrument.items[i] for i in instrument.scales[name].items]
         low, high = sum(i.minimum for i in items), sum(i.maximum for i in items)
-        ranges[name] = (low, high) if instrument.scales[name].scoring == "sum" else (low / len(items),
-                                                                                     high / len(items))
+        ranges[name] = (
+            (low, high) if instrument.scales[name].scoring == "sum" else (low / len(items), high / len(items))
+        )
     return ranges
 
 
@@ -260,12 +275,16 @@ def _group_labels(data: pd.DataFrame, group: str) -> tuple:
     labels = data[group].dropna().unique()
     texts = [str(label) for label in labels]
     if "pooled" in texts:
-        raise SpecError(f"the group column {group!r} has a group named 'pooled', which is the name of the unit of "
-                        "all respondents; rename that group.")
+        raise SpecError(
+            f"the group column {group!r} has a group named 'pooled', which is the name of the unit of "
+            "all respondents; rename that group."
+        )
     clashing = sorted({t for t in texts if texts.count(t) > 1})
     if clashing:
-        raise SpecError(f"the group column {group!r} holds labels that differ only in type ({clashing[0]!r} as "
-                        "number and as text); make the column one type.")
+        raise SpecError(
+            f"the group column {group!r} holds labels that differ only in type ({clashing[0]!r} as "
+            "number and as text); make the column one type."
+        )
     return tuple(sorted(texts))
 
 
@@ -298,8 +317,11 @@ def prepare_context(spec: Spec, data_file=None) -> Context:
         data=data,
         scored=scored,
         scales=scales,
-        global_items={s: instrument.scales[s].global_item for s in scales
-                      if instrument is not None and s in instrument.scales and instrument.scales[s].global_item},
+        global_items={
+            s: instrument.scales[s].global_item
+            for s in scales
+            if instrument is not None and s in instrument.scales and instrument.scales[s].global_item
+        },
         criteria=tuple(instrument.criteria) if instrument is not None else (),
         group=group,
         groups=groups,
@@ -308,10 +330,14 @@ def prepare_context(spec: Spec, data_file=None) -> Context:
         input=record,
         instrument={"id": instrument.id, "version": str(instrument.version)} if instrument is not None else {},
         missing_codes={name: list(item.missing_codes or ()) for name, item in instrument.items.items()}
-        if instrument is not None else {},
+        if instrument is not None
+        else {},
         reversed_items=reversed_items,
-        missing_labels={f"{code:g}": text for item in instrument.items.values()
-                        for code, text in (item.missing_codes or {}).items()} if instrument is not None else {},
+        missing_labels={
+            f"{code:g}": text for item in instrument.items.values() for code, text in (item.missing_codes or {}).items()
+        }
+        if instrument is not None
+        else {},
         labels=_labels(instrument, scales),
         checks=checks,
         score_ranges=_score_ranges(instrument, scales),

@@ -21,8 +21,13 @@ if TYPE_CHECKING:
 
 __all__ = ["to_svg", "scree", "heatmap", "forest", "invariance_ladder", "response_distributions"]
 
-_RC: dict[RcKeyType, Any] = {"svg.hashsalt": "psychometrics", "svg.fonttype": "none", "font.size": 9, "axes.spines.top": False,
-       "axes.spines.right": False}
+_RC: dict[RcKeyType, Any] = {
+    "svg.hashsalt": "psychometrics",
+    "svg.fonttype": "none",
+    "font.size": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
 _PALETTE = ["#2b6a99", "#d1803b", "#4f9a5d", "#b5474b", "#7a5ea8", "#8c6d46", "#c767a8", "#6b6b6b"]
 
 
@@ -37,7 +42,7 @@ def to_svg(fig: Figure) -> str:
     with matplotlib.rc_context(_RC):
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": "psychometrics"})
     text = buffer.getvalue()
-    return text[text.index("<svg"):]
+    return text[text.index("<svg") :]
 
 
 def scree(eigenvalues: pd.DataFrame, title: str) -> str:
@@ -51,9 +56,15 @@ def scree(eigenvalues: pd.DataFrame, title: str) -> str:
             observed = "observed" in name or "actual" in name
             colour = _PALETTE[0] if "pc" in name else _PALETTE[1] if "fa" in name else _PALETTE[i % len(_PALETTE)]
             style = "-" if observed else ":" if "resampled" in name else "--"
-            ax.plot(x, eigenvalues[column].to_numpy(dtype=float), marker="o" if observed else None, markersize=4,
-                    linestyle=style, color=colour, label=name.replace("_pc", " (components)")
-                    .replace("_fa", " (factors)"))
+            ax.plot(
+                x,
+                eigenvalues[column].to_numpy(dtype=float),
+                marker="o" if observed else None,
+                markersize=4,
+                linestyle=style,
+                color=colour,
+                label=name.replace("_pc", " (components)").replace("_fa", " (factors)"),
+            )
         ax.axhline(1.0, color="#999999", linewidth=0.6)
         ax.set_xticks(x)
         ax.set_xlabel("Factor / component number")
@@ -75,8 +86,15 @@ def heatmap(frame: pd.DataFrame, title: str, *, vmin: float = -1.0, vmax: float 
         ax.set_yticks(range(rows), [str(r) for r in frame.index])
         for (i, j), value in np.ndenumerate(values):
             if np.isfinite(value):
-                ax.text(j, i, fmt_bounded(value), ha="center", va="center", fontsize=7,
-                        color="white" if abs(value) > 0.6 * max(abs(vmin), abs(vmax)) else "black")
+                ax.text(
+                    j,
+                    i,
+                    fmt_bounded(value),
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if abs(value) > 0.6 * max(abs(vmin), abs(vmax)) else "black",
+                )
         for position in blocks or ():
             ax.axhline(position - 0.5, color="black", linewidth=1)
             ax.axvline(position - 0.5, color="black", linewidth=1)
@@ -91,14 +109,21 @@ def forest(estimates: pd.DataFrame, title: str, *, xlabel: str, panel: str = "sc
     fig = _figure(2.4 * min(len(panels), 3) + 1.2, 2.4 * int(np.ceil(len(panels) / 3)) + 0.4)
     with matplotlib.rc_context(_RC):
         axes = fig.subplots(int(np.ceil(len(panels) / 3)), min(len(panels), 3), squeeze=False, sharex=True)
-        for ax in axes.flat[len(panels):]:
+        for ax in axes.flat[len(panels) :]:
             ax.set_visible(False)
         for ax, name in zip(axes.flat, panels):
             part = estimates.loc[estimates[panel] == name]
             y = np.arange(len(part))[::-1]
             pooled = (part[label] == "pooled").to_numpy()
-            ax.errorbar(part["estimate"], y, xerr=[part["estimate"] - part["low"], part["high"] - part["estimate"]],
-                        fmt="none", ecolor="#555555", elinewidth=1, capsize=2)
+            ax.errorbar(
+                part["estimate"],
+                y,
+                xerr=[part["estimate"] - part["low"], part["high"] - part["estimate"]],
+                fmt="none",
+                ecolor="#555555",
+                elinewidth=1,
+                capsize=2,
+            )
             ax.scatter(part["estimate"], y, c=np.where(pooled, _PALETTE[3], _PALETTE[0]), s=18, zorder=3)
             ax.set_yticks(y, list(part[label]))
             ax.axvline(0.7, color="#999999", linewidth=0.6, linestyle=":")
@@ -138,8 +163,9 @@ def invariance_ladder(tables: dict, title: str) -> str:
             ax.set_ylabel(label)
         handles, labels = right.get_legend_handles_labels()
         shown = [(h, l) for h, l in zip(handles, labels) if len(tables) > 1 or l.endswith("fit")]
-        fig.legend([h for h, _ in shown], [l for _, l in shown], loc="outside lower center", ncols=4, frameon=False,
-                   fontsize=7)
+        fig.legend(
+            [h for h, _ in shown], [l for _, l in shown], loc="outside lower center", ncols=4, frameon=False, fontsize=7
+        )
         fig.suptitle(title)
     return to_svg(fig)
 
@@ -156,8 +182,14 @@ def response_distributions(shares: pd.DataFrame, title: str, *, legend: dict | N
         colours = matplotlib.colormaps["RdYlBu"](np.linspace(0.1, 0.9, max(len(shares.columns), 2)))
         for colour, column in zip(colours, shares.columns):
             width = shares[column].to_numpy(dtype=float)
-            ax.barh(y, width, left=left, color="#bbbbbb" if str(column) == "missing" else colour,
-                    label=legend.get(column, str(column)), height=0.8)
+            ax.barh(
+                y,
+                width,
+                left=left,
+                color="#bbbbbb" if str(column) == "missing" else colour,
+                label=legend.get(column, str(column)),
+                height=0.8,
+            )
             left = left + width
         ax.set_yticks(y, [names(i) for i in shares.index])
         ax.set_xlim(0, 1)

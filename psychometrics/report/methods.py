@@ -17,24 +17,28 @@ REFERENCE_VERSIONS = "R 4.2.2 with psych 2.2.9, lavaan 0.6-14 and semTools 0.5-6
 
 def _data_sentence(report) -> str:
     ctx = report.context
-    instrument = (f" of instrument {ctx.instrument['id']} version {ctx.instrument['version']}"
-                  if ctx.instrument else "")
+    instrument = f" of instrument {ctx.instrument['id']} version {ctx.instrument['version']}" if ctx.instrument else ""
     groups = f", in {len(ctx.groups)} groups by {ctx.label(ctx.group)}" if ctx.group else ""
     if ctx.spec.cluster:
         clusters = ctx.scored[ctx.spec.cluster]
         groups += f", nested in {clusters.nunique()} clusters by {ctx.label(ctx.spec.cluster)}"
     matrix = f" (a correlation matrix of n = {ctx.n_obs} respondents)" if ctx.is_correlation_matrix else ""
-    return (f"Data: {ctx.input['source']}{instrument}, {ctx.input['rows']} rows{matrix}{groups} "
-            f"(SHA-256 {ctx.input['sha256'][:16]}...).")
+    return (
+        f"Data: {ctx.input['source']}{instrument}, {ctx.input['rows']} rows{matrix}{groups} "
+        f"(SHA-256 {ctx.input['sha256'][:16]}...)."
+    )
 
 
 def _software_sentence(report) -> str:
     versions = report.results()["versions"]
-    packages = ", ".join(f"{name} {version}" for name, version in versions.items()
-                         if name not in ("psychometrics", "python") and version)
-    return (f"Software: psychometrics {versions['psychometrics']} (Python {versions['python']}; {packages}); its "
-            f"statistics equal those of {REFERENCE_VERSIONS} to 1e-4 (the R calls are named above). Random steps "
-            f"(parallel analysis, bootstrap) use seed {report.context.spec.seed}.")
+    packages = ", ".join(
+        f"{name} {version}" for name, version in versions.items() if name not in ("psychometrics", "python") and version
+    )
+    return (
+        f"Software: psychometrics {versions['psychometrics']} (Python {versions['python']}; {packages}); its "
+        f"statistics equal those of {REFERENCE_VERSIONS} to 1e-4 (the R calls are named above). Random steps "
+        f"(parallel analysis, bootstrap) use seed {report.context.spec.seed}."
+    )
 
 
 def _section_sentences(report) -> list[str]:
@@ -62,7 +66,18 @@ def methods_section(report) -> Rendered:
     text = list(dict.fromkeys([_data_sentence(report), *_section_sentences(report), _software_sentence(report)]))
     text.extend(f"Check before the analyses: {check}" for check in ctx.checks)
     cutoffs = _cutoffs(report).set_index("criterion")
-    tables = [make_table("methods_cutoffs", "Cut-offs used in the interpretations", cutoffs, display=cutoffs,
-                         note="A statistic that misses a cut-off is flagged, not hidden; the cut-offs are "
-                              "conventions, not tests.")] if len(cutoffs) else []
+    tables = (
+        [
+            make_table(
+                "methods_cutoffs",
+                "Cut-offs used in the interpretations",
+                cutoffs,
+                display=cutoffs,
+                note="A statistic that misses a cut-off is flagged, not hidden; the cut-offs are "
+                "conventions, not tests.",
+            )
+        ]
+        if len(cutoffs)
+        else []
+    )
     return Rendered(tables=tables, text=text, summary="estimators, missing data, n, software and cut-offs")

@@ -68,8 +68,12 @@ class SectionReport:
             "title": self.title,
             "status": self.status,
             "units": {
-                unit: {"status": o.status, "error": o.error, "warnings": list(o.warnings),
-                       "results": canonical(o.payload)}
+                unit: {
+                    "status": o.status,
+                    "error": o.error,
+                    "warnings": list(o.warnings),
+                    "results": canonical(o.payload),
+                }
                 for unit, o in self.units.items()
             },
         }
@@ -199,8 +203,9 @@ def _render(ctx: Context, analysis: dict, units: dict) -> SectionReport:
                 rendered = section.render(ctx, analysis, succeeded)
         except Exception as exc:  # noqa: BLE001 - the section shows the error, the report still builds
             render_error = _error_text(exc)
-    return SectionReport(analysis["id"], analysis["type"], analysis.get("title", section.title), units, rendered,
-                         render_error)
+    return SectionReport(
+        analysis["id"], analysis["type"], analysis.get("title", section.title), units, rendered, render_error
+    )
 
 
 def ignore_interrupts() -> None:
@@ -209,8 +214,14 @@ def ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def run_specs(specs: Iterable[SpecSource], *, data: PathLike | None = None, executor: concurrent.futures.Executor | None = None, jobs: int = 1,
-              progress: bool | None = None) -> list[Report]:
+def run_specs(
+    specs: Iterable[SpecSource],
+    *,
+    data: PathLike | None = None,
+    executor: concurrent.futures.Executor | None = None,
+    jobs: int = 1,
+    progress: bool | None = None,
+) -> list[Report]:
     """Run several specs (paths, mappings or Specs) as one batch and return their reports.
 
     Every spec is loaded, its data validated and its scales checked before the first analysis starts.
@@ -223,16 +234,29 @@ def run_specs(specs: Iterable[SpecSource], *, data: PathLike | None = None, exec
     tasks = _tasks(contexts)
     sections = [(index, analysis) for index, ctx in enumerate(contexts) for analysis in ctx.spec.analyses]
     bar = Progress(len(tasks) + len(sections), enabled=progress)
-    pool = concurrent.futures.ProcessPoolExecutor(max_workers=jobs, initializer=ignore_interrupts) \
-        if executor is None and jobs > 1 else None
+    pool = (
+        concurrent.futures.ProcessPoolExecutor(max_workers=jobs, initializer=ignore_interrupts)
+        if executor is None and jobs > 1
+        else None
+    )
     try:
-        outcomes = _map(run_unit, [(contexts[i], a, unit) for i, a, unit in tasks], executor or pool, bar,
-                        [f"{a['id']} {unit}" for _, a, unit in tasks])
+        outcomes = _map(
+            run_unit,
+            [(contexts[i], a, unit) for i, a, unit in tasks],
+            executor or pool,
+            bar,
+            [f"{a['id']} {unit}" for _, a, unit in tasks],
+        )
         by_section: dict[tuple, dict] = {}
         for (index, analysis, unit), outcome in zip(tasks, outcomes):
             by_section.setdefault((index, analysis["id"]), {})[unit] = outcome
-        rendered = _map(_render, [(contexts[i], a, by_section.get((i, a["id"]), {})) for i, a in sections],
-                        executor or pool, bar, [f"{a['id']} (report)" for _, a in sections])
+        rendered = _map(
+            _render,
+            [(contexts[i], a, by_section.get((i, a["id"]), {})) for i, a in sections],
+            executor or pool,
+            bar,
+            [f"{a['id']} (report)" for _, a in sections],
+        )
     finally:
         bar.close()
         if pool is not None:  # after Ctrl-C: drop the queued units, let the running ones end

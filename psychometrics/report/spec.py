@@ -84,31 +84,43 @@ def _fit_options_problem(analysis: dict) -> str:
     ordered, estimator, missing = analysis.get("ordered", False), analysis.get("estimator"), analysis.get("missing")
     if ordered:
         if "cluster" in analysis:
-            return (f"cluster: {analysis['cluster']} with ordered: true: lavaan 0.6-14 applies no cluster correction "
-                    "to categorical (WLSMV) fits, it accepts cluster = but leaves the standard errors and tests "
-                    "unclustered. Leave cluster out here (name it at the top of the spec: the report then states the "
-                    "nesting as a caveat), or treat the items as continuous (ordered: false, estimator: MLR) for "
-                    "cluster-robust standard errors and tests")
+            return (
+                f"cluster: {analysis['cluster']} with ordered: true: lavaan 0.6-14 applies no cluster correction "
+                "to categorical (WLSMV) fits, it accepts cluster = but leaves the standard errors and tests "
+                "unclustered. Leave cluster out here (name it at the top of the spec: the report then states the "
+                "nesting as a caveat), or treat the items as continuous (ordered: false, estimator: MLR) for "
+                "cluster-robust standard errors and tests"
+            )
         if "weights" in analysis:
-            return ("weights with ordered: true: sampling weights are available for continuous items (estimator ML "
-                    "or MLR) only; leave weights out or set ordered: false")
+            return (
+                "weights with ordered: true: sampling weights are available for continuous items (estimator ML "
+                "or MLR) only; leave weights out or set ordered: false"
+            )
         if estimator and estimator not in ORDINAL_ESTIMATORS:
-            return (f"estimator: {estimator} with ordered: true; ordered items take "
-                    f"{', '.join(ORDINAL_ESTIMATORS)} (WLSMV, the default)")
+            return (
+                f"estimator: {estimator} with ordered: true; ordered items take "
+                f"{', '.join(ORDINAL_ESTIMATORS)} (WLSMV, the default)"
+            )
         if missing and missing not in ORDINAL_MISSING:
-            return (f"missing: {missing} with ordered: true; ordered items take missing: pairwise (every answer, "
-                    "lavaan's default for categorical data) or listwise")
+            return (
+                f"missing: {missing} with ordered: true; ordered items take missing: pairwise (every answer, "
+                "lavaan's default for categorical data) or listwise"
+            )
         return ""
     if "min_category_count" in analysis:
         return "min_category_count merges categories of ordered items; it needs ordered: true"
     if estimator and estimator not in CONTINUOUS_ESTIMATORS:
         return f"estimator: {estimator} is for ordered items; add ordered: true or use one of {', '.join(CONTINUOUS_ESTIMATORS)}"
     if missing and missing not in MISSING:
-        return (f"missing: {missing} is for ordered items (ordered: true); continuous items take missing: fiml "
-                "(every answer) or listwise")
+        return (
+            f"missing: {missing} is for ordered items (ordered: true); continuous items take missing: fiml "
+            "(every answer) or listwise"
+        )
     if "cluster" in analysis and estimator != "MLR":
-        return (f"cluster: {analysis['cluster']} gives cluster-robust standard errors and tests with estimator: MLR; "
-                f"add estimator: MLR")
+        return (
+            f"cluster: {analysis['cluster']} gives cluster-robust standard errors and tests with estimator: MLR; "
+            f"add estimator: MLR"
+        )
     if "weights" in analysis and missing in ("fiml", "ml"):
         return "weights need complete cases (missing: listwise); leave out missing: fiml or the weights"
     return ""
@@ -133,6 +145,7 @@ def _check(raw: Any, source: str) -> None:
 #: What names a spec: a YAML file, an already parsed mapping, or a Spec.
 SpecSource: TypeAlias = Spec | PathLike | dict[str, Any]
 
+
 def load_spec(path_or_mapping: SpecSource, *, folder: Path | None = None) -> Spec:
     """Read and validate a spec (a YAML path, or an already parsed mapping)."""
     if isinstance(path_or_mapping, Spec):
@@ -142,8 +155,10 @@ def load_spec(path_or_mapping: SpecSource, *, folder: Path | None = None) -> Spe
     else:
         path = Path(path_or_mapping)
         if not path.is_file():
-            raise SpecError(f"no analysis specification at {path}; pass the path of a YAML file such as "
-                            "analyses/peer_support_implementation.yaml.")
+            raise SpecError(
+                f"no analysis specification at {path}; pass the path of a YAML file such as "
+                "analyses/peer_support_implementation.yaml."
+            )
         raw = load_yaml(read_text(path, "analysis specification"), str(path))
         source, base = str(path), path.resolve().parent
     if not isinstance(raw, dict):

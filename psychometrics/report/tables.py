@@ -13,7 +13,9 @@ from .formatting import fmt, fmt_bounded, fmt_p, label, yes_no
 __all__ = ["Table", "apa_frame", "labelled", "make_table"]
 
 _P_COLUMN = re.compile(r"(^p$|pvalue|p_value|p_adjusted|^p_)", re.IGNORECASE)
-_COUNT_COLUMN = re.compile(r"(^n$|^n_|^df|^dof|_dof$|_df$|df1|df2|npar|count|^k$|n_items|n_obs|satisfied|total)", re.IGNORECASE)
+_COUNT_COLUMN = re.compile(
+    r"(^n$|^n_|^df|^dof|_dof$|_df$|df1|df2|npar|count|^k$|n_items|n_obs|satisfied|total)", re.IGNORECASE
+)
 _UNBOUNDED = re.compile(r"(chisq|chi2|statistic|^f$|aic|bic|logl|sd|^t$|^z$|se$|^est$|eigen)", re.IGNORECASE)
 _THREE_DECIMALS = re.compile(r"(eta|cfi|tli|rmsea|srmr)", re.IGNORECASE)
 
@@ -67,13 +69,24 @@ def labelled(display: pd.DataFrame, name=label) -> pd.DataFrame:
     shown = display.copy()
     shown.columns = [name(c) for c in shown.columns]
     if not isinstance(shown.index, pd.RangeIndex):
-        shown.index = pd.Index([name(i) if isinstance(i, str) else i for i in shown.index],
-                               name=name(shown.index.name) if shown.index.name else None)
+        shown.index = pd.Index(
+            [name(i) if isinstance(i, str) else i for i in shown.index],
+            name=name(shown.index.name) if shown.index.name else None,
+        )
     return shown
 
 
-def make_table(name: str, title: str, numbers: pd.DataFrame, *, display: pd.DataFrame | None = None,
-               formats: dict | None = None, note: str = "", collapsed: bool = False, label=label) -> Table:
+def make_table(
+    name: str,
+    title: str,
+    numbers: pd.DataFrame,
+    *,
+    display: pd.DataFrame | None = None,
+    formats: dict | None = None,
+    note: str = "",
+    collapsed: bool = False,
+    label=label,
+) -> Table:
     """A Table whose display is ``display`` or the APA formatting of ``numbers``, its names in words (``label``:
     e.g. a Context's, which knows the scales' labels and the reverse-keyed items); ``collapsed`` folds it.
     ``numbers`` (the CSV file) keep the identifiers of results.json."""

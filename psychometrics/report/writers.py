@@ -20,8 +20,12 @@ __all__ = ["write_report", "write_results"]
 
 
 def _template(name: str, **options) -> jinja2.Template:
-    env = jinja2.Environment(loader=jinja2.PackageLoader("psychometrics.report", "."),
-                             autoescape=name.endswith(".html.j2"), keep_trailing_newline=True, **options)
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("psychometrics.report", "."),
+        autoescape=name.endswith(".html.j2"),
+        keep_trailing_newline=True,
+        **options,
+    )
     env.filters["md"] = markdown_text
     return env.get_template(name)
 
@@ -54,8 +58,10 @@ def _table_view(table) -> dict:
         "note": table.note,
         "collapsed": table.collapsed,
         "header": ([display.index.name or ""] if labelled else []) + [str(c) for c in display.columns],
-        "rows": [([str(label)] if labelled else []) + [str(v) for v in row]
-                 for label, row in zip(display.index, display.to_numpy())],
+        "rows": [
+            ([str(label)] if labelled else []) + [str(v) for v in row]
+            for label, row in zip(display.index, display.to_numpy())
+        ],
     }
 
 
@@ -70,8 +76,10 @@ def _section_view(section) -> dict:
         "text": section.rendered.text,
         "headline": section.rendered.headline,
         "tables": [_table_view(t) for t in section.rendered.tables],
-        "figures": [{"title": title, "svg": svg, "file": f"figures/{_stem(section, name)}.svg"}
-                    for name, title, svg in section.rendered.figures],
+        "figures": [
+            {"title": title, "svg": svg, "file": f"figures/{_stem(section, name)}.svg"}
+            for name, title, svg in section.rendered.figures
+        ],
     }
 
 
@@ -102,8 +110,9 @@ def write_report(
     ``inputs`` are the run's input files (spec, data): an ``out_dir`` holding one is refused. A non-empty folder
     that psychometrics did not write is refused unless ``force``.
     """
-    return replace_folder(out_dir, lambda folder: _write_files(report, folder), force=force,
-                          inputs=[*inputs, *_data_files(report)])
+    return replace_folder(
+        out_dir, lambda folder: _write_files(report, folder), force=force, inputs=[*inputs, *_data_files(report)]
+    )
 
 
 def _data_files(report) -> list[Path]:
@@ -126,7 +135,8 @@ def _write_files(report, out: Path) -> None:
     (out / "report.md").write_text(markdown, encoding="utf-8")
     for section in report.document:
         for table in section.rendered.tables:
-            formula_safe(table.numbers).to_csv(inside(out, "tables", f"{_stem(section, table.name)}.csv"),
-                                               float_format="%.10g")
+            formula_safe(table.numbers).to_csv(
+                inside(out, "tables", f"{_stem(section, table.name)}.csv"), float_format="%.10g"
+            )
         for name, _title, svg in section.rendered.figures:
             inside(out, "figures", f"{_stem(section, name)}.svg").write_text(svg, encoding="utf-8")

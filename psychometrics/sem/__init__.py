@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 
 # The public names of the pillar are those of its modules.
 __all__ = [
-    name for module in ("model_syntax", "cfa", "invariance", "irt", "power", "compare_models", "fitting")
+    name
+    for module in ("model_syntax", "cfa", "invariance", "irt", "power", "compare_models", "fitting")
     for name in _sys.modules[f"{__name__}.{module}"].__all__
 ]
 

@@ -39,9 +39,11 @@ def _check_ordered(data: pd.DataFrame, ordered, names: list[str]) -> None:
         values = column.to_numpy(dtype=float, na_value=np.nan)
         bad = np.flatnonzero(~np.isnan(values) & (values != np.round(values)))
         if len(bad):
-            raise DataError(f"ordered item {name!r} has the non-integer value {values[bad[0]]:g} (row "
-                            f"{column.index[bad[0]]!r}); ordered items hold whole-number category codes. Recode "
-                            "the answers or leave the item out of ordered=.")
+            raise DataError(
+                f"ordered item {name!r} has the non-integer value {values[bad[0]]:g} (row "
+                f"{column.index[bad[0]]!r}); ordered items hold whole-number category codes. Recode "
+                "the answers or leave the item out of ordered=."
+            )
 
 
 def _check_group_labels(data: pd.DataFrame, group) -> None:
@@ -51,8 +53,10 @@ def _check_group_labels(data: pd.DataFrame, group) -> None:
     texts = [str(label) for label in pd.unique(data[group].dropna())]
     clashing = sorted({text for text in texts if texts.count(text) > 1})
     if clashing:
-        raise DataError(f"group column {group!r} holds labels that differ only in type ({clashing[0]!r} as a "
-                        "number and as text); make the column one type, e.g. data[group].astype(str).")
+        raise DataError(
+            f"group column {group!r} holds labels that differ only in type ({clashing[0]!r} as a "
+            "number and as text); make the column one type, e.g. data[group].astype(str)."
+        )
 
 
 def _check_values(data: pd.DataFrame, names: list[str], missing: str) -> None:
@@ -64,9 +68,11 @@ def _check_values(data: pd.DataFrame, names: list[str], missing: str) -> None:
     infinite = np.argwhere(np.isinf(values) | (np.abs(np.nan_to_num(values)) > MAX_ABS_VALUE))
     if len(infinite):
         i, j = infinite[0]
-        raise DataError(f"data column {numeric[j]!r} has the value {values[i, j]} in row {data.index[i]!r}; the "
-                        f"model's variables must be finite numbers of at most {MAX_ABS_VALUE:g} in size: recode it "
-                        "or set it to NaN (missing).")
+        raise DataError(
+            f"data column {numeric[j]!r} has the value {values[i, j]} in row {data.index[i]!r}; the "
+            f"model's variables must be finite numbers of at most {MAX_ABS_VALUE:g} in size: recode it "
+            "or set it to NaN (missing)."
+        )
     answered = ~np.isnan(values)
     partial = missing != "listwise"  # FIML and pairwise use every row with an answer
     usable = answered.any(axis=1) if partial else answered.all(axis=1)
@@ -86,34 +92,42 @@ def check_cfa_input(model, data, ordered=None, group=None, missing="listwise") -
     if duplicated:
         raise DataError(f"data has column {duplicated[0]!r} more than once; rename or drop the copies.")
     _check_group_labels(data, group)
-    observed = [name for name in dict.fromkeys(n for term in parsed.terms for n in (term.lhs, term.rhs))
-                if name in data.columns and name not in latent]
+    observed = [
+        name
+        for name in dict.fromkeys(n for term in parsed.terms for n in (term.lhs, term.rhs))
+        if name in data.columns and name not in latent
+    ]
     _check_values(data, observed, missing)
     shadowing = [name for name in latent if name in data.columns]
     if shadowing:
-        raise ModelError(f"the latent variable {shadowing[0]!r} has the name of a data column, so the factor would "
-                         "shadow the column (lavaan refuses this too); rename the factor, e.g. "
-                         f"'{shadowing[0]}_f =~ ...'.")
+        raise ModelError(
+            f"the latent variable {shadowing[0]!r} has the name of a data column, so the factor would "
+            "shadow the column (lavaan refuses this too); rename the factor, e.g. "
+            f"'{shadowing[0]}_f =~ ...'."
+        )
     if ordered is not None and ordered is not False:
         _check_ordered(data, ordered, observed)
 
 
 def _check_levels(levels) -> None:
     if isinstance(levels, str):
-        raise ModelError(f"levels must be a sequence of level names such as ('configural', 'metric'); got "
-                         f"{levels!r}.")
+        raise ModelError(f"levels must be a sequence of level names such as ('configural', 'metric'); got {levels!r}.")
     levels = list(levels)
     unknown = [level for level in levels if level not in LEVEL_ORDER]
     if unknown:
         raise ModelError(f"unknown invariance level {unknown[0]!r}; choose from {', '.join(LEVEL_ORDER)}")
     positions = [LEVEL_ORDER.index(level) for level in levels]
     if not levels or positions != sorted(set(positions)):
-        raise ModelError(f"levels {levels} must be distinct and in the order {', '.join(LEVEL_ORDER)}: each level "
-                         "adds constraints to the one before it.")
+        raise ModelError(
+            f"levels {levels} must be distinct and in the order {', '.join(LEVEL_ORDER)}: each level "
+            "adds constraints to the one before it."
+        )
     skipped = [level for level in _CHAIN if LEVEL_ORDER.index(level) <= max(positions) and level not in levels]
     if skipped:
-        raise ModelError(f"levels {levels} skip {skipped[0]!r}: a later level would be fitted without its "
-                         f"constraints and mislabelled. Start with 'configural' and include {skipped[0]!r}.")
+        raise ModelError(
+            f"levels {levels} skip {skipped[0]!r}: a later level would be fitted without its "
+            f"constraints and mislabelled. Start with 'configural' and include {skipped[0]!r}."
+        )
 
 
 def check_invariance_input(model, data, levels, ordered=None, group=None, missing="listwise") -> None:

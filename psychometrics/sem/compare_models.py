@@ -49,8 +49,10 @@ def _check_comparable(fits, names) -> None:
     first = fits[0]
     for name, fit in zip(names[1:], fits[1:]):
         if sorted(fit.observed_variables) != sorted(first.observed_variables) or fit.n_obs != first.n_obs:
-            raise ModelError(f"{name} is not fitted to the same variables and cases as {names[0]}; nested models "
-                             "must share their data")
+            raise ModelError(
+                f"{name} is not fitted to the same variables and cases as {names[0]}; nested models "
+                "must share their data"
+            )
 
 
 def _method(fit: CFAResult) -> str:
@@ -103,8 +105,15 @@ def compare_models(*fits: CFAResult, names: Sequence[str] | None = None) -> Mode
     rows, previous = [], None
     for k in order:
         fm = fits[k].fit_measures
-        row = {"df": fm["df"], "aic": fm.get("aic", np.nan), "bic": fm.get("bic", np.nan), "chisq": fm["chisq"],
-               "chisq_diff": np.nan, "df_diff": np.nan, "pvalue": np.nan}
+        row = {
+            "df": fm["df"],
+            "aic": fm.get("aic", np.nan),
+            "bic": fm.get("bic", np.nan),
+            "chisq": fm["chisq"],
+            "chisq_diff": np.nan,
+            "df_diff": np.nan,
+            "pvalue": np.nan,
+        }
         if not fits[k]._options["estimator"].likelihood:  # no log-likelihood, as in lavaan
             row["aic"] = row["bic"] = np.nan
         if previous is not None:

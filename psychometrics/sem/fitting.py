@@ -40,8 +40,11 @@ def _growth_terms(parsed: ParsedModel) -> ParsedModel:
     variables = model_variables(parsed)
     stated = {t.lhs for t in parsed.terms if t.op == "~1"}
     line = max(t.line for t in parsed.terms) + 1
-    fixed = [ModelTerm(n, "~1", "", (Modifier(fixed=0.0),), line, 1)
-             for n in variables.observed if n not in variables.ov_x and n not in stated]
+    fixed = [
+        ModelTerm(n, "~1", "", (Modifier(fixed=0.0),), line, 1)
+        for n in variables.observed
+        if n not in variables.ov_x and n not in stated
+    ]
     free = [ModelTerm(n, "~1", "", (Modifier(free=True),), line, 1) for n in variables.latent if n not in stated]
     return dataclasses.replace(parsed, terms=parsed.terms + tuple(fixed + free))
 

@@ -77,10 +77,21 @@ def _comparison_table(fits: dict[str, CFAResult]) -> pd.DataFrame:
         fm = fit.fit_measures
         ordinal = bool(fit._options.get("ordered"))  # ordered items: scaled columns
         scaled = "chisq_scaling_factor" in fm and not ordinal  # a robust ML estimator: robust columns
-        row: dict[str, Any] = {key: fm[key] for key in TABLE_FIT + (ROBUST_FIT if scaled else SCALED_FIT if ordinal else ())}
+        row: dict[str, Any] = {
+            key: fm[key] for key in TABLE_FIT + (ROBUST_FIT if scaled else SCALED_FIT if ordinal else ())
+        }
         if previous is None:
-            row.update(delta_chisq=np.nan, delta_df=np.nan, delta_pvalue=np.nan, delta_cfi=np.nan,
-                       delta_rmsea=np.nan, delta_srmr=np.nan, holds_chisq=None, holds_chen=None, holds=None)
+            row.update(
+                delta_chisq=np.nan,
+                delta_df=np.nan,
+                delta_pvalue=np.nan,
+                delta_cfi=np.nan,
+                delta_rmsea=np.nan,
+                delta_srmr=np.nan,
+                holds_chisq=None,
+                holds_chen=None,
+                holds=None,
+            )
         else:
             before = previous.fit_measures
             d_chisq, d_df, d_p = difference_test(previous, fit)
@@ -88,8 +99,17 @@ def _comparison_table(fits: dict[str, CFAResult]) -> pd.DataFrame:
             cfi, rmsea = ("cfi_scaled", "rmsea_scaled") if ordinal else (cfi, rmsea)
             d_cfi, d_rmsea, d_srmr = fm[cfi] - before[cfi], fm[rmsea] - before[rmsea], fm["srmr"] - before["srmr"]
             chen = _chen_holds(level, d_cfi, d_rmsea, d_srmr)
-            row.update(delta_chisq=d_chisq, delta_df=d_df, delta_pvalue=d_p, delta_cfi=d_cfi, delta_rmsea=d_rmsea,
-                       delta_srmr=d_srmr, holds_chisq=bool(d_p >= 0.05), holds_chen=chen, holds=chen)
+            row.update(
+                delta_chisq=d_chisq,
+                delta_df=d_df,
+                delta_pvalue=d_p,
+                delta_cfi=d_cfi,
+                delta_rmsea=d_rmsea,
+                delta_srmr=d_srmr,
+                holds_chisq=bool(d_p >= 0.05),
+                holds_chen=chen,
+                holds=chen,
+            )
         rows.append(row)
         previous = fit
     return pd.DataFrame(rows, index=pd.Index(list(fits), name="level"))
@@ -119,8 +139,22 @@ class InvarianceResult(TableResult):
     group: str | None  # None: groups given as sample_cov={group: covariance}
 
     def _repr_fields(self) -> list[str]:
-        shown = self.table[["npar", "chisq", "df", "cfi", "rmsea", "srmr", "delta_chisq", "delta_df",
-                            "delta_pvalue", "delta_cfi", "delta_rmsea", "holds"]]
+        shown = self.table[
+            [
+                "npar",
+                "chisq",
+                "df",
+                "cfi",
+                "rmsea",
+                "srmr",
+                "delta_chisq",
+                "delta_df",
+                "delta_pvalue",
+                "delta_cfi",
+                "delta_rmsea",
+                "holds",
+            ]
+        ]
         return [f"  group: {self.group!r}", "  table:\n    " + shown.round(4).to_string().replace("\n", "\n    ")]
 
     def partial_suggestions(self, level: str | None = None, top: int = 10) -> pd.DataFrame:
@@ -136,8 +170,10 @@ class InvarianceResult(TableResult):
             raise ModelError(f"level {level!r} was not fitted; fitted levels: {list(self.fits)}")
         fit = self.fits[level]
         if fit._options.get("ordered") or not fit._options["estimator"].likelihood:
-            raise ModelError(f"partial_suggestions() needs ML fits; score tests for ordered items or least "
-                             f"squares ({fit.estimator}) are not available")
+            raise ModelError(
+                f"partial_suggestions() needs ML fits; score tests for ordered items or least "
+                f"squares ({fit.estimator}) are not available"
+            )
         table = fit._problem.model.table
         shared = table[(table["x"] >= 0) & table.duplicated("x", keep=False) & (table["group"] > 0)]
         columns = ["lhs", "op", "rhs", "group", "mi", "pvalue", "epc"]
@@ -155,7 +191,9 @@ class InvarianceResult(TableResult):
                 "epc": epc,
             }
         )
-        return out.dropna(subset=["mi"]).sort_values("mi", ascending=False, kind="stable").head(top).reset_index(drop=True)
+        return (
+            out.dropna(subset=["mi"]).sort_values("mi", ascending=False, kind="stable").head(top).reset_index(drop=True)
+        )
 
     def _default_level(self) -> str:
         failing = [lvl for lvl, holds in self.table["holds"].items() if holds is False]

@@ -149,14 +149,24 @@ class ParsedModel(Result):
                 }
             )
         for c in self.constraints:
-            rows.append({"lhs": c.lhs, "op": c.op, "rhs": c.rhs, "fixed": None, "label": None, "free": None,
-                         "line": c.line, "column": c.column})
+            rows.append(
+                {
+                    "lhs": c.lhs,
+                    "op": c.op,
+                    "rhs": c.rhs,
+                    "fixed": None,
+                    "label": None,
+                    "free": None,
+                    "line": c.line,
+                    "column": c.column,
+                }
+            )
         return pd.DataFrame(rows, columns=["lhs", "op", "rhs", "fixed", "label", "free", "line", "column"])
-
 
 
 #: A model in lavaan syntax, or one already parsed by :func:`parse_model`.
 Model: TypeAlias = str | ParsedModel
+
 
 @dataclasses.dataclass(frozen=True)
 class _Token:
@@ -222,7 +232,11 @@ class _Cursor:
         if token is None:
             last = self.tokens[-1]
             what = f"{expected!r}" if expected else (kind or "more input")
-            raise ModelSyntaxError(f"the statement ends early after {last.text!r}; expected {what}", last.line, last.column + len(last.text))
+            raise ModelSyntaxError(
+                f"the statement ends early after {last.text!r}; expected {what}",
+                last.line,
+                last.column + len(last.text),
+            )
         if (expected is not None and token.text != expected) or (kind is not None and token.kind != kind):
             what = f"{expected!r}" if expected else f"a {kind}"
             raise ModelSyntaxError(f"expected {what} but found {token.text!r}", token.line, token.column)
@@ -272,8 +286,12 @@ _UNSUPPORTED_CALLS = {
 
 def _is_call(cursor: _Cursor, offset: int = 0) -> bool:
     at = cursor.pos + offset
-    return (at + 1 < len(cursor.tokens) and cursor.tokens[at].kind == "name"
-            and cursor.tokens[at].text in (*_CALLS, *_UNSUPPORTED_CALLS) and cursor.tokens[at + 1].text == "(")
+    return (
+        at + 1 < len(cursor.tokens)
+        and cursor.tokens[at].kind == "name"
+        and cursor.tokens[at].text in (*_CALLS, *_UNSUPPORTED_CALLS)
+        and cursor.tokens[at + 1].text == "("
+    )
 
 
 def _modifier(cursor: _Cursor) -> tuple[Modifier, ...]:
@@ -295,8 +313,9 @@ def _modifier(cursor: _Cursor) -> tuple[Modifier, ...]:
             return tuple(Modifier(start=v.fixed) for v in values)
         if token.text in ("label", "equal"):
             if any(v.label is None and not v.free for v in values):
-                raise ModelSyntaxError(f"{token.text}(...) takes labels in quotes, e.g. {token.text}(\"a\")",
-                                       token.line, token.column)
+                raise ModelSyntaxError(
+                    f'{token.text}(...) takes labels in quotes, e.g. {token.text}("a")', token.line, token.column
+                )
             return tuple(Modifier(label=v.label) for v in values)  # NA: no label in that group
         return tuple(values)
     return (_modifier_value(cursor),)
@@ -336,8 +355,10 @@ def _rhs_term(cursor: _Cursor, op: str) -> tuple[str, tuple[Modifier, ...], _Tok
         cursor.take("*")
 
 
-_COMPOSITE = ("composites (<~) are not supported: score the composite first (e.g. psychometrics.score or the row "
-              "mean of its indicators) and use it as an observed variable, or model it as a reflective factor with =~")
+_COMPOSITE = (
+    "composites (<~) are not supported: score the composite first (e.g. psychometrics.score or the row "
+    "mean of its indicators) and use it as an observed variable, or model it as a reflective factor with =~"
+)
 
 
 def _operator_position(tokens: list[_Token]) -> int | None:
@@ -367,10 +388,11 @@ def _expression(tokens: list[_Token], where: _Token) -> str:
 
 def _parse_constraint(tokens: list[_Token], k: int) -> ModelConstraint:
     op = tokens[k]
-    lhs, rhs = _expression(tokens[:k], op), _expression(tokens[k + 1:], op)
+    lhs, rhs = _expression(tokens[:k], op), _expression(tokens[k + 1 :], op)
     if op.text == ":=" and (k != 1 or tokens[0].kind != "name"):
-        raise ModelSyntaxError("a defined parameter needs a name on the left of ':=', e.g. 'ab := a*b'",
-                               tokens[0].line, tokens[0].column)
+        raise ModelSyntaxError(
+            "a defined parameter needs a name on the left of ':=', e.g. 'ab := a*b'", tokens[0].line, tokens[0].column
+        )
     return ModelConstraint(lhs, op.text, rhs, tokens[0].line, tokens[0].column)
 
 
@@ -392,23 +414,32 @@ def _left_names(tokens: list[_Token]) -> list[_Token]:
 
 def _parse_statement(tokens: list[_Token]) -> tuple[list[ModelTerm], list[ModelConstraint]]:
     if tokens[0].kind not in ("name", "number") and tokens[0].text not in ("(", "-"):
-        raise ModelSyntaxError(f"a statement must start with a variable name, not {tokens[0].text!r}", tokens[0].line, tokens[0].column)
+        raise ModelSyntaxError(
+            f"a statement must start with a variable name, not {tokens[0].text!r}", tokens[0].line, tokens[0].column
+        )
     k = _operator_position(tokens)
     if k is None:
         where = tokens[1] if len(tokens) > 1 else tokens[0]
         found = f"found {where.text!r}" if len(tokens) > 1 else "the statement ends"
         column = where.column + (0 if len(tokens) > 1 else len(where.text))
-        raise ModelSyntaxError(f"expected an operator (=~, ~~, ~) after {tokens[0].text!r} but {found}", where.line, column)
+        raise ModelSyntaxError(
+            f"expected an operator (=~, ~~, ~) after {tokens[0].text!r} but {found}", where.line, column
+        )
     op_token = tokens[k]
     if op_token.text in CONSTRAINT_OPERATORS:
         return [], [_parse_constraint(tokens, k)]
     if op_token.text == "<~":
         raise ModelSyntaxError(_COMPOSITE, op_token.line, op_token.column)
     if op_token.text not in OPERATORS:
-        raise ModelSyntaxError(f"operator {op_token.text!r} is not supported (use =~, ~~, ~, ~ 1, ==, <, > or :=)",
-                               op_token.line, op_token.column)
+        raise ModelSyntaxError(
+            f"operator {op_token.text!r} is not supported (use =~, ~~, ~, ~ 1, ==, <, > or :=)",
+            op_token.line,
+            op_token.column,
+        )
     if k == 0:
-        raise ModelSyntaxError(f"a statement must start with a variable name, not {op_token.text!r}", op_token.line, op_token.column)
+        raise ModelSyntaxError(
+            f"a statement must start with a variable name, not {op_token.text!r}", op_token.line, op_token.column
+        )
     left = _left_names(tokens[:k])
     cursor = _Cursor(tokens)
     cursor.pos = k + 1
@@ -448,13 +479,24 @@ def _resolve_equal(terms: list[ModelTerm]) -> list[ModelTerm]:
             if target is None:
                 raise ModelSyntaxError(
                     f"equal({label!r}) refers to a parameter that is not written in the model; write it explicitly "
-                    "(e.g. 'x1 ~~ x1') or use a shared label", term.line, term.column)
-            out[k] = dataclasses.replace(out[k], modifiers=tuple(
-                dataclasses.replace(m, from_equal=True) if m.label == label else m for m in out[k].modifiers))
+                    "(e.g. 'x1 ~~ x1') or use a shared label",
+                    term.line,
+                    term.column,
+                )
+            out[k] = dataclasses.replace(
+                out[k],
+                modifiers=tuple(
+                    dataclasses.replace(m, from_equal=True) if m.label == label else m for m in out[k].modifiers
+                ),
+            )
             mods = out[target].modifiers or (Modifier(),)
             if mods[0].label in (None, label):  # the first group's parameter has its default label
-                out[target] = dataclasses.replace(out[target], modifiers=tuple(
-                    m if m.label else dataclasses.replace(m, label=label, from_equal=True) for m in mods))
+                out[target] = dataclasses.replace(
+                    out[target],
+                    modifiers=tuple(
+                        m if m.label else dataclasses.replace(m, label=label, from_equal=True) for m in mods
+                    ),
+                )
     return out
 
 
@@ -492,7 +534,9 @@ def merge_equal_labels(parsed: ParsedModel) -> ParsedModel:
     fixed: dict[str, float] = {}
     for label, value, c in constants:
         if fixed.setdefault(root(label), value) != value:
-            raise ModelSyntaxError(f"'{c.lhs} == {c.rhs}' contradicts another constraint on {label!r}", c.line, c.column)
+            raise ModelSyntaxError(
+                f"'{c.lhs} == {c.rhs}' contradicts another constraint on {label!r}", c.line, c.column
+            )
 
     def rename(m: Modifier) -> Modifier:
         if not m.label:
@@ -568,6 +612,7 @@ def parse_model(model: str) -> ParsedModel:
     if not terms:
         raise ModelSyntaxError("the model is empty: write at least one term such as 'f =~ x1 + x2 + x3'", 1, 1)
     if level is not None and terms[0].level is None:
-        raise ModelSyntaxError("a two-level model must start with 'level: 1' before its first term",
-                               terms[0].line, terms[0].column)
+        raise ModelSyntaxError(
+            "a two-level model must start with 'level: 1' before its first term", terms[0].line, terms[0].column
+        )
     return ParsedModel(tuple(_resolve_equal(terms)), tuple(constraints))

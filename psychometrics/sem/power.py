@@ -179,14 +179,16 @@ def population_moments(population: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     defaults = [(name, 1.0) for name in latent if name not in given]
     for name, value in defaults:
         spread[index[name], index[name]] = value
-    common = np.diag(_implied(paths, spread))[len(latent):]
+    common = np.diag(_implied(paths, spread))[len(latent) :]
     missing = [(name, 1.0 - common[i]) for i, name in enumerate(observed) if name not in given]
     for name, value in missing:
         if value <= 0:
-            raise ModelError(f"the population model gives {name!r} a common variance of {1 - value:.3f} >= 1, so no "
-                             f"residual variance makes its variance 1; give '{name} ~~ value*{name}' explicitly.")
+            raise ModelError(
+                f"the population model gives {name!r} a common variance of {1 - value:.3f} >= 1, so no "
+                f"residual variance makes its variance 1; give '{name} ~~ value*{name}' explicitly."
+            )
         spread[index[name], index[name]] = value
-    sigma = _implied(paths, spread)[len(latent):, len(latent):]
+    sigma = _implied(paths, spread)[len(latent) :, len(latent) :]
     rows = [(t.lhs, t.op, t.rhs, t.modifiers[0].fixed) for t in terms]
     rows += [(name, "~~", name, value) for name, value in defaults + missing]
     values = pd.DataFrame(rows, columns=_PARAMETER_KEYS + ["population"])
@@ -204,11 +206,15 @@ def _valued_terms(population: str) -> list:
     terms = parse_model(population).terms
     for t in terms:
         if t.op not in ("=~", "~", "~~"):
-            raise ModelError(f"the population model may hold only '=~', '~' and '~~' terms (means are 0); line "
-                             f"{t.line} has '{t.lhs} {t.op} {t.rhs}'.")
+            raise ModelError(
+                f"the population model may hold only '=~', '~' and '~~' terms (means are 0); line "
+                f"{t.line} has '{t.lhs} {t.op} {t.rhs}'."
+            )
         if len(t.modifiers) != 1 or t.modifiers[0].fixed is None:
-            raise ModelError(f"the population model must give every parameter one value; line {t.line} has "
-                             f"'{t.lhs} {t.op} {t.rhs}' without one: write e.g. '{t.lhs} {t.op} 0.7*{t.rhs}'.")
+            raise ModelError(
+                f"the population model must give every parameter one value; line {t.line} has "
+                f"'{t.lhs} {t.op} {t.rhs}' without one: write e.g. '{t.lhs} {t.op} 0.7*{t.rhs}'."
+            )
     return list(terms)
 
 
@@ -216,28 +222,36 @@ def _checked_thresholds(thresholds, sigma: pd.DataFrame, fit_options: dict) -> d
     """{item: increasing finite thresholds} of the ordinal items ({} for continuous data)."""
     if thresholds is None:
         if fit_options.get("ordered"):
-            raise ModelError("ordered items need their population thresholds: pass thresholds={item: [t1, t2, ...]} "
-                             "(or one list for every item) so that the simulated data are cut into categories.")
+            raise ModelError(
+                "ordered items need their population thresholds: pass thresholds={item: [t1, t2, ...]} "
+                "(or one list for every item) so that the simulated data are cut into categories."
+            )
         return {}
     observed = list(sigma.columns)
     given = thresholds if isinstance(thresholds, dict) else {item: thresholds for item in observed}
     cuts = {}
     for item, values in given.items():
         if item not in observed:
-            raise ModelError(f"thresholds are given for {item!r}, which is not an observed variable of the population "
-                             f"model ({', '.join(observed)}).")
+            raise ModelError(
+                f"thresholds are given for {item!r}, which is not an observed variable of the population "
+                f"model ({', '.join(observed)})."
+            )
         values = np.asarray(values, dtype=float).ravel()
         if not len(values) or not np.all(np.isfinite(values)) or np.any(np.diff(values) <= 0):
-            raise ModelError(f"the thresholds of {item!r} must be one or more increasing finite numbers; got "
-                             f"{values.tolist()}.")
+            raise ModelError(
+                f"the thresholds of {item!r} must be one or more increasing finite numbers; got {values.tolist()}."
+            )
         cuts[item] = values
     return cuts
 
 
 def _threshold_values(cuts: dict[str, np.ndarray], sigma: pd.DataFrame) -> pd.DataFrame:
     """Population thresholds (item, "|", "t1", ...) on the latent responses' standardised scale."""
-    rows = [(item, "|", f"t{k + 1}", float(t) / np.sqrt(sigma.loc[item, item]))
-            for item, values in cuts.items() for k, t in enumerate(values)]
+    rows = [
+        (item, "|", f"t{k + 1}", float(t) / np.sqrt(sigma.loc[item, item]))
+        for item, values in cuts.items()
+        for k, t in enumerate(values)
+    ]
     return pd.DataFrame(rows, columns=_PARAMETER_KEYS + ["population"])
 
 
@@ -269,8 +283,11 @@ def _tasks(model, sigma, values, sizes, replications, seed, fit_options, alpha, 
     for n, sequence in zip(sizes, per_size):
         seeds = sequence.spawn(replications)
         for first in range(0, replications, _CHUNK):
-            tasks.append(_Task(model, sigma, values, n, first, tuple(seeds[first:first + _CHUNK]), fit_options, alpha,
-                               thresholds))
+            tasks.append(
+                _Task(
+                    model, sigma, values, n, first, tuple(seeds[first : first + _CHUNK]), fit_options, alpha, thresholds
+                )
+            )
     return tasks
 
 
@@ -282,8 +299,10 @@ def _run(tasks: list[_Task], executor) -> list[pd.DataFrame]:
         with concurrent.futures.ProcessPoolExecutor(max_workers=_positive_int(executor, "executor")) as pool:
             return _run(tasks, pool)
     if not hasattr(executor, "submit"):
-        raise ModelError(f"executor must be None, a number of processes, a concurrent.futures Executor or a "
-                         f"dask.distributed Client; got {type(executor).__name__}.")
+        raise ModelError(
+            f"executor must be None, a number of processes, a concurrent.futures Executor or a "
+            f"dask.distributed Client; got {type(executor).__name__}."
+        )
     futures = [executor.submit(run_task, task) for task in tasks]
     return [future.result() for future in futures]
 
@@ -312,10 +331,12 @@ def _replicate(task: _Task, replication: int, sequence: np.random.SeedSequence) 
     if fit is None or not fit.converged:
         return rows.assign(converged=False)
     estimates = fit.estimates[fit.estimates["free"].astype(bool)].drop_duplicates(_PARAMETER_KEYS)
-    found = rows.merge(estimates[_PARAMETER_KEYS + ["est", "ci_lower", "ci_upper", "pvalue"]], how="left",
-                       on=_PARAMETER_KEYS)
-    measures = {name: float(value) for name, value in fit.fit_measures.items()
-                if isinstance(value, (int, float, np.number))}
+    found = rows.merge(
+        estimates[_PARAMETER_KEYS + ["est", "ci_lower", "ci_upper", "pvalue"]], how="left", on=_PARAMETER_KEYS
+    )
+    measures = {
+        name: float(value) for name, value in fit.fit_measures.items() if isinstance(value, (int, float, np.number))
+    }
     return found.assign(converged=True, **{f"fit_{name}": value for name, value in measures.items()})
 
 
@@ -335,27 +356,41 @@ def _summarise(outcomes, sizes, replications, values, cutoffs, alpha, estimator,
     for index, (side, value) in cutoffs.items():
         column = ok.get(f"fit_{index}")
         if column is None:
-            raise ModelError(f"the fits have no fit measure {index!r} for a cut-off; known: "
-                             f"{sorted(c[4:] for c in ok.columns if c.startswith('fit_'))}.")
+            raise ModelError(
+                f"the fits have no fit measure {index!r} for a cut-off; known: "
+                f"{sorted(c[4:] for c in ok.columns if c.startswith('fit_'))}."
+            )
         flagged = column < value if side == "below" else column > value
         table[f"misfit_{index}"] = flagged.groupby(level="n").mean().reindex(sizes)
-    return PowerResult(table=table, parameters=_parameter_summary(runs, values, alpha), replications=replications,
-                       alpha=alpha, estimator=estimator, cutoffs=cutoffs, seed=seed)
+    return PowerResult(
+        table=table,
+        parameters=_parameter_summary(runs, values, alpha),
+        replications=replications,
+        alpha=alpha,
+        estimator=estimator,
+        cutoffs=cutoffs,
+        seed=seed,
+    )
 
 
 def _parameter_summary(runs: pd.DataFrame, values: pd.DataFrame, alpha: float) -> pd.DataFrame:
     """Per n and parameter: mean estimate, bias, relative bias, CI coverage and power over converged fits."""
     fitted = runs[runs["converged"].astype(bool) & runs["est"].notna()].merge(values, on=_PARAMETER_KEYS)
-    fitted = fitted.assign(covered=(fitted["ci_lower"] <= fitted["population"])
-                           & (fitted["population"] <= fitted["ci_upper"]),
-                           significant=fitted["pvalue"] < alpha)
+    fitted = fitted.assign(
+        covered=(fitted["ci_lower"] <= fitted["population"]) & (fitted["population"] <= fitted["ci_upper"]),
+        significant=fitted["pvalue"] < alpha,
+    )
     grouped = fitted.groupby(["n"] + _PARAMETER_KEYS, sort=False)
-    summary = grouped.agg(population=("population", "first"), mean_estimate=("est", "mean"),
-                          coverage=("covered", "mean"), power=("significant", "mean"), fits=("est", "size"))
+    summary = grouped.agg(
+        population=("population", "first"),
+        mean_estimate=("est", "mean"),
+        coverage=("covered", "mean"),
+        power=("significant", "mean"),
+        fits=("est", "size"),
+    )
     summary["bias"] = summary["mean_estimate"] - summary["population"]
     with np.errstate(divide="ignore", invalid="ignore"):
-        summary["relative_bias"] = np.where(summary["population"] != 0, summary["bias"] / summary["population"],
-                                            np.nan)
+        summary["relative_bias"] = np.where(summary["population"] != 0, summary["bias"] / summary["population"], np.nan)
     return summary[["population", "mean_estimate", "bias", "relative_bias", "coverage", "power", "fits"]].reset_index()
 
 
@@ -368,8 +403,13 @@ def add_power_arguments(parser) -> None:
     parser.add_argument("--replications", type=int, default=200, metavar="R", help="data sets per n (200)")
     parser.add_argument("--estimator", default="ML", help="estimator of psychometrics.cfa (ML)")
     parser.add_argument("--alpha", type=float, default=0.05, help="level of the tests (0.05)")
-    parser.add_argument("--thresholds", type=float, nargs="+", metavar="T",
-                        help="simulate ordinal items: cut every observed variable at these thresholds")
+    parser.add_argument(
+        "--thresholds",
+        type=float,
+        nargs="+",
+        metavar="T",
+        help="simulate ordinal items: cut every observed variable at these thresholds",
+    )
     parser.add_argument("--seed", type=int, default=None, help="seed: the same results wherever they run")
     parser.add_argument("--jobs", type=int, default=1, metavar="N", help="local worker processes (1)")
     parser.add_argument("--out", metavar="DIR", help="write power.csv and parameters.csv into DIR")
@@ -381,8 +421,17 @@ def run_power(args) -> int:
     model, population = (_syntax(text) for text in (args.model, args.population))
     with scheduler_client(args.scheduler) as client:
         executor = client if client is not None else (args.jobs if args.jobs > 1 else None)
-        result = power(model, population, args.n, replications=args.replications, estimator=args.estimator,
-                       alpha=args.alpha, seed=args.seed, executor=executor, thresholds=args.thresholds)
+        result = power(
+            model,
+            population,
+            args.n,
+            replications=args.replications,
+            estimator=args.estimator,
+            alpha=args.alpha,
+            seed=args.seed,
+            executor=executor,
+            thresholds=args.thresholds,
+        )
     print(result.table.to_string())
     if args.out:
         out = Path(args.out)

@@ -13,6 +13,7 @@ import sys as _sys
 
 # The public names of the pillar are those of its modules.
 __all__ = [
-    name for module in ("instrument", "io", "validation", "scoring", "simulate")
+    name
+    for module in ("instrument", "io", "validation", "scoring", "simulate")
     for name in _sys.modules[f"{__name__}.{module}"].__all__
 ] + ["datasets"]

@@ -52,7 +52,9 @@ class Item(Result):
     def __repr__(self) -> str:
         values = f"{self.minimum:g}..{self.maximum:g}" if self.allowed_values is None else list(self.allowed_values)
         reverse = ", reverse" if self.reverse else ""
-        return f"Item({self.name!r}, scale={self.scale!r}, values={values}{reverse}, missing_codes={self.missing_codes})"
+        return (
+            f"Item({self.name!r}, scale={self.scale!r}, values={values}{reverse}, missing_codes={self.missing_codes})"
+        )
 
     def is_missing_code(self, values: pd.Series) -> pd.Series:
         """True where a numeric value is one of the declared missing codes."""
@@ -232,9 +234,7 @@ def _build_item(spec: dict, source: str) -> Item:
     if minimum > maximum:
         raise SpecError(f"instrument {source}: item {name!r} has minimum {minimum:g} above maximum {maximum:g}.")
     if allowed is not None and (allowed[0] < minimum or allowed[-1] > maximum):
-        raise SpecError(
-            f"instrument {source}: item {name!r} allows values outside its range {minimum:g}..{maximum:g}."
-        )
+        raise SpecError(f"instrument {source}: item {name!r} allows values outside its range {minimum:g}..{maximum:g}.")
     codes = {float(c["code"]): c["label"] for c in spec.get("missing_codes", [])}
     valid = (lambda v: v in allowed) if allowed is not None else (lambda v: minimum <= v <= maximum)
     clashing = [f"{c:g}" for c in codes if valid(c)]
@@ -243,7 +243,9 @@ def _build_item(spec: dict, source: str) -> Item:
             f"instrument {source}: item {name!r} declares missing code(s) {', '.join(clashing)} that are also "
             "valid answers; choose codes outside the response range."
         )
-    return Item(name, spec["text"], spec.get("scale"), minimum, maximum, allowed, bool(spec.get("reverse", False)), codes)
+    return Item(
+        name, spec["text"], spec.get("scale"), minimum, maximum, allowed, bool(spec.get("reverse", False)), codes
+    )
 
 
 def _unique(names: list[str], what: str, source: str) -> None:
@@ -257,7 +259,9 @@ def _build_scale(spec: dict, items: dict[str, Item], source: str) -> Scale:
     name = spec["name"]
     unknown = [i for i in spec["items"] + [spec.get("global_item")] if i is not None and i not in items]
     if unknown:
-        raise SpecError(f"instrument {source}: scale {name!r} uses undefined item(s) {', '.join(unknown)}; define them under items.")
+        raise SpecError(
+            f"instrument {source}: scale {name!r} uses undefined item(s) {', '.join(unknown)}; define them under items."
+        )
     wrong = [i for i in spec["items"] if items[i].scale != name]
     if wrong:
         raise SpecError(
@@ -276,7 +280,9 @@ def _build_scale(spec: dict, items: dict[str, Item], source: str) -> Scale:
             f"instrument {source}: scale {name!r} needs min_answered={min_answered} but has only "
             f"{len(spec['items'])} items."
         )
-    return Scale(name, tuple(spec["items"]), spec.get("scoring", "mean"), min_answered, global_item, spec.get("label", name))
+    return Scale(
+        name, tuple(spec["items"]), spec.get("scoring", "mean"), min_answered, global_item, spec.get("label", name)
+    )
 
 
 def _build(document: dict, source: str) -> Instrument:
@@ -304,7 +310,9 @@ def _build(document: dict, source: str) -> Instrument:
         group_columns={role: g["column"] for role, g in groups.items()},
         group_labels={role: tuple(g["labels"]) if "labels" in g else None for role, g in groups.items()},
         criteria=[c["name"] for c in criteria],
-        criterion_ranges={c["name"]: (float(c.get("minimum", -np.inf)), float(c.get("maximum", np.inf))) for c in criteria},
+        criterion_ranges={
+            c["name"]: (float(c.get("minimum", -np.inf)), float(c.get("maximum", np.inf))) for c in criteria
+        },
         title=document.get("title", ""),
         description=document.get("description", "").strip(),
         source=source,

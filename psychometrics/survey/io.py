@@ -20,7 +20,15 @@ from .instrument import Instrument, InstrumentSource, load_instrument
 
 __all__ = ["read_survey", "SURVEY_FORMATS"]
 
-SURVEY_FORMATS = {".csv": "CSV", ".xlsx": "Excel", ".sav": "SPSS", ".zsav": "SPSS", ".dta": "Stata", ".parquet": "Parquet", ".pq": "Parquet"}
+SURVEY_FORMATS = {
+    ".csv": "CSV",
+    ".xlsx": "Excel",
+    ".sav": "SPSS",
+    ".zsav": "SPSS",
+    ".dta": "Stata",
+    ".parquet": "Parquet",
+    ".pq": "Parquet",
+}
 
 
 def read_survey(
@@ -92,11 +100,14 @@ def _read_table(path: Path, suffix: str, instrument: Instrument | None, sheet_na
     except DataError:
         raise
     except UnicodeDecodeError as exc:
-        raise DataError(f"cannot read {path.name!r}: byte {exc.start} ({exc.object[exc.start:exc.start + 1]!r}) is "
-                        "not UTF-8 text; save the file as UTF-8 CSV (binary files need their own suffix).") from None
+        raise DataError(
+            f"cannot read {path.name!r}: byte {exc.start} ({exc.object[exc.start : exc.start + 1]!r}) is "
+            "not UTF-8 text; save the file as UTF-8 CSV (binary files need their own suffix)."
+        ) from None
     except pd.errors.EmptyDataError:
-        raise DataError(f"{path.name!r} is empty: a survey file needs a header row and one row per respondent.") \
-            from None
+        raise DataError(
+            f"{path.name!r} is empty: a survey file needs a header row and one row per respondent."
+        ) from None
     except (ValueError, ImportError, KeyError, OSError, zipfile.BadZipFile) as exc:  # ParserError is a ValueError
         reason = cut(" ".join(str(exc).split()))
         raise DataError(f"cannot read {path.name!r} as a {SURVEY_FORMATS[suffix]} file: {reason}") from None
@@ -108,8 +119,10 @@ def _check_header(first_row: pd.DataFrame, path: Path) -> None:
     seen: dict = {}
     for position, name in enumerate(names, start=1):
         if isinstance(name, str) and name in seen:
-            raise DataError(f"{path.name!r} names column {name!r} twice (columns {seen[name]} and {position} of the "
-                            "header); rename or drop the copy.")
+            raise DataError(
+                f"{path.name!r} names column {name!r} twice (columns {seen[name]} and {position} of the "
+                "header); rename or drop the copy."
+            )
         seen.setdefault(name, position)
 
 

@@ -65,8 +65,13 @@ def score(data: pd.DataFrame, instrument: InstrumentSource, *, keep_items: bool 
             "keep_items=False to get only the scale scores."
         )
     recoded = pd.DataFrame({name: recode_item(data[name], instrument, name) for name in present}, index=data.index)
-    scores = pd.DataFrame({name: _scale_score(recoded, scale) for name, scale in instrument.scales.items()}, index=data.index)
-    counts = {"n_used": scores.notna().sum().astype(int).to_dict(), "n_dropped": scores.isna().sum().astype(int).to_dict()}
+    scores = pd.DataFrame(
+        {name: _scale_score(recoded, scale) for name, scale in instrument.scales.items()}, index=data.index
+    )
+    counts = {
+        "n_used": scores.notna().sum().astype(int).to_dict(),
+        "n_dropped": scores.isna().sum().astype(int).to_dict(),
+    }
     if not keep_items:
         scores.attrs.update(counts)
         return scores

@@ -79,7 +79,14 @@ GLOBAL_ITEMS = {
     "peer_network": "pn_global",
     "staff_attitudes": "sa_global",
 }
-GLOBAL_LOADINGS = {"oc_global": 0.70, "tr_global": 0.70, "rd_global": 0.70, "rs_global": 0.75, "pn_global": 0.70, "sa_global": 0.70}
+GLOBAL_LOADINGS = {
+    "oc_global": 0.70,
+    "tr_global": 0.70,
+    "rd_global": 0.70,
+    "rs_global": 0.75,
+    "pn_global": 0.70,
+    "sa_global": 0.70,
+}
 GLOBAL_METHOD_LOADING = 0.30
 GLOBAL_CENTRE, GLOBAL_SPREAD = 5.5, 2.0
 
@@ -90,7 +97,14 @@ NONINVARIANT_ITEM, NONINVARIANT_SITE, NONINVARIANT_SHIFT = "rs2", "TZ-DarEsSalaa
 READINESS_WEIGHTS = np.array([0.30, 0.10, 0.15, 0.20, 0.05, 0.20])
 READINESS_CENTRE, READINESS_SPREAD = 55.0, 15.0
 
-SITE_SIZES = {"DE-Hamburg": 112, "DE-Ulm": 58, "IN-Bangalore": 96, "IL-Jerusalem": 74, "TZ-DarEsSalaam": 88, "UG-Kampala": 61}
+SITE_SIZES = {
+    "DE-Hamburg": 112,
+    "DE-Ulm": 58,
+    "IN-Bangalore": 96,
+    "IL-Jerusalem": 74,
+    "TZ-DarEsSalaam": 88,
+    "UG-Kampala": 61,
+}
 SITE_LANGUAGES = {
     "DE-Hamburg": {"de": 1.0},
     "DE-Ulm": {"de": 1.0},
@@ -111,8 +125,14 @@ MISSING_RATES = {
 }
 
 # Services within sites: how many per site and how strongly their membership follows the mean trait.
-SERVICES_PER_SITE = {"DE-Hamburg": 5, "DE-Ulm": 3, "IN-Bangalore": 4, "IL-Jerusalem": 4, "TZ-DarEsSalaam": 4,
-                     "UG-Kampala": 3}
+SERVICES_PER_SITE = {
+    "DE-Hamburg": 5,
+    "DE-Ulm": 3,
+    "IN-Bangalore": 4,
+    "IL-Jerusalem": 4,
+    "TZ-DarEsSalaam": 4,
+    "UG-Kampala": 3,
+}
 SERVICE_TRAIT_CORRELATION = 0.35
 SERVICE_SIZE_CONCENTRATION = 8.0  # Dirichlet parameter of the services' shares of their site
 SERVICE_STREAM = 1  # the services' own random stream: default_rng([seed, SERVICE_STREAM])
@@ -155,8 +175,11 @@ def peer_support_true_values() -> dict:
         "site_sizes": dict(SITE_SIZES),
         "site_languages": {site: dict(p) for site, p in SITE_LANGUAGES.items()},
         "role_probabilities": dict(ROLE_PROBABILITIES),
-        "services": {"per_site": dict(SERVICES_PER_SITE), "trait_correlation": SERVICE_TRAIT_CORRELATION,
-                     "size_concentration": SERVICE_SIZE_CONCENTRATION},
+        "services": {
+            "per_site": dict(SERVICES_PER_SITE),
+            "trait_correlation": SERVICE_TRAIT_CORRELATION,
+            "size_concentration": SERVICE_SIZE_CONCENTRATION,
+        },
         "seed": DEFAULT_SEED,
     }
 
@@ -164,7 +187,10 @@ def peer_support_true_values() -> dict:
 def truth_summary() -> str:
     """The population values in one paragraph (the data set's description)."""
     loadings = "; ".join(
-        f"{trait}: " + ", ".join(f"{item}{'(R)' if item in REVERSE_KEYED else ''} {value:.2f}" for item, value in LOADINGS[trait].items())
+        f"{trait}: "
+        + ", ".join(
+            f"{item}{'(R)' if item in REVERSE_KEYED else ''} {value:.2f}" for item, value in LOADINGS[trait].items()
+        )
         for trait in TRAITS
     )
     short = [next(iter(LOADINGS[trait]))[:2] for trait in TRAITS]  # oc, tr, rd, rs, pn, sa
@@ -269,7 +295,9 @@ def _simulate(seed: int, site_sizes: dict[str, int]) -> tuple[pd.DataFrame, pd.D
 
     likert_loadings = np.array([LOADINGS[TRAITS[trait_of[i]]][i] for i in LIKERT_ITEMS])
     y_star = _standardised_responses(rng, eta, likert_loadings, np.array([trait_of[i] for i in LIKERT_ITEMS]))
-    y_star[:, LIKERT_ITEMS.index(NONINVARIANT_ITEM)] += NONINVARIANT_SHIFT * (frame["site"].to_numpy() == NONINVARIANT_SITE)
+    y_star[:, LIKERT_ITEMS.index(NONINVARIANT_ITEM)] += NONINVARIANT_SHIFT * (
+        frame["site"].to_numpy() == NONINVARIANT_SITE
+    )
     categories = 1 + np.searchsorted(np.array(THRESHOLDS), y_star)  # 1..5
     reverse = np.isin(np.array(LIKERT_ITEMS), REVERSE_KEYED)
     categories[:, reverse] = 6 - categories[:, reverse]
@@ -338,8 +366,10 @@ def simulate_peer_support_survey(
     >>> data.shape
     (40, 33)
     """
-    sizes = {site: check_count(size, name=f"site_sizes[{site!r}]", minimum=1, maximum=MAX_SITE_SIZE)
-             for site, size in dict(SITE_SIZES if site_sizes is None else site_sizes).items()}
+    sizes = {
+        site: check_count(size, name=f"site_sizes[{site!r}]", minimum=1, maximum=MAX_SITE_SIZE)
+        for site, size in dict(SITE_SIZES if site_sizes is None else site_sizes).items()
+    }
     unknown = sorted(set(sizes) - set(SITE_SIZES))
     if unknown:
         raise DataError(f"unknown site(s) {unknown}; the simulated survey has sites {list(SITE_SIZES)}.")

@@ -102,8 +102,9 @@ def validate(data: pd.DataFrame, instrument: InstrumentSource, raise_on_error: b
     found += _id_problems(ids)
     found += _empty_row_problems(data, instrument, ids)
     if data.empty:
-        found.append(_column_problem(None, "no_rows", "the data have no respondents (no rows); nothing can be "
-                                                      "analysed."))
+        found.append(
+            _column_problem(None, "no_rows", "the data have no respondents (no rows); nothing can be analysed.")
+        )
     return _report(found, data, instrument, raise_on_error)
 
 
@@ -113,7 +114,9 @@ def validate_item_values(data: pd.DataFrame, instrument: Instrument, columns: li
     data = _check_frame(data)
     missing = [c for c in columns if c not in data.columns]
     found = [
-        _column_problem(c, "missing_column", f"column {c!r} is needed to score instrument {instrument.id!r} but is missing.")
+        _column_problem(
+            c, "missing_column", f"column {c!r} is needed to score instrument {instrument.id!r} but is missing."
+        )
         for c in missing
     ]
     present = [c for c in columns if c in data.columns]
@@ -123,7 +126,9 @@ def validate_item_values(data: pd.DataFrame, instrument: Instrument, columns: li
 
 def _check_frame(data: object) -> pd.DataFrame:
     if not isinstance(data, pd.DataFrame):
-        raise DataValidationError(f"data must be a pandas DataFrame of respondents x columns; got {type(data).__name__}.")
+        raise DataValidationError(
+            f"data must be a pandas DataFrame of respondents x columns; got {type(data).__name__}."
+        )
     return data
 
 
@@ -131,7 +136,9 @@ def _ids(data: pd.DataFrame, instrument: Instrument) -> pd.Series | None:
     return data[instrument.id_column] if instrument.id_column in data.columns else None
 
 
-def _report(found: list[pd.DataFrame], data: pd.DataFrame, instrument: Instrument, raise_on_error: bool) -> ValidationReport:
+def _report(
+    found: list[pd.DataFrame], data: pd.DataFrame, instrument: Instrument, raise_on_error: bool
+) -> ValidationReport:
     problems = _as_table(found)
     report = ValidationReport(
         ok=problems.empty,
@@ -149,7 +156,10 @@ def _error_message(report: ValidationReport, shown: int = 5) -> str:
     first = report.problems.head(shown)["message"].tolist()
     more = f"\n  ... and {len(report.problems) - shown} more" if len(report.problems) > shown else ""
     return (
-        report.summary() + "\n  " + "\n  ".join(first) + more
+        report.summary()
+        + "\n  "
+        + "\n  ".join(first)
+        + more
         + "\nFix the data (or the instrument) and validate again; the full list is in .report.problems."
     )
 
@@ -159,7 +169,11 @@ _Messages: TypeAlias = Callable[[np.ndarray], list[str]]
 
 
 def _problems(
-    mask: pd.Series | np.ndarray, column: str | None, values: pd.Series | None, rule: str, messages: str | _Messages,
+    mask: pd.Series | np.ndarray,
+    column: str | None,
+    values: pd.Series | None,
+    rule: str,
+    messages: str | _Messages,
     ids: pd.Series | None,
 ) -> pd.DataFrame:
     """One problem per True entry of ``mask`` (a boolean array over rows)."""
@@ -177,11 +191,15 @@ def _problems(
 
 
 def _column_problem(column: str | None, rule: str, message: str) -> pd.DataFrame:
-    return pd.DataFrame([{"row": None, "respondent_id": None, "column": column, "value": None, "rule": rule, "message": message}])
+    return pd.DataFrame(
+        [{"row": None, "respondent_id": None, "column": column, "value": None, "rule": rule, "message": message}]
+    )
 
 
 def _as_table(found: list[pd.DataFrame]) -> pd.DataFrame:
-    found = [f.astype({"row": "Int64"}).astype({c: object for c in PROBLEM_COLUMNS if c != "row"}) for f in found if len(f)]
+    found = [
+        f.astype({"row": "Int64"}).astype({c: object for c in PROBLEM_COLUMNS if c != "row"}) for f in found if len(f)
+    ]
     if not found:
         return pd.DataFrame({c: pd.Series(dtype="Int64" if c == "row" else object) for c in PROBLEM_COLUMNS})
     table = pd.concat(found, ignore_index=True)[PROBLEM_COLUMNS]
@@ -203,10 +221,18 @@ def _column_problems(data: pd.DataFrame, instrument: Instrument) -> list[pd.Data
     missing = [c for c in expected if c not in data.columns]
     unknown = [c for c in data.columns if c not in set(expected)]
     return [
-        _column_problem(c, "missing_column", f"column {c!r} defined by instrument {instrument.id!r} is missing; add it (empty if not asked).")
+        _column_problem(
+            c,
+            "missing_column",
+            f"column {c!r} defined by instrument {instrument.id!r} is missing; add it (empty if not asked).",
+        )
         for c in missing
     ] + [
-        _column_problem(c, "unknown_column", f"column {c!r} is not defined by instrument {instrument.id!r}; rename it to a defined column or drop it.")
+        _column_problem(
+            c,
+            "unknown_column",
+            f"column {c!r} is not defined by instrument {instrument.id!r}; rename it to a defined column or drop it.",
+        )
         for c in unknown
     ]
 
@@ -248,8 +274,21 @@ def item_value_problems(
             low, high = instrument.criterion_ranges[column]
             bad = numeric.notna() & ~numeric.between(low, high)
             expected = f"between {low:g} and {high:g}"
-        found.append(_problems(non_numeric, column, values, "non_numeric", _messages(column, values, ids, "is not a number", expected), ids))
-        found.append(_problems(bad, column, values, "out_of_range", _messages(column, values, ids, "is out of range", expected), ids))
+        found.append(
+            _problems(
+                non_numeric,
+                column,
+                values,
+                "non_numeric",
+                _messages(column, values, ids, "is not a number", expected),
+                ids,
+            )
+        )
+        found.append(
+            _problems(
+                bad, column, values, "out_of_range", _messages(column, values, ids, "is out of range", expected), ids
+            )
+        )
     return found
 
 
@@ -265,7 +304,10 @@ def show_value(value: object) -> str:
 def _messages(column: str, values: pd.Series, ids: pd.Series | None, what: str, expected: str) -> _Messages:
     def build(positions: np.ndarray) -> list[str]:
         cells = values.to_numpy(dtype=object)[positions]
-        return [f"{where}, column {column!r}: {show_value(v)} {what}; expected {expected}." for where, v in zip(_row_text(positions, ids), cells)]
+        return [
+            f"{where}, column {column!r}: {show_value(v)} {what}; expected {expected}."
+            for where, v in zip(_row_text(positions, ids), cells)
+        ]
 
     return build
 
@@ -287,7 +329,16 @@ def _label_problems(data: pd.DataFrame, instrument: Instrument, ids: pd.Series |
         if labels is not None:
             unknown = values.notna() & ~values.isin(list(labels))
             expected = f"one of the {role} labels {', '.join(map(str, labels))}"
-            found.append(_problems(unknown, column, values, "unknown_label", _messages(column, values, ids, f"is not a known {role}", expected), ids))
+            found.append(
+                _problems(
+                    unknown,
+                    column,
+                    values,
+                    "unknown_label",
+                    _messages(column, values, ids, f"is not a known {role}", expected),
+                    ids,
+                )
+            )
     return found
 
 
@@ -298,11 +349,18 @@ def _id_problems(ids: pd.Series | None) -> list[pd.DataFrame]:
     empty = _row_messages(None, ": the respondent id is empty; give every respondent a unique id.")
     missing = _problems(ids.isna(), column, ids, "missing_id", empty, None)
     repeated = ids.notna() & ids.duplicated(keep=False)
-    rows_of = pd.Series(np.arange(1, len(ids) + 1)[repeated.to_numpy()], index=ids[repeated].to_numpy()).groupby(level=0).agg(list)
+    rows_of = (
+        pd.Series(np.arange(1, len(ids) + 1)[repeated.to_numpy()], index=ids[repeated].to_numpy())
+        .groupby(level=0)
+        .agg(list)
+    )
 
     def messages(positions):
         values = ids.to_numpy(dtype=object)[positions]
-        return [f"row {p + 1}: respondent id {v!r} is used in rows {rows_of[v]}; ids must be unique." for p, v in zip(positions, values)]
+        return [
+            f"row {p + 1}: respondent id {v!r} is used in rows {rows_of[v]}; ids must be unique."
+            for p, v in zip(positions, values)
+        ]
 
     return [missing, _problems(repeated, column, ids, "duplicate_id", messages, ids)]
 

@@ -10,6 +10,5 @@ import sys as _sys
 
 # The public names of the pillar are those of its modules.
 __all__ = [
-    name for module in ("construct", "mtmm", "criterion")
-    for name in _sys.modules[f"{__name__}.{module}"].__all__
+    name for module in ("construct", "mtmm", "criterion") for name in _sys.modules[f"{__name__}.{module}"].__all__
 ]

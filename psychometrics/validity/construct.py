@@ -132,7 +132,9 @@ class CorrelationsResult(TableResult):
         return full
 
 
-def correlations(data: ItemData, method: str = "pearson", confidence: float = 0.95, adjust: str = "holm") -> CorrelationsResult:
+def correlations(
+    data: ItemData, method: str = "pearson", confidence: float = 0.95, adjust: str = "holm"
+) -> CorrelationsResult:
     """Pairwise correlations with Fisher-z confidence intervals and adjusted p-values.
 
     Parameters
@@ -411,7 +413,9 @@ def _categorical_omega(common: np.ndarray, total: np.ndarray, thresholds: list, 
 
 
 # fit: a CFAResult, typed Any (see _ave_one_group)
-def _composite_reliability_one_group(fit: Any, group: Hashable | None, obs_var: bool, tau_eq: bool, ord_scale: bool) -> pd.Series:
+def _composite_reliability_one_group(
+    fit: Any, group: Hashable | None, obs_var: bool, tau_eq: bool, ord_scale: bool
+) -> pd.Series:
     matrices = fit.model_matrices(group=group)
     loadings = matrices["lambda"]
     phi = _latent_covariance(matrices)
@@ -439,8 +443,7 @@ def _composite_reliability_one_group(fit: Any, group: Hashable | None, obs_var: 
 
 
 def composite_reliability(
-    fit: CFAResult, obs_var: bool = True, tau_eq: bool = False, group: str | None = None, *,
-    ord_scale: bool = True
+    fit: CFAResult, obs_var: bool = True, tau_eq: bool = False, group: str | None = None, *, ord_scale: bool = True
 ) -> pd.Series | pd.DataFrame:
     """Composite (omega) reliability per factor, as ``semTools::compRelSEM(fit)`` (semTools 0.5-6).
 
@@ -563,10 +566,18 @@ def composite_reliability_ci(
 
     draws = resampled_statistics(statistic, len(values), n_boot, seed)
     intervals = bootstrap_interval(estimate.to_numpy(), draws, ci, confidence, statistic, len(values))
-    table = pd.DataFrame({"estimate": estimate, "ci_low": [low for low, _ in intervals],
-                          "ci_high": [high for _, high in intervals]}, index=estimate.index).rename_axis("factor")
-    return CompositeReliabilityCIResult(table=table, ci_method=ci, confidence=confidence, n_boot=n_boot,
-                                        n_failed=int(np.isnan(draws).all(axis=1).sum()), n_used=int(fit.n_obs))
+    table = pd.DataFrame(
+        {"estimate": estimate, "ci_low": [low for low, _ in intervals], "ci_high": [high for _, high in intervals]},
+        index=estimate.index,
+    ).rename_axis("factor")
+    return CompositeReliabilityCIResult(
+        table=table,
+        ci_method=ci,
+        confidence=confidence,
+        n_boot=n_boot,
+        n_failed=int(np.isnan(draws).all(axis=1).sum()),
+        n_used=int(fit.n_obs),
+    )
 
 
 def _latent_correlation(fit: CFAResult, group: Hashable | None) -> pd.DataFrame:

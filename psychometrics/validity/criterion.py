@@ -121,7 +121,9 @@ def _group_order(labels: pd.Series, order: list | None) -> list:
     return list(order)
 
 
-def known_groups(scores: pd.DataFrame | pd.Series, groups: npt.ArrayLike, order: list | None = None, confidence: float = 0.95) -> KnownGroupsResult:
+def known_groups(
+    scores: pd.DataFrame | pd.Series, groups: npt.ArrayLike, order: list | None = None, confidence: float = 0.95
+) -> KnownGroupsResult:
     """Known-groups validity: do groups that should differ differ in their scores?
 
     Parameters
@@ -152,8 +154,11 @@ def known_groups(scores: pd.DataFrame | pd.Series, groups: npt.ArrayLike, order:
     [0.1088, -0.1184, 0.336]
     """
     confidence = check_confidence(confidence)
-    raw = scores.to_frame(name=scores.name if scores.name is not None else "score") if isinstance(scores, pd.Series) \
+    raw = (
+        scores.to_frame(name=scores.name if scores.name is not None else "score")
+        if isinstance(scores, pd.Series)
         else scores
+    )
     if not isinstance(raw, pd.DataFrame):
         raise DataError(f"scores must be a pandas DataFrame or Series of scale scores; got {type(scores).__name__}.")
     answered = raw.notna().any(axis=1).to_numpy()
@@ -208,7 +213,12 @@ class CriterionValidityResult(TableResult):
     confidence: float
 
 
-def criterion_validity(scores: pd.DataFrame | pd.Series, criterion: pd.Series | npt.ArrayLike, method: str = "pearson", confidence: float = 0.95) -> CriterionValidityResult:
+def criterion_validity(
+    scores: pd.DataFrame | pd.Series,
+    criterion: pd.Series | npt.ArrayLike,
+    method: str = "pearson",
+    confidence: float = 0.95,
+) -> CriterionValidityResult:
     """Criterion validity: correlation of each scale score with a criterion, with a Fisher-z interval.
 
     Parameters

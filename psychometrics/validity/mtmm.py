@@ -113,8 +113,16 @@ def _pairs_table(design: _Design, corr: pd.DataFrame) -> pd.DataFrame:
             kind = "validity" if t1 == t2 else ("heterotrait_monomethod" if m1 == m2 else "heterotrait_heteromethod")
             x, y = design.cell[(t1, m1)], design.cell[(t2, m2)]
             rows.append(
-                {"kind": kind, "method_1": m1, "method_2": m2, "trait_1": t1, "trait_2": t2, "x": x, "y": y,
-                 "r": float(corr.loc[x, y])}
+                {
+                    "kind": kind,
+                    "method_1": m1,
+                    "method_2": m2,
+                    "trait_1": t1,
+                    "trait_2": t2,
+                    "x": x,
+                    "y": y,
+                    "r": float(corr.loc[x, y]),
+                }
             )
     return pd.DataFrame(rows)
 
@@ -229,7 +237,12 @@ class MTMMResult(Result):
 
 
 def mtmm(
-    corr_or_data: pd.DataFrame, traits: Mapping, methods: Mapping, reliabilities: Mapping | npt.ArrayLike | None = None, fit_cfa: bool = False, **cfa_options: Any
+    corr_or_data: pd.DataFrame,
+    traits: Mapping,
+    methods: Mapping,
+    reliabilities: Mapping | npt.ArrayLike | None = None,
+    fit_cfa: bool = False,
+    **cfa_options: Any,
 ) -> MTMMResult:
     """Multitrait-multimethod analysis of Campbell & Fiske (1959).
 
@@ -339,5 +352,5 @@ def mtmm_model(traits: Mapping, methods: Mapping) -> str:
     lines = [f"{t} =~ " + " + ".join(design.cell[(t, m)] for m in design.methods) for t in design.traits]
     for method in design.methods:
         variables = [design.cell[(t, method)] for t in design.traits]
-        lines += [f"{a} ~~ " + " + ".join(variables[k + 1:]) for k, a in enumerate(variables[:-1])]
+        lines += [f"{a} ~~ " + " + ".join(variables[k + 1 :]) for k, a in enumerate(variables[:-1])]
     return "\n".join(lines)

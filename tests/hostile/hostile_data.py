@@ -19,9 +19,15 @@ def survey(sites=("north", "south"), n=40, seed=0) -> pd.DataFrame:
 
 def write_spec(folder, data_file: str, **extra) -> Path:
     """A spec reporting item statistics per site of ``data_file`` (relative to ``folder``)."""
-    spec = {"name": "hostile", "title": "Hostile input", "data": {"file": data_file}, "group": "site",
-            "scales": {"scale": ["a1", "a2", "a3"]},
-            "analyses": [{"type": "item_statistics", "per_group": True}], **extra}
+    spec = {
+        "name": "hostile",
+        "title": "Hostile input",
+        "data": {"file": data_file},
+        "group": "site",
+        "scales": {"scale": ["a1", "a2", "a3"]},
+        "analyses": [{"type": "item_statistics", "per_group": True}],
+        **extra,
+    }
     path = folder / "spec.yaml"
     path.write_text(yaml.safe_dump(spec), encoding="utf-8")
     return path

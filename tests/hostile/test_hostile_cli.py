@@ -27,14 +27,16 @@ def _inputs(folder):
     (folder / "broken.yaml").write_text("a: [\n")
     (folder / "badrule.yaml").write_text("'*': {rtol: fast}\n")
     (folder / "binary.yaml").write_bytes(b"\xff\xfe\x00a")
-    (folder / "spec.yaml").write_text(textwrap.dedent("""\
+    (folder / "spec.yaml").write_text(
+        textwrap.dedent("""\
         name: t
         title: T
         data: {file: good.csv}
         group: site
         scales: {scale: [a1, a2, a3]}
         analyses: [{type: sample}]
-        """))
+        """)
+    )
 
 
 CASES = {  # case -> (arguments, a word the message must hold); each gave a traceback or a wrong message before
@@ -49,12 +51,18 @@ CASES = {  # case -> (arguments, a word the message must hold); each gave a trac
     "deeply nested json": (["compare", "{d}/deep.json", "{d}/results.json"], "nests too deeply"),
     "nested json": (["compare", "{d}/nested.json", "{d}/nested.json"], "nests too deeply"),
     "binary json": (["compare", "{d}/binary.csv", "{d}/results.json"], "UTF-8"),
-    "tolerances not yaml": (["compare", "{d}/results.json", "{d}/results.json", "--tolerances", "{d}/broken.yaml"],
-                            "not valid YAML"),
-    "tolerances bad rule": (["compare", "{d}/results.json", "{d}/results.json", "--tolerances", "{d}/badrule.yaml"],
-                            "fast"),
-    "tolerances binary": (["compare", "{d}/results.json", "{d}/results.json", "--tolerances", "{d}/binary.yaml"],
-                          "UTF-8"),
+    "tolerances not yaml": (
+        ["compare", "{d}/results.json", "{d}/results.json", "--tolerances", "{d}/broken.yaml"],
+        "not valid YAML",
+    ),
+    "tolerances bad rule": (
+        ["compare", "{d}/results.json", "{d}/results.json", "--tolerances", "{d}/badrule.yaml"],
+        "fast",
+    ),
+    "tolerances binary": (
+        ["compare", "{d}/results.json", "{d}/results.json", "--tolerances", "{d}/binary.yaml"],
+        "UTF-8",
+    ),
 }
 
 
@@ -72,8 +80,9 @@ def test_faulty_input_gives_one_message_and_exit_2(case, tmp_path, capsys):
 def test_empty_data_file_with_a_header_is_refused(tmp_path, capsys):
     _inputs(tmp_path)
     (tmp_path / "header.csv").write_text("site,a1,a2,a3\n")
-    code = cli(["report", str(tmp_path / "spec.yaml"), "--data", str(tmp_path / "header.csv"), "--out",
-                str(tmp_path / "o")])
+    code = cli(
+        ["report", str(tmp_path / "spec.yaml"), "--data", str(tmp_path / "header.csv"), "--out", str(tmp_path / "o")]
+    )
     assert code == 2 and "no rows" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
 
@@ -91,7 +100,9 @@ def test_ctrl_c_gives_one_message_and_exit_2(monkeypatch, capsys):
 
 def test_report_workers_ignore_ctrl_c():
     """Ctrl-C reaches every process of the group; workers must leave the message to the main process."""
-    script = ("import os, signal; from psychometrics.report.runner import ignore_interrupts; ignore_interrupts(); "
-              "os.kill(os.getpid(), signal.SIGINT); print('still running')")
+    script = (
+        "import os, signal; from psychometrics.report.runner import ignore_interrupts; ignore_interrupts(); "
+        "os.kill(os.getpid(), signal.SIGINT); print('still running')"
+    )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
     assert done.stdout.strip() == "still running" and "Traceback" not in done.stderr

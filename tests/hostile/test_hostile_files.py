@@ -97,8 +97,9 @@ def test_markdown_report_escapes_titles_labels_and_cells(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
     survey(sites=("<script>alert(1)</script>", "[x](javascript:alert(2))")).to_csv(folder / "data.csv", index=False)
-    spec = write_spec(folder, "data.csv", title="<img src=x onerror=alert(3)> | **bold**",
-                      description="# not a heading\n<b>raw</b>")
+    spec = write_spec(
+        folder, "data.csv", title="<img src=x onerror=alert(3)> | **bold**", description="# not a heading\n<b>raw</b>"
+    )
     run_spec(spec, progress=False).write(tmp_path / "out")
     markdown = (tmp_path / "out" / "report.md").read_text()
     for raw in ("<script>", "<img", "<b>", "[x](javascript", "**bold**", "\n# not a heading"):
@@ -109,7 +110,7 @@ def test_markdown_report_escapes_titles_labels_and_cells(tmp_path):
 def test_csv_cells_cannot_start_a_formula(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
-    survey(sites=("=HYPERLINK(\"http://x\")", "@SUM(A1)", "-2+3", "+1")).to_csv(folder / "data.csv", index=False)
+    survey(sites=('=HYPERLINK("http://x")', "@SUM(A1)", "-2+3", "+1")).to_csv(folder / "data.csv", index=False)
     spec = write_spec(folder, "data.csv", analyses=[{"type": "sample"}])
     run_spec(spec, progress=False).write(tmp_path / "out")
     text = (tmp_path / "out" / "tables" / "sample_by_site.csv").read_text()
@@ -151,16 +152,25 @@ def test_alias_bomb_is_refused(tmp_path):
 
 def test_schema_errors_do_not_echo_huge_values(tmp_path):
     path = tmp_path / "spec.yaml"
-    path.write_text(yaml.safe_dump({"name": "x", "title": ["long" * 10] * 5000, "data": {"dataset": "bfi"},
-                                    "analyses": [{"type": "sample"}]}))
+    path.write_text(
+        yaml.safe_dump(
+            {"name": "x", "title": ["long" * 10] * 5000, "data": {"dataset": "bfi"}, "analyses": [{"type": "sample"}]}
+        )
+    )
     with pytest.raises(pm.SpecError) as error:
         load_spec(path)
     assert len(str(error.value)) < 2000
 
 
-@pytest.mark.parametrize("option", [{"type": "reliability", "ci": "bootstrap", "n_boot": 10**9},
-                                    {"type": "efa", "n_iter": 10**8}, {"type": "efa", "n_factors": 10**6},
-                                    {"type": "omega", "n_factors": 1000}])
+@pytest.mark.parametrize(
+    "option",
+    [
+        {"type": "reliability", "ci": "bootstrap", "n_boot": 10**9},
+        {"type": "efa", "n_iter": 10**8},
+        {"type": "efa", "n_factors": 10**6},
+        {"type": "omega", "n_factors": 1000},
+    ],
+)
 def test_spec_bounds_the_options(option):
     raw = {"name": "x", "title": "x", "data": {"dataset": "bfi"}, "analyses": [option]}
     with pytest.raises(pm.SpecError, match="greater than the maximum|not valid under any"):

@@ -22,8 +22,9 @@ def items(n=30, seed=1) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------------------------ silent wrong answers
-@pytest.mark.parametrize("levels", [("metric", "configural"), ("configural", "scalar"), ("scalar",),
-                                    ("configural", "configural")])
+@pytest.mark.parametrize(
+    "levels", [("metric", "configural"), ("configural", "scalar"), ("scalar",), ("configural", "configural")]
+)
 def test_invariance_levels_must_be_an_ordered_ladder(levels):
     with pytest.raises(pm.ModelError, match="levels"):
         pm.measurement_invariance(ONE_FACTOR, HS, group="school", levels=levels)
@@ -147,9 +148,16 @@ def test_n_iter_is_bounded_before_anything_runs(monkeypatch):
             pm.parallel_analysis(items(), n_iter=n_iter)
 
 
-@pytest.mark.parametrize("call", [lambda d: pm.efa(d, "1"), lambda d: pm.omega(d, n_factors=10**9),
-                                  lambda d: pm.efa(d, 1, max_iter=10**9), lambda d: pm.velicer_map(d, True),
-                                  lambda d: pm.simulate_peer_support_survey(site_sizes={"DE-Ulm": 10**12})])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda d: pm.efa(d, "1"),
+        lambda d: pm.omega(d, n_factors=10**9),
+        lambda d: pm.efa(d, 1, max_iter=10**9),
+        lambda d: pm.velicer_map(d, True),
+        lambda d: pm.simulate_peer_support_survey(site_sizes={"DE-Ulm": 10**12}),
+    ],
+)
 def test_factor_options_are_bounded(call):
     with pytest.raises(pm.DataError):
         call(items())

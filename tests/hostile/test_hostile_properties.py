@@ -16,8 +16,12 @@ from hypothesis import strategies as st
 import psychometrics as pm
 from psychometrics.compare import compare_results
 
-SETTINGS = settings(max_examples=15, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+SETTINGS = settings(
+    max_examples=15,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 
 CELLS = st.one_of(
     st.integers(1, 5).map(float),
@@ -38,8 +42,9 @@ def frames(draw, min_columns=0, max_columns=5):
         if draw(st.integers(0, 4)) == 0:
             kind = draw(ODD_COLUMNS)
             columns[name] = {
-                "text": lambda: draw(st.lists(st.sampled_from(["1", "2", "a", "", None]), min_size=n_rows,
-                                              max_size=n_rows)),
+                "text": lambda: draw(
+                    st.lists(st.sampled_from(["1", "2", "a", "", None]), min_size=n_rows, max_size=n_rows)
+                ),
                 "bool": lambda: draw(st.lists(st.booleans(), min_size=n_rows, max_size=n_rows)),
                 "constant": lambda: [3.0] * n_rows,
                 "empty": lambda: [np.nan] * n_rows,
@@ -100,10 +105,11 @@ def test_cfa_on_random_frames(frame):
 
 
 NONZERO_FLOATS = st.floats(allow_nan=False).filter(lambda x: x != 0)  # -0.0 == 0.0 but their JSON texts differ
-JSON = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(-3, 3), NONZERO_FLOATS, st.text(max_size=3)),
-                    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=3), children,
-                                                                                      max_size=3),
-                    max_leaves=12)
+JSON = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-3, 3), NONZERO_FLOATS, st.text(max_size=3)),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=3), children, max_size=3),
+    max_leaves=12,
+)
 
 
 SURVEY = pm.datasets.load("peer_support_survey").head(20)
@@ -111,8 +117,12 @@ HOSTILE_CELLS = st.sampled_from([None, np.nan, np.inf, -1e300, "", "n/a", "9", 2
 
 
 @settings(SETTINGS, max_examples=5)
-@given(st.lists(st.tuples(st.integers(0, len(SURVEY) - 1), st.integers(0, SURVEY.shape[1] - 1), HOSTILE_CELLS),
-                max_size=6), st.integers(0, len(SURVEY)))
+@given(
+    st.lists(
+        st.tuples(st.integers(0, len(SURVEY) - 1), st.integers(0, SURVEY.shape[1] - 1), HOSTILE_CELLS), max_size=6
+    ),
+    st.integers(0, len(SURVEY)),
+)
 def test_validate_and_score_hostile_surveys(edits, n_rows):
     data = SURVEY.copy()
     for row, column, value in edits:
@@ -126,6 +136,7 @@ def test_validate_and_score_hostile_surveys(edits, n_rows):
 
 def _canonical(document):
     """JSON text with every number (not booleans) as a float: equal when compare must find no difference."""
+
     def plain(value):
         if isinstance(value, dict):
             return {key: plain(item) for key, item in value.items()}

@@ -9,8 +9,20 @@ import pandas as pd
 from ...errors import DataError
 from ..tables import Table, apa_frame, make_table
 
-__all__ = ["Section", "PerGroupSection", "Rendered", "value_of", "frame_of", "answered", "factor_input", "factor_n",
-           "scores_against", "generic_tables", "n_range", "unit_label"]
+__all__ = [
+    "Section",
+    "PerGroupSection",
+    "Rendered",
+    "value_of",
+    "frame_of",
+    "answered",
+    "factor_input",
+    "factor_n",
+    "scores_against",
+    "generic_tables",
+    "n_range",
+    "unit_label",
+]
 
 
 @dataclasses.dataclass
@@ -102,12 +114,14 @@ def factor_n(ctx, opts) -> int:
 def scores_against(ctx, column, what: str) -> tuple[pd.DataFrame, pd.Series]:
     """The scale scores and the column they are compared with (a criterion or a grouping)."""
     if column is None or column not in ctx.scored.columns:
-        raise DataError(f"{what}: the data have no column {column!r}; name one in the spec "
-                        "(criterion: / by:) or in the instrument.")
+        raise DataError(
+            f"{what}: the data have no column {column!r}; name one in the spec (criterion: / by:) or in the instrument."
+        )
     unscored = [scale for scale in ctx.scales if scale not in ctx.scored.columns]
     if unscored:
-        raise DataError(f"{what}: no scale scores for {unscored} (a correlation matrix has none); compare raw "
-                        "answers instead.")
+        raise DataError(
+            f"{what}: no scale scores for {unscored} (a correlation matrix has none); compare raw answers instead."
+        )
     return ctx.scored[list(ctx.scales)], ctx.scored[column]
 
 

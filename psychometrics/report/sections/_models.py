@@ -8,8 +8,19 @@ import pandas as pd
 from ...sem.model_syntax import parse_model
 from ._ordinal import category_merges, merged
 
-__all__ = ["model_from_scales", "model_of", "model_columns", "estimation", "cluster_of", "fit_data", "merges_of",
-           "missing_of", "estimation_words", "n_sentence", "nesting_caveat"]
+__all__ = [
+    "model_from_scales",
+    "model_of",
+    "model_columns",
+    "estimation",
+    "cluster_of",
+    "fit_data",
+    "merges_of",
+    "missing_of",
+    "estimation_words",
+    "n_sentence",
+    "nesting_caveat",
+]
 
 
 def model_from_scales(scales: dict) -> str:
@@ -86,11 +97,11 @@ _ESTIMATORS = {
     "DWLS": "diagonally weighted least squares (DWLS)",
     "WLS": "weighted least squares (WLS, asymptotically distribution free)",
     "MLR": "robust maximum likelihood (MLR: Huber-White standard errors, Yuan-Bentler scaled test; fit shown as "
-           "the scaled chi-square and the robust CFI, TLI and RMSEA)",
+    "the scaled chi-square and the robust CFI, TLI and RMSEA)",
     "WLSMV": "diagonally weighted least squares on the thresholds and polychoric correlations of the ordered items "
-             "(delta parameterisation) with robust standard errors and the scaled-shifted test (WLSMV)",
+    "(delta parameterisation) with robust standard errors and the scaled-shifted test (WLSMV)",
     "ULSMV": "unweighted least squares on the thresholds and polychoric correlations of the ordered items with "
-             "robust standard errors and the scaled-shifted test (ULSMV)",
+    "robust standard errors and the scaled-shifted test (ULSMV)",
 }
 
 _MISSING = {
@@ -98,7 +109,7 @@ _MISSING = {
     "fiml": "full-information maximum likelihood, using every answer of every respondent",
     "ml": "full-information maximum likelihood, using every answer of every respondent",
     "pairwise": "pairwise-present data (every respondent with at least one answer: each item's thresholds from the "
-                "respondents who answered it, each polychoric correlation from those who answered both items)",
+    "respondents who answered it, each polychoric correlation from those who answered both items)",
 }
 
 
@@ -109,14 +120,19 @@ def estimation_words(opts, arguments: str = "", ctx=None) -> str:
     estimator = options.get("estimator", "WLSMV" if options.get("ordered") else "ML")
     words = [_ESTIMATORS.get(estimator, estimator), _MISSING[missing_of(opts)]]
     if options.get("cluster"):
-        words.append(f"standard errors and test robust to the nesting of respondents in {options['cluster']} "
-                     "(cluster-robust sandwich)")
+        words.append(
+            f"standard errors and test robust to the nesting of respondents in {options['cluster']} "
+            "(cluster-robust sandwich)"
+        )
     if options.get("sampling_weights"):
-        words.append(f"respondents weighted by {options['sampling_weights']} (sampling weights normalised to the "
-                     "number of respondents)")
+        words.append(
+            f"respondents weighted by {options['sampling_weights']} (sampling weights normalised to the "
+            "number of respondents)"
+        )
     names = {"ordered": "ordered", "cluster": "cluster", "sampling_weights": "sampling.weights"}
-    arguments += "".join(f", {names.get(k, k)} = TRUE" if v is True else f', {names.get(k, k)} = "{v}"'
-                         for k, v in options.items())
+    arguments += "".join(
+        f", {names.get(k, k)} = TRUE" if v is True else f', {names.get(k, k)} = "{v}"' for k, v in options.items()
+    )
     return f"{', '.join(words)} (lavaan 0.6-14: cfa(model, data{arguments}))"
 
 
@@ -128,8 +144,11 @@ def n_sentence(ctx, opts, used: int, model: str) -> str:
         return f"n = {used} of {total} (every respondent)"
     items = model_columns(model, ctx.scored)
     none = int(ctx.scored[items].isna().all(axis=1).sum())
-    why = ("with a missing item (listwise deletion)" if missing_of(opts) == "listwise"
-           else "without any answer on the model's items")
+    why = (
+        "with a missing item (listwise deletion)"
+        if missing_of(opts) == "listwise"
+        else "without any answer on the model's items"
+    )
     if missing_of(opts) == "listwise" and none:
         why += f", {none} of them without any answer"
     return f"n = {used} of {total}; {dropped} left out {why}"
@@ -142,10 +161,14 @@ def nesting_caveat(ctx, opts) -> list[str]:
     if not cluster or cluster_of(ctx, opts) or ctx.is_correlation_matrix:
         return []
     if opts.get("ordered"):
-        return [f"Caveat: lavaan 0.6-14 applies no cluster correction to ordinal (WLSMV) fits, so the standard errors "
-                f"and tests of the ordinal CFA models treat respondents as independent although they are nested in "
-                f"{cluster}s; they may be too small where answers within a {cluster} are alike (the estimates are "
-                f"not affected). Treating the items as continuous (estimator: MLR) gives cluster-robust standard "
-                f"errors and tests."]
-    return [f"Caveat: the standard errors and tests of the {opts.get('estimator', 'ML')} fits treat respondents as "
-            f"independent although they are nested in {cluster}s; estimator: MLR gives cluster-robust ones."]
+        return [
+            f"Caveat: lavaan 0.6-14 applies no cluster correction to ordinal (WLSMV) fits, so the standard errors "
+            f"and tests of the ordinal CFA models treat respondents as independent although they are nested in "
+            f"{cluster}s; they may be too small where answers within a {cluster} are alike (the estimates are "
+            f"not affected). Treating the items as continuous (estimator: MLR) gives cluster-robust standard "
+            f"errors and tests."
+        ]
+    return [
+        f"Caveat: the standard errors and tests of the {opts.get('estimator', 'ML')} fits treat respondents as "
+        f"independent although they are nested in {cluster}s; estimator: MLR gives cluster-robust ones."
+    ]

@@ -66,8 +66,7 @@ def _item_merges(item: str, values: pd.Series, groups: pd.Series | None, min_cou
         source = min(sparse, key=lambda c: (fewest[c], c))  # the emptiest first, then the lowest code
         categories = list(counts.columns)
         target = _neighbour(categories, categories.index(source), counts.sum(axis=0))
-        merges.append(Merge(item, float(source), float(target), int(fewest[source]),
-                            str(counts[source].idxmin())))
+        merges.append(Merge(item, float(source), float(target), int(fewest[source]), str(counts[source].idxmin())))
         values = values.where(values != source, target)
 
 
@@ -105,18 +104,23 @@ def check_categories(data: pd.DataFrame, items: list, group: str, section: str) 
     empty = empty_categories(data, items, group)
     if empty:
         listed = "; ".join(f"item {i!r} has no answer in category {c:g} in group {g!r}" for i, g, c in empty)
-        raise DataError(f"{section}: {listed}. Ordinal multi-group models need every category answered in every "
-                        f"group ({group}), as in lavaan 0.6-14. Add 'min_category_count: 1' to this section of the "
-                        "spec to merge each empty category with its neighbour in every group alike (listed in the "
-                        "Methods section), or leave out the group.")
+        raise DataError(
+            f"{section}: {listed}. Ordinal multi-group models need every category answered in every "
+            f"group ({group}), as in lavaan 0.6-14. Add 'min_category_count: 1' to this section of the "
+            "spec to merge each empty category with its neighbour in every group alike (listed in the "
+            "Methods section), or leave out the group."
+        )
 
 
 def merge_sentence(merges, ctx) -> list[str]:
     """The Methods sentence listing the merged categories (none: no sentence)."""
     if not merges:
         return []
-    reversed_note = (" (codes as scored, reverse-keyed items reversed)"
-                     if any(m.item in ctx.reversed_items for m in merges) else "")
-    return [f"Sparse categories of ordered items merged with their neighbour in every group alike{reversed_note}, "
-            f"since ordinal multi-group models need every category answered in every group (lavaan 0.6-14 stops "
-            f"otherwise) and a threshold must mean the same in every group: {'; '.join(m.words() for m in merges)}."]
+    reversed_note = (
+        " (codes as scored, reverse-keyed items reversed)" if any(m.item in ctx.reversed_items for m in merges) else ""
+    )
+    return [
+        f"Sparse categories of ordered items merged with their neighbour in every group alike{reversed_note}, "
+        f"since ordinal multi-group models need every category answered in every group (lavaan 0.6-14 stops "
+        f"otherwise) and a threshold must mean the same in every group: {'; '.join(m.words() for m in merges)}."
+    ]

@@ -21,15 +21,28 @@ class CriterionSection(Section):
     def render(self, ctx, opts, results):
         payload = results["pooled"]
         table = frame_of(payload["result"])
-        out = Rendered([make_table("criterion", f"Correlations with {ctx.label(payload['criterion'])}", table,
-                                   label=ctx.label, note=f"{n_range(table['n'])} (pairwise complete).")])
+        out = Rendered(
+            [
+                make_table(
+                    "criterion",
+                    f"Correlations with {ctx.label(payload['criterion'])}",
+                    table,
+                    label=ctx.label,
+                    note=f"{n_range(table['n'])} (pairwise complete).",
+                )
+            ]
+        )
         for scale, row in table.iterrows():
             interval = fmt_ci(row["ci_low"], row["ci_high"])
-            out.text.append(f"{ctx.label(scale)}: r = {fmt_bounded(row['r'])} {interval} with "
-                            f"{ctx.label(payload['criterion'])}, p {p_phrase(row['pvalue'])} (n = {fmt(row['n'], 0)}).")
+            out.text.append(
+                f"{ctx.label(scale)}: r = {fmt_bounded(row['r'])} {interval} with "
+                f"{ctx.label(payload['criterion'])}, p {p_phrase(row['pvalue'])} (n = {fmt(row['n'], 0)})."
+            )
         return out
 
     def methods(self, ctx, opts, results):
-        return [f"Criterion validity: Pearson correlations of the scale scores with "
-                f"{ctx.label(results['pooled']['criterion'])}, Fisher-z confidence intervals (stats::cor.test), "
-                "pairwise complete."]
+        return [
+            f"Criterion validity: Pearson correlations of the scale scores with "
+            f"{ctx.label(results['pooled']['criterion'])}, Fisher-z confidence intervals (stats::cor.test), "
+            "pairwise complete."
+        ]

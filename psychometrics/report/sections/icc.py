@@ -22,16 +22,21 @@ class IccSection(Section):
     def render(self, ctx, opts, results):
         table = frame_of(results["pooled"]["icc"])
         n = f"n = {len(ctx.scored)} targets rated by {len(_columns(ctx, opts))} raters"
-        out = Rendered([make_table("icc", "Intraclass correlations (Shrout & Fleiss 1979)", table, label=ctx.label,
-                                   note=f"{n}.")])
+        out = Rendered(
+            [make_table("icc", "Intraclass correlations (Shrout & Fleiss 1979)", table, label=ctx.label, note=f"{n}.")]
+        )
         for form, row in table.iterrows():
-            out.text.append(f"{form}: ICC {fmt_bounded(row['icc'])} {fmt_ci(row['ci_low'], row['ci_high'])}: "
-                            f"{interpret_icc(row['icc'])} ({row.get('description', '')}).")
+            out.text.append(
+                f"{form}: ICC {fmt_bounded(row['icc'])} {fmt_ci(row['ci_low'], row['ci_high'])}: "
+                f"{interpret_icc(row['icc'])} ({row.get('description', '')})."
+            )
         return out
 
     def methods(self, ctx, opts, results):
-        return [f"Intraclass correlations: the six forms of Shrout & Fleiss (1979) with "
-                f"{int(round(100 * opts.get('confidence', 0.95)))}% confidence intervals (psych::ICC)."]
+        return [
+            f"Intraclass correlations: the six forms of Shrout & Fleiss (1979) with "
+            f"{int(round(100 * opts.get('confidence', 0.95)))}% confidence intervals (psych::ICC)."
+        ]
 
 
 def _columns(ctx, opts) -> list:

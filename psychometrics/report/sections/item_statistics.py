@@ -29,8 +29,10 @@ def _legend(ctx, opts, columns) -> dict:
     """Legend text of each answer: the spec's anchors (``anchors: {1: strongly disagree, ...}``) and what
     counts as missing (blank and the instrument's missing codes)."""
     anchors = {str(k): str(v) for k, v in (opts.get("anchors") or {}).items()}
-    codes = [f"{code:g} {ctx.missing_labels.get(f'{code:g}', '')}".strip()
-             for code in sorted({c for item in ctx.items for c in ctx.missing_codes.get(item, [])})]
+    codes = [
+        f"{code:g} {ctx.missing_labels.get(f'{code:g}', '')}".strip()
+        for code in sorted({c for item in ctx.items for c in ctx.missing_codes.get(item, [])})
+    ]
     missing = "missing (blank" + "".join(f", {c}" for c in codes) + ")"
     return {c: missing if c == "missing" else f"{c} {anchors[c]}" if c in anchors else c for c in columns}
 
@@ -53,25 +55,46 @@ class ItemStatisticsSection(PerGroupSection):
             frame.index = [" | ".join(map(str, i)) for i in frame.index]
             suffix = "" if unit == "pooled" else f"_{unit}"
             n = n_range(frame["n"]) if "n" in frame else "n unknown"
-            out.tables.append(make_table(f"item_statistics{suffix}", f"Item statistics ({unit})", frame,
-                                         display=shown, label=ctx.label, collapsed=unit != "pooled",
-                                         note=f"{n} (respondents who answered the item). Item-rest r: "
-                                              f"correlation of the item with the sum of the other items of its "
-                                              f"scale.{reversed_note}"))
-            low = [ctx.label(index.split(" | ")[1]) for index in frame.index[frame["r_drop"] < 0.3]] \
-                if "r_drop" in frame else []
+            out.tables.append(
+                make_table(
+                    f"item_statistics{suffix}",
+                    f"Item statistics ({unit})",
+                    frame,
+                    display=shown,
+                    label=ctx.label,
+                    collapsed=unit != "pooled",
+                    note=f"{n} (respondents who answered the item). Item-rest r: "
+                    f"correlation of the item with the sum of the other items of its "
+                    f"scale.{reversed_note}",
+                )
+            )
+            low = (
+                [ctx.label(index.split(" | ")[1]) for index in frame.index[frame["r_drop"] < 0.3]]
+                if "r_drop" in frame
+                else []
+            )
             if low:
                 where = "pooled" if unit == "pooled" else f"at {unit}"
                 out.text.append(f"Items with an item-rest correlation below .30 ({where}): {', '.join(low)}.")
         shares = results.get("pooled", {}).get("response_shares")
         if shares is not None:
-            out.figures.append(("response_distributions", "Item response distributions (pooled), answers as "
-                                "given" + (" (reverse-keyed items (R) not reversed)" if ctx.reversed_items else ""),
-                                figures.response_distributions(shares, "Item response distributions",
-                                                               legend=_legend(ctx, opts, shares.columns),
-                                                               names=ctx.label)))
+            out.figures.append(
+                (
+                    "response_distributions",
+                    "Item response distributions (pooled), answers as "
+                    "given" + (" (reverse-keyed items (R) not reversed)" if ctx.reversed_items else ""),
+                    figures.response_distributions(
+                        shares,
+                        "Item response distributions",
+                        legend=_legend(ctx, opts, shares.columns),
+                        names=ctx.label,
+                    ),
+                )
+            )
         return out
 
     def methods(self, ctx, opts, results):
-        return ["Item statistics (psych::alpha(items)$item.stats and $alpha.drop) were computed per scale from the "
-                "respondents who answered at least one of its items, with pairwise-complete covariances."]
+        return [
+            "Item statistics (psych::alpha(items)$item.stats and $alpha.drop) were computed per scale from the "
+            "respondents who answered at least one of its items, with pairwise-complete covariances."
+        ]

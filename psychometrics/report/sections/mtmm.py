@@ -26,22 +26,36 @@ class MtmmSection(Section):
         payload = results["pooled"]
         result = payload["mtmm"]
         n = f"n = {len(ctx.scored)} respondents (pairwise-complete correlations)."
-        out = Rendered(generic_tables("mtmm", "MTMM", {k: getattr(result, k, None) for k in
-                                                       ("validity_diagonal", "summary", "campbell_fiske")},
-                                      label=ctx.label, note=n))
+        out = Rendered(
+            generic_tables(
+                "mtmm",
+                "MTMM",
+                {k: getattr(result, k, None) for k in ("validity_diagonal", "summary", "campbell_fiske")},
+                label=ctx.label,
+                note=n,
+            )
+        )
         corr = result.correlation
         half = len(corr) // 2
-        out.figures.append(("mtmm", "MTMM correlation heatmap",
-                            figures.heatmap(corr.rename(index=ctx.label, columns=ctx.label), "MTMM correlations",
-                                            blocks=[half])))
+        out.figures.append(
+            (
+                "mtmm",
+                "MTMM correlation heatmap",
+                figures.heatmap(corr.rename(index=ctx.label, columns=ctx.label), "MTMM correlations", blocks=[half]),
+            )
+        )
         criteria = frame_of(getattr(result, "campbell_fiske", None))
         if criteria is not None and "proportion" in criteria:
             for name, row in criteria.iterrows():
-                out.text.append(f"{sentence(label(name))}: {fmt(row['satisfied'], 0)} of "
-                                f"{fmt(row['total'], 0)} comparisons ({fmt(100 * row['proportion'], 0)}%).")
+                out.text.append(
+                    f"{sentence(label(name))}: {fmt(row['satisfied'], 0)} of "
+                    f"{fmt(row['total'], 0)} comparisons ({fmt(100 * row['proportion'], 0)}%)."
+                )
         return out
 
     def methods(self, ctx, opts, results):
-        return ["Multitrait-multimethod matrix: each scale's multi-item score and its global rating as two methods "
-                "of one trait, judged by Campbell & Fiske's (1959) criteria (psych has no single equivalent; the "
-                "correlations are stats::cor(use = \"pairwise\"))."]
+        return [
+            "Multitrait-multimethod matrix: each scale's multi-item score and its global rating as two methods "
+            "of one trait, judged by Campbell & Fiske's (1959) criteria (psych has no single equivalent; the "
+            'correlations are stats::cor(use = "pairwise")).'
+        ]

@@ -28,17 +28,26 @@ class OmegaSection(Section):
         out = Rendered([make_table("omega", "Omega coefficients", summary, note=n, label=ctx.label)])
         loadings = frame_of(result)
         if loadings is not None:
-            out.tables.append(make_table("omega_schmid_leiman", "Schmid-Leiman loadings (g: general factor)",
-                                         loadings, label=ctx.label, note=n))
-        out.text.append(f"omega total {fmt_bounded(result.omega_total)}, omega hierarchical "
-                        f"{fmt_bounded(result.omega_hierarchical)}: {interpret_alpha(result.omega_total)} "
-                        f"total reliability, the general factor explains "
-                        f"{fmt(100 * result.omega_hierarchical / result.omega_total, 0)}% of the reliable variance.")
+            out.tables.append(
+                make_table(
+                    "omega_schmid_leiman",
+                    "Schmid-Leiman loadings (g: general factor)",
+                    loadings,
+                    label=ctx.label,
+                    note=n,
+                )
+            )
+        out.text.append(
+            f"omega total {fmt_bounded(result.omega_total)}, omega hierarchical "
+            f"{fmt_bounded(result.omega_hierarchical)}: {interpret_alpha(result.omega_total)} "
+            f"total reliability, the general factor explains "
+            f"{fmt(100 * result.omega_hierarchical / result.omega_total, 0)}% of the reliable variance."
+        )
         return out
 
     def methods(self, ctx, opts, results):
-        return [f"Omega: McDonald's omega total and hierarchical from a Schmid-Leiman transformation of "
-                f"{opts.get('n_factors', 3)} oblique (oblimin) minres factors (psych::omega, nfactors = "
-                f"{opts.get('n_factors', 3)}); n = {factor_n(ctx, opts)}."]
-
-
+        return [
+            f"Omega: McDonald's omega total and hierarchical from a Schmid-Leiman transformation of "
+            f"{opts.get('n_factors', 3)} oblique (oblimin) minres factors (psych::omega, nfactors = "
+            f"{opts.get('n_factors', 3)}); n = {factor_n(ctx, opts)}."
+        ]

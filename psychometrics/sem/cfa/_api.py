@@ -145,24 +145,57 @@ def cfa(
     """
     check_cfa_input(model, data, ordered, group, missing)
     if is_two_level(model):  # level: 1 / level: 2 blocks (psychometrics.sem.cfa._twolevel)
-        return two_level_cfa(model, data, cluster=cluster, estimator=estimator, std_lv=std_lv, confidence=confidence,
-                             group=group, group_equal=group_equal, group_partial=group_partial, missing=missing,
-                             sample_cov=sample_cov, sample_mean=sample_mean, n_obs=n_obs, ordered=ordered,
-                             sampling_weights=sampling_weights)
+        return two_level_cfa(
+            model,
+            data,
+            cluster=cluster,
+            estimator=estimator,
+            std_lv=std_lv,
+            confidence=confidence,
+            group=group,
+            group_equal=group_equal,
+            group_partial=group_partial,
+            missing=missing,
+            sample_cov=sample_cov,
+            sample_mean=sample_mean,
+            n_obs=n_obs,
+            ordered=ordered,
+            sampling_weights=sampling_weights,
+        )
     model, finish = syntax_hooks(model)  # a == b by shared labels; := rows appended after the fit
-    options = resolve_estimator(weighted_estimator(estimator, sampling_weights, ordered), categorical=wants_ordinal(ordered),
-                                missing=missing)
+    options = resolve_estimator(
+        weighted_estimator(estimator, sampling_weights, ordered), categorical=wants_ordinal(ordered), missing=missing
+    )
     group_equal = check_group_equal(group_equal, options)
     check_cluster(cluster, options)
     check_confidence(confidence)
-    if sample_cov is not None and (options.se == "robust.huber.white" or options.se == "robust.sem"
-                                   or options.discrepancy != "ML"):
+    if sample_cov is not None and (
+        options.se == "robust.huber.white" or options.se == "robust.sem" or options.discrepancy != "ML"
+    ):
         raise DataError(f"estimator={options.name!r} needs the raw data (data=...), not sample_cov")
-    prepared = prepare(model, data, group, sample_cov=sample_cov, sample_mean=sample_mean, n_obs=n_obs,
-                       missing=missing, ordered=ordered, cluster=cluster, sampling_weights=sampling_weights)
+    prepared = prepare(
+        model,
+        data,
+        group,
+        sample_cov=sample_cov,
+        sample_mean=sample_mean,
+        n_obs=n_obs,
+        missing=missing,
+        ordered=ordered,
+        cluster=cluster,
+        sampling_weights=sampling_weights,
+    )
     with single_threaded():  # small matrices: one BLAS thread (psychometrics._blas)
-        return finish(fit(prepared, options, group_equal=group_equal, group_partial=group_partial, std_lv=std_lv,
-                          confidence=confidence))
+        return finish(
+            fit(
+                prepared,
+                options,
+                group_equal=group_equal,
+                group_partial=group_partial,
+                std_lv=std_lv,
+                confidence=confidence,
+            )
+        )
 
 
 def weighted_estimator(estimator: str, sampling_weights, ordered) -> str:
@@ -179,10 +212,13 @@ def check_cluster(cluster, options: EstimatorOptions) -> None:
         raise ModelError(
             f"cluster={cluster!r} is not available for ordered items: lavaan 0.6-14 accepts it but leaves the "
             "WLSMV standard errors and tests unclustered. Fit the ordinal model without cluster=, or the items as "
-            "continuous with estimator='MLR' and cluster=...")
+            "continuous with estimator='MLR' and cluster=..."
+        )
     if options.se != "robust.huber.white":
-        raise ModelError(f"cluster={cluster!r} gives cluster-robust standard errors and tests for estimator='MLR'; "
-                         f"got estimator={options.name!r}. Pass estimator='MLR'.")
+        raise ModelError(
+            f"cluster={cluster!r} gives cluster-robust standard errors and tests for estimator='MLR'; "
+            f"got estimator={options.name!r}. Pass estimator='MLR'."
+        )
 
 
 def check_group_equal(group_equal, options: EstimatorOptions) -> tuple[str, ...]:
@@ -196,8 +232,19 @@ def check_group_equal(group_equal, options: EstimatorOptions) -> tuple[str, ...]
     return group_equal
 
 
-LADDER_OPTIONS = {"group_partial", "std_lv", "estimator", "missing", "sample_cov", "sample_mean", "n_obs", "ordered",
-                  "cluster", "sampling_weights", "confidence"}
+LADDER_OPTIONS = {
+    "group_partial",
+    "std_lv",
+    "estimator",
+    "missing",
+    "sample_cov",
+    "sample_mean",
+    "n_obs",
+    "ordered",
+    "cluster",
+    "sampling_weights",
+    "confidence",
+}
 
 
 def fit_ladder(model, data, group, constraint_sets, **options) -> list[CFAResult]:
@@ -207,19 +254,29 @@ def fit_ladder(model, data, group, constraint_sets, **options) -> list[CFAResult
     if unknown:
         raise ModelError(f"unknown option(s) {sorted(unknown)}; see psychometrics.cfa for the options")
     if is_two_level(model):
-        raise ModelError("the invariance ladder fits single-level models; two-level ('level:') models are not supported")
+        raise ModelError(
+            "the invariance ladder fits single-level models; two-level ('level:') models are not supported"
+        )
     model, finish = syntax_hooks(model)  # as cfa(): a == b by shared labels, := rows appended to every level
-    estimator = resolve_estimator(weighted_estimator(options.get("estimator", "ML"), options.get("sampling_weights"),
-                                                     options.get("ordered")),
-                                  categorical=wants_ordinal(options.get("ordered")),
-                                  missing=options.get("missing", "listwise"))
+    estimator = resolve_estimator(
+        weighted_estimator(options.get("estimator", "ML"), options.get("sampling_weights"), options.get("ordered")),
+        categorical=wants_ordinal(options.get("ordered")),
+        missing=options.get("missing", "listwise"),
+    )
     sets = [check_group_equal(eq, estimator) for eq in constraint_sets]
     check_cluster(options.get("cluster"), estimator)
     if options.get("sample_cov") is not None and estimator.se != "standard":
         raise DataError(f"estimator={estimator.name!r} needs the raw data (data=...), not sample_cov")
-    prepared = prepare(model, data, group, **{k: options[k] for k in ("sample_cov", "sample_mean", "n_obs", "missing",
-                                                                       "ordered", "cluster", "sampling_weights")
-                                         if k in options})
+    prepared = prepare(
+        model,
+        data,
+        group,
+        **{
+            k: options[k]
+            for k in ("sample_cov", "sample_mean", "n_obs", "missing", "ordered", "cluster", "sampling_weights")
+            if k in options
+        },
+    )
     if len(prepared.groups) < 2:
         raise ModelError(f"group {group!r} has a single group ({prepared.groups}); comparing groups needs two or more")
     fit_options = {k: options[k] for k in ("group_partial", "std_lv", "confidence") if k in options}

@@ -130,8 +130,10 @@ def _corrected_two_by_two(tables: np.ndarray, n_levels, rows, cols, names) -> np
     binary = (np.asarray(n_levels)[rows] == 2) & (np.asarray(n_levels)[cols] == 2)
     empty = (tables[:, :2, :2] == 0).sum(axis=(1, 2))
     for k in np.flatnonzero(binary & (empty == 2)):
-        raise DataError(f"binary items {names[cols[k]]!r} and {names[rows[k]]!r} have two empty cells in their "
-                        "2 x 2 table (a perfect association); their correlation cannot be estimated. Drop one.")
+        raise DataError(
+            f"binary items {names[cols[k]]!r} and {names[rows[k]]!r} have two empty cells in their "
+            "2 x 2 table (a perfect association); their correlation cannot be estimated. Drop one."
+        )
     tables = tables.copy()
     for k in np.flatnonzero(binary & (empty == 1)):
         sign = 1.0 if tables[k, 0, 0] == 0 or tables[k, 1, 1] == 0 else -1.0

@@ -64,7 +64,9 @@ class Constraints:
         if not items:
             return None
         labels = np.asarray(table["label"], dtype=object)
-        definitions = Definitions.from_estimates([c for c in statements if c.op == ":="], pd.DataFrame({"label": labels}))
+        definitions = Definitions.from_estimates(
+            [c for c in statements if c.op == ":="], pd.DataFrame({"label": labels})
+        )
         known = set(definitions.label_rows) | {d.lhs for d in definitions.items}
         sides = []
         for item in items:
@@ -73,8 +75,10 @@ class Constraints:
             names = {n.id for t in trees for n in ast.walk(t) if isinstance(n, ast.Name) and id(n) not in functions}
             unknown = sorted(names - known)
             if unknown:
-                raise ModelError(f"'{item.lhs} {item.op} {item.rhs}' (line {item.line}) uses {unknown[0]!r}, which is "
-                                 "not the label of a parameter (write e.g. 'a*x1' in the model) nor a defined parameter")
+                raise ModelError(
+                    f"'{item.lhs} {item.op} {item.rhs}' (line {item.line}) uses {unknown[0]!r}, which is "
+                    "not the label of a parameter (write e.g. 'a*x1' in the model) nor a defined parameter"
+                )
             sides.append(trees)
         x_index = np.asarray(table["x"], dtype=int)
         involved = np.unique(x_index[(labels != "") & (x_index >= 0)])
@@ -139,8 +143,9 @@ class Constraints:
 
     # --- estimation ---------------------------------------------------------------------------------------------
 
-    def minimize(self, problem, start: np.ndarray, *, max_iter: int = 500, fisher_steps: int = 4,
-                 tol: float = 1e-15) -> Solution:
+    def minimize(
+        self, problem, start: np.ndarray, *, max_iter: int = 500, fisher_steps: int = 4, tol: float = 1e-15
+    ) -> Solution:
         """The constrained minimum: equality-constrained solves over a working set of inequalities (added while
         violated, the one of most negative multiplier dropped), each a feasible-point SQP (:meth:`_solve_active`)."""
         equality = self.equality
@@ -182,8 +187,11 @@ class Constraints:
         increase. Returns (x, multipliers of every constraint (0 off the working set), iterations, converged)."""
         restored = self._restore(x, working)
         if restored is None or not np.isfinite(problem.objective(restored)):
-            raise ConvergenceError("the constraints cannot be met near the starting values (or the model-implied "
-                                   "covariance matrix is not positive definite there); check the constraints", 0)
+            raise ConvergenceError(
+                "the constraints cannot be met near the starting values (or the model-implied "
+                "covariance matrix is not positive definite there); check the constraints",
+                0,
+            )
         x, value = restored, problem.objective(restored)
         multipliers = np.zeros(len(self.items))
         for iteration in range(1, max_iter + 1):

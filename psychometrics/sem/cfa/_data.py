@@ -41,13 +41,17 @@ def _cluster_codes(data: pd.DataFrame, cluster, group) -> np.ndarray | None:
     if cluster not in data.columns:
         raise DataError(f"cluster column {cluster!r} is not in the data; available columns: {list(data.columns)}")
     if cluster == group:
-        raise DataError(f"cluster={cluster!r} is also the group column; clusters must be nested in the groups "
-                        "(e.g. services within sites), not be the groups.")
+        raise DataError(
+            f"cluster={cluster!r} is also the group column; clusters must be nested in the groups "
+            "(e.g. services within sites), not be the groups."
+        )
     labels = data[cluster]
     if labels.isna().any():
         row = labels.index[labels.isna().to_numpy()][0]
-        raise DataError(f"cluster column {cluster!r} is missing in row {row!r}; give every respondent a cluster "
-                        "(e.g. its own label for respondents outside any service) or drop the row.")
+        raise DataError(
+            f"cluster column {cluster!r} is missing in row {row!r}; give every respondent a cluster "
+            "(e.g. its own label for respondents outside any service) or drop the row."
+        )
     return pd.factorize(labels)[0]
 
 
@@ -57,15 +61,18 @@ def _weight_values(data: pd.DataFrame, weights) -> np.ndarray | None:
     if weights is None:
         return None
     if weights not in data.columns:
-        raise DataError(f"sampling_weights column {weights!r} is not in the data; available columns: "
-                        f"{list(data.columns)}")
+        raise DataError(
+            f"sampling_weights column {weights!r} is not in the data; available columns: {list(data.columns)}"
+        )
     if not pd.api.types.is_numeric_dtype(data[weights].dtype):
         raise DataError(f"sampling_weights column {weights!r} must be numeric (dtype {data[weights].dtype}).")
     values = data[weights].to_numpy(dtype=float, na_value=np.nan)
     bad = np.flatnonzero(~np.isfinite(values) | (values < 0))
     if len(bad):
-        raise DataError(f"sampling_weights column {weights!r} has the value {values[bad[0]]} in row "
-                        f"{data.index[bad[0]]!r}; weights must be finite numbers >= 0.")
+        raise DataError(
+            f"sampling_weights column {weights!r} has the value {values[bad[0]]} in row "
+            f"{data.index[bad[0]]!r}; weights must be finite numbers >= 0."
+        )
     return values
 
 
@@ -74,8 +81,9 @@ def _renumbered(codes: np.ndarray | None) -> np.ndarray | None:
     return None if codes is None else np.unique(codes, return_inverse=True)[1]
 
 
-def _stats_from_data(data, parsed, observed, group, fiml=False, cluster=None,
-                     weights=None) -> tuple[list, list[SampleStats]]:
+def _stats_from_data(
+    data, parsed, observed, group, fiml=False, cluster=None, weights=None
+) -> tuple[list, list[SampleStats]]:
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"data must be a pandas DataFrame of respondents x variables; got {type(data).__name__}")
     _check_known(parsed, observed, data.columns, "data")
@@ -149,7 +157,9 @@ def _as_group_dict(value) -> dict:
 def _stats_from_moments(parsed, observed, sample_cov, sample_mean, n_obs, need_means) -> tuple[list, list[SampleStats]]:
     covs = _as_group_dict(sample_cov)
     if n_obs is None:
-        raise DataError("sample_cov needs the number of observations: pass n_obs=... (a dict group -> N for several groups)")
+        raise DataError(
+            "sample_cov needs the number of observations: pass n_obs=... (a dict group -> N for several groups)"
+        )
     ns = n_obs if isinstance(n_obs, dict) else {label: n_obs for label in covs}
     means = _as_group_dict(sample_mean) if sample_mean is not None else {}
     if need_means and not means:
@@ -170,7 +180,9 @@ def _stats_from_moments(parsed, observed, sample_cov, sample_mean, n_obs, need_m
             mean = pd.Series(means[label]).loc[list(observed)].to_numpy(float)
         n = int(ns[label])
         if n <= len(observed):
-            raise DataError(f"group {label!r} has n_obs = {n} for {len(observed)} observed variables; more cases are needed.")
+            raise DataError(
+                f"group {label!r} has n_obs = {n} for {len(observed)} observed variables; more cases are needed."
+            )
         if np.linalg.eigvalsh(matrix).min() <= 0:
             raise DataError(f"the sample covariance matrix of group {label!r} is not positive definite.")
         stats.append(SampleStats.from_moments(matrix, mean, n))
@@ -198,8 +210,10 @@ def ordered_values(data: pd.DataFrame, names) -> np.ndarray:
         if isinstance(column.dtype, pd.CategoricalDtype) and column.dtype.ordered:
             column = column.cat.codes.where(column.notna())  # the categories' order (lavaan's ordered factors)
         elif not pd.api.types.is_numeric_dtype(column.dtype):
-            raise DataError(f"ordered item {name!r} must hold numeric category codes or an ordered categorical "
-                            f"(dtype {column.dtype}); recode its answers as numbers ordered like the categories.")
+            raise DataError(
+                f"ordered item {name!r} must hold numeric category codes or an ordered categorical "
+                f"(dtype {column.dtype}); recode its answers as numbers ordered like the categories."
+            )
         columns.append(column.to_numpy(dtype=float, na_value=np.nan))
     return np.column_stack(columns)
 
@@ -226,8 +240,10 @@ def _categories(values: np.ndarray, labels: np.ndarray, observed, raw_groups, gr
     for name, level in zip(observed, levels):
         if len(level) < 2:
             where = "in the cases used" if group is None else "in the cases used of all groups"
-            raise DataError(f"ordered item {name!r} has a single observed category ({level[0]:g}) {where}; an "
-                            "item without variation carries no information: drop it from the model.")
+            raise DataError(
+                f"ordered item {name!r} has a single observed category ({level[0]:g}) {where}; an "
+                "item without variation carries no information: drop it from the model."
+            )
     for raw, label in zip(raw_groups, groups):
         rows = values[labels == raw]
         for name, level, column in zip(observed, levels, rows.T):
@@ -245,24 +261,32 @@ def _ordinal_stats(parsed, variables, data, group, ordered, pairwise=False) -> t
     """Groups, each group's thresholds, polychoric correlations and NACOV, and the items' numbers of categories
     (``pairwise``: from the cases answering each item or pair; missing answers are coded -1)."""
     if variables.ov_x or variables.dummies:
-        raise ModelError(f"observed variables in regressions ({list(variables.dummies)}) are not supported with "
-                         "ordered items; model them as indicators of latent variables.")
+        raise ModelError(
+            f"observed variables in regressions ({list(variables.dummies)}) are not supported with "
+            "ordered items; model them as indicators of latent variables."
+        )
     _ordered_names(ordered, variables.observed)
     values, labels = _item_values(data, parsed, variables, group, pairwise)
     raw_groups = pd.unique(labels)
     groups = [plain_label(v) for v in raw_groups]
     levels = _categories(values, labels, variables.observed, raw_groups, groups, group)
-    codes = np.column_stack([np.where(np.isnan(column), -1, np.searchsorted(level, column))
-                             for level, column in zip(levels, values.T)])
+    codes = np.column_stack(
+        [np.where(np.isnan(column), -1, np.searchsorted(level, column)) for level, column in zip(levels, values.T)]
+    )
     n_levels = [len(level) for level in levels]
     stats = []
     for raw, label in zip(raw_groups, groups):
         rows = codes[labels == raw]
         if len(rows) <= len(variables.observed):
-            raise DataError(f"group {label!r} has {len(rows)} usable case(s) for {len(variables.observed)} items; "
-                            "more cases are needed.")
-        stats.append(dataclasses.replace(categorical_stats(rows, n_levels, variables.observed), levels=tuple(levels),
-                                         pairwise=pairwise))
+            raise DataError(
+                f"group {label!r} has {len(rows)} usable case(s) for {len(variables.observed)} items; "
+                "more cases are needed."
+            )
+        stats.append(
+            dataclasses.replace(
+                categorical_stats(rows, n_levels, variables.observed), levels=tuple(levels), pairwise=pairwise
+            )
+        )
     return groups, stats, n_levels
 
 
@@ -292,25 +316,39 @@ class Prepared:
         return self.n_levels is not None
 
 
-def prepare(model, data, group, *, sample_cov=None, sample_mean=None, n_obs=None, missing="listwise",
-            ordered=None, cluster=None, sampling_weights=None) -> Prepared:
+def prepare(
+    model,
+    data,
+    group,
+    *,
+    sample_cov=None,
+    sample_mean=None,
+    n_obs=None,
+    missing="listwise",
+    ordered=None,
+    cluster=None,
+    sampling_weights=None,
+) -> Prepared:
     """Parse the model and compute each group's sample statistics (with each row's cluster for ``cluster``)."""
     parsed = model if isinstance(model, ParsedModel) else parse_model(model)
     variables = model_variables(parsed)
     text = model if isinstance(model, str) else ""
     if (cluster is not None or sampling_weights is not None) and (data is None or sample_cov is not None):
-        raise DataError("cluster= and sampling_weights= need the raw data (data=...) with that column, not "
-                        "sample_cov")
+        raise DataError("cluster= and sampling_weights= need the raw data (data=...) with that column, not sample_cov")
     if sampling_weights is not None and (wants_ordinal(ordered) or missing != "listwise"):
-        raise ModelError("sampling_weights= is available for continuous items with complete cases (weighted ML/MLR); "
-                         "not with ordered items or missing='fiml'.")
+        raise ModelError(
+            "sampling_weights= is available for continuous items with complete cases (weighted ML/MLR); "
+            "not with ordered items or missing='fiml'."
+        )
     if wants_ordinal(ordered):
         if sample_cov is not None or sample_mean is not None or n_obs is not None:
             raise DataError("ordered items need the raw data (data=...), not sample_cov/sample_mean/n_obs")
         groups, stats, n_levels = _ordinal_stats(parsed, variables, data, group, ordered, missing == "pairwise")
         return Prepared(text, parsed, variables, groups, stats, True, False, n_levels)
     if group is not None and sample_cov is not None:
-        raise DataError("pass either group= with raw data or a dict of group covariance matrices as sample_cov, not both")
+        raise DataError(
+            "pass either group= with raw data or a dict of group covariance matrices as sample_cov, not both"
+        )
     has_intercepts = any(t.op == "~1" for t in parsed.terms)
     if sample_cov is not None:
         if missing != "listwise":
@@ -320,8 +358,15 @@ def prepare(model, data, group, *, sample_cov=None, sample_mean=None, n_obs=None
             parsed, variables.observed, sample_cov, sample_mean, n_obs, multi or has_intercepts
         )
     elif data is not None:
-        groups, stats = _stats_from_data(data, parsed, variables.observed, group, fiml=missing in ("fiml", "ml"),
-                                         cluster=cluster, weights=sampling_weights)
+        groups, stats = _stats_from_data(
+            data,
+            parsed,
+            variables.observed,
+            group,
+            fiml=missing in ("fiml", "ml"),
+            cluster=cluster,
+            weights=sampling_weights,
+        )
     else:
         raise DataError("pass data=... (a DataFrame) or sample_cov=... with n_obs=...")
     fiml = missing in ("fiml", "ml")  # FIML and clusters always have a mean structure, as in lavaan

@@ -28,20 +28,37 @@ from ...errors import ModelError
 from ..model_syntax import ModelConstraint, ParsedModel, merge_equal_labels, parse_model
 
 
-
 def interval_quantile(result, confidence: float | None = None) -> float:
     """The normal quantile of a two-sided interval at ``confidence`` (default: the fit's ``confidence=``)."""
     if confidence is None:
         confidence = result._options.get("confidence", 0.95)
     return z_critical(check_confidence(confidence))
-_BINARY: dict[type, Callable[..., Any]] = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-                                           ast.Div: operator.truediv, ast.Pow: operator.pow}
+
+
+_BINARY: dict[type, Callable[..., Any]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
+}
 _UNARY: dict[type, Callable[..., Any]] = {ast.USub: operator.neg, ast.UAdd: operator.pos}
 # R functions a definition may call (lavaan evaluates the expression as R code)
 _FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "exp": np.exp, "log": np.log, "sqrt": np.sqrt, "abs": np.abs, "log10": np.log10, "log2": np.log2, "sin": np.sin,
-    "cos": np.cos, "tan": np.tan, "tanh": np.tanh, "pnorm": special.ndtr, "qnorm": special.ndtri,
-    "plogis": special.expit, "qlogis": special.logit,
+    "exp": np.exp,
+    "log": np.log,
+    "sqrt": np.sqrt,
+    "abs": np.abs,
+    "log10": np.log10,
+    "log2": np.log2,
+    "sin": np.sin,
+    "cos": np.cos,
+    "tan": np.tan,
+    "tanh": np.tanh,
+    "pnorm": special.ndtr,
+    "qnorm": special.ndtri,
+    "plogis": special.expit,
+    "qlogis": special.logit,
 }
 
 
@@ -50,9 +67,13 @@ def expression_tree(text: str, where: ModelConstraint) -> ast.expr:
     tree = ast.parse(text.replace("^", "**"), mode="eval").body
     for node in ast.walk(tree):
         allowed = (ast.BinOp, ast.UnaryOp, ast.Call, ast.Name, ast.Constant, ast.Load, *_BINARY, *_UNARY)
-        if not isinstance(node, allowed) or (isinstance(node, ast.Call) and getattr(node.func, "id", None) not in _FUNCTIONS):
-            raise ModelError(f"'{where.lhs} {where.op} {where.rhs}' (line {where.line}): unsupported element in "
-                             f"{text!r}; use labels, numbers, + - * / ^ and {', '.join(sorted(_FUNCTIONS))}")
+        if not isinstance(node, allowed) or (
+            isinstance(node, ast.Call) and getattr(node.func, "id", None) not in _FUNCTIONS
+        ):
+            raise ModelError(
+                f"'{where.lhs} {where.op} {where.rhs}' (line {where.line}): unsupported element in "
+                f"{text!r}; use labels, numbers, + - * / ^ and {', '.join(sorted(_FUNCTIONS))}"
+            )
     return tree
 
 
@@ -93,8 +114,10 @@ class Definitions:
             names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in functions}
             unknown = sorted(names - known)
             if unknown:
-                raise ModelError(f"'{item.lhs} := {item.rhs}' (line {item.line}) uses {unknown[0]!r}, which is not "
-                                 "the label of a parameter (write e.g. 'a*x1' in the model) nor defined earlier")
+                raise ModelError(
+                    f"'{item.lhs} := {item.rhs}' (line {item.line}) uses {unknown[0]!r}, which is not "
+                    "the label of a parameter (write e.g. 'a*x1' in the model) nor defined earlier"
+                )
             if item.lhs in known:
                 raise ModelError(f"'{item.lhs} := {item.rhs}' (line {item.line}): {item.lhs!r} is already a label")
             known.add(item.lhs)
@@ -180,14 +203,26 @@ def with_defined(result, parsed: ParsedModel):
     se = delta_se(lambda v: defs.values(model.values(v)), x, result._vcov)
     with np.errstate(divide="ignore", invalid="ignore"):  # lavaan: no z where se < sqrt(eps)
         z = np.where(se >= np.sqrt(np.finfo(float).eps), est / se, np.nan)
-    rows = pd.DataFrame({
-        "lhs": [d.lhs for d in defs.items], "op": ":=", "rhs": [d.rhs for d in defs.items],
-        "group": result.groups[0] if len(result.groups) == 1 else 0, "label": [d.lhs for d in defs.items], "free": False, "est": est, "se": se, "z": z,
-        "pvalue": 2 * special.ndtr(-np.abs(z)), "ci_lower": est - quantile * se, "ci_upper": est + quantile * se,
-        "ci_low": est - quantile * se, "ci_high": est + quantile * se,
-        "std_lv": defs.values(estimates["std_lv"].to_numpy(float)),
-        "std_all": defs.values(estimates["std_all"].to_numpy(float)),
-    })
+    rows = pd.DataFrame(
+        {
+            "lhs": [d.lhs for d in defs.items],
+            "op": ":=",
+            "rhs": [d.rhs for d in defs.items],
+            "group": result.groups[0] if len(result.groups) == 1 else 0,
+            "label": [d.lhs for d in defs.items],
+            "free": False,
+            "est": est,
+            "se": se,
+            "z": z,
+            "pvalue": 2 * special.ndtr(-np.abs(z)),
+            "ci_lower": est - quantile * se,
+            "ci_upper": est + quantile * se,
+            "ci_low": est - quantile * se,
+            "ci_high": est + quantile * se,
+            "std_lv": defs.values(estimates["std_lv"].to_numpy(float)),
+            "std_all": defs.values(estimates["std_all"].to_numpy(float)),
+        }
+    )
     combined = pd.concat([estimates, rows[estimates.columns]], ignore_index=True)
     return dataclasses.replace(result, estimates=combined)
 
@@ -196,4 +231,3 @@ def defined_items(estimates: pd.DataFrame) -> tuple[ModelConstraint, ...]:
     """The definitions recorded in an ``estimates`` table (its ``:=`` rows)."""
     rows = estimates[estimates["op"] == ":="]
     return tuple(ModelConstraint(lhs, ":=", rhs, 0, 0) for lhs, rhs in zip(rows["lhs"], rows["rhs"]))
-

@@ -97,7 +97,6 @@ class MLDiscrepancy:
         out[p:, p:] = cov_part
         return out
 
-
     def element_gradient(self, stats: SampleStats, sigma: np.ndarray, mu: np.ndarray | None, deriv) -> np.ndarray:
         """dF/d(element) = 2 u' C v - 2 dmu' W d with C = W - W (S + d d') W (= Delta' gradient, without Delta)."""
         w = self._inverse(sigma)
@@ -124,8 +123,9 @@ class MLDiscrepancy:
             info += m @ m.T
         return info
 
-
-    def element_hessian(self, stats: SampleStats, sigma: np.ndarray, mu: np.ndarray | None, deriv, curvature) -> np.ndarray:
+    def element_hessian(
+        self, stats: SampleStats, sigma: np.ndarray, mu: np.ndarray | None, deriv, curvature
+    ) -> np.ndarray:
         """Exact Hessian of F with respect to elements (the observed information times 2).
 
         ``H_ab = -tr(W S_a W S_b) + tr(W S_a W A W S_b) + tr(W S_b W A W S_a) + 2 d'W S_a W mu_b + 2 d'W S_b W mu_a
@@ -199,7 +199,10 @@ class Problem(Generic[S, D]):
     def group_values(self, x: np.ndarray) -> np.ndarray:
         """F_g per group."""
         return np.array(
-            [self.discrepancy.value(s, sigma, self._mu(mu)) for s, (sigma, mu) in zip(self.stats, self.model.implied(x))]
+            [
+                self.discrepancy.value(s, sigma, self._mu(mu))
+                for s, (sigma, mu) in zip(self.stats, self.model.implied(x))
+            ]
         )
 
     def objective(self, x: np.ndarray) -> float:
@@ -318,7 +321,7 @@ class Problem(Generic[S, D]):
         nx, p = model.n_exogenous, model.p
         chisq = 0.0
         for s in self.stats:
-            x_block = np.linalg.slogdet(s.cov[p - nx:, p - nx:])[1] if nx else 0.0
+            x_block = np.linalg.slogdet(s.cov[p - nx :, p - nx :])[1] if nx else 0.0
             chisq += s.n_obs * (np.log(np.diag(s.cov)[: p - nx]).sum() + x_block - s.log_det_cov)
         free = (p - nx) * (2 if model.meanstructure else 1)
         return float(chisq), len(self.stats) * (model.n_data_moments - free)
@@ -340,7 +343,7 @@ class Problem(Generic[S, D]):
             unrestricted += _loglik(s.n_obs, p, s.log_det_cov + p)
             logl += _loglik(s.n_obs, p, f + s.log_det_cov + p)
             if nx:
-                marginal = _loglik(s.n_obs, nx, np.linalg.slogdet(s.cov[p - nx:, p - nx:])[1] + nx)
+                marginal = _loglik(s.n_obs, nx, np.linalg.slogdet(s.cov[p - nx :, p - nx :])[1] + nx)
                 unrestricted -= marginal
                 logl -= marginal
         return float(logl), float(unrestricted)
@@ -377,8 +380,15 @@ def _solve(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
         return np.linalg.lstsq(matrix, vector, rcond=None)[0]
 
 
-def minimize(problem: Problem, start: np.ndarray, *, max_iter: int = 500, fisher_steps: int = 4, tol: float = 1e-15,
-             constraints=None) -> Solution:
+def minimize(
+    problem: Problem,
+    start: np.ndarray,
+    *,
+    max_iter: int = 500,
+    fisher_steps: int = 4,
+    tol: float = 1e-15,
+    constraints=None,
+) -> Solution:
     """Minimise the objective: Fisher-scoring steps first, then Newton steps on the exact Hessian.
 
     Fisher scoring is robust far from the optimum but converges only linearly (at a rate set by the misfit);
@@ -397,7 +407,9 @@ def minimize(problem: Problem, start: np.ndarray, *, max_iter: int = 500, fisher
     fisher_steps = 0 if warm else fisher_steps
     value = problem.objective(x)
     if not np.isfinite(value):
-        raise ConvergenceError("the starting values give a model-implied covariance matrix that is not positive definite", 0)
+        raise ConvergenceError(
+            "the starting values give a model-implied covariance matrix that is not positive definite", 0
+        )
     for iteration in range(1, max_iter + 1):
         grad = problem.gradient(x)
         step = _newton_step(problem, x, grad, iteration > fisher_steps)
@@ -465,6 +477,7 @@ class BlockStructure:
     def factor(self, matrix: np.ndarray, scale: np.ndarray | None = None) -> BlockFactor:
         """Cholesky factors of the group blocks and of the Schur complement (LinAlgError when not positive
         definite); with ``scale`` those of ``diag(scale) matrix diag(scale)``, scaled block by block."""
+
         def block(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
             part = matrix[np.ix_(rows, cols)]
             return part if scale is None else part * np.outer(scale[rows], scale[cols])
@@ -493,8 +506,9 @@ class BlockFactor:
         """matrix^-1 rhs (rhs a vector or a matrix of columns)."""
         own_all, shared = self.structure.own, self.structure.shared
         a_inv_r = [linalg.cho_solve((chol, True), rhs[own]) for own, (chol, _) in zip(own_all, self.parts)]
-        reduced = rhs[shared] - sum((b.T @ rhs[own] for own, (_, b) in zip(own_all, self.parts)),
-                                    np.zeros_like(rhs[shared]))  # C - B' A^-1 B on the shared parameters
+        reduced = rhs[shared] - sum(
+            (b.T @ rhs[own] for own, (_, b) in zip(own_all, self.parts)), np.zeros_like(rhs[shared])
+        )  # C - B' A^-1 B on the shared parameters
         x_shared = linalg.cho_solve((self.schur_chol, True), reduced) if len(shared) else reduced
         out = np.empty_like(rhs, dtype=float)
         out[shared] = x_shared
@@ -549,5 +563,5 @@ def clearly_nonsingular(information: np.ndarray, blocks: BlockStructure | None, 
 
 def _largest_scaled_row_sum(matrix: np.ndarray, scale: np.ndarray, rows: int = 256) -> float:
     """max_i sum_j |s_i M_ij s_j|, a few rows at a time (no scaled copy of the whole matrix)."""
-    sums = [scale[i:i + rows] * (np.abs(matrix[i:i + rows]) @ scale) for i in range(0, len(matrix), rows)]
+    sums = [scale[i : i + rows] * (np.abs(matrix[i : i + rows]) @ scale) for i in range(0, len(matrix), rows)]
     return float(np.concatenate(sums).max()) if sums else 0.0

@@ -157,8 +157,16 @@ class MissingPatterns:
         conditional_sum = conditional_sum.reshape(p, p)
         z_sum = sum(z.sum(axis=0) for z in zs)
         zz = sum(z.T @ z for z in zs)
-        terms = Terms(inverse, float(total), tuple(zs), tuple(conditionals), z_sum, zz, conditional_sum,
-                      self.n * inverse - inverse @ conditional_sum @ inverse)
+        terms = Terms(
+            inverse,
+            float(total),
+            tuple(zs),
+            tuple(conditionals),
+            z_sum,
+            zz,
+            conditional_sum,
+            self.n * inverse - inverse @ conditional_sum @ inverse,
+        )
         self._last = (key, terms)
         return terms
 
@@ -192,7 +200,7 @@ def _block(keys, counts, order, offsets, members) -> PatternBlock:
     observed = keys[members]
     missing = np.nonzero(~observed)[1].reshape(len(members), -1)
     sizes = counts[members]
-    rows = np.concatenate([order[offsets[k]:offsets[k + 1]] for k in members])
+    rows = np.concatenate([order[offsets[k] : offsets[k + 1]] for k in members])
     pattern = np.repeat(np.arange(len(members)), sizes)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     return PatternBlock(missing, observed, sizes, rows, pattern, starts)
@@ -287,8 +295,9 @@ def missing_stats(values: np.ndarray, observed_names, where: str) -> MissingStat
     check_coverage(values, observed_names, where)
     patterns = MissingPatterns(values)
     mu, sigma = em_moments(values, patterns)
-    return MissingStats(sigma, mu, len(values), values, patterns=patterns, baseline_mean=base_mean,
-                        baseline_var=base_var)
+    return MissingStats(
+        sigma, mu, len(values), values, patterns=patterns, baseline_mean=base_mean, baseline_var=base_var
+    )
 
 
 class FIMLDiscrepancy:

@@ -129,8 +129,9 @@ def rmsea(x2: float, df: float, n: float, groups: int, c_hat: float = 1.0) -> fl
     return float(np.sqrt(max(x2 / n / df - c_hat / n, 0.0)) * np.sqrt(groups)) if np.isfinite(c_hat) else np.nan
 
 
-def rmsea_ci(x2: float, df: float, n: float, groups: int, c_hat: float = 1.0,
-             level: float = RMSEA_CI_LEVEL) -> tuple[float, float]:
+def rmsea_ci(
+    x2: float, df: float, n: float, groups: int, c_hat: float = 1.0, level: float = RMSEA_CI_LEVEL
+) -> tuple[float, float]:
     """lavaan's lav_fit_rmsea_ci: roots lambda of pchisq(X2, df, ncp = lambda) = (1 + level)/2 and (1 - level)/2,
     as ``sqrt(c lambda / (N df)) sqrt(G)``."""
     if _any_nan(x2, df, n) or not np.isfinite(x2):
@@ -147,8 +148,9 @@ def rmsea_ci(x2: float, df: float, n: float, groups: int, c_hat: float = 1.0,
     return float(lower), float(upper)
 
 
-def rmsea_pvalue(x2: float, df: float, n: float, groups: int, c_hat: float = 1.0, h0: float = RMSEA_CLOSE_H0,
-                 close: bool = True) -> float:
+def rmsea_pvalue(
+    x2: float, df: float, n: float, groups: int, c_hat: float = 1.0, h0: float = RMSEA_CLOSE_H0, close: bool = True
+) -> float:
     """Test of close fit, p(RMSEA <= h0) (lav_fit_rmsea_closefit), or with ``close=False`` of not-close fit,
     p(RMSEA >= h0) (lav_fit_rmsea_notclosefit)."""
     if _any_nan(x2, df, n, c_hat) or df <= 0:
@@ -199,10 +201,13 @@ def robust_inputs(scaled: TestStatistic, base_scaled: TestStatistic) -> dict:
     the scaling factors (lav_fit_cfi_lavobject, lav_fit_rmsea_lavobject)."""
     shifted = scaled.test == "scaled.shifted"
     return {
-        "xx3": scaled.standard, "df3": scaled.df, "xx3_scaled": scaled.statistic,
+        "xx3": scaled.standard,
+        "df3": scaled.df,
+        "xx3_scaled": scaled.statistic,
         "c_hat": _shifted_c_hat(scaled) if shifted else scaled.scaling_factor,
         "c_hat_rmsea_ci": scaled.scaling_factor,
-        "xx3_null": base_scaled.standard, "df3_null": base_scaled.df,
+        "xx3_null": base_scaled.standard,
+        "df3_null": base_scaled.df,
         "c_hat_null": _shifted_c_hat(base_scaled) if shifted else base_scaled.scaling_factor,
     }
 
@@ -232,40 +237,68 @@ def fit_measures(
     x2, df, x2b, dfb = standard.statistic, standard.df, base.statistic, base.df
     out = {"npar": npar, "fmin": fmin, "chisq": x2, "df": df, "pvalue": standard.pvalue}
     if scaled is not None:
-        out.update(chisq_scaled=scaled.statistic, df_scaled=scaled.df, pvalue_scaled=scaled.pvalue,
-                   chisq_scaling_factor=scaled.scaling_factor)
+        out.update(
+            chisq_scaled=scaled.statistic,
+            df_scaled=scaled.df,
+            pvalue_scaled=scaled.pvalue,
+            chisq_scaling_factor=scaled.scaling_factor,
+        )
         if scaled.test == "scaled.shifted":
             out["chisq_shift_parameter"] = scaled.shift
     out.update(baseline_chisq=x2b, baseline_df=dfb, baseline_pvalue=base.pvalue)
     if scaled is not None and base_scaled is not None:  # the baseline is scaled with the model
-        out.update(baseline_chisq_scaled=base_scaled.statistic, baseline_df_scaled=base_scaled.df,
-                   baseline_pvalue_scaled=base_scaled.pvalue,
-                   baseline_chisq_scaling_factor=base_scaled.scaling_factor)
+        out.update(
+            baseline_chisq_scaled=base_scaled.statistic,
+            baseline_df_scaled=base_scaled.df,
+            baseline_pvalue_scaled=base_scaled.pvalue,
+            baseline_chisq_scaling_factor=base_scaled.scaling_factor,
+        )
     out.update(cfi=cfi(x2, df, x2b, dfb), tli=tli(x2, df, x2b, dfb))
     if scaled is not None and base_scaled is not None:
         args = (scaled.statistic, scaled.df, base_scaled.statistic, base_scaled.df)
         out.update(cfi_scaled=cfi(*args), tli_scaled=tli(*args))
     r = robust
     if r is not None:  # ordered items: the CFI/TLI use the model's degrees of freedom (lav_fit_cfi_lavobject)
-        robust_args = (r["xx3"], r.get("cfi_df", r["df3"]), r["xx3_null"], r.get("cfi_df_null", r["df3_null"]),
-                       r["c_hat"], r["c_hat_null"])
+        robust_args = (
+            r["xx3"],
+            r.get("cfi_df", r["df3"]),
+            r["xx3_null"],
+            r.get("cfi_df_null", r["df3_null"]),
+            r["c_hat"],
+            r["c_hat_null"],
+        )
         out.update(cfi_robust=cfi(*robust_args), tli_robust=tli(*robust_args))
     elif robust_keys:
         out.update(cfi_robust=np.nan, tli_robust=np.nan)
-    out.update(nnfi=tli(x2, df, x2b, dfb), rfi=rfi(x2, df, x2b, dfb), nfi=nfi(x2, df, x2b, dfb),
-               pnfi=pnfi(x2, df, x2b, dfb), ifi=ifi(x2, df, x2b, dfb), rni=rni(x2, df, x2b, dfb))
+    out.update(
+        nnfi=tli(x2, df, x2b, dfb),
+        rfi=rfi(x2, df, x2b, dfb),
+        nfi=nfi(x2, df, x2b, dfb),
+        pnfi=pnfi(x2, df, x2b, dfb),
+        ifi=ifi(x2, df, x2b, dfb),
+        rni=rni(x2, df, x2b, dfb),
+    )
     if scaled is not None and base_scaled is not None:
         args = (scaled.statistic, scaled.df, base_scaled.statistic, base_scaled.df)
-        out.update(nnfi_scaled=tli(*args), rfi_scaled=rfi(*args), nfi_scaled=nfi(*args), pnfi_scaled=pnfi(*args),
-                   ifi_scaled=ifi(*args), rni_scaled=rni(*args))
+        out.update(
+            nnfi_scaled=tli(*args),
+            rfi_scaled=rfi(*args),
+            nfi_scaled=nfi(*args),
+            pnfi_scaled=pnfi(*args),
+            ifi_scaled=ifi(*args),
+            rni_scaled=rni(*args),
+        )
     if r is not None:
         out.update(nnfi_robust=tli(*robust_args), rni_robust=rni(*robust_args))
     elif robust_keys:
         out.update(nnfi_robust=np.nan, rni_robust=np.nan)
     out.update(logl or {})
     out.update(_rmsea_block("", x2, df, n_rmsea, groups))
-    out["rmsea_ci_level"], out["rmsea_close_h0"], out["rmsea_notclose_h0"] = (RMSEA_CI_LEVEL, RMSEA_CLOSE_H0,
-                                                                                RMSEA_NOTCLOSE_H0)
+    out["rmsea_ci_level"], out["rmsea_close_h0"], out["rmsea_notclose_h0"] = (
+        RMSEA_CI_LEVEL,
+        RMSEA_CLOSE_H0,
+        RMSEA_NOTCLOSE_H0,
+    )
     if scaled is not None:
         # lav_fit_rmsea_lavobject: the scaled-shifted statistic on df, else X2 on tr(U Gamma) degrees of freedom
         shifted = scaled.test == "scaled.shifted"
@@ -273,8 +306,18 @@ def fit_measures(
         df_scaled = df if shifted else (scaled.trace if np.isfinite(scaled.trace) and scaled.trace != 0 else np.nan)
         out.update(_rmsea_block("_scaled", x2_scaled, df_scaled, n_rmsea, groups))
     if r is not None:
-        out.update(_rmsea_block("_robust", r["xx3"], r["df3"], n_rmsea, groups, r.get("c_hat3", r["c_hat"]),
-                                x2_ci=r["xx3_scaled"], c_hat_ci=r.get("c_hat_rmsea_ci", r["c_hat"])))
+        out.update(
+            _rmsea_block(
+                "_robust",
+                r["xx3"],
+                r["df3"],
+                n_rmsea,
+                groups,
+                r.get("c_hat3", r["c_hat"]),
+                x2_ci=r["xx3_scaled"],
+                c_hat_ci=r.get("c_hat_rmsea_ci", r["c_hat"]),
+            )
+        )
     elif robust_keys:
         out.update({f"rmsea{k}_robust": np.nan for k in ("", "_ci_lower", "_ci_upper", "_pvalue", "_notclose_pvalue")})
     out.update(residual_measures or {})

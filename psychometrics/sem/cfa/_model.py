@@ -101,8 +101,14 @@ class LisrelModel:
     """Maps a free-parameter vector to group matrices, implied moments and their Jacobian."""
 
     def __init__(
-        self, table: pd.DataFrame, n_observed: int, n_latent: int, n_groups: int, meanstructure: bool,
-        dummies=(), n_exogenous: int = 0,
+        self,
+        table: pd.DataFrame,
+        n_observed: int,
+        n_latent: int,
+        n_groups: int,
+        meanstructure: bool,
+        dummies=(),
+        n_exogenous: int = 0,
     ):
         if isinstance(table, pd.DataFrame):
             self._table, self._columns = table, None
@@ -115,8 +121,9 @@ class LisrelModel:
         columns = {c: self.columns[c] for c in ("group", "matrix", "row", "col", "x", "ustart")}
         free = columns["x"] >= 0
         self.n_free = int(columns["x"].max()) + 1 if free.any() else 0
-        self.free_elements = Elements(*(columns[c][free].astype(t) for c, t in
-                                        (("group", int), ("matrix", object), ("row", int), ("col", int))))
+        self.free_elements = Elements(
+            *(columns[c][free].astype(t) for c, t in (("group", int), ("matrix", object), ("row", int), ("col", int)))
+        )
         self.free_x = columns["x"][free].astype(int)
         self._fixed = self._fixed_matrices({c: values[~free] for c, values in columns.items()})
         self.vech_rows, self.vech_cols = vech_indices(n_observed)
@@ -280,7 +287,9 @@ class LisrelModel:
                 dmu[pick] = g_mat[:, r].T
         return ElementDerivatives(u, v, dmu if self.meanstructure else None)
 
-    def element_curvature(self, x: np.ndarray, group: int, elements: Elements, c: np.ndarray, w: np.ndarray | None) -> np.ndarray:
+    def element_curvature(
+        self, x: np.ndarray, group: int, elements: Elements, c: np.ndarray, w: np.ndarray | None
+    ) -> np.ndarray:
         """Second derivatives of ``tr(C Sigma) - 2 w' mu`` (C, w held fixed) with respect to pairs of elements.
 
         Only loadings, latent (co)variances, regressions and latent means enter the moments non-linearly. With
@@ -299,8 +308,10 @@ class LisrelModel:
         q_mat, z_mat = gc @ g_mat, mc @ g_mat
         out = np.zeros((len(elements), len(elements)))
         plan = self._plans[group] if elements is self.own_elements(group) else _plan(elements, group)
-        kinds = {name: (pick, r[:, None], cc[:, None], r[None, :], cc[None, :], half[:, 0])
-                 for name, pick, r, cc, half in plan}
+        kinds = {
+            name: (pick, r[:, None], cc[:, None], r[None, :], cc[None, :], half[:, 0])
+            for name, pick, r, cc, half in plan
+        }
 
         def put(first, second, block):
             (pa, *_), (pb, *_) = kinds[first], kinds[second]

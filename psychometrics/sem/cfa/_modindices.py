@@ -125,6 +125,13 @@ def _current_values(problem, x, cand: pd.DataFrame) -> np.ndarray:
     for k, (g, name, r, c) in enumerate(zip(cand["group"], cand["matrix"], cand["row"], cand["col"])):
         if g not in mats:
             m = problem.model.matrices(x, g)
-            mats[g] = {"lambda": m.lambda_, "theta": m.theta, "psi": m.psi, "beta": m.beta, "nu": m.nu[:, None], "alpha": m.alpha[:, None]}
+            mats[g] = {
+                "lambda": m.lambda_,
+                "theta": m.theta,
+                "psi": m.psi,
+                "beta": m.beta,
+                "nu": m.nu[:, None],
+                "alpha": m.alpha[:, None],
+            }
         values[k] = mats[g][name][r, c]
     return values

@@ -54,8 +54,9 @@ def h1_observed_information(mean, cov, mu, sigma, meanstructure: bool) -> np.nda
     return _information(w, lambda a, b, c, d: w[a, b] * m[c, d], np.multiply.outer(wd, w), meanstructure)
 
 
-def missing_information(stats, mu: np.ndarray, sigma: np.ndarray, expected: bool = False,
-                        variances_only: bool = False) -> np.ndarray:
+def missing_information(
+    stats, mu: np.ndarray, sigma: np.ndarray, expected: bool = False, variances_only: bool = False
+) -> np.ndarray:
     """Unit observed (or expected) information of incomplete data at (mu, Sigma): ``sum_o n_o I_o / N`` over the
     missing-data patterns (lav_mvnorm_missing_information_observed_samplestats / ..._expected).
 
@@ -66,12 +67,15 @@ def missing_information(stats, mu: np.ndarray, sigma: np.ndarray, expected: bool
     for it at the same estimates). ``variances_only``: the observed information's block of the means and the
     variances (the independence model's parameters; :func:`_means_variances_block`)."""
     if expected:
-        return stats.patterns.remember("expected_information", sigma, lambda: _missing_information(stats, mu, sigma, True))
+        return stats.patterns.remember(
+            "expected_information", sigma, lambda: _missing_information(stats, mu, sigma, True)
+        )
     return _missing_information(stats, mu, sigma, False, variances_only)
 
 
-def _missing_information(stats, mu: np.ndarray, sigma: np.ndarray, expected: bool,
-                         variances_only: bool = False) -> np.ndarray:
+def _missing_information(
+    stats, mu: np.ndarray, sigma: np.ndarray, expected: bool, variances_only: bool = False
+) -> np.ndarray:
     p, n = len(sigma), stats.n_obs
     patterns = stats.patterns
     rows, cols = vech_indices(p)

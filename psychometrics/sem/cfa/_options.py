@@ -87,22 +87,32 @@ def resolve_estimator(estimator: str, *, categorical: bool, missing: str = "list
     if categorical:
         name = "WLSMV" if estimator == "ML" else estimator  # lavaan's default for ordered data
         if name not in ORDINAL_ESTIMATORS:
-            raise ModelError(f"estimator {estimator!r} is not available for ordered items; use one of "
-                             f"{', '.join(ORDINAL_ESTIMATORS)} (WLSMV, the default)")
+            raise ModelError(
+                f"estimator {estimator!r} is not available for ordered items; use one of "
+                f"{', '.join(ORDINAL_ESTIMATORS)} (WLSMV, the default)"
+            )
         if fiml:
-            raise ModelError(f"missing={missing!r} is not available for ordered items; use 'pairwise' (lavaan's "
-                             "pairwise-present thresholds and polychoric correlations) or 'listwise' (complete cases)")
+            raise ModelError(
+                f"missing={missing!r} is not available for ordered items; use 'pairwise' (lavaan's "
+                "pairwise-present thresholds and polychoric correlations) or 'listwise' (complete cases)"
+            )
     else:
         name = estimator
         if name not in CONTINUOUS_ESTIMATORS:
-            raise DataError(f"estimator must be one of {', '.join(map(repr, CONTINUOUS_ESTIMATORS))} for continuous "
-                            f"items (or ordered=... for {', '.join(ORDINAL_ESTIMATORS)}); got {estimator!r}")
+            raise DataError(
+                f"estimator must be one of {', '.join(map(repr, CONTINUOUS_ESTIMATORS))} for continuous "
+                f"items (or ordered=... for {', '.join(ORDINAL_ESTIMATORS)}); got {estimator!r}"
+            )
         if missing == "pairwise":
-            raise DataError("missing='pairwise' is for ordered items (ordered=...); with continuous items use "
-                            "missing='fiml' (full-information ML on every answer) or 'listwise'")
+            raise DataError(
+                "missing='pairwise' is for ordered items (ordered=...); with continuous items use "
+                "missing='fiml' (full-information ML on every answer) or 'listwise'"
+            )
         if fiml and name not in FIML_ESTIMATORS:
-            raise DataError(f"estimator={name!r} needs complete data; with missing={missing!r} use "
-                            f"{' or '.join(map(repr, FIML_ESTIMATORS))}")
+            raise DataError(
+                f"estimator={name!r} needs complete data; with missing={missing!r} use "
+                f"{' or '.join(map(repr, FIML_ESTIMATORS))}"
+            )
     discrepancy, se, test, information = _OPTION_SETS[name]
     if fiml:
         information = "observed"  # lavaan's default with missing = "ml"

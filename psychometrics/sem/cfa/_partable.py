@@ -31,7 +31,24 @@ GROUP_EQUAL_CHOICES = (
 )
 
 LISREL_MATRICES = ("lambda", "theta", "psi", "beta", "nu", "alpha")
-COLUMNS = ["lhs", "op", "rhs", "group", "user", "free", "ustart", "label", "start", "x", "matrix", "row", "col", "exo", "line", "column"]
+COLUMNS = [
+    "lhs",
+    "op",
+    "rhs",
+    "group",
+    "user",
+    "free",
+    "ustart",
+    "label",
+    "start",
+    "x",
+    "matrix",
+    "row",
+    "col",
+    "exo",
+    "line",
+    "column",
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -116,7 +133,9 @@ def parse_partial(specs, latent) -> set[tuple[str, str, str]]:
     for spec in specs:
         match = re.fullmatch(r"\s*([A-Za-z_.][\w.]*)\s*(=~|~~|~|\|)\s*([A-Za-z_.][\w.]*|1)\s*", str(spec))
         if match is None:
-            raise ModelError(f"group_partial entry {spec!r} is not of the form 'lhs op rhs' (e.g. 'visual =~ x3' or 'x3 ~1')")
+            raise ModelError(
+                f"group_partial entry {spec!r} is not of the form 'lhs op rhs' (e.g. 'visual =~ x3' or 'x3 ~1')"
+            )
         lhs, op, rhs = match.groups()
         if op == "~" and rhs == "1":
             op, rhs = "~1", ""
@@ -195,7 +214,7 @@ def _default_rows(group, variables, present, std_lv, meanstructure, free_means, 
         add(name, "~~", name, not fixed_one, 1.0 if fixed_one else np.nan)
     for block in (variables.lv_exogenous, variables.dependent):
         for i, a in enumerate(block):
-            for b in block[i + 1:]:
+            for b in block[i + 1 :]:
                 add(a, "~~", b, True)
     for i, a in enumerate(variables.ov_x):
         for b in variables.ov_x[i:]:
@@ -222,7 +241,12 @@ def _assign_free_indices(rows: list[_Row], group_equal, partial, latent) -> list
         ident = (lhs, op, rhs)
         if label:
             key: tuple[str, str | int] = ("label", label)
-        elif group > 0 and _equal_category(lhs, op, rhs, latent) in group_equal and ident not in partial and ident in first_group:
+        elif (
+            group > 0
+            and _equal_category(lhs, op, rhs, latent) in group_equal
+            and ident not in partial
+            and ident in first_group
+        ):
             key = first_group[ident]
         else:
             key = ("row", pos)
@@ -271,8 +295,11 @@ def partable_columns(
         columns[name] = [p[k] for p in positions]
     if categorical:
         records = [dict(zip(columns, values)) for values in zip(*columns.values())]
-        records = [rec for g in range(n_groups)
-                   for rec in _categorical_group_rows(records, g, variables, n_levels, group_equal, wu_estabrook)]
+        records = [
+            rec
+            for g in range(n_groups)
+            for rec in _categorical_group_rows(records, g, variables, n_levels, group_equal, wu_estabrook)
+        ]
         rows = [_Row(**{f: r[f] for f in _ROW_FIELDS}) for r in records]
         columns = {name: [r[name] for r in records] for name in COLUMNS if name != "x"}
     x = _assign_free_indices(rows, set(group_equal), partial, variables.latent)
@@ -293,7 +320,9 @@ def _model_rows(parsed, variables, n_groups, std_lv, meanstructure, group_equal)
                 seen_factors.add(term.lhs)
             key = (term.lhs, term.op, term.rhs)
             if key in present or (term.op == "~~" and (term.rhs, term.op, term.lhs) in present):
-                raise ModelError(f"'{term.lhs} {term.op} {term.rhs}' (line {term.line}) is specified twice; write it once")
+                raise ModelError(
+                    f"'{term.lhs} {term.op} {term.rhs}' (line {term.line}) is specified twice; write it once"
+                )
             present.add(key)
             rows.append(_user_rows(term, g, n_groups, first, std_lv))
         free_means = intercepts_equal and g > 0
@@ -302,8 +331,9 @@ def _model_rows(parsed, variables, n_groups, std_lv, meanstructure, group_equal)
     return rows
 
 
-def _categorical_group_rows(records: list[dict], g: int, variables, n_levels, group_equal,
-                            wu_estabrook: bool) -> list[dict]:
+def _categorical_group_rows(
+    records: list[dict], g: int, variables, n_levels, group_equal, wu_estabrook: bool
+) -> list[dict]:
     """One group's rows for ordered items in lavaan's order: user terms, thresholds ``item | t1, t2, ...``, defaults,
     scaling factors ``item ~*~ item``, intercepts/means. The items' intercepts are fixed to 0 and their residual
     variances are not free (delta parameterisation: reported as 1 - R^2).
@@ -326,11 +356,26 @@ def _categorical_group_rows(records: list[dict], g: int, variables, n_levels, gr
             r.update(free=not free_intercepts, ustart=0.0 if free_intercepts else np.nan)
     extra = dict(user=False, ustart=np.nan, label="", start=np.nan, line=0, column=0, exo=False, col=0)
     starts = np.concatenate([[0], np.cumsum(np.asarray(n_levels) - 1)])
-    thresholds = [dict(extra, lhs=name, op="|", rhs=f"t{k + 1}", group=g, free=True, matrix="tau", row=starts[j] + k)
-                  for j, name in enumerate(variables.observed) for k in range(n_levels[j] - 1)]
+    thresholds = [
+        dict(extra, lhs=name, op="|", rhs=f"t{k + 1}", group=g, free=True, matrix="tau", row=starts[j] + k)
+        for j, name in enumerate(variables.observed)
+        for k in range(n_levels[j] - 1)
+    ]
     scale_free = thresholds_equal and g > 0
-    scaling = [dict(extra, lhs=name, op="~*~", rhs=name, group=g, free=scale_free, matrix="delta", row=j,
-                    ustart=np.nan if scale_free else 1.0) for j, name in enumerate(variables.observed)]
+    scaling = [
+        dict(
+            extra,
+            lhs=name,
+            op="~*~",
+            rhs=name,
+            group=g,
+            free=scale_free,
+            matrix="delta",
+            row=j,
+            ustart=np.nan if scale_free else 1.0,
+        )
+        for j, name in enumerate(variables.observed)
+    ]
     user = [r for r in rows if r["user"]]
     defaults = [r for r in rows if not r["user"]]
     first_mean = next((k for k, r in enumerate(defaults) if r["op"] == "~1"), len(defaults))
@@ -344,8 +389,9 @@ def _lisrel_first(x: list[int] | np.ndarray, matrices: list[str]) -> list[int]:
     free = x >= 0
     extra_x = set(x[free & extra])
     if extra_x & set(x[free & ~extra]):
-        raise ModelError("a label is shared by a threshold or scaling factor and another kind of parameter; use "
-                         "separate labels")
+        raise ModelError(
+            "a label is shared by a threshold or scaling factor and another kind of parameter; use separate labels"
+        )
     order = sorted(set(x[free]), key=lambda v: (v in extra_x, v))
     renumber = {old: new for new, old in enumerate(order)}
     return [renumber[v] if v >= 0 else -1 for v in x]

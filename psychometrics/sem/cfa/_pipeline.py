@@ -41,6 +41,7 @@ from ._standardize import standardize
 from ._start import group_starts
 from ._wls import CategoricalModel, WLSProblem, categorical_robust_inputs, weight_matrix
 
+
 def _fill_exogenous(columns: dict, stats, observed) -> None:
     """fixed.x: exogenous covariates' variances, covariances and means are fixed at their sample values."""
     index = {n: i for i, n in enumerate(observed)}
@@ -58,7 +59,11 @@ def make_problem(prepared: Prepared, table: dict, options: EstimatorOptions):
         lisrel_rows = np.isin(table["matrix"], LISREL_MATRICES)
         lisrel_table = {k: v[lisrel_rows] for k, v in table.items()}
     lisrel = LisrelModel(
-        lisrel_table, len(variables.observed), len(variables.structural), n_groups, prepared.meanstructure,
+        lisrel_table,
+        len(variables.observed),
+        len(variables.structural),
+        n_groups,
+        prepared.meanstructure,
         dummies=[(variables.observed.index(d), variables.structural.index(d)) for d in variables.dummies],
         n_exogenous=len(variables.ov_x),
     )
@@ -141,8 +146,9 @@ def _check_identified(problem, x: np.ndarray, names, df: int, constraints=None) 
         rng = np.random.default_rng(0)
         jittered = x + rng.uniform(0.05, 0.15, len(x)) * np.sign(rng.standard_normal(len(x)))
         if np.isfinite(problem.objective(jittered)):
-            direction = _singular_directions(problem.expected_information(jittered), getattr(problem, "blocks", None),
-                                             basis)
+            direction = _singular_directions(
+                problem.expected_information(jittered), getattr(problem, "blocks", None), basis
+            )
     if direction is not None:
         labels = names()
         involved = [labels[i] for i in np.flatnonzero(np.abs(direction) > 0.1)]
@@ -170,10 +176,16 @@ def write_estimates(table: dict, problem, x, vcov, variables, confidence: float)
     quantile = special.ndtri(0.5 + confidence / 2)
     lower, upper = est - quantile * se, est + quantile * se
     table.update(
-        est=est, se=se, z=z,
+        est=est,
+        se=se,
+        z=z,
         pvalue=np.where(has_x, 2 * special.ndtr(-np.abs(z)), np.nan),  # = 2 norm.sf(|z|), without its overhead
-        ci_lower=lower, ci_upper=upper, ci_low=lower, ci_high=upper,  # lavaan's names, then the package's (_result)
-        std_lv=std_lv, std_all=std_all,
+        ci_lower=lower,
+        ci_upper=upper,
+        ci_low=lower,
+        ci_high=upper,  # lavaan's names, then the package's (_result)
+        std_lv=std_lv,
+        std_all=std_all,
     )
 
 
@@ -208,18 +220,27 @@ def _fit_measures(problem, x, options: EstimatorOptions, cov, tests, baseline, c
     if options.fiml and standard.df > 0:
         robust = fiml_corrected(problem, x, standard.df, baseline[0].df, scaled=options.scaled, constraints=constraints)
     elif options.test in ("satorra.bentler", "yuan.bentler.mplus", "scaled.shifted"):
-        robust = (categorical_robust_inputs(problem, x, cov.e_inv, standard.df, baseline[0].df, cov.constraint_rank)
-                  if options.categorical
-                  else robust_inputs(tests[1], baseline[1]))
+        robust = (
+            categorical_robust_inputs(problem, x, cov.e_inv, standard.df, baseline[0].df, cov.constraint_rank)
+            if options.categorical
+            else robust_inputs(tests[1], baseline[1])
+        )
     other = gfi_measures(problem, x, options.categorical, standard.df)
     if options.categorical:  # lavaan's WRMR uses the first group's number of moments
         other["wrmr"] = float(np.sqrt(standard.statistic / len(problem.stats[0].moments)))
     else:
         other["ecvi"] = ecvi(standard.statistic, npar, n_rmsea)
     return fit_measures(
-        npar=npar, fmin=standard.statistic / (2 * problem.n_total), n_rmsea=n_rmsea, groups=groups, tests=tests,
-        baseline=baseline, robust=robust, logl=_logl_measures(problem, x, options, tests, npar),
-        residual_measures=residual_measures(problem, x, options), other=other,
+        npar=npar,
+        fmin=standard.statistic / (2 * problem.n_total),
+        n_rmsea=n_rmsea,
+        groups=groups,
+        tests=tests,
+        baseline=baseline,
+        robust=robust,
+        logl=_logl_measures(problem, x, options, tests, npar),
+        residual_measures=residual_measures(problem, x, options),
+        other=other,
         robust_keys=options.scaled or options.fiml,
     )
 
@@ -227,29 +248,51 @@ def _fit_measures(problem, x, options: EstimatorOptions, cov, tests, baseline, c
 def _logl_measures(problem, x, options: EstimatorOptions, tests, npar: int) -> dict[str, float]:
     n = problem.n_total
     if not options.likelihood:
-        return {"logl": np.nan, "unrestricted_logl": np.nan, "aic": np.nan, "bic": np.nan, "ntotal": n,
-                "bic2": np.nan}
+        return {"logl": np.nan, "unrestricted_logl": np.nan, "aic": np.nan, "bic": np.nan, "ntotal": n, "bic2": np.nan}
     logl, unrestricted = problem.logliks(x)
-    out = {"logl": logl, "unrestricted_logl": unrestricted, "aic": -2 * logl + 2 * npar,
-           "bic": float(-2 * logl + npar * np.log(n)), "ntotal": n,
-           "bic2": float(-2 * logl + npar * np.log((n + 2) / 24))}
+    out = {
+        "logl": logl,
+        "unrestricted_logl": unrestricted,
+        "aic": -2 * logl + 2 * npar,
+        "bic": float(-2 * logl + npar * np.log(n)),
+        "ntotal": n,
+        "bic2": float(-2 * logl + npar * np.log((n + 2) / 24)),
+    }
     if options.test == "yuan.bentler.mplus" and np.isfinite(tests[1].scaling_factor_h1):
         out.update(scaling_factor_h1=tests[1].scaling_factor_h1, scaling_factor_h0=tests[1].scaling_factor_h0)
     return out
 
 
-def fit(prepared: Prepared, options: EstimatorOptions, *, group_equal=(), group_partial=(), std_lv=False,
-        start_from=None, wu_estabrook=False, confidence=0.95) -> CFAResult:
+def fit(
+    prepared: Prepared,
+    options: EstimatorOptions,
+    *,
+    group_equal=(),
+    group_partial=(),
+    std_lv=False,
+    start_from=None,
+    wu_estabrook=False,
+    confidence=0.95,
+) -> CFAResult:
     """Build the parameter table and the problem, check identification, estimate and assemble the result."""
     variables, groups, stats = prepared.variables, prepared.groups, prepared.stats
     if len(groups) == 1 and group_equal:
         raise ModelError("group_equal needs a multi-group model: pass group=... (a column with two or more groups)")
     if (options.se != "standard" or options.fiml or options.discrepancy != "ML") and variables.ov_x:
-        raise ModelError(f"estimator={options.name!r} / missing='fiml' with exogenous observed covariates "
-                         f"{list(variables.ov_x)} is not supported; model them as indicators or use estimator='ML'")
+        raise ModelError(
+            f"estimator={options.name!r} / missing='fiml' with exogenous observed covariates "
+            f"{list(variables.ov_x)} is not supported; model them as indicators or use estimator='ML'"
+        )
     table = partable_columns(
-        prepared.parsed, variables, len(groups), std_lv=std_lv, meanstructure=prepared.meanstructure,
-        group_equal=group_equal, group_partial=group_partial, n_levels=prepared.n_levels, wu_estabrook=wu_estabrook,
+        prepared.parsed,
+        variables,
+        len(groups),
+        std_lv=std_lv,
+        meanstructure=prepared.meanstructure,
+        group_equal=group_equal,
+        group_partial=group_partial,
+        n_levels=prepared.n_levels,
+        wu_estabrook=wu_estabrook,
     )
     _fill_exogenous(table, stats, variables.observed)
     problem = make_problem(prepared, table, options)
@@ -273,8 +316,11 @@ def fit(prepared: Prepared, options: EstimatorOptions, *, group_equal=(), group_
     cov = standard_errors(problem, solution.x, options, constraints)
     basis = None if constraints is None else constraints.equality_basis(solution.x)
     if _singular_directions(cov.information, getattr(problem, "blocks", None), basis) is not None:
-        warnings.warn("the information matrix is singular at the solution: standard errors are unreliable (model "
-                      "may not be identified).", stacklevel=3)
+        warnings.warn(
+            "the information matrix is singular at the solution: standard errors are unreliable (model "
+            "may not be identified).",
+            stacklevel=3,
+        )
     write_estimates(table, problem, solution.x, cov.vcov, variables, confidence)
     _warn_improper(problem, solution.x, groups, variables.latent)
     tests = model_tests(problem, solution.x, options, cov)
@@ -295,9 +341,16 @@ def fit(prepared: Prepared, options: EstimatorOptions, *, group_equal=(), group_
         _problem=problem,
         _x=solution.x,
         _vcov=cov.vcov,
-        _options={"variables": variables, "std_lv": std_lv, "group_equal": tuple(group_equal),
-                  "group_partial": tuple(group_partial), "ordered": prepared.categorical, "estimator": options,
-                  "confidence": confidence, "constraints": constraints},
+        _options={
+            "variables": variables,
+            "std_lv": std_lv,
+            "group_equal": tuple(group_equal),
+            "group_partial": tuple(group_partial),
+            "ordered": prepared.categorical,
+            "estimator": options,
+            "confidence": confidence,
+            "constraints": constraints,
+        },
         _table=table,
         _tests=tuple(tests),
         _baseline_tests=tuple(baseline),
@@ -326,7 +379,13 @@ def fit_ladder(prepared: Prepared, options: EstimatorOptions, constraint_sets, *
     fits, previous = [], None
     with single_threaded():  # small matrices: one BLAS thread (psychometrics._blas)
         for equal in constraint_sets:
-            previous = fit(prepared, options, group_equal=equal, start_from=previous,
-                           wu_estabrook=prepared.categorical, **fit_options)
+            previous = fit(
+                prepared,
+                options,
+                group_equal=equal,
+                start_from=previous,
+                wu_estabrook=prepared.categorical,
+                **fit_options,
+            )
             fits.append(previous)
     return fits

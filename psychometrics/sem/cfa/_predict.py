@@ -115,8 +115,9 @@ def _new_data(result, data: pd.DataFrame, group) -> tuple[list[np.ndarray], list
     labels = data[group].to_numpy()
     unknown = set(pd.unique(labels[pd.notna(labels)])) - set(result.groups)
     if unknown:
-        raise DataError(f"group column {group!r} holds {sorted(map(str, unknown))}, not among the fitted groups "
-                        f"{result.groups}")
+        raise DataError(
+            f"group column {group!r} holds {sorted(map(str, unknown))}, not among the fitted groups {result.groups}"
+        )
     positions = [np.flatnonzero(labels == label) for label in result.groups]
     return positions, [values[p] for p in positions]
 
@@ -135,12 +136,19 @@ def predict(result, data=None, method: str = "regression", group=None, kind: str
         check_ordered_request(kind)
     if data is None:
         blocks, index = _fit_data(result)
-        scores = np.vstack([ebm_scores(result, g, b, method) if ordered else _group_scores(result, g, b, method, kind)
-                            for g, b in enumerate(blocks)])
+        scores = np.vstack(
+            [
+                ebm_scores(result, g, b, method) if ordered else _group_scores(result, g, b, method, kind)
+                for g, b in enumerate(blocks)
+            ]
+        )
         return pd.DataFrame(scores, index=index, columns=columns)
     positions, blocks = _new_data(result, data, group)
     scores = np.full((len(data), len(columns)), np.nan)
     for g, (rows, values) in enumerate(zip(positions, blocks)):
-        scores[rows] = (ebm_scores(result, g, new_answer_codes(result, g, values), method) if ordered
-                        else _group_scores(result, g, values, method, kind))
+        scores[rows] = (
+            ebm_scores(result, g, new_answer_codes(result, g, values), method)
+            if ordered
+            else _group_scores(result, g, values, method, kind)
+        )
     return pd.DataFrame(scores, index=data.index.copy(), columns=columns)

@@ -141,8 +141,10 @@ def _codes(result, values: np.ndarray) -> np.ndarray:
         unknown = level[position] != column[present]
         if unknown.any():
             bad = column[present][unknown][0]
-            raise DataError(f"ordered item {name!r} has the answer {bad:g}, which is not one of the fitted "
-                            f"categories {level.tolist()}; recode it to one of them.")
+            raise DataError(
+                f"ordered item {name!r} has the answer {bad:g}, which is not one of the fitted "
+                f"categories {level.tolist()}; recode it to one of them."
+            )
         codes[present, j] = position
     return codes
 
@@ -150,8 +152,9 @@ def _codes(result, values: np.ndarray) -> np.ndarray:
 def check_ordered_request(kind: str) -> None:
     """Ordered items have factor scores only: type="ov" (predicted item values) is refused."""
     if kind != "lv":
-        raise ModelError("predicted values of ordered items (type='ov') are not available; use type='lv' (the factor "
-                         "scores)")
+        raise ModelError(
+            "predicted values of ordered items (type='ov') are not available; use type='lv' (the factor scores)"
+        )
 
 
 def new_answer_codes(result, g: int, values: np.ndarray) -> np.ndarray:

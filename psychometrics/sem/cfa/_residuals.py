@@ -38,37 +38,59 @@ def _continuous_group(s, sigma, mu, meanstructure: bool, rows, cols) -> dict[str
     bollen = (s.cov / np.outer(sd_obs, sd_obs) - sigma / np.outer(sd_imp, sd_imp))[rows, cols]
     variance = (np.diag(s.cov) - np.diag(sigma)) / np.diag(s.cov)
     off = rows != cols
-    out = {"rmr_nomean": _rms(raw, len(raw)), "srmr_bentler_nomean": _rms(bentler, len(raw)),
-           "crmr_nomean": _rms(bollen, len(raw) - p),
-           "srmr_mplus_nomean": _rms(np.concatenate([bollen[off], variance]), p * (p + 1) / 2)}
+    out = {
+        "rmr_nomean": _rms(raw, len(raw)),
+        "srmr_bentler_nomean": _rms(bentler, len(raw)),
+        "crmr_nomean": _rms(bollen, len(raw) - p),
+        "srmr_mplus_nomean": _rms(np.concatenate([bollen[off], variance]), p * (p + 1) / 2),
+    }
     if not meanstructure:
-        return dict(out, rmr=out["rmr_nomean"], srmr_bentler=out["srmr_bentler_nomean"], crmr=out["crmr_nomean"],
-                    srmr_mplus=out["srmr_mplus_nomean"])
+        return dict(
+            out,
+            rmr=out["rmr_nomean"],
+            srmr_bentler=out["srmr_bentler_nomean"],
+            crmr=out["crmr_nomean"],
+            srmr_mplus=out["srmr_mplus_nomean"],
+        )
     mean_raw = s.mean - mu
     mean_bollen = s.mean / sd_obs - mu / sd_imp
-    return dict(out, rmr=_rms(np.concatenate([mean_raw, raw]), len(raw) + p),
-                srmr_bentler=_rms(np.concatenate([mean_raw / sd_obs, bentler]), len(raw) + p),
-                crmr=_rms(np.concatenate([mean_raw / sd_obs, bollen]), len(raw)),
-                srmr_mplus=_rms(np.concatenate([bollen[off], mean_bollen, variance]), p * (p + 1) / 2 + p))
+    return dict(
+        out,
+        rmr=_rms(np.concatenate([mean_raw, raw]), len(raw) + p),
+        srmr_bentler=_rms(np.concatenate([mean_raw / sd_obs, bentler]), len(raw) + p),
+        crmr=_rms(np.concatenate([mean_raw / sd_obs, bollen]), len(raw)),
+        srmr_mplus=_rms(np.concatenate([bollen[off], mean_bollen, variance]), p * (p + 1) / 2 + p),
+    )
 
 
 def _categorical_group(residuals: np.ndarray, n_thresholds: int, p: int) -> dict[str, float]:
     th, cor = residuals[:n_thresholds], residuals[n_thresholds:]
     both = np.concatenate([cor, th])
     rmr, rmr_nomean = _rms(both, len(both) + p), _rms(cor, len(cor) + p)
-    return {"rmr": rmr, "rmr_nomean": rmr_nomean, "srmr_bentler": rmr, "srmr_bentler_nomean": rmr_nomean,
-            "crmr": _rms(both, len(both)), "crmr_nomean": _rms(cor, len(cor)), "srmr_mplus": np.nan,
-            "srmr_mplus_nomean": np.nan}
+    return {
+        "rmr": rmr,
+        "rmr_nomean": rmr_nomean,
+        "srmr_bentler": rmr,
+        "srmr_bentler_nomean": rmr_nomean,
+        "crmr": _rms(both, len(both)),
+        "crmr_nomean": _rms(cor, len(cor)),
+        "srmr_mplus": np.nan,
+        "srmr_mplus_nomean": np.nan,
+    }
 
 
 def _group_values(problem, x: np.ndarray, categorical: bool) -> list[dict[str, float]]:
     if categorical:
-        return [_categorical_group(problem.residuals(x, g), len(s.thresholds), problem.model.p)
-                for g, s in enumerate(problem.stats)]
+        return [
+            _categorical_group(problem.residuals(x, g), len(s.thresholds), problem.model.p)
+            for g, s in enumerate(problem.stats)
+        ]
     model = problem.model
     rows, cols = model.vech_rows, model.vech_cols
-    return [_continuous_group(s, sigma, mu, model.meanstructure, rows, cols)
-            for s, (sigma, mu) in zip(problem.stats, model.implied(x))]
+    return [
+        _continuous_group(s, sigma, mu, model.meanstructure, rows, cols)
+        for s, (sigma, mu) in zip(problem.stats, model.implied(x))
+    ]
 
 
 def _sample_moments(problem, x: np.ndarray, categorical: bool) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -101,7 +123,15 @@ def residual_measures(problem, x: np.ndarray, options) -> dict[str, float]:
     out = {key: float(problem.fractions @ np.array([g[key] for g in groups])) for key in groups[0]}
     out = {k: (np.nan if options.categorical and k.startswith("srmr_mplus") else v) for k, v in out.items()}
     srmr = out["srmr_bentler_nomean"] if options.categorical else out["srmr_bentler"]
-    order = ("rmr", "rmr_nomean", "srmr", "srmr_bentler", "srmr_bentler_nomean", "crmr", "crmr_nomean",
-             "srmr_mplus", "srmr_mplus_nomean")
+    order = (
+        "rmr",
+        "rmr_nomean",
+        "srmr",
+        "srmr_bentler",
+        "srmr_bentler_nomean",
+        "crmr",
+        "crmr_nomean",
+        "srmr_mplus",
+        "srmr_mplus_nomean",
+    )
     return {key: srmr if key == "srmr" else out[key] for key in order}
-

@@ -23,8 +23,24 @@ T = TypeVar("T")
 
 # ci_lower/ci_upper mirror lavaan's ci.lower/ci.upper (issue 13's contract); ci_low/ci_high carry the same values
 # under the package-wide interval names (psychometrics._results), so code written for either convention works.
-ESTIMATE_COLUMNS = ("lhs", "op", "rhs", "group", "label", "free", "est", "se", "z", "pvalue", "ci_lower", "ci_upper",
-                    "ci_low", "ci_high", "std_lv", "std_all")
+ESTIMATE_COLUMNS = (
+    "lhs",
+    "op",
+    "rhs",
+    "group",
+    "label",
+    "free",
+    "est",
+    "se",
+    "z",
+    "pvalue",
+    "ci_lower",
+    "ci_upper",
+    "ci_low",
+    "ci_high",
+    "std_lv",
+    "std_all",
+)
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -78,8 +94,16 @@ class CFAResult(Result):
     def test_statistics(self) -> dict:
         """The test records (lavaan's lavInspect(fit, "test")): name -> dict(statistic, df, scaling_factor, shift,
         pvalue), the standard test first."""
-        return {t.test: {"statistic": t.statistic, "df": t.df, "scaling_factor": t.scaling_factor,
-                         "shift": t.shift, "pvalue": t.pvalue} for t in self._tests}
+        return {
+            t.test: {
+                "statistic": t.statistic,
+                "df": t.df,
+                "scaling_factor": t.scaling_factor,
+                "shift": t.shift,
+                "pvalue": t.pvalue,
+            }
+            for t in self._tests
+        }
 
     def to_frame(self) -> pd.DataFrame:
         """The parameter estimates (same as ``estimates``)."""
@@ -158,8 +182,9 @@ class CFAResult(Result):
         if self._options.get("ordered"):
             raise ModelError(f"modification indices are not available for ordered items ({self.estimator} fits)")
         if not self._options["estimator"].likelihood:
-            raise ModelError(f"modification indices need an ML estimator (ML, MLM, MLMV, MLR); this fit used "
-                             f"{self.estimator}")
+            raise ModelError(
+                f"modification indices need an ML estimator (ML, MLM, MLMV, MLR); this fit used {self.estimator}"
+            )
         table = modification_indices(self)
         if minimum > 0:
             table = table[table["mi"] > minimum]

@@ -164,8 +164,12 @@ def baseline_trace(problem: Problem, h1_traces) -> float:
 def _complete_chisq(problem: Problem, moments) -> float:
     """Complete-data ML chi-square of implied ``moments`` [(mu, Sigma)] against the EM moments as sample moments."""
     ml = MLDiscrepancy()
-    return float(sum(s.n_obs * ml.value(SampleStats(s.cov, s.mean, s.n_obs), sigma, mu)
-                     for s, (mu, sigma) in zip(problem.stats, moments)))
+    return float(
+        sum(
+            s.n_obs * ml.value(SampleStats(s.cov, s.mean, s.n_obs), sigma, mu)
+            for s, (mu, sigma) in zip(problem.stats, moments)
+        )
+    )
 
 
 def _fiml_correction_trace(wm, wmi, wc, gamma, deltas, invert=np.linalg.inv) -> float:
@@ -180,8 +184,9 @@ def _fiml_correction_trace(wm, wmi, wc, gamma, deltas, invert=np.linalg.inv) -> 
     return float(np.trace(u @ wmi @ wc @ wmi @ u @ gamma))
 
 
-def fiml_corrected(problem: Problem, x: np.ndarray, df: int, base_df: int, scaled: bool,
-                   constraints=None) -> dict[str, float]:
+def fiml_corrected(
+    problem: Problem, x: np.ndarray, df: int, base_df: int, scaled: bool, constraints=None
+) -> dict[str, float]:
     """The inputs of the robust CFI/TLI/RMSEA for FIML (``_fitmeasures.fit_measures``'s ``robust``;
     lav_fit_fiml_corrected, Zhang & Savalei 2022): the model and the baseline
     evaluated on the EM moments as if complete (XX3), with scaling factors from the unit h1 informations of the
@@ -205,8 +210,15 @@ def fiml_corrected(problem: Problem, x: np.ndarray, df: int, base_df: int, scale
     c3_base = _fiml_correction_trace(wm, wmi, wc, gamma, [base_delta]) / base_df
     xx3 = _complete_chisq(problem, [_implied(problem, x, g) for g in range(len(weights))])
     xx3_base = _complete_chisq(problem, [_baseline_moments(s) for s in problem.stats])
-    return {"xx3": xx3, "df3": df, "xx3_scaled": xx3 / c3, "c_hat": c3, "xx3_null": xx3_base, "df3_null": base_df,
-            "c_hat_null": c3_base}
+    return {
+        "xx3": xx3,
+        "df3": df,
+        "xx3_scaled": xx3 / c3,
+        "c_hat": c3,
+        "xx3_null": xx3_base,
+        "df3_null": base_df,
+        "c_hat_null": c3_base,
+    }
 
 
 def _divisor(problem, options: EstimatorOptions) -> int:
@@ -287,10 +299,11 @@ def model_tests(problem, x: np.ndarray, options: EstimatorOptions, cov: Covarian
             return [standard, record]
         n_moments = len(problem.stats) * problem.model.n_moments
         n_rows_free = int(np.sum(problem.model.columns["x"] >= 0))  # lavaan's nx.free: equal parameters counted apart
-        return [standard, dataclasses.replace(record, scaling_factor_h1=h1 / n_moments,
-                                              scaling_factor_h0=h0 / n_rows_free)]
-    traces = ugamma_traces(problem.weight_blocks(x), problem.deltas(x), problem.gammas(), problem.fractions,
-                           cov.e_inv)
+        return [
+            standard,
+            dataclasses.replace(record, scaling_factor_h1=h1 / n_moments, scaling_factor_h0=h0 / n_rows_free),
+        ]
+    traces = ugamma_traces(problem.weight_blocks(x), problem.deltas(x), problem.gammas(), problem.fractions, cov.e_inv)
     return [standard, scaled_test(options.test, standard, *traces)]
 
 
@@ -324,7 +337,7 @@ def _embedded(deltas, weights, fractions) -> tuple[list, np.ndarray]:
     placed, blocks = [], []
     for g, (d, w, f) in enumerate(zip(deltas, weights, fractions)):
         full = np.zeros((len(d), starts[-1]))
-        full[:, starts[g]:starts[g + 1]] = d
+        full[:, starts[g] : starts[g + 1]] = d
         placed.append(full)
         wd = w[:, None] * d if w.ndim == 1 else w @ d
         blocks.append(np.linalg.inv(f * d.T @ wd))

@@ -30,8 +30,9 @@ class SampleStats:
     weights: np.ndarray | None = None
 
     @classmethod
-    def from_data(cls, values: np.ndarray, cluster: np.ndarray | None = None,
-                  weights: np.ndarray | None = None) -> SampleStats:
+    def from_data(
+        cls, values: np.ndarray, cluster: np.ndarray | None = None, weights: np.ndarray | None = None
+    ) -> SampleStats:
         if weights is None:
             mean = values.mean(axis=0)
             centred = values - mean
@@ -44,7 +45,9 @@ class SampleStats:
     @classmethod
     def from_moments(cls, cov: np.ndarray, mean: np.ndarray | None, n_obs: int) -> SampleStats:
         """From an unbiased covariance matrix (divisor N - 1), rescaled by (N - 1)/N as lavaan's sample.cov.rescale."""
-        return cls(np.asarray(cov, float) * (n_obs - 1) / n_obs, None if mean is None else np.asarray(mean, float), n_obs)
+        return cls(
+            np.asarray(cov, float) * (n_obs - 1) / n_obs, None if mean is None else np.asarray(mean, float), n_obs
+        )
 
     @functools.cached_property
     def log_det_cov(self) -> float:

@@ -146,8 +146,16 @@ def _statistic(score, info, r_kept: np.ndarray, n: int) -> float:
 
 
 def _frame(names, stats, dfs) -> pd.DataFrame:
-    return pd.DataFrame({"lhs": [a for a, _ in names], "op": "==", "rhs": [b for _, b in names], "X2": stats,
-                         "df": dfs, "pvalue": st.chi2.sf(stats, dfs)})
+    return pd.DataFrame(
+        {
+            "lhs": [a for a, _ in names],
+            "op": "==",
+            "rhs": [b for _, b in names],
+            "X2": stats,
+            "df": dfs,
+            "pvalue": st.chi2.sf(stats, dfs),
+        }
+    )
 
 
 def _added(result, add: str) -> tuple[pd.DataFrame, list[str]]:
@@ -163,11 +171,15 @@ def _added(result, add: str) -> tuple[pd.DataFrame, list[str]]:
         for term in parse_model(add).terms:
             key = (g, term.lhs, term.op, term.rhs)
             if key in present or (term.op == "~~" and (g, term.rhs, term.op, term.lhs) in present):
-                raise ModelError(f"'{term.lhs} {term.op} {term.rhs}' is already in the model; add= takes new parameters")
+                raise ModelError(
+                    f"'{term.lhs} {term.op} {term.rhs}' is already in the model; add= takes new parameters"
+                )
             try:
                 position = _matrix_position(term.lhs, term.op, term.rhs, ov, lv)
             except KeyError as missing:
-                raise ModelError(f"'{term.lhs} {term.op} {term.rhs}': {missing} is not a variable of the model") from None
+                raise ModelError(
+                    f"'{term.lhs} {term.op} {term.rhs}': {missing} is not a variable of the model"
+                ) from None
             rows.append((g, *position))
             names.append(f"{term.lhs}{term.op}{term.rhs}" + (f".g{g + 1}" if g else ""))
     return pd.DataFrame(rows, columns=["group", "matrix", "row", "col"]), names
@@ -187,23 +199,26 @@ def score_test(result, add: str | None = None) -> ScoreTestResult:
     constraints = _constraints(result, rows, x_index, written)
     extra, extra_names = _added(result, add) if add else (pd.DataFrame(columns=["group", "matrix", "row", "col"]), [])
     if not constraints and not extra_names:
-        raise ModelError("the model has no equality constraints to release (shared labels, a == b or group_equal); "
-                         "pass add= to test new parameters")
+        raise ModelError(
+            "the model has no equality constraints to release (shared labels, a == b or group_equal); "
+            "pass add= to test new parameters"
+        )
     elements = pd.concat([problem.model.table.iloc[rows][["group", "matrix", "row", "col"]], extra], ignore_index=True)
     score, info = _theta_score_information(problem, x, Elements.from_table(elements))
     r = np.zeros((len(constraints) + len(extra_names), len(elements)))
     for k, (_, _, coefficients) in enumerate(constraints):
         for i, value in coefficients.items():
             r[k, i] = value
-    r[len(constraints):, len(rows):] = np.eye(len(extra_names))
+    r[len(constraints) :, len(rows) :] = np.eye(len(extra_names))
     tested = np.arange(len(constraints), len(r)) if extra_names else np.arange(len(r))
     names = [(a, "0") for a in extra_names] if extra_names else [(a, b) for a, b, _ in constraints]
     n = problem.n_total
     total = _statistic(score, info, np.delete(r, tested, axis=0), n)
     uni = np.array([_statistic(score, info, np.delete(r, k, axis=0), n) for k in tested])
     order = np.argsort(-uni, kind="stable")
-    cumulative = np.array([_statistic(score, info, np.delete(r, tested[order[: k + 1]], axis=0), n)
-                           for k in range(len(tested))])
+    cumulative = np.array(
+        [_statistic(score, info, np.delete(r, tested[order[: k + 1]], axis=0), n) for k in range(len(tested))]
+    )
     return ScoreTestResult(
         table=_frame(names, uni, np.ones(len(tested), dtype=int)),
         total={"X2": total, "df": len(tested), "pvalue": float(st.chi2.sf(total, len(tested)))},

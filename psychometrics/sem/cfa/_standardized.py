@@ -74,11 +74,20 @@ def standardized_solution(result, kind: str = "std.all", confidence: float | Non
         se = np.sqrt(np.where(variance < 0, np.nan, variance))
         se = np.where(se < _SE_ZERO, 0.0, se)
         z = est / np.where(se == 0, np.nan, se)
-    table = pd.DataFrame({
-        "lhs": estimates["lhs"].to_numpy(object), "op": estimates["op"].to_numpy(object),
-        "rhs": estimates["rhs"].to_numpy(object), "group": estimates["group"].to_numpy(object),
-        "est_std": est, "se": se, "z": z, "pvalue": 2 * special.ndtr(-np.abs(z)),
-        "ci_lower": est - quantile * se, "ci_upper": est + quantile * se,
-        "ci_low": est - quantile * se, "ci_high": est + quantile * se,
-    })
+    table = pd.DataFrame(
+        {
+            "lhs": estimates["lhs"].to_numpy(object),
+            "op": estimates["op"].to_numpy(object),
+            "rhs": estimates["rhs"].to_numpy(object),
+            "group": estimates["group"].to_numpy(object),
+            "est_std": est,
+            "se": se,
+            "z": z,
+            "pvalue": 2 * special.ndtr(-np.abs(z)),
+            "ci_lower": est - quantile * se,
+            "ci_upper": est + quantile * se,
+            "ci_low": est - quantile * se,
+            "ci_high": est + quantile * se,
+        }
+    )
     return table if len(result.groups) > 1 else table.drop(columns="group")

@@ -74,39 +74,71 @@ def _tests(result) -> list[str]:
     lines = ["", "Model Test User Model:"]
     if robust:
         lines.append(f"  {'':<{WIDTH - 14}}{'Standard':>12}{'Scaled':>16}")
-    lines += [_line("Test statistic", *pick("chisq")), _line("Degrees of freedom", *pick("df"), decimals=0),
-              _line("P-value (Chi-square)", *pick("pvalue"))]
+    lines += [
+        _line("Test statistic", *pick("chisq")),
+        _line("Degrees of freedom", *pick("df"), decimals=0),
+        _line("P-value (Chi-square)", *pick("pvalue")),
+    ]
     if robust:
         lines.append(_line("Scaling correction factor", "", fm["chisq_scaling_factor"]))
     if len(result.groups) > 1:
         lines.append("  Test statistic for each group:")
         lines += [_line(f"  {label}", value) for label, value in result.chisq_by_group.items()]
-    lines += ["", "Model Test Baseline Model:", "", _line("Test statistic", *pick("baseline_chisq")),
-              _line("Degrees of freedom", *pick("baseline_df"), decimals=0), _line("P-value", *pick("baseline_pvalue"))]
+    lines += [
+        "",
+        "Model Test Baseline Model:",
+        "",
+        _line("Test statistic", *pick("baseline_chisq")),
+        _line("Degrees of freedom", *pick("baseline_df"), decimals=0),
+        _line("P-value", *pick("baseline_pvalue")),
+    ]
     return lines
 
 
 def _indices(result) -> list[str]:
     fm, robust = result.fit_measures, "chisq_scaled" in result.fit_measures
     both = functools.partial(_values, fm, robust)
-    lines = ["", "User Model versus Baseline Model:", "", _line("Comparative Fit Index (CFI)", *both("cfi")),
-             _line("Tucker-Lewis Index (TLI)", *both("tli"))]
+    lines = [
+        "",
+        "User Model versus Baseline Model:",
+        "",
+        _line("Comparative Fit Index (CFI)", *both("cfi")),
+        _line("Tucker-Lewis Index (TLI)", *both("tli")),
+    ]
     if "cfi_robust" in fm:
-        lines += ["", _line("Robust Comparative Fit Index (CFI)", "", fm["cfi_robust"]),
-                  _line("Robust Tucker-Lewis Index (TLI)", "", fm["tli_robust"])]
+        lines += [
+            "",
+            _line("Robust Comparative Fit Index (CFI)", "", fm["cfi_robust"]),
+            _line("Robust Tucker-Lewis Index (TLI)", "", fm["tli_robust"]),
+        ]
     if np.isfinite(fm.get("logl", np.nan)):
-        lines += ["", "Loglikelihood and Information Criteria:", "", _line("Loglikelihood user model (H0)", fm["logl"]),
-                  _line("Loglikelihood unrestricted model (H1)", fm["unrestricted_logl"]), "",
-                  _line("Akaike (AIC)", fm["aic"]), _line("Bayesian (BIC)", fm["bic"]),
-                  _line("Sample-size adjusted Bayesian (SABIC)", fm["bic2"])]
-    lines += ["", "Root Mean Square Error of Approximation:", "", _line("RMSEA", *both("rmsea")),
-              _line("90 Percent confidence interval - lower", *both("rmsea_ci_lower")),
-              _line("90 Percent confidence interval - upper", *both("rmsea_ci_upper")),
-              _line("P-value H_0: RMSEA <= 0.050", *both("rmsea_pvalue"))]
+        lines += [
+            "",
+            "Loglikelihood and Information Criteria:",
+            "",
+            _line("Loglikelihood user model (H0)", fm["logl"]),
+            _line("Loglikelihood unrestricted model (H1)", fm["unrestricted_logl"]),
+            "",
+            _line("Akaike (AIC)", fm["aic"]),
+            _line("Bayesian (BIC)", fm["bic"]),
+            _line("Sample-size adjusted Bayesian (SABIC)", fm["bic2"]),
+        ]
+    lines += [
+        "",
+        "Root Mean Square Error of Approximation:",
+        "",
+        _line("RMSEA", *both("rmsea")),
+        _line("90 Percent confidence interval - lower", *both("rmsea_ci_lower")),
+        _line("90 Percent confidence interval - upper", *both("rmsea_ci_upper")),
+        _line("P-value H_0: RMSEA <= 0.050", *both("rmsea_pvalue")),
+    ]
     if "rmsea_robust" in fm:
-        lines += ["", _line("Robust RMSEA", "", fm["rmsea_robust"]),
-                  _line("90 Percent confidence interval - lower", "", fm["rmsea_ci_lower_robust"]),
-                  _line("90 Percent confidence interval - upper", "", fm["rmsea_ci_upper_robust"])]
+        lines += [
+            "",
+            _line("Robust RMSEA", "", fm["rmsea_robust"]),
+            _line("90 Percent confidence interval - lower", "", fm["rmsea_ci_lower_robust"]),
+            _line("90 Percent confidence interval - upper", "", fm["rmsea_ci_upper_robust"]),
+        ]
     lines += ["", "Standardized Root Mean Square Residual:", "", _line("SRMR", fm["srmr"])]
     return lines
 
@@ -197,7 +229,8 @@ def _se_lines(result) -> list[str]:
     """How the standard errors were computed (lavaan's "Standard errors" and "Information" lines)."""
     fiml = type(result._problem).__name__.startswith("FIML")
     kind, information = {"MLR": ("Sandwich", "Observed"), "WLSMV": ("Robust.sem", "Expected")}.get(
-        result.estimator, ("Standard", "Observed" if fiml else "Expected"))
+        result.estimator, ("Standard", "Observed" if fiml else "Expected")
+    )
     return [_line("Standard errors", kind), _line("Information", information)]
 
 
@@ -231,17 +264,37 @@ def summary_text(result) -> str:
     return "\n".join(lines) + "\n"
 
 
-_HTML_FIT = ("npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "srmr", "aic",
-             "bic")
+_HTML_FIT = (
+    "npar",
+    "chisq",
+    "df",
+    "pvalue",
+    "cfi",
+    "tli",
+    "rmsea",
+    "rmsea_ci_lower",
+    "rmsea_ci_upper",
+    "srmr",
+    "aic",
+    "bic",
+)
 
 
 def summary_html(result) -> str:
     """Tables for a notebook: the main fit measures and the parameter estimates (three decimals)."""
-    fit = pd.DataFrame({"value": [result.fit_measures[k] for k in _HTML_FIT if k in result.fit_measures]},
-                       index=[k for k in _HTML_FIT if k in result.fit_measures])
-    shown = ["lhs", "op", "rhs"] + (["group"] if len(result.groups) > 1 else []) + [
-        "label", "est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_lv", "std_all"]
-    title = html.escape(f"CFAResult: {result.estimator}, N = {result.n_obs}, "
-                        f"{'converged' if result.converged else 'not converged'}")
-    return (f"<div><h4>{title}</h4><h5>Fit measures</h5>{fit.round(3).to_html()}"
-            f"<h5>Parameter estimates</h5>{result.estimates[shown].round(3).to_html(index=False, na_rep='')}</div>")
+    fit = pd.DataFrame(
+        {"value": [result.fit_measures[k] for k in _HTML_FIT if k in result.fit_measures]},
+        index=[k for k in _HTML_FIT if k in result.fit_measures],
+    )
+    shown = (
+        ["lhs", "op", "rhs"]
+        + (["group"] if len(result.groups) > 1 else [])
+        + ["label", "est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_lv", "std_all"]
+    )
+    title = html.escape(
+        f"CFAResult: {result.estimator}, N = {result.n_obs}, {'converged' if result.converged else 'not converged'}"
+    )
+    return (
+        f"<div><h4>{title}</h4><h5>Fit measures</h5>{fit.round(3).to_html()}"
+        f"<h5>Parameter estimates</h5>{result.estimates[shown].round(3).to_html(index=False, na_rep='')}</div>"
+    )

@@ -115,6 +115,6 @@ def block_diag(blocks) -> np.ndarray:
     size = sum(len(b) for b in blocks)
     out, start = np.zeros((size, size)), 0
     for b in blocks:
-        out[start:start + len(b), start:start + len(b)] = b
+        out[start : start + len(b), start : start + len(b)] = b
         start += len(b)
     return out

@@ -51,8 +51,18 @@ from ._samplestats import SampleStats
 from ._standardize import standardize
 from ._start import group_starts
 from ._tests import TestStatistic, scaled_test, standard_test
-from ._twolevel_stats import (ClusterStats, cluster_scores, em_saturated, gradient, log_2pi_constant, loglik,
-                              numeric_jacobian, pack, saturated_free, unpack)
+from ._twolevel_stats import (
+    ClusterStats,
+    cluster_scores,
+    em_saturated,
+    gradient,
+    log_2pi_constant,
+    loglik,
+    numeric_jacobian,
+    pack,
+    saturated_free,
+    unpack,
+)
 
 ESTIMATORS = {"ML": False, "MLR": True}  # estimator -> robust (lavaan: se robust.huber.white, yuan.bentler.mplus)
 LEVEL_FIT_MEASURES_DROPPED = ("cn_05", "cn_01", "mfi")  # not in fitMeasures() of a two-level fit
@@ -67,23 +77,33 @@ def is_two_level(model) -> bool:
 def check_two_level_options(cluster, estimator: str, **options) -> None:
     """Refuse what the two-level fit does not offer, naming it."""
     if cluster is None:
-        raise ModelError("a model with 'level:' blocks is a two-level model: pass cluster='<column>' naming the "
-                         "cluster (level-2 unit) of each row, as lavaan's cfa(..., cluster = ...)")
+        raise ModelError(
+            "a model with 'level:' blocks is a two-level model: pass cluster='<column>' naming the "
+            "cluster (level-2 unit) of each row, as lavaan's cfa(..., cluster = ...)"
+        )
     if estimator not in ESTIMATORS:
         raise ModelError(f"two-level models are fitted with estimator 'ML' or 'MLR'; got {estimator!r}")
     refused = {
-        "group": "multiple groups", "group_equal": "group_equal", "group_partial": "group_partial",
-        "ordered": "ordered items", "sampling_weights": "sampling weights",
-        "sample_cov": "moments instead of data (sample_cov)", "sample_mean": "sample_mean", "n_obs": "n_obs",
+        "group": "multiple groups",
+        "group_equal": "group_equal",
+        "group_partial": "group_partial",
+        "ordered": "ordered items",
+        "sampling_weights": "sampling weights",
+        "sample_cov": "moments instead of data (sample_cov)",
+        "sample_mean": "sample_mean",
+        "n_obs": "n_obs",
     }
     for name, what in refused.items():
         value = options.get(name)
         if value is not None and value is not False and not (isinstance(value, (tuple, list)) and not value):
-            raise ModelError(f"two-level models do not support {what} ({name}={value!r}); fit a single group of "
-                             "continuous items from raw data")
+            raise ModelError(
+                f"two-level models do not support {what} ({name}={value!r}); fit a single group of "
+                "continuous items from raw data"
+            )
     if options.get("missing", "listwise") != "listwise":
-        raise ModelError(f"two-level models support missing='listwise' only (complete cases); got "
-                         f"missing={options['missing']!r}")
+        raise ModelError(
+            f"two-level models support missing='listwise' only (complete cases); got missing={options['missing']!r}"
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -101,8 +121,9 @@ class LevelModel:
 def _level_terms(parsed: ParsedModel) -> tuple[ParsedModel, ParsedModel]:
     levels = {t.level for t in parsed.terms}
     if levels != {1, 2}:
-        raise ModelError(f"a two-level model needs terms at 'level: 1' and at 'level: 2'; found level(s) "
-                         f"{sorted(levels, key=str)}")
+        raise ModelError(
+            f"a two-level model needs terms at 'level: 1' and at 'level: 2'; found level(s) {sorted(levels, key=str)}"
+        )
     within, between = (ParsedModel(tuple(t for t in parsed.terms if t.level == k)) for k in (1, 2))
     return within, between
 
@@ -111,13 +132,17 @@ def _check_scope(parsed: ParsedModel, variables) -> None:
     for term in parsed.terms:
         latent = variables[0 if term.level == 1 else 1].latent
         if term.op == "~" and not (term.lhs in latent and term.rhs in latent):
-            raise ModelError(f"'{term.lhs} ~ {term.rhs}' (line {term.line}): regressions on observed variables are "
-                             "not supported in two-level models; regress a factor on another factor of its level, "
-                             "or model the variable as an indicator")
+            raise ModelError(
+                f"'{term.lhs} ~ {term.rhs}' (line {term.line}): regressions on observed variables are "
+                "not supported in two-level models; regress a factor on another factor of its level, "
+                "or model the variable as an indicator"
+            )
     if parsed.constraints:
         c = parsed.constraints[0]
-        raise ModelError(f"'{c.lhs} {c.op} {c.rhs}' (line {c.line}): constraints other than shared labels are not "
-                         "supported in two-level models")
+        raise ModelError(
+            f"'{c.lhs} {c.op} {c.rhs}' (line {c.line}): constraints other than shared labels are not "
+            "supported in two-level models"
+        )
 
 
 def level_model(parsed: ParsedModel, std_lv: bool) -> LevelModel:
@@ -138,8 +163,9 @@ def level_model(parsed: ParsedModel, std_lv: bool) -> LevelModel:
         level_vars = dataclasses.replace(level_vars, observed=tuple(n for n in observed if n in level_vars.observed))
         columns = partable_columns(terms, level_vars, 1, std_lv=std_lv, meanstructure=True)
         lv = {n: offset + i for i, n in enumerate(level_vars.latent)}
-        positions = [_matrix_position(a, o, b, ov, lv)
-                     for a, o, b in zip(columns["lhs"], columns["op"], columns["rhs"])]
+        positions = [
+            _matrix_position(a, o, b, ov, lv) for a, o, b in zip(columns["lhs"], columns["op"], columns["rhs"])
+        ]
         columns["matrix"] = np.array([q[0] for q in positions], dtype=object)
         columns["row"], columns["col"] = (np.array([q[k] for q in positions]) for k in (1, 2))
         columns["group"] = np.full(len(positions), block)
@@ -189,9 +215,11 @@ class IndependenceStructure:
     def __init__(self, within: np.ndarray, between: np.ndarray) -> None:
         p = len(between)
         eye, zero = np.eye(p), np.zeros((p, p))
-        self._jacobian = np.column_stack([pack(e, zero, zero) for e in eye]
-                                         + [pack(np.zeros(p), np.diag(e), zero) for e in eye[within]]
-                                         + [pack(np.zeros(p), zero, np.diag(e)) for e in eye[between]])
+        self._jacobian = np.column_stack(
+            [pack(e, zero, zero) for e in eye]
+            + [pack(np.zeros(p), np.diag(e), zero) for e in eye[within]]
+            + [pack(np.zeros(p), zero, np.diag(e)) for e in eye[between]]
+        )
 
     @property
     def n_free(self) -> int:
@@ -236,8 +264,9 @@ def maximise(problem: TwoLevelProblem, start: np.ndarray, max_iter: int = 500) -
     x = np.asarray(start, float).copy()
     value = problem.objective(x)
     if not np.isfinite(value):
-        raise ConvergenceError("the starting values of the two-level model give a non-positive-definite "
-                               "covariance matrix", 0)
+        raise ConvergenceError(
+            "the starting values of the two-level model give a non-positive-definite covariance matrix", 0
+        )
     x, value, grad, iterations = _quasi_newton(problem, x, value, max_iter)
     polish = 0
     while polish < 20 and np.max(np.abs(grad)) >= 1e-10:
@@ -249,12 +278,16 @@ def maximise(problem: TwoLevelProblem, start: np.ndarray, max_iter: int = 500) -
             break
     if np.max(np.abs(grad)) < 1e-8:
         return x, iterations + polish
-    raise ConvergenceError(f"the two-level ML optimiser did not converge after {iterations + polish} iterations; "
-                           "the model may be misspecified or empirically under-identified.", iterations + polish)
+    raise ConvergenceError(
+        f"the two-level ML optimiser did not converge after {iterations + polish} iterations; "
+        "the model may be misspecified or empirically under-identified.",
+        iterations + polish,
+    )
 
 
-def _quasi_newton(problem: TwoLevelProblem, x: np.ndarray, value: float,
-                  max_iter: int) -> tuple[np.ndarray, float, np.ndarray, int]:
+def _quasi_newton(
+    problem: TwoLevelProblem, x: np.ndarray, value: float, max_iter: int
+) -> tuple[np.ndarray, float, np.ndarray, int]:
     """BFGS from the inverse of the (plain central-difference) Hessian at ``x``, until the largest gradient
     element is below 1e-9 or no step decreases the objective: (x, value, gradient, iterations)."""
     grad = problem.gradient(x)
@@ -356,8 +389,10 @@ def _check_identified(problem: TwoLevelProblem, x: np.ndarray, names) -> np.ndar
     values, vectors = np.linalg.eigh(hess * np.outer(scale, scale))
     if values[0] <= 1e-9 * max(values[-1], 1e-300):
         involved = [names[i] for i in np.flatnonzero(np.abs(vectors[:, 0]) > 0.1)]
-        raise IdentificationError("the two-level model is not identified: the information matrix is singular; "
-                                  f"these parameters cannot be told apart: {', '.join(involved)}")
+        raise IdentificationError(
+            "the two-level model is not identified: the information matrix is singular; "
+            f"these parameters cannot be told apart: {', '.join(involved)}"
+        )
     return hess
 
 
@@ -389,8 +424,9 @@ def h1_trace(stats: ClusterStats, h1) -> float:
     return float(np.sum(np.linalg.inv((a1 + a1.T) / 2) * (scores.T @ scores)))
 
 
-def yuan_bentler(fit: TwoLevelFit, standard: TestStatistic, trace_h1: float, n_saturated_moments: int,
-                 n_rows_free: int) -> TestStatistic:
+def yuan_bentler(
+    fit: TwoLevelFit, standard: TestStatistic, trace_h1: float, n_saturated_moments: int, n_rows_free: int
+) -> TestStatistic:
     """lavaan's yuan.bentler.mplus record: ``c = (tr(A1^-1 B1) - tr(H^-1 B0)) / df`` with the model's Hessian H
     of -logL and B0 the cross-product of the clusters' scores with respect to its parameters
     (lav_test_yuan_bentler_mplus_trace)."""
@@ -398,8 +434,9 @@ def yuan_bentler(fit: TwoLevelFit, standard: TestStatistic, trace_h1: float, n_s
     record = scaled_test("yuan.bentler.mplus", standard, trace_h1 - trace_h0)
     if standard.df <= 0:
         return record
-    return dataclasses.replace(record, scaling_factor_h1=trace_h1 / n_saturated_moments,
-                               scaling_factor_h0=trace_h0 / n_rows_free)
+    return dataclasses.replace(
+        record, scaling_factor_h1=trace_h1 / n_saturated_moments, scaling_factor_h0=trace_h0 / n_rows_free
+    )
 
 
 def baseline_fit(stats: ClusterStats, h1, trace_h1: float | None) -> list[TestStatistic]:
@@ -407,8 +444,9 @@ def baseline_fit(stats: ClusterStats, h1, trace_h1: float | None) -> list[TestSt
     structure = IndependenceStructure(stats.within, stats.between)
     problem = TwoLevelProblem(stats, structure)
     between = _between_start(stats)
-    start = np.concatenate([stats.y.mean(axis=0), np.diag(stats.s_pw)[stats.within],
-                            np.diag(between.cov)[stats.between]])
+    start = np.concatenate(
+        [stats.y.mean(axis=0), np.diag(stats.s_pw)[stats.within], np.diag(between.cov)[stats.between]]
+    )
     fit = fit_structure(problem, start, trace_h1 is not None, [f"baseline {k}" for k in range(structure.n_free)])
     n_moments = len(saturated_free(stats.within, stats.between))
     standard = standard_test(2 * (h1.logl - fit.logl), n_moments - structure.n_free)
@@ -450,9 +488,14 @@ def _srmr(sample: np.ndarray, implied: np.ndarray) -> float:
 
 def _logl_measures(fit: TwoLevelFit, h1, npar: int, n: int, p: int, tests) -> dict[str, float]:
     logl = fit.logl
-    out = {"logl": logl, "unrestricted_logl": h1.logl, "aic": -2 * logl + 2 * npar,
-           "bic": float(-2 * logl + npar * np.log(n)), "ntotal": n,
-           "bic2": float(-2 * logl + npar * np.log((n + 2) / 24))}
+    out = {
+        "logl": logl,
+        "unrestricted_logl": h1.logl,
+        "aic": -2 * logl + 2 * npar,
+        "bic": float(-2 * logl + npar * np.log(n)),
+        "ntotal": n,
+        "bic2": float(-2 * logl + npar * np.log((n + 2) / 24)),
+    }
     if len(tests) > 1 and np.isfinite(tests[1].scaling_factor_h1):
         out.update(scaling_factor_h1=tests[1].scaling_factor_h1, scaling_factor_h0=tests[1].scaling_factor_h0)
     return out
@@ -468,8 +511,10 @@ def cluster_data(data, levels: LevelModel, cluster) -> ClusterStats:
         raise DataError(f"cluster column {cluster!r} is not in the data; available columns: {list(data.columns)}")
     missing = [n for n in observed if n not in data.columns]
     if missing:
-        raise ModelError(f"unknown variable {missing[0]!r} in the two-level model: it is not a column of the data "
-                         "and not a latent variable defined with =~ at its level. Check the spelling.")
+        raise ModelError(
+            f"unknown variable {missing[0]!r} in the two-level model: it is not a column of the data "
+            "and not a latent variable defined with =~ at its level. Check the spelling."
+        )
     frame = data[list(observed)]
     non_numeric = [n for n in observed if not pd.api.types.is_numeric_dtype(frame[n].dtype)]
     if non_numeric:
@@ -479,8 +524,10 @@ def cluster_data(data, levels: LevelModel, cluster) -> ClusterStats:
     codes = pd.factorize(data[cluster][keep])[0]
     stats = ClusterStats.from_data(values[keep], codes, levels.between, levels.within)
     if stats.n_clusters < 2 or stats.n_obs <= stats.n_clusters:
-        raise DataError(f"cluster={cluster!r} gives {stats.n_clusters} cluster(s) for {stats.n_obs} complete rows; a "
-                        "two-level model needs several clusters with more than one respondent")
+        raise DataError(
+            f"cluster={cluster!r} gives {stats.n_clusters} cluster(s) for {stats.n_obs} complete rows; a "
+            "two-level model needs several clusters with more than one respondent"
+        )
     _check_constant(data[keep], [n for n, w in zip(observed, levels.within) if not w], cluster)
     return stats
 
@@ -493,16 +540,20 @@ def _check_constant(data: pd.DataFrame, between_only, cluster) -> None:
     for name in between_only:
         varying = counts.index[counts[name].to_numpy() > 1]
         if len(varying):
-            raise DataError(f"{name!r} appears only at level 2 (a cluster-level variable) but takes several values "
-                            f"within cluster {varying[0]!r} of {cluster!r}; give it one value per cluster, or use it "
-                            "at level 1 too")
+            raise DataError(
+                f"{name!r} appears only at level 2 (a cluster-level variable) but takes several values "
+                f"within cluster {varying[0]!r} of {cluster!r}; give it one value per cluster, or use it "
+                "at level 1 too"
+            )
 
 
 def _parameter_names(table: dict) -> list[str]:
     free = np.flatnonzero(table["x"] >= 0)
     first = free[np.unique(table["x"][free], return_index=True)[1]]
-    return [f"{table['lhs'][k]} {table['op'][k]} {table['rhs'][k]} [level {table['group'][k] + 1}]".replace("  ", " ")
-            for k in first]
+    return [
+        f"{table['lhs'][k]} {table['op'][k]} {table['rhs'][k]} [level {table['group'][k] + 1}]".replace("  ", " ")
+        for k in first
+    ]
 
 
 def _standardized(table: dict, levels: LevelModel, x: np.ndarray) -> None:
@@ -531,8 +582,10 @@ def two_level_cfa(model, data, *, cluster, estimator="ML", std_lv=False, confide
     n_moments = len(saturated_free(stats.within, stats.between))
     df = n_moments - npar
     if df < 0:
-        raise IdentificationError(f"the two-level model is not identified: {npar} free parameters but only "
-                                  f"{n_moments} sample moments (df = {df})")
+        raise IdentificationError(
+            f"the two-level model is not identified: {npar} free parameters but only "
+            f"{n_moments} sample moments (df = {df})"
+        )
     fit = fit_structure(problem, _admissible(problem, levels, level_starts(levels, stats, std_lv)), robust, names)
     h1 = em_saturated(stats)
     h_inv = np.linalg.inv(fit.hessian)
@@ -552,25 +605,52 @@ def two_level_cfa(model, data, *, cluster, estimator="ML", std_lv=False, confide
     _, sw, sb = unpack(problem.structure.moments(fit.x), stats.p)
     n = stats.n_obs
     measures = fit_measures(
-        npar=npar, fmin=(-2 * fit.logl - log_2pi_constant(stats)) / (2 * n), n_rmsea=n, groups=1,
-        tests=tests, baseline=baseline, robust=robust_inputs(tests[1], baseline[1]) if robust else None,
-        logl=_logl_measures(fit, h1, npar, n, stats.p, tests), residual_measures=srmr_measures(sw, sb, h1, stats),
-        robust_keys=robust)
+        npar=npar,
+        fmin=(-2 * fit.logl - log_2pi_constant(stats)) / (2 * n),
+        n_rmsea=n,
+        groups=1,
+        tests=tests,
+        baseline=baseline,
+        robust=robust_inputs(tests[1], baseline[1]) if robust else None,
+        logl=_logl_measures(fit, h1, npar, n, stats.p, tests),
+        residual_measures=srmr_measures(sw, sb, h1, stats),
+        robust_keys=robust,
+    )
     for key in LEVEL_FIT_MEASURES_DROPPED:
         measures.pop(key, None)
     estimates = estimates_view(table, [1, 1])  # both blocks belong to the one group, labelled 1 as lavaan
     estimates.insert(estimates.columns.get_loc("group") + 1, "level", table["group"] + 1)
     return TwoLevelCFAResult(
-        fit_measures=measures, estimates=estimates, converged=True, iterations=fit.iterations, n_obs=n, groups=[1],
+        fit_measures=measures,
+        estimates=estimates,
+        converged=True,
+        iterations=fit.iterations,
+        n_obs=n,
+        groups=[1],
         latent_variables=list(dict.fromkeys(levels.latent[0] + levels.latent[1])),
-        observed_variables=list(levels.observed), estimator=estimator, chisq_by_group={1: standard.statistic},
+        observed_variables=list(levels.observed),
+        estimator=estimator,
+        chisq_by_group={1: standard.statistic},
         # _problem holds the TwoLevelProblem: the CFAResult methods that read it as a single-level Problem are
         # overridden by TwoLevelCFAResult
-        model=model if isinstance(model, str) else "", _problem=cast(Any, problem), _x=fit.x, _vcov=vcov,
-        _options={"std_lv": std_lv, "estimator": estimator, "confidence": confidence, "cluster": cluster,
-                  "within": stats.within, "between": stats.between},
-        _table=table, _tests=tuple(tests), _baseline_tests=tuple(baseline), n_clusters=stats.n_clusters,
-        _h1=h1)
+        model=model if isinstance(model, str) else "",
+        _problem=cast(Any, problem),
+        _x=fit.x,
+        _vcov=vcov,
+        _options={
+            "std_lv": std_lv,
+            "estimator": estimator,
+            "confidence": confidence,
+            "cluster": cluster,
+            "within": stats.within,
+            "between": stats.between,
+        },
+        _table=table,
+        _tests=tuple(tests),
+        _baseline_tests=tuple(baseline),
+        n_clusters=stats.n_clusters,
+        _h1=h1,
+    )
 
 
 def _warn_negative_variances(levels: LevelModel, x: np.ndarray) -> None:
@@ -578,9 +658,11 @@ def _warn_negative_variances(levels: LevelModel, x: np.ndarray) -> None:
     table, est = levels.table, levels.model.values(x)
     negative = (table["op"] == "~~") & (table["lhs"] == table["rhs"]) & (est < 0)
     for k in np.flatnonzero(negative):
-        warnings.warn(f"Heywood case: the variance of {table['lhs'][k]!r} at level {table['group'][k] + 1} is "
-                      f"negative ({est[k]:.4g}); the model may be misspecified or have too few clusters.",
-                      stacklevel=4)
+        warnings.warn(
+            f"Heywood case: the variance of {table['lhs'][k]!r} at level {table['group'][k] + 1} is "
+            f"negative ({est[k]:.4g}); the model may be misspecified or have too few clusters.",
+            stacklevel=4,
+        )
 
 
 def _union_variables(levels: LevelModel) -> ModelVariables:
@@ -591,8 +673,11 @@ def _union_variables(levels: LevelModel) -> ModelVariables:
 
 def _not_two_level(name: str) -> Callable[..., NoReturn]:
     def method(self: Any, *args: Any, **kwargs: Any) -> NoReturn:
-        raise ModelError(f"{name}() is not available for two-level fits; see estimates, fit_measures, "
-                         "implied_cov(level=...), sample_cov(level=...) and residuals(level=...)")
+        raise ModelError(
+            f"{name}() is not available for two-level fits; see estimates, fit_measures, "
+            "implied_cov(level=...), sample_cov(level=...) and residuals(level=...)"
+        )
+
     method.__name__ = name
     return method
 
@@ -610,8 +695,9 @@ class TwoLevelCFAResult(CFAResult):
         shown = self.estimates[["lhs", "op", "rhs", "level", "est", "se", "std_all"]].round(3).to_string(max_rows=60)
         return fields[:-1] + [f"  clusters: {self.n_clusters}", "  estimates:\n    " + shown.replace("\n", "\n    ")]
 
-    def _level(self, level: Hashable | None,
-               build: Callable[[int], pd.DataFrame]) -> pd.DataFrame | dict[Hashable, pd.DataFrame]:
+    def _level(
+        self, level: Hashable | None, build: Callable[[int], pd.DataFrame]
+    ) -> pd.DataFrame | dict[Hashable, pd.DataFrame]:
         if level is None:
             return {k: build(k) for k in (1, 2)}
         if level not in (1, 2):
@@ -642,8 +728,9 @@ class TwoLevelCFAResult(CFAResult):
     def residuals(self, level: Hashable | None = None) -> pd.DataFrame | dict[Hashable, pd.DataFrame]:
         """h1 minus model-implied covariance of a level (raw residuals), or a dict of both."""
         implied = self._implied()
-        return self._level(level, lambda k: self._at_level(k, self._h1.sigma_w - implied[0],
-                                                           self._h1.sigma_b - implied[1]))
+        return self._level(
+            level, lambda k: self._at_level(k, self._h1.sigma_w - implied[0], self._h1.sigma_b - implied[1])
+        )
 
     implied_mean = _not_two_level("implied_mean")
     model_matrices = _not_two_level("model_matrices")

@@ -54,8 +54,9 @@ class ClusterStats:
     between: np.ndarray
 
     @classmethod
-    def from_data(cls, y: np.ndarray, cluster: np.ndarray, between: np.ndarray | None = None,
-                  within: np.ndarray | None = None) -> ClusterStats:
+    def from_data(
+        cls, y: np.ndarray, cluster: np.ndarray, between: np.ndarray | None = None, within: np.ndarray | None = None
+    ) -> ClusterStats:
         n_clusters = int(cluster.max()) + 1
         sizes = np.bincount(cluster, minlength=n_clusters)
         means = np.zeros((n_clusters, y.shape[1]))
@@ -112,8 +113,13 @@ def saturated_free(within: np.ndarray, between: np.ndarray) -> np.ndarray:
     p = len(between)
     rows, cols = vech_indices(p)
     k = len(rows)
-    return np.concatenate([np.arange(p), p + np.flatnonzero(within[rows] & within[cols]),
-                           p + k + np.flatnonzero(between[rows] & between[cols])])
+    return np.concatenate(
+        [
+            np.arange(p),
+            p + np.flatnonzero(within[rows] & within[cols]),
+            p + k + np.flatnonzero(between[rows] & between[cols]),
+        ]
+    )
 
 
 def unpack(s: np.ndarray, p: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -121,8 +127,8 @@ def unpack(s: np.ndarray, p: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rows, cols = vech_indices(p)
     k = len(rows)
     sw, sb = np.zeros((p, p)), np.zeros((p, p))
-    sw[rows, cols] = sw[cols, rows] = s[p:p + k]
-    sb[rows, cols] = sb[cols, rows] = s[p + k:]
+    sw[rows, cols] = sw[cols, rows] = s[p : p + k]
+    sb[rows, cols] = sb[cols, rows] = s[p + k :]
     return s[:p], sw, sb
 
 
@@ -194,7 +200,8 @@ def gradient(stats: ClusterStats, s: np.ndarray) -> np.ndarray:
     per_size = stats.size_counts[:, None, None] * (v_inv - v_inv @ outer @ v_inv)  # d(-2 logL)/dV_k
     n_within = stats.n_obs - stats.n_clusters
     g_sw = _within_part(stats, sw, n_within * stats.s_pw, n_within) + np.einsum(
-        "k,kab->ab", 1 / stats.size_values, per_size)
+        "k,kab->ab", 1 / stats.size_values, per_size
+    )
     g_sb = per_size.sum(axis=0)
     return np.concatenate([g_mu, -0.5 * _vech_gradient(g_sw), -0.5 * _vech_gradient(g_sb)])
 

@@ -47,8 +47,11 @@ class CategoricalModel:
         for name in ("tau", "delta"):
             for g in range(self.n_groups):
                 pick = (columns["matrix"] == name) & (columns["group"] == g)
-                self._extra[name, g] = (columns["row"][pick].astype(int), columns["x"][pick].astype(int),
-                                        columns["ustart"][pick].astype(float))
+                self._extra[name, g] = (
+                    columns["row"][pick].astype(int),
+                    columns["x"][pick].astype(int),
+                    columns["ustart"][pick].astype(float),
+                )
 
     @functools.cached_property
     def table(self) -> pd.DataFrame:
@@ -189,8 +192,13 @@ class WLSProblem:
         return float(self.weights @ self.group_values(x))
 
     def gradient(self, x: np.ndarray) -> np.ndarray:
-        return sum((-2 * c * self.model.jacobian(x, g).T @ _weighted(w, self.residuals(x, g))
-                    for g, (c, w) in enumerate(zip(self.weights, self.w))), np.zeros(self.model.n_free))
+        return sum(
+            (
+                -2 * c * self.model.jacobian(x, g).T @ _weighted(w, self.residuals(x, g))
+                for g, (c, w) in enumerate(zip(self.weights, self.w))
+            ),
+            np.zeros(self.model.n_free),
+        )
 
     def expected_information(self, x: np.ndarray, fractions: bool = False) -> np.ndarray:
         """sum_g c_g Delta_g' W_g Delta_g: with the objective's weights half its Gauss-Newton Hessian, with
@@ -300,8 +308,9 @@ def _correlation_information(sigma: np.ndarray, rows: np.ndarray, cols: np.ndarr
     return w[np.ix_(rows, rows)] * w[np.ix_(cols, cols)] + w[np.ix_(rows, cols)] * w[np.ix_(cols, rows)]
 
 
-def categorical_robust_inputs(problem: WLSProblem, x: np.ndarray, e_inv: np.ndarray, df: float,
-                              base_df: float, constraint_rank: int = 0) -> dict | None:
+def categorical_robust_inputs(
+    problem: WLSProblem, x: np.ndarray, e_inv: np.ndarray, df: float, base_df: float, constraint_rank: int = 0
+) -> dict | None:
     """The robust CFI/TLI/RMSEA inputs of ordered items (lavaan 0.6-14's lav_fit_catml_dwls; Savalei 2021).
 
     The DWLS solution is read as an ML model of the polychoric correlations ("catML", not refitted): ``XX3 =
@@ -328,8 +337,12 @@ def categorical_robust_inputs(problem: WLSProblem, x: np.ndarray, e_inv: np.ndar
         n_th = len(s.thresholds)
         implied = np.eye(p)
         implied[rows, cols] = implied[cols, rows] = model.moments(x, g)[n_th:]
-        xx3 += s.n_obs * (np.linalg.slogdet(implied)[1] + np.sum(s.correlation * np.linalg.inv(implied))
-                          - np.linalg.slogdet(s.correlation)[1] - p)
+        xx3 += s.n_obs * (
+            np.linalg.slogdet(implied)[1]
+            + np.sum(s.correlation * np.linalg.inv(implied))
+            - np.linalg.slogdet(s.correlation)[1]
+            - p
+        )
         xx3_null -= s.n_obs * np.linalg.slogdet(s.correlation)[1]
         w_cor = w[n_th:] if w.ndim == 1 else w[n_th:, n_th:]
         w_blocks.append(f * (np.diag(w_cor) if w_cor.ndim == 1 else w_cor))
@@ -342,8 +355,17 @@ def categorical_robust_inputs(problem: WLSProblem, x: np.ndarray, e_inv: np.ndar
     df3_null = n_groups * len(rows)
     c3 = float(np.sum((wiu.T @ v_all @ wiu) * gamma_all.T)) / df3
     c3_null = float(np.trace(gamma_all)) / df3_null
-    return {"xx3": xx3, "df3": df3, "xx3_scaled": xx3 / c3, "c_hat": c3, "xx3_null": xx3_null,
-            "df3_null": df3_null, "c_hat_null": c3_null, "cfi_df": df, "cfi_df_null": base_df}
+    return {
+        "xx3": xx3,
+        "df3": df3,
+        "xx3_scaled": xx3 / c3,
+        "c_hat": c3,
+        "xx3_null": xx3_null,
+        "df3_null": df3_null,
+        "c_hat_null": c3_null,
+        "cfi_df": df,
+        "cfi_df_null": base_df,
+    }
 
 
 def _shared(x_index: np.ndarray) -> bool:

@@ -139,14 +139,20 @@ def dif(
             index.append(prepared.items[j])
             continue
         if baseline is None or anchor_idx:
-            base_problem, base_fit = fit_model(prepared, model, constrained, True, quadrature,
-                                               standard_errors=False)
+            base_problem, base_fit = fit_model(prepared, model, constrained, True, quadrature, standard_errors=False)
             baseline = (base_problem, base_fit)
         base_problem, base_fit = baseline
         pmap_free = build_map(prepared, model, released, True)
         try:
-            problem, fitted = fit_model(prepared, model, released, True, quadrature,
-                                        start=_restart(base_fit.full, pmap_free), standard_errors=False)
+            problem, fitted = fit_model(
+                prepared,
+                model,
+                released,
+                True,
+                quadrature,
+                start=_restart(base_fit.full, pmap_free),
+                standard_errors=False,
+            )
         except ConvergenceError as exc:
             rows.append(_empty_row(prepared, f"the model with item {prepared.items[j]!r} free did not converge: {exc}"))
             index.append(prepared.items[j])
@@ -157,14 +163,20 @@ def dif(
         rows.append([chisq, df, float(stats.chi2.sf(chisq, df)), np.nan, *esd, float(np.max(np.abs(esd))), ""])
         index.append(prepared.items[j])
     focal = prepared.group_names[1:]
-    table = pd.DataFrame(rows, index=pd.Index(index, name="item"),
-                         columns=["chisq", "df", "pvalue", "p_adjusted", *[f"esd_{g}" for g in focal],
-                                  "max_abs_esd", "note"])
+    table = pd.DataFrame(
+        rows,
+        index=pd.Index(index, name="item"),
+        columns=["chisq", "df", "pvalue", "p_adjusted", *[f"esd_{g}" for g in focal], "max_abs_esd", "note"],
+    )
     table["df"] = table["df"].astype("Int64")
     table["p_adjusted"] = _adjust(table["pvalue"].to_numpy(), p_adjust)
     return DIFResult(
-        table=table, model=model, groups=list(prepared.group_names), reference_group=prepared.group_names[0],
-        anchors=[prepared.items[i] for i in anchor_idx], p_adjust=p_adjust,
+        table=table,
+        model=model,
+        groups=list(prepared.group_names),
+        reference_group=prepared.group_names[0],
+        anchors=[prepared.items[i] for i in anchor_idx],
+        p_adjust=p_adjust,
         baseline_loglik=float(baseline[1].loglik) if baseline is not None else np.nan,
     )
 

@@ -74,7 +74,9 @@ class Problem:
     def log_probabilities(self, params: np.ndarray) -> np.ndarray:
         """log P (J*K, Q) in the layout of the indicator matrix; 0 where a category does not exist."""
         probs = category_probabilities(params, self.theta, self.data.n_categories)
-        logp = np.where(self.mask[:, None, :], np.log(np.where(self.mask[:, None, :], np.maximum(probs, TINY), 1.0)), 0.0)
+        logp = np.where(
+            self.mask[:, None, :], np.log(np.where(self.mask[:, None, :], np.maximum(probs, TINY), 1.0)), 0.0
+        )
         return logp.transpose(0, 2, 1).reshape(-1, len(self.theta))
 
     def estep(self, full: np.ndarray) -> EStep:
@@ -157,14 +159,14 @@ class Problem:
             value += v_i
             for position, j in enumerate(which):
                 start = g * block + j * k
-                grad[start:start + k] = g_i[position]
-                hess[start:start + k, start:start + k] = h_i[position]
+                grad[start : start + k] = g_i[position]
+                hess[start : start + k, start : start + k] = h_i[position]
         for g in range(pm.n_groups):
             v_l, g_l, h_l, _ = self._latent_terms(eta[g], e.node_counts[g])
             value += v_l
             lat = pm.n_item_full + 2 * g
-            grad[lat:lat + 2] = g_l
-            hess[lat:lat + 2, lat:lat + 2] = h_l
+            grad[lat : lat + 2] = g_l
+            hess[lat : lat + 2, lat : lat + 2] = h_l
         return value, grad, hess
 
     def _complete_value(self, items, eta, e: EStep) -> float:
@@ -193,7 +195,7 @@ class Problem:
             _, _, _, score = self._item_terms(items[g], e.counts[g])
             _, _, _, centred = self._latent_terms(eta[g], e.node_counts[g])
             post, onehot, w = e.posterior[g], self.onehot[g], self.weights[g]
-            idx = np.r_[g * block:(g + 1) * block, pm.n_item_full + 2 * g, pm.n_item_full + 2 * g + 1]
+            idx = np.r_[g * block : (g + 1) * block, pm.n_item_full + 2 * g, pm.n_item_full + 2 * g + 1]
             hess[np.ix_(idx, idx)] += _score_outer(post, onehot, w, score, centred, e.counts[g], e.node_counts[g])
         return grad, hess
 
@@ -220,7 +222,7 @@ def _score_outer(post, onehot, w, score, centred, r, n_q) -> np.ndarray:
     relevant = post > POSTERIOR_FLOOR  # the rest adds less than 1e-12 of a pattern's weight
     for q in np.flatnonzero(relevant.any(axis=0)):
         rows = relevant[:, q]
-        cross[q] = dsyrk(1.0, (onehot[rows] * root[rows, q:q + 1]).T, trans=0)  # .T is Fortran-ordered
+        cross[q] = dsyrk(1.0, (onehot[rows] * root[rows, q : q + 1]).T, trans=0)  # .T is Fortran-ordered
     cross = np.triu(cross) + np.triu(cross, 1).transpose(0, 2, 1)
     # item-item block: sum_q U_q' G_q U_q with U_q block-diagonal (item j's scores dlogP_j(k, theta_q))
     by_item = cross.reshape(n_q_nodes, n_items * k, n_items, k).transpose(0, 2, 1, 3)  # (Q, L, JK, M)
@@ -265,8 +267,11 @@ def _m_step(problem: Problem, free: np.ndarray, e: EStep) -> np.ndarray:
     pm = problem.pmap
     value, grad, hess = problem.complete(pm.full(free), e)
     new, _ = _newton_step(
-        free, lambda c: problem.complete(pm.full(c), e, value_only=True)[0],
-        pm.matrix.T @ grad, pm.matrix.T @ hess @ pm.matrix, value,
+        free,
+        lambda c: problem.complete(pm.full(c), e, value_only=True)[0],
+        pm.matrix.T @ grad,
+        pm.matrix.T @ hess @ pm.matrix,
+        value,
     )
     return free if new is None else new
 

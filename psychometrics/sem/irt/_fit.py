@@ -50,7 +50,7 @@ def _sum_score_distribution(probs: np.ndarray, skip: int | None = None) -> np.nd
         n_cat = int(np.count_nonzero(probs[j].sum(axis=0) > 0))
         new = np.zeros((n_q, dist.shape[1] + n_cat - 1))
         for k in range(n_cat):
-            new[:, k:k + dist.shape[1]] += dist * probs[j, :, k:k + 1]
+            new[:, k : k + dist.shape[1]] += dist * probs[j, :, k : k + 1]
         dist = new
     return dist
 
@@ -62,8 +62,8 @@ def _expected_table(probs, weights, j: int, n_categories) -> np.ndarray:
     n_scores = len(full)
     table = np.full((n_scores, n_categories[j]), np.nan)
     for k in range(n_categories[j]):
-        joint = weights @ (probs[j, :, k:k + 1] * rest)  # P(Y_j = k, S_-j = s - k)
-        table[k:k + rest.shape[1], k] = joint / full[k:k + rest.shape[1]]
+        joint = weights @ (probs[j, :, k : k + 1] * rest)  # P(Y_j = k, S_-j = s - k)
+        table[k : k + rest.shape[1], k] = joint / full[k : k + rest.shape[1]]
     return table
 
 
@@ -117,7 +117,7 @@ def _collapse(observed: np.ndarray, expected: np.ndarray, mincell: float = MINCE
     impossible = np.flatnonzero(np.isnan(expected).any(axis=1))
     observed, expected = np.array(observed, dtype=float), np.nan_to_num(expected)  # copies: merged in place below
     if impossible.size:  # the first half of the incomplete rows lie at the top, the rest at the bottom
-        top, bottom = impossible[: impossible.size // 2], impossible[impossible.size // 2:]
+        top, bottom = impossible[: impossible.size // 2], impossible[impossible.size // 2 :]
         for rows, target in ((top, top.max() + 1), (bottom, bottom.min() - 1)):
             expected[target] += expected[rows].sum(axis=0)
             observed[target] += observed[rows].sum(axis=0)
@@ -170,7 +170,7 @@ def s_x2(result) -> TableResult:
     probs, weights = _grid(result)
     totals = data.codes.sum(axis=1)
     n_obs = data.n_obs
-    latent_free = int(pmap.matrix[pmap.n_item_full:].any(axis=1).sum())
+    latent_free = int(pmap.matrix[pmap.n_item_full :].any(axis=1).sum())
     rows = []
     for j in range(len(data.items)):
         n_cat = data.n_categories[j]
@@ -182,7 +182,7 @@ def s_x2(result) -> TableResult:
         o, e = _collapse(observed[1:-1], expected[1:-1])
         cells = e > 0
         statistic = float(np.sum((o[cells] - e[cells]) ** 2 / e[cells]))
-        own = int(pmap.matrix[j * pmap.k_max:(j + 1) * pmap.k_max].any(axis=1).sum())
+        own = int(pmap.matrix[j * pmap.k_max : (j + 1) * pmap.k_max].any(axis=1).sum())
         df = max(int(cells.sum()) - len(e) - own - latent_free, 0)
         statistic = statistic if df > 0 else np.nan
         p = float(stats.chi2.sf(statistic, df)) if df > 0 else np.nan
@@ -209,13 +209,16 @@ def _statistics(n_categories: np.ndarray, k_max: int, kind: str):
     none = np.zeros(k_max)
     items, scores = [], []
     for j in range(len(n_categories)):
-        for score in (indicators[j] if kind != "M2*" else [item_score[j]]):
+        for score in indicators[j] if kind != "M2*" else [item_score[j]]:
             items.append((j, -1))
             scores.append((score, none))
     for i in range(len(n_categories)):
         for j in range(i + 1, len(n_categories)):
-            pairs = ([(a, b) for a in indicators[i] for b in indicators[j]] if kind == "M2"
-                     else [(item_score[i], item_score[j])])
+            pairs = (
+                [(a, b) for a in indicators[i] for b in indicators[j]]
+                if kind == "M2"
+                else [(item_score[i], item_score[j])]
+            )
             items.extend([(i, j)] * len(pairs))
             scores.extend(pairs)
     return np.array(items), np.array(scores)
@@ -263,7 +266,7 @@ def _moment_covariance(probs, weights, items, scores, model, chunk: int = 20000)
         member[np.flatnonzero(valid), items[valid, slot]] = 1.0
     a_idx, b_idx = np.nonzero(member @ member.T > 0)
     for begin in range(0, len(a_idx), chunk):
-        a, b = a_idx[begin:begin + chunk], b_idx[begin:begin + chunk]
+        a, b = a_idx[begin : begin + chunk], b_idx[begin : begin + chunk]
         joint[a, b] = _pair_curves(probs, items, scores, a, b) @ weights
     return joint - np.outer(model, model)
 
@@ -291,11 +294,16 @@ def _model_moments(result, free: np.ndarray, items, scores) -> np.ndarray:
 def _moment_jacobian(result, items, scores, step: float = 1e-6) -> np.ndarray:
     """Delta: derivatives of the model moments in the free parameters (central differences)."""
     free = result._fit.free
-    return np.column_stack([
-        (_model_moments(result, free + step * unit, items, scores)
-         - _model_moments(result, free - step * unit, items, scores)) / (2 * step)
-        for unit in np.eye(len(free))
-    ])
+    return np.column_stack(
+        [
+            (
+                _model_moments(result, free + step * unit, items, scores)
+                - _model_moments(result, free - step * unit, items, scores)
+            )
+            / (2 * step)
+            for unit in np.eye(len(free))
+        ]
+    )
 
 
 def _srmsr(data, probs, weights) -> float:
@@ -314,6 +322,7 @@ def _srmsr(data, probs, weights) -> float:
 def _noncentrality_root(statistic: float, df: int, probability: float, upper: float) -> float:
     """The noncentrality lambda in [0, upper] with P(chi2(df, lambda) <= statistic) = probability; 0 where there is
     none (mirt's ``uniroot`` failing)."""
+
     def gap(lam):
         cdf = stats.chi2.cdf(statistic, df) if lam == 0 else stats.ncx2.cdf(statistic, df, lam)
         return cdf - probability
@@ -370,8 +379,16 @@ def m2(result, type: str = "M2*") -> Result:  # noqa: A002 - mirt's argument nam
     statistic = data.n_obs * float(residual @ xi_inv_e - projected @ np.linalg.solve(delta.T @ xi_inv_d, projected))
     rmsea = float(np.sqrt(max(statistic / df - 1, 0.0) / (data.n_obs - 1)))
     lower, upper = _rmsea_interval(statistic, df, data.n_obs)
-    return M2Result(type=type, m2=statistic, df=df, pvalue=float(stats.chi2.sf(statistic, df)), rmsea_2=rmsea,
-                    rmsea_2_lower=lower, rmsea_2_upper=upper, srmsr=_srmsr(data, probs, weights))
+    return M2Result(
+        type=type,
+        m2=statistic,
+        df=df,
+        pvalue=float(stats.chi2.sf(statistic, df)),
+        rmsea_2=rmsea,
+        rmsea_2_lower=lower,
+        rmsea_2_upper=upper,
+        srmsr=_srmsr(data, probs, weights),
+    )
 
 
 @dataclasses.dataclass(frozen=True, repr=False)

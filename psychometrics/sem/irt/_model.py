@@ -103,8 +103,10 @@ def _group_codes(group, data: pd.DataFrame) -> tuple[np.ndarray, list, pd.DataFr
     else:
         values = group.to_numpy() if isinstance(group, pd.Series) else np.asarray(group, dtype=object)
         if values.ndim != 1 or len(values) != len(data):
-            raise DataError(f"group has {values.size} values but data has {len(data)} rows; pass one label per row "
-                            "or the name of a column of data.")
+            raise DataError(
+                f"group has {values.size} values but data has {len(data)} rows; pass one label per row "
+                "or the name of a column of data."
+            )
         labels = pd.Series(values, index=data.index)
     if labels.isna().any():
         row = labels.index[labels.isna().to_numpy()][0]
@@ -139,9 +141,17 @@ def prepare(data, group=None, model: str = "grm") -> ItemData:
     keyed = np.column_stack([group_codes, codes])
     unique, inverse, counts = np.unique(keyed, axis=0, return_inverse=True, return_counts=True)
     return ItemData(
-        items=list(frame.columns), labels=labels, n_categories=n_categories, codes=codes,
-        group_codes=group_codes, group_names=group_names, patterns=unique[:, 1:], pattern_group=unique[:, 0],
-        counts=counts.astype(float), respondent_pattern=inverse.ravel(), index=frame.index,
+        items=list(frame.columns),
+        labels=labels,
+        n_categories=n_categories,
+        codes=codes,
+        group_codes=group_codes,
+        group_names=group_names,
+        patterns=unique[:, 1:],
+        pattern_group=unique[:, 0],
+        counts=counts.astype(float),
+        respondent_pattern=inverse.ravel(),
+        index=frame.index,
     )
 
 
@@ -193,7 +203,7 @@ def category_probabilities(params: np.ndarray, theta: np.ndarray, n_categories: 
 def intercepts_ordered(params: np.ndarray, n_categories: np.ndarray) -> bool:
     """True when every item's intercepts decrease (d_1 > d_2 > ...), so that every P(Y = k) is positive."""
     steps = np.diff(params[:, 1:], axis=1)
-    used = boundary_mask(n_categories, params.shape[1])[:, 2:params.shape[1]]
+    used = boundary_mask(n_categories, params.shape[1])[:, 2 : params.shape[1]]
     return bool(np.all(steps[used] < 0))
 
 
@@ -255,7 +265,7 @@ class ParameterMap:
     def split(self, full: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Item parameters (G, J, Kmax) and latent eta (G, 2) of a full vector."""
         items = full[: self.n_item_full].reshape(self.n_groups, self.n_items, self.k_max)
-        return items, full[self.n_item_full:].reshape(self.n_groups, 2)
+        return items, full[self.n_item_full :].reshape(self.n_groups, 2)
 
     def full(self, free: np.ndarray) -> np.ndarray:
         return self.base + self.matrix @ free
@@ -295,7 +305,6 @@ def build_map(data: ItemData, model: str, equal_items, free_latent: bool) -> Par
         matrix[position, keys[key]] = 1.0
     base[matrix.any(axis=1)] = 0.0  # a free parameter's value is its free coordinate
     return ParameterMap(base, matrix, list(keys), n_groups, n_items, k_max)
-
 
 
 def start_values(data: ItemData, pmap: ParameterMap) -> np.ndarray:

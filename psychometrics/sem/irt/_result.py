@@ -92,8 +92,14 @@ class IRTResult(Result):
             mean, sd = _scores.eap(self._estep.posterior[g], theta)
             if method == "map":
                 variance = self._moments(g)[1]
-                mean, sd = _scores.map_scores(self._params(data.group_names[g]), data.patterns[rows],
-                                              data.n_categories, self._moments(g)[0], variance, mean)
+                mean, sd = _scores.map_scores(
+                    self._params(data.group_names[g]),
+                    data.patterns[rows],
+                    data.n_categories,
+                    self._moments(g)[0],
+                    variance,
+                    mean,
+                )
             estimate[rows], se[rows] = mean, sd
         pick = data.respondent_pattern
         return pd.DataFrame({"theta": estimate[pick], "se": se[pick]}, index=data.index)
@@ -159,15 +165,26 @@ def _items_table(data: ItemData, pmap: ParameterMap, full: np.ndarray, cov_full:
                 grad[start] = d[k] / a**2
                 grad[start + 1 + k] = -1 / a
                 se_b[k] = np.sqrt(grad @ cov_full @ grad)
-            se_d = np.where(np.arange(k_max - 1) < n_b, se_full[start + 1:start + k_max], np.nan)
+            se_d = np.where(np.arange(k_max - 1) < n_b, se_full[start + 1 : start + k_max], np.nan)
             intercepts = np.where(np.arange(k_max - 1) < n_b, d, np.nan)
             se_a = se_full[start] if pmap.matrix[start].any() else np.nan
             rows.append([a, *b, a, *intercepts, se_a, *se_b, se_a, *se_d])
             index.append(item if len(data.group_names) == 1 else (group, item))
-    columns = ["a", *b_names, "slope", *d_names, "se_a", *[f"se_{n}" for n in b_names], "se_slope",
-               *[f"se_{n}" for n in d_names]]
-    frame_index = (pd.Index(index, name="item") if len(data.group_names) == 1
-                   else pd.MultiIndex.from_tuples(index, names=["group", "item"]))
+    columns = [
+        "a",
+        *b_names,
+        "slope",
+        *d_names,
+        "se_a",
+        *[f"se_{n}" for n in b_names],
+        "se_slope",
+        *[f"se_{n}" for n in d_names],
+    ]
+    frame_index = (
+        pd.Index(index, name="item")
+        if len(data.group_names) == 1
+        else pd.MultiIndex.from_tuples(index, names=["group", "item"])
+    )
     return pd.DataFrame(rows, index=frame_index, columns=columns)
 
 
@@ -177,16 +194,19 @@ def _groups_table(data: ItemData, pmap: ParameterMap, full: np.ndarray, cov_full
     for g in range(len(data.group_names)):
         e1, e2 = eta[g]
         start = pmap.n_item_full + 2 * g
-        block = cov_full[start:start + 2, start:start + 2]
+        block = cov_full[start : start + 2, start : start + 2]
         jac = np.array([[-1 / (2 * e2), e1 / (2 * e2**2)], [0.0, 1 / (2 * e2**2)]])  # d(mean, var) / d(eta)
         se = np.sqrt(np.maximum(np.diag(jac @ block @ jac.T), 0.0))
-        fixed = cast(np.ndarray, ~pmap.matrix[start:start + 2].any(axis=1))  # a 2-D any(axis=1): an array
+        fixed = cast(np.ndarray, ~pmap.matrix[start : start + 2].any(axis=1))  # a 2-D any(axis=1): an array
         se_mean = np.nan if fixed[0] else se[0]
         se_var = np.nan if fixed[1] else se[1]
         mean, variance = moments_from_eta(eta[g])
         rows.append([mean, variance, se_mean, se_var, int((data.group_codes == g).sum())])
-    return pd.DataFrame(rows, index=pd.Index(data.group_names, name="group"),
-                        columns=["mean", "variance", "se_mean", "se_variance", "n_obs"])
+    return pd.DataFrame(
+        rows,
+        index=pd.Index(data.group_names, name="group"),
+        columns=["mean", "variance", "se_mean", "se_variance", "n_obs"],
+    )
 
 
 def _anchor_indices(data: ItemData, anchors, group) -> list[int]:
@@ -194,8 +214,11 @@ def _anchor_indices(data: ItemData, anchors, group) -> list[int]:
         return []
     if group is None:
         raise ModelError("anchors need groups: pass group=... (a column of data or one label per row).")
-    names = data.items if isinstance(anchors, str) and anchors == "all" else list(
-        [anchors] if isinstance(anchors, str) else anchors)
+    names = (
+        data.items
+        if isinstance(anchors, str) and anchors == "all"
+        else list([anchors] if isinstance(anchors, str) else anchors)
+    )
     unknown = [name for name in names if name not in data.items]
     if unknown:
         raise ModelError(f"anchor item(s) {unknown} are not items of the data; items are {data.items}.")
@@ -220,8 +243,15 @@ def _check_group_categories(data: ItemData, equal: list[int]) -> None:
                 )
 
 
-def fit_model(data: ItemData, model: str, equal: list[int], free_latent: bool, quadrature: int, start=None,
-              standard_errors: bool = True):
+def fit_model(
+    data: ItemData,
+    model: str,
+    equal: list[int],
+    free_latent: bool,
+    quadrature: int,
+    start=None,
+    standard_errors: bool = True,
+):
     """Fit one model to prepared data; returns the problem and the fit."""
     pmap = build_map(data, model, equal, free_latent)
     theta = np.linspace(-THETA_LIMIT, THETA_LIMIT, quadrature)
