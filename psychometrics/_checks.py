@@ -124,10 +124,19 @@ def _check_cell_kinds(frame: pd.DataFrame, name: str) -> None:
 
 
 def _check_finite(values: np.ndarray, frame: pd.DataFrame, name: str) -> None:
-    """Refuse infinite values and values so large that their squares overflow (sums of squares would be inf)."""
-    bad = np.isinf(values) | (np.abs(np.nan_to_num(values)) > MAX_ABS_VALUE)
-    if bad.any():
-        i, j = np.argwhere(bad)[0]
+    """Refuse infinite values and values so large that their squares overflow (sums of squares would be inf).
+
+    The columns' NaN-skipping extremes find the offending columns without a full-size temporary (a million rows
+    x 100 items would need two more copies of the data); only those columns are searched for the first cell.
+    """
+    if not values.size:
+        return
+    lowest, highest = np.fmin.reduce(values, axis=0), np.fmax.reduce(values, axis=0)
+    columns = np.flatnonzero((np.abs(lowest) > MAX_ABS_VALUE) | (np.abs(highest) > MAX_ABS_VALUE))
+    if columns.size:
+        bad = np.abs(np.nan_to_num(values[:, columns])) > MAX_ABS_VALUE  # inf becomes the largest float
+        i, first = np.argwhere(bad)[0]
+        j = columns[first]
         raise DataError(
             f"{name} has the value {values[i, j]!r} in column {frame.columns[j]!r}, row "
             f"{frame.index[i]!r}; items must be finite numbers of at most {MAX_ABS_VALUE:g} in size: "
