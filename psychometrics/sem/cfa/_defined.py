@@ -35,6 +35,13 @@ def interval_quantile(result, confidence: float | None = None) -> float:
     return z_critical(check_confidence(confidence))
 
 
+def interval_columns(est: np.ndarray, se: np.ndarray, quantile: float) -> dict[str, np.ndarray]:
+    """The Wald interval est -/+ quantile x se as the estimate tables' columns: lavaan's ci_lower/ci_upper
+    (ci.lower/ci.upper, issue 13), then the same interval under the package's ci_low/ci_high (issue 20)."""
+    lower, upper = est - quantile * se, est + quantile * se
+    return {"ci_lower": lower, "ci_upper": upper, "ci_low": lower, "ci_high": upper}
+
+
 _BINARY: dict[type, Callable[..., Any]] = {
     ast.Add: operator.add,
     ast.Sub: operator.sub,
@@ -215,10 +222,7 @@ def with_defined(result, parsed: ParsedModel):
             "se": se,
             "z": z,
             "pvalue": 2 * special.ndtr(-np.abs(z)),
-            "ci_lower": est - quantile * se,
-            "ci_upper": est + quantile * se,
-            "ci_low": est - quantile * se,
-            "ci_high": est + quantile * se,
+            **interval_columns(est, se, quantile),
             "std_lv": defs.values(estimates["std_lv"].to_numpy(float)),
             "std_all": defs.values(estimates["std_all"].to_numpy(float)),
         }

@@ -27,6 +27,7 @@ from ...errors import ConvergenceError, IdentificationError, ModelError
 from . import _estimation
 from ._constraints import Constraints
 from ._data import Prepared, plain_label
+from ._defined import interval_columns
 from ._estimation import MLDiscrepancy, Problem
 from ._fiml import FIMLDiscrepancy, FIMLProblem
 from ._fitmeasures import ecvi, fit_measures, robust_inputs
@@ -174,16 +175,12 @@ def write_estimates(table: dict, problem, x, vcov, variables, confidence: float)
     lv = {n: i for i, n in enumerate(variables.structural)}
     std_lv, std_all = standardize(table, est, problem.model, x, ov, lv, set(variables.latent))
     quantile = special.ndtri(0.5 + confidence / 2)
-    lower, upper = est - quantile * se, est + quantile * se
     table.update(
         est=est,
         se=se,
         z=z,
         pvalue=np.where(has_x, 2 * special.ndtr(-np.abs(z)), np.nan),  # = 2 norm.sf(|z|), without its overhead
-        ci_lower=lower,
-        ci_upper=upper,
-        ci_low=lower,
-        ci_high=upper,  # lavaan's names, then the package's (_result)
+        **interval_columns(est, se, quantile),
         std_lv=std_lv,
         std_all=std_all,
     )

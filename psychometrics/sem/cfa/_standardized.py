@@ -16,7 +16,7 @@ import pandas as pd
 from scipy import special
 
 from ...errors import ModelError
-from ._defined import Definitions, defined_items, interval_quantile, numerical_jacobian
+from ._defined import Definitions, defined_items, interval_columns, interval_quantile, numerical_jacobian
 from ._standardize import standardize
 
 TYPES = ("std.all", "std.lv", "std.nox")
@@ -84,10 +84,7 @@ def standardized_solution(result, kind: str = "std.all", confidence: float | Non
             "se": se,
             "z": z,
             "pvalue": 2 * special.ndtr(-np.abs(z)),
-            "ci_lower": est - quantile * se,
-            "ci_upper": est + quantile * se,
-            "ci_low": est - quantile * se,
-            "ci_high": est + quantile * se,
+            **interval_columns(est, se, quantile),
         }
     )
     return table if len(result.groups) > 1 else table.drop(columns="group")
