@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ...sem.cfa._fitmeasures import MAIN_FIT_MEASURES
 from ..formatting import fmt, fmt_bounded, fmt_ci, fmt_p, interpret_fit
 
 __all__ = [
@@ -19,20 +20,7 @@ __all__ = [
     "fit_display",
 ]
 
-FIT_COLUMNS = [
-    "npar",
-    "chisq",
-    "df",
-    "pvalue",
-    "cfi",
-    "tli",
-    "rmsea",
-    "rmsea_ci_lower",
-    "rmsea_ci_upper",
-    "srmr",
-    "aic",
-    "bic",
-]
+FIT_COLUMNS = list(MAIN_FIT_MEASURES)
 
 # With estimator MLR the report shows the scaled chi-square and the robust indices (lavaan's "Robust" column).
 _ROBUST = {

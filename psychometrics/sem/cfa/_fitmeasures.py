@@ -24,6 +24,21 @@ RMSEA_CI_LEVEL = 0.90
 RMSEA_CLOSE_H0 = 0.05
 RMSEA_NOTCLOSE_H0 = 0.08
 ROBUST_TESTS = ("satorra.bentler", "yuan.bentler.mplus", "scaled.shifted")
+# the fit measures a summary table shows (the notebook view of a fit, the report's fit tables)
+MAIN_FIT_MEASURES = (
+    "npar",
+    "chisq",
+    "df",
+    "pvalue",
+    "cfi",
+    "tli",
+    "rmsea",
+    "rmsea_ci_lower",
+    "rmsea_ci_upper",
+    "srmr",
+    "aic",
+    "bic",
+)
 
 
 def _pchisq(x: float, df: float, ncp: float) -> float:

@@ -17,6 +17,8 @@ import html
 import numpy as np
 import pandas as pd
 
+from ._fitmeasures import MAIN_FIT_MEASURES
+
 WIDTH = 54  # lavaan's header block: label left, value right-aligned to column 54
 SECTIONS = (
     ("Latent Variables", lambda t: t["op"] == "=~"),
@@ -264,27 +266,11 @@ def summary_text(result) -> str:
     return "\n".join(lines) + "\n"
 
 
-_HTML_FIT = (
-    "npar",
-    "chisq",
-    "df",
-    "pvalue",
-    "cfi",
-    "tli",
-    "rmsea",
-    "rmsea_ci_lower",
-    "rmsea_ci_upper",
-    "srmr",
-    "aic",
-    "bic",
-)
-
-
 def summary_html(result) -> str:
     """Tables for a notebook: the main fit measures and the parameter estimates (three decimals)."""
     fit = pd.DataFrame(
-        {"value": [result.fit_measures[k] for k in _HTML_FIT if k in result.fit_measures]},
-        index=[k for k in _HTML_FIT if k in result.fit_measures],
+        {"value": [result.fit_measures[k] for k in MAIN_FIT_MEASURES if k in result.fit_measures]},
+        index=[k for k in MAIN_FIT_MEASURES if k in result.fit_measures],
     )
     shown = (
         ["lhs", "op", "rhs"]
