@@ -241,7 +241,8 @@ def polychoric(data: ItemData, correct: float = 0) -> PolychoricResult:
 def polychoric_of_checked(frame: pd.DataFrame, correct: float) -> PolychoricResult:
     """:func:`polychoric` of a frame that passed its checks (float items with whole-number categories), e.g. a
     resample of such a frame's rows (see ``_factor_input.resampled_correlation``)."""
-    codes = frame.to_numpy() - np.nanmin(frame.to_numpy())
+    values = frame.to_numpy()
+    codes = values - np.nanmin(values)
     n_categories = int(np.nanmax(codes)) + 1
     if n_categories > _MAX_CATEGORIES:
         raise DataError(
