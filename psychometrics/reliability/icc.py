@@ -32,6 +32,10 @@ _DESCRIPTIONS = {
     "ICC2k": "Mean of k raters, two-way random, absolute agreement: ICC(2,k) (McGraw & Wong ICC(A,k))",
     "ICC3k": "Mean of k raters, two-way mixed, consistency: ICC(3,k) (McGraw & Wong ICC(C,k))",
 }
+# The table's labels and descriptions, built once: making pandas' (arrow) string arrays for them costs more than
+# computing the ICCs. pd.concat shares the description column copy-on-write, so a result's table is its own.
+_COLUMNS = pd.Index(["icc", "f", "df1", "df2", "pvalue", "ci_low", "ci_high"])
+_DESCRIPTION_COLUMN = pd.DataFrame({"description": [_DESCRIPTIONS[form] for form in _FORMS]}, index=list(_FORMS))
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -67,26 +71,39 @@ def _check_ratings(ratings_wide: ItemData, method: str | None) -> tuple[np.ndarr
     if ratings_wide.shape[1] < 2:
         raise DataError(f"ratings_wide has {ratings_wide.shape[1]} rater column(s); an ICC needs at least 2 raters.")
     values = numeric_cells(ratings_wide, "ratings_wide")
-    unrated = np.isnan(values).all(axis=0)
+    missing = np.isnan(values)
+    n_dropped = 0
+    if missing.any() or not len(values):
+        values, method, n_dropped = _rated_targets(values, missing, ratings_wide, method)
+    else:  # complete: the row checks would pass; a C-ordered copy as values[rated] gives (same sums, bit for bit)
+        values, method = np.ascontiguousarray(values), method or "anova"
+    if len(values) < 3:
+        raise DataError(f"ratings_wide has {len(values)} target(s); an ICC needs at least 3 targets.")
+    if np.ptp(values) == 0:
+        raise DataError("every rating is the same value; the ICC is undefined without variance.")
+    return values, method, n_dropped
+
+
+def _rated_targets(
+    values: np.ndarray, missing: np.ndarray, ratings_wide: pd.DataFrame, method: str | None
+) -> tuple[np.ndarray, str, int]:
+    """The rows of targets with at least one rating, the method and the targets dropped; errors name a rater
+    without ratings and, for the ANOVA, the targets with missing ratings."""
+    unrated = missing.all(axis=0)
     if unrated.any():
         raise DataError(
             f"ratings_wide column {ratings_wide.columns[unrated.argmax()]!r} has no ratings; drop the rater."
         )
-    rated = ~np.isnan(values).all(axis=1)
-    values, index = values[rated], ratings_wide.index[rated]
-    incomplete = np.isnan(values).any(axis=1)
+    rated = ~missing.all(axis=1)
+    values, incomplete = values[rated], missing[rated].any(axis=1)
     method = method or ("reml" if incomplete.any() else "anova")
     if incomplete.any() and method == "anova":
-        rows = list(index[incomplete][:10])
+        rows = list(ratings_wide.index[rated][incomplete][:10])
         raise DataError(
             f"ratings_wide has missing ratings in {int(incomplete.sum())} row(s) (targets {rows}); the ICC "
             "ANOVA needs every target rated by every rater. Use method='reml' (psych's lmer = TRUE) or drop "
             "those targets."
         )
-    if len(values) < 3:
-        raise DataError(f"ratings_wide has {len(values)} target(s); an ICC needs at least 3 targets.")
-    if np.ptp(values) == 0:
-        raise DataError("every rating is the same value; the ICC is undefined without variance.")
     return values, method, int((~rated).sum())
 
 
@@ -221,9 +238,10 @@ def _icc_table(ms: dict, n: int, k: int, confidence: float) -> pd.DataFrame:
         ),
         "ICC3k": ((msb - mse) / msb, f3, df1_two, df2_two, p3, 1 - 1 / f3_low, 1 - 1 / f3_high),
     }
-    numbers = np.array([rows[form] for form in _FORMS], dtype=float).T
-    columns = dict(zip(["icc", "f", "df1", "df2", "pvalue", "ci_low", "ci_high"], numbers))
-    return pd.DataFrame({**columns, "description": [_DESCRIPTIONS[form] for form in _FORMS]}, index=list(_FORMS))
+    numbers = pd.DataFrame(
+        np.array([rows[form] for form in _FORMS], dtype=float), index=_DESCRIPTION_COLUMN.index, columns=_COLUMNS
+    )
+    return pd.concat([numbers, _DESCRIPTION_COLUMN], axis=1)
 
 
 def _spearman_brown_k(rho: float, k: int) -> float:
