@@ -75,7 +75,7 @@ def _check_ratings(ratings_wide: ItemData, method: str | None) -> tuple[np.ndarr
     n_dropped = 0
     if missing.any() or not len(values):
         values, method, n_dropped = _rated_targets(values, missing, ratings_wide, method)
-    else:  # complete: the row checks would pass; a C-ordered copy as values[rated] gives (same sums, bit for bit)
+    else:  # complete, the usual case: no row to drop; C order, as values[rated] gives, keeps every sum bit for bit
         values, method = np.ascontiguousarray(values), method or "anova"
     if len(values) < 3:
         raise DataError(f"ratings_wide has {len(values)} target(s); an ICC needs at least 3 targets.")
