@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from .._blas import small_matrices
 from .._checks import (
@@ -72,6 +72,8 @@ def _reverse_keyed(frame: pd.DataFrame, keys: Iterable | None) -> tuple[pd.DataF
 
     Returns the new frame and the reversed item names.
     """
+    if keys is None:  # no reversal: listing the columns (a pandas string array) costs more than the check
+        return frame, ()
     keys = _checked_keys(keys, list(frame.columns))
     if not keys:
         return frame, ()
@@ -173,8 +175,9 @@ def _feldt_ci(alpha: float, n_obs: int, n_items: int, confidence: float) -> tupl
     """Feldt, Woodruff & Salih (1987) interval: 1 - (1 - alpha) F quantiles on (n - 1, (n - 1)(k - 1)) df."""
     tail = (1 - confidence) / 2
     df1, df2 = n_obs - 1, (n_obs - 1) * (n_items - 1)
-    low = 1 - (1 - alpha) * stats.f.ppf(1 - tail, df1, df2)
-    high = 1 - (1 - alpha) * stats.f.ppf(tail, df1, df2)
+    # F quantiles by special.fdtri, which scipy.stats.f.ppf calls, without its argument handling (a third of alpha)
+    low = 1 - (1 - alpha) * special.fdtri(df1, df2, 1 - tail)
+    high = 1 - (1 - alpha) * special.fdtri(df1, df2, tail)
     return float(low), float(high)
 
 
@@ -327,7 +330,7 @@ def _warn_negative_items(cor: np.ndarray, items: pd.Index) -> None:
     eigenvalues, eigenvectors = np.linalg.eigh(cor)
     first = eigenvectors[:, np.argmax(eigenvalues)]
     first = first * (1.0 if first.sum() >= 0 else -1.0)
-    negative = [str(item) for item, loading in zip(items, first) if loading < 0]
+    negative = [str(items[j]) for j in np.flatnonzero(first < 0)]  # no walk over a pandas string array
     if negative:
         warnings.warn(
             f"item(s) {', '.join(negative)} correlate negatively with the first principal component "
