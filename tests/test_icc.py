@@ -72,6 +72,16 @@ def test_confidence_changes_only_the_intervals(shrout_fleiss):
     assert (wide["ci_low"] < narrow["ci_low"]).all() and (wide["ci_high"] > narrow["ci_high"]).all()
 
 
+def test_results_do_not_share_their_tables(shrout_fleiss):
+    # The labels and descriptions are built once per session; changing one result's table leaves the next alone.
+    first = pm.icc(shrout_fleiss)
+    first.table.loc["ICC1", "description"] = "changed"
+    first.table.loc["ICC2", "icc"] = 9.0
+    second = pm.icc(shrout_fleiss)
+    assert second.table.loc["ICC1", "description"].startswith("Single rater, one-way random")
+    assert second.loc["ICC2", "icc"] == pytest.approx(0.289764, abs=1e-6)
+
+
 def test_icc_agrees_with_pingouin_and_icc_long(shrout_fleiss):
     long = (
         shrout_fleiss.rename_axis("target").reset_index().melt(id_vars="target", var_name="judge", value_name="score")
@@ -106,6 +116,19 @@ def test_missing_ratings_name_the_targets(shrout_fleiss):
     pd.testing.assert_frame_equal(data, before)
     assert pm.icc(data).method == "reml"  # missing ratings: psych's default lmer = TRUE
     pd.testing.assert_frame_equal(data, before)
+
+
+def test_unrated_targets_are_dropped():
+    # A target without any rating is left out: the numbers are those of the table without it, to the last bit.
+    # A complete table skips the row bookkeeping, so this compares both paths; 200 targets, because the sums of
+    # a small table do not depend on the array's memory order.
+    rng = np.random.default_rng(3)
+    complete = pd.DataFrame(rng.normal(size=(200, 1)) + rng.normal(size=(200, 3)), columns=["a", "b", "c"])
+    data = pd.concat([complete, pd.DataFrame(np.nan, index=["unrated"], columns=complete.columns)])
+    res = pm.icc(data)
+    assert res.n_dropped == 1 and res.n_targets == 200 and res.method == "anova"
+    pd.testing.assert_frame_equal(res.to_frame(), pm.icc(complete).to_frame(), check_exact=True)
+    assert res.mean_squares == pm.icc(complete).mean_squares
 
 
 def test_icc_long_errors():
