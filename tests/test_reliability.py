@@ -330,6 +330,28 @@ def test_bad_input_is_a_clear_error(function, frame, message):
         function(frame)
 
 
+@pytest.mark.parametrize("function", [pm.cronbach_alpha, pm.split_half])
+def test_keys_match_labels_of_their_own_kind(function):
+    # True == 1 in Python: a boolean key must not name column 1, and a repeated key is an error, not a silent
+    # double reversal (both raised pandas' own ValueError before).
+    items = pd.DataFrame(np.random.default_rng(5).integers(1, 6, (40, 4)), columns=[0, 1, 2, 3])
+    with pytest.raises(pm.DataError, match=r"keys names item\(s\) \[True\] that are not columns"):
+        function(items, keys=[True])
+    with pytest.raises(pm.DataError, match=r"\[1\] more than once"):
+        function(items, keys=[1, np.int64(1)])
+    by_label, by_numpy_label = function(items, keys=[1]), function(items, keys=[np.int64(1)])
+    assert by_label.to_dict() == by_numpy_label.to_dict()
+
+
+def test_negative_item_warning_suggests_keys_that_work():
+    items = pd.DataFrame(np.random.default_rng(6).normal(size=(200, 1)) + np.zeros((1, 4)), columns=[10, 11, 12, 13])
+    items = items + np.random.default_rng(7).normal(scale=0.5, size=items.shape)
+    items[12] = -items[12]
+    with pytest.warns(UserWarning, match=r"pass keys=\[12\]"):
+        pm.cronbach_alpha(items)
+    assert pm.cronbach_alpha(items, keys=[12]).reversed_items == (12,)
+
+
 def test_bad_options_are_clear_errors(attitude):
     with pytest.raises(pm.DataError, match="keys names item"):
         pm.cronbach_alpha(attitude, keys=["nope"])

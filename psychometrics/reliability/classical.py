@@ -56,15 +56,48 @@ MAX_BOOT = 100_000  # bootstrap resamples: the spec schema has the same bound
 
 
 # --------------------------------------------------------------------------------------------------- helpers
-def _checked_keys(keys: Keys, items: list) -> list:
-    """The reverse-keyed item names, checked to be among ``items``."""
+def _checked_keys(keys: Keys, items: list) -> list[int]:
+    """The positions in ``items`` of the reverse-keyed items, each key matched to exactly one item.
+
+    A key matches by equality of labels of the same kind: ``True == 1`` in Python, so a boolean key would
+    otherwise name column 1 (and pandas would read ``frame[[True]]`` as a mask). Positions, not labels, are used
+    downstream for the same reason.
+    """
     if keys is None:
         return []
     keys = [keys] if isinstance(keys, str) else list(keys)
-    unknown = [k for k in keys if k not in items]
+    found = [_key_position(key, items) for key in keys]
+    unknown = [key for key, position in zip(keys, found) if position is None]
     if unknown:
         raise DataError(f"keys names item(s) {unknown} that are not columns of the data; the items are {items}.")
-    return keys
+    positions = [position for position in found if position is not None]
+    repeated = sorted({_plain(items[p]) for p in positions if positions.count(p) > 1}, key=str)
+    if repeated:
+        raise DataError(f"keys names item(s) {repeated} more than once; name each reversed item once.")
+    return positions
+
+
+def _key_signs(positions: list[int], n_items: int) -> np.ndarray:
+    """-1 for the reverse-keyed items, 1 for the others."""
+    signs = np.ones(n_items)
+    signs[positions] = -1.0
+    return signs
+
+
+def _key_position(key, items: list) -> int | None:
+    """Where ``key`` stands in ``items`` (None if nowhere); booleans match booleans only."""
+    if not pd.api.types.is_scalar(key):
+        return None
+    key_is_bool = isinstance(key, (bool, np.bool_))
+    for position, item in enumerate(items):
+        if isinstance(item, (bool, np.bool_)) == key_is_bool and key == item:
+            return position
+    return None
+
+
+def _plain(label):
+    """A column label as Python shows it to the user (numpy scalars as plain numbers)."""
+    return label.item() if isinstance(label, np.generic) else label
 
 
 def _reverse_keyed(frame: pd.DataFrame, keys: Iterable | None) -> tuple[pd.DataFrame, tuple]:
@@ -74,14 +107,14 @@ def _reverse_keyed(frame: pd.DataFrame, keys: Iterable | None) -> tuple[pd.DataF
     """
     if keys is None:  # no reversal: listing the columns (a pandas string array) costs more than the check
         return frame, ()
-    keys = _checked_keys(keys, list(frame.columns))
-    if not keys:
+    positions = _checked_keys(keys, list(frame.columns))
+    if not positions:
         return frame, ()
     values = frame.to_numpy()
     adjust = np.nanmax(values) + np.nanmin(values)
     reversed_frame = frame.copy()
-    reversed_frame[keys] = adjust - frame[keys]
-    return reversed_frame, tuple(keys)
+    reversed_frame.iloc[:, positions] = adjust - values[:, positions]
+    return reversed_frame, tuple(_plain(frame.columns[p]) for p in positions)
 
 
 def _prepare_items(data, keys, missing: str = "pairwise") -> tuple[pd.DataFrame, tuple, int]:
@@ -330,10 +363,10 @@ def _warn_negative_items(cor: np.ndarray, items: pd.Index) -> None:
     eigenvalues, eigenvectors = np.linalg.eigh(cor)
     first = eigenvectors[:, np.argmax(eigenvalues)]
     first = first * (1.0 if first.sum() >= 0 else -1.0)
-    negative = [str(items[j]) for j in np.flatnonzero(first < 0)]  # no walk over a pandas string array
+    negative = [_plain(items[j]) for j in np.flatnonzero(first < 0)]  # no walk over a pandas string array
     if negative:
         warnings.warn(
-            f"item(s) {', '.join(negative)} correlate negatively with the first principal component "
+            f"item(s) {', '.join(map(str, negative))} correlate negatively with the first principal component "
             f"of the scale and probably should be reversed: pass keys={negative} (psych::alpha warns "
             "the same).",
             UserWarning,
@@ -356,13 +389,14 @@ def _ordinal_alpha(data, keys, ci, confidence, missing) -> AlphaResult:
     if ci == "bootstrap":
         raise DataError("ordinal alpha has the Feldt and Duhachek intervals only; use ci='feldt' or 'duhachek'.")
     frame, n_dropped = _answered_items(data, missing)
-    keys = _checked_keys(keys, list(frame.columns))
-    signs = np.where(frame.columns.isin(keys), -1.0, 1.0)
+    positions = _checked_keys(keys, list(frame.columns))
+    signs = _key_signs(positions, frame.shape[1])
     rho = polychoric(frame, correct=0.5).correlation.to_numpy() * np.outer(signs, signs)
-    if not keys:
+    if not positions:
         _warn_negative_items(rho, frame.columns)
+    reversed_items = tuple(_plain(frame.columns[p]) for p in positions)
     return _alpha_result(
-        rho, rho, len(frame), None, ci, confidence, 0, None, missing, tuple(keys), "polychoric", n_dropped
+        rho, rho, len(frame), None, ci, confidence, 0, None, missing, reversed_items, "polychoric", n_dropped
     )
 
 
@@ -652,7 +686,7 @@ def split_half(data: DataOrCorr, seed: Seed = None, *, keys: Keys = None) -> Spl
     """
     cor, n_used, n_dropped = _as_correlation(data, from_covariance=True)
     names = list(data.columns) if isinstance(data, pd.DataFrame) else list(range(cor.shape[0]))
-    signs = np.where(np.isin(names, _checked_keys(keys, names)), -1.0, 1.0)
+    signs = _key_signs(_checked_keys(keys, names), len(names))
     cor = cor * np.outer(signs, signs)
     values, indicators, exhaustive = _split_half_values(cor, seed)
     best, worst = int(values.argmax()), int(values.argmin())
