@@ -323,25 +323,21 @@ def baseline_tests(problem, options: EstimatorOptions) -> list[TestStatistic]:
         return [standard]
     if options.test == "yuan.bentler.mplus":
         return [standard, scaled_test(options.test, standard, baseline_trace(problem, _h1_traces(problem)))]
-    weights = problem.baseline_weights()
-    deltas, e_inv = _embedded(problem.baseline_jacobians(), weights, problem.fractions)
-    traces = ugamma_traces(weights, deltas, problem.gammas(), problem.fractions, e_inv)
-    return [standard, scaled_test(options.test, standard, *traces)]
+    return [standard, scaled_test(options.test, standard, *_baseline_traces(problem))]
 
 
-def _embedded(deltas, weights, fractions) -> tuple[list, np.ndarray]:
-    """Per-group Jacobians of separate per-group parameters placed in the stacked parameter vector, and the
-    inverted unit information ``(sum_g f_g D_g' W_g D_g)^-1`` (block diagonal)."""
-    sizes = [d.shape[1] for d in deltas]
-    starts = np.concatenate([[0], np.cumsum(sizes)])
-    placed, blocks = [], []
-    for g, (d, w, f) in enumerate(zip(deltas, weights, fractions)):
-        full = np.zeros((len(d), starts[-1]))
-        full[:, starts[g] : starts[g + 1]] = d
-        placed.append(full)
+def _baseline_traces(problem) -> tuple[float, float]:
+    """tr(U Gamma) and tr((U Gamma)^2) of the independence model. Its parameters are separate per group, so
+    ``Delta``, ``E`` and hence ``U Gamma`` are block diagonal by group and both traces are sums of each group's
+    traces (:func:`ugamma_traces` of that group alone, ``E_g = f_g D_g' W_g D_g``): memory and time linear in the
+    number of groups (no stacked Jacobians over all groups' parameters)."""
+    trace = trace2 = 0.0
+    groups = zip(problem.baseline_jacobians(), problem.baseline_weights(), problem.gammas(), problem.fractions)
+    for d, w, gamma, f in groups:
         wd = w[:, None] * d if w.ndim == 1 else w @ d
-        blocks.append(np.linalg.inv(f * d.T @ wd))
-    return placed, block_diag(blocks)
+        one, two = ugamma_traces([w], [d], [gamma], [f], np.linalg.inv(f * d.T @ wd))
+        trace, trace2 = trace + one, trace2 + two
+    return trace, trace2
 
 
 def chisq_difference(free: dict, restricted: dict) -> tuple[float, float, float]:
