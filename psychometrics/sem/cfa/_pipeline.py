@@ -165,7 +165,7 @@ _SE_ZERO = np.sqrt(np.finfo(float).eps)
 def write_estimates(table: dict, problem, x, vcov, variables, confidence: float) -> None:
     """Estimates, standard errors, z, p, the confidence interval and the standardised values as table columns."""
     est = problem.model.values(x)
-    se_free = np.sqrt(np.clip(np.diag(vcov), 0, None))
+    se_free = np.sqrt(np.clip(vcov.diagonal(), 0, None))  # an array or a _robust.FactoredCovariance
     x_index = table["x"].astype(int)
     has_x = x_index >= 0
     se = np.where(has_x, se_free[np.maximum(x_index, 0)], 0.0)
