@@ -4,9 +4,11 @@
 import numpy as np
 
 from psychometrics.sem.cfa._estimation import BlockStructure
+from psychometrics.sem.cfa._robust import FactoredCovariance, _baseline_traces
 from psychometrics.sem.cfa._fiml import MissingPatterns, em_moments
 from psychometrics.sem.cfa._model import vech_indices
 from psychometrics.sem.cfa._mvnorm import missing_information
+from psychometrics.sem.cfa._tests import ugamma_traces
 
 
 def _block_arrow(rng, sizes, n_shared):
@@ -31,6 +33,57 @@ def test_block_arrow_solve_and_inverse_trace_equal_dense():
     np.testing.assert_allclose(factor.solve(rhs), np.linalg.solve(matrix, rhs), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(factor.inverse_trace(), np.trace(np.linalg.inv(matrix)), rtol=1e-10)
     np.testing.assert_allclose(factor.inverse(), np.linalg.inv(matrix), rtol=1e-10, atol=1e-12)
+
+
+def test_factored_covariance_is_the_scaled_inverse():
+    """A multi-group fit keeps its covariance factored: np.asarray forms inverse() / divisor, the standard errors
+    read diagonal() (each group's own block) without forming it."""
+    rng = np.random.default_rng(2)
+    matrix, columns = _block_arrow(rng, [3, 4, 2], 2)
+    factor = BlockStructure.from_columns(columns, len(matrix)).factor(matrix)
+    vcov = FactoredCovariance(factor, 7.0)
+    np.testing.assert_array_equal(np.asarray(vcov), factor.inverse() / 7.0)
+    np.testing.assert_allclose(vcov.diagonal(), np.diag(np.linalg.inv(matrix)) / 7.0, rtol=1e-12)
+    np.testing.assert_allclose(vcov.diagonal(), np.diag(np.asarray(vcov)), rtol=1e-14)
+
+
+class _GroupsOfIndependenceModel:
+    """What _baseline_traces reads of a problem: each group's Jacobian, weight matrix, NACOV and share."""
+
+    def __init__(self, rng, sizes):
+        moments = 6
+        self.jacobians = [rng.standard_normal((moments, q)) for q in sizes]
+        self.weights = [_positive_definite(rng, moments) for _ in sizes]
+        self.nacovs = [_positive_definite(rng, moments) for _ in sizes]
+        self.fractions = np.array(sizes, float) / sum(sizes)
+
+    def baseline_jacobians(self):
+        return self.jacobians
+
+    def baseline_weights(self):
+        return self.weights
+
+    def gammas(self):
+        return self.nacovs
+
+
+def _positive_definite(rng, n):
+    a = rng.standard_normal((n, n + 2))
+    return a @ a.T / n
+
+
+def test_baseline_traces_by_group_equal_the_stacked_definition():
+    """tr(U Gamma), tr((U Gamma)^2) of separate per-group parameters: summed group by group as from the Jacobian
+    over all groups' parameters (Delta = bdiag(D_g), E = sum_g f_g Delta_g' W_g Delta_g)."""
+    problem = _GroupsOfIndependenceModel(np.random.default_rng(3), [2, 3, 4])
+    d, f = problem.jacobians, problem.fractions
+    starts = np.cumsum([0] + [x.shape[1] for x in d])
+    placed = [np.zeros((len(x), starts[-1])) for x in d]
+    for g, x in enumerate(d):
+        placed[g][:, starts[g] : starts[g + 1]] = x
+    e = sum(fg * p.T @ w @ p for fg, p, w in zip(f, placed, problem.weights))
+    expected = ugamma_traces(problem.weights, placed, problem.nacovs, f, np.linalg.inv(e))
+    np.testing.assert_allclose(_baseline_traces(problem), expected, rtol=1e-12)
 
 
 def _casewise(values, mu, sigma):

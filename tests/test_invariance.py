@@ -85,6 +85,15 @@ def test_chen_cutoffs(level, d_cfi, d_rmsea, d_srmr, holds):
     assert _chen_holds(level, d_cfi, d_rmsea, d_srmr) is holds
 
 
+def test_levels_share_the_baseline_of_a_lone_fit(hs_ladder):
+    """The independence model is fitted once per ladder: every level's baseline records are those of a lone cfa()
+    of that level (lavaan refits the same model each time)."""
+    metric = pm.cfa(MODELS["hs"], pm.datasets.load("holzinger_swineford"), group="school", group_equal=("loadings",))
+    shared = {id(fit._baseline_tests) for fit in hs_ladder.fits.values()}
+    assert len(shared) == 1
+    assert hs_ladder.fits["metric"]._baseline_tests == metric._baseline_tests
+
+
 def test_partial_suggestions_match_lavtestscore(hs_ladder):
     """lavTestScore(fit_scalar)$uni: univariate score tests of the equality constraints."""
     mine = hs_ladder.partial_suggestions("scalar", top=100)

@@ -165,7 +165,7 @@ _SE_ZERO = np.sqrt(np.finfo(float).eps)
 def write_estimates(table: dict, problem, x, vcov, variables, confidence: float) -> None:
     """Estimates, standard errors, z, p, the confidence interval and the standardised values as table columns."""
     est = problem.model.values(x)
-    se_free = np.sqrt(np.clip(np.diag(vcov), 0, None))
+    se_free = np.sqrt(np.clip(vcov.diagonal(), 0, None))  # an array or a _robust.FactoredCovariance
     x_index = table["x"].astype(int)
     has_x = x_index >= 0
     se = np.where(has_x, se_free[np.maximum(x_index, 0)], 0.0)
@@ -270,8 +270,10 @@ def fit(
     start_from=None,
     wu_estabrook=False,
     confidence=0.95,
+    baseline=None,
 ) -> CFAResult:
-    """Build the parameter table and the problem, check identification, estimate and assemble the result."""
+    """Build the parameter table and the problem, check identification, estimate and assemble the result;
+    ``baseline``: the records of the independence model when already known (the same data and options)."""
     variables, groups, stats = prepared.variables, prepared.groups, prepared.stats
     if len(groups) == 1 and group_equal:
         raise ModelError("group_equal needs a multi-group model: pass group=... (a column with two or more groups)")
@@ -321,7 +323,7 @@ def fit(
     write_estimates(table, problem, solution.x, cov.vcov, variables, confidence)
     _warn_improper(problem, solution.x, groups, variables.latent)
     tests = model_tests(problem, solution.x, options, cov)
-    baseline = baseline_tests(problem, options)
+    baseline = baseline_tests(problem, options) if baseline is None else baseline
     by_group = problem.chisq_factors * problem.group_values(solution.x)
     return CFAResult(
         fit_measures=_fit_measures(problem, solution.x, options, cov, tests, baseline, constraints),
@@ -370,7 +372,9 @@ def estimates_view(table: dict, groups) -> pd.DataFrame:
 
 def fit_ladder(prepared: Prepared, options: EstimatorOptions, constraint_sets, **fit_options) -> list[CFAResult]:
     """Fits of one model under several group_equal sets, warm-starting each from the previous solution (the
-    invariance ladder; with ordered items Wu & Estabrook's identification of equal thresholds)."""
+    invariance ladder; with ordered items Wu & Estabrook's identification of equal thresholds). The baseline
+    (independence) model depends only on the data and the options, not on the constraints, so it is fitted once
+    and its records are shared by every level (lavaan refits the same model at each level)."""
     if len(prepared.groups) < 2:
         raise ModelError(f"a single group ({prepared.groups}); comparing groups needs two or more")
     fits, previous = [], None
@@ -382,6 +386,7 @@ def fit_ladder(prepared: Prepared, options: EstimatorOptions, constraint_sets, *
                 group_equal=equal,
                 start_from=previous,
                 wu_estabrook=prepared.categorical,
+                baseline=None if previous is None else previous._baseline_tests,
                 **fit_options,
             )
             fits.append(previous)

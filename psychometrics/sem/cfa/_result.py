@@ -67,7 +67,7 @@ class CFAResult(Result):
     model: str
     _problem: Problem = dataclasses.field(compare=False)
     _x: np.ndarray = dataclasses.field(compare=False)
-    _vcov: np.ndarray = dataclasses.field(compare=False)
+    _vcov: Any = dataclasses.field(compare=False)  # an array, or _robust.FactoredCovariance (np.asarray forms it)
     _options: dict = dataclasses.field(compare=False)
     _table: dict = dataclasses.field(compare=False)
     _tests: tuple = dataclasses.field(compare=False, default=())
@@ -114,7 +114,7 @@ class CFAResult(Result):
         ULS, DWLS, WLS), the inverse observed information (FIML), the robust.sem sandwich (MLM, MLMV, WLSMV,
         ULSMV) or the Huber-White sandwich (MLR)."""
         names = parameter_names(self._problem.model.table, self.groups)
-        return pd.DataFrame(self._vcov, index=names, columns=names)
+        return pd.DataFrame(np.asarray(self._vcov), index=names, columns=names)
 
     def _group_index(self, group: Hashable | None) -> int:
         if group is None:
