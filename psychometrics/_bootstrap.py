@@ -14,7 +14,7 @@ eq. 14.9-14.15), as ``boot::boot.ci(type = c("perc", "bca"))`` up to the resampl
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -129,7 +129,7 @@ def bootstrap_clusters(labels: np.ndarray, rows: pd.Index) -> Clusters:
     return Clusters.of(codes)
 
 
-def _resamples(rng: np.random.Generator, n_obs: int, count: int, clusters: Clusters | None) -> Sequence[np.ndarray]:
+def _resamples(rng: np.random.Generator, n_obs: int, count: int, clusters: Clusters | None) -> Iterable[np.ndarray]:
     """The rows of ``count`` resamples: ``n_obs`` respondents drawn with replacement, or C clusters with their rows."""
     if clusters is None:
         return rng.integers(0, n_obs, size=(count, n_obs))

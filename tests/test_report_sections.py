@@ -123,21 +123,25 @@ def test_response_range_without_an_instrument():
     assert "scale 'training' has scores outside its possible range [1.0, 5.0]" in unit["error"]
 
 
+#: training's ordinal omega with a bootstrap interval of 20 resamples at every site
+PER_SITE = {
+    **SPEC,
+    "scales": ["training"],
+    "analyses": [
+        {
+            "type": "reliability",
+            "ordinal": True,
+            "omega_ci": "percentile",
+            "omega_n_boot": 20,
+            "omega_ci_per_group": True,
+        }
+    ],
+}
+
+
 def test_ordinal_omega_interval_at_every_site_when_asked():
-    spec = {
-        **SPEC,
-        "scales": ["training"],
-        "analyses": [
-            {
-                "type": "reliability",
-                "ordinal": True,
-                "omega_ci": "percentile",
-                "omega_n_boot": 20,
-                "omega_ci_per_group": True,
-            }
-        ],
-    }
-    units = json.loads(dumps(run_spec(load_spec(spec), progress=False).results()))["sections"]["reliability"]["units"]
+    results = json.loads(dumps(run_spec(load_spec(PER_SITE), progress=False).results()))
+    units = results["sections"]["reliability"]["units"]
     data = pm.datasets.load("peer_support_survey")
     site = sorted(data["site"].unique())[0]
     raw = data.loc[data["site"] == site, ITEMS["training"]]
@@ -157,20 +161,7 @@ def test_ordinal_omega_interval_at_every_site_when_asked():
 def test_ordinal_omega_resamples_the_specs_clusters():
     """With the spec's cluster (services) the omega bootstrap resamples whole services: pooled over the 23
     services and at each site over its own; the Methods section says so, with the per-site caveat."""
-    spec = {
-        **SPEC,
-        "cluster": "service",
-        "scales": ["training"],
-        "analyses": [
-            {
-                "type": "reliability",
-                "ordinal": True,
-                "omega_ci": "percentile",
-                "omega_n_boot": 20,
-                "omega_ci_per_group": True,
-            }
-        ],
-    }
+    spec = {**PER_SITE, "cluster": "service"}
     report = run_spec(load_spec(spec), progress=False)
     units = json.loads(dumps(report.results()))["sections"]["reliability"]["units"]
     data = pm.datasets.load("peer_support_survey")
