@@ -2,6 +2,10 @@
 
 The respondents are resampled with replacement; row indices are drawn in blocks of ``_BLOCK`` resamples from one
 seeded ``numpy.random.default_rng``, so at most ``_BLOCK x n`` indices are held at a time (never ``n_boot x n``).
+With respondents nested in clusters (:class:`Clusters`) the clusters are resampled instead: each resample draws as
+many clusters as there are, with replacement, and takes every row of each drawn cluster (the one-stage cluster
+bootstrap: Davison & Hinkley 1997, sec. 3.8; Field & Welsh 2007), and BCa's jackknife leaves out one cluster at a
+time. Cluster numbers in row order make singleton clusters draw exactly the respondents' resamples.
 Each resample refits a model (an iterative factor or CFA fit), which cannot be vectorised across resamples: the
 loop over resamples is over fits. Intervals: percentile and BCa (Efron 1987; Efron & Tibshirani 1993, ch. 13-14,
 eq. 14.9-14.15), as ``boot::boot.ci(type = c("perc", "bca"))`` up to the resampling stream.
@@ -9,12 +13,14 @@ eq. 14.9-14.15), as ``boot::boot.ci(type = c("perc", "bca"))`` up to the resampl
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Iterable
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
-from ._checks import check_count
+from ._checks import check_count, looks_like_correlation_matrix
 from .errors import DataError, PsychometricsError
 
 BOOTSTRAP_INTERVALS = ("percentile", "bca")
@@ -36,21 +42,123 @@ def _value_or_nan(statistic: Callable[[np.ndarray], np.ndarray], rows: np.ndarra
         return np.full(width or 1, np.nan)
 
 
-def resampled_statistics(statistic: Callable[[np.ndarray], np.ndarray], n_obs: int, n_boot: int, seed) -> np.ndarray:
-    """``statistic(rows)`` on ``n_boot`` resamples of the row indices 0..n_obs-1, shape (n_boot, m)."""
+@dataclasses.dataclass(frozen=True)
+class Clusters:
+    """The cluster of each row, numbered 0 .. C - 1 (``codes``), with the rows sorted by cluster (``order``,
+    stable) and each cluster's slice of ``order`` (``starts``, ``sizes``)."""
+
+    codes: np.ndarray
+    order: np.ndarray
+    starts: np.ndarray
+    sizes: np.ndarray
+
+    @classmethod
+    def of(cls, codes: np.ndarray) -> Clusters:
+        sizes = np.bincount(codes)
+        return cls(codes, np.argsort(codes, kind="stable"), np.cumsum(sizes) - sizes, sizes)
+
+    @property
+    def count(self) -> int:
+        return len(self.sizes)
+
+    def rows(self, drawn: np.ndarray) -> list[np.ndarray]:
+        """The rows of each resample, one per row of ``drawn`` (resamples x C cluster numbers): every row of each
+        drawn cluster, in the order drawn. Built at once for all resamples: each drawn cluster's start in ``order``
+        repeated size times, plus 0 .. size - 1 (the running position less the start of its cluster's run)."""
+        sizes = self.sizes[drawn].ravel()
+        ends = np.cumsum(sizes)
+        within = np.arange(ends[-1]) - np.repeat(ends - sizes, sizes)
+        rows = self.order[np.repeat(self.starts[drawn].ravel(), sizes) + within]
+        return np.split(rows, ends[drawn.shape[1] - 1 :: drawn.shape[1]][:-1])
+
+
+def split_cluster(data, cluster) -> tuple[object, np.ndarray | None]:
+    """(items, cluster labels) of a function's ``data`` and ``cluster`` arguments: a column name of the DataFrame
+    ``data`` gives the data without that column and the column's values; one label per row (an array by position,
+    or a Series on the data's index) gives the data unchanged and the labels; without ``cluster``, (data, None)."""
+    if cluster is None:
+        return data, None
+    if looks_like_correlation_matrix(data):
+        raise DataError(
+            "a cluster bootstrap resamples the respondents' rows: pass respondents x items (with the cluster "
+            "column), not a correlation matrix."
+        )
+    if np.ndim(cluster) == 0:
+        columns = list(data.columns) if isinstance(data, pd.DataFrame) else []
+        if cluster not in columns:
+            raise DataError(
+                f"cluster column {cluster!r} is not in the data; available columns: {columns}. Name a column of "
+                "the data, or pass one cluster label per row (an array or a Series)."
+            )
+        return data.drop(columns=cluster), data[cluster].to_numpy()
+    return data, _labels_by_row(data, cluster)
+
+
+def _labels_by_row(data, cluster) -> np.ndarray:
+    """One cluster label per row of ``data``: a 1-D array of its length, or a Series with the data's index."""
+    n_rows = np.shape(data)[0]
+    if isinstance(cluster, pd.Series) and isinstance(data, pd.DataFrame) and not cluster.index.equals(data.index):
+        raise DataError(
+            "the cluster Series has another index than the data; pass it with the data's index "
+            "(cluster.reindex(data.index)) or as an array in the data's row order."
+        )
+    labels = np.asarray(cluster, dtype=object)
+    if labels.ndim != 1 or len(labels) != n_rows:
+        raise DataError(
+            f"cluster must hold one label per row: got shape {labels.shape} for {n_rows} rows. Pass a column "
+            "name or a 1-D array in the data's row order."
+        )
+    return labels
+
+
+def bootstrap_clusters(labels: np.ndarray, rows: pd.Index) -> Clusters:
+    """The :class:`Clusters` of the analysed rows' labels (``rows``: their names, for the errors), numbered in
+    order of first appearance; every row needs a label and there must be at least two clusters."""
+    missing = np.flatnonzero(pd.isna(labels))
+    if len(missing):
+        raise DataError(
+            f"the cluster of row {rows[missing[0]]!r} is missing ({len(missing)} row(s) without a cluster); give "
+            "every respondent a cluster (e.g. its own label for a respondent outside any) or drop the row."
+        )
+    codes = pd.factorize(labels)[0]
+    if codes.max() < 1:
+        raise DataError(
+            f"every respondent is in one cluster ({labels[0]!r}); a cluster bootstrap needs at least 2 clusters. "
+            "Leave cluster out to resample the respondents."
+        )
+    return Clusters.of(codes)
+
+
+def _resamples(rng: np.random.Generator, n_obs: int, count: int, clusters: Clusters | None) -> Iterable[np.ndarray]:
+    """The rows of ``count`` resamples: ``n_obs`` respondents drawn with replacement, or C clusters with their rows."""
+    if clusters is None:
+        return rng.integers(0, n_obs, size=(count, n_obs))
+    return clusters.rows(rng.integers(0, clusters.count, size=(count, clusters.count)))
+
+
+def resampled_statistics(
+    statistic: Callable[[np.ndarray], np.ndarray], n_obs: int, n_boot: int, seed, clusters: Clusters | None = None
+) -> np.ndarray:
+    """``statistic(rows)`` on ``n_boot`` resamples of the row indices 0..n_obs-1 (of whole clusters with
+    ``clusters``), shape (n_boot, m)."""
     rng = np.random.default_rng(seed)
     values, width = [], None
     for start in range(0, n_boot, _BLOCK):
-        block = rng.integers(0, n_obs, size=(min(_BLOCK, n_boot - start), n_obs))
-        for rows in block:  # one model fit per resample
+        for rows in _resamples(rng, n_obs, min(_BLOCK, n_boot - start), clusters):  # one model fit per resample
             value = _value_or_nan(statistic, rows, width)
             width = width or value.size
             values.append(value)
     return np.vstack(values)
 
 
-def jackknife_statistics(statistic: Callable[[np.ndarray], np.ndarray], n_obs: int) -> np.ndarray:
-    """``statistic`` with each row left out in turn, shape (n_obs, m) (one refit per row)."""
+def jackknife_statistics(
+    statistic: Callable[[np.ndarray], np.ndarray], n_obs: int, clusters: Clusters | None = None
+) -> np.ndarray:
+    """``statistic`` with each row (each cluster with ``clusters``) left out in turn, shape (n_obs or C, m) (one
+    refit per row or cluster)."""
+    if clusters is not None:
+        codes = clusters.codes
+        return np.vstack([_value_or_nan(statistic, np.flatnonzero(codes != c), None) for c in range(clusters.count)])
     everyone = np.arange(n_obs)
     return np.vstack([_value_or_nan(statistic, np.delete(everyone, i), None) for i in range(n_obs)])
 
@@ -81,10 +189,15 @@ def bootstrap_interval(
     confidence: float,
     statistic: Callable[[np.ndarray], np.ndarray],
     n_obs: int,
+    clusters: Clusters | None = None,
 ) -> list[tuple[float, float]]:
-    """Percentile or BCa interval of each column of ``draws`` (resamples that failed, NaN, are left out)."""
+    """Percentile or BCa interval of each column of ``draws`` (resamples that failed, NaN, are left out); BCa's
+    acceleration from the delete-one-row jackknife, or the delete-one-cluster one with ``clusters``."""
     tail = (1 - confidence) / 2
-    a = acceleration(jackknife_statistics(statistic, n_obs)) if method == "bca" else np.zeros(draws.shape[1])
+    if method == "bca":
+        a = acceleration(jackknife_statistics(statistic, n_obs, clusters))
+    else:
+        a = np.zeros(draws.shape[1])
     intervals = []
     for j in range(draws.shape[1]):
         column = draws[:, j][np.isfinite(draws[:, j])]

@@ -284,16 +284,21 @@ def as_correlation_matrix(
             f"{name} has {values[k, k]} on the diagonal for {frame.index[k]!r}; a correlation matrix has 1."
         )
     if require_pd:
-        smallest = float(np.linalg.eigvalsh(values).min())
-        if smallest <= 1e-10:
-            raise DataError(
-                f"{name} is not positive definite (smallest eigenvalue {smallest:.3g}); remove redundant "
-                "variables or smooth the matrix."
-            )
+        check_positive_definite(values, name)
     frame = pd.DataFrame(values, index=frame.index, columns=frame.columns)
     if list(frame.index) != list(frame.columns):
         frame.index = frame.columns
     return frame
+
+
+def check_positive_definite(values: np.ndarray, name: str = "correlation matrix") -> None:
+    """Raise a DataError unless the symmetric matrix ``values`` is positive definite (smallest eigenvalue > 1e-10)."""
+    smallest = float(np.linalg.eigvalsh(values).min())
+    if smallest <= 1e-10:
+        raise DataError(
+            f"{name} is not positive definite (smallest eigenvalue {smallest:.3g}); remove redundant "
+            "variables or smooth the matrix."
+        )
 
 
 def check_n_obs(n_obs: Any, *, what: str) -> int:

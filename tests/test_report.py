@@ -303,7 +303,10 @@ def test_methods_section_states_estimators_missing_data_n_and_cutoffs(main_run):
     ) in methods
     assert "nested in 23 clusters by service" in methods
     assert methods.count("lavaan 0.6-14 applies no cluster correction to ordinal (WLSMV) fits") == 1
-    assert "the bootstrap of ordinal omega resamples respondents, not whole services" in methods
+    assert "The bootstrap of ordinal omega resamples whole services with replacement" in methods
+    assert "pooled: 23 services, drawn regardless of site." in methods
+    assert "100 resamples of whole services; the interval pooled only" in methods
+    assert "resamples respondents, not whole services" not in methods
     assert "Declared missing codes (9, 99) were treated as missing answers" in methods
     assert "lavaan 0.6-14" in methods and "psych 2.2.9" in methods
     cutoffs = pd.read_csv(out / "tables" / "methods_cutoffs.csv", index_col="criterion")

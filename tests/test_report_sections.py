@@ -123,21 +123,25 @@ def test_response_range_without_an_instrument():
     assert "scale 'training' has scores outside its possible range [1.0, 5.0]" in unit["error"]
 
 
+#: training's ordinal omega with a bootstrap interval of 20 resamples at every site
+PER_SITE = {
+    **SPEC,
+    "scales": ["training"],
+    "analyses": [
+        {
+            "type": "reliability",
+            "ordinal": True,
+            "omega_ci": "percentile",
+            "omega_n_boot": 20,
+            "omega_ci_per_group": True,
+        }
+    ],
+}
+
+
 def test_ordinal_omega_interval_at_every_site_when_asked():
-    spec = {
-        **SPEC,
-        "scales": ["training"],
-        "analyses": [
-            {
-                "type": "reliability",
-                "ordinal": True,
-                "omega_ci": "percentile",
-                "omega_n_boot": 20,
-                "omega_ci_per_group": True,
-            }
-        ],
-    }
-    units = json.loads(dumps(run_spec(load_spec(spec), progress=False).results()))["sections"]["reliability"]["units"]
+    results = json.loads(dumps(run_spec(load_spec(PER_SITE), progress=False).results()))
+    units = results["sections"]["reliability"]["units"]
     data = pm.datasets.load("peer_support_survey")
     site = sorted(data["site"].unique())[0]
     raw = data.loc[data["site"] == site, ITEMS["training"]]
@@ -151,3 +155,29 @@ def test_ordinal_omega_interval_at_every_site_when_asked():
         for name, unit in units.items()
         if unit["status"] == "ok"
     )
+
+
+@pytest.mark.filterwarnings("ignore::psychometrics.factor.efa.HeywoodWarning")  # resamples of 3 to 5 services
+def test_ordinal_omega_resamples_the_specs_clusters():
+    """With the spec's cluster (services) the omega bootstrap resamples whole services: pooled over the 23
+    services and at each site over its own; the Methods section says so, with the per-site caveat."""
+    spec = {**PER_SITE, "cluster": "service"}
+    report = run_spec(load_spec(spec), progress=False)
+    units = json.loads(dumps(report.results()))["sections"]["reliability"]["units"]
+    data = pm.datasets.load("peer_support_survey")
+    raw = data[ITEMS["training"]].where(data[ITEMS["training"]] != 9)
+    answered = raw.notna().any(axis=1)
+    site = sorted(data["site"].unique())[1]
+    for unit, rows in (("pooled", answered), (site, answered & (data["site"] == site))):
+        expected = pm.omega(
+            raw[rows], 1, cor="polychoric", ci="percentile", n_boot=20, seed=7, cluster=data.loc[rows, "service"]
+        )
+        got = units[unit]["results"]["scales"]["training"]["omega"]
+        assert got["omega_total_ci"] == pytest.approx(list(expected.omega_total_ci), abs=1e-9)
+        assert (got["cluster_bootstrap"], got["n_clusters"]) == (True, data.loc[rows, "service"].nunique())
+    methods = " ".join(report.document[0].rendered.text)
+    assert "(bootstrap percentile, 20 resamples of whole services)" in methods
+    assert "resamples whole services with replacement and keeps every respondent of each service drawn" in methods
+    assert "pooled: 23 services, drawn regardless of site." in methods
+    assert "Caveat: the interval of each site rests on that site's 3 to 5 services only" in methods
+    assert "resamples respondents, not whole services" not in methods

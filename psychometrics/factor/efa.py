@@ -26,6 +26,9 @@ __all__ = ["EFAResult", "HeywoodWarning", "efa", "EFA_METHODS"]
 EFA_METHODS = ("minres", "ml", "pa", "uls", "wls", "gls")
 SCORE_METHODS = ("regression", "bartlett", "tenberge")
 _COLUMN_PREFIX = {"minres": "MR", "ml": "ML", "pa": "PA", "uls": "ULS", "wls": "WLS", "gls": "GLS"}
+# minres, uls and pa work on indefinite matrices (psych smooths them for the fit statistics); ml needs
+# log-determinants and wls/gls weight by R^-1, so those three need a positive definite matrix
+DEFINITE_METHODS = ("ml", "wls", "gls")
 _LOWER_BOUND = 0.005  # psych's lower bound for the uniquenesses in optim()
 
 
@@ -273,7 +276,7 @@ def _extract(r: np.ndarray, n_factors: int, method: str, min_err: float, max_ite
             f"the lower bound {_LOWER_BOUND}; "
             "the solution is improper (too many factors or too few items per factor).",
             HeywoodWarning,
-            stacklevel=3,
+            stacklevel=4,  # efa()'s caller (through factor_solution)
         )
     if method == "ml":
         scale = np.sqrt(psi)
@@ -390,6 +393,27 @@ def fit_statistics(
             bic=chisq - dof * np.log(n_obs),
         )
     return {key: float(value) for key, value in fit.items()}
+
+
+def factor_solution(
+    r: np.ndarray,
+    n_factors: int,
+    method: str,
+    rotation: str,
+    gamma: float = 0.0,
+    min_err: float = 0.001,
+    max_iter: int = 50,
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, int]:
+    """efa()'s (loadings, phi, unrotated loadings, iterations) of a correlation matrix ``r`` checked beforehand: the
+    extraction, psych's column signs, the rotation and psych's column order, with no input check and no fit
+    statistics. efa() calls it after its checks; bootstraps call it on each resample's correlations (their data were
+    checked once), where a resample can fail only the checks they repeat themselves."""
+    unrotated, iterations = _extract(r, n_factors, method, min_err, max_iter)
+    unrotated = unrotated * _positive_columns(unrotated)
+    unrotated[unrotated == 0] = 1e-15
+    rotated, phi = rotate_array(unrotated, rotation, gamma)
+    loadings, phi = _orient(rotated, phi)
+    return loadings, phi, unrotated, iterations
 
 
 # ---------------------------------------------------------------------------------------------------- efa()
@@ -515,10 +539,8 @@ def efa(
     check_choice(method, EFA_METHODS, name="method")
     check_choice(rotation, ROTATIONS, name="rotation")
     confidence = check_confidence(confidence)
-    # minres, uls and pa work on indefinite matrices (psych smooths them for the fit statistics); ml needs
-    # log-determinants and wls/gls weight by R^-1, so those three need a positive definite matrix
     given = correlation_input(
-        data_or_corr, n_obs, cor=cor, require_pd=method in ("ml", "wls", "gls"), what="the factor analysis"
+        data_or_corr, n_obs, cor=cor, require_pd=method in DEFINITE_METHODS, what="the factor analysis"
     )
     r = given.corr.to_numpy()
     smallest = float(np.linalg.eigvalsh(r).min())
@@ -530,11 +552,7 @@ def efa(
         )
     n_factors = _check_factors(n_factors, r.shape[0])
     max_iter = check_count(max_iter, name="max_iter", minimum=1, maximum=10_000)
-    unrotated, iterations = _extract(r, n_factors, method, min_err, max_iter)
-    unrotated = unrotated * _positive_columns(unrotated)
-    unrotated[unrotated == 0] = 1e-15
-    rotated, phi = rotate_array(unrotated, rotation, gamma)
-    loadings, phi = _orient(rotated, phi)
+    loadings, phi, unrotated, iterations = factor_solution(r, n_factors, method, rotation, gamma, min_err, max_iter)
     communalities = (unrotated**2).sum(axis=1)
     if np.any(communalities > 1):
         warnings.warn(

@@ -47,9 +47,10 @@ class ReliabilitySection(PerGroupSection):
                 )
             }
             if opts.get("omega", True):
+                options = _omega_options(ctx, opts, unit)
                 try:
                     payload[scale]["omega"] = reliability.omega(
-                        answered(data, items), n_factors=1, **_omega_options(ctx, opts, unit)
+                        _omega_input(data, items, options.get("cluster")), n_factors=1, **options
                     )
                 except Exception as exc:  # noqa: BLE001 - reported with the unit, alpha is kept
                     errors[f"{scale}.omega"] = f"{type(exc).__name__}: {exc}"
@@ -175,7 +176,7 @@ class ReliabilitySection(PerGroupSection):
             display=shown,
             label=ctx.label,
             note=f"As psych::omega(items, nfactors = 1, poly = TRUE)$omega.tot; CI: "
-            f"{_omega_ci_words(opts)}. {sentence(n_note)}.",
+            f"{_omega_ci_words(ctx, opts)}. {sentence(n_note)}.",
         )
 
     def methods(self, ctx, opts, results):
@@ -191,7 +192,7 @@ class ReliabilitySection(PerGroupSection):
                 " and, the items being ordinal, McDonald's omega total of a one-factor model of the polychoric "
                 "correlations (ordinal omega; Zumbo, Gadermann & Zeisser 2007; psych::omega(items, nfactors = "
                 f"1, poly = TRUE)) with a {int(round(100 * opts.get('confidence', 0.95)))}% confidence "
-                f"interval ({_omega_ci_words(opts)})"
+                f"interval ({_omega_ci_words(ctx, opts)})"
             )
         lines = [
             f"Reliability: Cronbach's alpha with its {int(round(100 * opts.get('confidence', 0.95)))}% "
@@ -199,11 +200,7 @@ class ReliabilitySection(PerGroupSection):
             f"least one item of the scale, with pairwise-complete covariances ({_n_note(self._long(results))})."
         ]
         if ctx.spec.cluster and opts.get("omega", True) and opts.get("ordinal", False):
-            lines.append(
-                f"Caveat: the bootstrap of ordinal omega resamples respondents, not whole "
-                f"{ctx.spec.cluster}s: where answers within a {ctx.spec.cluster} are alike its interval may be "
-                f"too narrow."
-            )
+            lines.extend(_cluster_bootstrap_lines(ctx, results))
         if _floor_ceiling_long(results).size:
             lines.append(
                 "Floor and ceiling effects: the share of respondents with the lowest and with the highest "
@@ -240,13 +237,53 @@ def _omega_options(ctx, opts, unit) -> dict:
         "confidence": opts.get("confidence", 0.95),
         "n_boot": opts.get("omega_n_boot", 1000),
         "seed": ctx.spec.seed,
+        **({"cluster": ctx.spec.cluster} if ctx.spec.cluster else {}),  # the bootstrap resamples whole clusters
     }
 
 
-def _omega_ci_words(opts) -> str:
+def _omega_input(data: pd.DataFrame, items: list, cluster: str | None) -> pd.DataFrame:
+    """The scale's items without the respondents who answered none, and the cluster column when the bootstrap
+    resamples clusters (omega leaves it out of the items)."""
+    if cluster is None:
+        return answered(data, items)
+    return data.loc[data[items].notna().any(axis=1), items + [cluster]]
+
+
+def _omega_ci_words(ctx, opts) -> str:
     method = {"percentile": "bootstrap percentile", "bca": "bias-corrected and accelerated (BCa) bootstrap"}
+    clusters = f" of whole {ctx.spec.cluster}s" if ctx.spec.cluster else ""
     where = "" if opts.get("omega_ci_per_group", True) else "; the interval pooled only"
-    return f"{method[opts.get('omega_ci', 'percentile')]}, {opts.get('omega_n_boot', 1000)} resamples{where}"
+    return f"{method[opts.get('omega_ci', 'percentile')]}, {opts.get('omega_n_boot', 1000)} resamples{clusters}{where}"
+
+
+def _cluster_bootstrap_lines(ctx, results) -> list[str]:
+    """How the bootstrap of ordinal omega resampled the clusters, with a caveat where a group has few of them."""
+    cluster = ctx.spec.cluster
+    counts = [
+        (unit, value_of(entry.get("omega"), "n_clusters"))
+        for unit, payload in results.items()
+        for entry in payload["scales"].values()
+    ]
+    pooled = [n for unit, n in counts if unit == "pooled" and n]
+    per_group = [n for unit, n in counts if unit != "pooled" and n]
+    regardless = f", drawn regardless of {ctx.label(ctx.group)}" if ctx.group else ""
+    lines = [
+        f"The bootstrap of ordinal omega resamples whole {cluster}s with replacement and keeps every respondent "
+        f"of each {cluster} drawn (one-stage cluster bootstrap; Davison & Hinkley 1997, sec. 3.8; Field & Welsh "
+        f"2007), so its interval allows for answers within a {cluster} being alike"
+        + (f"; pooled: {_count_range(pooled)} {cluster}s{regardless}." if pooled else ".")
+    ]
+    if per_group:
+        lines.append(
+            f"Caveat: the interval of each {ctx.label(ctx.group)} rests on that {ctx.label(ctx.group)}'s "
+            f"{_count_range(per_group)} {cluster}s only: a cluster bootstrap with few clusters gives a rough "
+            "interval."
+        )
+    return lines
+
+
+def _count_range(counts: list[int]) -> str:
+    return f"{min(counts)}" if min(counts) == max(counts) else f"{min(counts)} to {max(counts)}"
 
 
 def _score_ranges(ctx, opts) -> dict:
