@@ -45,21 +45,44 @@ def _value_or_nan(statistic: Callable[[np.ndarray], np.ndarray], rows: np.ndarra
 @dataclasses.dataclass(frozen=True)
 class Clusters:
     """The cluster of each row, numbered 0 .. C - 1 (``codes``), with the rows sorted by cluster (``order``,
-    stable) and each cluster's slice of ``order`` (``starts``, ``sizes``)."""
+    stable) and each cluster's slice of ``order`` (``starts``, ``sizes``). With strata (clusters nested in them,
+    e.g. services in sites), ``members`` lists the clusters stratum by stratum and each of its C slots knows its
+    stratum's first slot (``slot_low``) and number of clusters (``slot_size``)."""
 
     codes: np.ndarray
     order: np.ndarray
     starts: np.ndarray
     sizes: np.ndarray
+    members: np.ndarray | None = None
+    slot_low: np.ndarray | None = None
+    slot_size: np.ndarray | None = None
 
     @classmethod
-    def of(cls, codes: np.ndarray) -> Clusters:
+    def of(cls, codes: np.ndarray, stratum_of_cluster: np.ndarray | None = None) -> Clusters:
         sizes = np.bincount(codes)
-        return cls(codes, np.argsort(codes, kind="stable"), np.cumsum(sizes) - sizes, sizes)
+        order, starts = np.argsort(codes, kind="stable"), np.cumsum(sizes) - sizes
+        if stratum_of_cluster is None:
+            return cls(codes, order, starts, sizes)
+        members = np.argsort(stratum_of_cluster, kind="stable")
+        per_stratum = np.bincount(stratum_of_cluster)
+        slot_stratum = stratum_of_cluster[members]
+        low = (np.cumsum(per_stratum) - per_stratum)[slot_stratum]
+        return cls(codes, order, starts, sizes, members, low, per_stratum[slot_stratum])
 
     @property
     def count(self) -> int:
         return len(self.sizes)
+
+    @property
+    def n_strata(self) -> int | None:
+        return None if self.slot_low is None else len(np.unique(self.slot_low))
+
+    def draw(self, rng: np.random.Generator, count: int) -> np.ndarray:
+        """``count`` resamples of C cluster numbers (resamples x C): C drawn with replacement from all clusters,
+        or, with strata, each stratum's own number of clusters drawn from that stratum (stratified resampling)."""
+        if self.members is None or self.slot_low is None or self.slot_size is None:
+            return rng.integers(0, self.count, size=(count, self.count))
+        return self.members[self.slot_low + rng.integers(0, self.slot_size, size=(count, self.count))]
 
     def rows(self, drawn: np.ndarray) -> list[np.ndarray]:
         """The rows of each resample, one per row of ``drawn`` (resamples x C cluster numbers): every row of each
@@ -72,68 +95,91 @@ class Clusters:
         return np.split(rows, ends[drawn.shape[1] - 1 :: drawn.shape[1]][:-1])
 
 
-def split_cluster(data, cluster) -> tuple[object, np.ndarray | None]:
-    """(items, cluster labels) of a function's ``data`` and ``cluster`` arguments: a column name of the DataFrame
-    ``data`` gives the data without that column and the column's values; one label per row (an array by position,
-    or a Series on the data's index) gives the data unchanged and the labels; without ``cluster``, (data, None)."""
+def split_cluster(data, cluster, name: str = "cluster") -> tuple[object, np.ndarray | None]:
+    """(items, labels) of a function's ``data`` and ``cluster`` (or ``strata``: ``name``) arguments: a column name
+    of the DataFrame ``data`` gives the data without that column and the column's values; one label per row (an
+    array by position, or a Series on the data's index) gives the data unchanged and the labels; without
+    ``cluster``, (data, None)."""
     if cluster is None:
         return data, None
     if looks_like_correlation_matrix(data):
         raise DataError(
-            "a cluster bootstrap resamples the respondents' rows: pass respondents x items (with the cluster "
+            f"a {name} bootstrap resamples the respondents' rows: pass respondents x items (with the {name} "
             "column), not a correlation matrix."
         )
     if np.ndim(cluster) == 0:
         columns = list(data.columns) if isinstance(data, pd.DataFrame) else []
         if cluster not in columns:
             raise DataError(
-                f"cluster column {cluster!r} is not in the data; available columns: {columns}. Name a column of "
-                "the data, or pass one cluster label per row (an array or a Series)."
+                f"{name} column {cluster!r} is not in the data; available columns: {columns}. Name a column of "
+                f"the data, or pass one {name} label per row (an array or a Series)."
             )
         return data.drop(columns=cluster), data[cluster].to_numpy()
-    return data, _labels_by_row(data, cluster)
+    return data, _labels_by_row(data, cluster, name)
 
 
-def _labels_by_row(data, cluster) -> np.ndarray:
-    """One cluster label per row of ``data``: a 1-D array of its length, or a Series with the data's index."""
+def _labels_by_row(data, cluster, name: str) -> np.ndarray:
+    """One label per row of ``data``: a 1-D array of its length, or a Series with the data's index."""
     n_rows = np.shape(data)[0]
     if isinstance(cluster, pd.Series) and isinstance(data, pd.DataFrame) and not cluster.index.equals(data.index):
         raise DataError(
-            "the cluster Series has another index than the data; pass it with the data's index "
-            "(cluster.reindex(data.index)) or as an array in the data's row order."
+            f"the {name} Series has another index than the data; pass it with the data's index "
+            f"({name}.reindex(data.index)) or as an array in the data's row order."
         )
     labels = np.asarray(cluster, dtype=object)
     if labels.ndim != 1 or len(labels) != n_rows:
         raise DataError(
-            f"cluster must hold one label per row: got shape {labels.shape} for {n_rows} rows. Pass a column "
+            f"{name} must hold one label per row: got shape {labels.shape} for {n_rows} rows. Pass a column "
             "name or a 1-D array in the data's row order."
         )
     return labels
 
 
-def bootstrap_clusters(labels: np.ndarray, rows: pd.Index) -> Clusters:
+def bootstrap_clusters(labels: np.ndarray, rows: pd.Index, strata: np.ndarray | None = None) -> Clusters:
     """The :class:`Clusters` of the analysed rows' labels (``rows``: their names, for the errors), numbered in
-    order of first appearance; every row needs a label and there must be at least two clusters."""
-    missing = np.flatnonzero(pd.isna(labels))
-    if len(missing):
-        raise DataError(
-            f"the cluster of row {rows[missing[0]]!r} is missing ({len(missing)} row(s) without a cluster); give "
-            "every respondent a cluster (e.g. its own label for a respondent outside any) or drop the row."
-        )
+    order of first appearance; every row needs a label and there must be at least two clusters. ``strata`` (one
+    label per row) must be constant within each cluster: the clusters are nested in the strata."""
+    _check_labelled(labels, rows, "cluster")
     codes = pd.factorize(labels)[0]
     if codes.max() < 1:
         raise DataError(
             f"every respondent is in one cluster ({labels[0]!r}); a cluster bootstrap needs at least 2 clusters. "
             "Leave cluster out to resample the respondents."
         )
-    return Clusters.of(codes)
+    if strata is None:
+        return Clusters.of(codes)
+    _check_labelled(strata, rows, "stratum")
+    return Clusters.of(codes, _stratum_of_cluster(codes, pd.factorize(strata)[0], labels, strata))
+
+
+def _check_labelled(labels: np.ndarray, rows: pd.Index, name: str) -> None:
+    missing = np.flatnonzero(pd.isna(labels))
+    if len(missing):
+        raise DataError(
+            f"the {name} of row {rows[missing[0]]!r} is missing ({len(missing)} row(s) without a {name}); give "
+            f"every respondent a {name} (e.g. its own label for a respondent outside any) or drop the row."
+        )
+
+
+def _stratum_of_cluster(codes: np.ndarray, stratum_codes: np.ndarray, labels, strata) -> np.ndarray:
+    """Each cluster's stratum number; a DataError names a cluster whose rows lie in two strata."""
+    first = stratum_codes[np.unique(codes, return_index=True)[1]]  # the stratum of each cluster's first row
+    crossing = np.flatnonzero(first[codes] != stratum_codes)
+    if len(crossing):
+        row = crossing[0]
+        mate = np.flatnonzero(codes == codes[row])[0]
+        raise DataError(
+            f"cluster {labels[row]!r} lies in strata {strata[mate]!r} and {strata[row]!r}; the clusters must be "
+            "nested in the strata (each cluster in one stratum). Check the labels or leave strata out."
+        )
+    return first
 
 
 def _resamples(rng: np.random.Generator, n_obs: int, count: int, clusters: Clusters | None) -> Iterable[np.ndarray]:
     """The rows of ``count`` resamples: ``n_obs`` respondents drawn with replacement, or C clusters with their rows."""
     if clusters is None:
         return rng.integers(0, n_obs, size=(count, n_obs))
-    return clusters.rows(rng.integers(0, clusters.count, size=(count, clusters.count)))
+    return clusters.rows(clusters.draw(rng, count))
 
 
 def resampled_statistics(

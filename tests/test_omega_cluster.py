@@ -146,3 +146,58 @@ def test_cluster_needs_an_interval_and_raw_data(agreeableness):
         pm.omega(agreeableness.corr(), 1, n_obs=120, ci="percentile", cluster="service")
     with pytest.raises(pm.DataError, match="cluster column 'service' is not in the data"):
         pm.omega(agreeableness.to_numpy(), 1, ci="percentile", cluster="service")
+
+
+# ---------------------------------------------------------------------------------- (e) strata
+STRATA = np.array(["S1", "S1", "S2", "S1", "S1", "S1"])  # clusters b, a in S1; c in S2
+
+
+def test_stratified_resamples_draw_each_stratum_from_its_own_clusters():
+    """With strata, the C slots of a resample are the strata's own: slots 0-1 draw from S1's clusters (b = 0,
+    a = 1), slot 2 from S2's (c = 2), by default_rng(seed).integers(0, [2, 2, 1]) offset to the stratum."""
+    clusters = Clusters.of(pd.factorize(LABELS)[0], np.array([0, 0, 1]))
+    assert clusters.n_strata == 2
+    drawn = clusters.draw(np.random.default_rng(3), 200)
+    assert np.isin(drawn[:, :2], [0, 1]).all() and (drawn[:, 2] == 2).all()
+    assert set(drawn[:, :2].ravel()) == {0, 1}
+    expected = np.random.default_rng(3).integers(0, [2, 2, 1], size=(200, 3)) + [0, 0, 2]
+    np.testing.assert_array_equal(drawn, expected)
+
+
+def test_every_cluster_its_own_stratum_leaves_nothing_to_resample(agreeableness):
+    """Each stratum draws its one cluster: every resample holds the data's rows (in cluster order), so the interval
+    shrinks to the estimate."""
+    labels = np.arange(len(agreeableness)) % 4
+    result = pm.omega(agreeableness, 1, ci="percentile", n_boot=8, seed=3, cluster=labels, strata=labels)
+    assert result.omega_total_ci == pytest.approx((result.omega_total,) * 2, abs=1e-12)
+    assert (result.n_clusters, result.n_strata) == (4, 4)
+
+
+def test_strata_columns_leave_the_items(agreeableness):
+    data = agreeableness.assign(service=np.arange(120) % 6, site=np.where(np.arange(120) % 6 < 3, "x", "y"))
+    by_columns = pm.omega(data, 1, ci="percentile", n_boot=10, seed=5, cluster="service", strata="site")
+    by_labels = pm.omega(agreeableness, 1, ci="percentile", n_boot=10, seed=5, cluster=data.service, strata=data.site)
+    assert by_columns.omega_total_ci == by_labels.omega_total_ci
+    assert by_columns.omega_total == pm.omega(agreeableness, 1).omega_total
+    assert (by_columns.n_strata, by_columns.to_dict()["n_strata"]) == (2, 2)
+    unstratified = pm.omega(agreeableness, 1, ci="percentile", n_boot=10, seed=5, cluster=data.service)
+    assert unstratified.n_strata is None
+
+
+@pytest.mark.parametrize(
+    "strata, match",
+    [
+        ("site", r"strata column 'site' is not in the data"),
+        (np.where(np.arange(120) < 60, "x", "y"), r"cluster 0 lies in strata 'x' and 'y'; the clusters must be nested"),
+        (np.r_[[None], ["x"] * 119], r"the stratum of row 0 is missing"),
+        (np.arange(7), r"strata must hold one label per row"),
+    ],
+)
+def test_bad_strata_are_refused(agreeableness, strata, match):
+    with pytest.raises(pm.DataError, match=match):
+        pm.omega(agreeableness, 1, ci="percentile", n_boot=5, seed=1, cluster=np.arange(120) % 3, strata=strata)
+
+
+def test_strata_need_clusters(agreeableness):
+    with pytest.raises(pm.DataError, match="cluster is None"):
+        pm.omega(agreeableness, 1, ci="percentile", strata=np.arange(120) % 2)

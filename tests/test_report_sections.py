@@ -169,15 +169,27 @@ def test_ordinal_omega_resamples_the_specs_clusters():
     answered = raw.notna().any(axis=1)
     site = sorted(data["site"].unique())[1]
     for unit, rows in (("pooled", answered), (site, answered & (data["site"] == site))):
+        strata = {"strata": data.loc[rows, "site"]} if unit == "pooled" else {}  # the pooled draw within sites
         expected = pm.omega(
-            raw[rows], 1, cor="polychoric", ci="percentile", n_boot=20, seed=7, cluster=data.loc[rows, "service"]
+            raw[rows],
+            1,
+            cor="polychoric",
+            ci="percentile",
+            n_boot=20,
+            seed=7,
+            cluster=data.loc[rows, "service"],
+            **strata,
         )
         got = units[unit]["results"]["scales"]["training"]["omega"]
         assert got["omega_total_ci"] == pytest.approx(list(expected.omega_total_ci), abs=1e-9)
         assert (got["cluster_bootstrap"], got["n_clusters"]) == (True, data.loc[rows, "service"].nunique())
+        assert got["n_strata"] == (6 if unit == "pooled" else None)
     methods = " ".join(report.document[0].rendered.text)
     assert "(bootstrap percentile, 20 resamples of whole services)" in methods
     assert "resamples whole services with replacement and keeps every respondent of each service drawn" in methods
-    assert "pooled: 23 services, drawn regardless of site." in methods
+    assert (
+        "pooled: 23 services, drawn within each site (stratified: every resample keeps each site's number of services)."
+        in methods
+    )
     assert "Caveat: the interval of each site rests on that site's 3 to 5 services only" in methods
     assert "resamples respondents, not whole services" not in methods

@@ -37,7 +37,8 @@ class OmegaResult(Result):
 
     ``omega_total_ci`` and ``omega_hierarchical_ci`` are (low, high) bootstrap intervals by ``ci_method``
     ("percentile" or "bca", NaN without ``ci``) at ``confidence`` over ``n_boot`` resamples; ``cluster_bootstrap``
-    says whether those resampled whole clusters (``cluster=``), of which there were ``n_clusters`` (None without);
+    says whether those resampled whole clusters (``cluster=``), of which there were ``n_clusters`` (None without),
+    within ``n_strata`` strata (``strata=``; None without);
     ``cor`` the correlations factored; ``n_used`` the respondents (None for a correlation matrix) and ``n_dropped``
     the rows left out for answering no item.
     """
@@ -58,6 +59,7 @@ class OmegaResult(Result):
     n_boot: int
     cluster_bootstrap: bool
     n_clusters: int | None
+    n_strata: int | None
     cor: str
     n_used: int | None
     n_dropped: int
@@ -161,6 +163,7 @@ def omega(
     n_boot: int = 1000,
     seed: Seed = None,
     cluster: Hashable | npt.ArrayLike | None = None,
+    strata: Hashable | npt.ArrayLike | None = None,
 ) -> OmegaResult:
     """Omega total, hierarchical and asymptotic from a Schmid-Leiman solution (``psych::omega(x, nfactors)``).
 
@@ -185,11 +188,15 @@ def omega(
     dependence within clusters that resampling respondents ignores (Davison & Hinkley 1997, sec. 3.8, "resampling
     clusters with replacement"; Field & Welsh 2007); BCa's acceleration then comes from the delete-one-cluster
     jackknife. With every respondent its own cluster it draws exactly the respondents' resamples of the same seed.
-    ``cluster_bootstrap`` and ``n_clusters`` record it. psych::omega has no cluster option (its ``n.iter``
+    ``strata`` (with ``cluster``; a column or one label per row, as ``cluster``) names strata the clusters are
+    nested in (e.g. sites, each with its own services): each resample then draws, stratum by stratum, as many of
+    that stratum's clusters as it has (stratified resampling; Davison & Hinkley 1997, ch. 3), so every resample
+    keeps the design's strata sizes.
+    ``cluster_bootstrap``, ``n_clusters`` and ``n_strata`` record it. psych::omega has no cluster option (its ``n.iter``
     resamples respondents); the R equivalent is ``boot::boot`` over the cluster labels with a statistic that stacks
     the drawn clusters' rows: ``boot(ids, function(ids, i) omega(x[unlist(rows_of[ids[i]]), items], nfactors,
     poly = TRUE)$omega.tot, R = n_boot)`` with ``rows_of <- split(seq_len(nrow(x)), x$cluster)``, then
-    ``boot.ci``.
+    ``boot.ci`` (``boot(..., strata = site_of_cluster)`` with strata).
 
     References
     ----------
@@ -216,7 +223,13 @@ def omega(
             f"cluster={cluster!r} sets how the bootstrap interval resamples, and ci is None (no interval); pass "
             "ci='percentile' or ci='bca' with it, or leave cluster out."
         )
+    if strata is not None and cluster is None:
+        raise DataError(
+            f"strata={strata!r} groups the clusters of a cluster bootstrap, and cluster is None; pass cluster= "
+            "(e.g. the services) with it, or leave strata out."
+        )
     item_data, labels = split_cluster(data_or_corr, cluster)
+    item_data, strata_labels = split_cluster(item_data, strata, name="strata")
     given = correlation_input(
         item_data, n_obs, cor=cor, require_pd=False, what="omega", drop_empty_rows=True, correct=0.5
     )
@@ -225,7 +238,7 @@ def omega(
     general_sq = sl[:, 0].sum() ** 2
     explained = total_variance - sl[:, n_factors + 2].sum()
     omega_total = explained / total_variance
-    clusters = None if labels is None else _analysed_clusters(item_data, labels, given)
+    clusters = None if labels is None else _analysed_clusters(item_data, labels, strata_labels, given)
     estimate = np.array([omega_total, general_sq / total_variance])
     intervals = _omega_intervals(given, estimate, n_factors, method, cor, ci, confidence, n_boot, seed, clusters)
     squares = (sl[:, : n_factors + 1] ** 2).sum(axis=0)
@@ -250,17 +263,19 @@ def omega(
         n_boot=int(n_boot) if ci else 0,
         cluster_bootstrap=clusters is not None,
         n_clusters=None if clusters is None else clusters.count,
+        n_strata=None if clusters is None else clusters.n_strata,
         cor=cor,
         n_used=None if given.data is None else len(given.data),
         n_dropped=0 if given.data is None else np.shape(data_or_corr)[0] - len(given.data),
     )
 
 
-def _analysed_clusters(items, labels: np.ndarray, given: CorrelationInput) -> Clusters:
-    """The clusters of the rows analysed: those with an answer to at least one item (correlation_input's
+def _analysed_clusters(items, labels: np.ndarray, strata: np.ndarray | None, given: CorrelationInput) -> Clusters:
+    """The clusters (and strata) of the rows analysed: those with an answer to at least one item (correlation_input's
     ``drop_empty_rows``; the items were checked there, so every missing cell is NaN-like to ``isna``)."""
     answered = ~pd.DataFrame(items).isna().to_numpy().all(axis=1)
-    return bootstrap_clusters(labels[answered], cast(pd.DataFrame, given.data).index)
+    rows = cast(pd.DataFrame, given.data).index
+    return bootstrap_clusters(labels[answered], rows, None if strata is None else strata[answered])
 
 
 def _omega_intervals(

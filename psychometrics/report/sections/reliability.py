@@ -50,7 +50,7 @@ class ReliabilitySection(PerGroupSection):
                 options = _omega_options(ctx, opts, unit)
                 try:
                     payload[scale]["omega"] = reliability.omega(
-                        _omega_input(data, items, options.get("cluster")), n_factors=1, **options
+                        _omega_input(data, items, options), n_factors=1, **options
                     )
                 except Exception as exc:  # noqa: BLE001 - reported with the unit, alpha is kept
                     errors[f"{scale}.omega"] = f"{type(exc).__name__}: {exc}"
@@ -237,16 +237,26 @@ def _omega_options(ctx, opts, unit) -> dict:
         "confidence": opts.get("confidence", 0.95),
         "n_boot": opts.get("omega_n_boot", 1000),
         "seed": ctx.spec.seed,
-        **({"cluster": ctx.spec.cluster} if ctx.spec.cluster else {}),  # the bootstrap resamples whole clusters
+        **_cluster_options(ctx, unit),
     }
 
 
-def _omega_input(data: pd.DataFrame, items: list, cluster: str | None) -> pd.DataFrame:
-    """The scale's items without the respondents who answered none, and the cluster column when the bootstrap
-    resamples clusters (omega leaves it out of the items)."""
-    if cluster is None:
+def _cluster_options(ctx, unit) -> dict:
+    """The bootstrap resamples whole clusters, those of the pooled sample within each group (the groups, e.g.
+    sites, are strata of the design: every resample keeps each group's number of clusters)."""
+    if not ctx.spec.cluster:
+        return {}
+    strata = {"strata": ctx.group} if unit == "pooled" and ctx.group else {}
+    return {"cluster": ctx.spec.cluster, **strata}
+
+
+def _omega_input(data: pd.DataFrame, items: list, options: dict) -> pd.DataFrame:
+    """The scale's items without the respondents who answered none, and the cluster (and strata) columns when the
+    bootstrap resamples clusters (omega leaves them out of the items)."""
+    design = [options[key] for key in ("cluster", "strata") if key in options]
+    if not design:
         return answered(data, items)
-    return data.loc[data[items].notna().any(axis=1), items + [cluster]]
+    return data.loc[data[items].notna().any(axis=1), items + design]
 
 
 def _omega_ci_words(ctx, opts) -> str:
@@ -266,12 +276,17 @@ def _cluster_bootstrap_lines(ctx, results) -> list[str]:
     ]
     pooled = [n for unit, n in counts if unit == "pooled" and n]
     per_group = [n for unit, n in counts if unit != "pooled" and n]
-    regardless = f", drawn regardless of {ctx.label(ctx.group)}" if ctx.group else ""
+    within = (
+        f", drawn within each {ctx.label(ctx.group)} (stratified: every resample keeps each "
+        f"{ctx.label(ctx.group)}'s number of {cluster}s)"
+        if ctx.group
+        else ""
+    )
     lines = [
         f"The bootstrap of ordinal omega resamples whole {cluster}s with replacement and keeps every respondent "
         f"of each {cluster} drawn (one-stage cluster bootstrap; Davison & Hinkley 1997, sec. 3.8; Field & Welsh "
         f"2007), so its interval allows for answers within a {cluster} being alike"
-        + (f"; pooled: {_count_range(pooled)} {cluster}s{regardless}." if pooled else ".")
+        + (f"; pooled: {_count_range(pooled)} {cluster}s{within}." if pooled else ".")
     ]
     if per_group:
         lines.append(
