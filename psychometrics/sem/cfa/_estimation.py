@@ -21,6 +21,7 @@ from typing import Any, Generic, Protocol, TypeVar, cast
 
 import numpy as np
 from scipy import linalg
+from scipy.linalg import lapack
 
 from ...errors import ConvergenceError
 from ._model import LisrelModel, vech_indices
@@ -220,10 +221,21 @@ class Problem(Generic[S, D]):
         """The block-arrow structure of the information (parameters of one group, parameters shared by groups)."""
         return BlockStructure.from_columns([c for c, _ in self.group_columns], self.model.n_free)
 
+    @functools.cached_property
+    def _identity_incidence(self) -> tuple[bool, ...]:
+        """Per group: whether its free elements are the free parameters, one each and in order (a single-group
+        model without equality labels), so that its incidence is the identity."""
+        n = self.model.n_free
+        return tuple(
+            local.shape == (n, n) and np.array_equal(local, np.eye(n)) for _, local in self.group_columns
+        )
+
     def _add_group(self, total: np.ndarray, group: int, weight: float, part: np.ndarray) -> None:
         """total += weight * incidence_g' part (incidence_g) for a group's element vector or matrix ``part``."""
         columns, local = self.group_columns[group]
-        if part.ndim == 1:
+        if self._identity_incidence[group]:  # the same numbers without the products with the identity
+            total += weight * part
+        elif part.ndim == 1:
             total[columns] += weight * (local.T @ part)
         else:
             total[np.ix_(columns, columns)] += weight * (local.T @ part @ local)
@@ -254,7 +266,7 @@ class Problem(Generic[S, D]):
 
     def _moment_gradient(self, stats: SampleStats, sigma: np.ndarray, mu: np.ndarray | None) -> tuple:
         """(C, W d): dF/dSigma = C (symmetric-matrix derivative) and dF/dmu = -2 W d (None without means)."""
-        weight = np.linalg.inv(sigma)
+        weight = self._ml._inverse(sigma)  # cached for this Sigma
         d = None if mu is None else stats.mean - mu
         c = weight - weight @ (stats.cov + (np.outer(d, d) if d is not None else 0)) @ weight
         return c, None if d is None else weight @ d
@@ -439,10 +451,23 @@ def _newton_step(problem: Problem, x: np.ndarray, grad: np.ndarray, exact: bool)
 
 
 def solve_positive_definite(matrix: np.ndarray, rhs: np.ndarray, blocks: BlockStructure | None) -> np.ndarray:
-    """``matrix^-1 rhs`` for a positive definite ``matrix`` (LinAlgError otherwise), by blocks when given."""
-    if blocks is None:
-        return linalg.cho_solve((np.linalg.cholesky(matrix), True), rhs)
+    """``matrix^-1 rhs`` for a positive definite ``matrix`` (LinAlgError otherwise), by blocks when given (one
+    block without shared parameters is the whole matrix: the same numbers without the block bookkeeping)."""
+    if blocks is None or blocks.single:
+        return cho_solve(np.linalg.cholesky(matrix), rhs)
     return blocks.factor(matrix).solve(rhs)
+
+
+def cho_solve(chol: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """``(L L')^-1 rhs`` for a lower Cholesky factor ``L`` (finite by construction): LAPACK's dpotrs directly,
+    the routine scipy's cho_solve calls, without its checks and batching (about 15 us a call, several times the
+    solve itself at these sizes; the optimiser solves a few times per step)."""
+    if rhs.size == 0:
+        return np.empty_like(rhs, dtype=float)
+    solution, info = lapack.dpotrs(chol, rhs, lower=1)
+    if info != 0:
+        raise ValueError(f"illegal value in argument {-info} of LAPACK's dpotrs")
+    return solution
 
 
 def inverse_information(problem, information: np.ndarray) -> np.ndarray:
@@ -467,6 +492,11 @@ class BlockStructure:
     own: tuple
     shared: np.ndarray
 
+    @property
+    def single(self) -> bool:
+        """One group and no shared parameters: ``own[0]`` holds every parameter, in order."""
+        return len(self.own) == 1 and not len(self.shared)
+
     @classmethod
     def from_columns(cls, columns, n_free: int) -> BlockStructure:
         uses = np.zeros(n_free, int)
@@ -488,7 +518,7 @@ class BlockStructure:
         for own in self.own:
             chol = np.linalg.cholesky(block(own, own))
             coupling = block(own, shared)
-            a_inv_b = linalg.cho_solve((chol, True), coupling)
+            a_inv_b = cho_solve(chol, coupling)
             schur -= coupling.T @ a_inv_b
             parts.append((chol, a_inv_b))
         return BlockFactor(self, tuple(parts), np.linalg.cholesky(schur) if len(shared) else schur)
@@ -505,11 +535,11 @@ class BlockFactor:
     def solve(self, rhs: np.ndarray) -> np.ndarray:
         """matrix^-1 rhs (rhs a vector or a matrix of columns)."""
         own_all, shared = self.structure.own, self.structure.shared
-        a_inv_r = [linalg.cho_solve((chol, True), rhs[own]) for own, (chol, _) in zip(own_all, self.parts)]
+        a_inv_r = [cho_solve(chol, rhs[own]) for own, (chol, _) in zip(own_all, self.parts)]
         reduced = rhs[shared] - sum(
             (b.T @ rhs[own] for own, (_, b) in zip(own_all, self.parts)), np.zeros_like(rhs[shared])
         )  # C - B' A^-1 B on the shared parameters
-        x_shared = linalg.cho_solve((self.schur_chol, True), reduced) if len(shared) else reduced
+        x_shared = cho_solve(self.schur_chol, reduced) if len(shared) else reduced
         out = np.empty_like(rhs, dtype=float)
         out[shared] = x_shared
         for own, (_, b), r in zip(own_all, self.parts, a_inv_r):
@@ -523,7 +553,7 @@ class BlockFactor:
         own_all, shared = self.structure.own, self.structure.shared
         n = len(shared) + sum(len(own) for own in own_all)
         eye = np.eye(len(shared))
-        s_inv = linalg.cho_solve((self.schur_chol, True), eye) if len(shared) else eye
+        s_inv = cho_solve(self.schur_chol, eye) if len(shared) else eye
         out = np.empty((n, n))
         out[np.ix_(shared, shared)] = s_inv
         own_index = np.concatenate(own_all) if own_all else np.zeros(0, int)
@@ -533,13 +563,13 @@ class BlockFactor:
             out[np.ix_(own, shared)] = -m_s
             out[np.ix_(shared, own)] = -m_s.T
             out[np.ix_(own, own_index)] = m_s @ m_all.T
-            out[np.ix_(own, own)] += linalg.cho_solve((chol, True), np.eye(len(own)))
+            out[np.ix_(own, own)] += cho_solve(chol, np.eye(len(own)))
         return out
 
     def inverse_trace(self) -> float:
         """tr(matrix^-1) = sum_g [tr(A_g^-1) + tr(S^-1 M_g' M_g)] + tr(S^-1), M_g = A_g^-1 B_g."""
         eye = np.eye(len(self.structure.shared))
-        s_inv = linalg.cho_solve((self.schur_chol, True), eye) if len(eye) else eye
+        s_inv = cho_solve(self.schur_chol, eye) if len(eye) else eye
         total = float(np.trace(s_inv))
         for chol, m in self.parts:
             total += float(np.sum(linalg.solve_triangular(chol, np.eye(len(chol)), lower=True) ** 2))
