@@ -226,9 +226,7 @@ class Problem(Generic[S, D]):
         """Per group: whether its free elements are the free parameters, one each and in order (a single-group
         model without equality labels), so that its incidence is the identity."""
         n = self.model.n_free
-        return tuple(
-            local.shape == (n, n) and np.array_equal(local, np.eye(n)) for _, local in self.group_columns
-        )
+        return tuple(local.shape == (n, n) and np.array_equal(local, np.eye(n)) for _, local in self.group_columns)
 
     def _add_group(self, total: np.ndarray, group: int, weight: float, part: np.ndarray) -> None:
         """total += weight * incidence_g' part (incidence_g) for a group's element vector or matrix ``part``."""
@@ -572,7 +570,8 @@ class BlockFactor:
         s_inv = cho_solve(self.schur_chol, eye) if len(eye) else eye
         total = float(np.trace(s_inv))
         for chol, m in self.parts:
-            total += float(np.sum(linalg.solve_triangular(chol, np.eye(len(chol)), lower=True) ** 2))
+            chol_inv = linalg.solve_triangular(chol, np.eye(len(chol)), lower=True, check_finite=False)  # finite
+            total += float(np.sum(chol_inv**2))
             total += float(np.sum(s_inv * (m.T @ m)))
         return total
 
