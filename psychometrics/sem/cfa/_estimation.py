@@ -505,6 +505,9 @@ class BlockStructure:
     def factor(self, matrix: np.ndarray, scale: np.ndarray | None = None) -> BlockFactor:
         """Cholesky factors of the group blocks and of the Schur complement (LinAlgError when not positive
         definite); with ``scale`` those of ``diag(scale) matrix diag(scale)``, scaled block by block."""
+        if self.single:  # the matrix is the one block: no copies through np.ix_, no Schur complement
+            chol = np.linalg.cholesky(matrix if scale is None else matrix * np.outer(scale, scale))
+            return BlockFactor(self, ((chol, np.zeros((len(chol), 0))),), np.zeros((0, 0)))
 
         def block(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
             part = matrix[np.ix_(rows, cols)]
@@ -566,14 +569,21 @@ class BlockFactor:
 
     def inverse_trace(self) -> float:
         """tr(matrix^-1) = sum_g [tr(A_g^-1) + tr(S^-1 M_g' M_g)] + tr(S^-1), M_g = A_g^-1 B_g."""
+        if self.structure.single:  # tr(A^-1) alone (the other terms are exact zeros)
+            return _inverse_trace(self.parts[0][0])
         eye = np.eye(len(self.structure.shared))
         s_inv = cho_solve(self.schur_chol, eye) if len(eye) else eye
         total = float(np.trace(s_inv))
         for chol, m in self.parts:
-            chol_inv = linalg.solve_triangular(chol, np.eye(len(chol)), lower=True, check_finite=False)  # finite
-            total += float(np.sum(chol_inv**2))
+            total += _inverse_trace(chol)
             total += float(np.sum(s_inv * (m.T @ m)))
         return total
+
+
+def _inverse_trace(chol: np.ndarray) -> float:
+    """tr((L L')^-1) = sum((L^-1)^2) for a lower Cholesky factor L (finite: no scipy finiteness check)."""
+    chol_inv = linalg.solve_triangular(chol, np.eye(len(chol)), lower=True, check_finite=False)
+    return float(np.sum(chol_inv**2))
 
 
 def clearly_nonsingular(information: np.ndarray, blocks: BlockStructure | None, ratio: float) -> bool:

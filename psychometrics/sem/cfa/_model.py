@@ -261,31 +261,40 @@ class LisrelModel:
         halve ``v``). Elements of other groups get zero derivatives.
         """
         mats = self.matrices(x, group)
-        ib = mats.ib
-        g_mat = mats.lambda_ @ ib
-        m_mat = mats.lambda_ @ (ib @ mats.psi @ ib.T)
-        eta_mean = ib @ mats.alpha
+        g_mat = mats.lambda_ @ mats.ib
+        m_mat = mats.lambda_ @ mats.lv_cov()
         k = len(elements)
-        u, v, dmu = np.zeros((k, self.p)), np.zeros((k, self.p)), np.zeros((k, self.p))
+        u, v = np.zeros((k, self.p)), np.zeros((k, self.p))
         eye = self._eye_p
         own = self._group_elements[group][1]
         plan = self._plans[group] if elements is own else _plan(elements, group)
         for name, pick, r, c, half in plan:
             if name == "lambda":
                 u[pick], v[pick] = eye[r], m_mat[:, c].T
-                dmu[pick] = eye[r] * eta_mean[c][:, None]
             elif name == "theta":
                 u[pick], v[pick] = eye[r], eye[c] * half
             elif name == "psi":
                 u[pick], v[pick] = g_mat[:, r].T, g_mat[:, c].T * half
             elif name == "beta":
                 u[pick], v[pick] = g_mat[:, r].T, m_mat[:, c].T
+        dmu = self._mean_derivatives(mats, g_mat, k, plan) if self.meanstructure else None
+        return ElementDerivatives(u, v, dmu)
+
+    def _mean_derivatives(self, mats: GroupMatrices, g_mat: np.ndarray, k: int, plan) -> np.ndarray:
+        """dmu/d(element) (with a mean structure only): lambda_ij: ``e_i eta_j``; beta_ij: ``G_i eta_j``; nu_i:
+        ``e_i``; alpha_i: ``G_i``, with ``eta = (I-B)^-1 alpha`` and ``G = Lambda (I-B)^-1``."""
+        eta_mean, eye = mats.ib @ mats.alpha, self._eye_p
+        dmu = np.zeros((k, self.p))
+        for name, pick, r, c, _ in plan:
+            if name == "lambda":
+                dmu[pick] = eye[r] * eta_mean[c][:, None]
+            elif name == "beta":
                 dmu[pick] = g_mat[:, r].T * eta_mean[c][:, None]
             elif name == "nu":
                 dmu[pick] = eye[r]
-            else:
+            elif name == "alpha":
                 dmu[pick] = g_mat[:, r].T
-        return ElementDerivatives(u, v, dmu if self.meanstructure else None)
+        return dmu
 
     def element_curvature(
         self, x: np.ndarray, group: int, elements: Elements, c: np.ndarray, w: np.ndarray | None
