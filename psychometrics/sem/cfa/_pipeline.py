@@ -360,9 +360,16 @@ def _case_count(stats) -> int:
     return len(stats.weights) if weighted else stats.n_obs
 
 
+# the dtype pandas infers for a column of text ("str" in pandas 3, object before), given to the estimates' text
+# columns so that pandas does not infer it for each (about 0.1 ms a fit)
+_TEXT_DTYPE = pd.Series(["text"]).dtype
+
+
 def estimates_view(table: dict, groups) -> pd.DataFrame:
     """The public columns of the parameter table (lavaan's parameterEstimates with the standardised solution)."""
     columns = {name: table[name] for name in ESTIMATE_COLUMNS}
+    for name in ("lhs", "op", "rhs", "label"):
+        columns[name] = pd.array(table[name], dtype=_TEXT_DTYPE)
     columns["group"] = [groups[g] for g in table["group"]]
     columns["free"] = table["x"].astype(int) >= 0
     return pd.DataFrame(columns)
