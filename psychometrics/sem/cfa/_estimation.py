@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Sequence
 from typing import Any, Generic, Protocol, TypeVar, cast
 
 import numpy as np
@@ -189,8 +190,13 @@ class Problem(Generic[S, D]):
         weights.flags.writeable = False
         return weights
 
-    def _mu(self, mu):
-        return mu if self.model.meanstructure else None
+    def _moments(self, x: np.ndarray) -> Sequence[tuple[np.ndarray, np.ndarray | None]]:
+        """(Sigma, mu) per group with a mean structure, else (Sigma, None): the model's implied means are not
+        computed where the discrepancy ignores them (the optimiser asks at every point)."""
+        model = self.model
+        if model.meanstructure:
+            return model.implied(x)
+        return [(model.matrices(x, g).sigma(), None) for g in range(model.n_groups)]
 
     def warm_start(self, x: np.ndarray) -> tuple[np.ndarray, bool]:
         """A start at least as good as ``x`` and whether it is close enough to the optimum for Newton steps from
@@ -199,12 +205,7 @@ class Problem(Generic[S, D]):
 
     def group_values(self, x: np.ndarray) -> np.ndarray:
         """F_g per group."""
-        return np.array(
-            [
-                self.discrepancy.value(s, sigma, self._mu(mu))
-                for s, (sigma, mu) in zip(self.stats, self.model.implied(x))
-            ]
-        )
+        return np.array([self.discrepancy.value(s, sigma, mu) for s, (sigma, mu) in zip(self.stats, self._moments(x))])
 
     def objective(self, x: np.ndarray) -> float:
         return float(self.weights @ self.group_values(x))
@@ -241,15 +242,15 @@ class Problem(Generic[S, D]):
     def gradient(self, x: np.ndarray) -> np.ndarray:
         """Analytic gradient of the objective: sum_g w_g Delta_g' dF_g/d(moments)."""
         model, total = self.model, np.zeros(self.model.n_free)
-        for g, (w, s, (sigma, mu)) in enumerate(zip(self.weights, self.stats, model.implied(x))):
+        for g, (w, s, (sigma, mu)) in enumerate(zip(self.weights, self.stats, self._moments(x))):
             deriv = model.element_derivatives(x, g, model.own_elements(g))
-            self._add_group(total, g, w, self.discrepancy.element_gradient(s, sigma, self._mu(mu), deriv))
+            self._add_group(total, g, w, self.discrepancy.element_gradient(s, sigma, mu, deriv))
         return total
 
     def expected_information(self, x: np.ndarray) -> np.ndarray:
         """Unit expected information sum_g w_g Delta_g' I_g Delta_g (lavaan's information="expected")."""
         model, total = self.model, np.zeros((self.model.n_free, self.model.n_free))
-        for g, (w, s, (sigma, _)) in enumerate(zip(self.weights, self.stats, model.implied(x))):
+        for g, (w, s, (sigma, _)) in enumerate(zip(self.weights, self.stats, self._moments(x))):
             deriv = model.element_derivatives(x, g, model.own_elements(g))
             self._add_group(total, g, w, self._element_information(s, sigma, deriv))
         return total
@@ -272,10 +273,9 @@ class Problem(Generic[S, D]):
     def hessian(self, x: np.ndarray) -> np.ndarray:
         """Exact Hessian of the objective (analytic second derivatives)."""
         model, total = self.model, np.zeros((self.model.n_free, self.model.n_free))
-        for g, (w, s, (sigma, mu)) in enumerate(zip(self.weights, self.stats, model.implied(x))):
+        for g, (w, s, (sigma, mu)) in enumerate(zip(self.weights, self.stats, self._moments(x))):
             elements = model.own_elements(g)
             deriv = model.element_derivatives(x, g, elements)
-            mu = self._mu(mu)
             curvature = model.element_curvature(x, g, elements, *self._moment_gradient(s, sigma, mu))
             self._add_group(total, g, w, self._ml.element_hessian(s, sigma, mu, deriv, curvature))
         return total
