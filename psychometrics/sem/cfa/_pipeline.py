@@ -23,6 +23,7 @@ import pandas as pd
 from scipy import special
 
 from ..._blas import single_threaded
+from ..._checks import z_critical
 from ...errors import ConvergenceError, IdentificationError, ModelError
 from . import _estimation
 from ._constraints import Constraints
@@ -174,7 +175,7 @@ def write_estimates(table: dict, problem, x, vcov, variables, confidence: float)
     ov = {n: i for i, n in enumerate(variables.observed)}
     lv = {n: i for i, n in enumerate(variables.structural)}
     std_lv, std_all = standardize(table, est, problem.model, x, ov, lv, set(variables.latent))
-    quantile = special.ndtri(0.5 + confidence / 2)
+    quantile = z_critical(confidence)
     table.update(
         est=est,
         se=se,
