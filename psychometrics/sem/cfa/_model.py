@@ -19,9 +19,12 @@ from ._partable import table_columns
 MATRICES = ("lambda", "theta", "psi", "beta", "nu", "alpha")
 
 
+@functools.lru_cache(maxsize=16)
 def vech_indices(p: int) -> tuple[np.ndarray, np.ndarray]:
-    """Row and column indices of vech (lower triangle, column-major, lavaan's lav_matrix_vech)."""
+    """Row and column indices of vech (lower triangle, column-major, lavaan's lav_matrix_vech); kept per p,
+    read-only (np.triu_indices costs ~30 us, and a fit, a two-level likelihood evaluation ask again)."""
     cols, rows = np.triu_indices(p)
+    rows.flags.writeable = cols.flags.writeable = False
     return rows, cols
 
 
