@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from ._typing import DataOrCorr
 from .errors import DataError
@@ -327,7 +327,7 @@ def check_confidence(confidence: Any) -> float:
 
 def z_critical(confidence: float) -> float:
     """Two-sided standard-normal critical value of an interval with coverage ``confidence``."""
-    return float(stats.norm.ppf(1 - (1 - confidence) / 2))
+    return float(special.ndtri(1 - (1 - confidence) / 2))  # = stats.norm.ppf (ndtri), without its per-call overhead
 
 
 def cut(text: str, limit: int = 300) -> str:

@@ -48,7 +48,7 @@ def _check_ordered(data: pd.DataFrame, ordered, names: list[str]) -> None:
 
 def _check_group_labels(data: pd.DataFrame, group) -> None:
     """Refuse group labels that differ only in type (1 and "1"): shown alike, fitted as two groups."""
-    if group is None or group not in data.columns or data.columns.duplicated().any():
+    if group is None or group not in data.columns or not data.columns.is_unique:
         return
     texts = [str(label) for label in pd.unique(data[group].dropna())]
     clashing = sorted({text for text in texts if texts.count(text) > 1})
@@ -59,13 +59,16 @@ def _check_group_labels(data: pd.DataFrame, group) -> None:
         )
 
 
-def _check_values(data: pd.DataFrame, names: list[str], missing: str) -> None:
-    """Refuse infinite values and data without a usable row (listwise: complete; FIML, pairwise: any answer)."""
-    numeric = [name for name in names if pd.api.types.is_numeric_dtype(data[name].dtype)]
+def _check_values(data: pd.DataFrame, names: list[str], missing: str) -> dict[str, np.ndarray]:
+    """Refuse infinite values and data without a usable row (listwise: complete; FIML, pairwise: any answer).
+    Returns the numeric columns' values it read (each column is read once: a read costs ~30 us in pandas 3)."""
+    columns = {name: data[name] for name in names}
+    numeric = [name for name, column in columns.items() if pd.api.types.is_numeric_dtype(column.dtype)]
     if not numeric:
-        return
-    values = np.column_stack([data[name].to_numpy(dtype=float, na_value=np.nan) for name in numeric])
-    infinite = np.argwhere(np.isinf(values) | (np.abs(np.nan_to_num(values)) > MAX_ABS_VALUE))
+        return {}
+    read = {name: columns[name].to_numpy(dtype=float, na_value=np.nan) for name in numeric}
+    values = np.column_stack(list(read.values()))
+    infinite = np.argwhere(np.abs(values) > MAX_ABS_VALUE)  # infinities too; NaN (missing) compares False
     if len(infinite):
         i, j = infinite[0]
         raise DataError(
@@ -79,16 +82,20 @@ def _check_values(data: pd.DataFrame, names: list[str], missing: str) -> None:
     if len(numeric) == len(names) and not usable.any():
         kind = "answered any" if partial else "answered all"
         raise DataError(f"no row of the data {kind} of the model's variables {names}; nothing can be fitted.")
+    return read
 
 
-def check_cfa_input(model, data, ordered=None, group=None, missing="listwise") -> None:
+def check_cfa_input(model, data, ordered=None, group=None, missing="listwise") -> dict[str, np.ndarray]:
     """Refuse duplicated columns, a latent variable named like a data column, group labels 1 and "1",
-    infinite values, data without a usable row and non-integer ordered items."""
+    infinite values, data without a usable row and non-integer ordered items. Returns the float values of the
+    model's numeric observed columns read for the checks, for the data preparation to reuse."""
     if not isinstance(data, pd.DataFrame) or not isinstance(model, (str, ParsedModel)):
-        return
+        return {}
     latent, parsed = _latent_names(model)
     used = {name for term in parsed.terms for name in (term.lhs, term.rhs)} | {group}
-    duplicated = [name for name in data.columns[data.columns.duplicated()] if name in used]
+    # is_unique is cached by pandas; duplicated() costs ~0.1 ms on a string Index
+    repeated = [] if data.columns.is_unique else data.columns[data.columns.duplicated()]
+    duplicated = [name for name in repeated if name in used]
     if duplicated:
         raise DataError(f"data has column {duplicated[0]!r} more than once; rename or drop the copies.")
     _check_group_labels(data, group)
@@ -97,7 +104,7 @@ def check_cfa_input(model, data, ordered=None, group=None, missing="listwise") -
         for name in dict.fromkeys(n for term in parsed.terms for n in (term.lhs, term.rhs))
         if name in data.columns and name not in latent
     ]
-    _check_values(data, observed, missing)
+    read = _check_values(data, observed, missing)
     shadowing = [name for name in latent if name in data.columns]
     if shadowing:
         raise ModelError(
@@ -107,6 +114,7 @@ def check_cfa_input(model, data, ordered=None, group=None, missing="listwise") -
         )
     if ordered is not None and ordered is not False:
         _check_ordered(data, ordered, observed)
+    return read
 
 
 def _check_levels(levels) -> None:

@@ -143,7 +143,7 @@ def cfa(
     >>> round(fit.fit_measures["chisq"], 3), fit.fit_measures["df"], round(fit.fit_measures["cfi"], 4)
     (85.306, 24, 0.9306)
     """
-    check_cfa_input(model, data, ordered, group, missing)
+    read_columns = check_cfa_input(model, data, ordered, group, missing)
     if is_two_level(model):  # level: 1 / level: 2 blocks (psychometrics.sem.cfa._twolevel)
         return two_level_cfa(
             model,
@@ -184,6 +184,7 @@ def cfa(
         ordered=ordered,
         cluster=cluster,
         sampling_weights=sampling_weights,
+        read_columns=read_columns,
     )
     with single_threaded():  # small matrices: one BLAS thread (psychometrics._blas)
         return finish(

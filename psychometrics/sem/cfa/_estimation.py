@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Sequence
 from typing import Any, Generic, Protocol, TypeVar, cast
 
 import numpy as np
 from scipy import linalg
+from scipy.linalg import lapack
 
 from ...errors import ConvergenceError
 from ._model import LisrelModel, vech_indices
@@ -65,7 +67,7 @@ class MLDiscrepancy:
     def value(self, stats: SampleStats, sigma: np.ndarray, mu: np.ndarray | None) -> float:
         """F_g, or +inf when Sigma is not positive definite."""
         try:
-            chol = np.linalg.cholesky(sigma)
+            chol = cholesky(sigma)
         except np.linalg.LinAlgError:
             return np.inf
         log_det = 2 * np.log(np.diag(chol)).sum()
@@ -114,7 +116,7 @@ class MLDiscrepancy:
         O(K^2 p) instead of forming D'(W kron W)D.
         """
         w = self._inverse(sigma)
-        chol = np.linalg.cholesky(w)
+        chol = cholesky(w)
         u, v = deriv.u @ chol, deriv.v @ chol
         uv = u @ v.T
         info = (u @ u.T) * (v @ v.T) + uv * uv.T
@@ -188,8 +190,13 @@ class Problem(Generic[S, D]):
         weights.flags.writeable = False
         return weights
 
-    def _mu(self, mu):
-        return mu if self.model.meanstructure else None
+    def _moments(self, x: np.ndarray) -> Sequence[tuple[np.ndarray, np.ndarray | None]]:
+        """(Sigma, mu) per group with a mean structure, else (Sigma, None): the model's implied means are not
+        computed where the discrepancy ignores them (the optimiser asks at every point)."""
+        model = self.model
+        if model.meanstructure:
+            return model.implied(x)
+        return [(model.matrices(x, g).sigma(), None) for g in range(model.n_groups)]
 
     def warm_start(self, x: np.ndarray) -> tuple[np.ndarray, bool]:
         """A start at least as good as ``x`` and whether it is close enough to the optimum for Newton steps from
@@ -198,12 +205,7 @@ class Problem(Generic[S, D]):
 
     def group_values(self, x: np.ndarray) -> np.ndarray:
         """F_g per group."""
-        return np.array(
-            [
-                self.discrepancy.value(s, sigma, self._mu(mu))
-                for s, (sigma, mu) in zip(self.stats, self.model.implied(x))
-            ]
-        )
+        return np.array([self.discrepancy.value(s, sigma, mu) for s, (sigma, mu) in zip(self.stats, self._moments(x))])
 
     def objective(self, x: np.ndarray) -> float:
         return float(self.weights @ self.group_values(x))
@@ -220,10 +222,19 @@ class Problem(Generic[S, D]):
         """The block-arrow structure of the information (parameters of one group, parameters shared by groups)."""
         return BlockStructure.from_columns([c for c, _ in self.group_columns], self.model.n_free)
 
+    @functools.cached_property
+    def _identity_incidence(self) -> tuple[bool, ...]:
+        """Per group: whether its free elements are the free parameters, one each and in order (a single-group
+        model without equality labels), so that its incidence is the identity."""
+        n = self.model.n_free
+        return tuple(local.shape == (n, n) and np.array_equal(local, np.eye(n)) for _, local in self.group_columns)
+
     def _add_group(self, total: np.ndarray, group: int, weight: float, part: np.ndarray) -> None:
         """total += weight * incidence_g' part (incidence_g) for a group's element vector or matrix ``part``."""
         columns, local = self.group_columns[group]
-        if part.ndim == 1:
+        if self._identity_incidence[group]:  # the same numbers without the products with the identity
+            total += weight * part
+        elif part.ndim == 1:
             total[columns] += weight * (local.T @ part)
         else:
             total[np.ix_(columns, columns)] += weight * (local.T @ part @ local)
@@ -231,15 +242,15 @@ class Problem(Generic[S, D]):
     def gradient(self, x: np.ndarray) -> np.ndarray:
         """Analytic gradient of the objective: sum_g w_g Delta_g' dF_g/d(moments)."""
         model, total = self.model, np.zeros(self.model.n_free)
-        for g, (w, s, (sigma, mu)) in enumerate(zip(self.weights, self.stats, model.implied(x))):
+        for g, (w, s, (sigma, mu)) in enumerate(zip(self.weights, self.stats, self._moments(x))):
             deriv = model.element_derivatives(x, g, model.own_elements(g))
-            self._add_group(total, g, w, self.discrepancy.element_gradient(s, sigma, self._mu(mu), deriv))
+            self._add_group(total, g, w, self.discrepancy.element_gradient(s, sigma, mu, deriv))
         return total
 
     def expected_information(self, x: np.ndarray) -> np.ndarray:
         """Unit expected information sum_g w_g Delta_g' I_g Delta_g (lavaan's information="expected")."""
         model, total = self.model, np.zeros((self.model.n_free, self.model.n_free))
-        for g, (w, s, (sigma, _)) in enumerate(zip(self.weights, self.stats, model.implied(x))):
+        for g, (w, s, (sigma, _)) in enumerate(zip(self.weights, self.stats, self._moments(x))):
             deriv = model.element_derivatives(x, g, model.own_elements(g))
             self._add_group(total, g, w, self._element_information(s, sigma, deriv))
         return total
@@ -254,7 +265,7 @@ class Problem(Generic[S, D]):
 
     def _moment_gradient(self, stats: SampleStats, sigma: np.ndarray, mu: np.ndarray | None) -> tuple:
         """(C, W d): dF/dSigma = C (symmetric-matrix derivative) and dF/dmu = -2 W d (None without means)."""
-        weight = np.linalg.inv(sigma)
+        weight = self._ml._inverse(sigma)  # cached for this Sigma
         d = None if mu is None else stats.mean - mu
         c = weight - weight @ (stats.cov + (np.outer(d, d) if d is not None else 0)) @ weight
         return c, None if d is None else weight @ d
@@ -262,10 +273,9 @@ class Problem(Generic[S, D]):
     def hessian(self, x: np.ndarray) -> np.ndarray:
         """Exact Hessian of the objective (analytic second derivatives)."""
         model, total = self.model, np.zeros((self.model.n_free, self.model.n_free))
-        for g, (w, s, (sigma, mu)) in enumerate(zip(self.weights, self.stats, model.implied(x))):
+        for g, (w, s, (sigma, mu)) in enumerate(zip(self.weights, self.stats, self._moments(x))):
             elements = model.own_elements(g)
             deriv = model.element_derivatives(x, g, elements)
-            mu = self._mu(mu)
             curvature = model.element_curvature(x, g, elements, *self._moment_gradient(s, sigma, mu))
             self._add_group(total, g, w, self._ml.element_hessian(s, sigma, mu, deriv, curvature))
         return total
@@ -439,10 +449,35 @@ def _newton_step(problem: Problem, x: np.ndarray, grad: np.ndarray, exact: bool)
 
 
 def solve_positive_definite(matrix: np.ndarray, rhs: np.ndarray, blocks: BlockStructure | None) -> np.ndarray:
-    """``matrix^-1 rhs`` for a positive definite ``matrix`` (LinAlgError otherwise), by blocks when given."""
-    if blocks is None:
-        return linalg.cho_solve((np.linalg.cholesky(matrix), True), rhs)
+    """``matrix^-1 rhs`` for a positive definite ``matrix`` (LinAlgError otherwise), by blocks when given (one
+    block without shared parameters is the whole matrix: the same numbers without the block bookkeeping)."""
+    if blocks is None or blocks.single:
+        return cho_solve(cholesky(matrix), rhs)
     return blocks.factor(matrix).solve(rhs)
+
+
+def cholesky(matrix: np.ndarray) -> np.ndarray:
+    """Lower Cholesky factor, LinAlgError when ``matrix`` is not positive definite: scipy's LAPACK dpotrf directly,
+    without np.linalg.cholesky's wrapper (about 5 us a call, ~30 calls a fit). np.linalg.cholesky calls dpotrf of
+    numpy's own OpenBLAS build: the factors agree bit for bit (checked on sizes 1-250, symmetric or not)."""
+    factor, info = lapack.dpotrf(matrix, lower=1, clean=1)
+    if info > 0:
+        raise np.linalg.LinAlgError("Matrix is not positive definite")
+    if info < 0:
+        raise ValueError(f"illegal value in argument {-info} of LAPACK's dpotrf")
+    return factor
+
+
+def cho_solve(chol: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """``(L L')^-1 rhs`` for a lower Cholesky factor ``L`` (finite by construction): LAPACK's dpotrs directly,
+    the routine scipy's cho_solve calls, without its checks and batching (about 15 us a call, several times the
+    solve itself at these sizes; the optimiser solves a few times per step)."""
+    if rhs.size == 0:
+        return np.empty_like(rhs, dtype=float)
+    solution, info = lapack.dpotrs(chol, rhs, lower=1)
+    if info != 0:
+        raise ValueError(f"illegal value in argument {-info} of LAPACK's dpotrs")
+    return solution
 
 
 def inverse_information(problem, information: np.ndarray) -> np.ndarray:
@@ -467,6 +502,11 @@ class BlockStructure:
     own: tuple
     shared: np.ndarray
 
+    @property
+    def single(self) -> bool:
+        """One group and no shared parameters: ``own[0]`` holds every parameter, in order."""
+        return len(self.own) == 1 and not len(self.shared)
+
     @classmethod
     def from_columns(cls, columns, n_free: int) -> BlockStructure:
         uses = np.zeros(n_free, int)
@@ -477,6 +517,9 @@ class BlockStructure:
     def factor(self, matrix: np.ndarray, scale: np.ndarray | None = None) -> BlockFactor:
         """Cholesky factors of the group blocks and of the Schur complement (LinAlgError when not positive
         definite); with ``scale`` those of ``diag(scale) matrix diag(scale)``, scaled block by block."""
+        if self.single:  # the matrix is the one block: no copies through np.ix_, no Schur complement
+            chol = cholesky(matrix if scale is None else matrix * np.outer(scale, scale))
+            return BlockFactor(self, ((chol, np.zeros((len(chol), 0))),), np.zeros((0, 0)))
 
         def block(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
             part = matrix[np.ix_(rows, cols)]
@@ -486,12 +529,12 @@ class BlockStructure:
         schur = block(shared, shared).copy()
         parts = []
         for own in self.own:
-            chol = np.linalg.cholesky(block(own, own))
+            chol = cholesky(block(own, own))
             coupling = block(own, shared)
-            a_inv_b = linalg.cho_solve((chol, True), coupling)
+            a_inv_b = cho_solve(chol, coupling)
             schur -= coupling.T @ a_inv_b
             parts.append((chol, a_inv_b))
-        return BlockFactor(self, tuple(parts), np.linalg.cholesky(schur) if len(shared) else schur)
+        return BlockFactor(self, tuple(parts), cholesky(schur) if len(shared) else schur)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -505,11 +548,11 @@ class BlockFactor:
     def solve(self, rhs: np.ndarray) -> np.ndarray:
         """matrix^-1 rhs (rhs a vector or a matrix of columns)."""
         own_all, shared = self.structure.own, self.structure.shared
-        a_inv_r = [linalg.cho_solve((chol, True), rhs[own]) for own, (chol, _) in zip(own_all, self.parts)]
+        a_inv_r = [cho_solve(chol, rhs[own]) for own, (chol, _) in zip(own_all, self.parts)]
         reduced = rhs[shared] - sum(
             (b.T @ rhs[own] for own, (_, b) in zip(own_all, self.parts)), np.zeros_like(rhs[shared])
         )  # C - B' A^-1 B on the shared parameters
-        x_shared = linalg.cho_solve((self.schur_chol, True), reduced) if len(shared) else reduced
+        x_shared = cho_solve(self.schur_chol, reduced) if len(shared) else reduced
         out = np.empty_like(rhs, dtype=float)
         out[shared] = x_shared
         for own, (_, b), r in zip(own_all, self.parts, a_inv_r):
@@ -523,7 +566,7 @@ class BlockFactor:
         own_all, shared = self.structure.own, self.structure.shared
         n = len(shared) + sum(len(own) for own in own_all)
         eye = np.eye(len(shared))
-        s_inv = linalg.cho_solve((self.schur_chol, True), eye) if len(shared) else eye
+        s_inv = cho_solve(self.schur_chol, eye) if len(shared) else eye
         out = np.empty((n, n))
         out[np.ix_(shared, shared)] = s_inv
         own_index = np.concatenate(own_all) if own_all else np.zeros(0, int)
@@ -533,18 +576,26 @@ class BlockFactor:
             out[np.ix_(own, shared)] = -m_s
             out[np.ix_(shared, own)] = -m_s.T
             out[np.ix_(own, own_index)] = m_s @ m_all.T
-            out[np.ix_(own, own)] += linalg.cho_solve((chol, True), np.eye(len(own)))
+            out[np.ix_(own, own)] += cho_solve(chol, np.eye(len(own)))
         return out
 
     def inverse_trace(self) -> float:
         """tr(matrix^-1) = sum_g [tr(A_g^-1) + tr(S^-1 M_g' M_g)] + tr(S^-1), M_g = A_g^-1 B_g."""
+        if self.structure.single:  # tr(A^-1) alone (the other terms are exact zeros)
+            return _inverse_trace(self.parts[0][0])
         eye = np.eye(len(self.structure.shared))
-        s_inv = linalg.cho_solve((self.schur_chol, True), eye) if len(eye) else eye
+        s_inv = cho_solve(self.schur_chol, eye) if len(eye) else eye
         total = float(np.trace(s_inv))
         for chol, m in self.parts:
-            total += float(np.sum(linalg.solve_triangular(chol, np.eye(len(chol)), lower=True) ** 2))
+            total += _inverse_trace(chol)
             total += float(np.sum(s_inv * (m.T @ m)))
         return total
+
+
+def _inverse_trace(chol: np.ndarray) -> float:
+    """tr((L L')^-1) = sum((L^-1)^2) for a lower Cholesky factor L (finite: no scipy finiteness check)."""
+    chol_inv = linalg.solve_triangular(chol, np.eye(len(chol)), lower=True, check_finite=False)
+    return float(np.sum(chol_inv**2))
 
 
 def clearly_nonsingular(information: np.ndarray, blocks: BlockStructure | None, ratio: float) -> bool:

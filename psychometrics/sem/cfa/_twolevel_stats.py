@@ -22,11 +22,10 @@ with respect to an off-diagonal vech element count both triangles), of which :fu
 from __future__ import annotations
 
 import dataclasses
-import functools
 
 import numpy as np
 
-from ._model import vech_indices as _vech_indices
+from ._model import vech_indices
 
 LOG_2PI = np.log(2 * np.pi)
 EM_TOL = 1e-4  # lavaan's lav_h1_implied_logl: lav_mvnorm_cluster_em_sat(tol = 1e-04, max.iter = 5000)
@@ -98,12 +97,6 @@ class ClusterStats:
         out = np.zeros((self.n_clusters, self.p, self.p))
         np.add.at(out, self.cluster, deviations[:, :, None] * deviations[:, None, :])
         return out
-
-
-@functools.lru_cache(maxsize=16)
-def vech_indices(p: int) -> tuple[np.ndarray, np.ndarray]:
-    """_model.vech_indices, kept per p (the likelihood asks for them at every evaluation)."""
-    return _vech_indices(p)
 
 
 def saturated_free(within: np.ndarray, between: np.ndarray) -> np.ndarray:
