@@ -304,7 +304,10 @@ def test_methods_section_states_estimators_missing_data_n_and_cutoffs(main_run):
     assert "nested in 23 clusters by service" in methods
     assert methods.count("lavaan 0.6-14 applies no cluster correction to ordinal (WLSMV) fits") == 1
     assert "The bootstrap of ordinal omega resamples whole services with replacement" in methods
-    assert "pooled: 23 services, drawn within each site (stratified: every resample keeps each site's number of services)." in methods
+    assert (
+        "pooled: 23 services, drawn within each site (stratified: every resample keeps each site's number of services)."
+        in methods
+    )
     assert "100 resamples of whole services; the interval pooled only" in methods
     assert "resamples respondents, not whole services" not in methods
     assert "Declared missing codes (9, 99) were treated as missing answers" in methods
