@@ -25,6 +25,8 @@ from .._checks import (
     check_confidence,
     check_count,
     check_n_obs,
+    label_list,
+    label_position,
     looks_like_correlation_matrix,
     z_critical,
 )
@@ -65,8 +67,8 @@ def _checked_keys(keys: Keys, items: list) -> list[int]:
     """
     if keys is None:
         return []
-    keys = [keys] if isinstance(keys, str) else list(keys)
-    found = [_key_position(key, items) for key in keys]
+    keys = label_list(keys, name="keys")
+    found = [label_position(key, items) for key in keys]
     unknown = [key for key, position in zip(keys, found) if position is None]
     if unknown:
         raise DataError(f"keys names item(s) {unknown} that are not columns of the data; the items are {items}.")
@@ -82,17 +84,6 @@ def _key_signs(positions: list[int], n_items: int) -> np.ndarray:
     signs = np.ones(n_items)
     signs[positions] = -1.0
     return signs
-
-
-def _key_position(key, items: list) -> int | None:
-    """Where ``key`` stands in ``items`` (None if nowhere); booleans match booleans only."""
-    if not pd.api.types.is_scalar(key):
-        return None
-    key_is_bool = isinstance(key, (bool, np.bool_))
-    for position, item in enumerate(items):
-        if isinstance(item, (bool, np.bool_)) == key_is_bool and key == item:
-            return position
-    return None
 
 
 def _plain(label):
