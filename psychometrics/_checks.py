@@ -387,7 +387,11 @@ def label_position(label: Any, labels: list) -> int | None:
         return None
     is_bool = isinstance(label, (bool, np.bool_))
     for position, item in enumerate(labels):
-        if isinstance(item, (bool, np.bool_)) == is_bool and label == item:
+        if item is label:
+            return position
+        if item is pd.NA or label is pd.NA or isinstance(item, (bool, np.bool_)) != is_bool:  # NA == x: no truth value
+            continue
+        if label == item:
             return position
     return None
 

@@ -85,6 +85,11 @@ def _check_values(data: pd.DataFrame, names: list[str], missing: str) -> dict[st
     return read
 
 
+def _named_twice(columns: pd.Index, name) -> bool:
+    """Whether ``name`` finds more than one column (pandas also finds NaT columns by the text 'NaT')."""
+    return name in columns and not isinstance(columns.get_loc(name), (int, np.integer))
+
+
 def check_cfa_input(model, data, ordered=None, group=None, missing="listwise") -> dict[str, np.ndarray]:
     """Refuse duplicated columns, a latent variable named like a data column, group labels 1 and "1",
     infinite values, data without a usable row and non-integer ordered items. Returns the float values of the
@@ -96,8 +101,11 @@ def check_cfa_input(model, data, ordered=None, group=None, missing="listwise") -
     latent, parsed = _latent_names(model)
     used = {name for term in parsed.terms for name in (term.lhs, term.rhs)} | {group}
     # is_unique is cached by pandas; duplicated() costs ~0.1 ms on a string Index
-    repeated = [] if data.columns.is_unique else data.columns[data.columns.duplicated()]
-    duplicated = [name for name in repeated if name in used]
+    duplicated = (
+        []
+        if data.columns.is_unique
+        else [name for name in used if name is not None and _named_twice(data.columns, name)]
+    )
     if duplicated:
         raise DataError(f"data has column {duplicated[0]!r} more than once; rename or drop the copies.")
     _check_group_labels(data, group)

@@ -290,3 +290,17 @@ def test_just_identified_ordinal_model_has_lavaan_robust_fit_measures():
     for name, expected in reference.items():
         ours = fit[name.replace(".", "_")]
         assert np.isnan(ours) if expected is None else abs(ours - expected) < 1e-4, name
+
+
+def test_columns_pandas_finds_by_other_names_are_refused_when_repeated():
+    with pytest.raises(pm.DataError, match="'NaT' more than once"):  # pandas finds NaT columns by the text 'NaT'
+        pm.cfa("f =~ NaT", ITEMS.set_axis([pd.NaT] * 3, axis=1))
+    with pytest.raises(pm.DataError, match="more than once"):
+        pm.irt(DATA[["a1", "a2", "site", "site"]], group="site")
+
+
+def test_a_key_beside_a_missing_column_label():
+    frame = ITEMS.set_axis([pd.NA, 0, True], axis=1)
+    odd, named = pm.split_half(frame, keys=[0]).to_dict(), pm.split_half(ITEMS, keys=["a2"]).to_dict()
+    splits = ("best_split", "worst_split")  # the items by their labels
+    assert {k: v for k, v in odd.items() if k not in splits} == {k: v for k, v in named.items() if k not in splits}
