@@ -304,3 +304,12 @@ def test_a_key_beside_a_missing_column_label():
     odd, named = pm.split_half(frame, keys=[0]).to_dict(), pm.split_half(ITEMS, keys=["a2"]).to_dict()
     splits = ("best_split", "worst_split")  # the items by their labels
     assert {k: v for k, v in odd.items() if k not in splits} == {k: v for k, v in named.items() if k not in splits}
+
+
+def test_omega_cluster_column_named_by_bytes():
+    frame = DATA[["a1", "a2", "a3", "clinic"]]
+    named = pm.omega(frame, 1, ci="percentile", n_boot=5, seed=1, cluster="clinic")
+    odd = pm.omega(
+        frame.set_axis(["a1", "a2", "a3", b"id"], axis=1), 1, ci="percentile", n_boot=5, seed=1, cluster=b"id"
+    )
+    assert odd.omega_total_ci == named.omega_total_ci  # pandas read b"id" as the list [105, 100] before
