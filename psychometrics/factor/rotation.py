@@ -33,7 +33,7 @@ import pandas as pd
 from statsmodels.multivariate.factor_rotation import _gpa_rotation as gpa
 
 from .._blas import small_matrices
-from .._checks import check_choice
+from .._checks import check_choice, cut
 from .._results import Result
 from ..errors import ConvergenceError, DataError
 
@@ -321,8 +321,14 @@ def rotate_loadings(
     >>> res.phi.shape
     (3, 3)
     """
-    frame = loadings if isinstance(loadings, pd.DataFrame) else pd.DataFrame(np.asarray(loadings, dtype=float))
-    rotated, phi = rotate_array(frame.to_numpy(dtype=float), rotation, gamma)
+    try:
+        frame = loadings if isinstance(loadings, pd.DataFrame) else pd.DataFrame(np.asarray(loadings, dtype=float))
+        values = frame.to_numpy(dtype=float)
+    except (TypeError, ValueError) as error:
+        raise DataError(
+            f"loadings must be a matrix of numbers (items x factors); got {cut(repr(loadings), 80)}."
+        ) from error
+    rotated, phi = rotate_array(values, rotation, gamma)
     columns = frame.columns
     phi_frame = None if phi is None else pd.DataFrame(phi, index=columns, columns=columns)
     return RotationResult(pd.DataFrame(rotated, index=frame.index, columns=columns), phi_frame, rotation, float(gamma))

@@ -222,7 +222,10 @@ def fleiss_kappa(counts: pd.DataFrame | npt.ArrayLike) -> FleissKappaResult:
     >>> round(pm.fleiss_kappa(counts).kappa, 4)
     0.4932
     """
-    table = counts.copy() if isinstance(counts, pd.DataFrame) else pd.DataFrame(np.asarray(counts))
+    raw = counts if isinstance(counts, pd.DataFrame) else np.asarray(counts, dtype=object)  # ragged: 1-D
+    if raw.ndim != 2:
+        raise DataError(f"counts must be a subjects x categories table (at least 2 x 2); got shape {raw.shape}.")
+    table = raw.copy() if isinstance(raw, pd.DataFrame) else pd.DataFrame(raw)
     values = table.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
     if values.ndim != 2 or values.shape[1] < 2 or values.shape[0] < 2:
         raise DataError(f"counts must be a subjects x categories table (at least 2 x 2); got shape {values.shape}.")

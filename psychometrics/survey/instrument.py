@@ -202,11 +202,11 @@ def _read_definition(path_or_name: PathLike) -> tuple[str, str]:
             f"{cut(repr(path_or_name), 80)} ({type(path_or_name).__name__})."
         )
     path = Path(path_or_name)
-    if _is_file(path):
+    if is_file(path):
         return read_text(path, "instrument"), str(path)
     name = str(path_or_name)
     bundled = resources.files(_SCHEMA_PACKAGE).joinpath(f"{name}.yaml")
-    if "/" not in name and "\\" not in name and _is_file(bundled):
+    if "/" not in name and "\\" not in name and is_file(bundled):
         return bundled.read_text(encoding="utf-8"), f"{_SCHEMA_PACKAGE}/{name}.yaml"
     raise SpecError(
         f"instrument {cut(repr(name), 80)} is neither a file nor a bundled instrument; bundled instruments: "
@@ -214,7 +214,7 @@ def _read_definition(path_or_name: PathLike) -> tuple[str, str]:
     )
 
 
-def _is_file(path) -> bool:
+def is_file(path) -> bool:
     """``path.is_file()``, False for a name the system cannot look up (too long, ...) instead of OSError."""
     try:
         return path.is_file()

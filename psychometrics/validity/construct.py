@@ -25,6 +25,7 @@ from .._checks import (
     check_choice,
     check_confidence,
     check_column_labels,
+    cut,
     label_list,
     label_position,
     looks_like_correlation_matrix,
@@ -267,7 +268,13 @@ def disattenuated_matrix(corr: pd.DataFrame | npt.ArrayLike, reliabilities: npt.
     [[1.0, 0.6682], [0.6682, 1.0]]
     """
     matrix = as_correlation_matrix(corr, require_pd=False)
-    rel = pd.Series(reliabilities).astype(float)
+    try:
+        rel = pd.Series(reliabilities).astype(float)
+    except (TypeError, ValueError) as error:
+        raise DataError(
+            f"reliabilities must be numbers, one per column of corr (or a mapping column -> number); got "
+            f"{cut(repr(reliabilities), 80)}."
+        ) from error
     missing = [name for name in matrix.columns if name not in rel.index]
     if missing:
         raise DataError(

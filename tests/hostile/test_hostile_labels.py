@@ -110,6 +110,10 @@ CALLS = {  # name -> (call of one hostile argument, settings)
     "composite_reliability group": (lambda x: pm.composite_reliability(FITS["grouped"], group=x), SETTINGS),
     "fornell_larcker group": (lambda x: pm.fornell_larcker(FITS["grouped"], group=x), SETTINGS),
     "load_instrument": (lambda x: pm.load_instrument(x), SETTINGS),
+    "read_survey path": (lambda x: pm.read_survey(x), SETTINGS),
+    "disattenuated_matrix reliabilities": (lambda x: pm.disattenuated_matrix(ITEMS.corr(), x), SETTINGS),
+    "fleiss_kappa counts": (lambda x: pm.fleiss_kappa(x), SETTINGS),
+    "rotate_loadings loadings": (lambda x: pm.rotate_loadings(x), SETTINGS),
     "score instrument": (lambda x: pm.score(SURVEY, x), SETTINGS),
     "validate instrument": (lambda x: pm.validate(SURVEY, x), SETTINGS),
 }
@@ -313,3 +317,18 @@ def test_omega_cluster_column_named_by_bytes():
         frame.set_axis(["a1", "a2", "a3", b"id"], axis=1), 1, ci="percentile", n_boot=5, seed=1, cluster=b"id"
     )
     assert odd.omega_total_ci == named.omega_total_ci  # pandas read b"id" as the list [105, 100] before
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: pm.read_survey(True),
+        lambda: pm.read_survey("a" * 5000 + ".csv"),  # OSError "File name too long" before
+        lambda: pm.disattenuated_matrix(ITEMS.corr(), [pd.NA, 0.8, 0.8]),
+        lambda: pm.fleiss_kappa({"a1": 1}),
+        lambda: pm.rotate_loadings([["a1", 0.5], [0.2, 0.3]]),
+    ],
+)
+def test_values_that_are_no_path_or_numbers(call):
+    with pytest.raises(pm.DataError):
+        call()
