@@ -176,14 +176,24 @@ FRAME_CALLS = {  # name -> (call of a relabelled frame, frame relabelled, settin
     "krippendorff_alpha": (lambda f: pm.krippendorff_alpha(f), ITEMS, SETTINGS),
     "cfa": (lambda f: pm.cfa(_model(f), f), ITEMS, FEW),
     "cfa own group": (lambda f: pm.cfa(_model(f), f, group=f.columns[-1]), DATA[["a1", "a2", "a3", "site"]], FEW),
+    "measurement_invariance own group": (
+        lambda f: pm.measurement_invariance(_model(f), f, group=f.columns[-1], levels=("configural", "metric")),
+        DATA[["a1", "a2", "a3", "site"]],
+        FEW,
+    ),
     "irt own group": (lambda f: pm.irt(f, group=f.columns[-1]), DATA[["a1", "a2", "a3", "site"]], FEW),
+    "dif own anchor": (
+        lambda f: pm.dif(f, DATA["site"].to_numpy(), "1pl", anchors=[f.columns[0]]),
+        ITEMS,
+        FEW,
+    ),
     "htmt own labels": (lambda f: pm.htmt({"f": list(f.columns[:2]), "g": [f.columns[2]]}, f), ITEMS, SETTINGS),
     "known_groups": (lambda f: pm.known_groups(f, DATA["site"]), ITEMS, SETTINGS),
     "criterion_validity": (lambda f: pm.criterion_validity(f, DATA["weight"]), ITEMS, SETTINGS),
     "floor_ceiling": (lambda f: pm.floor_ceiling(f, 1, 5), ITEMS, SETTINGS),
     "minimal_important_change": (lambda f: pm.minimal_important_change(f), ITEMS, SETTINGS),
-    "validate": (lambda f: pm.validate(f, "peer_support_implementation"), SURVEY, SETTINGS),
-    "score": (lambda f: pm.score(f, "peer_support_implementation"), SURVEY, SETTINGS),
+    "validate": (lambda f: pm.validate(f, "peer_support_implementation"), SURVEY, FEW),
+    "score": (lambda f: pm.score(f, "peer_support_implementation"), SURVEY, FEW),
 }
 
 
@@ -327,6 +337,8 @@ def test_omega_cluster_column_named_by_bytes():
         lambda: pm.disattenuated_matrix(ITEMS.corr(), [pd.NA, 0.8, 0.8]),
         lambda: pm.fleiss_kappa({"a1": 1}),
         lambda: pm.rotate_loadings([["a1", 0.5], [0.2, 0.3]]),
+        lambda: pm.rotate_loadings([[True, True]]),  # one item, two factors: numpy's LinAlgError before
+        lambda: pm.rotate_loadings([[np.inf, 0.5], [0.2, 0.3]]),
     ],
 )
 def test_values_that_are_no_path_or_numbers(call):
