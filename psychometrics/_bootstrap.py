@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._checks import check_count, check_label, label_position, looks_like_correlation_matrix
+from ._checks import check_column_labels, check_count, check_label, label_position, looks_like_correlation_matrix
 from .errors import DataError, PsychometricsError
 
 BOOTSTRAP_INTERVALS = ("percentile", "bca")
@@ -109,6 +109,8 @@ def split_cluster(data, cluster, name: str = "cluster") -> tuple[object, np.ndar
         )
     if _is_one_label(cluster):
         check_label(cluster, name=name)
+        if isinstance(data, pd.DataFrame):
+            check_column_labels(data, "data")  # a repeated cluster column would stay among the items
         columns = list(data.columns) if isinstance(data, pd.DataFrame) else []
         position = label_position(cluster, columns)
         if position is None:

@@ -100,7 +100,7 @@ def check_cfa_input(model, data, ordered=None, group=None, missing="listwise") -
         check_label(group, name="group")
     latent, parsed = _latent_names(model)
     used = {name for term in parsed.terms for name in (term.lhs, term.rhs)} | {group}
-    # is_unique is cached by pandas; duplicated() costs ~0.1 ms on a string Index
+    # is_unique is cached by pandas: the used names are looked up only when some column is repeated
     duplicated = (
         []
         if data.columns.is_unique

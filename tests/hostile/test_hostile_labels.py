@@ -344,3 +344,9 @@ def test_omega_cluster_column_named_by_bytes():
 def test_values_that_are_no_path_or_numbers(call):
     with pytest.raises(pm.DataError):
         call()
+
+
+def test_omega_cluster_column_repeated():
+    frame = DATA[["a1", "a2", "a3", "clinic", "clinic"]]
+    with pytest.raises(pm.DataError, match="'clinic' more than once"):
+        pm.omega(frame, 1, ci="percentile", n_boot=5, seed=1, cluster="clinic")
