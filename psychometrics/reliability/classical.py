@@ -796,13 +796,15 @@ def test_retest(time1: Scores, time2: Scores, confidence: float = 0.95) -> TestR
     table = icc(pair, confidence=confidence, method="anova").to_frame()
     r = float(np.corrcoef(pair["time1"], pair["time2"])[0, 1])
     half_width = z_critical(confidence) / math.sqrt(len(pair) - 3)
+    with np.errstate(divide="ignore"):  # r = +-1: z is infinite and the interval (r, r), as cor.test gives
+        z = float(np.arctanh(r))
     return TestRetestResult(
         icc2=float(table.loc["ICC2", "icc"]),
         icc2_ci=(float(table.loc["ICC2", "ci_low"]), float(table.loc["ICC2", "ci_high"])),
         icc3=float(table.loc["ICC3", "icc"]),
         icc3_ci=(float(table.loc["ICC3", "ci_low"]), float(table.loc["ICC3", "ci_high"])),
         pearson_r=r,
-        pearson_ci=(math.tanh(math.atanh(r) - half_width), math.tanh(math.atanh(r) + half_width)),
+        pearson_ci=(math.tanh(z - half_width), math.tanh(z + half_width)),
         n_obs=len(pair),
         confidence=confidence,
     )

@@ -350,3 +350,11 @@ def test_omega_cluster_column_repeated():
     frame = DATA[["a1", "a2", "a3", "clinic", "clinic"]]
     with pytest.raises(pm.DataError, match="'clinic' more than once"):
         pm.omega(frame, 1, ci="percentile", n_boot=5, seed=1, cluster="clinic")
+
+
+@pytest.mark.parametrize("sign", [1, -1])
+def test_test_retest_of_perfectly_correlated_scores(sign):
+    """r = +-1 raised math's ValueError; R 4.2.2 cor.test(s, 2 * s + 1)$conf.int is (1, 1), with -2 * s + 1 (-1, -1)."""
+    scores = pd.Series([1.0, 2, 3, 4, 5, 1, 2, 3])
+    result = pm.test_retest(scores, sign * 2 * scores + 1)
+    assert abs(result.pearson_r - sign) < 1e-12 and np.allclose(result.pearson_ci, (sign, sign), rtol=0, atol=1e-12)
