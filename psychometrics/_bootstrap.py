@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._checks import check_count, looks_like_correlation_matrix
+from ._checks import check_column_labels, check_count, check_label, label_position, looks_like_correlation_matrix
 from .errors import DataError, PsychometricsError
 
 BOOTSTRAP_INTERVALS = ("percentile", "bca")
@@ -107,15 +107,28 @@ def split_cluster(data, cluster, name: str = "cluster") -> tuple[object, np.ndar
             f"a {name} bootstrap resamples the respondents' rows: pass respondents x items (with the {name} "
             "column), not a correlation matrix."
         )
-    if np.ndim(cluster) == 0:
+    if _is_one_label(cluster):
+        check_label(cluster, name=name)
+        if isinstance(data, pd.DataFrame):
+            check_column_labels(data, "data")  # a repeated cluster column would stay among the items
         columns = list(data.columns) if isinstance(data, pd.DataFrame) else []
-        if cluster not in columns:
+        position = label_position(cluster, columns)
+        if position is None:
             raise DataError(
                 f"{name} column {cluster!r} is not in the data; available columns: {columns}. Name a column of "
                 f"the data, or pass one {name} label per row (an array or a Series)."
             )
-        return data.drop(columns=cluster), data[cluster].to_numpy()
+        others = [j for j in range(len(columns)) if j != position]  # by position: pandas reads b"id" as a list
+        return data.iloc[:, others], data.iloc[:, position].to_numpy()
     return data, _labels_by_row(data, cluster, name)
+
+
+def _is_one_label(cluster) -> bool:
+    """Whether ``cluster`` names one column (a scalar), not one label per row (ragged nested lists are not)."""
+    try:
+        return np.ndim(cluster) == 0
+    except ValueError:
+        return False
 
 
 def _labels_by_row(data, cluster, name: str) -> np.ndarray:

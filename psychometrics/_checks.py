@@ -14,7 +14,7 @@ import pandas as pd
 from scipy import special
 
 from ._typing import DataOrCorr
-from .errors import DataError
+from .errors import DataError, PsychometricsError
 
 T = TypeVar("T")
 
@@ -32,6 +32,10 @@ __all__ = [
     "numeric_cells",
     "check_count",
     "check_nonnegative",
+    "check_column_labels",
+    "check_label",
+    "label_list",
+    "label_position",
     "cut",
     "MAX_ABS_VALUE",
     "MAX_FACTORS",
@@ -81,7 +85,7 @@ def _numpy_number_columns(dtypes: pd.Series) -> bool:
     return all(isinstance(dtype, np.dtype) and dtype.kind in "biuf" for dtype in dtypes)
 
 
-def _check_labels(frame: pd.DataFrame, name: str) -> None:
+def check_column_labels(frame: pd.DataFrame, name: str) -> None:
     """Refuse MultiIndex and duplicated column names (an analysis would silently use both copies)."""
     if isinstance(frame.columns, pd.MultiIndex):
         raise DataError(
@@ -162,7 +166,7 @@ def numeric_cells(data: pd.DataFrame, name: str = "data") -> np.ndarray:
     Raises DataError for MultiIndex or duplicated columns, datetime/complex columns, a non-numeric cell and an
     infinite or overflowing value, naming the row, column and value.
     """
-    _check_labels(data, name)
+    check_column_labels(data, name)
     if _numpy_number_columns(data.dtypes):  # the column checks below would all pass: skip their per-column cost
         values = _float_copy(data)
     else:
@@ -355,6 +359,41 @@ def check_nonnegative(value: Any, *, name: str) -> float:
     if not number or not np.isfinite(value) or value < 0:
         raise DataError(f"{name} must be a finite number of at least 0; got {cut(repr(value), 40)}.")
     return float(value)
+
+
+def check_label(value: T, *, name: str, error: type[PsychometricsError] = DataError) -> T:
+    """``value`` after checking it can be a label (of a column, group, item, ...): hashable and not ``pd.NA``,
+    whose comparisons have no truth value (a list, Series or set as a label made pandas raise TypeError)."""
+    if value is pd.NA or not pd.api.types.is_hashable(value):
+        raise error(
+            f"{name} holds {cut(repr(value), 80)} ({type(value).__name__}), which cannot be a label; pass a "
+            "label such as 'a1' (a list of labels where several are allowed)."
+        )
+    return value
+
+
+def label_list(value: Any, *, name: str, error: type[PsychometricsError] = DataError) -> list:
+    """One label (text or any other single value) or an iterable of labels as a list, each checked by
+    :func:`check_label`."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        value = [value]
+    return [check_label(label, name=name, error=error) for label in value]
+
+
+def label_position(label: Any, labels: list) -> int | None:
+    """Where ``label`` stands in ``labels`` (None if nowhere), matching labels of the same kind only: ``True == 1``
+    in Python, so a boolean would otherwise name column 1 (and pandas reads ``frame[[True]]`` as a mask)."""
+    if not pd.api.types.is_scalar(label):
+        return None
+    is_bool = isinstance(label, (bool, np.bool_))
+    for position, item in enumerate(labels):
+        if item is label:
+            return position
+        if item is pd.NA or label is pd.NA or isinstance(item, (bool, np.bool_)) != is_bool:  # NA == x: no truth value
+            continue
+        if label == item:
+            return position
+    return None
 
 
 def answered_rows(data: Any, *, min_items: int = 2, min_obs: int = 3, name: str = "data") -> tuple[pd.DataFrame, int]:

@@ -33,7 +33,7 @@ import pandas as pd
 from statsmodels.multivariate.factor_rotation import _gpa_rotation as gpa
 
 from .._blas import small_matrices
-from .._checks import check_choice
+from .._checks import MAX_ABS_VALUE, check_choice, cut
 from .._results import Result
 from ..errors import ConvergenceError, DataError
 
@@ -268,6 +268,25 @@ def rotate_array(loadings: np.ndarray, rotation: str, gamma: float = 0.0) -> tup
     return _gpa_rotate(loadings, rotation, gamma)
 
 
+def _rotated(values: np.ndarray, frame: pd.DataFrame, rotation: str, gamma: float) -> tuple:
+    """:func:`rotate_array` of user-given loadings: values that are not finite, or loadings the rotation cannot
+    invert (numpy's LinAlgError before), are a DataError."""
+    bad = np.argwhere(~(np.abs(values) <= MAX_ABS_VALUE))  # NaN, infinite and overflowing values
+    if rotation != "none" and len(bad):
+        i, j = bad[0]
+        raise DataError(
+            f"loadings has the value {float(values[i, j])!r} for item {frame.index[i]!r}, factor "
+            f"{frame.columns[j]!r}; loadings must be finite numbers of at most {MAX_ABS_VALUE:g} in size."
+        )
+    try:
+        return rotate_array(values, rotation, gamma)
+    except np.linalg.LinAlgError as error:
+        raise DataError(
+            f"the {rotation} rotation cannot invert these loadings ({error}): their factor columns are linearly "
+            "dependent (fewer items than factors, a factor of zeros, ...); drop a factor or rotate another solution."
+        ) from error
+
+
 @small_matrices
 def rotate_loadings(
     loadings: pd.DataFrame | npt.ArrayLike, rotation: str = "oblimin", *, gamma: float = 0.0
@@ -321,8 +340,14 @@ def rotate_loadings(
     >>> res.phi.shape
     (3, 3)
     """
-    frame = loadings if isinstance(loadings, pd.DataFrame) else pd.DataFrame(np.asarray(loadings, dtype=float))
-    rotated, phi = rotate_array(frame.to_numpy(dtype=float), rotation, gamma)
+    try:
+        frame = loadings if isinstance(loadings, pd.DataFrame) else pd.DataFrame(np.asarray(loadings, dtype=float))
+        values = frame.to_numpy(dtype=float)
+    except (TypeError, ValueError) as error:
+        raise DataError(
+            f"loadings must be a matrix of numbers (items x factors); got {cut(repr(loadings), 80)}."
+        ) from error
+    rotated, phi = _rotated(values, frame, rotation, gamma)
     columns = frame.columns
     phi_frame = None if phi is None else pd.DataFrame(phi, index=columns, columns=columns)
     return RotationResult(pd.DataFrame(rotated, index=frame.index, columns=columns), phi_frame, rotation, float(gamma))

@@ -16,7 +16,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats import inter_rater
 
-from .._checks import check_choice, check_confidence, z_critical
+from .._checks import check_choice, check_column_labels, check_confidence, z_critical
 from .._results import Result
 from ..errors import DataError
 
@@ -222,7 +222,10 @@ def fleiss_kappa(counts: pd.DataFrame | npt.ArrayLike) -> FleissKappaResult:
     >>> round(pm.fleiss_kappa(counts).kappa, 4)
     0.4932
     """
-    table = counts.copy() if isinstance(counts, pd.DataFrame) else pd.DataFrame(np.asarray(counts))
+    raw = counts if isinstance(counts, pd.DataFrame) else np.asarray(counts, dtype=object)  # ragged: 1-D
+    if raw.ndim != 2:
+        raise DataError(f"counts must be a subjects x categories table (at least 2 x 2); got shape {raw.shape}.")
+    table = raw.copy() if isinstance(raw, pd.DataFrame) else pd.DataFrame(raw)
     values = table.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
     if values.ndim != 2 or values.shape[1] < 2 or values.shape[0] < 2:
         raise DataError(f"counts must be a subjects x categories table (at least 2 x 2); got shape {values.shape}.")
@@ -291,13 +294,15 @@ def _squared_differences(categories: np.ndarray, marginals: np.ndarray, level: s
 
 def _unit_value_counts(frame: pd.DataFrame, level: str) -> tuple[np.ndarray, np.ndarray]:
     """(categories, units x categories counts) of the observed values."""
-    stacked = frame.stack().dropna()
+    # stacked by coder position: pandas cannot stack some labels (None beside booleans, ...)
+    stacked = frame.set_axis(range(frame.shape[1]), axis=1).stack().dropna()
     if level != "nominal":
         numeric = pd.to_numeric(stacked, errors="coerce")
         if numeric.isna().any():
             unit, coder = numeric.index[numeric.isna()][0]
             raise DataError(
-                f"level={level!r} needs numbers; unit {unit!r}, coder {coder!r} holds {stacked[(unit, coder)]!r}."
+                f"level={level!r} needs numbers; unit {unit!r}, coder {frame.columns[coder]!r} holds "
+                f"{stacked[(unit, coder)]!r}."
             )
         stacked = numeric.astype(float)
         if level == "ratio" and (stacked < 0).any():
@@ -345,6 +350,7 @@ def krippendorff_alpha(reliability_data: pd.DataFrame | npt.ArrayLike, level: st
     )
     if frame.shape[1] < 2:
         raise DataError(f"reliability_data has {frame.shape[1]} coder column(s); agreement needs at least 2 coders.")
+    check_column_labels(frame, "reliability_data")
     categories, counts = _unit_value_counts(frame, level)
     values_per_unit = counts.sum(axis=1)
     pairable = counts[values_per_unit >= 2]

@@ -25,6 +25,8 @@ from .._checks import (
     check_confidence,
     check_count,
     check_n_obs,
+    label_list,
+    label_position,
     looks_like_correlation_matrix,
     z_critical,
 )
@@ -65,8 +67,8 @@ def _checked_keys(keys: Keys, items: list) -> list[int]:
     """
     if keys is None:
         return []
-    keys = [keys] if isinstance(keys, str) else list(keys)
-    found = [_key_position(key, items) for key in keys]
+    keys = label_list(keys, name="keys")
+    found = [label_position(key, items) for key in keys]
     unknown = [key for key, position in zip(keys, found) if position is None]
     if unknown:
         raise DataError(f"keys names item(s) {unknown} that are not columns of the data; the items are {items}.")
@@ -82,17 +84,6 @@ def _key_signs(positions: list[int], n_items: int) -> np.ndarray:
     signs = np.ones(n_items)
     signs[positions] = -1.0
     return signs
-
-
-def _key_position(key, items: list) -> int | None:
-    """Where ``key`` stands in ``items`` (None if nowhere); booleans match booleans only."""
-    if not pd.api.types.is_scalar(key):
-        return None
-    key_is_bool = isinstance(key, (bool, np.bool_))
-    for position, item in enumerate(items):
-        if isinstance(item, (bool, np.bool_)) == key_is_bool and key == item:
-            return position
-    return None
 
 
 def _plain(label):
@@ -805,13 +796,15 @@ def test_retest(time1: Scores, time2: Scores, confidence: float = 0.95) -> TestR
     table = icc(pair, confidence=confidence, method="anova").to_frame()
     r = float(np.corrcoef(pair["time1"], pair["time2"])[0, 1])
     half_width = z_critical(confidence) / math.sqrt(len(pair) - 3)
+    with np.errstate(divide="ignore"):  # r = +-1: z is infinite and the interval (r, r), as cor.test gives
+        z = float(np.arctanh(r))
     return TestRetestResult(
         icc2=float(table.loc["ICC2", "icc"]),
         icc2_ci=(float(table.loc["ICC2", "ci_low"]), float(table.loc["ICC2", "ci_high"])),
         icc3=float(table.loc["ICC3", "icc"]),
         icc3_ci=(float(table.loc["ICC3", "ci_low"]), float(table.loc["ICC3", "ci_high"])),
         pearson_r=r,
-        pearson_ci=(math.tanh(math.atanh(r) - half_width), math.tanh(math.atanh(r) + half_width)),
+        pearson_ci=(math.tanh(z - half_width), math.tanh(z + half_width)),
         n_obs=len(pair),
         confidence=confidence,
     )

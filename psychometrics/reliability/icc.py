@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
-from .._checks import check_choice, check_confidence, numeric_cells
+from .._checks import check_choice, check_column_labels, check_confidence, check_label, label_position, numeric_cells
 from .._results import TableResult
 from .._typing import ItemData
 from ..errors import DataError
@@ -346,14 +346,26 @@ def icc_long(
     """
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"icc_long needs a pandas DataFrame; got {type(data).__name__}.")
-    missing_columns = [c for c in (targets, raters, ratings) if c not in data.columns]
+    arguments = {"targets": targets, "raters": raters, "ratings": ratings}
+    for argument, label in arguments.items():
+        check_label(label, name=argument)
+    check_column_labels(data, "data")
+    columns = list(data.columns)
+    positions = [label_position(label, columns) for label in arguments.values()]
+    missing_columns = [label for label, position in zip(arguments.values(), positions) if position is None]
     if missing_columns:
-        raise DataError(f"columns {missing_columns} are not in the data; the columns are {list(data.columns)}.")
-    duplicated = data.duplicated(subset=[targets, raters], keep=False)
+        raise DataError(f"columns {missing_columns} are not in the data; the columns are {columns}.")
+    if len(set(positions)) < len(positions):
+        raise DataError(
+            f"targets={targets!r}, raters={raters!r} and ratings={ratings!r} name the same column more than once; "
+            "name three different columns."
+        )
+    long = data.iloc[:, positions].set_axis(list(arguments), axis=1)  # by position: [True] would be a mask
+    duplicated = long.duplicated(subset=["targets", "raters"], keep=False)
     if duplicated.any():
-        pairs = list(data.loc[duplicated, [targets, raters]].drop_duplicates().itertuples(index=False, name=None))
+        pairs = list(long.loc[duplicated, ["targets", "raters"]].drop_duplicates().itertuples(index=False, name=None))
         raise DataError(
             f"target x rater combinations {pairs[:10]} appear more than once; each rater rates each target once."
         )
-    wide = data.pivot(index=targets, columns=raters, values=ratings)
+    wide = long.pivot(index="targets", columns="raters", values="ratings").rename_axis(index=targets, columns=raters)
     return icc(wide, confidence=confidence, method=method)

@@ -19,7 +19,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .._checks import check_confidence, z_critical
+from .._checks import check_column_labels, check_confidence, cut, z_critical
 from .._results import Result, TableResult
 from .._typing import FloatOrArray, Scores
 from ..errors import DataError
@@ -43,6 +43,7 @@ def _score_frame(scores: pd.DataFrame | pd.Series) -> pd.DataFrame:
     frame = scores.to_frame() if isinstance(scores, pd.Series) else scores
     if not isinstance(frame, pd.DataFrame):
         raise DataError(f"scores must be a pandas DataFrame or Series of scale scores; got {type(scores).__name__}.")
+    check_column_labels(frame, "scores")
     numeric = frame.apply(pd.to_numeric, errors="coerce")
     bad = numeric.isna() & frame.notna()
     if bad.to_numpy().any():
@@ -55,7 +56,12 @@ def _per_scale(value: float | Mapping[Hashable, float], columns: pd.Index, name:
     """A number for every scale: a scalar for all, or a mapping scale -> number."""
     if isinstance(value, (int, float, np.integer, np.floating)):
         return pd.Series(float(value), index=columns)
-    series = pd.Series(value, dtype=float)
+    if not isinstance(value, (Mapping, pd.Series)):
+        raise DataError(f"{name} must be a number or a mapping scale -> number; got {cut(repr(value), 80)}.")
+    try:
+        series = pd.Series(value, dtype=float)
+    except (TypeError, ValueError) as error:
+        raise DataError(f"{name} must map each scale to a number; got {cut(repr(value), 80)}.") from error
     missing = [c for c in columns if c not in series.index]
     if missing:
         raise DataError(f"{name} gives no value for scale(s) {missing}; pass a number or a mapping for every scale.")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._checks import MAX_ABS_VALUE
+from .._checks import MAX_ABS_VALUE, check_label, label_list
 from ..errors import DataError, ModelError
 from .model_syntax import ParsedModel, parse_model
 
@@ -29,7 +29,7 @@ def _latent_names(model) -> tuple[list[str], ParsedModel]:
 
 def _check_ordered(data: pd.DataFrame, ordered, names: list[str]) -> None:
     """Ordered items must hold whole-number category codes (or be ordered categoricals)."""
-    wanted = names if ordered is True else ([ordered] if isinstance(ordered, str) else list(ordered))
+    wanted = names if ordered is True else label_list(ordered, name="ordered")
     for name in wanted:
         if name not in data.columns or isinstance(data[name].dtype, pd.CategoricalDtype):
             continue
@@ -85,17 +85,27 @@ def _check_values(data: pd.DataFrame, names: list[str], missing: str) -> dict[st
     return read
 
 
+def _named_twice(columns: pd.Index, name) -> bool:
+    """Whether ``name`` finds more than one column (pandas also finds NaT columns by the text 'NaT')."""
+    return name in columns and not isinstance(columns.get_loc(name), (int, np.integer))
+
+
 def check_cfa_input(model, data, ordered=None, group=None, missing="listwise") -> dict[str, np.ndarray]:
     """Refuse duplicated columns, a latent variable named like a data column, group labels 1 and "1",
     infinite values, data without a usable row and non-integer ordered items. Returns the float values of the
     model's numeric observed columns read for the checks, for the data preparation to reuse."""
     if not isinstance(data, pd.DataFrame) or not isinstance(model, (str, ParsedModel)):
         return {}
+    if group is not None:
+        check_label(group, name="group")
     latent, parsed = _latent_names(model)
     used = {name for term in parsed.terms for name in (term.lhs, term.rhs)} | {group}
-    # is_unique is cached by pandas; duplicated() costs ~0.1 ms on a string Index
-    repeated = [] if data.columns.is_unique else data.columns[data.columns.duplicated()]
-    duplicated = [name for name in repeated if name in used]
+    # is_unique is cached by pandas: the used names are looked up only when some column is repeated
+    duplicated = (
+        []
+        if data.columns.is_unique
+        else [name for name in used if name is not None and _named_twice(data.columns, name)]
+    )
     if duplicated:
         raise DataError(f"data has column {duplicated[0]!r} more than once; rename or drop the copies.")
     _check_group_labels(data, group)
@@ -120,7 +130,7 @@ def check_cfa_input(model, data, ordered=None, group=None, missing="listwise") -
 def _check_levels(levels) -> None:
     if isinstance(levels, str):
         raise ModelError(f"levels must be a sequence of level names such as ('configural', 'metric'); got {levels!r}.")
-    levels = list(levels)
+    levels = label_list(levels, name="levels", error=ModelError)
     unknown = [level for level in levels if level not in LEVEL_ORDER]
     if unknown:
         raise ModelError(f"unknown invariance level {unknown[0]!r}; choose from {', '.join(LEVEL_ORDER)}")

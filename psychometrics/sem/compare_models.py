@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .._results import TableResult
+from .._checks import label_list
 from ..errors import ModelError
 from .cfa._result import CFAResult
 from .cfa._robust import difference_test
@@ -97,7 +98,11 @@ def compare_models(*fits: CFAResult, names: Sequence[str] | None = None) -> Mode
     """
     if len(fits) < 2:
         raise ModelError("compare_models needs two or more fitted models")
-    names = [f"model{k + 1}" for k in range(len(fits))] if names is None else [str(n) for n in names]
+    names = (
+        [f"model{k + 1}" for k in range(len(fits))]
+        if names is None
+        else [str(n) for n in label_list(names, name="names", error=ModelError)]
+    )
     if len(names) != len(fits) or len(set(names)) != len(names):
         raise ModelError(f"names must give {len(fits)} distinct labels, one per model")
     _check_comparable(fits, names)

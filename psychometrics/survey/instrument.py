@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import os
 from importlib import resources
 from pathlib import Path
 from collections.abc import Mapping
@@ -195,17 +196,30 @@ def load_instrument(path_or_name: InstrumentSource) -> Instrument:
 
 
 def _read_definition(path_or_name: PathLike) -> tuple[str, str]:
+    if not isinstance(path_or_name, (str, os.PathLike)):
+        raise SpecError(
+            f"instrument must be a file path, the name of a bundled instrument, a mapping or an Instrument; got "
+            f"{cut(repr(path_or_name), 80)} ({type(path_or_name).__name__})."
+        )
     path = Path(path_or_name)
-    if path.is_file():
+    if is_file(path):
         return read_text(path, "instrument"), str(path)
     name = str(path_or_name)
     bundled = resources.files(_SCHEMA_PACKAGE).joinpath(f"{name}.yaml")
-    if "/" not in name and "\\" not in name and bundled.is_file():
+    if "/" not in name and "\\" not in name and is_file(bundled):
         return bundled.read_text(encoding="utf-8"), f"{_SCHEMA_PACKAGE}/{name}.yaml"
     raise SpecError(
-        f"instrument {name!r} is neither a file nor a bundled instrument; bundled instruments: "
+        f"instrument {cut(repr(name), 80)} is neither a file nor a bundled instrument; bundled instruments: "
         f"{', '.join(bundled_instruments())}."
     )
+
+
+def is_file(path) -> bool:
+    """``path.is_file()``, False for a name the system cannot look up (too long, ...) instead of OSError."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 @functools.cache

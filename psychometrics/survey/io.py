@@ -7,6 +7,7 @@ them into NaN. The file is only read, never written.
 
 from __future__ import annotations
 
+import os
 import zipfile
 from typing import Any
 from pathlib import Path
@@ -16,7 +17,7 @@ import pandas as pd
 from .._checks import cut
 from .._typing import PathLike
 from ..errors import DataError
-from .instrument import Instrument, InstrumentSource, load_instrument
+from .instrument import Instrument, InstrumentSource, is_file, load_instrument
 
 __all__ = ["read_survey", "SURVEY_FORMATS"]
 
@@ -70,9 +71,11 @@ def read_survey(
     >>> pm.read_survey(path).shape
     (30, 7)
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise DataError(f"path must be a file path (text or pathlib.Path); got {cut(repr(path), 80)}.")
     path = Path(path)
-    if not path.is_file():
-        raise DataError(f"survey file {str(path)!r} does not exist (or is not a file); check the path.")
+    if not is_file(path):  # False for a name too long for the file system
+        raise DataError(f"survey file {cut(repr(str(path)), 200)} does not exist (or is not a file); check the path.")
     suffix = path.suffix.lower()
     if suffix not in SURVEY_FORMATS:
         raise DataError(

@@ -24,6 +24,10 @@ from .._checks import (
     as_item_frame,
     check_choice,
     check_confidence,
+    check_column_labels,
+    cut,
+    label_list,
+    label_position,
     looks_like_correlation_matrix,
 )
 from .._results import Result, TableResult
@@ -264,7 +268,13 @@ def disattenuated_matrix(corr: pd.DataFrame | npt.ArrayLike, reliabilities: npt.
     [[1.0, 0.6682], [0.6682, 1.0]]
     """
     matrix = as_correlation_matrix(corr, require_pd=False)
-    rel = pd.Series(reliabilities).astype(float)
+    try:
+        rel = pd.Series(reliabilities).astype(float)
+    except (TypeError, ValueError) as error:
+        raise DataError(
+            f"reliabilities must be numbers, one per column of corr (or a mapping column -> number); got "
+            f"{cut(repr(reliabilities), 80)}."
+        ) from error
     missing = [name for name in matrix.columns if name not in rel.index]
     if missing:
         raise DataError(
@@ -658,7 +668,10 @@ def _measurement_mapping(
     if isinstance(model_or_mapping, str):
         mapping = _parse_model(model_or_mapping)
     elif isinstance(model_or_mapping, Mapping):
-        mapping = {str(k): [v] if isinstance(v, str) else list(v) for k, v in model_or_mapping.items()}
+        mapping = {
+            str(k): label_list(v, name=f"the items of factor {k!r}", error=ModelError)
+            for k, v in model_or_mapping.items()
+        }
     else:
         raise ModelError(
             f"expected lavaan model syntax or a mapping {{factor: [items]}}; got {type(model_or_mapping).__name__}."
@@ -667,8 +680,7 @@ def _measurement_mapping(
     if empty or not mapping:
         raise ModelError(f"factor(s) {empty} have no indicators; list at least one item per factor.")
     if columns is not None:
-        known = set(columns)
-        unknown = {f: [i for i in items if i not in known] for f, items in mapping.items()}
+        unknown = {f: [i for i in items if label_position(i, columns) is None] for f, items in mapping.items()}
         unknown = {f: items for f, items in unknown.items() if items}
         if unknown:
             raise DataError(
@@ -766,13 +778,16 @@ def _htmt_input(
     """(mapping, items, listwise complete data or None, item correlation matrix)."""
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"data must be a DataFrame with named item columns; got {type(data).__name__}.")
+    check_column_labels(data, "data")
     is_corr = list(data.index) == list(data.columns) and looks_like_correlation_matrix(data)
-    mapping = _measurement_mapping(mapping_source, columns=list(data.columns))
+    columns = list(data.columns)
+    mapping = _measurement_mapping(mapping_source, columns=columns)
     items = list(dict.fromkeys(item for indicators in mapping.values() for item in indicators))
+    positions = [label_position(item, columns) for item in items]  # by position: [True] would be a mask
     if is_corr:
-        corr = as_correlation_matrix(data.loc[items, items], require_pd=False)
+        corr = as_correlation_matrix(data.iloc[positions, positions], require_pd=False)
         return mapping, items, None, corr.to_numpy()
-    frame = as_item_frame(data.loc[:, items], min_items=2)
+    frame = as_item_frame(data.iloc[:, positions], min_items=2)
     complete = frame.dropna()
     if len(complete) < 3:
         raise DataError(f"only {len(complete)} row(s) have every item of the model observed; HTMT needs at least 3.")

@@ -9,7 +9,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
-from .._checks import as_item_frame, check_choice, check_confidence
+from .._checks import as_item_frame, check_choice, check_confidence, label_list
 from .._results import TableResult
 from ..errors import DataError
 from .construct import correlation_pvalue, fisher_interval
@@ -31,7 +31,10 @@ def _aligned(values: pd.Series | npt.ArrayLike, frame: pd.DataFrame, name: str) 
         if len(missing):
             raise DataError(f"{name} has no value for score row(s) {list(missing[:10])}; align {name} with the scores.")
         return values.loc[frame.index]
-    values = np.asarray(values)
+    try:
+        values = np.asarray(values)
+    except ValueError:  # ragged nested lists
+        values = np.asarray(values, dtype=object)
     if values.ndim != 1 or len(values) != len(frame):
         raise DataError(f"{name} must have one value per row of the scores ({len(frame)}); got shape {values.shape}.")
     return pd.Series(values, index=frame.index, name=name)
@@ -115,6 +118,7 @@ def _group_order(labels: pd.Series, order: list | None) -> list:
         if isinstance(labels.dtype, pd.CategoricalDtype):
             return [c for c in labels.cat.categories if c in present]
         return sorted(present, key=str)
+    order = label_list(order, name="order")
     unknown = [g for g in order if g not in present]
     if unknown:
         raise DataError(f"order names group(s) {unknown} that do not occur in groups ({present}).")
@@ -168,14 +172,17 @@ def known_groups(
     if len(chosen) < 2:
         raise DataError(f"known_groups needs at least two groups; got {chosen}.")
     rows, descriptives = {}, []
-    for scale in frame.columns:
-        keep = frame[scale].notna() & labels.isin(chosen)
-        values, kept_labels = frame.loc[keep, scale], labels[keep]
+    for position, scale in enumerate(frame.columns):  # by position: a tuple label would index rows and columns
+        column = frame.iloc[:, position]
+        keep = column.notna() & labels.isin(chosen)
+        values, kept_labels = column[keep], labels[keep]
         stats_by_group = values.groupby(kept_labels).agg(["count", "mean", "std"]).reindex(chosen)
         small = stats_by_group.index[stats_by_group["count"].fillna(0) < 2]
         if len(small):
             raise DataError(f"scale {scale!r}: group(s) {list(small)} have fewer than two scores; drop or merge them.")
-        descriptives.append(stats_by_group.rename(columns={"count": "n", "std": "sd"}).assign(scale=scale))
+        descriptives.append(
+            stats_by_group.rename(columns={"count": "n", "std": "sd"}).assign(scale=[scale] * len(chosen))
+        )
         if len(chosen) == 2:
             first, second = (values[kept_labels == g].to_numpy() for g in chosen)
             rows[scale] = _hedges_row(first, second, confidence)

@@ -1,12 +1,34 @@
-"""Builders shared by the hostile-input tests (issue 16): a small survey and a spec that reports it."""
+"""Builders shared by the hostile-input tests (issue 16): a small survey, a spec that reports it, and the
+property-based tests' settings and outcome check."""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import yaml
+from hypothesis import HealthCheck, settings
+
+import psychometrics as pm
+
+SETTINGS = settings(
+    max_examples=15,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+
+
+def outcome(function, *args, **kwargs):
+    """Call ``function``; a PsychometricsError is an acceptable outcome, any other exception fails the test."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return function(*args, **kwargs)
+        except pm.PsychometricsError:
+            return None
 
 
 def survey(sites=("north", "south"), n=40, seed=0) -> pd.DataFrame:

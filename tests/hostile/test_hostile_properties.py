@@ -5,23 +5,17 @@ exception. Few examples per function (deadline off) keep the whole pass to a few
 from __future__ import annotations
 
 import json
-import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import psychometrics as pm
 from psychometrics.compare import compare_results
 
-SETTINGS = settings(
-    max_examples=15,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
+from hostile_data import SETTINGS, outcome
 
 CELLS = st.one_of(
     st.integers(1, 5).map(float),
@@ -55,16 +49,6 @@ def frames(draw, min_columns=0, max_columns=5):
     return pd.DataFrame(columns, index=range(n_rows))
 
 
-def _outcome(function, *args, **kwargs):
-    """Call ``function``; a PsychometricsError is an acceptable outcome, any other exception fails the test."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            return function(*args, **kwargs)
-        except pm.PsychometricsError:
-            return None
-
-
 FUNCTIONS = {
     "cronbach_alpha": lambda d: pm.cronbach_alpha(d),
     "cronbach_alpha_bootstrap": lambda d: pm.cronbach_alpha(d, ci="bootstrap", n_boot=20, seed=1),
@@ -92,7 +76,7 @@ def test_random_frames_give_a_result_or_a_psychometrics_error(name):
     @given(frames())
     def check(frame):
         before = frame.copy()
-        _outcome(FUNCTIONS[name], frame)
+        outcome(FUNCTIONS[name], frame)
         pd.testing.assert_frame_equal(frame, before)  # the caller's frame is never modified
 
     check()
@@ -101,7 +85,7 @@ def test_random_frames_give_a_result_or_a_psychometrics_error(name):
 @SETTINGS
 @given(frames(min_columns=3, max_columns=4))
 def test_cfa_on_random_frames(frame):
-    _outcome(pm.cfa, "f =~ x0 + x1 + x2", frame)
+    outcome(pm.cfa, "f =~ x0 + x1 + x2", frame)
 
 
 NONZERO_FLOATS = st.floats(allow_nan=False).filter(lambda x: x != 0)  # -0.0 == 0.0 but their JSON texts differ
@@ -129,9 +113,9 @@ def test_validate_and_score_hostile_surveys(edits, n_rows):
         data.isetitem(column, data.iloc[:, column].astype(object))
         data.iat[row, column] = value
     data = data.head(n_rows)
-    report = _outcome(pm.validate, data, "peer_support_implementation")
+    report = outcome(pm.validate, data, "peer_support_implementation")
     assert report is not None and (report.ok or not report.problems.empty)
-    _outcome(pm.score, data, "peer_support_implementation")
+    outcome(pm.score, data, "peer_support_implementation")
 
 
 def _canonical(document):
@@ -152,5 +136,5 @@ def _canonical(document):
 @example(True, 1)
 @example([1.5], [1.5, 2.0])
 def test_compare_random_documents(new, reference):
-    result = _outcome(compare_results, {"r": new}, {"r": reference}, rtol=0, atol=0)
+    result = outcome(compare_results, {"r": new}, {"r": reference}, rtol=0, atol=0)
     assert result is not None and result.ok == (_canonical(new) == _canonical(reference))

@@ -7,7 +7,7 @@ from collections.abc import Hashable, Mapping, Sequence
 
 import pandas as pd
 
-from ..._checks import check_confidence
+from ..._checks import check_confidence, label_list
 from ...errors import DataError, ModelError
 from .._entry_checks import check_cfa_input
 from ..model_syntax import Model
@@ -224,7 +224,7 @@ def check_cluster(cluster, options: EstimatorOptions) -> None:
 
 def check_group_equal(group_equal, options: EstimatorOptions) -> tuple[str, ...]:
     """group_equal as a tuple of known entries ("thresholds" only with ordered items)."""
-    group_equal = (group_equal,) if isinstance(group_equal, str) else tuple(group_equal)
+    group_equal = tuple(label_list(group_equal, name="group_equal", error=ModelError))
     choices = GROUP_EQUAL_CHOICES + (("thresholds",) if options.categorical else ())
     for item in group_equal:
         if item not in choices:

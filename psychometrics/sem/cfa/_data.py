@@ -9,7 +9,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from ..._checks import as_item_frame
+from ..._checks import as_item_frame, check_label, label_list
 from ...errors import DataError, ModelError
 from ..model_syntax import ParsedModel, parse_model
 from ._categorical import categorical_stats
@@ -38,7 +38,7 @@ def _cluster_codes(data: pd.DataFrame, cluster, group) -> np.ndarray | None:
     """Each row's cluster as a number (None without ``cluster``); a row without a cluster label is an error."""
     if cluster is None:
         return None
-    if cluster not in data.columns:
+    if check_label(cluster, name="cluster") not in data.columns:
         raise DataError(f"cluster column {cluster!r} is not in the data; available columns: {list(data.columns)}")
     if cluster == group:
         raise DataError(
@@ -60,6 +60,7 @@ def _weight_values(data: pd.DataFrame, weights) -> np.ndarray | None:
     >= 0."""
     if weights is None:
         return None
+    check_label(weights, name="sampling_weights")
     if weights not in data.columns:
         raise DataError(
             f"sampling_weights column {weights!r} is not in the data; available columns: {list(data.columns)}"
@@ -195,7 +196,7 @@ def _stats_from_moments(parsed, observed, sample_cov, sample_mean, n_obs, need_m
 def _ordered_names(ordered, observed) -> list[str]:
     if ordered is True:
         return list(observed)
-    names = [ordered] if isinstance(ordered, str) else list(ordered)
+    names = label_list(ordered, name="ordered")
     continuous = [n for n in observed if n not in names]
     if continuous:
         raise ModelError(
@@ -295,7 +296,9 @@ def _ordinal_stats(parsed, variables, data, group, ordered, pairwise=False) -> t
 
 def wants_ordinal(ordered) -> bool:
     """Whether cfa's ``ordered`` asks for ordinal items: True or a non-empty name or list of names."""
-    return ordered is True or (ordered is not None and ordered is not False and len(ordered) > 0)
+    if ordered is True or ordered is None or ordered is False:
+        return ordered is True
+    return len(label_list(ordered, name="ordered")) > 0
 
 
 @dataclasses.dataclass(frozen=True)

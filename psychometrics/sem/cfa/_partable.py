@@ -16,6 +16,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from ..._checks import label_list
 from ...errors import ModelError
 from ..model_syntax import ModelTerm, ParsedModel
 
@@ -130,7 +131,7 @@ def _matrix_position(lhs: str, op: str, rhs: str, ov: dict, lv: dict) -> tuple[s
 def parse_partial(specs, latent) -> set[tuple[str, str, str]]:
     """group_partial strings such as 'visual =~ x3', 'x3 ~1', 'x1 ~~ x2', 'x1 | t2' as (lhs, op, rhs) keys."""
     keys = set()
-    for spec in specs:
+    for spec in label_list(specs, name="group_partial", error=ModelError):
         match = re.fullmatch(r"\s*([A-Za-z_.][\w.]*)\s*(=~|~~|~|\|)\s*([A-Za-z_.][\w.]*|1)\s*", str(spec))
         if match is None:
             raise ModelError(

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..._results import Result
+from ..._checks import check_label
 from ...errors import ModelError
 from ._estimation import Problem
 from ._modindices import modification_indices
@@ -119,7 +120,7 @@ class CFAResult(Result):
     def _group_index(self, group: Hashable | None) -> int:
         if group is None:
             return 0
-        if group in self.groups:
+        if check_label(group, name="group", error=ModelError) in self.groups:
             return self.groups.index(group)
         raise ModelError(f"group {group!r} is not one of the fitted groups {self.groups}")
 

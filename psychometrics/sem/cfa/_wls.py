@@ -353,7 +353,8 @@ def categorical_robust_inputs(
     wiu = np.eye(len(w_all)) - delta @ e_inv @ delta.T @ w_all
     df3 = n_groups * len(rows) - len(np.unique(x_index[~removed & (x_index >= 0)])) + constraint_rank
     df3_null = n_groups * len(rows)
-    c3 = float(np.sum((wiu.T @ v_all @ wiu) * gamma_all.T)) / df3
+    # a just-identified model (df3 = 0) has nothing to scale: lavaan's robust CFI and TLI are then 1, RMSEA 0
+    c3 = float(np.sum((wiu.T @ v_all @ wiu) * gamma_all.T)) / df3 if df3 > 0 else 1.0
     c3_null = float(np.trace(gamma_all)) / df3_null
     return {
         "xx3": xx3,

@@ -25,6 +25,7 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from ..._results import TableResult
+from ..._checks import label_list
 from ...errors import ConvergenceError, DataError, ModelError
 from ._model import ItemData, build_map, latent_weights, prepare
 from ._result import _anchor_indices, _check_group_categories, fit_model
@@ -184,6 +185,9 @@ def dif(
 def _tested_items(data: ItemData, items, anchor_idx: list[int]) -> list[int]:
     if items is None:
         return [j for j in range(len(data.items)) if j not in anchor_idx]
+    items = label_list(items, name="items", error=ModelError)
+    if not items:
+        raise ModelError("items names no item to test; list one or more items, or leave items out to test all.")
     unknown = [name for name in items if name not in data.items]
     if unknown:
         raise ModelError(f"item(s) {unknown} to test are not items of the data; items are {data.items}.")

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from ..._checks import as_item_frame
+from ..._checks import as_item_frame, check_column_labels
 from ...errors import DataError, ModelError
 
 MODELS = ("grm", "2pl", "1pl", "rasch")
@@ -124,6 +124,7 @@ def prepare(data, group=None, model: str = "grm") -> ItemData:
         raise ModelError(f"model={model!r} is not supported; choose one of {', '.join(map(repr, MODELS))}.")
     if not isinstance(data, pd.DataFrame):
         data = as_item_frame(data)
+    check_column_labels(data, "data")  # a repeated group column would be read as a frame
     group_codes, group_names, data = _group_codes(group, data)
     frame = as_item_frame(data, min_items=2, min_obs=3)
     values = frame.to_numpy()

@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..._results import Result, TableResult
 from ..._typing import FloatOrArray
+from ..._checks import label_list
 from ...errors import DataError, ModelError
 from . import _scores
 from ._estimation import EStep, Fit, Problem, covariance, fit
@@ -217,7 +218,7 @@ def _anchor_indices(data: ItemData, anchors, group) -> list[int]:
     names = (
         data.items
         if isinstance(anchors, str) and anchors == "all"
-        else list([anchors] if isinstance(anchors, str) else anchors)
+        else label_list(anchors, name="anchors", error=ModelError)
     )
     unknown = [name for name in names if name not in data.items]
     if unknown:
