@@ -565,8 +565,7 @@ class BlockFactor:
         ``delta_gh A_g^-1 + M_g S^-1 M_h'`` between the own parameters of groups g and h (M_g = A_g^-1 B_g)."""
         own_all, shared = self.structure.own, self.structure.shared
         n = len(shared) + sum(len(own) for own in own_all)
-        eye = np.eye(len(shared))
-        s_inv = cho_solve(self.schur_chol, eye) if len(shared) else eye
+        s_inv = self.schur_inverse()
         out = np.empty((n, n))
         out[np.ix_(shared, shared)] = s_inv
         own_index = np.concatenate(own_all) if own_all else np.zeros(0, int)
@@ -579,12 +578,29 @@ class BlockFactor:
             out[np.ix_(own, own)] += cho_solve(chol, np.eye(len(own)))
         return out
 
+    def schur_inverse(self) -> np.ndarray:
+        """``S^-1``, the inverse's block on the shared parameters (an empty matrix without them)."""
+        eye = np.eye(len(self.structure.shared))
+        return cho_solve(self.schur_chol, eye) if len(eye) else eye
+
+    def inverse_diagonal(self) -> np.ndarray:
+        """The diagonal of :meth:`inverse` without the n x n matrix: each group's own block
+        ``M_g S^-1 M_g' + A_g^-1`` and ``S^-1``."""
+        own_all, shared = self.structure.own, self.structure.shared
+        s_inv = self.schur_inverse()
+        out = np.empty(len(shared) + sum(len(own) for own in own_all))
+        out[shared] = np.diag(s_inv)
+        for own, (chol, m) in zip(own_all, self.parts):
+            block = (m @ s_inv) @ m.T
+            block += cho_solve(chol, np.eye(len(own)))
+            out[own] = np.diag(block)
+        return out
+
     def inverse_trace(self) -> float:
         """tr(matrix^-1) = sum_g [tr(A_g^-1) + tr(S^-1 M_g' M_g)] + tr(S^-1), M_g = A_g^-1 B_g."""
         if self.structure.single:  # tr(A^-1) alone (the other terms are exact zeros)
             return _inverse_trace(self.parts[0][0])
-        eye = np.eye(len(self.structure.shared))
-        s_inv = cho_solve(self.schur_chol, eye) if len(eye) else eye
+        s_inv = self.schur_inverse()
         total = float(np.trace(s_inv))
         for chol, m in self.parts:
             total += _inverse_trace(chol)

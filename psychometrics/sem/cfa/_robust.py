@@ -37,7 +37,6 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-from scipy import linalg
 from scipy import stats as st
 
 from ...errors import ModelError
@@ -253,18 +252,8 @@ class FactoredCovariance:
         return out if dtype is None else out.astype(dtype, copy=False)
 
     def diagonal(self) -> np.ndarray:
-        """The diagonal (the standard errors' squares) from each group's own block of ``BlockFactor.inverse``,
-        ``M_g S^-1 M_g' + A_g^-1``, and ``S^-1``: no n_free x n_free matrix."""
-        factor = self.factor
-        shared = factor.structure.shared
-        eye = np.eye(len(shared))
-        s_inv = linalg.cho_solve((factor.schur_chol, True), eye) if len(shared) else eye
-        out = np.empty(len(shared) + sum(len(own) for own in factor.structure.own))
-        out[shared] = np.diag(s_inv)
-        for own, (chol, m) in zip(factor.structure.own, factor.parts):
-            block = (m @ s_inv) @ m.T
-            block += linalg.cho_solve((chol, True), np.eye(len(own)))
-            out[own] = np.diag(block)
+        """The diagonal (the standard errors' squares) without the n_free x n_free matrix."""
+        out = self.factor.inverse_diagonal()
         return np.divide(out, self.divisor, out=out)
 
 
