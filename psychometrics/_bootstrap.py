@@ -43,31 +43,39 @@ def _value_or_nan(statistic: Callable[[np.ndarray], np.ndarray], rows: np.ndarra
 
 
 @dataclasses.dataclass(frozen=True)
+class StratumSlots:
+    """The C draws of a stratified resample: ``members`` lists the clusters stratum by stratum, and each of the C
+    slots knows its stratum's first slot (``low``) and number of clusters (``size``)."""
+
+    members: np.ndarray
+    low: np.ndarray
+    size: np.ndarray
+
+    @classmethod
+    def of(cls, stratum_of_cluster: np.ndarray) -> StratumSlots:
+        members = np.argsort(stratum_of_cluster, kind="stable")
+        per_stratum = np.bincount(stratum_of_cluster)
+        slot_stratum = stratum_of_cluster[members]
+        return cls(members, (np.cumsum(per_stratum) - per_stratum)[slot_stratum], per_stratum[slot_stratum])
+
+
+@dataclasses.dataclass(frozen=True)
 class Clusters:
     """The cluster of each row, numbered 0 .. C - 1 (``codes``), with the rows sorted by cluster (``order``,
-    stable) and each cluster's slice of ``order`` (``starts``, ``sizes``). With strata (clusters nested in them,
-    e.g. services in sites), ``members`` lists the clusters stratum by stratum and each of its C slots knows its
-    stratum's first slot (``slot_low``) and number of clusters (``slot_size``)."""
+    stable) and each cluster's slice of ``order`` (``starts``, ``sizes``); ``strata`` when the clusters are
+    nested in strata (e.g. services in sites)."""
 
     codes: np.ndarray
     order: np.ndarray
     starts: np.ndarray
     sizes: np.ndarray
-    members: np.ndarray | None = None
-    slot_low: np.ndarray | None = None
-    slot_size: np.ndarray | None = None
+    strata: StratumSlots | None = None
 
     @classmethod
     def of(cls, codes: np.ndarray, stratum_of_cluster: np.ndarray | None = None) -> Clusters:
         sizes = np.bincount(codes)
-        order, starts = np.argsort(codes, kind="stable"), np.cumsum(sizes) - sizes
-        if stratum_of_cluster is None:
-            return cls(codes, order, starts, sizes)
-        members = np.argsort(stratum_of_cluster, kind="stable")
-        per_stratum = np.bincount(stratum_of_cluster)
-        slot_stratum = stratum_of_cluster[members]
-        low = (np.cumsum(per_stratum) - per_stratum)[slot_stratum]
-        return cls(codes, order, starts, sizes, members, low, per_stratum[slot_stratum])
+        strata = None if stratum_of_cluster is None else StratumSlots.of(stratum_of_cluster)
+        return cls(codes, np.argsort(codes, kind="stable"), np.cumsum(sizes) - sizes, sizes, strata)
 
     @property
     def count(self) -> int:
@@ -75,14 +83,15 @@ class Clusters:
 
     @property
     def n_strata(self) -> int | None:
-        return None if self.slot_low is None else len(np.unique(self.slot_low))
+        return None if self.strata is None else len(np.unique(self.strata.low))
 
     def draw(self, rng: np.random.Generator, count: int) -> np.ndarray:
         """``count`` resamples of C cluster numbers (resamples x C): C drawn with replacement from all clusters,
         or, with strata, each stratum's own number of clusters drawn from that stratum (stratified resampling)."""
-        if self.members is None or self.slot_low is None or self.slot_size is None:
+        if self.strata is None:
             return rng.integers(0, self.count, size=(count, self.count))
-        return self.members[self.slot_low + rng.integers(0, self.slot_size, size=(count, self.count))]
+        slots = self.strata
+        return slots.members[slots.low + rng.integers(0, slots.size, size=(count, self.count))]
 
     def rows(self, drawn: np.ndarray) -> list[np.ndarray]:
         """The rows of each resample, one per row of ``drawn`` (resamples x C cluster numbers): every row of each
